@@ -1,0 +1,165 @@
+//! Accounts and sessions: register, login, refresh, logout, password reset, invites.
+
+use super::{
+    extract::ApiJson,
+    views::{MeView, TokenResponse},
+};
+use crate::{
+    app::{accounts, staff},
+    auth::{CurrentUser, RequestCtx, cookies},
+    error::{AppResult, Problem},
+    state::AppState,
+};
+use axum::{
+    extract::State,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
+    Json,
+};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// Self-registration of a patient.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    pub email: String,
+    pub name: String,
+    /// 12–128 characters; common passwords are refused.
+    pub password: String,
+}
+
+/// Credentials.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// A refresh token to rotate.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// Ask for a reset link.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetRequest {
+    pub email: String,
+}
+
+/// Use a reset link.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetConfirm {
+    pub token: String,
+    pub password: String,
+}
+
+/// Accept a staff invitation.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInviteRequest {
+    pub token: String,
+    /// Needed only when the invited address has no account yet.
+    #[serde(default)]
+    pub name: String,
+    /// A new password, or the existing account's password.
+    pub password: String,
+}
+
+fn token_body(state: &AppState, t: &accounts::Tokens) -> TokenResponse {
+    TokenResponse {
+        access_token: t.access_token.clone(),
+        refresh_token: t.refresh_token.clone(),
+        token_type: "Bearer".into(),
+        expires_in: state.settings().access_ttl.as_secs(),
+        session_id: t.session_id.as_uuid(),
+    }
+}
+
+/// Register a patient account.
+#[utoipa::path(post, path = "/api/v1/auth/register", operation_id = "register_patient", tag = "auth",
+    request_body = RegisterRequest,
+    responses((status = 201, body = MeView), (status = 422, body = Problem), (status = 429, body = Problem)))]
+pub async fn register_patient(State(state): State<AppState>, ctx: RequestCtx, ApiJson(body): ApiJson<RegisterRequest>) -> AppResult<Response> {
+    let user = accounts::register_patient(
+        &state,
+        &ctx,
+        accounts::Registration { email: &body.email, name: &body.name, password: &body.password },
+    )
+    .await?;
+    let view = MeView {
+        id: user.id.as_uuid(),
+        email: user.email,
+        name: user.name,
+        is_platform_admin: user.is_platform_admin,
+        is_patient: user.is_patient,
+        memberships: vec![],
+    };
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// Log in: returns tokens and sets the browser's session cookies.
+#[utoipa::path(post, path = "/api/v1/auth/login", operation_id = "login", tag = "auth",
+    request_body = LoginRequest,
+    responses((status = 200, body = TokenResponse), (status = 422, body = Problem), (status = 429, body = Problem)))]
+pub async fn login(State(state): State<AppState>, ctx: RequestCtx, ApiJson(body): ApiJson<LoginRequest>) -> AppResult<Response> {
+    let (_, tokens) = accounts::login(&state, &ctx, &body.email, &body.password).await?;
+    let mut res = Json(token_body(&state, &tokens)).into_response();
+    for c in accounts::session_cookies(&state, &tokens) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(res)
+}
+
+/// Exchange a refresh token for a new pair. Reusing a spent refresh token ends the session.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", operation_id = "refresh_token", tag = "auth",
+    request_body = RefreshRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = Problem)))]
+pub async fn refresh_token(State(state): State<AppState>, ctx: RequestCtx, ApiJson(body): ApiJson<RefreshRequest>) -> AppResult<Json<TokenResponse>> {
+    let (_, tokens) = accounts::refresh(&state, &ctx, &body.refresh_token).await?;
+    Ok(Json(token_body(&state, &tokens)))
+}
+
+/// End the current session at once.
+#[utoipa::path(post, path = "/api/v1/auth/logout", operation_id = "logout", tag = "auth",
+    responses((status = 204), (status = 401, body = Problem)), security(("bearer" = [])))]
+pub async fn logout(State(state): State<AppState>, ctx: RequestCtx, me: CurrentUser) -> AppResult<Response> {
+    accounts::logout(&state, &ctx, &me).await?;
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    for c in cookies::clear(state.settings().tls) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(res)
+}
+
+/// E-mail a password-reset link. The answer is the same whether or not the address is registered.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", operation_id = "request_password_reset", tag = "auth",
+    request_body = ResetRequest,
+    responses((status = 202), (status = 422, body = Problem), (status = 429, body = Problem)))]
+pub async fn request_password_reset(State(state): State<AppState>, ctx: RequestCtx, ApiJson(body): ApiJson<ResetRequest>) -> AppResult<StatusCode> {
+    accounts::request_password_reset(&state, &ctx, &body.email).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Set a new password with a reset link's token; ends every session of the account.
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", operation_id = "reset_password", tag = "auth",
+    request_body = ResetConfirm,
+    responses((status = 204), (status = 422, body = Problem)))]
+pub async fn reset_password(State(state): State<AppState>, ctx: RequestCtx, ApiJson(body): ApiJson<ResetConfirm>) -> AppResult<StatusCode> {
+    accounts::reset_password(&state, &ctx, &body.token, &body.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Accept a staff invitation (single use, expiring).
+#[utoipa::path(post, path = "/api/v1/invites/accept", operation_id = "accept_invite", tag = "staff",
+    request_body = AcceptInviteRequest,
+    responses((status = 204), (status = 422, body = Problem)))]
+pub async fn accept_invite(State(state): State<AppState>, ctx: RequestCtx, ApiJson(body): ApiJson<AcceptInviteRequest>) -> AppResult<StatusCode> {
+    staff::accept_invite(&state, &ctx, &body.token, &body.name, &body.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,104 @@
+//! Clinics (tenants) and their staff.
+
+use super::{
+    extract::{ApiJson, ApiPath, ApiQuery, Page},
+    views::{ClinicView, StaffList},
+};
+use crate::{
+    app::{clinics, staff},
+    auth::{extract::{ClinicAdmin, PlatformAdmin}, CurrentUser, RequestCtx},
+    error::{AppResult, Problem},
+    state::AppState,
+};
+use axum::{extract::State, http::StatusCode, Json};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// A new clinic and the e-mail of its first admin (who gets an invitation).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateClinicRequest {
+    pub name: String,
+    /// 3–40 of a–z, 0–9 and inner hyphens; unique.
+    pub slug: String,
+    /// IANA zone, e.g. `Asia/Kolkata`.
+    pub time_zone: String,
+    /// ISO 4217, e.g. `INR`.
+    pub currency: String,
+    pub admin_email: String,
+}
+
+/// Create a clinic (platform admins).
+#[utoipa::path(post, path = "/api/v1/clinics", operation_id = "create_clinic", tag = "clinics",
+    request_body = CreateClinicRequest,
+    responses((status = 201, body = ClinicView), (status = 403, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+pub async fn create_clinic(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    admin: PlatformAdmin,
+    ApiJson(b): ApiJson<CreateClinicRequest>,
+) -> AppResult<(StatusCode, Json<ClinicView>)> {
+    let c = clinics::create_clinic(
+        &state,
+        &ctx,
+        &admin,
+        clinics::NewClinicInput { name: &b.name, slug: &b.slug, time_zone: &b.time_zone, currency: &b.currency, admin_email: &b.admin_email },
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(c.into())))
+}
+
+/// Clinics visible to the caller: all for platform admins, else their own.
+#[utoipa::path(get, path = "/api/v1/clinics", operation_id = "list_clinics", tag = "clinics",
+    params(Page), responses((status = 200, body = Vec<ClinicView>), (status = 401, body = Problem)), security(("bearer" = [])))]
+pub async fn list_clinics(State(state): State<AppState>, me: CurrentUser, ApiQuery(p): ApiQuery<Page>) -> AppResult<Json<Vec<ClinicView>>> {
+    let list = clinics::list_clinics(&state, &me, p.limit(), p.offset()).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+/// An invitation to send.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteStaffRequest {
+    pub email: String,
+    /// `admin`, `doctor` or `receptionist`.
+    pub role: String,
+}
+
+/// Invite a staff member by e-mail (clinic admins).
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic_id}/invites", operation_id = "invite_staff", tag = "staff",
+    params(("clinic_id" = uuid::Uuid, Path)), request_body = InviteStaffRequest,
+    responses((status = 202), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+pub async fn invite_staff(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    scope: ClinicAdmin,
+    ApiJson(b): ApiJson<InviteStaffRequest>,
+) -> AppResult<StatusCode> {
+    staff::invite_staff(&state, &ctx, &scope, &b.email, &b.role).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// The clinic's staff and recent invitations (clinic admins).
+#[utoipa::path(get, path = "/api/v1/clinics/{clinic_id}/staff", operation_id = "list_staff", tag = "staff",
+    params(("clinic_id" = uuid::Uuid, Path), Page),
+    responses((status = 200, body = StaffList), (status = 404, body = Problem)), security(("bearer" = [])))]
+pub async fn list_staff(State(state): State<AppState>, ctx: RequestCtx, scope: ClinicAdmin, ApiQuery(p): ApiQuery<Page>) -> AppResult<Json<StaffList>> {
+    let (staff, invites) = staff::list_staff(&state, &ctx, &scope, p.limit(), p.offset()).await?;
+    Ok(Json(StaffList { staff: staff.into_iter().map(Into::into).collect(), invites: invites.into_iter().map(Into::into).collect() }))
+}
+
+/// Deactivate a staff membership (clinic admins). The last admin cannot be removed.
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic_id}/staff/{membership_id}/deactivate", operation_id = "deactivate_staff", tag = "staff",
+    params(("clinic_id" = uuid::Uuid, Path), ("membership_id" = uuid::Uuid, Path)),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+pub async fn deactivate_staff(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    scope: ClinicAdmin,
+    ApiPath((_, membership_id)): ApiPath<(uuid::Uuid, uuid::Uuid)>,
+) -> AppResult<StatusCode> {
+    staff::deactivate_staff(&state, &ctx, &scope, domain::MembershipId::from_uuid(membership_id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

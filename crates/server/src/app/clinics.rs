@@ -1,0 +1,77 @@
+//! Clinics: created by platform admins, each with its first admin invited by e-mail.
+
+use super::{Fields, checked, staff};
+use crate::{
+    auth::{extract::{PlatformAdmin, RequestCtx}, CurrentUser},
+    error::{AppError, AppResult},
+    state::AppState,
+};
+use domain::{ClinicName, ClinicSlug, Currency, Email, Role, TimeZoneName};
+use serde_json::json;
+use store::{audit, clinics};
+
+/// What the create-clinic form and API take.
+pub struct NewClinicInput<'a> {
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub time_zone: &'a str,
+    pub currency: &'a str,
+    pub admin_email: &'a str,
+}
+
+/// Creates a clinic and invites its first admin.
+pub async fn create_clinic(state: &AppState, ctx: &RequestCtx, admin: &PlatformAdmin, input: NewClinicInput<'_>) -> AppResult<clinics::Clinic> {
+    let mut f = Fields::default();
+    let name = f.take(ClinicName::parse(input.name));
+    let slug = f.take(ClinicSlug::parse(input.slug));
+    let tz = f.take(TimeZoneName::parse(input.time_zone));
+    let currency = f.take(Currency::parse(input.currency));
+    let admin_email = f.take(Email::parse(input.admin_email).map_err(|mut e| {
+        e.field = "admin_email";
+        e
+    }));
+    f.finish()?;
+    let new = clinics::NewClinic { name: checked(name)?, slug: checked(slug)?, time_zone: checked(tz)?, currency: checked(currency)? };
+    let admin_email = checked(admin_email)?;
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let clinic = match clinics::insert(&tx, &new, now).await {
+        Ok(c) => c,
+        Err(store::StoreError::Conflict(_)) => return Err(AppError::field("slug", "This slug is taken; choose another.")),
+        Err(e) => return Err(e.into()),
+    };
+    audit::append(
+        &tx,
+        &ctx.actor(Some(admin.0.id())),
+        audit::Event {
+            clinic: Some(clinic.id),
+            action: "clinic.create",
+            target_type: "clinic",
+            target_id: clinic.id.to_string(),
+            detail: json!({"slug": clinic.slug, "name": clinic.name}),
+        },
+        now,
+    )
+    .await?;
+    staff::create_invite(state, &tx, ctx, clinic.id, &clinic.name, &admin_email, Role::Admin, admin.0.id()).await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    Ok(clinic)
+}
+
+/// Clinics the caller may see: all of them for a platform admin, else their own.
+pub async fn list_clinics(state: &AppState, me: &CurrentUser, limit: u64, offset: u64) -> AppResult<Vec<clinics::Clinic>> {
+    let c = state.store().conn();
+    if me.user().is_platform_admin {
+        return Ok(clinics::list(c, limit.clamp(1, 200), offset.min(1_000_000)).await?);
+    }
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for m in store::memberships::of_user(c, me.id()).await?.into_iter().filter(|m| m.is_active) {
+        if seen.insert(m.clinic_id) {
+            if let Some(cl) = clinics::find(c, m.clinic_id).await? {
+                out.push(cl);
+            }
+        }
+    }
+    Ok(out)
+}

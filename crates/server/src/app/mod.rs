@@ -1,0 +1,42 @@
+//! Use cases shared by the JSON API and the HTML pages. Each takes the caller's checked
+//! scope, applies domain rules, runs its store calls in one transaction and returns plain data.
+
+pub mod accounts;
+pub mod clinics;
+pub mod demo;
+pub mod mail;
+pub mod staff;
+
+use crate::error::{AppError, AppResult, FieldError};
+
+/// Collects field errors from several parses, so a form shows them all at once.
+#[derive(Default)]
+pub struct Fields(Vec<FieldError>);
+
+impl Fields {
+    /// Keeps the value, or records its error.
+    pub fn take<T>(&mut self, r: Result<T, domain::DomainError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(FieldError { field: e.field.into(), message: e.message });
+                None
+            }
+        }
+    }
+
+    /// Records an error on `field`.
+    pub fn push(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError { field: field.into(), message: message.into() });
+    }
+
+    /// Fails if anything was recorded.
+    pub fn finish(self) -> AppResult<()> {
+        if self.0.is_empty() { Ok(()) } else { Err(AppError::Validation(self.0)) }
+    }
+}
+
+/// Unwraps values that `Fields::finish` has vouched for.
+pub fn checked<T>(v: Option<T>) -> AppResult<T> {
+    v.ok_or_else(|| AppError::Internal("validated value missing".into()))
+}

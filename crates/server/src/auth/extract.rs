@@ -1,0 +1,120 @@
+//! Extractors that say who may call a handler. A handler's signature is its access rule.
+
+use super::identity::{ClientMeta, Identity, Resolved};
+use crate::{error::AppError, state::AppState};
+use axum::extract::{FromRequestParts, RawPathParams};
+use axum::http::request::Parts;
+use domain::{ClinicId, Role};
+use std::{marker::PhantomData, sync::Arc};
+use store::audit::Actor;
+
+/// Request metadata for audit events: request id, client IP, user agent.
+#[derive(Debug, Clone)]
+pub struct RequestCtx {
+    pub request_id: String,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+impl RequestCtx {
+    /// The audit actor for this request, as `user` (or anonymous).
+    pub fn actor(&self, user: Option<domain::UserId>) -> Actor {
+        Actor { user, request_id: self.request_id.clone(), ip: self.ip.clone() }
+    }
+}
+
+impl FromRequestParts<AppState> for RequestCtx {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let meta = parts.extensions.get::<ClientMeta>().cloned().unwrap_or(ClientMeta {
+            ip: "unknown".into(),
+            user_agent: String::new(),
+        });
+        Ok(RequestCtx { request_id: crate::error::request_id(), ip: meta.ip, user_agent: meta.user_agent })
+    }
+}
+
+/// Any signed-in, active user.
+#[derive(Debug, Clone)]
+pub struct CurrentUser(pub Arc<Identity>);
+
+impl CurrentUser {
+    pub fn user(&self) -> &store::users::User {
+        &self.0.user
+    }
+    pub fn id(&self) -> domain::UserId {
+        self.0.user.id
+    }
+    pub fn session(&self) -> &store::sessions::Session {
+        &self.0.session
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Resolved>().and_then(|r| r.0.clone()) {
+            Some(ident) if ident.user.is_active => Ok(CurrentUser(ident)),
+            _ => Err(AppError::Unauthorized),
+        }
+    }
+}
+
+/// A platform admin (creates clinics).
+#[derive(Debug, Clone)]
+pub struct PlatformAdmin(pub CurrentUser);
+
+impl FromRequestParts<AppState> for PlatformAdmin {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let me = CurrentUser::from_request_parts(parts, state).await?;
+        if me.user().is_platform_admin {
+            Ok(PlatformAdmin(me))
+        } else {
+            Err(AppError::Forbidden("Only platform admins may do this.".into()))
+        }
+    }
+}
+
+/// Which clinic roles may pass a `ClinicScope`.
+pub trait RoleSet: Send + Sync + 'static {
+    const ROLES: &'static [Role];
+}
+
+/// Clinic admins only.
+pub struct AdminOnly;
+impl RoleSet for AdminOnly {
+    const ROLES: &'static [Role] = &[Role::Admin];
+}
+
+/// Any active staff role.
+pub struct AnyStaff;
+impl RoleSet for AnyStaff {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Doctor, Role::Receptionist];
+}
+
+/// A caller who holds one of `R`'s roles in the clinic named by the `{clinic_id}` path
+/// segment. Anyone else, a malformed id and an unknown clinic all get the same 404.
+pub struct ClinicScope<R: RoleSet> {
+    pub me: CurrentUser,
+    pub clinic: ClinicId,
+    _roles: PhantomData<R>,
+}
+
+/// A clinic admin of the clinic in the path.
+pub type ClinicAdmin = ClinicScope<AdminOnly>;
+
+impl<R: RoleSet> FromRequestParts<AppState> for ClinicScope<R> {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let me = CurrentUser::from_request_parts(parts, state).await?;
+        let params = RawPathParams::from_request_parts(parts, state).await.map_err(|_| AppError::NotFound)?;
+        let raw = params.iter().find(|(k, _)| *k == "clinic_id").map(|(_, v)| v).ok_or(AppError::NotFound)?;
+        let clinic: ClinicId = raw.parse().map_err(|_| AppError::NotFound)?;
+        if store::memberships::has_role(state.store().conn(), clinic, me.id(), R::ROLES).await? {
+            Ok(ClinicScope { me, clinic, _roles: PhantomData })
+        } else {
+            Err(AppError::NotFound)
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Configuration from flags and `DOCSPOT_*` environment variables.
+
+use clap::{Args, Parser, Subcommand};
+use std::{net::SocketAddr, path::PathBuf};
+
+/// A string that never shows up in logs or `Debug` output.
+#[derive(Clone, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The secret value itself; call only where it is used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Secret(s.to_owned()))
+    }
+}
+
+/// DocSpot: clinic and appointment management.
+#[derive(Debug, Parser)]
+#[command(name = "docspot", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub db: DbArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Folder for the SQLite database, outgoing .eml files and uploads.
+    #[arg(long, env = "DOCSPOT_DATA_DIR", default_value = "./docspot-data", global = true)]
+    pub data_dir: PathBuf,
+    /// `postgres://…` to use PostgreSQL instead of SQLite.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<Secret>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server and background workers.
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Audit-log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// User administration.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain; name the first broken event.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a platform admin. The password is read from standard input, or prompted for.
+    CreateAdmin {
+        /// The admin's e-mail address (their login).
+        #[arg(long)]
+        email: String,
+        /// The admin's display name.
+        #[arg(long, default_value = "Platform admin")]
+        name: String,
+    },
+}
+
+/// Options of `docspot serve`.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "DOCSPOT_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Seed a demo clinic with generated passwords (printed once) if the database is empty.
+    #[arg(long, env = "DOCSPOT_DEMO")]
+    pub demo: bool,
+    /// The URL people reach DocSpot at, used in e-mailed links. Default: http://ADDR.
+    #[arg(long, env = "DOCSPOT_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Send e-mail through this SMTP server: `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS), `smtps://user:pass@host:465` (TLS) or `smtp://host:25` (plain, for a local
+    /// relay). Default: write .eml files under DATA_DIR/outbox.
+    #[arg(long, env = "DOCSPOT_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<Secret>,
+    /// The From address of outgoing e-mail.
+    #[arg(long, env = "DOCSPOT_MAIL_FROM", default_value = "DocSpot <no-reply@docspot.invalid>")]
+    pub mail_from: String,
+    /// Login/register/reset attempts allowed per client IP per window.
+    #[arg(long, env = "DOCSPOT_AUTH_RATE_PER_IP", default_value_t = 30)]
+    pub auth_rate_per_ip: u32,
+    /// Login/reset attempts allowed per account (e-mail) per window.
+    #[arg(long, env = "DOCSPOT_AUTH_RATE_PER_ACCOUNT", default_value_t = 10)]
+    pub auth_rate_per_account: u32,
+    /// Length of the rate-limit window, in seconds.
+    #[arg(long, env = "DOCSPOT_AUTH_RATE_WINDOW_SECS", default_value_t = 900)]
+    pub auth_rate_window_secs: u64,
+    /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy.
+    #[arg(long, env = "DOCSPOT_TRUST_PROXY")]
+    pub trust_proxy: bool,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "DOCSPOT_MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+    /// Do not run background workers in this process.
+    #[arg(long, env = "DOCSPOT_NO_WORKER")]
+    pub no_worker: bool,
+    /// Log format: `json` (default) or `pretty`.
+    #[arg(long, env = "DOCSPOT_LOG_FORMAT", default_value = "json")]
+    pub log_format: String,
+}
+
+impl ServeArgs {
+    /// Defaults for tests and embedding.
+    pub fn for_tests() -> Self {
+        ServeArgs {
+            addr: "127.0.0.1:0".parse().expect("literal address"),
+            demo: false,
+            public_url: None,
+            smtp_url: None,
+            mail_from: "DocSpot <no-reply@docspot.invalid>".into(),
+            auth_rate_per_ip: 1000,
+            auth_rate_per_account: 1000,
+            auth_rate_window_secs: 900,
+            trust_proxy: false,
+            max_body_bytes: 1_048_576,
+            no_worker: false,
+            log_format: "json".into(),
+        }
+    }
+}
+
+impl DbArgs {
+    /// The database URL: DATABASE_URL, or SQLite under the data folder.
+    pub fn url(&self) -> String {
+        match &self.database_url {
+            Some(u) if !u.expose().is_empty() => u.expose().to_owned(),
+            _ => format!("sqlite://{}/docspot.db?mode=rwc", self.data_dir.display()),
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Signing in, registering and signing out.
+
+use super::{
+    error::PageError,
+    forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, safe_next, see_other, see_other_with_cookies},
+    layout::{MaybeUser, Nav},
+};
+use crate::{
+    app::accounts,
+    auth::{CurrentUser, RequestCtx, cookies},
+    error::AppError,
+    state::AppState,
+};
+use askama::Template;
+use axum::{extract::State, response::Response};
+use serde::Deserialize;
+
+const LOGIN_FIELDS: &[Label] = &[("email", "E-mail"), ("password", "Password")];
+const REGISTER_FIELDS: &[Label] =
+    &[("name", "Name"), ("email", "E-mail"), ("password", "Password"), ("confirm", "Confirmation")];
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    nav: Nav,
+    email: String,
+    next: String,
+    errors: Errors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    next: String,
+}
+
+/// GET /login. Someone already signed in goes straight on.
+pub async fn login_form(maybe: MaybeUser, QueryOr(q): QueryOr<NextQuery>) -> Response {
+    let next = safe_next(q.next.as_deref());
+    if maybe.0.is_some() {
+        return see_other(&next);
+    }
+    let page = LoginPage { nav: Nav::anonymous("login"), email: String::new(), next, errors: Errors::default() };
+    Outcome::OK.render(&page)
+}
+
+/// POST /login: sets the session cookies and goes to `next`.
+pub async fn login(State(state): State<AppState>, ctx: RequestCtx, PageForm(form): PageForm<LoginForm>) -> Result<Response, PageError> {
+    let next = safe_next(Some(&form.next));
+    let mut errors = Errors::default();
+    if form.email.trim().is_empty() {
+        errors.add("email", "Enter your e-mail address.");
+    }
+    if form.password.is_empty() {
+        errors.add("password", "Enter your password.");
+    }
+    let outcome = if errors.is_empty() {
+        match accounts::login(&state, &ctx, &form.email, &form.password).await {
+            Ok((_, tokens)) => return Ok(see_other_with_cookies(&next, accounts::session_cookies(&state, &tokens))),
+            Err(e) => {
+                let (outcome, e) = failure(e, LOGIN_FIELDS)?;
+                errors = e;
+                outcome
+            }
+        }
+    } else {
+        Outcome::INVALID
+    };
+    let page = LoginPage { nav: Nav::anonymous("login"), email: form.email, next, errors };
+    Ok(outcome.render(&page))
+}
+
+#[derive(Template)]
+#[template(path = "register.html")]
+struct RegisterPage {
+    nav: Nav,
+    name: String,
+    email: String,
+    errors: Errors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RegisterForm {
+    name: String,
+    email: String,
+    password: String,
+    confirm: String,
+}
+
+/// GET /register.
+pub async fn register_form(maybe: MaybeUser) -> Response {
+    if maybe.0.is_some() {
+        return see_other("/");
+    }
+    let page = RegisterPage { nav: Nav::anonymous("register"), name: String::new(), email: String::new(), errors: Errors::default() };
+    Outcome::OK.render(&page)
+}
+
+/// POST /register: creates a patient account, signs it in and goes home.
+pub async fn register(State(state): State<AppState>, ctx: RequestCtx, PageForm(form): PageForm<RegisterForm>) -> Result<Response, PageError> {
+    let mut errors = Errors::default();
+    let outcome = if form.password != form.confirm {
+        errors.add("confirm", "The two passwords do not match.");
+        Outcome::INVALID
+    } else {
+        let input = accounts::Registration { email: &form.email, name: &form.name, password: &form.password };
+        match accounts::register_patient(&state, &ctx, input).await {
+            Ok(user) => {
+                return Ok(match accounts::login(&state, &ctx, &user.email, &form.password).await {
+                    Ok((_, tokens)) => see_other_with_cookies("/", accounts::session_cookies(&state, &tokens)),
+                    // The account exists; if signing in is refused now (rate limit), let them do it by hand.
+                    Err(_) => see_other("/login"),
+                });
+            }
+            Err(e) => {
+                let (outcome, e) = failure(e, REGISTER_FIELDS)?;
+                errors = e;
+                outcome
+            }
+        }
+    };
+    let page = RegisterPage { nav: Nav::anonymous("register"), name: form.name, email: form.email, errors };
+    Ok(outcome.render(&page))
+}
+
+/// POST /logout: ends the session at once and clears the cookies.
+pub async fn logout(State(state): State<AppState>, ctx: RequestCtx, me: Result<CurrentUser, AppError>) -> Result<Response, PageError> {
+    if let Ok(me) = me {
+        accounts::logout(&state, &ctx, &me).await?;
+    }
+    Ok(see_other_with_cookies("/login", cookies::clear(state.settings().tls)))
+}

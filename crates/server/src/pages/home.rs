@@ -1,0 +1,69 @@
+//! The home page: a product intro for visitors, a role-aware start page for users.
+
+use super::{
+    error::PageError,
+    forms::Outcome,
+    layout::{MaybeUser, Nav},
+};
+use crate::{app::accounts, auth::RequestCtx, state::AppState};
+use askama::Template;
+use axum::{extract::State, response::Response};
+use domain::Role;
+
+/// One clinic role of the user, as a card.
+struct Card {
+    clinic: String,
+    role: Role,
+    staff_href: String,
+}
+
+impl Card {
+    fn role_label(&self) -> &'static str {
+        self.role.label()
+    }
+    fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+    fn is_doctor(&self) -> bool {
+        self.role == Role::Doctor
+    }
+    fn is_receptionist(&self) -> bool {
+        self.role == Role::Receptionist
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    nav: Nav,
+    name: String,
+    platform_admin: bool,
+    patient: bool,
+    cards: Vec<Card>,
+}
+
+#[derive(Template)]
+#[template(path = "welcome.html")]
+struct WelcomePage {
+    nav: Nav,
+}
+
+/// GET /.
+pub async fn show(State(state): State<AppState>, ctx: RequestCtx, maybe: MaybeUser) -> Result<Response, PageError> {
+    let Some(me) = maybe.0 else {
+        return Ok(Outcome::OK.render(&WelcomePage { nav: Nav::anonymous("home") }));
+    };
+    let memberships = accounts::me(&state, &ctx, &me).await?;
+    let cards = memberships
+        .iter()
+        .map(|m| Card { clinic: m.clinic_name.clone(), role: m.role, staff_href: format!("/clinics/{}/staff", m.clinic_id) })
+        .collect();
+    let page = HomePage {
+        nav: Nav::signed_in(&me, &memberships, "home"),
+        name: me.user().name.clone(),
+        platform_admin: me.user().is_platform_admin,
+        patient: me.user().is_patient,
+        cards,
+    };
+    Ok(Outcome::OK.render(&page))
+}

@@ -1,0 +1,123 @@
+//! The layout's navigation: what links a visitor sees and which clinic they work in.
+
+use super::error::PageError;
+use crate::{
+    auth::CurrentUser,
+    error::AppError,
+    state::AppState,
+};
+use axum::{extract::FromRequestParts, http::request::Parts};
+use domain::{ClinicId, Role};
+use store::memberships::Membership;
+
+/// One entry of the clinic switcher.
+#[derive(Debug, Clone)]
+pub struct ClinicChoice {
+    pub id: String,
+    pub name: String,
+    pub selected: bool,
+}
+
+/// What `base.html` needs to draw the header.
+#[derive(Debug, Clone, Default)]
+pub struct Nav {
+    /// False on error pages, where we do not look the visitor up: only "Home" is shown.
+    pub known: bool,
+    pub signed_in: bool,
+    pub user_name: String,
+    pub platform_admin: bool,
+    /// The staff page of the active clinic, when the visitor administers it.
+    pub staff_href: Option<String>,
+    pub clinics: Vec<ClinicChoice>,
+    /// Which entry is the current page: home, clinics, staff, account, login, register.
+    pub current: &'static str,
+}
+
+impl Nav {
+    /// Header for a visitor who is not signed in.
+    pub fn anonymous(current: &'static str) -> Self {
+        Nav { known: true, current, ..Nav::default() }
+    }
+
+    /// Header for error pages.
+    pub fn minimal() -> Self {
+        Nav::default()
+    }
+
+    /// Header for a signed-in user with their active memberships.
+    pub fn signed_in(me: &CurrentUser, memberships: &[Membership], current: &'static str) -> Self {
+        let active = active_clinic(me, memberships);
+        let mut clinics: Vec<ClinicChoice> = Vec::new();
+        for m in memberships {
+            if !clinics.iter().any(|c| c.id == m.clinic_id.to_string()) {
+                clinics.push(ClinicChoice {
+                    id: m.clinic_id.to_string(),
+                    name: m.clinic_name.clone(),
+                    selected: Some(m.clinic_id) == active,
+                });
+            }
+        }
+        let staff_href = active
+            .filter(|c| memberships.iter().any(|m| m.clinic_id == *c && m.role == Role::Admin))
+            .map(|c| format!("/clinics/{c}/staff"));
+        Nav {
+            known: true,
+            signed_in: true,
+            user_name: me.user().name.clone(),
+            platform_admin: me.user().is_platform_admin,
+            staff_href,
+            clinics,
+            current,
+        }
+    }
+
+    /// Whether `item` is the page being shown (for `aria-current`).
+    pub fn is(&self, item: &str) -> bool {
+        self.current == item
+    }
+
+    /// Whether to show the clinic switcher.
+    pub fn can_switch(&self) -> bool {
+        self.clinics.len() > 1
+    }
+}
+
+/// The session's working clinic if the user still belongs to it, else their first clinic.
+pub fn active_clinic(me: &CurrentUser, memberships: &[Membership]) -> Option<ClinicId> {
+    me.session()
+        .active_clinic_id
+        .filter(|c| memberships.iter().any(|m| m.clinic_id == *c))
+        .or_else(|| memberships.first().map(|m| m.clinic_id))
+}
+
+/// The user's active memberships, for the header. Unlike `app::accounts::me` this is not
+/// audited: it only lists the caller's own clinics and roles on every page.
+pub async fn memberships(state: &AppState, me: &CurrentUser) -> Result<Vec<Membership>, PageError> {
+    let all = store::memberships::of_user(state.store().conn(), me.id()).await.map_err(AppError::from)?;
+    Ok(all.into_iter().filter(|m| m.is_active).collect())
+}
+
+/// The header for a signed-in user.
+pub async fn nav(state: &AppState, me: &CurrentUser, current: &'static str) -> Result<Nav, PageError> {
+    Ok(Nav::signed_in(me, &memberships(state, me).await?, current))
+}
+
+/// The caller if signed in; pages open to everyone use it to draw the right header.
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl FromRequestParts<AppState> for MaybeUser {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        Ok(MaybeUser(CurrentUser::from_request_parts(parts, state).await.ok()))
+    }
+}
+
+impl MaybeUser {
+    /// The header for whoever is calling.
+    pub async fn nav(&self, state: &AppState, current: &'static str) -> Result<Nav, PageError> {
+        match &self.0 {
+            Some(me) => nav(state, me, current).await,
+            None => Ok(Nav::anonymous(current)),
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! Server-rendered HTML pages. One file per area; this one lists every page route.
+//!
+//! Every page works without JavaScript, never changes state on GET, and re-renders a
+//! form with inline errors (422, or 429 when rate limited) instead of failing.
+
+mod account;
+mod admin;
+mod assets;
+mod auth;
+mod error;
+mod forms;
+mod home;
+mod invite;
+mod layout;
+mod password;
+mod staff;
+
+pub use error::{Page, PageError, not_found_page};
+
+use crate::state::AppState;
+use axum::{
+    Router,
+    routing::{get, post},
+};
+
+/// All page routes, merged into the app router by `startup`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::show))
+        .route("/login", get(auth::login_form).post(auth::login))
+        .route("/register", get(auth::register_form).post(auth::register))
+        .route("/logout", post(auth::logout))
+        .route("/forgot-password", get(password::forgot_form).post(password::forgot))
+        .route("/reset-password", get(password::reset_form).post(password::reset))
+        .route("/invite", get(invite::show).post(invite::accept))
+        .route("/account", get(account::show))
+        .route("/account/password", post(account::change_password))
+        .route("/account/sessions/{id}/revoke", post(account::revoke_session))
+        .route("/switch-clinic", post(account::switch_clinic))
+        .route("/admin/clinics", get(admin::list).post(admin::create))
+        .route("/clinics/{clinic_id}/staff", get(staff::list))
+        .route("/clinics/{clinic_id}/staff/invite", post(staff::invite))
+        .route("/clinics/{clinic_id}/staff/{membership_id}/deactivate", post(staff::deactivate))
+        .route("/static/app.css", get(assets::css))
+        .route("/static/app.js", get(assets::js))
+        .route("/static/icon.svg", get(assets::icon))
+        .route("/favicon.ico", get(assets::favicon))
+}

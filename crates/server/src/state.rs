@@ -1,0 +1,86 @@
+//! Shared state of a running server.
+
+use crate::{auth::rate_limit::RateLimiter, config::Secret};
+use domain::Clock;
+use std::{path::PathBuf, sync::Arc};
+use store::Store;
+
+/// Settings derived from the configuration at start-up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Base URL for links in e-mails, without a trailing slash.
+    pub public_url: String,
+    /// Whether cookies get `Secure` and responses get HSTS (served over TLS).
+    pub tls: bool,
+    pub access_ttl: jiff::SignedDuration,
+    pub session_ttl: jiff::SignedDuration,
+    pub invite_ttl: jiff::SignedDuration,
+    pub reset_ttl: jiff::SignedDuration,
+    pub data_dir: PathBuf,
+    pub smtp_url: Option<Secret>,
+    pub mail_from: String,
+    pub trust_proxy: bool,
+    pub max_body_bytes: usize,
+    pub rate_per_ip: u32,
+    pub rate_per_account: u32,
+    pub rate_window_secs: u64,
+}
+
+impl Settings {
+    /// Defaults around a public URL and data folder.
+    pub fn new(public_url: String, data_dir: PathBuf) -> Self {
+        Settings {
+            tls: public_url.starts_with("https://"),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            access_ttl: jiff::SignedDuration::from_mins(15),
+            session_ttl: jiff::SignedDuration::from_hours(24 * 30),
+            invite_ttl: jiff::SignedDuration::from_hours(24 * 7),
+            reset_ttl: jiff::SignedDuration::from_mins(30),
+            data_dir,
+            smtp_url: None,
+            mail_from: "DocSpot <no-reply@docspot.invalid>".into(),
+            trust_proxy: false,
+            max_body_bytes: 1_048_576,
+            rate_per_ip: 30,
+            rate_per_account: 10,
+            rate_window_secs: 900,
+        }
+    }
+}
+
+/// Everything a handler may need. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+pub struct Inner {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub settings: Settings,
+    pub limiter: RateLimiter,
+}
+
+impl AppState {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        AppState(Arc::new(Inner { store, clock, settings, limiter: RateLimiter::default() }))
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+
+    pub fn now(&self) -> jiff::Timestamp {
+        self.0.clock.now()
+    }
+
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.0.clock.clone()
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.0.settings
+    }
+
+    pub fn limiter(&self) -> &RateLimiter {
+        &self.0.limiter
+    }
+}

@@ -1,0 +1,10 @@
+//! The server's one integration-test binary. Every API test runs on SQLite, and again on
+//! PostgreSQL when DOCSPOT_TEST_DATABASE_URL is set. Browser tests need chromedriver.
+
+mod accounts;
+mod audit;
+mod browser;
+mod email;
+mod helpers;
+mod http_surface;
+mod staff;

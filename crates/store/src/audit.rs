@@ -1,0 +1,241 @@
+//! The tamper-evident audit log. Each clinic (and the platform) has its own hash chain:
+//! `hash = SHA-256(prev_hash | fields…)`. The database refuses UPDATE and DELETE on the
+//! table; `verify` finds rows altered or removed behind its back.
+
+use crate::{StoreError, StoreResult, all, exec, get, ms, one, ts};
+use domain::{ClinicId, UserId};
+use sea_orm::{ConnectionTrait, QueryResult};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+/// The chain of events outside any clinic.
+pub const PLATFORM_CHAIN: &str = "platform";
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Who did it, from where, as part of which request.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub user: Option<UserId>,
+    pub request_id: String,
+    pub ip: String,
+}
+
+/// One thing that happened.
+pub struct Event<'a> {
+    pub clinic: Option<ClinicId>,
+    pub action: &'a str,
+    pub target_type: &'a str,
+    pub target_id: String,
+    pub detail: serde_json::Value,
+}
+
+/// An event as stored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Stored {
+    pub id: Uuid,
+    pub chain: String,
+    pub seq: i64,
+    pub at: jiff::Timestamp,
+    pub actor_user_id: Option<Uuid>,
+    pub clinic_id: Option<Uuid>,
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub request_id: String,
+    pub ip: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+fn chain_of(clinic: Option<ClinicId>) -> String {
+    clinic.map_or_else(|| PLATFORM_CHAIN.to_owned(), |c| c.to_string())
+}
+
+fn digest(e: &Stored) -> String {
+    let opt = |u: &Option<Uuid>| u.map(|u| u.to_string()).unwrap_or_default();
+    let mut h = Sha256::new();
+    for part in [
+        e.prev_hash.as_str(),
+        &e.id.to_string(),
+        &e.chain,
+        &e.seq.to_string(),
+        &e.at.as_millisecond().to_string(),
+        &opt(&e.actor_user_id),
+        &opt(&e.clinic_id),
+        &e.action,
+        &e.target_type,
+        &e.target_id,
+        &e.request_id,
+        &e.ip,
+        &e.detail,
+    ] {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// Appends an event inside the caller's transaction. Writers of one chain serialise on its
+/// head row, so the chain never forks.
+pub async fn append<C: ConnectionTrait>(c: &C, actor: &Actor, ev: Event<'_>, now: jiff::Timestamp) -> StoreResult<()> {
+    let chain = chain_of(ev.clinic);
+    // Create the head row on first use; a concurrent creator makes this a no-op.
+    let bumped = exec(c, "UPDATE audit_chains SET seq = seq + 1 WHERE chain = $1", vec![chain.clone().into()]).await?;
+    if bumped == 0 {
+        exec(
+            c,
+            "INSERT INTO audit_chains (chain, seq, head_hash) VALUES ($1, 1, $2) ON CONFLICT (chain) DO UPDATE SET seq = audit_chains.seq + 1",
+            vec![chain.clone().into(), GENESIS.into()],
+        )
+        .await?;
+    }
+    let head = one(c, "SELECT seq, head_hash FROM audit_chains WHERE chain = $1", vec![chain.clone().into()])
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("audit chain head missing".into()))?;
+    let mut e = Stored {
+        id: Uuid::now_v7(),
+        chain,
+        seq: get(&head, "seq")?,
+        at: now,
+        actor_user_id: actor.user.map(|u| u.as_uuid()),
+        clinic_id: ev.clinic.map(|c| c.as_uuid()),
+        action: ev.action.to_owned(),
+        target_type: ev.target_type.to_owned(),
+        target_id: ev.target_id,
+        request_id: actor.request_id.chars().take(100).collect(),
+        ip: actor.ip.chars().take(64).collect(),
+        detail: ev.detail.to_string(),
+        prev_hash: get(&head, "head_hash")?,
+        hash: String::new(),
+    };
+    e.hash = digest(&e);
+    exec(
+        c,
+        "INSERT INTO audit_events (id, chain, seq, at, actor_user_id, clinic_id, action, target_type, target_id, \
+         request_id, ip, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        vec![
+            e.id.into(),
+            e.chain.clone().into(),
+            e.seq.into(),
+            ms(e.at).into(),
+            e.actor_user_id.into(),
+            e.clinic_id.into(),
+            e.action.clone().into(),
+            e.target_type.clone().into(),
+            e.target_id.clone().into(),
+            e.request_id.clone().into(),
+            e.ip.clone().into(),
+            e.detail.clone().into(),
+            e.prev_hash.clone().into(),
+            e.hash.clone().into(),
+        ],
+    )
+    .await?;
+    exec(c, "UPDATE audit_chains SET head_hash = $1 WHERE chain = $2", vec![e.hash.into(), e.chain.into()]).await?;
+    Ok(())
+}
+
+const COLS: &str = "id, chain, seq, at, actor_user_id, clinic_id, action, target_type, target_id, request_id, ip, detail, prev_hash, hash";
+
+fn row(r: &QueryResult) -> StoreResult<Stored> {
+    Ok(Stored {
+        id: get(r, "id")?,
+        chain: get(r, "chain")?,
+        seq: get(r, "seq")?,
+        at: ts(get(r, "at")?)?,
+        actor_user_id: get(r, "actor_user_id")?,
+        clinic_id: get(r, "clinic_id")?,
+        action: get(r, "action")?,
+        target_type: get(r, "target_type")?,
+        target_id: get(r, "target_id")?,
+        request_id: get(r, "request_id")?,
+        ip: get(r, "ip")?,
+        detail: get(r, "detail")?,
+        prev_hash: get(r, "prev_hash")?,
+        hash: get(r, "hash")?,
+    })
+}
+
+/// The most recent events of a clinic (or the platform when `clinic` is None).
+pub async fn recent<C: ConnectionTrait>(c: &C, clinic: Option<ClinicId>, limit: u64) -> StoreResult<Vec<Stored>> {
+    all(
+        c,
+        &format!("SELECT {COLS} FROM audit_events WHERE chain = $1 ORDER BY seq DESC LIMIT $2"),
+        vec![chain_of(clinic).into(), (limit as i64).into()],
+    )
+    .await?
+    .iter()
+    .map(row)
+    .collect()
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every chain checks out; carries the number of events checked.
+    Intact(u64),
+    /// The first place where a chain breaks.
+    Broken { chain: String, seq: i64, event_id: Option<Uuid>, reason: String },
+}
+
+/// Recomputes every chain from its first event and compares it with the stored head.
+pub async fn verify<C: ConnectionTrait>(c: &C) -> StoreResult<Verdict> {
+    let chains = all(c, "SELECT chain, seq, head_hash FROM audit_chains ORDER BY chain", vec![]).await?;
+    let mut checked = 0u64;
+    for head in &chains {
+        let chain: String = get(head, "chain")?;
+        let head_seq: i64 = get(head, "seq")?;
+        let head_hash: String = get(head, "head_hash")?;
+        let mut prev = GENESIS.to_owned();
+        let mut expected_seq = 1i64;
+        let mut after = 0i64;
+        loop {
+            let page = all(
+                c,
+                &format!("SELECT {COLS} FROM audit_events WHERE chain = $1 AND seq > $2 ORDER BY seq LIMIT 1000"),
+                vec![chain.clone().into(), after.into()],
+            )
+            .await?;
+            if page.is_empty() {
+                break;
+            }
+            for r in &page {
+                let e = row(r)?;
+                let broken = |reason: &str| Verdict::Broken {
+                    chain: chain.clone(),
+                    seq: e.seq,
+                    event_id: Some(e.id),
+                    reason: reason.to_owned(),
+                };
+                if e.seq != expected_seq {
+                    return Ok(Verdict::Broken {
+                        chain: chain.clone(),
+                        seq: expected_seq,
+                        event_id: None,
+                        reason: format!("event {expected_seq} is missing (next present is {})", e.seq),
+                    });
+                }
+                if e.prev_hash != prev {
+                    return Ok(broken("its previous-hash does not match the event before it"));
+                }
+                if digest(&e) != e.hash {
+                    return Ok(broken("its contents do not match its hash (altered)"));
+                }
+                prev = e.hash.clone();
+                expected_seq += 1;
+                after = e.seq;
+                checked += 1;
+            }
+        }
+        if expected_seq - 1 != head_seq || prev != head_hash {
+            return Ok(Verdict::Broken {
+                chain: chain.clone(),
+                seq: expected_seq,
+                event_id: None,
+                reason: format!("the chain ends at event {} but {head_seq} were written (removed)", expected_seq - 1),
+            });
+        }
+    }
+    Ok(Verdict::Intact(checked))
+}

@@ -1,0 +1,85 @@
+//! Clinics (tenants).
+
+use crate::{StoreResult, all, exec, get, ms, one, ts};
+use domain::{ClinicId, ClinicName, ClinicSlug, Currency, TimeZoneName};
+use sea_orm::{ConnectionTrait, QueryResult};
+
+/// A clinic as stored.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Clinic {
+    pub id: ClinicId,
+    pub slug: String,
+    pub name: String,
+    pub time_zone: String,
+    pub currency: String,
+    pub created_at: jiff::Timestamp,
+}
+
+/// What creating a clinic needs.
+pub struct NewClinic {
+    pub name: ClinicName,
+    pub slug: ClinicSlug,
+    pub time_zone: TimeZoneName,
+    pub currency: Currency,
+}
+
+fn row(r: &QueryResult) -> StoreResult<Clinic> {
+    Ok(Clinic {
+        id: ClinicId::from_uuid(get(r, "id")?),
+        slug: get(r, "slug")?,
+        name: get(r, "name")?,
+        time_zone: get(r, "time_zone")?,
+        currency: get(r, "currency")?,
+        created_at: ts(get(r, "created_at")?)?,
+    })
+}
+
+const COLS: &str = "id, slug, name, time_zone, currency, created_at";
+
+/// Inserts a clinic. A taken slug is `Conflict("clinics_slug_key")`.
+pub async fn insert<C: ConnectionTrait>(c: &C, new: &NewClinic, now: jiff::Timestamp) -> StoreResult<Clinic> {
+    let id = ClinicId::new();
+    exec(
+        c,
+        "INSERT INTO clinics (id, slug, name, time_zone, currency, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        vec![
+            id.as_uuid().into(),
+            new.slug.as_str().into(),
+            new.name.as_str().into(),
+            new.time_zone.as_str().into(),
+            new.currency.as_str().into(),
+            ms(now).into(),
+        ],
+    )
+    .await?;
+    Ok(Clinic {
+        id,
+        slug: new.slug.as_str().to_owned(),
+        name: new.name.as_str().to_owned(),
+        time_zone: new.time_zone.as_str().to_owned(),
+        currency: new.currency.as_str().to_owned(),
+        created_at: now,
+    })
+}
+
+/// One clinic by id.
+pub async fn find<C: ConnectionTrait>(c: &C, id: ClinicId) -> StoreResult<Option<Clinic>> {
+    one(c, &format!("SELECT {COLS} FROM clinics WHERE id = $1"), vec![id.as_uuid().into()])
+        .await?
+        .as_ref()
+        .map(row)
+        .transpose()
+}
+
+/// A page of clinics by name.
+pub async fn list<C: ConnectionTrait>(c: &C, limit: u64, offset: u64) -> StoreResult<Vec<Clinic>> {
+    all(
+        c,
+        &format!("SELECT {COLS} FROM clinics ORDER BY name, id LIMIT $1 OFFSET $2"),
+        vec![(limit as i64).into(), (offset as i64).into()],
+    )
+    .await?
+    .iter()
+    .map(row)
+    .collect()
+}

@@ -1,0 +1,126 @@
+//! The outbox: background work as rows, enqueued in the same transaction as the change that
+//! caused it, claimed by workers with a lease, retried with backoff.
+
+use crate::{StoreResult, exec, get, ms, one, ts};
+use domain::{ClinicId, JobId};
+use sea_orm::{ConnectionTrait, DbBackend};
+
+/// A job ready to run.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub id: JobId,
+    pub kind: String,
+    pub payload: serde_json::Value,
+    pub attempts: i32,
+    pub max_attempts: i32,
+}
+
+/// Enqueues a job to run at `run_at`.
+pub async fn enqueue<C: ConnectionTrait>(
+    c: &C,
+    clinic: Option<ClinicId>,
+    kind: &str,
+    payload: &serde_json::Value,
+    run_at: jiff::Timestamp,
+    now: jiff::Timestamp,
+) -> StoreResult<JobId> {
+    let id = JobId::new();
+    exec(
+        c,
+        "INSERT INTO jobs (id, clinic_id, kind, payload, status, run_at, attempts, max_attempts, lease_until, \
+         last_error, dedupe_key, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', $5, 0, 8, NULL, NULL, NULL, $6, $6)",
+        vec![
+            id.as_uuid().into(),
+            clinic.map(|c| c.as_uuid()).into(),
+            kind.into(),
+            payload.to_string().into(),
+            ms(run_at).into(),
+            ms(now).into(),
+        ],
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Claims the next due job (or one whose lease ran out) for `lease`.
+/// Run it in a write transaction: on PostgreSQL `SKIP LOCKED` lets workers pass each other,
+/// on SQLite the IMMEDIATE transaction serialises them.
+pub async fn claim<C: ConnectionTrait>(c: &C, now: jiff::Timestamp, lease: jiff::SignedDuration) -> StoreResult<Option<Job>> {
+    let lock = if c.get_database_backend() == DbBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+    let Some(r) = one(
+        c,
+        &format!(
+            "SELECT id, kind, payload, attempts, max_attempts FROM jobs \
+             WHERE (status = 'queued' AND run_at <= $1) OR (status = 'running' AND lease_until < $1) \
+             ORDER BY run_at LIMIT 1 {lock}"
+        ),
+        vec![ms(now).into()],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let id = JobId::from_uuid(get(&r, "id")?);
+    let lease_until = now.checked_add(lease).unwrap_or(now);
+    exec(
+        c,
+        "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_until = $1, updated_at = $2 WHERE id = $3",
+        vec![ms(lease_until).into(), ms(now).into(), id.as_uuid().into()],
+    )
+    .await?;
+    let payload: String = get(&r, "payload")?;
+    Ok(Some(Job {
+        id,
+        kind: get(&r, "kind")?,
+        payload: serde_json::from_str(&payload).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?,
+        attempts: get::<i32>(&r, "attempts")? + 1,
+        max_attempts: get(&r, "max_attempts")?,
+    }))
+}
+
+/// Marks a job done.
+pub async fn complete<C: ConnectionTrait>(c: &C, id: JobId, now: jiff::Timestamp) -> StoreResult<()> {
+    exec(
+        c,
+        "UPDATE jobs SET status = 'done', lease_until = NULL, last_error = NULL, updated_at = $1 WHERE id = $2",
+        vec![ms(now).into(), id.as_uuid().into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Records a failure: the job runs again at `retry_at`, or is given up when `retry_at` is None.
+pub async fn fail<C: ConnectionTrait>(
+    c: &C,
+    id: JobId,
+    error: &str,
+    retry_at: Option<jiff::Timestamp>,
+    now: jiff::Timestamp,
+) -> StoreResult<()> {
+    let error: String = error.chars().take(500).collect();
+    let (status, run_at) = match retry_at {
+        Some(t) => ("queued", ms(t)),
+        None => ("failed", ms(now)),
+    };
+    exec(
+        c,
+        "UPDATE jobs SET status = $1, run_at = $2, lease_until = NULL, last_error = $3, updated_at = $4 WHERE id = $5",
+        vec![status.into(), run_at.into(), error.into(), ms(now).into(), id.as_uuid().into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// A job's status and attempts, for tests and the admin view.
+pub async fn status<C: ConnectionTrait>(c: &C, id: JobId) -> StoreResult<Option<(String, i32, jiff::Timestamp)>> {
+    let r = one(c, "SELECT status, attempts, run_at FROM jobs WHERE id = $1", vec![id.as_uuid().into()]).await?;
+    r.as_ref()
+        .map(|r| Ok((get(r, "status")?, get(r, "attempts")?, ts(get(r, "run_at")?)?)))
+        .transpose()
+}
+
+/// How many jobs are in `status`.
+pub async fn count<C: ConnectionTrait>(c: &C, status: &str) -> StoreResult<i64> {
+    let r = one(c, "SELECT COUNT(*) AS n FROM jobs WHERE status = $1", vec![status.into()]).await?;
+    r.as_ref().map(|r| get::<i64>(r, "n")).transpose().map(|n| n.unwrap_or(0))
+}

@@ -1,0 +1,232 @@
+//! Persistence for DocSpot. All SQL lives in this crate.
+//!
+//! One code path serves SQLite and PostgreSQL: statements are portable SQL with `$n`
+//! placeholders (both sqlx drivers bind them by position), run through SeaORM's connection,
+//! transaction and migration machinery. Backend-specific SQL is confined to `schema.rs` and
+//! the few spots that say so.
+
+pub mod audit;
+pub mod clinics;
+pub mod jobs;
+pub mod memberships;
+pub mod migrations;
+mod schema;
+pub mod sessions;
+pub mod testing;
+pub mod tokens;
+pub mod users;
+
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, QueryResult, SqlErr, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait, Value,
+};
+use sea_orm_migration::MigratorTrait;
+use std::time::Duration;
+
+pub use sea_orm::{ConnectionTrait as Conn, DatabaseTransaction as Tx};
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique or check constraint refused the write; carries the constraint's name.
+    #[error("conflict on {0}")]
+    Conflict(String),
+    /// The database failed or could not be reached.
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    /// A stored value could not be read back as its type.
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    fn from_write(e: DbErr) -> Self {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(msg)) => StoreError::Conflict(constraint_of(&msg)),
+            _ => StoreError::Db(e),
+        }
+    }
+}
+
+/// Finds our constraint name in a driver's message (`users_email_key` or `users.email`).
+fn constraint_of(msg: &str) -> String {
+    const KNOWN: &[(&str, &str)] = &[
+        ("users_email_key", "users.email"),
+        ("clinics_slug_key", "clinics.slug"),
+        ("memberships_clinic_user_role_key", "memberships.clinic_id"),
+        ("jobs_dedupe_key_key", "jobs.dedupe_key"),
+    ];
+    for (name, sqlite_cols) in KNOWN {
+        if msg.contains(name) || msg.contains(sqlite_cols) {
+            return (*name).to_owned();
+        }
+    }
+    msg.to_owned()
+}
+
+/// Result type of the store.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// How to reach the database.
+#[derive(Clone)]
+pub struct DbConfig {
+    /// `sqlite://…` or `postgres://…`.
+    pub url: String,
+    /// Pool size.
+    pub max_connections: u32,
+}
+
+impl std::fmt::Debug for DbConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbConfig")
+            .field("url", &redact_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+/// Hides a password in a connection URL.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s + 3 => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:[redacted]{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The database handle shared by the whole server.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Connects and sets SQLite up for durability: WAL, `synchronous=FULL`, foreign keys on.
+    pub async fn connect(cfg: &DbConfig) -> StoreResult<Self> {
+        let mut opts = ConnectOptions::new(cfg.url.clone());
+        opts.max_connections(cfg.max_connections)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|o| {
+                use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+                o.create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+            });
+        let db = Database::connect(opts).await?;
+        Ok(Self { db })
+    }
+
+    /// Which database this is.
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        migrations::Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Whether every migration has been applied.
+    pub async fn migrations_current(&self) -> StoreResult<bool> {
+        Ok(migrations::Migrator::get_pending_migrations(&self.db).await?.is_empty())
+    }
+
+    /// A cheap round trip to the database.
+    pub async fn ping(&self) -> StoreResult<()> {
+        self.db.ping().await?;
+        Ok(())
+    }
+
+    /// The pool, for reads outside a transaction.
+    pub fn conn(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so writers queue up
+    /// front instead of failing to upgrade a read lock halfway.
+    pub async fn write(&self) -> StoreResult<DatabaseTransaction> {
+        Ok(self
+            .db
+            .begin_with_options(TransactionOptions {
+                isolation_level: None,
+                access_mode: None,
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            })
+            .await?)
+    }
+
+    /// Runs raw SQL, for tests and maintenance tools only.
+    pub async fn execute_unprepared(&self, sql: &str) -> StoreResult<()> {
+        self.db.execute_unprepared(sql).await?;
+        Ok(())
+    }
+}
+
+/// Builds a statement for `c`'s backend.
+pub(crate) fn stmt<C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> Statement {
+    Statement::from_sql_and_values(c.get_database_backend(), sql, values)
+}
+
+pub(crate) async fn exec<C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> StoreResult<u64> {
+    c.execute_raw(stmt(c, sql, values))
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(StoreError::from_write)
+}
+
+pub(crate) async fn one<C: ConnectionTrait>(
+    c: &C,
+    sql: &str,
+    values: Vec<Value>,
+) -> StoreResult<Option<QueryResult>> {
+    Ok(c.query_one_raw(stmt(c, sql, values)).await?)
+}
+
+pub(crate) async fn all<C: ConnectionTrait>(
+    c: &C,
+    sql: &str,
+    values: Vec<Value>,
+) -> StoreResult<Vec<QueryResult>> {
+    Ok(c.query_all_raw(stmt(c, sql, values)).await?)
+}
+
+/// Reads column `col` of a row as `T`.
+pub(crate) fn get<T: sea_orm::TryGetable>(row: &QueryResult, col: &str) -> StoreResult<T> {
+    row.try_get::<T>("", col).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+}
+
+/// Epoch milliseconds of an instant, as stored.
+pub fn ms(t: jiff::Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+/// An instant from stored epoch milliseconds.
+pub fn ts(ms: i64) -> StoreResult<jiff::Timestamp> {
+    jiff::Timestamp::from_millisecond(ms).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// SHA-256 of a secret token, hex-encoded: tokens are stored only as hashes.
+pub fn token_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A fresh random token (256 bits, URL-safe hex).
+pub fn new_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}

@@ -1,0 +1,29 @@
+//! Versioned migrations (sea-orm-migration keeps track in `seaql_migrations`).
+
+use sea_orm_migration::prelude::*;
+
+/// All migrations, in order.
+pub struct Migrator;
+
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(M0001Spine)]
+    }
+}
+
+struct M0001Spine;
+
+impl MigrationName for M0001Spine {
+    fn name(&self) -> &str {
+        "m0001_spine"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0001Spine {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        db.execute_unprepared(&crate::schema::spine(db.get_database_backend())).await?;
+        Ok(())
+    }
+}

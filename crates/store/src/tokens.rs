@@ -1,0 +1,142 @@
+//! Single-use, expiring links: staff invites and password resets. Only hashes are stored.
+
+use crate::{StoreResult, all, exec, get, ms, one, ts};
+use domain::{ClinicId, Role, UserId};
+use sea_orm::{ConnectionTrait, QueryResult};
+use uuid::Uuid;
+
+/// A pending or used invitation.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Invite {
+    pub id: Uuid,
+    pub clinic_id: ClinicId,
+    pub clinic_name: String,
+    pub email: String,
+    pub role: Role,
+    pub created_at: jiff::Timestamp,
+    pub expires_at: jiff::Timestamp,
+    pub used_at: Option<jiff::Timestamp>,
+}
+
+const INVITE_SELECT: &str = "SELECT i.id, i.clinic_id, c.name AS clinic_name, i.email, i.role, i.created_at, \
+    i.expires_at, i.used_at FROM invites i JOIN clinics c ON c.id = i.clinic_id";
+
+fn invite_row(r: &QueryResult) -> StoreResult<Invite> {
+    let role: String = get(r, "role")?;
+    Ok(Invite {
+        id: get(r, "id")?,
+        clinic_id: ClinicId::from_uuid(get(r, "clinic_id")?),
+        clinic_name: get(r, "clinic_name")?,
+        email: get(r, "email")?,
+        role: role.parse().map_err(|_| crate::StoreError::Corrupt(format!("role {role}")))?,
+        created_at: ts(get(r, "created_at")?)?,
+        expires_at: ts(get(r, "expires_at")?)?,
+        used_at: get::<Option<i64>>(r, "used_at")?.map(ts).transpose()?,
+    })
+}
+
+/// Records an invitation.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_invite<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    email: &str,
+    role: Role,
+    token_hash: &str,
+    invited_by: UserId,
+    now: jiff::Timestamp,
+    expires_at: jiff::Timestamp,
+) -> StoreResult<Uuid> {
+    let id = Uuid::now_v7();
+    exec(
+        c,
+        "INSERT INTO invites (id, clinic_id, email, role, token_hash, invited_by, created_at, expires_at, used_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL)",
+        vec![
+            id.into(),
+            clinic.as_uuid().into(),
+            email.into(),
+            role.as_str().into(),
+            token_hash.into(),
+            invited_by.as_uuid().into(),
+            ms(now).into(),
+            ms(expires_at).into(),
+        ],
+    )
+    .await?;
+    Ok(id)
+}
+
+/// An unused, unexpired invite by token hash.
+pub async fn find_open_invite<C: ConnectionTrait>(c: &C, token_hash: &str, now: jiff::Timestamp) -> StoreResult<Option<Invite>> {
+    one(
+        c,
+        &format!("{INVITE_SELECT} WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.expires_at > $2"),
+        vec![token_hash.into(), ms(now).into()],
+    )
+    .await?
+    .as_ref()
+    .map(invite_row)
+    .transpose()
+}
+
+/// Marks an invite used; false if someone used it first.
+pub async fn use_invite<C: ConnectionTrait>(c: &C, id: Uuid, now: jiff::Timestamp) -> StoreResult<bool> {
+    Ok(exec(c, "UPDATE invites SET used_at = $1 WHERE id = $2 AND used_at IS NULL", vec![ms(now).into(), id.into()]).await? == 1)
+}
+
+/// The latest invitations of a clinic.
+pub async fn invites_of_clinic<C: ConnectionTrait>(c: &C, clinic: ClinicId) -> StoreResult<Vec<Invite>> {
+    all(
+        c,
+        &format!("{INVITE_SELECT} WHERE i.clinic_id = $1 ORDER BY i.created_at DESC LIMIT 50"),
+        vec![clinic.as_uuid().into()],
+    )
+    .await?
+    .iter()
+    .map(invite_row)
+    .collect()
+}
+
+/// Records a password-reset link.
+pub async fn insert_reset<C: ConnectionTrait>(
+    c: &C,
+    user: UserId,
+    token_hash: &str,
+    now: jiff::Timestamp,
+    expires_at: jiff::Timestamp,
+) -> StoreResult<()> {
+    exec(
+        c,
+        "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at, used_at) VALUES ($1, $2, $3, $4, NULL)",
+        vec![token_hash.into(), user.as_uuid().into(), ms(now).into(), ms(expires_at).into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Uses a reset link: returns its user if it was unused and unexpired, and marks it used.
+pub async fn take_reset<C: ConnectionTrait>(c: &C, token_hash: &str, now: jiff::Timestamp) -> StoreResult<Option<UserId>> {
+    let n = exec(
+        c,
+        "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
+        vec![ms(now).into(), token_hash.into()],
+    )
+    .await?;
+    if n != 1 {
+        return Ok(None);
+    }
+    let r = one(c, "SELECT user_id FROM password_resets WHERE token_hash = $1", vec![token_hash.into()]).await?;
+    r.as_ref().map(|r| get(r, "user_id").map(UserId::from_uuid)).transpose()
+}
+
+/// Whether a reset link is currently usable (for showing the form).
+pub async fn reset_is_open<C: ConnectionTrait>(c: &C, token_hash: &str, now: jiff::Timestamp) -> StoreResult<bool> {
+    Ok(one(
+        c,
+        "SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",
+        vec![token_hash.into(), ms(now).into()],
+    )
+    .await?
+    .is_some())
+}
