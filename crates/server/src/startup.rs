@@ -63,7 +63,6 @@ impl App {
         settings.rate_per_account = s.auth_rate_per_account;
         settings.rate_window_secs = s.auth_rate_window_secs;
         let mailer = Mailer::new(s.smtp_url.as_ref().map(|u| u.expose()), &opts.data_dir)?;
-        metrics_handle();
         let state = AppState::new(store, opts.clock, settings);
         Ok(App { listener, state, mailer: Arc::new(mailer), run_worker: !s.no_worker })
     }
@@ -96,6 +95,7 @@ impl App {
 
 /// The whole HTTP surface, with middleware. Outermost layer last.
 pub fn router(state: AppState) -> Router {
+    metrics_handle();
     let (api_routes, openapi) = api::router();
     Router::new()
         .merge(api_routes)

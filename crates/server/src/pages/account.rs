@@ -2,7 +2,10 @@
 
 use super::{
     error::{Page, PageError},
-    forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, fmt_ts, see_other, see_other_with_cookies},
+    forms::{
+        Errors, Label, Outcome, PageForm, QueryOr, failure, fmt_ts, see_other,
+        see_other_with_cookies,
+    },
     layout::{Nav, nav},
 };
 use crate::{
@@ -16,11 +19,14 @@ use axum::{
     extract::{Path, State, rejection::PathRejection},
     response::Response,
 };
-use domain::{ClinicId, SessionId};
+use domain::{ClinicId, SessionId, password::NewPassword};
 use serde::Deserialize;
 
-const PASSWORD_FIELDS: &[Label] =
-    &[("current_password", "Current password"), ("password", "New password"), ("confirm", "Confirmation")];
+const PASSWORD_FIELDS: &[Label] = &[
+    ("current_password", "Current password"),
+    ("password", "New password"),
+    ("confirm", "Confirmation"),
+];
 
 /// One live session as the table shows it.
 struct SessionRow {
@@ -68,7 +74,12 @@ fn short_agent(ua: &str) -> String {
     s
 }
 
-async fn page(state: &AppState, me: &CurrentUser, notice: Option<&'static str>, errors: Errors) -> Result<AccountPage, PageError> {
+async fn page(
+    state: &AppState,
+    me: &CurrentUser,
+    notice: Option<&'static str>,
+    errors: Errors,
+) -> Result<AccountPage, PageError> {
     let sessions = accounts::list_sessions(state, me)
         .await?
         .into_iter()
@@ -92,8 +103,18 @@ async fn page(state: &AppState, me: &CurrentUser, notice: Option<&'static str>, 
 }
 
 /// GET /account.
-pub async fn show(State(state): State<AppState>, Page(me): Page<CurrentUser>, QueryOr(q): QueryOr<Notice>) -> Result<Response, PageError> {
-    let page = page(&state, &me, notice_text(q.done.as_deref()), Errors::default()).await?;
+pub async fn show(
+    State(state): State<AppState>,
+    Page(me): Page<CurrentUser>,
+    QueryOr(q): QueryOr<Notice>,
+) -> Result<Response, PageError> {
+    let page = page(
+        &state,
+        &me,
+        notice_text(q.done.as_deref()),
+        Errors::default(),
+    )
+    .await?;
     Ok(Outcome::OK.render(&page))
 }
 
@@ -114,10 +135,13 @@ pub async fn change_password(
 ) -> Result<Response, PageError> {
     let mut errors = Errors::default();
     let outcome = if form.password != form.confirm {
+        errors.add_domain(PASSWORD_FIELDS, NewPassword::parse(&form.password).err());
         errors.add("confirm", "The two new passwords do not match.");
         Outcome::INVALID
     } else {
-        match accounts::change_password(&state, &ctx, &me, &form.current_password, &form.password).await {
+        match accounts::change_password(&state, &ctx, &me, &form.current_password, &form.password)
+            .await
+        {
             Ok(()) => return Ok(see_other("/account?done=password")),
             Err(e) => {
                 let (outcome, e) = failure(e, PASSWORD_FIELDS)?;
@@ -136,10 +160,17 @@ pub async fn revoke_session(
     Page(me): Page<CurrentUser>,
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, PageError> {
-    let id: SessionId = id.map_err(|_| AppError::NotFound)?.0.parse().map_err(|_| AppError::NotFound)?;
+    let id: SessionId = id
+        .map_err(|_| AppError::NotFound)?
+        .0
+        .parse()
+        .map_err(|_| AppError::NotFound)?;
     accounts::revoke_session(&state, &ctx, &me, id).await?;
     if id == me.session().id {
-        return Ok(see_other_with_cookies("/login", cookies::clear(state.settings().tls)));
+        return Ok(see_other_with_cookies(
+            "/login",
+            cookies::clear(state.settings().tls),
+        ));
     }
     Ok(see_other("/account?done=revoked"))
 }
@@ -156,7 +187,11 @@ pub async fn switch_clinic(
     Page(me): Page<CurrentUser>,
     PageForm(form): PageForm<SwitchForm>,
 ) -> Result<Response, PageError> {
-    let clinic: ClinicId = form.clinic_id.trim().parse().map_err(|_| AppError::NotFound)?;
+    let clinic: ClinicId = form
+        .clinic_id
+        .trim()
+        .parse()
+        .map_err(|_| AppError::NotFound)?;
     accounts::switch_clinic(&state, &me, clinic).await?;
     Ok(see_other("/"))
 }

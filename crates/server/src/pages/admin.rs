@@ -15,11 +15,11 @@ use axum::{extract::State, response::Response};
 use serde::Deserialize;
 
 const FIELDS: &[Label] = &[
-    ("name", "Name"),
+    ("name", "Clinic name"),
     ("slug", "Slug"),
     ("time_zone", "Time zone"),
     ("currency", "Currency"),
-    ("admin_email", "Admin e-mail"),
+    ("admin_email", "First admin's e-mail"),
 ];
 
 /// Suggestions for the time-zone field; any IANA zone is accepted.
@@ -85,20 +85,46 @@ pub struct CreatedQuery {
     created: Option<String>,
 }
 
-async fn page(state: &AppState, admin: &PlatformAdmin, created: Option<String>, form: ClinicForm, errors: Errors) -> Result<ClinicsPage, PageError> {
+async fn page(
+    state: &AppState,
+    admin: &PlatformAdmin,
+    created: Option<String>,
+    form: ClinicForm,
+    errors: Errors,
+) -> Result<ClinicsPage, PageError> {
     let clinics = clinics::list_clinics(state, &admin.0, 200, 0)
         .await?
         .into_iter()
-        .map(|c| ClinicRow { name: c.name, slug: c.slug, time_zone: c.time_zone, currency: c.currency, created: fmt_ts(c.created_at) })
+        .map(|c| ClinicRow {
+            name: c.name,
+            slug: c.slug,
+            time_zone: c.time_zone,
+            currency: c.currency,
+            created: fmt_ts(c.created_at),
+        })
         .collect();
-    Ok(ClinicsPage { nav: nav(state, &admin.0, "clinics").await?, clinics, created, form, errors, zones: ZONES })
+    Ok(ClinicsPage {
+        nav: nav(state, &admin.0, "clinics").await?,
+        clinics,
+        created,
+        form,
+        errors,
+        zones: ZONES,
+    })
 }
 
 /// GET /admin/clinics.
-pub async fn list(State(state): State<AppState>, Page(admin): Page<PlatformAdmin>, QueryOr(q): QueryOr<CreatedQuery>) -> Result<Response, PageError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Page(admin): Page<PlatformAdmin>,
+    QueryOr(q): QueryOr<CreatedQuery>,
+) -> Result<Response, PageError> {
     // Only a well-formed slug is echoed, so the link cannot be used to show arbitrary text.
     let created = q.created.filter(|s| domain::ClinicSlug::parse(s).is_ok());
-    let form = ClinicForm { time_zone: "UTC".into(), ..ClinicForm::default() };
+    let form = ClinicForm {
+        time_zone: "UTC".into(),
+        ..ClinicForm::default()
+    };
     Ok(Outcome::OK.render(&page(&state, &admin, created, form, Errors::default()).await?))
 }
 
@@ -118,7 +144,8 @@ pub async fn create(
     };
     match clinics::create_clinic(&state, &ctx, &admin, input).await {
         Ok(clinic) => {
-            let q = serde_urlencoded::to_string([("created", clinic.slug.as_str())]).unwrap_or_default();
+            let q = serde_urlencoded::to_string([("created", clinic.slug.as_str())])
+                .unwrap_or_default();
             Ok(see_other(&format!("/admin/clinics?{q}")))
         }
         Err(e) => {

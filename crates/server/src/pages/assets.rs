@@ -13,7 +13,10 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
     let mut res = body.into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     res
 }
 
@@ -32,6 +35,9 @@ pub async fn icon() -> Response {
 /// Browsers ask for `/favicon.ico` on their own; the layout links the SVG icon instead.
 pub async fn favicon() -> Response {
     let mut res = StatusCode::NO_CONTENT.into_response();
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     res
 }

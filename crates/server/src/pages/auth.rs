@@ -2,7 +2,10 @@
 
 use super::{
     error::PageError,
-    forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, safe_next, see_other, see_other_with_cookies},
+    forms::{
+        Errors, Label, Outcome, PageForm, QueryOr, failure, safe_next, see_other,
+        see_other_with_cookies,
+    },
     layout::{MaybeUser, Nav},
 };
 use crate::{
@@ -13,11 +16,16 @@ use crate::{
 };
 use askama::Template;
 use axum::{extract::State, response::Response};
+use domain::{Email, PersonName, password::NewPassword};
 use serde::Deserialize;
 
 const LOGIN_FIELDS: &[Label] = &[("email", "E-mail"), ("password", "Password")];
-const REGISTER_FIELDS: &[Label] =
-    &[("name", "Name"), ("email", "E-mail"), ("password", "Password"), ("confirm", "Confirmation")];
+const REGISTER_FIELDS: &[Label] = &[
+    ("name", "Name"),
+    ("email", "E-mail"),
+    ("password", "Password"),
+    ("confirm", "Confirmation"),
+];
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -47,12 +55,21 @@ pub async fn login_form(maybe: MaybeUser, QueryOr(q): QueryOr<NextQuery>) -> Res
     if maybe.0.is_some() {
         return see_other(&next);
     }
-    let page = LoginPage { nav: Nav::anonymous("login"), email: String::new(), next, errors: Errors::default() };
+    let page = LoginPage {
+        nav: Nav::anonymous("login"),
+        email: String::new(),
+        next,
+        errors: Errors::default(),
+    };
     Outcome::OK.render(&page)
 }
 
 /// POST /login: sets the session cookies and goes to `next`.
-pub async fn login(State(state): State<AppState>, ctx: RequestCtx, PageForm(form): PageForm<LoginForm>) -> Result<Response, PageError> {
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    PageForm(form): PageForm<LoginForm>,
+) -> Result<Response, PageError> {
     let next = safe_next(Some(&form.next));
     let mut errors = Errors::default();
     if form.email.trim().is_empty() {
@@ -63,7 +80,12 @@ pub async fn login(State(state): State<AppState>, ctx: RequestCtx, PageForm(form
     }
     let outcome = if errors.is_empty() {
         match accounts::login(&state, &ctx, &form.email, &form.password).await {
-            Ok((_, tokens)) => return Ok(see_other_with_cookies(&next, accounts::session_cookies(&state, &tokens))),
+            Ok((_, tokens)) => {
+                return Ok(see_other_with_cookies(
+                    &next,
+                    accounts::session_cookies(&state, &tokens),
+                ));
+            }
             Err(e) => {
                 let (outcome, e) = failure(e, LOGIN_FIELDS)?;
                 errors = e;
@@ -73,7 +95,12 @@ pub async fn login(State(state): State<AppState>, ctx: RequestCtx, PageForm(form
     } else {
         Outcome::INVALID
     };
-    let page = LoginPage { nav: Nav::anonymous("login"), email: form.email, next, errors };
+    let page = LoginPage {
+        nav: Nav::anonymous("login"),
+        email: form.email,
+        next,
+        errors,
+    };
     Ok(outcome.render(&page))
 }
 
@@ -100,25 +127,45 @@ pub async fn register_form(maybe: MaybeUser) -> Response {
     if maybe.0.is_some() {
         return see_other("/");
     }
-    let page = RegisterPage { nav: Nav::anonymous("register"), name: String::new(), email: String::new(), errors: Errors::default() };
+    let page = RegisterPage {
+        nav: Nav::anonymous("register"),
+        name: String::new(),
+        email: String::new(),
+        errors: Errors::default(),
+    };
     Outcome::OK.render(&page)
 }
 
 /// POST /register: creates a patient account, signs it in and goes home.
-pub async fn register(State(state): State<AppState>, ctx: RequestCtx, PageForm(form): PageForm<RegisterForm>) -> Result<Response, PageError> {
+pub async fn register(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    PageForm(form): PageForm<RegisterForm>,
+) -> Result<Response, PageError> {
     let mut errors = Errors::default();
     let outcome = if form.password != form.confirm {
+        errors.add_domain(REGISTER_FIELDS, PersonName::parse(&form.name).err());
+        errors.add_domain(REGISTER_FIELDS, Email::parse(&form.email).err());
+        errors.add_domain(REGISTER_FIELDS, NewPassword::parse(&form.password).err());
         errors.add("confirm", "The two passwords do not match.");
         Outcome::INVALID
     } else {
-        let input = accounts::Registration { email: &form.email, name: &form.name, password: &form.password };
+        let input = accounts::Registration {
+            email: &form.email,
+            name: &form.name,
+            password: &form.password,
+        };
         match accounts::register_patient(&state, &ctx, input).await {
             Ok(user) => {
-                return Ok(match accounts::login(&state, &ctx, &user.email, &form.password).await {
-                    Ok((_, tokens)) => see_other_with_cookies("/", accounts::session_cookies(&state, &tokens)),
-                    // The account exists; if signing in is refused now (rate limit), let them do it by hand.
-                    Err(_) => see_other("/login"),
-                });
+                return Ok(
+                    match accounts::login(&state, &ctx, &user.email, &form.password).await {
+                        Ok((_, tokens)) => {
+                            see_other_with_cookies("/", accounts::session_cookies(&state, &tokens))
+                        }
+                        // The account exists; if signing in is refused now (rate limit), let them do it by hand.
+                        Err(_) => see_other("/login"),
+                    },
+                );
             }
             Err(e) => {
                 let (outcome, e) = failure(e, REGISTER_FIELDS)?;
@@ -127,14 +174,26 @@ pub async fn register(State(state): State<AppState>, ctx: RequestCtx, PageForm(f
             }
         }
     };
-    let page = RegisterPage { nav: Nav::anonymous("register"), name: form.name, email: form.email, errors };
+    let page = RegisterPage {
+        nav: Nav::anonymous("register"),
+        name: form.name,
+        email: form.email,
+        errors,
+    };
     Ok(outcome.render(&page))
 }
 
 /// POST /logout: ends the session at once and clears the cookies.
-pub async fn logout(State(state): State<AppState>, ctx: RequestCtx, me: Result<CurrentUser, AppError>) -> Result<Response, PageError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    me: Result<CurrentUser, AppError>,
+) -> Result<Response, PageError> {
     if let Ok(me) = me {
         accounts::logout(&state, &ctx, &me).await?;
     }
-    Ok(see_other_with_cookies("/login", cookies::clear(state.settings().tls)))
+    Ok(see_other_with_cookies(
+        "/login",
+        cookies::clear(state.settings().tls),
+    ))
 }

@@ -29,7 +29,10 @@ impl PageError {
     /// can be returned to: a POST-only path would answer 405.
     pub fn at(err: AppError, parts: &Parts) -> Self {
         let next = (parts.method == Method::GET).then(|| {
-            parts.uri.path_and_query().map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned())
+            parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned())
         });
         PageError { err, next }
     }
@@ -45,8 +48,22 @@ struct ErrorPage {
     reference: Option<String>,
 }
 
-fn error_page(status: StatusCode, heading: &'static str, message: String, reference: Option<String>) -> Response {
-    render(status, &ErrorPage { nav: Nav::minimal(), status: status.as_u16(), heading, message, reference })
+fn error_page(
+    status: StatusCode,
+    heading: &'static str,
+    message: String,
+    reference: Option<String>,
+) -> Response {
+    render(
+        status,
+        &ErrorPage {
+            nav: Nav::minimal(),
+            status: status.as_u16(),
+            heading,
+            message,
+            reference,
+        },
+    )
 }
 
 /// The 404 page, also used by `startup` as the fallback for paths outside `/api`.
@@ -54,7 +71,8 @@ pub fn not_found_page() -> Response {
     error_page(
         StatusCode::NOT_FOUND,
         "Page not found",
-        "There is nothing here. The link may be mistyped, or the item may have been removed.".into(),
+        "There is nothing here. The link may be mistyped, or the item may have been removed."
+            .into(),
         None,
     )
 }
@@ -80,16 +98,32 @@ impl IntoResponse for PageError {
             AppError::Internal(ref cause) => {
                 let id = crate::error::request_id();
                 tracing::error!(request_id = %id, cause = %cause, "internal error");
-                error_page(status, "Something went wrong", self.err.public_message(), Some(id))
+                error_page(
+                    status,
+                    "Something went wrong",
+                    self.err.public_message(),
+                    Some(id),
+                )
             }
             AppError::RateLimited { retry_after_secs } => {
-                let mut res = error_page(status, "Too many attempts", self.err.public_message(), Some(crate::error::request_id()));
-                res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                let mut res = error_page(
+                    status,
+                    "Too many attempts",
+                    self.err.public_message(),
+                    Some(crate::error::request_id()),
+                );
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
                 res
             }
             ref other => {
                 let heading = status.canonical_reason().unwrap_or("Error");
-                error_page(status, heading, other.public_message(), Some(crate::error::request_id()))
+                error_page(
+                    status,
+                    heading,
+                    other.public_message(),
+                    Some(crate::error::request_id()),
+                )
             }
         }
     }
@@ -104,7 +138,10 @@ where
     T: FromRequestParts<AppState, Rejection = AppError> + Send,
 {
     type Rejection = PageError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match T::from_request_parts(parts, state).await {
             Ok(v) => Ok(Page(v)),
             Err(e) => Err(PageError::at(e, parts)),
@@ -117,12 +154,19 @@ mod tests {
     use super::*;
 
     fn location(res: &Response) -> &str {
-        res.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
+        res.headers()
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 
     #[test]
     fn unauthorized_redirects_to_sign_in_with_the_page_asked_for() {
-        let res = PageError { err: AppError::Unauthorized, next: Some("/account?x=1".into()) }.into_response();
+        let res = PageError {
+            err: AppError::Unauthorized,
+            next: Some("/account?x=1".into()),
+        }
+        .into_response();
         assert_eq!(res.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&res), "/login?next=%2Faccount%3Fx%3D1");
         let res = PageError::from(AppError::Unauthorized).into_response();
@@ -134,12 +178,19 @@ mod tests {
         for (err, want) in [
             (AppError::NotFound, StatusCode::NOT_FOUND),
             (AppError::Forbidden("no".into()), StatusCode::FORBIDDEN),
-            (AppError::Internal("db down".into()), StatusCode::INTERNAL_SERVER_ERROR),
+            (
+                AppError::Internal("db down".into()),
+                StatusCode::INTERNAL_SERVER_ERROR,
+            ),
             (AppError::Conflict("taken".into()), StatusCode::CONFLICT),
         ] {
             let res = PageError::from(err).into_response();
             assert_eq!(res.status(), want);
-            let ct = res.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let ct = res
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             assert!(ct.starts_with("text/html"), "content type {ct}");
         }
     }

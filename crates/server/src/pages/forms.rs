@@ -17,12 +17,14 @@ pub fn render<T: Template>(status: StatusCode, tpl: &T) -> Response {
     match tpl.render() {
         Ok(body) => {
             let mut res = (status, Html(body)).into_response();
-            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             res
         }
         Err(e) => {
             tracing::error!(request_id = %crate::error::request_id(), error = %e, "template failed to render");
-            let body = "<!doctype html><title>Error</title><h1>Something went wrong on our side.</h1>";
+            let body =
+                "<!doctype html><title>Error</title><h1>Something went wrong on our side.</h1>";
             (StatusCode::INTERNAL_SERVER_ERROR, Html(body)).into_response()
         }
     }
@@ -37,7 +39,10 @@ pub fn see_other(to: &str) -> Response {
 }
 
 /// A redirect that also sets (or clears) cookies.
-pub fn see_other_with_cookies(to: &str, cookies: impl IntoIterator<Item = HeaderValue>) -> Response {
+pub fn see_other_with_cookies(
+    to: &str,
+    cookies: impl IntoIterator<Item = HeaderValue>,
+) -> Response {
     let mut res = see_other(to);
     for c in cookies {
         res.headers_mut().append(header::SET_COOKIE, c);
@@ -80,7 +85,11 @@ pub type Label = (&'static str, &'static str);
 /// Makes a domain message (`is required`) a sentence (`Name is required.`).
 fn sentence(label: &str, message: &str) -> String {
     let starts_lower = message.chars().next().is_some_and(|c| c.is_lowercase());
-    let mut s = if starts_lower { format!("{label} {message}") } else { message.to_owned() };
+    let mut s = if starts_lower {
+        format!("{label} {message}")
+    } else {
+        message.to_owned()
+    };
     if !s.ends_with(['.', '!', '?']) {
         s.push('.');
     }
@@ -100,6 +109,20 @@ impl Errors {
         e
     }
 
+    /// Records a domain rule's complaint, if any. Used when a form stops before its use case
+    /// (passwords that differ) so that it still shows every other problem at once.
+    pub fn add_domain(&mut self, labels: &[Label], err: Option<domain::DomainError>) {
+        if let Some(e) = err {
+            let fe = FieldError {
+                field: e.field.into(),
+                message: e.message,
+            };
+            let more = Errors::from_fields(&[fe], labels);
+            self.fields.extend(more.fields);
+            self.top.extend(more.top);
+        }
+    }
+
     /// Records a message on `field`; the first one per field is shown.
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
         self.fields.push((field.to_owned(), message.into()));
@@ -107,7 +130,10 @@ impl Errors {
 
     /// The message for `field`, if any.
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.fields.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+        self.fields
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
     }
 
     pub fn has(&self, field: &str) -> bool {
@@ -139,13 +165,20 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub const OK: Outcome = Outcome { status: StatusCode::OK, retry_after: None };
-    pub const INVALID: Outcome = Outcome { status: StatusCode::UNPROCESSABLE_ENTITY, retry_after: None };
+    pub const OK: Outcome = Outcome {
+        status: StatusCode::OK,
+        retry_after: None,
+    };
+    pub const INVALID: Outcome = Outcome {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        retry_after: None,
+    };
 
     pub fn render<T: Template>(self, tpl: &T) -> Response {
         let mut res = render(self.status, tpl);
         if let Some(secs) = self.retry_after {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         res
     }
@@ -157,15 +190,38 @@ pub fn failure(err: AppError, labels: &[Label]) -> Result<(Outcome, Errors), Pag
     match err {
         AppError::Validation(list) => Ok((Outcome::INVALID, Errors::from_fields(&list, labels))),
         AppError::RateLimited { retry_after_secs } => {
-            let e = Errors { top: vec![err.public_message()], ..Errors::default() };
-            Ok((Outcome { status: StatusCode::TOO_MANY_REQUESTS, retry_after: Some(retry_after_secs) }, e))
+            let e = Errors {
+                top: vec![err.public_message()],
+                ..Errors::default()
+            };
+            Ok((
+                Outcome {
+                    status: StatusCode::TOO_MANY_REQUESTS,
+                    retry_after: Some(retry_after_secs),
+                },
+                e,
+            ))
         }
-        AppError::Conflict(msg) => {
-            Ok((Outcome { status: StatusCode::CONFLICT, retry_after: None }, Errors { top: vec![msg], ..Errors::default() }))
-        }
-        AppError::BadRequest(msg) => {
-            Ok((Outcome { status: StatusCode::BAD_REQUEST, retry_after: None }, Errors { top: vec![msg], ..Errors::default() }))
-        }
+        AppError::Conflict(msg) => Ok((
+            Outcome {
+                status: StatusCode::CONFLICT,
+                retry_after: None,
+            },
+            Errors {
+                top: vec![msg],
+                ..Errors::default()
+            },
+        )),
+        AppError::BadRequest(msg) => Ok((
+            Outcome {
+                status: StatusCode::BAD_REQUEST,
+                retry_after: None,
+            },
+            Errors {
+                top: vec![msg],
+                ..Errors::default()
+            },
+        )),
         other => Err(other.into()),
     }
 }
@@ -178,8 +234,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for PageForm<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Form::<T>::from_request(req, state).await {
             Ok(axum::Form(v)) => Ok(PageForm(v)),
-            Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(AppError::TooLarge.into()),
-            Err(_) => Err(AppError::BadRequest("We could not read that form. Please go back and try again.".into()).into()),
+            Err(rej) if rej.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(AppError::TooLarge.into())
+            }
+            Err(_) => Err(AppError::BadRequest(
+                "We could not read that form. Please go back and try again.".into(),
+            )
+            .into()),
         }
     }
 }
@@ -190,7 +251,12 @@ pub struct QueryOr<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequestParts<S> for QueryOr<T> {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Ok(QueryOr(Query::<T>::from_request_parts(parts, state).await.map(|q| q.0).unwrap_or_default()))
+        Ok(QueryOr(
+            Query::<T>::from_request_parts(parts, state)
+                .await
+                .map(|q| q.0)
+                .unwrap_or_default(),
+        ))
     }
 }
 
@@ -204,7 +270,11 @@ mod tests {
             (None, "/", "missing"),
             (Some(""), "/", "empty"),
             (Some("/account"), "/account", "plain path"),
-            (Some("/clinics/x/staff?y=1"), "/clinics/x/staff?y=1", "path with query"),
+            (
+                Some("/clinics/x/staff?y=1"),
+                "/clinics/x/staff?y=1",
+                "path with query",
+            ),
             (Some("//evil.example"), "/", "protocol-relative"),
             (Some("/\\evil.example"), "/", "backslash"),
             (Some("https://evil.example/"), "/", "absolute URL"),
@@ -219,9 +289,18 @@ mod tests {
     #[test]
     fn domain_messages_become_sentences_and_unknown_fields_go_to_the_top() {
         let list = vec![
-            FieldError { field: "name".into(), message: "is required".into() },
-            FieldError { field: "email".into(), message: "E-mail or password is incorrect.".into() },
-            FieldError { field: "token".into(), message: "This link is used.".into() },
+            FieldError {
+                field: "name".into(),
+                message: "is required".into(),
+            },
+            FieldError {
+                field: "email".into(),
+                message: "E-mail or password is incorrect.".into(),
+            },
+            FieldError {
+                field: "token".into(),
+                message: "This link is used.".into(),
+            },
         ];
         let e = Errors::from_fields(&list, &[("name", "Name"), ("email", "E-mail")]);
         assert_eq!(e.get("name"), Some("Name is required."));

@@ -49,14 +49,24 @@ struct WelcomePage {
 }
 
 /// GET /.
-pub async fn show(State(state): State<AppState>, ctx: RequestCtx, maybe: MaybeUser) -> Result<Response, PageError> {
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    maybe: MaybeUser,
+) -> Result<Response, PageError> {
     let Some(me) = maybe.0 else {
-        return Ok(Outcome::OK.render(&WelcomePage { nav: Nav::anonymous("home") }));
+        return Ok(Outcome::OK.render(&WelcomePage {
+            nav: Nav::anonymous("home"),
+        }));
     };
     let memberships = accounts::me(&state, &ctx, &me).await?;
     let cards = memberships
         .iter()
-        .map(|m| Card { clinic: m.clinic_name.clone(), role: m.role, staff_href: format!("/clinics/{}/staff", m.clinic_id) })
+        .map(|m| Card {
+            clinic: m.clinic_name.clone(),
+            role: m.role,
+            staff_href: format!("/clinics/{}/staff", m.clinic_id),
+        })
         .collect();
     let page = HomePage {
         nav: Nav::signed_in(&me, &memberships, "home"),

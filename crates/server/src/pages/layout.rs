@@ -1,11 +1,7 @@
 //! The layout's navigation: what links a visitor sees and which clinic they work in.
 
 use super::error::PageError;
-use crate::{
-    auth::CurrentUser,
-    error::AppError,
-    state::AppState,
-};
+use crate::{auth::CurrentUser, error::AppError, state::AppState};
 use axum::{extract::FromRequestParts, http::request::Parts};
 use domain::{ClinicId, Role};
 use store::memberships::Membership;
@@ -24,7 +20,6 @@ pub struct Nav {
     /// False on error pages, where we do not look the visitor up: only "Home" is shown.
     pub known: bool,
     pub signed_in: bool,
-    pub user_name: String,
     pub platform_admin: bool,
     /// The staff page of the active clinic, when the visitor administers it.
     pub staff_href: Option<String>,
@@ -36,7 +31,11 @@ pub struct Nav {
 impl Nav {
     /// Header for a visitor who is not signed in.
     pub fn anonymous(current: &'static str) -> Self {
-        Nav { known: true, current, ..Nav::default() }
+        Nav {
+            known: true,
+            current,
+            ..Nav::default()
+        }
     }
 
     /// Header for error pages.
@@ -58,12 +57,15 @@ impl Nav {
             }
         }
         let staff_href = active
-            .filter(|c| memberships.iter().any(|m| m.clinic_id == *c && m.role == Role::Admin))
+            .filter(|c| {
+                memberships
+                    .iter()
+                    .any(|m| m.clinic_id == *c && m.role == Role::Admin)
+            })
             .map(|c| format!("/clinics/{c}/staff"));
         Nav {
             known: true,
             signed_in: true,
-            user_name: me.user().name.clone(),
             platform_admin: me.user().is_platform_admin,
             staff_href,
             clinics,
@@ -93,12 +95,18 @@ pub fn active_clinic(me: &CurrentUser, memberships: &[Membership]) -> Option<Cli
 /// The user's active memberships, for the header. Unlike `app::accounts::me` this is not
 /// audited: it only lists the caller's own clinics and roles on every page.
 pub async fn memberships(state: &AppState, me: &CurrentUser) -> Result<Vec<Membership>, PageError> {
-    let all = store::memberships::of_user(state.store().conn(), me.id()).await.map_err(AppError::from)?;
+    let all = store::memberships::of_user(state.store().conn(), me.id())
+        .await
+        .map_err(AppError::from)?;
     Ok(all.into_iter().filter(|m| m.is_active).collect())
 }
 
 /// The header for a signed-in user.
-pub async fn nav(state: &AppState, me: &CurrentUser, current: &'static str) -> Result<Nav, PageError> {
+pub async fn nav(
+    state: &AppState,
+    me: &CurrentUser,
+    current: &'static str,
+) -> Result<Nav, PageError> {
     Ok(Nav::signed_in(me, &memberships(state, me).await?, current))
 }
 
@@ -107,8 +115,13 @@ pub struct MaybeUser(pub Option<CurrentUser>);
 
 impl FromRequestParts<AppState> for MaybeUser {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        Ok(MaybeUser(CurrentUser::from_request_parts(parts, state).await.ok()))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(MaybeUser(
+            CurrentUser::from_request_parts(parts, state).await.ok(),
+        ))
     }
 }
 

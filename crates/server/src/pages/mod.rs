@@ -30,17 +30,29 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/register", get(auth::register_form).post(auth::register))
         .route("/logout", post(auth::logout))
-        .route("/forgot-password", get(password::forgot_form).post(password::forgot))
-        .route("/reset-password", get(password::reset_form).post(password::reset))
+        .route(
+            "/forgot-password",
+            get(password::forgot_form).post(password::forgot),
+        )
+        .route(
+            "/reset-password",
+            get(password::reset_form).post(password::reset),
+        )
         .route("/invite", get(invite::show).post(invite::accept))
         .route("/account", get(account::show))
         .route("/account/password", post(account::change_password))
-        .route("/account/sessions/{id}/revoke", post(account::revoke_session))
+        .route(
+            "/account/sessions/{id}/revoke",
+            post(account::revoke_session),
+        )
         .route("/switch-clinic", post(account::switch_clinic))
         .route("/admin/clinics", get(admin::list).post(admin::create))
         .route("/clinics/{clinic_id}/staff", get(staff::list))
         .route("/clinics/{clinic_id}/staff/invite", post(staff::invite))
-        .route("/clinics/{clinic_id}/staff/{membership_id}/deactivate", post(staff::deactivate))
+        .route(
+            "/clinics/{clinic_id}/staff/{membership_id}/deactivate",
+            post(staff::deactivate),
+        )
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
         .route("/static/icon.svg", get(assets::icon))

@@ -8,6 +8,7 @@ use super::{
 use crate::{app::accounts, auth::RequestCtx, state::AppState};
 use askama::Template;
 use axum::{extract::State, http::StatusCode, response::Response};
+use domain::password::NewPassword;
 use serde::Deserialize;
 
 const FORGOT_FIELDS: &[Label] = &[("email", "E-mail")];
@@ -29,8 +30,16 @@ pub struct ForgotForm {
 }
 
 /// GET /forgot-password.
-pub async fn forgot_form(State(state): State<AppState>, maybe: MaybeUser) -> Result<Response, PageError> {
-    let page = ForgotPage { nav: maybe.nav(&state, "").await?, email: String::new(), sent: false, errors: Errors::default() };
+pub async fn forgot_form(
+    State(state): State<AppState>,
+    maybe: MaybeUser,
+) -> Result<Response, PageError> {
+    let page = ForgotPage {
+        nav: maybe.nav(&state, "").await?,
+        email: String::new(),
+        sent: false,
+        errors: Errors::default(),
+    };
     Ok(Outcome::OK.render(&page))
 }
 
@@ -42,14 +51,20 @@ pub async fn forgot(
     PageForm(form): PageForm<ForgotForm>,
 ) -> Result<Response, PageError> {
     let nav = maybe.nav(&state, "").await?;
-    let (outcome, errors, sent) = match accounts::request_password_reset(&state, &ctx, &form.email).await {
-        Ok(()) => (Outcome::OK, Errors::default(), true),
-        Err(e) => {
-            let (outcome, errors) = failure(e, FORGOT_FIELDS)?;
-            (outcome, errors, false)
-        }
-    };
-    Ok(outcome.render(&ForgotPage { nav, email: form.email, sent, errors }))
+    let (outcome, errors, sent) =
+        match accounts::request_password_reset(&state, &ctx, &form.email).await {
+            Ok(()) => (Outcome::OK, Errors::default(), true),
+            Err(e) => {
+                let (outcome, errors) = failure(e, FORGOT_FIELDS)?;
+                (outcome, errors, false)
+            }
+        };
+    Ok(outcome.render(&ForgotPage {
+        nav,
+        email: form.email,
+        sent,
+        errors,
+    }))
 }
 
 /// Which part of the reset page to show.
@@ -83,19 +98,37 @@ pub struct ResetForm {
 }
 
 /// GET /reset-password?token=…: the form, or why the link no longer works.
-pub async fn reset_form(State(state): State<AppState>, maybe: MaybeUser, QueryOr(q): QueryOr<TokenQuery>) -> Result<Response, PageError> {
+pub async fn reset_form(
+    State(state): State<AppState>,
+    maybe: MaybeUser,
+    QueryOr(q): QueryOr<TokenQuery>,
+) -> Result<Response, PageError> {
     let nav = maybe.nav(&state, "").await?;
     let token = q.token.unwrap_or_default();
     let open = !token.is_empty() && accounts::reset_link_is_open(&state, &token).await?;
     if !open {
-        let page = ResetPage { nav, state: ResetState::Closed, token: String::new(), errors: Errors::default() };
+        let page = ResetPage {
+            nav,
+            state: ResetState::Closed,
+            token: String::new(),
+            errors: Errors::default(),
+        };
         return Ok(render_closed(&page));
     }
-    Ok(Outcome::OK.render(&ResetPage { nav, state: ResetState::Form, token, errors: Errors::default() }))
+    Ok(Outcome::OK.render(&ResetPage {
+        nav,
+        state: ResetState::Form,
+        token,
+        errors: Errors::default(),
+    }))
 }
 
 fn render_closed(page: &ResetPage) -> Response {
-    Outcome { status: StatusCode::NOT_FOUND, retry_after: None }.render(page)
+    Outcome {
+        status: StatusCode::NOT_FOUND,
+        retry_after: None,
+    }
+    .render(page)
 }
 
 /// POST /reset-password: sets the password and ends every session of the account.
@@ -108,14 +141,24 @@ pub async fn reset(
     let nav = maybe.nav(&state, "").await?;
     let mut errors = Errors::default();
     let outcome = if form.password != form.confirm {
+        errors.add_domain(RESET_FIELDS, NewPassword::parse(&form.password).err());
         errors.add("confirm", "The two passwords do not match.");
         Outcome::INVALID
     } else {
         match accounts::reset_password(&state, &ctx, &form.token, &form.password).await {
             Ok(()) => {
                 // Every session of the account has just ended, this one included if it was theirs.
-                let nav = if maybe.0.is_some() { Nav::minimal() } else { nav };
-                let page = ResetPage { nav, state: ResetState::Done, token: String::new(), errors };
+                let nav = if maybe.0.is_some() {
+                    Nav::minimal()
+                } else {
+                    nav
+                };
+                let page = ResetPage {
+                    nav,
+                    state: ResetState::Done,
+                    token: String::new(),
+                    errors,
+                };
                 return Ok(Outcome::OK.render(&page));
             }
             Err(e) => {
@@ -125,6 +168,11 @@ pub async fn reset(
             }
         }
     };
-    let page = ResetPage { nav, state: ResetState::Form, token: form.token, errors };
+    let page = ResetPage {
+        nav,
+        state: ResetState::Form,
+        token: form.token,
+        errors,
+    };
     Ok(outcome.render(&page))
 }

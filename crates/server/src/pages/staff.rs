@@ -97,7 +97,13 @@ async fn page(
         .map_or_else(|| "Clinic".to_owned(), |m| m.clinic_name.clone());
     let staff = members
         .into_iter()
-        .map(|m| StaffRow { id: m.id.to_string(), name: m.user_name, email: m.user_email, role: m.role.label(), active: m.is_active })
+        .map(|m| StaffRow {
+            id: m.id.to_string(),
+            name: m.user_name,
+            email: m.user_email,
+            role: m.role.label(),
+            active: m.is_active,
+        })
         .collect();
     let invites = invites
         .into_iter()
@@ -133,8 +139,20 @@ pub async fn list(
     Page(scope): Page<ClinicAdmin>,
     QueryOr(q): QueryOr<Notice>,
 ) -> Result<Response, PageError> {
-    let form = InviteForm { email: String::new(), role: Role::Doctor.as_str().into() };
-    let page = page(&state, &ctx, &scope, notice_text(q.done.as_deref()), None, form, Errors::default()).await?;
+    let form = InviteForm {
+        email: String::new(),
+        role: Role::Doctor.as_str().into(),
+    };
+    let page = page(
+        &state,
+        &ctx,
+        &scope,
+        notice_text(q.done.as_deref()),
+        None,
+        form,
+        Errors::default(),
+    )
+    .await?;
     Ok(Outcome::OK.render(&page))
 }
 
@@ -146,7 +164,10 @@ pub async fn invite(
     PageForm(form): PageForm<InviteForm>,
 ) -> Result<Response, PageError> {
     match staff::invite_staff(&state, &ctx, &scope, &form.email, &form.role).await {
-        Ok(()) => Ok(see_other(&format!("/clinics/{}/staff?done=invited", scope.clinic))),
+        Ok(()) => Ok(see_other(&format!(
+            "/clinics/{}/staff?done=invited",
+            scope.clinic
+        ))),
         Err(e) => {
             let (outcome, errors) = failure(e, INVITE_FIELDS)?;
             Ok(outcome.render(&page(&state, &ctx, &scope, None, None, form, errors).await?))
@@ -165,11 +186,30 @@ pub async fn deactivate(
     let Path((_, membership)) = ids.map_err(|_| AppError::NotFound)?;
     let id: MembershipId = membership.parse().map_err(|_| AppError::NotFound)?;
     match staff::deactivate_staff(&state, &ctx, &scope, id).await {
-        Ok(()) => Ok(see_other(&format!("/clinics/{}/staff?done=deactivated", scope.clinic))),
+        Ok(()) => Ok(see_other(&format!(
+            "/clinics/{}/staff?done=deactivated",
+            scope.clinic
+        ))),
         Err(AppError::Conflict(msg)) => {
-            let form = InviteForm { email: String::new(), role: Role::Doctor.as_str().into() };
-            let page = page(&state, &ctx, &scope, None, Some(msg), form, Errors::default()).await?;
-            Ok(Outcome { status: axum::http::StatusCode::CONFLICT, retry_after: None }.render(&page))
+            let form = InviteForm {
+                email: String::new(),
+                role: Role::Doctor.as_str().into(),
+            };
+            let page = page(
+                &state,
+                &ctx,
+                &scope,
+                None,
+                Some(msg),
+                form,
+                Errors::default(),
+            )
+            .await?;
+            Ok(Outcome {
+                status: axum::http::StatusCode::CONFLICT,
+                retry_after: None,
+            }
+            .render(&page))
         }
         Err(e) => Err(e.into()),
     }

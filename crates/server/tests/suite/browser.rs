@@ -1,0 +1,259 @@
+//! Browser tests: the real `docspot` binary driven through Chromium by chromedriver.
+//! Skipped (with a message) when chromedriver is missing, unless
+//! DOCSPOT_TEST_REQUIRE_BROWSER=1, which makes a missing browser a failure.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+use thirtyfour::prelude::*;
+
+fn find_on_path(bin: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(bin)).find(|p| p.is_file()))
+}
+
+/// Kills its process on drop.
+struct Proc(Child);
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Browser {
+    driver: WebDriver,
+    _chromedriver: Proc,
+    _profile: PathBuf,
+}
+
+async fn browser() -> Option<Browser> {
+    let Some(chromedriver) = find_on_path("chromedriver") else {
+        assert!(
+            std::env::var("DOCSPOT_TEST_REQUIRE_BROWSER").as_deref() != Ok("1"),
+            "DOCSPOT_TEST_REQUIRE_BROWSER=1 but chromedriver is not on PATH (apt-get install chromium chromium-driver)"
+        );
+        eprintln!("SKIPPED browser test: chromedriver not found (apt-get install chromium chromium-driver)");
+        return None;
+    };
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(chromedriver).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver");
+    let proc = Proc(child);
+    let mut ready = false;
+    for _ in 0..300 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ready, "chromedriver did not start listening");
+    let profile = std::env::temp_dir().join(format!("docspot-chrome-{}", uuid::Uuid::now_v7().simple()));
+    let mut caps = DesiredCapabilities::chrome();
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=390,844",
+        &format!("--user-data-dir={}", profile.display()),
+    ] {
+        caps.add_arg(arg).unwrap();
+    }
+    if let Some(bin) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].iter().find(|p| std::path::Path::new(p).exists()) {
+        caps.set_binary(bin).unwrap();
+    }
+    let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps).await.expect("start Chromium");
+    Some(Browser { driver, _chromedriver: proc, _profile: profile })
+}
+
+/// The real binary serving a fresh demo clinic on SQLite.
+struct Server {
+    url: String,
+    data_dir: PathBuf,
+    logins: Vec<(String, String, String)>,
+    _proc: Proc,
+}
+
+fn start_server() -> Server {
+    let data_dir = std::env::temp_dir().join(format!("docspot-e2e-{}", uuid::Uuid::now_v7().simple()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_docspot"))
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--data-dir"])
+        .arg(&data_dir)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start docspot");
+    let stdout = child.stdout.take().unwrap();
+    let proc = Proc(child);
+    let mut logins = Vec::new();
+    let mut url = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        let cols: Vec<&str> = line.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+        if cols.len() == 3 && cols[1].contains('@') {
+            logins.push((cols[0].to_owned(), cols[1].to_owned(), cols[2].to_owned()));
+        }
+        if let Some(rest) = line.strip_prefix("DocSpot is running at ") {
+            url = Some(rest.trim_end_matches('/').to_owned());
+            break;
+        }
+    }
+    Server { url: url.expect("server printed its URL"), data_dir, logins, _proc: proc }
+}
+
+impl Server {
+    fn login_of(&self, role: &str) -> (String, String) {
+        let l = self.logins.iter().find(|l| l.0 == role).unwrap_or_else(|| panic!("no demo {role} in {:?}", self.logins));
+        (l.1.clone(), l.2.clone())
+    }
+
+    /// Waits for the worker to write an e-mail to `to`; returns the link token after `marker`.
+    async fn mailed_token(&self, to: &str, marker: &str) -> String {
+        for _ in 0..200 {
+            if let Ok(dir) = std::fs::read_dir(self.data_dir.join("outbox")) {
+                for e in dir.flatten() {
+                    let body = std::fs::read_to_string(e.path()).unwrap_or_default();
+                    if e.path().extension().is_some_and(|x| x == "eml") && body.contains(&format!("To: {to}")) {
+                        return crate::helpers::token_after(&body, marker);
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no e-mail to {to} arrived");
+    }
+}
+
+async fn fill(d: &WebDriver, field: &str, value: &str) {
+    let el = d.find(By::Id(format!("f-{field}"))).await.unwrap_or_else(|_| panic!("field {field}"));
+    el.clear().await.unwrap();
+    el.send_keys(value).await.unwrap();
+}
+
+async fn submit(d: &WebDriver, form_action: &str) {
+    d.find(By::Css(format!("main form[action='{form_action}'] button[type='submit']"))).await.unwrap().click().await.unwrap();
+}
+
+async fn sign_out(d: &WebDriver) {
+    d.find(By::Css("form[action='/logout'] button")).await.expect("sign-out button").click().await.unwrap();
+}
+
+async fn path(d: &WebDriver) -> String {
+    d.current_url().await.unwrap().path().to_owned()
+}
+
+/// Waits (up to 10 s) until the page's path is `want`; a form submit navigates asynchronously.
+async fn wait_path(d: &WebDriver, want: &str) {
+    for _ in 0..100 {
+        if path(d).await == want {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("expected to reach {want}, still at {}", path(d).await);
+}
+
+/// Waits (up to 10 s) until the page contains `text`.
+async fn wait_text(d: &WebDriver, text: &str) {
+    for _ in 0..100 {
+        if d.source().await.map(|s| s.contains(text)).unwrap_or(false) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let src = d.source().await.unwrap_or_default();
+    panic!("page {} never showed {text:?}: {}", path(d).await, &src[src.find("<main").unwrap_or(0)..]);
+}
+
+#[tokio::test]
+async fn a_patient_registers_logs_out_and_logs_back_in() {
+    let Some(b) = browser().await else { return };
+    let server = tokio::task::spawn_blocking(start_server).await.unwrap();
+    let d = &b.driver;
+    let pw = "my own long passphrase";
+
+    d.goto(format!("{}/register", server.url)).await.unwrap();
+    fill(d, "name", "Priya Nair").await;
+    fill(d, "email", "priya@example.com").await;
+    fill(d, "password", "short").await;
+    fill(d, "confirm", "short").await;
+    submit(d, "/register").await;
+    wait_text(d, "at least 12 characters").await;
+
+    fill(d, "password", pw).await;
+    fill(d, "confirm", pw).await;
+    submit(d, "/register").await;
+    wait_path(d, "/").await;
+    wait_text(d, "Priya Nair").await;
+
+    sign_out(d).await;
+    wait_path(d, "/login").await;
+    d.goto(format!("{}/account", server.url)).await.unwrap();
+    wait_path(d, "/login").await;
+
+    fill(d, "email", "priya@example.com").await;
+    fill(d, "password", "wrong password here").await;
+    submit(d, "/login").await;
+    wait_text(d, "incorrect").await;
+    fill(d, "email", "priya@example.com").await;
+    fill(d, "password", pw).await;
+    submit(d, "/login").await;
+    wait_path(d, "/account").await;
+    wait_text(d, "priya@example.com").await;
+    b.driver.quit().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_admin_invites_a_receptionist_who_sets_a_password_from_the_email_and_logs_in() {
+    let Some(b) = browser().await else { return };
+    let server = tokio::task::spawn_blocking(start_server).await.unwrap();
+    let d = &b.driver;
+    let (admin_email, admin_pw) = server.login_of("clinic admin");
+
+    d.goto(format!("{}/login", server.url)).await.unwrap();
+    fill(d, "email", &admin_email).await;
+    fill(d, "password", &admin_pw).await;
+    submit(d, "/login").await;
+    wait_path(d, "/").await;
+    d.find(By::Css("main a[href$='/staff']")).await.expect("link to the staff page").click().await.unwrap();
+    wait_text(d, "Invite a colleague").await;
+    let staff_path = path(d).await;
+    assert!(staff_path.ends_with("/staff"), "{staff_path}");
+
+    fill(d, "email", "new.desk@example.com").await;
+    d.find(By::Css("select[name='role'] option[value='receptionist']")).await.unwrap().click().await.unwrap();
+    submit(d, &format!("{staff_path}/invite")).await;
+    wait_text(d, "new.desk@example.com").await;
+    sign_out(d).await;
+    wait_path(d, "/login").await;
+
+    let token = server.mailed_token("new.desk@example.com", "/invite?token=").await;
+    d.goto(format!("{}/invite?token={token}", server.url)).await.unwrap();
+    fill(d, "name", "Ravi Desk").await;
+    fill(d, "password", "front desk passphrase").await;
+    fill(d, "confirm", "front desk passphrase").await;
+    submit(d, "/invite").await;
+    wait_text(d, "Sunrise Family Clinic").await;
+
+    d.goto(format!("{}/invite?token={token}", server.url)).await.unwrap();
+    wait_text(d, "expired").await;
+
+    d.goto(format!("{}/login", server.url)).await.unwrap();
+    fill(d, "email", "new.desk@example.com").await;
+    fill(d, "password", "front desk passphrase").await;
+    submit(d, "/login").await;
+    wait_path(d, "/").await;
+    wait_text(d, "Ravi Desk").await;
+    wait_text(d, "Receptionist").await;
+    b.driver.quit().await.unwrap();
+}

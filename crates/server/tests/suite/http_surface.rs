@@ -1,0 +1,160 @@
+//! Health, metrics, OpenAPI, security headers, request ids, CSRF, malformed input.
+
+use crate::helpers::{PW, TestApp};
+use axum::{
+    body::Body,
+    http::{Method, Request, StatusCode, header},
+};
+use serde_json::json;
+
+const OPERATION_IDS: [&str; 16] = [
+    "register_patient", "login", "refresh_token", "logout", "get_me", "list_sessions", "revoke_session", "change_password",
+    "request_password_reset", "reset_password", "accept_invite", "create_clinic", "list_clinics", "invite_staff", "list_staff",
+    "deactivate_staff",
+];
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let app = TestApp::new(store::testing::TestDb::sqlite().await).await;
+    assert_eq!(app.get("/healthz", None).await.status, StatusCode::OK);
+    let ready = app.get("/readyz", None).await;
+    assert_eq!(ready.status, StatusCode::OK);
+    assert_eq!(ready.body["status"], "ready");
+    let m = app.get("/metrics", None).await;
+    assert_eq!(m.status, StatusCode::OK);
+    assert!(m.text.contains("http_requests_total"), "{}", m.text);
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_3_1_and_has_every_published_operation_id() {
+    let app = TestApp::new(store::testing::TestDb::sqlite().await).await;
+    let doc = app.get("/api/v1/openapi.json", None).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    assert!(doc.body["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc.body["openapi"]);
+    let mut found = Vec::new();
+    for (_, item) in doc.body["paths"].as_object().unwrap() {
+        for (_, op) in item.as_object().unwrap() {
+            if let Some(id) = op["operationId"].as_str() {
+                found.push(id.to_owned());
+            }
+        }
+    }
+    for id in OPERATION_IDS {
+        assert!(found.iter().any(|f| f == id), "operationId {id} missing from {found:?}");
+    }
+    let ui = app.get("/api/docs/", None).await;
+    assert_eq!(ui.status, StatusCode::OK, "Swagger UI");
+    assert!(ui.text.contains("swagger"), "swagger page");
+}
+
+#[tokio::test]
+async fn every_response_carries_security_headers_and_a_request_id() {
+    let app = TestApp::new(store::testing::TestDb::sqlite().await).await;
+    for path in ["/", "/login", "/api/v1/me", "/api/v1/nope"] {
+        let r = app.get(path, None).await;
+        let csp = r.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("script-src 'self' 'unsafe-inline'"), "{path}: {csp}");
+        assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        assert_eq!(r.headers[header::REFERRER_POLICY], "no-referrer", "{path}");
+        assert!(r.headers.contains_key("x-request-id"), "{path}");
+        assert!(!r.headers.contains_key(header::STRICT_TRANSPORT_SECURITY), "{path}: no HSTS over plain HTTP");
+    }
+    let r = app.get("/api/v1/me", None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.body["request_id"], r.headers["x-request-id"].to_str().unwrap(), "problem names the request id");
+
+    let tls = TestApp::with(store::testing::TestDb::sqlite().await, |s| s.tls = true).await;
+    assert!(tls.get("/", None).await.headers.contains_key(header::STRICT_TRANSPORT_SECURITY), "HSTS over TLS");
+}
+
+#[tokio::test]
+async fn malformed_requests_get_4xx_problems_never_500() {
+    for app in TestApp::each().await {
+        app.register("m@example.com", "M").await;
+        let (token, _) = app.login("m@example.com").await;
+        let raw = |method: Method, path: &str, ctype: Option<&str>, body: Vec<u8>| {
+            let mut b = Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {token}"));
+            if let Some(c) = ctype {
+                b = b.header(header::CONTENT_TYPE, c);
+            }
+            b.body(Body::from(body)).unwrap()
+        };
+        let cases = [
+            (raw(Method::POST, "/api/v1/auth/login", Some("application/json"), b"{not json".to_vec()), StatusCode::BAD_REQUEST),
+            (raw(Method::POST, "/api/v1/auth/login", Some("text/plain"), b"{}".to_vec()), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            (raw(Method::POST, "/api/v1/auth/login", None, b"{}".to_vec()), StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            (raw(Method::POST, "/api/v1/auth/login", Some("application/json"), br#"{"email":"a@b.c","password":"x","admin":true}"#.to_vec()), StatusCode::UNPROCESSABLE_ENTITY),
+            (raw(Method::POST, "/api/v1/auth/login", Some("application/json"), br#"{"email":5}"#.to_vec()), StatusCode::UNPROCESSABLE_ENTITY),
+            (raw(Method::POST, "/api/v1/auth/register", Some("application/json"), vec![b' '; 2 * 1024 * 1024]), StatusCode::PAYLOAD_TOO_LARGE),
+            (raw(Method::GET, "/api/v1/clinics?limit=lots", None, vec![]), StatusCode::BAD_REQUEST),
+            (raw(Method::GET, "/api/v1/does-not-exist", None, vec![]), StatusCode::NOT_FOUND),
+        ];
+        for (req, want) in cases {
+            let label = format!("{} {}", req.method(), req.uri());
+            let r = app.send(req).await;
+            assert_eq!(r.status, want, "{}: {label}: {}", app.backend, r.text);
+            if want != StatusCode::PAYLOAD_TOO_LARGE || r.headers.get(header::CONTENT_TYPE).is_some() {
+                assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json", "{label}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_cross_site_post_is_refused_and_changes_nothing() {
+    let app = TestApp::new(store::testing::TestDb::sqlite().await).await;
+    app.register("v@example.com", "Victim").await;
+    let (access, _) = app.login("v@example.com").await;
+    let forged = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/auth/logout")
+        .header(header::COOKIE, format!("ds_access={access}"))
+        .header("sec-fetch-site", "cross-site")
+        .header(header::ORIGIN, "https://evil.example")
+        .body(Body::empty())
+        .unwrap();
+    let r = app.send(forged).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    assert_eq!(app.get("/api/v1/me", Some(&access)).await.status, StatusCode::OK, "the session survived");
+
+    let no_fetch_meta = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/auth/logout")
+        .header(header::COOKIE, format!("ds_access={access}"))
+        .header(header::ORIGIN, "https://evil.example")
+        .header(header::HOST, "docspot.test")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.send(no_fetch_meta).await.status, StatusCode::FORBIDDEN, "Origin/Host mismatch refused");
+    assert_eq!(app.get("/api/v1/me", Some(&access)).await.status, StatusCode::OK);
+
+    let same_origin = Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/auth/logout")
+        .header(header::COOKIE, format!("ds_access={access}"))
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(app.send(same_origin).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.get("/api/v1/me", Some(&access)).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn browsers_are_refreshed_transparently_when_the_access_cookie_expires() {
+    let app = TestApp::new(store::testing::TestDb::sqlite().await).await;
+    app.register("w@example.com", "W").await;
+    let (access, refresh) = app.login("w@example.com").await;
+    app.advance(jiff::SignedDuration::from_mins(20));
+    let req = Request::builder()
+        .uri("/api/v1/me")
+        .header(header::COOKIE, format!("ds_access={access}; ds_refresh={refresh}"))
+        .body(Body::empty())
+        .unwrap();
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let set: Vec<_> = r.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+    assert!(set.iter().any(|c| c.starts_with("ds_access=") && !c.starts_with("ds_access=;")), "{set:?}");
+    let again = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": refresh})).await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED, "the browser's old refresh token was rotated");
+    let _ = PW;
+}
