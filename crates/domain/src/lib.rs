@@ -24,6 +24,9 @@ pub struct DomainError {
 impl DomainError {
     /// An error about one field.
     pub fn field(field: &'static str, message: impl Into<String>) -> Self {
-        Self { field, message: message.into() }
+        Self {
+            field,
+            message: message.into(),
+        }
     }
 }

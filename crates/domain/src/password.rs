@@ -66,8 +66,14 @@ mod tests {
         for (pw, ok, why) in cases {
             assert_eq!(NewPassword::parse(pw).is_ok(), *ok, "case: {why}");
         }
-        assert!(NewPassword::parse(&"a1b2c3d4".repeat(16)).is_ok(), "128 chars is the limit");
-        assert!(NewPassword::parse(&"a1b2c3d4".repeat(17)).is_err(), "129+ chars refused");
+        assert!(
+            NewPassword::parse(&"a1b2c3d4".repeat(16)).is_ok(),
+            "128 chars is the limit"
+        );
+        assert!(
+            NewPassword::parse(&"a1b2c3d4".repeat(17)).is_err(),
+            "129+ chars refused"
+        );
     }
 
     #[test]

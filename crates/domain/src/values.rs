@@ -54,10 +54,16 @@ fn bounded_text(
         return Err(DomainError::field(field, "is required"));
     }
     if s.chars().count() > max {
-        return Err(DomainError::field(field, format!("must be at most {max} characters")));
+        return Err(DomainError::field(
+            field,
+            format!("must be at most {max} characters"),
+        ));
     }
     if s.chars().any(|c| c.is_control()) {
-        return Err(DomainError::field(field, "must not contain control characters"));
+        return Err(DomainError::field(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(s.to_owned())
 }
@@ -104,7 +110,8 @@ impl ClinicSlug {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let s = raw.trim().to_lowercase();
         let ok = (3..=40).contains(&s.len())
-            && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
             && !s.starts_with('-')
             && !s.ends_with('-');
         if ok {
@@ -132,7 +139,10 @@ impl TimeZoneName {
     pub fn parse(raw: &str) -> Result<Self, DomainError> {
         let s = raw.trim();
         if s.len() > 64 || jiff::tz::TimeZone::get(s).is_err() {
-            return Err(DomainError::field("time_zone", "is not a known IANA time zone"));
+            return Err(DomainError::field(
+                "time_zone",
+                "is not a known IANA time zone",
+            ));
         }
         Ok(Self(s.to_owned()))
     }
@@ -154,7 +164,10 @@ impl Currency {
         if s.len() == 3 && s.chars().all(|c| c.is_ascii_uppercase()) {
             Ok(Self(s))
         } else {
-            Err(DomainError::field("currency", "must be a three-letter ISO 4217 code"))
+            Err(DomainError::field(
+                "currency",
+                "must be a three-letter ISO 4217 code",
+            ))
         }
     }
     /// The code.
@@ -169,8 +182,20 @@ mod tests {
 
     #[test]
     fn emails_are_normalised_and_bad_ones_refused() {
-        assert_eq!(Email::parse("  Ana@Example.COM ").unwrap().as_str(), "ana@example.com");
-        for bad in ["", "no-at", "a@b", "a@.com", "a b@c.com", "@x.com", "a@x..com", "<a@x.com>"] {
+        assert_eq!(
+            Email::parse("  Ana@Example.COM ").unwrap().as_str(),
+            "ana@example.com"
+        );
+        for bad in [
+            "",
+            "no-at",
+            "a@b",
+            "a@.com",
+            "a b@c.com",
+            "@x.com",
+            "a@x..com",
+            "<a@x.com>",
+        ] {
             assert!(Email::parse(bad).is_err(), "should refuse {bad:?}");
         }
     }

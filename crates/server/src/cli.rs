@@ -17,12 +17,19 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Serve(args) => serve(cli.db, args).await,
         Command::Migrate => {
             let store = open(&cli.db).await?;
-            store.migrate().await.map_err(|e| format!("migration failed: {e}"))?;
+            store
+                .migrate()
+                .await
+                .map_err(|e| format!("migration failed: {e}"))?;
             say("Migrations are up to date.");
             Ok(())
         }
-        Command::Audit { command: AuditCommand::Verify } => audit_verify(&cli.db).await,
-        Command::User { command: UserCommand::CreateAdmin { email, name } } => create_admin(&cli.db, &email, &name).await,
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => audit_verify(&cli.db).await,
+        Command::User {
+            command: UserCommand::CreateAdmin { email, name },
+        } => create_admin(&cli.db, &email, &name).await,
     }
 }
 
@@ -33,42 +40,77 @@ fn say(line: &str) {
 
 async fn open(db: &DbArgs) -> Result<Store, String> {
     if db.database_url.is_none() {
-        std::fs::create_dir_all(&db.data_dir).map_err(|e| format!("cannot create {}: {e}", db.data_dir.display()))?;
+        std::fs::create_dir_all(&db.data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", db.data_dir.display()))?;
     }
     let url = db.url();
-    Store::connect(&DbConfig { url: url.clone(), max_connections: 4 })
-        .await
-        .map_err(|e| format!("cannot open the database ({}): {e}", store::redact_url(&url)))
+    Store::connect(&DbConfig {
+        url: url.clone(),
+        max_connections: 4,
+    })
+    .await
+    .map_err(|e| {
+        format!(
+            "cannot open the database ({}): {e}",
+            store::redact_url(&url)
+        )
+    })
 }
 
 fn init_logs(format: &str) {
     use tracing_subscriber::{EnvFilter, fmt};
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
     let builder = fmt().with_env_filter(filter).with_writer(std::io::stderr);
     let _ = if format == "pretty" {
         builder.try_init()
     } else {
-        builder.json().with_current_span(true).with_span_list(false).flatten_event(true).try_init()
+        builder
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .flatten_event(true)
+            .try_init()
     };
 }
 
 async fn serve(db: DbArgs, args: ServeArgs) -> Result<(), String> {
     init_logs(&args.log_format);
     if db.database_url.is_none() {
-        std::fs::create_dir_all(&db.data_dir).map_err(|e| format!("cannot create {}: {e}", db.data_dir.display()))?;
+        std::fs::create_dir_all(&db.data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", db.data_dir.display()))?;
     }
-    let app = App::build(AppOptions { db_url: db.url(), data_dir: db.data_dir.clone(), serve: args.clone(), clock: Arc::new(SystemClock) }).await?;
+    let app = App::build(AppOptions {
+        db_url: db.url(),
+        data_dir: db.data_dir.clone(),
+        serve: args.clone(),
+        clock: Arc::new(SystemClock),
+    })
+    .await?;
     let state = app.state();
     if args.demo {
-        match demo::seed(&state).await.map_err(|e| format!("demo seeding failed: {e}"))? {
+        match demo::seed(&state)
+            .await
+            .map_err(|e| format!("demo seeding failed: {e}"))?
+        {
             Some(logins) => print_logins(&logins),
-            None => say("Demo data is already present; its passwords were shown when it was created. Use \"Forgot password\" (e-mails land in DATA_DIR/outbox) to set new ones."),
+            None => say(
+                "Demo data is already present; its passwords were shown when it was created. Use \"Forgot password\" (e-mails land in DATA_DIR/outbox) to set new ones.",
+            ),
         }
     }
-    say(&format!("DocSpot is running at {}/", state.settings().public_url));
+    say(&format!(
+        "DocSpot is running at {}/",
+        state.settings().public_url
+    ));
     let store = state.store();
-    if !store::users::any_platform_admin(store.conn()).await.unwrap_or(true) {
-        say("No platform admin yet: create one with `docspot user create-admin --email you@example.com`.");
+    if !store::users::any_platform_admin(store.conn())
+        .await
+        .unwrap_or(true)
+    {
+        say(
+            "No platform admin yet: create one with `docspot user create-admin --email you@example.com`.",
+        );
     }
     app.run_until(async {
         let _ = tokio::signal::ctrl_c().await;
@@ -78,23 +120,49 @@ async fn serve(db: DbArgs, args: ServeArgs) -> Result<(), String> {
 }
 
 fn print_logins(logins: &[demo::DemoLogin]) {
-    let w_role = logins.iter().map(|l| l.role.len()).max().unwrap_or(4).max(4);
-    let w_email = logins.iter().map(|l| l.email.len()).max().unwrap_or(5).max(5);
-    say("Demo clinic \"Sunrise Family Clinic\" (Asia/Kolkata, INR) created. These passwords are shown only now:");
-    say(&format!("  {:<w_role$}  {:<w_email$}  password", "role", "email"));
+    let w_role = logins
+        .iter()
+        .map(|l| l.role.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let w_email = logins
+        .iter()
+        .map(|l| l.email.len())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    say(
+        "Demo clinic \"Sunrise Family Clinic\" (Asia/Kolkata, INR) created. These passwords are shown only now:",
+    );
+    say(&format!(
+        "  {:<w_role$}  {:<w_email$}  password",
+        "role", "email"
+    ));
     for l in logins {
-        say(&format!("  {:<w_role$}  {:<w_email$}  {}", l.role, l.email, l.password));
+        say(&format!(
+            "  {:<w_role$}  {:<w_email$}  {}",
+            l.role, l.email, l.password
+        ));
     }
 }
 
 async fn audit_verify(db: &DbArgs) -> Result<(), String> {
     let store = open(db).await?;
-    match store::audit::verify(store.conn()).await.map_err(|e| format!("cannot read the audit log: {e}"))? {
+    match store::audit::verify(store.conn())
+        .await
+        .map_err(|e| format!("cannot read the audit log: {e}"))?
+    {
         Verdict::Intact(n) => {
             say(&format!("Audit log intact: {n} events verified."));
             Ok(())
         }
-        Verdict::Broken { chain, seq, event_id, reason } => Err(format!(
+        Verdict::Broken {
+            chain,
+            seq,
+            event_id,
+            reason,
+        } => Err(format!(
             "Audit log BROKEN in chain {chain} at event #{seq}{}: {reason}",
             event_id.map(|id| format!(" (id {id})")).unwrap_or_default()
         )),
@@ -103,17 +171,26 @@ async fn audit_verify(db: &DbArgs) -> Result<(), String> {
 
 async fn create_admin(db: &DbArgs, email: &str, name: &str) -> Result<(), String> {
     let store = open(db).await?;
-    store.migrate().await.map_err(|e| format!("migration failed: {e}"))?;
+    store
+        .migrate()
+        .await
+        .map_err(|e| format!("migration failed: {e}"))?;
     let password = read_password()?;
-    let state = AppState::new(store, Arc::new(SystemClock), Settings::new(String::new(), db.data_dir.clone()));
+    let state = AppState::new(
+        store,
+        Arc::new(SystemClock),
+        Settings::new(String::new(), db.data_dir.clone()),
+    );
     match accounts::create_platform_admin(&state, email, name, &password).await {
         Ok(u) => {
             say(&format!("Platform admin {} created.", u.email));
             Ok(())
         }
-        Err(AppError::Validation(errs)) => {
-            Err(errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("\n"))
-        }
+        Err(AppError::Validation(errs)) => Err(errs
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect::<Vec<_>>()
+            .join("\n")),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -121,7 +198,8 @@ async fn create_admin(db: &DbArgs, email: &str, name: &str) -> Result<(), String
 /// The password from standard input when piped, else prompted twice on the terminal.
 fn read_password() -> Result<String, String> {
     if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password("Password (12–128 characters): ").map_err(|e| e.to_string())?;
+        let first = rpassword::prompt_password("Password (12–128 characters): ")
+            .map_err(|e| e.to_string())?;
         let again = rpassword::prompt_password("Repeat password: ").map_err(|e| e.to_string())?;
         if first != again {
             return Err("The passwords do not match.".into());
@@ -129,7 +207,9 @@ fn read_password() -> Result<String, String> {
         Ok(first)
     } else {
         let mut line = String::new();
-        std::io::stdin().read_line(&mut line).map_err(|e| format!("cannot read standard input: {e}"))?;
+        std::io::stdin()
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read standard input: {e}"))?;
         Ok(line.trim_end_matches(['\r', '\n']).to_owned())
     }
 }

@@ -41,7 +41,12 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct DbArgs {
     /// Folder for the SQLite database, outgoing .eml files and uploads.
-    #[arg(long, env = "DOCSPOT_DATA_DIR", default_value = "./docspot-data", global = true)]
+    #[arg(
+        long,
+        env = "DOCSPOT_DATA_DIR",
+        default_value = "./docspot-data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// `postgres://…` to use PostgreSQL instead of SQLite.
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
@@ -103,7 +108,11 @@ pub struct ServeArgs {
     #[arg(long, env = "DOCSPOT_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<Secret>,
     /// The From address of outgoing e-mail.
-    #[arg(long, env = "DOCSPOT_MAIL_FROM", default_value = "DocSpot <no-reply@docspot.invalid>")]
+    #[arg(
+        long,
+        env = "DOCSPOT_MAIL_FROM",
+        default_value = "DocSpot <no-reply@docspot.invalid>"
+    )]
     pub mail_from: String,
     /// Login/register/reset attempts allowed per client IP per window.
     #[arg(long, env = "DOCSPOT_AUTH_RATE_PER_IP", default_value_t = 30)]

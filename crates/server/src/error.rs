@@ -14,7 +14,9 @@ tokio::task_local! {
 
 /// The current request id, or `-` outside a request.
 pub fn request_id() -> String {
-    REQUEST_ID.try_with(|id| id.clone()).unwrap_or_else(|_| "-".into())
+    REQUEST_ID
+        .try_with(|id| id.clone())
+        .unwrap_or_else(|_| "-".into())
 }
 
 /// A problem with one input field.
@@ -52,7 +54,10 @@ pub enum AppError {
 impl AppError {
     /// One field's error.
     pub fn field(field: &str, message: impl Into<String>) -> Self {
-        AppError::Validation(vec![FieldError { field: field.into(), message: message.into() }])
+        AppError::Validation(vec![FieldError {
+            field: field.into(),
+            message: message.into(),
+        }])
     }
 
     /// The HTTP status.
@@ -156,10 +161,13 @@ impl IntoResponse for AppError {
             errors: self.fields().to_vec(),
         };
         let mut res = (status, serde_json::to_string(&body).unwrap_or_default()).into_response();
-        res.headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
         if let AppError::RateLimited { retry_after_secs } = self {
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         res
     }

@@ -2,7 +2,12 @@
 //! listener. Tests build it on port 0 and read the port back.
 
 use crate::{
-    api, auth, config::ServeArgs, error::AppError, http, jobs, notify::email::Mailer, pages,
+    api, auth,
+    config::ServeArgs,
+    error::AppError,
+    http, jobs,
+    notify::email::Mailer,
+    pages,
     state::{AppState, Settings},
 };
 use axum::{
@@ -15,7 +20,12 @@ use axum::{
 };
 use domain::Clock;
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
-use std::{future::Future, net::SocketAddr, path::PathBuf, sync::{Arc, OnceLock}};
+use std::{
+    future::Future,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{Arc, OnceLock},
+};
 use store::{DbConfig, Store};
 use tokio::net::TcpListener;
 use tower_http::{catch_panic::CatchPanicLayer, csrf::CsrfLayer};
@@ -39,21 +49,43 @@ pub struct App {
 
 fn metrics_handle() -> Option<PrometheusHandle> {
     static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
-    HANDLE.get_or_init(|| PrometheusBuilder::new().install_recorder().ok()).clone()
+    HANDLE
+        .get_or_init(|| PrometheusBuilder::new().install_recorder().ok())
+        .clone()
 }
 
 impl App {
     /// Connects, migrates, and binds `serve.addr` (port 0 picks a free port).
     pub async fn build(opts: AppOptions) -> Result<App, String> {
-        let max_connections = if opts.db_url.starts_with("postgres") { 16 } else { 8 };
-        let store = Store::connect(&DbConfig { url: opts.db_url.clone(), max_connections })
+        let max_connections = if opts.db_url.starts_with("postgres") {
+            16
+        } else {
+            8
+        };
+        let store = Store::connect(&DbConfig {
+            url: opts.db_url.clone(),
+            max_connections,
+        })
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot open the database ({}): {e}",
+                store::redact_url(&opts.db_url)
+            )
+        })?;
+        store
+            .migrate()
             .await
-            .map_err(|e| format!("cannot open the database ({}): {e}", store::redact_url(&opts.db_url)))?;
-        store.migrate().await.map_err(|e| format!("migration failed: {e}"))?;
-        let listener = TcpListener::bind(opts.serve.addr).await.map_err(|e| format!("cannot listen on {}: {e}", opts.serve.addr))?;
+            .map_err(|e| format!("migration failed: {e}"))?;
+        let listener = TcpListener::bind(opts.serve.addr)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", opts.serve.addr))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
         let s = &opts.serve;
-        let public_url = s.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
+        let public_url = s
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{local}"));
         let mut settings = Settings::new(public_url, opts.data_dir.clone());
         settings.smtp_url = s.smtp_url.clone();
         settings.mail_from = s.mail_from.clone();
@@ -64,7 +96,12 @@ impl App {
         settings.rate_window_secs = s.auth_rate_window_secs;
         let mailer = Mailer::new(s.smtp_url.as_ref().map(|u| u.expose()), &opts.data_dir)?;
         let state = AppState::new(store, opts.clock, settings);
-        Ok(App { listener, state, mailer: Arc::new(mailer), run_worker: !s.no_worker })
+        Ok(App {
+            listener,
+            state,
+            mailer: Arc::new(mailer),
+            run_worker: !s.no_worker,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -80,11 +117,18 @@ impl App {
     }
 
     /// Serves until `shutdown` completes, with the job worker alongside unless disabled.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let worker = self.run_worker.then(|| jobs::spawn(self.state.clone(), self.mailer.clone(), stop_rx));
+        let worker = self
+            .run_worker
+            .then(|| jobs::spawn(self.state.clone(), self.mailer.clone(), stop_rx));
         let app = router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
+        let served = axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await;
         let _ = stop_tx.send(true);
         if let Some(w) = worker {
             let _ = w.await;
@@ -105,12 +149,20 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics))
         .merge(pages::router())
         .fallback(fallback)
-        .layer(middleware::from_fn_with_state(state.clone(), auth::identity::identify))
-        .layer(middleware::from_fn_with_state(state.clone(), http::security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::identity::identify,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            http::security_headers,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), http::observe))
         .layer(CsrfLayer::new())
         .layer(DefaultBodyLimit::max(state.settings().max_body_bytes))
-        .layer(CatchPanicLayer::custom(|_| AppError::Internal("handler panicked".into()).into_response()))
+        .layer(CatchPanicLayer::custom(|_| {
+            AppError::Internal("handler panicked".into()).into_response()
+        }))
         .with_state(state)
 }
 
@@ -133,14 +185,30 @@ async fn readyz(State(state): State<AppState>) -> Response {
     };
     match ready.await {
         Some(true) => Json(serde_json::json!({"status": "ready"})).into_response(),
-        Some(false) => (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "migrations pending"}))).into_response(),
-        None => (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "database unreachable"}))).into_response(),
+        Some(false) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "migrations pending"})),
+        )
+            .into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"status": "database unreachable"})),
+        )
+            .into_response(),
     }
 }
 
 async fn metrics() -> Response {
     match metrics_handle() {
-        Some(h) => ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], h.render()).into_response(),
-        None => (StatusCode::SERVICE_UNAVAILABLE, "metrics recorder unavailable").into_response(),
+        Some(h) => (
+            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+            h.render(),
+        )
+            .into_response(),
+        None => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "metrics recorder unavailable",
+        )
+            .into_response(),
     }
 }

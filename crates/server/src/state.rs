@@ -61,7 +61,12 @@ pub struct Inner {
 
 impl AppState {
     pub fn new(store: Store, clock: Arc<dyn Clock>, settings: Settings) -> Self {
-        AppState(Arc::new(Inner { store, clock, settings, limiter: RateLimiter::default() }))
+        AppState(Arc::new(Inner {
+            store,
+            clock,
+            settings,
+            limiter: RateLimiter::default(),
+        }))
     }
 
     pub fn store(&self) -> &Store {

@@ -2,7 +2,7 @@
 //! `hash = SHA-256(prev_hash | fields…)`. The database refuses UPDATE and DELETE on the
 //! table; `verify` finds rows altered or removed behind its back.
 
-use crate::{StoreError, StoreResult, all, exec, get, ms, one, ts};
+use crate::{StoreError, StoreResult, all, all_as, exec, get, ms, one, ts};
 use domain::{ClinicId, UserId};
 use sea_orm::{ConnectionTrait, QueryResult};
 use sha2::{Digest, Sha256};
@@ -78,10 +78,20 @@ fn digest(e: &Stored) -> String {
 
 /// Appends an event inside the caller's transaction. Writers of one chain serialise on its
 /// head row, so the chain never forks.
-pub async fn append<C: ConnectionTrait>(c: &C, actor: &Actor, ev: Event<'_>, now: jiff::Timestamp) -> StoreResult<()> {
+pub async fn append<C: ConnectionTrait>(
+    c: &C,
+    actor: &Actor,
+    ev: Event<'_>,
+    now: jiff::Timestamp,
+) -> StoreResult<()> {
     let chain = chain_of(ev.clinic);
     // Create the head row on first use; a concurrent creator makes this a no-op.
-    let bumped = exec(c, "UPDATE audit_chains SET seq = seq + 1 WHERE chain = $1", vec![chain.clone().into()]).await?;
+    let bumped = exec(
+        c,
+        "UPDATE audit_chains SET seq = seq + 1 WHERE chain = $1",
+        vec![chain.clone().into()],
+    )
+    .await?;
     if bumped == 0 {
         exec(
             c,
@@ -90,9 +100,13 @@ pub async fn append<C: ConnectionTrait>(c: &C, actor: &Actor, ev: Event<'_>, now
         )
         .await?;
     }
-    let head = one(c, "SELECT seq, head_hash FROM audit_chains WHERE chain = $1", vec![chain.clone().into()])
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("audit chain head missing".into()))?;
+    let head = one(
+        c,
+        "SELECT seq, head_hash FROM audit_chains WHERE chain = $1",
+        vec![chain.clone().into()],
+    )
+    .await?
+    .ok_or_else(|| StoreError::Corrupt("audit chain head missing".into()))?;
     let mut e = Stored {
         id: Uuid::now_v7(),
         chain,
@@ -132,7 +146,12 @@ pub async fn append<C: ConnectionTrait>(c: &C, actor: &Actor, ev: Event<'_>, now
         ],
     )
     .await?;
-    exec(c, "UPDATE audit_chains SET head_hash = $1 WHERE chain = $2", vec![e.hash.into(), e.chain.into()]).await?;
+    exec(
+        c,
+        "UPDATE audit_chains SET head_hash = $1 WHERE chain = $2",
+        vec![e.hash.into(), e.chain.into()],
+    )
+    .await?;
     Ok(())
 }
 
@@ -158,16 +177,18 @@ fn row(r: &QueryResult) -> StoreResult<Stored> {
 }
 
 /// The most recent events of a clinic (or the platform when `clinic` is None).
-pub async fn recent<C: ConnectionTrait>(c: &C, clinic: Option<ClinicId>, limit: u64) -> StoreResult<Vec<Stored>> {
-    all(
+pub async fn recent<C: ConnectionTrait>(
+    c: &C,
+    clinic: Option<ClinicId>,
+    limit: u64,
+) -> StoreResult<Vec<Stored>> {
+    all_as(
         c,
         &format!("SELECT {COLS} FROM audit_events WHERE chain = $1 ORDER BY seq DESC LIMIT $2"),
         vec![chain_of(clinic).into(), (limit as i64).into()],
+        row,
     )
-    .await?
-    .iter()
-    .map(row)
-    .collect()
+    .await
 }
 
 /// What `verify` found.
@@ -176,12 +197,22 @@ pub enum Verdict {
     /// Every chain checks out; carries the number of events checked.
     Intact(u64),
     /// The first place where a chain breaks.
-    Broken { chain: String, seq: i64, event_id: Option<Uuid>, reason: String },
+    Broken {
+        chain: String,
+        seq: i64,
+        event_id: Option<Uuid>,
+        reason: String,
+    },
 }
 
 /// Recomputes every chain from its first event and compares it with the stored head.
 pub async fn verify<C: ConnectionTrait>(c: &C) -> StoreResult<Verdict> {
-    let chains = all(c, "SELECT chain, seq, head_hash FROM audit_chains ORDER BY chain", vec![]).await?;
+    let chains = all(
+        c,
+        "SELECT chain, seq, head_hash FROM audit_chains ORDER BY chain",
+        vec![],
+    )
+    .await?;
     let mut checked = 0u64;
     for head in &chains {
         let chain: String = get(head, "chain")?;
@@ -213,11 +244,16 @@ pub async fn verify<C: ConnectionTrait>(c: &C) -> StoreResult<Verdict> {
                         chain: chain.clone(),
                         seq: expected_seq,
                         event_id: None,
-                        reason: format!("event {expected_seq} is missing (next present is {})", e.seq),
+                        reason: format!(
+                            "event {expected_seq} is missing (next present is {})",
+                            e.seq
+                        ),
                     });
                 }
                 if e.prev_hash != prev {
-                    return Ok(broken("its previous-hash does not match the event before it"));
+                    return Ok(broken(
+                        "its previous-hash does not match the event before it",
+                    ));
                 }
                 if digest(&e) != e.hash {
                     return Ok(broken("its contents do not match its hash (altered)"));
@@ -233,7 +269,10 @@ pub async fn verify<C: ConnectionTrait>(c: &C) -> StoreResult<Verdict> {
                 chain: chain.clone(),
                 seq: expected_seq,
                 event_id: None,
-                reason: format!("the chain ends at event {} but {head_seq} were written (removed)", expected_seq - 1),
+                reason: format!(
+                    "the chain ends at event {} but {head_seq} were written (removed)",
+                    expected_seq - 1
+                ),
             });
         }
     }

@@ -1,6 +1,6 @@
 //! Clinics (tenants).
 
-use crate::{StoreResult, all, exec, get, ms, one, ts};
+use crate::{StoreResult, all_as, exec, get, ms, one_as, ts};
 use domain::{ClinicId, ClinicName, ClinicSlug, Currency, TimeZoneName};
 use sea_orm::{ConnectionTrait, QueryResult};
 
@@ -37,7 +37,11 @@ fn row(r: &QueryResult) -> StoreResult<Clinic> {
 const COLS: &str = "id, slug, name, time_zone, currency, created_at";
 
 /// Inserts a clinic. A taken slug is `Conflict("clinics_slug_key")`.
-pub async fn insert<C: ConnectionTrait>(c: &C, new: &NewClinic, now: jiff::Timestamp) -> StoreResult<Clinic> {
+pub async fn insert<C: ConnectionTrait>(
+    c: &C,
+    new: &NewClinic,
+    now: jiff::Timestamp,
+) -> StoreResult<Clinic> {
     let id = ClinicId::new();
     exec(
         c,
@@ -64,22 +68,22 @@ pub async fn insert<C: ConnectionTrait>(c: &C, new: &NewClinic, now: jiff::Times
 
 /// One clinic by id.
 pub async fn find<C: ConnectionTrait>(c: &C, id: ClinicId) -> StoreResult<Option<Clinic>> {
-    one(c, &format!("SELECT {COLS} FROM clinics WHERE id = $1"), vec![id.as_uuid().into()])
-        .await?
-        .as_ref()
-        .map(row)
-        .transpose()
+    one_as(
+        c,
+        &format!("SELECT {COLS} FROM clinics WHERE id = $1"),
+        vec![id.as_uuid().into()],
+        row,
+    )
+    .await
 }
 
 /// A page of clinics by name.
 pub async fn list<C: ConnectionTrait>(c: &C, limit: u64, offset: u64) -> StoreResult<Vec<Clinic>> {
-    all(
+    all_as(
         c,
         &format!("SELECT {COLS} FROM clinics ORDER BY name, id LIMIT $1 OFFSET $2"),
         vec![(limit as i64).into(), (offset as i64).into()],
+        row,
     )
-    .await?
-    .iter()
-    .map(row)
-    .collect()
+    .await
 }

@@ -45,8 +45,16 @@ pub async fn enqueue<C: ConnectionTrait>(
 /// Claims the next due job (or one whose lease ran out) for `lease`.
 /// Run it in a write transaction: on PostgreSQL `SKIP LOCKED` lets workers pass each other,
 /// on SQLite the IMMEDIATE transaction serialises them.
-pub async fn claim<C: ConnectionTrait>(c: &C, now: jiff::Timestamp, lease: jiff::SignedDuration) -> StoreResult<Option<Job>> {
-    let lock = if c.get_database_backend() == DbBackend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+pub async fn claim<C: ConnectionTrait>(
+    c: &C,
+    now: jiff::Timestamp,
+    lease: jiff::SignedDuration,
+) -> StoreResult<Option<Job>> {
+    let lock = if c.get_database_backend() == DbBackend::Postgres {
+        "FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
     let Some(r) = one(
         c,
         &format!(
@@ -72,14 +80,19 @@ pub async fn claim<C: ConnectionTrait>(c: &C, now: jiff::Timestamp, lease: jiff:
     Ok(Some(Job {
         id,
         kind: get(&r, "kind")?,
-        payload: serde_json::from_str(&payload).map_err(|e| crate::StoreError::Corrupt(e.to_string()))?,
+        payload: serde_json::from_str(&payload)
+            .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?,
         attempts: get::<i32>(&r, "attempts")? + 1,
         max_attempts: get(&r, "max_attempts")?,
     }))
 }
 
 /// Marks a job done.
-pub async fn complete<C: ConnectionTrait>(c: &C, id: JobId, now: jiff::Timestamp) -> StoreResult<()> {
+pub async fn complete<C: ConnectionTrait>(
+    c: &C,
+    id: JobId,
+    now: jiff::Timestamp,
+) -> StoreResult<()> {
     exec(
         c,
         "UPDATE jobs SET status = 'done', lease_until = NULL, last_error = NULL, updated_at = $1 WHERE id = $2",
@@ -112,15 +125,37 @@ pub async fn fail<C: ConnectionTrait>(
 }
 
 /// A job's status and attempts, for tests and the admin view.
-pub async fn status<C: ConnectionTrait>(c: &C, id: JobId) -> StoreResult<Option<(String, i32, jiff::Timestamp)>> {
-    let r = one(c, "SELECT status, attempts, run_at FROM jobs WHERE id = $1", vec![id.as_uuid().into()]).await?;
+pub async fn status<C: ConnectionTrait>(
+    c: &C,
+    id: JobId,
+) -> StoreResult<Option<(String, i32, jiff::Timestamp)>> {
+    let r = one(
+        c,
+        "SELECT status, attempts, run_at FROM jobs WHERE id = $1",
+        vec![id.as_uuid().into()],
+    )
+    .await?;
     r.as_ref()
-        .map(|r| Ok((get(r, "status")?, get(r, "attempts")?, ts(get(r, "run_at")?)?)))
+        .map(|r| {
+            Ok((
+                get(r, "status")?,
+                get(r, "attempts")?,
+                ts(get(r, "run_at")?)?,
+            ))
+        })
         .transpose()
 }
 
 /// How many jobs are in `status`.
 pub async fn count<C: ConnectionTrait>(c: &C, status: &str) -> StoreResult<i64> {
-    let r = one(c, "SELECT COUNT(*) AS n FROM jobs WHERE status = $1", vec![status.into()]).await?;
-    r.as_ref().map(|r| get::<i64>(r, "n")).transpose().map(|n| n.unwrap_or(0))
+    let r = one(
+        c,
+        "SELECT COUNT(*) AS n FROM jobs WHERE status = $1",
+        vec![status.into()],
+    )
+    .await?;
+    r.as_ref()
+        .map(|r| get::<i64>(r, "n"))
+        .transpose()
+        .map(|n| n.unwrap_or(0))
 }

@@ -43,7 +43,9 @@ pub enum StoreError {
 impl StoreError {
     fn from_write(e: DbErr) -> Self {
         match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(msg)) => StoreError::Conflict(constraint_of(&msg)),
+            Some(SqlErr::UniqueConstraintViolation(msg)) => {
+                StoreError::Conflict(constraint_of(&msg))
+            }
             _ => StoreError::Db(e),
         }
     }
@@ -140,7 +142,9 @@ impl Store {
 
     /// Whether every migration has been applied.
     pub async fn migrations_current(&self) -> StoreResult<bool> {
-        Ok(migrations::Migrator::get_pending_migrations(&self.db).await?.is_empty())
+        Ok(migrations::Migrator::get_pending_migrations(&self.db)
+            .await?
+            .is_empty())
     }
 
     /// A cheap round trip to the database.
@@ -179,7 +183,11 @@ pub(crate) fn stmt<C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> 
     Statement::from_sql_and_values(c.get_database_backend(), sql, values)
 }
 
-pub(crate) async fn exec<C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> StoreResult<u64> {
+pub(crate) async fn exec<C: ConnectionTrait>(
+    c: &C,
+    sql: &str,
+    values: Vec<Value>,
+) -> StoreResult<u64> {
     c.execute_raw(stmt(c, sql, values))
         .await
         .map(|r| r.rows_affected())
@@ -202,9 +210,30 @@ pub(crate) async fn all<C: ConnectionTrait>(
     Ok(c.query_all_raw(stmt(c, sql, values)).await?)
 }
 
+/// Runs a query and maps its first row with `map`, if there is one.
+pub(crate) async fn one_as<C: ConnectionTrait, T>(
+    c: &C,
+    sql: &str,
+    values: Vec<Value>,
+    map: fn(&QueryResult) -> StoreResult<T>,
+) -> StoreResult<Option<T>> {
+    one(c, sql, values).await?.as_ref().map(map).transpose()
+}
+
+/// Runs a query and maps every row with `map`.
+pub(crate) async fn all_as<C: ConnectionTrait, T>(
+    c: &C,
+    sql: &str,
+    values: Vec<Value>,
+    map: fn(&QueryResult) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    all(c, sql, values).await?.iter().map(map).collect()
+}
+
 /// Reads column `col` of a row as `T`.
 pub(crate) fn get<T: sea_orm::TryGetable>(row: &QueryResult, col: &str) -> StoreResult<T> {
-    row.try_get::<T>("", col).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+    row.try_get::<T>("", col)
+        .map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
 }
 
 /// Epoch milliseconds of an instant, as stored.

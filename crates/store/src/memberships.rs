@@ -1,6 +1,6 @@
 //! Memberships: a user's role in a clinic.
 
-use crate::{StoreResult, all, exec, get, ms, one, ts};
+use crate::{StoreResult, all, all_as, exec, get, ms, one, one_as, ts};
 use domain::{ClinicId, MembershipId, Role, UserId};
 use sea_orm::{ConnectionTrait, QueryResult};
 
@@ -31,7 +31,9 @@ fn row(r: &QueryResult) -> StoreResult<Membership> {
         user_id: UserId::from_uuid(get(r, "user_id")?),
         user_name: get(r, "user_name")?,
         user_email: get(r, "user_email")?,
-        role: role.parse().map_err(|_| crate::StoreError::Corrupt(format!("role {role}")))?,
+        role: role
+            .parse()
+            .map_err(|_| crate::StoreError::Corrupt(format!("role {role}")))?,
         is_active: get(r, "is_active")?,
         created_at: ts(get(r, "created_at")?)?,
     })
@@ -48,12 +50,21 @@ pub async fn grant<C: ConnectionTrait>(
     if let Some(r) = one(
         c,
         "SELECT id FROM memberships WHERE clinic_id = $1 AND user_id = $2 AND role = $3",
-        vec![clinic.as_uuid().into(), user.as_uuid().into(), role.as_str().into()],
+        vec![
+            clinic.as_uuid().into(),
+            user.as_uuid().into(),
+            role.as_str().into(),
+        ],
     )
     .await?
     {
         let id = MembershipId::from_uuid(get(&r, "id")?);
-        exec(c, "UPDATE memberships SET is_active = $1 WHERE id = $2", vec![true.into(), id.as_uuid().into()]).await?;
+        exec(
+            c,
+            "UPDATE memberships SET is_active = $1 WHERE id = $2",
+            vec![true.into(), id.as_uuid().into()],
+        )
+        .await?;
         return Ok(id);
     }
     let id = MembershipId::new();
@@ -75,11 +86,13 @@ pub async fn grant<C: ConnectionTrait>(
 
 /// All memberships of a user (active and not), for the clinic switcher and `get_me`.
 pub async fn of_user<C: ConnectionTrait>(c: &C, user: UserId) -> StoreResult<Vec<Membership>> {
-    all(c, &format!("{SELECT} WHERE m.user_id = $1 ORDER BY c.name, m.role"), vec![user.as_uuid().into()])
-        .await?
-        .iter()
-        .map(row)
-        .collect()
+    all_as(
+        c,
+        &format!("{SELECT} WHERE m.user_id = $1 ORDER BY c.name, m.role"),
+        vec![user.as_uuid().into()],
+        row,
+    )
+    .await
 }
 
 /// The staff of one clinic, a page at a time.
@@ -89,15 +102,17 @@ pub async fn of_clinic<C: ConnectionTrait>(
     limit: u64,
     offset: u64,
 ) -> StoreResult<Vec<Membership>> {
-    all(
+    all_as(
         c,
         &format!("{SELECT} WHERE m.clinic_id = $1 ORDER BY u.name, m.role LIMIT $2 OFFSET $3"),
-        vec![clinic.as_uuid().into(), (limit as i64).into(), (offset as i64).into()],
+        vec![
+            clinic.as_uuid().into(),
+            (limit as i64).into(),
+            (offset as i64).into(),
+        ],
+        row,
     )
-    .await?
-    .iter()
-    .map(row)
-    .collect()
+    .await
 }
 
 /// One membership, only if it belongs to `clinic`: another clinic's id reads as missing.
@@ -106,15 +121,22 @@ pub async fn find_in_clinic<C: ConnectionTrait>(
     clinic: ClinicId,
     id: MembershipId,
 ) -> StoreResult<Option<Membership>> {
-    one(c, &format!("{SELECT} WHERE m.clinic_id = $1 AND m.id = $2"), vec![clinic.as_uuid().into(), id.as_uuid().into()])
-        .await?
-        .as_ref()
-        .map(row)
-        .transpose()
+    one_as(
+        c,
+        &format!("{SELECT} WHERE m.clinic_id = $1 AND m.id = $2"),
+        vec![clinic.as_uuid().into(), id.as_uuid().into()],
+        row,
+    )
+    .await
 }
 
 /// Whether `user` holds any of `roles`, active, in `clinic`.
-pub async fn has_role<C: ConnectionTrait>(c: &C, clinic: ClinicId, user: UserId, roles: &[Role]) -> StoreResult<bool> {
+pub async fn has_role<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    user: UserId,
+    roles: &[Role],
+) -> StoreResult<bool> {
     let held = all(
         c,
         "SELECT role FROM memberships WHERE clinic_id = $1 AND user_id = $2 AND is_active = $3",
@@ -131,7 +153,11 @@ pub async fn has_role<C: ConnectionTrait>(c: &C, clinic: ClinicId, user: UserId,
 }
 
 /// Deactivates a membership of `clinic`. Returns false when there is no such membership there.
-pub async fn deactivate<C: ConnectionTrait>(c: &C, clinic: ClinicId, id: MembershipId) -> StoreResult<bool> {
+pub async fn deactivate<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    id: MembershipId,
+) -> StoreResult<bool> {
     let n = exec(
         c,
         "UPDATE memberships SET is_active = $1 WHERE clinic_id = $2 AND id = $3",
@@ -149,5 +175,8 @@ pub async fn active_admins<C: ConnectionTrait>(c: &C, clinic: ClinicId) -> Store
         vec![clinic.as_uuid().into(), true.into()],
     )
     .await?;
-    r.as_ref().map(|r| get::<i64>(r, "n")).transpose().map(|n| n.unwrap_or(0))
+    r.as_ref()
+        .map(|r| get::<i64>(r, "n"))
+        .transpose()
+        .map(|n| n.unwrap_or(0))
 }

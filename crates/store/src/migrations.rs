@@ -23,7 +23,8 @@ impl MigrationName for M0001Spine {
 impl MigrationTrait for M0001Spine {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        db.execute_unprepared(&crate::schema::spine(db.get_database_backend())).await?;
+        db.execute_unprepared(&crate::schema::spine(db.get_database_backend()))
+            .await?;
         Ok(())
     }
 }

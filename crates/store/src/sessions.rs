@@ -1,7 +1,7 @@
 //! Login sessions. A session is one refresh-token family: every refresh rotates both tokens,
 //! and presenting an already-rotated refresh token revokes the whole session.
 
-use crate::{StoreResult, all, exec, get, ms, one, ts};
+use crate::{StoreResult, all_as, exec, get, ms, one, one_as, ts};
 use domain::{ClinicId, SessionId, UserId};
 use sea_orm::{ConnectionTrait, QueryResult};
 
@@ -25,13 +25,15 @@ pub struct TokenPair<'a> {
     pub refresh_hash: &'a str,
 }
 
-const COLS: &str = "id, user_id, active_clinic_id, user_agent, ip, created_at, last_seen_at, expires_at";
+const COLS: &str =
+    "id, user_id, active_clinic_id, user_agent, ip, created_at, last_seen_at, expires_at";
 
 fn row(r: &QueryResult) -> StoreResult<Session> {
     Ok(Session {
         id: SessionId::from_uuid(get(r, "id")?),
         user_id: UserId::from_uuid(get(r, "user_id")?),
-        active_clinic_id: get::<Option<uuid::Uuid>>(r, "active_clinic_id")?.map(ClinicId::from_uuid),
+        active_clinic_id: get::<Option<uuid::Uuid>>(r, "active_clinic_id")?
+            .map(ClinicId::from_uuid),
         user_agent: get(r, "user_agent")?,
         ip: get(r, "ip")?,
         created_at: ts(get(r, "created_at")?)?,
@@ -73,7 +75,12 @@ pub async fn create<C: ConnectionTrait>(
     Ok(id)
 }
 
-async fn insert_refresh<C: ConnectionTrait>(c: &C, s: SessionId, hash: &str, now: jiff::Timestamp) -> StoreResult<()> {
+async fn insert_refresh<C: ConnectionTrait>(
+    c: &C,
+    s: SessionId,
+    hash: &str,
+    now: jiff::Timestamp,
+) -> StoreResult<()> {
     exec(
         c,
         "INSERT INTO refresh_tokens (token_hash, session_id, created_at, used_at) VALUES ($1, $2, $3, NULL)",
@@ -84,19 +91,21 @@ async fn insert_refresh<C: ConnectionTrait>(c: &C, s: SessionId, hash: &str, now
 }
 
 /// The live session an access token belongs to: not revoked, token and session unexpired.
-pub async fn find_by_access<C: ConnectionTrait>(c: &C, access_hash: &str, now: jiff::Timestamp) -> StoreResult<Option<Session>> {
-    one(
+pub async fn find_by_access<C: ConnectionTrait>(
+    c: &C,
+    access_hash: &str,
+    now: jiff::Timestamp,
+) -> StoreResult<Option<Session>> {
+    one_as(
         c,
         &format!(
             "SELECT {COLS} FROM sessions WHERE access_hash = $1 AND revoked_at IS NULL \
              AND access_expires_at > $2 AND expires_at > $2"
         ),
         vec![access_hash.into(), ms(now).into()],
+        row,
     )
-    .await?
-    .as_ref()
-    .map(row)
-    .transpose()
+    .await
 }
 
 /// What presenting a refresh token led to.
@@ -150,21 +159,30 @@ pub async fn rotate<C: ConnectionTrait>(
     )
     .await?;
     insert_refresh(c, session, next.refresh_hash, now).await?;
-    let s = find(c, session).await?.ok_or_else(|| crate::StoreError::Corrupt("session vanished".into()))?;
+    let s = find(c, session)
+        .await?
+        .ok_or_else(|| crate::StoreError::Corrupt("session vanished".into()))?;
     Ok(Rotation::Rotated(s))
 }
 
 /// One session by id, whatever its state.
 pub async fn find<C: ConnectionTrait>(c: &C, id: SessionId) -> StoreResult<Option<Session>> {
-    one(c, &format!("SELECT {COLS} FROM sessions WHERE id = $1"), vec![id.as_uuid().into()])
-        .await?
-        .as_ref()
-        .map(row)
-        .transpose()
+    one_as(
+        c,
+        &format!("SELECT {COLS} FROM sessions WHERE id = $1"),
+        vec![id.as_uuid().into()],
+        row,
+    )
+    .await
 }
 
 /// Ends a session at once: its access token stops working and its refresh tokens too.
-pub async fn revoke<C: ConnectionTrait>(c: &C, id: SessionId, reason: &str, now: jiff::Timestamp) -> StoreResult<bool> {
+pub async fn revoke<C: ConnectionTrait>(
+    c: &C,
+    id: SessionId,
+    reason: &str,
+    now: jiff::Timestamp,
+) -> StoreResult<bool> {
     let n = exec(
         c,
         "UPDATE sessions SET revoked_at = $1, revoked_reason = $2 WHERE id = $3 AND revoked_at IS NULL",
@@ -175,7 +193,12 @@ pub async fn revoke<C: ConnectionTrait>(c: &C, id: SessionId, reason: &str, now:
 }
 
 /// Revokes a session only if it belongs to `user` (others' sessions read as missing).
-pub async fn revoke_own<C: ConnectionTrait>(c: &C, user: UserId, id: SessionId, now: jiff::Timestamp) -> StoreResult<bool> {
+pub async fn revoke_own<C: ConnectionTrait>(
+    c: &C,
+    user: UserId,
+    id: SessionId,
+    now: jiff::Timestamp,
+) -> StoreResult<bool> {
     let n = exec(
         c,
         "UPDATE sessions SET revoked_at = $1, revoked_reason = 'revoked by user' \
@@ -204,23 +227,26 @@ pub async fn revoke_all_but<C: ConnectionTrait>(
 }
 
 /// A user's live sessions, newest first.
-pub async fn list_live<C: ConnectionTrait>(c: &C, user: UserId, now: jiff::Timestamp) -> StoreResult<Vec<Session>> {
-    all(
+pub async fn list_live<C: ConnectionTrait>(
+    c: &C,
+    user: UserId,
+    now: jiff::Timestamp,
+) -> StoreResult<Vec<Session>> {
+    all_as(
         c,
         &format!(
             "SELECT {COLS} FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 \
              ORDER BY last_seen_at DESC LIMIT 100"
         ),
-        vec![user.as_uuid().into(), ms(now).into()],
-    )
-    .await?
-    .iter()
-    .map(row)
-    .collect()
+        vec![user.as_uuid().into(), ms(now).into()], row).await
 }
 
 /// Remembers which clinic the session is working in.
-pub async fn set_active_clinic<C: ConnectionTrait>(c: &C, id: SessionId, clinic: ClinicId) -> StoreResult<()> {
+pub async fn set_active_clinic<C: ConnectionTrait>(
+    c: &C,
+    id: SessionId,
+    clinic: ClinicId,
+) -> StoreResult<()> {
     exec(
         c,
         "UPDATE sessions SET active_clinic_id = $1 WHERE id = $2",

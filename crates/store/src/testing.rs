@@ -41,7 +41,10 @@ async fn pg_run_url() -> Option<String> {
     PG_RUN_DB
         .get_or_init(|| async {
             let Ok(admin) = std::env::var("DOCSPOT_TEST_DATABASE_URL") else {
-                assert!(!require_postgres(), "DOCSPOT_TEST_REQUIRE_POSTGRES=1 but DOCSPOT_TEST_DATABASE_URL is not set");
+                assert!(
+                    !require_postgres(),
+                    "DOCSPOT_TEST_REQUIRE_POSTGRES=1 but DOCSPOT_TEST_DATABASE_URL is not set"
+                );
                 return None;
             };
             let name = format!("docspot_test_{}", uuid::Uuid::now_v7().simple());
@@ -50,9 +53,14 @@ async fn pg_run_url() -> Option<String> {
                 Err(e) => panic!("cannot reach PostgreSQL at DOCSPOT_TEST_DATABASE_URL: {e}"),
             };
             drop_stale_databases(&conn).await;
-            conn.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create test database");
             let _ = conn.close().await;
-            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b).to_owned();
+            let base = admin
+                .rsplit_once('/')
+                .map_or(admin.as_str(), |(b, _)| b)
+                .to_owned();
             Some(format!("{base}/{name}"))
         })
         .await
@@ -60,21 +68,30 @@ async fn pg_run_url() -> Option<String> {
 }
 
 /// Drops test databases of earlier runs (older than six hours, by the UUIDv7 in their name).
+/// Wall-clock time is right here: it compares with the real creation time of other runs.
+#[allow(clippy::disallowed_methods)]
 async fn drop_stale_databases(conn: &sea_orm::DatabaseConnection) {
     let backend = conn.get_database_backend();
     let sql = "SELECT datname FROM pg_database WHERE datname LIKE 'docspot_test_%'";
-    let Ok(rows) = conn.query_all_raw(sea_orm::Statement::from_string(backend, sql)).await else {
+    let Ok(rows) = conn
+        .query_all_raw(sea_orm::Statement::from_string(backend, sql))
+        .await
+    else {
         return;
     };
     let cutoff_ms = jiff::Timestamp::now().as_millisecond() - 6 * 3600 * 1000;
     for row in rows {
-        let Ok(name) = row.try_get::<String>("", "datname") else { continue };
+        let Ok(name) = row.try_get::<String>("", "datname") else {
+            continue;
+        };
         let created_ms = uuid::Uuid::parse_str(name.trim_start_matches("docspot_test_"))
             .ok()
             .and_then(|u| u.get_timestamp())
             .map(|t| t.to_unix().0 as i64 * 1000);
         if created_ms.is_some_and(|ms| ms < cutoff_ms) {
-            let _ = conn.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+            let _ = conn
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .await;
         }
     }
 }
@@ -82,26 +99,51 @@ async fn drop_stale_databases(conn: &sea_orm::DatabaseConnection) {
 impl TestDb {
     /// A fresh SQLite database in a temporary folder.
     pub async fn sqlite() -> TestDb {
-        let dir = std::env::temp_dir().join(format!("docspot-test-{}", uuid::Uuid::now_v7().simple()));
+        let dir =
+            std::env::temp_dir().join(format!("docspot-test-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let url = format!("sqlite://{}/docspot.db?mode=rwc", dir.display());
-        let store = Store::connect(&DbConfig { url: url.clone(), max_connections: 8 }).await.expect("sqlite");
+        let store = Store::connect(&DbConfig {
+            url: url.clone(),
+            max_connections: 8,
+        })
+        .await
+        .expect("sqlite");
         store.migrate().await.expect("migrate sqlite");
-        TestDb { backend: "sqlite", url, store, _dir: Some(tempfile_dir::Dir(dir)) }
+        TestDb {
+            backend: "sqlite",
+            url,
+            store,
+            _dir: Some(tempfile_dir::Dir(dir)),
+        }
     }
 
     /// A fresh schema in this run's PostgreSQL database, if PostgreSQL is configured.
     pub async fn postgres() -> Option<TestDb> {
         let run = pg_run_url().await?;
         let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
-        let conn = Database::connect(run.clone()).await.expect("connect to test database");
-        conn.execute_unprepared(&format!("CREATE SCHEMA {schema}")).await.expect("create schema");
+        let conn = Database::connect(run.clone())
+            .await
+            .expect("connect to test database");
+        conn.execute_unprepared(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .expect("create schema");
         let _ = conn.close().await;
         let sep = if run.contains('?') { '&' } else { '?' };
         let url = format!("{run}{sep}options=-c%20search_path%3D{schema}");
-        let store = Store::connect(&DbConfig { url: url.clone(), max_connections: 10 }).await.expect("postgres");
+        let store = Store::connect(&DbConfig {
+            url: url.clone(),
+            max_connections: 10,
+        })
+        .await
+        .expect("postgres");
         store.migrate().await.expect("migrate postgres");
-        Some(TestDb { backend: "postgres", url, store, _dir: None })
+        Some(TestDb {
+            backend: "postgres",
+            url,
+            store,
+            _dir: None,
+        })
     }
 
     /// SQLite, plus PostgreSQL when configured: run a test body against each.

@@ -1,6 +1,6 @@
 //! Single-use, expiring links: staff invites and password resets. Only hashes are stored.
 
-use crate::{StoreResult, all, exec, get, ms, one, ts};
+use crate::{StoreResult, all_as, exec, get, ms, one, one_as, ts};
 use domain::{ClinicId, Role, UserId};
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
@@ -28,7 +28,9 @@ fn invite_row(r: &QueryResult) -> StoreResult<Invite> {
         clinic_id: ClinicId::from_uuid(get(r, "clinic_id")?),
         clinic_name: get(r, "clinic_name")?,
         email: get(r, "email")?,
-        role: role.parse().map_err(|_| crate::StoreError::Corrupt(format!("role {role}")))?,
+        role: role
+            .parse()
+            .map_err(|_| crate::StoreError::Corrupt(format!("role {role}")))?,
         created_at: ts(get(r, "created_at")?)?,
         expires_at: ts(get(r, "expires_at")?)?,
         used_at: get::<Option<i64>>(r, "used_at")?.map(ts).transpose()?,
@@ -68,34 +70,49 @@ pub async fn insert_invite<C: ConnectionTrait>(
 }
 
 /// An unused, unexpired invite by token hash.
-pub async fn find_open_invite<C: ConnectionTrait>(c: &C, token_hash: &str, now: jiff::Timestamp) -> StoreResult<Option<Invite>> {
-    one(
+pub async fn find_open_invite<C: ConnectionTrait>(
+    c: &C,
+    token_hash: &str,
+    now: jiff::Timestamp,
+) -> StoreResult<Option<Invite>> {
+    one_as(
         c,
-        &format!("{INVITE_SELECT} WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.expires_at > $2"),
+        &format!(
+            "{INVITE_SELECT} WHERE i.token_hash = $1 AND i.used_at IS NULL AND i.expires_at > $2"
+        ),
         vec![token_hash.into(), ms(now).into()],
+        invite_row,
     )
-    .await?
-    .as_ref()
-    .map(invite_row)
-    .transpose()
+    .await
 }
 
 /// Marks an invite used; false if someone used it first.
-pub async fn use_invite<C: ConnectionTrait>(c: &C, id: Uuid, now: jiff::Timestamp) -> StoreResult<bool> {
-    Ok(exec(c, "UPDATE invites SET used_at = $1 WHERE id = $2 AND used_at IS NULL", vec![ms(now).into(), id.into()]).await? == 1)
+pub async fn use_invite<C: ConnectionTrait>(
+    c: &C,
+    id: Uuid,
+    now: jiff::Timestamp,
+) -> StoreResult<bool> {
+    Ok(exec(
+        c,
+        "UPDATE invites SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
+        vec![ms(now).into(), id.into()],
+    )
+    .await?
+        == 1)
 }
 
 /// The latest invitations of a clinic.
-pub async fn invites_of_clinic<C: ConnectionTrait>(c: &C, clinic: ClinicId) -> StoreResult<Vec<Invite>> {
-    all(
+pub async fn invites_of_clinic<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+) -> StoreResult<Vec<Invite>> {
+    all_as(
         c,
         &format!("{INVITE_SELECT} WHERE i.clinic_id = $1 ORDER BY i.created_at DESC LIMIT 50"),
         vec![clinic.as_uuid().into()],
+        invite_row,
     )
-    .await?
-    .iter()
-    .map(invite_row)
-    .collect()
+    .await
 }
 
 /// Records a password-reset link.
@@ -116,7 +133,11 @@ pub async fn insert_reset<C: ConnectionTrait>(
 }
 
 /// Uses a reset link: returns its user if it was unused and unexpired, and marks it used.
-pub async fn take_reset<C: ConnectionTrait>(c: &C, token_hash: &str, now: jiff::Timestamp) -> StoreResult<Option<UserId>> {
+pub async fn take_reset<C: ConnectionTrait>(
+    c: &C,
+    token_hash: &str,
+    now: jiff::Timestamp,
+) -> StoreResult<Option<UserId>> {
     let n = exec(
         c,
         "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
@@ -126,12 +147,23 @@ pub async fn take_reset<C: ConnectionTrait>(c: &C, token_hash: &str, now: jiff::
     if n != 1 {
         return Ok(None);
     }
-    let r = one(c, "SELECT user_id FROM password_resets WHERE token_hash = $1", vec![token_hash.into()]).await?;
-    r.as_ref().map(|r| get(r, "user_id").map(UserId::from_uuid)).transpose()
+    let r = one(
+        c,
+        "SELECT user_id FROM password_resets WHERE token_hash = $1",
+        vec![token_hash.into()],
+    )
+    .await?;
+    r.as_ref()
+        .map(|r| get(r, "user_id").map(UserId::from_uuid))
+        .transpose()
 }
 
 /// Whether a reset link is currently usable (for showing the form).
-pub async fn reset_is_open<C: ConnectionTrait>(c: &C, token_hash: &str, now: jiff::Timestamp) -> StoreResult<bool> {
+pub async fn reset_is_open<C: ConnectionTrait>(
+    c: &C,
+    token_hash: &str,
+    now: jiff::Timestamp,
+) -> StoreResult<bool> {
     Ok(one(
         c,
         "SELECT user_id FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2",

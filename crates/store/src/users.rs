@@ -1,6 +1,6 @@
 //! Users: people who can log in. Global across clinics.
 
-use crate::{StoreResult, exec, get, ms, one, ts};
+use crate::{StoreResult, exec, get, ms, one, one_as, ts};
 use domain::{Email, PersonName, UserId};
 use sea_orm::{ConnectionTrait, QueryResult};
 
@@ -37,7 +37,8 @@ pub struct NewUser<'a> {
     pub is_patient: bool,
 }
 
-const COLS: &str = "id, email, name, password_hash, is_platform_admin, is_patient, is_active, created_at";
+const COLS: &str =
+    "id, email, name, password_hash, is_platform_admin, is_patient, is_active, created_at";
 
 fn row(r: &QueryResult) -> StoreResult<User> {
     Ok(User {
@@ -53,7 +54,11 @@ fn row(r: &QueryResult) -> StoreResult<User> {
 }
 
 /// Inserts a user. A taken e-mail is `Conflict("users_email_key")`.
-pub async fn insert<C: ConnectionTrait>(c: &C, new: NewUser<'_>, now: jiff::Timestamp) -> StoreResult<User> {
+pub async fn insert<C: ConnectionTrait>(
+    c: &C,
+    new: NewUser<'_>,
+    now: jiff::Timestamp,
+) -> StoreResult<User> {
     let id = UserId::new();
     exec(
         c,
@@ -85,37 +90,55 @@ pub async fn insert<C: ConnectionTrait>(c: &C, new: NewUser<'_>, now: jiff::Time
 
 /// One user by id.
 pub async fn find<C: ConnectionTrait>(c: &C, id: UserId) -> StoreResult<Option<User>> {
-    one(c, &format!("SELECT {COLS} FROM users WHERE id = $1"), vec![id.as_uuid().into()])
-        .await?
-        .as_ref()
-        .map(row)
-        .transpose()
+    one_as(
+        c,
+        &format!("SELECT {COLS} FROM users WHERE id = $1"),
+        vec![id.as_uuid().into()],
+        row,
+    )
+    .await
 }
 
 /// One user by (normalised) e-mail.
 pub async fn find_by_email<C: ConnectionTrait>(c: &C, email: &Email) -> StoreResult<Option<User>> {
-    one(c, &format!("SELECT {COLS} FROM users WHERE email = $1"), vec![email.as_str().into()])
-        .await?
-        .as_ref()
-        .map(row)
-        .transpose()
+    one_as(
+        c,
+        &format!("SELECT {COLS} FROM users WHERE email = $1"),
+        vec![email.as_str().into()],
+        row,
+    )
+    .await
 }
 
 /// Replaces a user's password hash.
 pub async fn set_password<C: ConnectionTrait>(c: &C, id: UserId, hash: &str) -> StoreResult<()> {
-    exec(c, "UPDATE users SET password_hash = $1 WHERE id = $2", vec![hash.into(), id.as_uuid().into()]).await?;
+    exec(
+        c,
+        "UPDATE users SET password_hash = $1 WHERE id = $2",
+        vec![hash.into(), id.as_uuid().into()],
+    )
+    .await?;
     Ok(())
 }
 
 /// Marks a user as a patient too (a staff member may register as a patient).
 pub async fn set_patient<C: ConnectionTrait>(c: &C, id: UserId) -> StoreResult<()> {
-    exec(c, "UPDATE users SET is_patient = $1 WHERE id = $2", vec![true.into(), id.as_uuid().into()]).await?;
+    exec(
+        c,
+        "UPDATE users SET is_patient = $1 WHERE id = $2",
+        vec![true.into(), id.as_uuid().into()],
+    )
+    .await?;
     Ok(())
 }
 
 /// Whether any platform admin exists.
 pub async fn any_platform_admin<C: ConnectionTrait>(c: &C) -> StoreResult<bool> {
-    Ok(one(c, "SELECT id FROM users WHERE is_platform_admin = $1 LIMIT 1", vec![true.into()])
-        .await?
-        .is_some())
+    Ok(one(
+        c,
+        "SELECT id FROM users WHERE is_platform_admin = $1 LIMIT 1",
+        vec![true.into()],
+    )
+    .await?
+    .is_some())
 }

@@ -1,6 +1,5 @@
 //! Store suite: runs on SQLite always and on PostgreSQL when DOCSPOT_TEST_DATABASE_URL is set.
 
-
 use docspot_store as store;
 use domain::{ClinicName, ClinicSlug, Currency, Email, PersonName, TimeZoneName};
 use store::{audit, clinics, jobs, testing::TestDb, users};
@@ -27,8 +26,18 @@ async fn audit_three(db: &TestDb) -> clinics::Clinic {
         let tx = db.store.write().await.unwrap();
         audit::append(
             &tx,
-            &audit::Actor { user: None, request_id: format!("req-{i}"), ip: "127.0.0.1".into() },
-            audit::Event { clinic: Some(clinic.id), action, target_type: "thing", target_id: i.to_string(), detail: serde_json::json!({"i": i}) },
+            &audit::Actor {
+                user: None,
+                request_id: format!("req-{i}"),
+                ip: "127.0.0.1".into(),
+            },
+            audit::Event {
+                clinic: Some(clinic.id),
+                action,
+                target_type: "thing",
+                target_id: i.to_string(),
+                detail: serde_json::json!({"i": i}),
+            },
             t(2_000 + i as i64),
         )
         .await
@@ -51,11 +60,22 @@ async fn audit_chain_verifies_when_untouched() {
 async fn the_database_refuses_update_and_delete_of_audit_events() {
     for db in TestDb::each().await {
         audit_three(&db).await;
-        let upd = db.store.execute_unprepared("UPDATE audit_events SET action = 'forged'").await;
+        let upd = db
+            .store
+            .execute_unprepared("UPDATE audit_events SET action = 'forged'")
+            .await;
         assert!(upd.is_err(), "{}: UPDATE must be refused", db.backend);
-        let del = db.store.execute_unprepared("DELETE FROM audit_events").await;
+        let del = db
+            .store
+            .execute_unprepared("DELETE FROM audit_events")
+            .await;
         assert!(del.is_err(), "{}: DELETE must be refused", db.backend);
-        assert_eq!(audit::verify(db.store.conn()).await.unwrap(), audit::Verdict::Intact(3), "{}", db.backend);
+        assert_eq!(
+            audit::verify(db.store.conn()).await.unwrap(),
+            audit::Verdict::Intact(3),
+            "{}",
+            db.backend
+        );
     }
 }
 
@@ -73,9 +93,17 @@ async fn verify_names_an_edited_event() {
     for db in TestDb::each().await {
         audit_three(&db).await;
         drop_guards(&db).await;
-        db.store.execute_unprepared("UPDATE audit_events SET target_id = 'tampered' WHERE seq = 2").await.unwrap();
+        db.store
+            .execute_unprepared("UPDATE audit_events SET target_id = 'tampered' WHERE seq = 2")
+            .await
+            .unwrap();
         match audit::verify(db.store.conn()).await.unwrap() {
-            audit::Verdict::Broken { seq, event_id, reason, .. } => {
+            audit::Verdict::Broken {
+                seq,
+                event_id,
+                reason,
+                ..
+            } => {
                 assert_eq!(seq, 2, "{}", db.backend);
                 assert!(event_id.is_some(), "{}", db.backend);
                 assert!(reason.contains("altered"), "{}: {reason}", db.backend);
@@ -90,7 +118,10 @@ async fn verify_names_a_deleted_event_in_the_middle_and_at_the_end() {
     for db in TestDb::each().await {
         audit_three(&db).await;
         drop_guards(&db).await;
-        db.store.execute_unprepared("DELETE FROM audit_events WHERE seq = 2").await.unwrap();
+        db.store
+            .execute_unprepared("DELETE FROM audit_events WHERE seq = 2")
+            .await
+            .unwrap();
         match audit::verify(db.store.conn()).await.unwrap() {
             audit::Verdict::Broken { seq, reason, .. } => {
                 assert_eq!(seq, 2, "{}", db.backend);
@@ -102,7 +133,10 @@ async fn verify_names_a_deleted_event_in_the_middle_and_at_the_end() {
     for db in TestDb::each().await {
         audit_three(&db).await;
         drop_guards(&db).await;
-        db.store.execute_unprepared("DELETE FROM audit_events WHERE seq = 3").await.unwrap();
+        db.store
+            .execute_unprepared("DELETE FROM audit_events WHERE seq = 3")
+            .await
+            .unwrap();
         match audit::verify(db.store.conn()).await.unwrap() {
             audit::Verdict::Broken { seq, reason, .. } => {
                 assert_eq!(seq, 3, "{}", db.backend);
@@ -125,7 +159,13 @@ async fn concurrent_appends_keep_one_unbroken_chain() {
                 audit::append(
                     &tx,
                     &audit::Actor::default(),
-                    audit::Event { clinic: Some(clinic.id), action: "race", target_type: "t", target_id: i.to_string(), detail: serde_json::json!({}) },
+                    audit::Event {
+                        clinic: Some(clinic.id),
+                        action: "race",
+                        target_type: "t",
+                        target_id: i.to_string(),
+                        detail: serde_json::json!({}),
+                    },
                     t(5_000 + i),
                 )
                 .await
@@ -136,7 +176,12 @@ async fn concurrent_appends_keep_one_unbroken_chain() {
         for task in tasks {
             task.await.unwrap();
         }
-        assert_eq!(audit::verify(db.store.conn()).await.unwrap(), audit::Verdict::Intact(23), "{}", db.backend);
+        assert_eq!(
+            audit::verify(db.store.conn()).await.unwrap(),
+            audit::Verdict::Intact(23),
+            "{}",
+            db.backend
+        );
     }
 }
 
@@ -146,7 +191,18 @@ async fn a_due_job_is_claimed_by_exactly_one_of_many_workers() {
         let c = db.store.conn();
         let mut ids = Vec::new();
         for i in 0..10 {
-            ids.push(jobs::enqueue(c, None, "email", &serde_json::json!({"i": i}), t(1_000), t(1_000)).await.unwrap());
+            ids.push(
+                jobs::enqueue(
+                    c,
+                    None,
+                    "email",
+                    &serde_json::json!({"i": i}),
+                    t(1_000),
+                    t(1_000),
+                )
+                .await
+                .unwrap(),
+            );
         }
         let mut tasks = Vec::new();
         for _ in 0..8 {
@@ -155,7 +211,9 @@ async fn a_due_job_is_claimed_by_exactly_one_of_many_workers() {
                 let mut mine = Vec::new();
                 loop {
                     let tx = store.write().await.unwrap();
-                    let job = jobs::claim(&tx, t(2_000), jiff::SignedDuration::from_mins(5)).await.unwrap();
+                    let job = jobs::claim(&tx, t(2_000), jiff::SignedDuration::from_mins(5))
+                        .await
+                        .unwrap();
                     tx.commit().await.unwrap();
                     match job {
                         Some(j) => mine.push(j.id),
@@ -171,7 +229,11 @@ async fn a_due_job_is_claimed_by_exactly_one_of_many_workers() {
         claimed.sort();
         let mut expected = ids.clone();
         expected.sort();
-        assert_eq!(claimed, expected, "{}: every job claimed exactly once", db.backend);
+        assert_eq!(
+            claimed, expected,
+            "{}: every job claimed exactly once",
+            db.backend
+        );
     }
 }
 
@@ -179,17 +241,41 @@ async fn a_due_job_is_claimed_by_exactly_one_of_many_workers() {
 async fn an_expired_lease_is_reclaimed_and_a_failed_job_waits_for_its_retry_time() {
     for db in TestDb::each().await {
         let c = db.store.conn();
-        let id = jobs::enqueue(c, None, "email", &serde_json::json!({}), t(1_000), t(1_000)).await.unwrap();
+        let id = jobs::enqueue(c, None, "email", &serde_json::json!({}), t(1_000), t(1_000))
+            .await
+            .unwrap();
         let lease = jiff::SignedDuration::from_secs(60);
         assert!(jobs::claim(c, t(1_000), lease).await.unwrap().is_some());
-        assert!(jobs::claim(c, t(30_000), lease).await.unwrap().is_none(), "{}: leased", db.backend);
-        let again = jobs::claim(c, t(61_001), lease).await.unwrap().expect("lease ran out");
+        assert!(
+            jobs::claim(c, t(30_000), lease).await.unwrap().is_none(),
+            "{}: leased",
+            db.backend
+        );
+        let again = jobs::claim(c, t(61_001), lease)
+            .await
+            .unwrap()
+            .expect("lease ran out");
         assert_eq!(again.attempts, 2, "{}", db.backend);
-        jobs::fail(c, id, "smtp down", Some(t(100_000)), t(61_001)).await.unwrap();
-        assert!(jobs::claim(c, t(99_999), lease).await.unwrap().is_none(), "{}: not before retry time", db.backend);
-        assert!(jobs::claim(c, t(100_000), lease).await.unwrap().is_some(), "{}: due at retry time", db.backend);
+        jobs::fail(c, id, "smtp down", Some(t(100_000)), t(61_001))
+            .await
+            .unwrap();
+        assert!(
+            jobs::claim(c, t(99_999), lease).await.unwrap().is_none(),
+            "{}: not before retry time",
+            db.backend
+        );
+        assert!(
+            jobs::claim(c, t(100_000), lease).await.unwrap().is_some(),
+            "{}: due at retry time",
+            db.backend
+        );
         jobs::complete(c, id, t(100_001)).await.unwrap();
-        assert_eq!(jobs::status(c, id).await.unwrap().unwrap().0, "done", "{}", db.backend);
+        assert_eq!(
+            jobs::status(c, id).await.unwrap().unwrap().0,
+            "done",
+            "{}",
+            db.backend
+        );
     }
 }
 
@@ -200,12 +286,38 @@ async fn emails_are_unique_case_insensitively_and_conflicts_are_named() {
         let name = PersonName::parse("Ana").unwrap();
         let mk = |e: &str| Email::parse(e).unwrap();
         let a = mk("ana@example.com");
-        users::insert(c, users::NewUser { email: &a, name: &name, password_hash: None, is_platform_admin: false, is_patient: true }, t(1)).await.unwrap();
+        users::insert(
+            c,
+            users::NewUser {
+                email: &a,
+                name: &name,
+                password_hash: None,
+                is_platform_admin: false,
+                is_patient: true,
+            },
+            t(1),
+        )
+        .await
+        .unwrap();
         let b = mk("ANA@example.com");
-        let err = users::insert(c, users::NewUser { email: &b, name: &name, password_hash: None, is_platform_admin: false, is_patient: true }, t(2))
-            .await
-            .unwrap_err();
-        assert!(matches!(&err, store::StoreError::Conflict(n) if n == "users_email_key"), "{}: {err:?}", db.backend);
+        let err = users::insert(
+            c,
+            users::NewUser {
+                email: &b,
+                name: &name,
+                password_hash: None,
+                is_platform_admin: false,
+                is_patient: true,
+            },
+            t(2),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&err, store::StoreError::Conflict(n) if n == "users_email_key"),
+            "{}: {err:?}",
+            db.backend
+        );
     }
 }
 
@@ -215,8 +327,18 @@ async fn sqlite_runs_in_wal_mode_with_full_sync_and_foreign_keys() {
     use sea_orm::ConnectionTrait;
     let c = db.store.conn();
     let q = |sql: &'static str| async move {
-        let row = c.query_one_raw(sea_orm::Statement::from_string(c.get_database_backend(), sql)).await.unwrap().unwrap();
-        row.try_get_by_index::<i64>(0).map(|v| v.to_string()).or_else(|_| row.try_get_by_index::<String>(0)).unwrap()
+        let row = c
+            .query_one_raw(sea_orm::Statement::from_string(
+                c.get_database_backend(),
+                sql,
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get_by_index::<i64>(0)
+            .map(|v| v.to_string())
+            .or_else(|_| row.try_get_by_index::<String>(0))
+            .unwrap()
     };
     assert_eq!(q("PRAGMA journal_mode").await, "wal");
     assert_eq!(q("PRAGMA synchronous").await, "2", "FULL");

@@ -11,10 +11,10 @@ use crate::{
     state::AppState,
 };
 use axum::{
+    Json,
     extract::State,
     http::{StatusCode, header},
     response::{IntoResponse, Response},
-    Json,
 };
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -85,11 +85,19 @@ fn token_body(state: &AppState, t: &accounts::Tokens) -> TokenResponse {
 #[utoipa::path(post, path = "/api/v1/auth/register", operation_id = "register_patient", tag = "auth",
     request_body = RegisterRequest,
     responses((status = 201, body = MeView), (status = 422, body = Problem), (status = 429, body = Problem)))]
-pub async fn register_patient(State(state): State<AppState>, ctx: RequestCtx, ApiJson(body): ApiJson<RegisterRequest>) -> AppResult<Response> {
+pub async fn register_patient(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    ApiJson(body): ApiJson<RegisterRequest>,
+) -> AppResult<Response> {
     let user = accounts::register_patient(
         &state,
         &ctx,
-        accounts::Registration { email: &body.email, name: &body.name, password: &body.password },
+        accounts::Registration {
+            email: &body.email,
+            name: &body.name,
+            password: &body.password,
+        },
     )
     .await?;
     let view = MeView {
@@ -107,7 +115,11 @@ pub async fn register_patient(State(state): State<AppState>, ctx: RequestCtx, Ap
 #[utoipa::path(post, path = "/api/v1/auth/login", operation_id = "login", tag = "auth",
     request_body = LoginRequest,
     responses((status = 200, body = TokenResponse), (status = 422, body = Problem), (status = 429, body = Problem)))]
-pub async fn login(State(state): State<AppState>, ctx: RequestCtx, ApiJson(body): ApiJson<LoginRequest>) -> AppResult<Response> {
+pub async fn login(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> AppResult<Response> {
     let (_, tokens) = accounts::login(&state, &ctx, &body.email, &body.password).await?;
     let mut res = Json(token_body(&state, &tokens)).into_response();
     for c in accounts::session_cookies(&state, &tokens) {
@@ -120,7 +132,11 @@ pub async fn login(State(state): State<AppState>, ctx: RequestCtx, ApiJson(body)
 #[utoipa::path(post, path = "/api/v1/auth/refresh", operation_id = "refresh_token", tag = "auth",
     request_body = RefreshRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = Problem)))]
-pub async fn refresh_token(State(state): State<AppState>, ctx: RequestCtx, ApiJson(body): ApiJson<RefreshRequest>) -> AppResult<Json<TokenResponse>> {
+pub async fn refresh_token(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    ApiJson(body): ApiJson<RefreshRequest>,
+) -> AppResult<Json<TokenResponse>> {
     let (_, tokens) = accounts::refresh(&state, &ctx, &body.refresh_token).await?;
     Ok(Json(token_body(&state, &tokens)))
 }
@@ -128,7 +144,11 @@ pub async fn refresh_token(State(state): State<AppState>, ctx: RequestCtx, ApiJs
 /// End the current session at once.
 #[utoipa::path(post, path = "/api/v1/auth/logout", operation_id = "logout", tag = "auth",
     responses((status = 204), (status = 401, body = Problem)), security(("bearer" = [])))]
-pub async fn logout(State(state): State<AppState>, ctx: RequestCtx, me: CurrentUser) -> AppResult<Response> {
+pub async fn logout(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    me: CurrentUser,
+) -> AppResult<Response> {
     accounts::logout(&state, &ctx, &me).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
     for c in cookies::clear(state.settings().tls) {
@@ -141,7 +161,11 @@ pub async fn logout(State(state): State<AppState>, ctx: RequestCtx, me: CurrentU
 #[utoipa::path(post, path = "/api/v1/auth/password-reset", operation_id = "request_password_reset", tag = "auth",
     request_body = ResetRequest,
     responses((status = 202), (status = 422, body = Problem), (status = 429, body = Problem)))]
-pub async fn request_password_reset(State(state): State<AppState>, ctx: RequestCtx, ApiJson(body): ApiJson<ResetRequest>) -> AppResult<StatusCode> {
+pub async fn request_password_reset(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    ApiJson(body): ApiJson<ResetRequest>,
+) -> AppResult<StatusCode> {
     accounts::request_password_reset(&state, &ctx, &body.email).await?;
     Ok(StatusCode::ACCEPTED)
 }
@@ -150,7 +174,11 @@ pub async fn request_password_reset(State(state): State<AppState>, ctx: RequestC
 #[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", operation_id = "reset_password", tag = "auth",
     request_body = ResetConfirm,
     responses((status = 204), (status = 422, body = Problem)))]
-pub async fn reset_password(State(state): State<AppState>, ctx: RequestCtx, ApiJson(body): ApiJson<ResetConfirm>) -> AppResult<StatusCode> {
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    ApiJson(body): ApiJson<ResetConfirm>,
+) -> AppResult<StatusCode> {
     accounts::reset_password(&state, &ctx, &body.token, &body.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -159,7 +187,11 @@ pub async fn reset_password(State(state): State<AppState>, ctx: RequestCtx, ApiJ
 #[utoipa::path(post, path = "/api/v1/invites/accept", operation_id = "accept_invite", tag = "staff",
     request_body = AcceptInviteRequest,
     responses((status = 204), (status = 422, body = Problem)))]
-pub async fn accept_invite(State(state): State<AppState>, ctx: RequestCtx, ApiJson(body): ApiJson<AcceptInviteRequest>) -> AppResult<StatusCode> {
+pub async fn accept_invite(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    ApiJson(body): ApiJson<AcceptInviteRequest>,
+) -> AppResult<StatusCode> {
     staff::accept_invite(&state, &ctx, &body.token, &body.name, &body.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

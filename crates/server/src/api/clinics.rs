@@ -6,11 +6,14 @@ use super::{
 };
 use crate::{
     app::{clinics, staff},
-    auth::{extract::{ClinicAdmin, PlatformAdmin}, CurrentUser, RequestCtx},
+    auth::{
+        CurrentUser, RequestCtx,
+        extract::{ClinicAdmin, PlatformAdmin},
+    },
     error::{AppResult, Problem},
     state::AppState,
 };
-use axum::{extract::State, http::StatusCode, Json};
+use axum::{Json, extract::State, http::StatusCode};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -43,7 +46,13 @@ pub async fn create_clinic(
         &state,
         &ctx,
         &admin,
-        clinics::NewClinicInput { name: &b.name, slug: &b.slug, time_zone: &b.time_zone, currency: &b.currency, admin_email: &b.admin_email },
+        clinics::NewClinicInput {
+            name: &b.name,
+            slug: &b.slug,
+            time_zone: &b.time_zone,
+            currency: &b.currency,
+            admin_email: &b.admin_email,
+        },
     )
     .await?;
     Ok((StatusCode::CREATED, Json(c.into())))
@@ -52,7 +61,11 @@ pub async fn create_clinic(
 /// Clinics visible to the caller: all for platform admins, else their own.
 #[utoipa::path(get, path = "/api/v1/clinics", operation_id = "list_clinics", tag = "clinics",
     params(Page), responses((status = 200, body = Vec<ClinicView>), (status = 401, body = Problem)), security(("bearer" = [])))]
-pub async fn list_clinics(State(state): State<AppState>, me: CurrentUser, ApiQuery(p): ApiQuery<Page>) -> AppResult<Json<Vec<ClinicView>>> {
+pub async fn list_clinics(
+    State(state): State<AppState>,
+    me: CurrentUser,
+    ApiQuery(p): ApiQuery<Page>,
+) -> AppResult<Json<Vec<ClinicView>>> {
     let list = clinics::list_clinics(&state, &me, p.limit(), p.offset()).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
@@ -84,9 +97,17 @@ pub async fn invite_staff(
 #[utoipa::path(get, path = "/api/v1/clinics/{clinic_id}/staff", operation_id = "list_staff", tag = "staff",
     params(("clinic_id" = uuid::Uuid, Path), Page),
     responses((status = 200, body = StaffList), (status = 404, body = Problem)), security(("bearer" = [])))]
-pub async fn list_staff(State(state): State<AppState>, ctx: RequestCtx, scope: ClinicAdmin, ApiQuery(p): ApiQuery<Page>) -> AppResult<Json<StaffList>> {
+pub async fn list_staff(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    scope: ClinicAdmin,
+    ApiQuery(p): ApiQuery<Page>,
+) -> AppResult<Json<StaffList>> {
     let (staff, invites) = staff::list_staff(&state, &ctx, &scope, p.limit(), p.offset()).await?;
-    Ok(Json(StaffList { staff: staff.into_iter().map(Into::into).collect(), invites: invites.into_iter().map(Into::into).collect() }))
+    Ok(Json(StaffList {
+        staff: staff.into_iter().map(Into::into).collect(),
+        invites: invites.into_iter().map(Into::into).collect(),
+    }))
 }
 
 /// Deactivate a staff membership (clinic admins). The last admin cannot be removed.
@@ -99,6 +120,12 @@ pub async fn deactivate_staff(
     scope: ClinicAdmin,
     ApiPath((_, membership_id)): ApiPath<(uuid::Uuid, uuid::Uuid)>,
 ) -> AppResult<StatusCode> {
-    staff::deactivate_staff(&state, &ctx, &scope, domain::MembershipId::from_uuid(membership_id)).await?;
+    staff::deactivate_staff(
+        &state,
+        &ctx,
+        &scope,
+        domain::MembershipId::from_uuid(membership_id),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

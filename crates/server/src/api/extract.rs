@@ -25,7 +25,10 @@ fn json_rejection(rej: JsonRejection) -> AppError {
         StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
         StatusCode::UNPROCESSABLE_ENTITY => {
             let text = rej.body_text();
-            let detail = text.rsplit_once(": ").map_or(text.as_str(), |(_, d)| d).to_owned();
+            let detail = text
+                .rsplit_once(": ")
+                .map_or(text.as_str(), |(_, d)| d)
+                .to_owned();
             AppError::field("body", detail)
         }
         _ => AppError::BadRequest(format!("Malformed JSON: {}", rej.body_text())),

@@ -10,14 +10,18 @@ use crate::{
     error::{AppResult, Problem},
     state::AppState,
 };
-use axum::{extract::State, http::StatusCode, Json};
+use axum::{Json, extract::State, http::StatusCode};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 /// The caller's profile and clinic roles.
 #[utoipa::path(get, path = "/api/v1/me", operation_id = "get_me", tag = "me",
     responses((status = 200, body = MeView), (status = 401, body = Problem)), security(("bearer" = [])))]
-pub async fn get_me(State(state): State<AppState>, ctx: RequestCtx, me: CurrentUser) -> AppResult<Json<MeView>> {
+pub async fn get_me(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    me: CurrentUser,
+) -> AppResult<Json<MeView>> {
     let roles = accounts::me(&state, &ctx, &me).await?;
     let u = me.user();
     Ok(Json(MeView {
@@ -33,10 +37,17 @@ pub async fn get_me(State(state): State<AppState>, ctx: RequestCtx, me: CurrentU
 /// The caller's live sessions.
 #[utoipa::path(get, path = "/api/v1/me/sessions", operation_id = "list_sessions", tag = "me",
     responses((status = 200, body = Vec<SessionView>), (status = 401, body = Problem)), security(("bearer" = [])))]
-pub async fn list_sessions(State(state): State<AppState>, me: CurrentUser) -> AppResult<Json<Vec<SessionView>>> {
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    me: CurrentUser,
+) -> AppResult<Json<Vec<SessionView>>> {
     let current = me.session().id;
     let list = accounts::list_sessions(&state, &me).await?;
-    Ok(Json(list.into_iter().map(|s| SessionView::new(s, current)).collect()))
+    Ok(Json(
+        list.into_iter()
+            .map(|s| SessionView::new(s, current))
+            .collect(),
+    ))
 }
 
 /// End one of the caller's sessions.
@@ -71,6 +82,13 @@ pub async fn change_password(
     me: CurrentUser,
     ApiJson(body): ApiJson<ChangePasswordRequest>,
 ) -> AppResult<StatusCode> {
-    accounts::change_password(&state, &ctx, &me, &body.current_password, &body.new_password).await?;
+    accounts::change_password(
+        &state,
+        &ctx,
+        &me,
+        &body.current_password,
+        &body.new_password,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

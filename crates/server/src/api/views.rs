@@ -24,7 +24,14 @@ pub struct ClinicView {
 
 impl From<store::clinics::Clinic> for ClinicView {
     fn from(c: store::clinics::Clinic) -> Self {
-        ClinicView { id: c.id.as_uuid(), slug: c.slug, name: c.name, time_zone: c.time_zone, currency: c.currency, created_at: time(c.created_at) }
+        ClinicView {
+            id: c.id.as_uuid(),
+            slug: c.slug,
+            name: c.name,
+            time_zone: c.time_zone,
+            currency: c.currency,
+            created_at: time(c.created_at),
+        }
     }
 }
 

@@ -2,12 +2,17 @@
 
 use super::{Fields, checked, mail};
 use crate::{
-    auth::{cookies, extract::RequestCtx, identity::{ClientMeta, Identity}, password, CurrentUser},
+    auth::{
+        CurrentUser, cookies,
+        extract::RequestCtx,
+        identity::{ClientMeta, Identity},
+        password,
+    },
     error::{AppError, AppResult},
     state::AppState,
 };
 use axum::http::HeaderValue;
-use domain::{password::NewPassword, Email, PersonName, SessionId};
+use domain::{Email, PersonName, SessionId, password::NewPassword};
 use serde_json::json;
 use store::{audit, new_token, sessions, token_hash, tokens, users};
 
@@ -24,8 +29,18 @@ pub struct Tokens {
 pub fn session_cookies(state: &AppState, t: &Tokens) -> [HeaderValue; 2] {
     let s = state.settings();
     [
-        cookies::set(cookies::ACCESS, &t.access_token, s.access_ttl.as_secs(), s.tls),
-        cookies::set(cookies::REFRESH, &t.refresh_token, s.session_ttl.as_secs(), s.tls),
+        cookies::set(
+            cookies::ACCESS,
+            &t.access_token,
+            s.access_ttl.as_secs(),
+            s.tls,
+        ),
+        cookies::set(
+            cookies::REFRESH,
+            &t.refresh_token,
+            s.session_ttl.as_secs(),
+            s.tls,
+        ),
     ]
 }
 
@@ -33,11 +48,25 @@ fn rate(state: &AppState, bucket: &str, ctx_ip: &str, account: Option<&str>) -> 
     let s = state.settings();
     let now = state.now();
     let lim = state.limiter();
-    lim.hit(&format!("{bucket}:ip:{ctx_ip}"), s.rate_per_ip, s.rate_window_secs, now)
-        .map_err(|secs| AppError::RateLimited { retry_after_secs: secs })?;
+    lim.hit(
+        &format!("{bucket}:ip:{ctx_ip}"),
+        s.rate_per_ip,
+        s.rate_window_secs,
+        now,
+    )
+    .map_err(|secs| AppError::RateLimited {
+        retry_after_secs: secs,
+    })?;
     if let Some(a) = account {
-        lim.hit(&format!("{bucket}:acct:{a}"), s.rate_per_account, s.rate_window_secs, now)
-            .map_err(|secs| AppError::RateLimited { retry_after_secs: secs })?;
+        lim.hit(
+            &format!("{bucket}:acct:{a}"),
+            s.rate_per_account,
+            s.rate_window_secs,
+            now,
+        )
+        .map_err(|secs| AppError::RateLimited {
+            retry_after_secs: secs,
+        })?;
     }
     Ok(())
 }
@@ -52,11 +81,16 @@ pub async fn identify_access(state: &AppState, token: &str) -> AppResult<Option<
         return Ok(None);
     };
     let user = users::find(c, session.user_id).await?;
-    Ok(user.filter(|u| u.is_active).map(|user| Identity { user, session }))
+    Ok(user
+        .filter(|u| u.is_active)
+        .map(|user| Identity { user, session }))
 }
 
 fn new_pair(state: &AppState) -> (String, String, jiff::Timestamp) {
-    let access_exp = state.now().checked_add(state.settings().access_ttl).unwrap_or(state.now());
+    let access_exp = state
+        .now()
+        .checked_add(state.settings().access_ttl)
+        .unwrap_or(state.now());
     (new_token(), new_token(), access_exp)
 }
 
@@ -68,7 +102,11 @@ pub struct Registration<'a> {
 }
 
 /// A patient creates their own account.
-pub async fn register_patient(state: &AppState, ctx: &RequestCtx, input: Registration<'_>) -> AppResult<users::User> {
+pub async fn register_patient(
+    state: &AppState,
+    ctx: &RequestCtx,
+    input: Registration<'_>,
+) -> AppResult<users::User> {
     rate(state, "register", &ctx.ip, None)?;
     let mut f = Fields::default();
     let email = f.take(Email::parse(input.email));
@@ -81,21 +119,36 @@ pub async fn register_patient(state: &AppState, ctx: &RequestCtx, input: Registr
     let tx = state.store().write().await?;
     let user = match users::insert(
         &tx,
-        users::NewUser { email: &email, name: &name, password_hash: Some(hash), is_platform_admin: false, is_patient: true },
+        users::NewUser {
+            email: &email,
+            name: &name,
+            password_hash: Some(hash),
+            is_platform_admin: false,
+            is_patient: true,
+        },
         now,
     )
     .await
     {
         Ok(u) => u,
         Err(store::StoreError::Conflict(_)) => {
-            return Err(AppError::field("email", "An account with this e-mail already exists. Sign in or reset your password."));
+            return Err(AppError::field(
+                "email",
+                "An account with this e-mail already exists. Sign in or reset your password.",
+            ));
         }
         Err(e) => return Err(e.into()),
     };
     audit::append(
         &tx,
         &ctx.actor(Some(user.id)),
-        audit::Event { clinic: None, action: "user.register", target_type: "user", target_id: user.id.to_string(), detail: json!({"role": "patient"}) },
+        audit::Event {
+            clinic: None,
+            action: "user.register",
+            target_type: "user",
+            target_id: user.id.to_string(),
+            detail: json!({"role": "patient"}),
+        },
         now,
     )
     .await?;
@@ -104,7 +157,12 @@ pub async fn register_patient(state: &AppState, ctx: &RequestCtx, input: Registr
 }
 
 /// Checks credentials and opens a session.
-pub async fn login(state: &AppState, ctx: &RequestCtx, email: &str, password_raw: &str) -> AppResult<(users::User, Tokens)> {
+pub async fn login(
+    state: &AppState,
+    ctx: &RequestCtx,
+    email: &str,
+    password_raw: &str,
+) -> AppResult<(users::User, Tokens)> {
     let account = email.trim().to_lowercase();
     rate(state, "login", &ctx.ip, Some(&account))?;
     let invalid = || AppError::field("email", "E-mail or password is incorrect.");
@@ -112,7 +170,10 @@ pub async fn login(state: &AppState, ctx: &RequestCtx, email: &str, password_raw
         return Err(invalid());
     };
     let user = users::find_by_email(state.store().conn(), &email).await?;
-    let hash = user.as_ref().filter(|u| u.is_active).and_then(|u| u.password_hash.as_deref());
+    let hash = user
+        .as_ref()
+        .filter(|u| u.is_active)
+        .and_then(|u| u.password_hash.as_deref());
     if !password::verify(password_raw, hash).await {
         tracing::info!(request_id = %ctx.request_id, "failed login");
         return Err(invalid());
@@ -121,48 +182,94 @@ pub async fn login(state: &AppState, ctx: &RequestCtx, email: &str, password_raw
     let now = state.now();
     let (access, refresh, access_exp) = new_pair(state);
     let tx = state.store().write().await?;
-    let pair = sessions::TokenPair { access_hash: &token_hash(&access), access_expires_at: access_exp, refresh_hash: &token_hash(&refresh) };
+    let pair = sessions::TokenPair {
+        access_hash: &token_hash(&access),
+        access_expires_at: access_exp,
+        refresh_hash: &token_hash(&refresh),
+    };
     let expires = now.checked_add(state.settings().session_ttl).unwrap_or(now);
     let sid = sessions::create(&tx, user.id, &pair, expires, &ctx.user_agent, &ctx.ip, now).await?;
     audit::append(
         &tx,
         &ctx.actor(Some(user.id)),
-        audit::Event { clinic: None, action: "session.login", target_type: "session", target_id: sid.to_string(), detail: json!({}) },
+        audit::Event {
+            clinic: None,
+            action: "session.login",
+            target_type: "session",
+            target_id: sid.to_string(),
+            detail: json!({}),
+        },
         now,
     )
     .await?;
     tx.commit().await.map_err(store::StoreError::from)?;
-    Ok((user, Tokens { session_id: sid, access_token: access, refresh_token: refresh, access_expires_at: access_exp }))
+    Ok((
+        user,
+        Tokens {
+            session_id: sid,
+            access_token: access,
+            refresh_token: refresh,
+            access_expires_at: access_exp,
+        },
+    ))
 }
 
 /// Rotates a refresh token. A reused token revokes its whole session and fails.
-pub async fn refresh(state: &AppState, ctx: &RequestCtx, refresh_token: &str) -> AppResult<(Identity, Tokens)> {
+pub async fn refresh(
+    state: &AppState,
+    ctx: &RequestCtx,
+    refresh_token: &str,
+) -> AppResult<(Identity, Tokens)> {
     if refresh_token.is_empty() || refresh_token.len() > 128 {
         return Err(AppError::Unauthorized);
     }
     let now = state.now();
     let (access, refresh, access_exp) = new_pair(state);
     let tx = state.store().write().await?;
-    let pair = sessions::TokenPair { access_hash: &token_hash(&access), access_expires_at: access_exp, refresh_hash: &token_hash(&refresh) };
+    let pair = sessions::TokenPair {
+        access_hash: &token_hash(&access),
+        access_expires_at: access_exp,
+        refresh_hash: &token_hash(&refresh),
+    };
     match sessions::rotate(&tx, &token_hash(refresh_token), &pair, now).await? {
         sessions::Rotation::Rotated(session) => {
-            let user = users::find(&tx, session.user_id).await?.filter(|u| u.is_active).ok_or(AppError::Unauthorized)?;
+            let user = users::find(&tx, session.user_id)
+                .await?
+                .filter(|u| u.is_active)
+                .ok_or(AppError::Unauthorized)?;
             audit::append(
                 &tx,
                 &ctx.actor(Some(user.id)),
-                audit::Event { clinic: None, action: "session.refresh", target_type: "session", target_id: session.id.to_string(), detail: json!({}) },
+                audit::Event {
+                    clinic: None,
+                    action: "session.refresh",
+                    target_type: "session",
+                    target_id: session.id.to_string(),
+                    detail: json!({}),
+                },
                 now,
             )
             .await?;
             tx.commit().await.map_err(store::StoreError::from)?;
-            let tokens = Tokens { session_id: session.id, access_token: access, refresh_token: refresh, access_expires_at: access_exp };
+            let tokens = Tokens {
+                session_id: session.id,
+                access_token: access,
+                refresh_token: refresh,
+                access_expires_at: access_exp,
+            };
             Ok((Identity { user, session }, tokens))
         }
         sessions::Rotation::Reused(sid) => {
             audit::append(
                 &tx,
                 &ctx.actor(None),
-                audit::Event { clinic: None, action: "session.revoke_reused_refresh", target_type: "session", target_id: sid.to_string(), detail: json!({}) },
+                audit::Event {
+                    clinic: None,
+                    action: "session.revoke_reused_refresh",
+                    target_type: "session",
+                    target_id: sid.to_string(),
+                    detail: json!({}),
+                },
                 now,
             )
             .await?;
@@ -175,7 +282,11 @@ pub async fn refresh(state: &AppState, ctx: &RequestCtx, refresh_token: &str) ->
 }
 
 /// `refresh` for the identity middleware, which has no `RequestCtx` extractor.
-pub async fn refresh_for_browser(state: &AppState, token: &str, meta: Option<&ClientMeta>) -> AppResult<Option<(Identity, Tokens)>> {
+pub async fn refresh_for_browser(
+    state: &AppState,
+    token: &str,
+    meta: Option<&ClientMeta>,
+) -> AppResult<Option<(Identity, Tokens)>> {
     let ctx = RequestCtx {
         request_id: crate::error::request_id(),
         ip: meta.map_or_else(|| "unknown".into(), |m| m.ip.clone()),
@@ -188,7 +299,13 @@ pub async fn refresh_for_browser(state: &AppState, token: &str, meta: Option<&Cl
     }
 }
 
-async fn revoke_with_audit(state: &AppState, ctx: &RequestCtx, me: &CurrentUser, id: SessionId, action: &str) -> AppResult<bool> {
+async fn revoke_with_audit(
+    state: &AppState,
+    ctx: &RequestCtx,
+    me: &CurrentUser,
+    id: SessionId,
+    action: &str,
+) -> AppResult<bool> {
     let now = state.now();
     let tx = state.store().write().await?;
     let done = sessions::revoke_own(&tx, me.id(), id, now).await?;
@@ -196,7 +313,13 @@ async fn revoke_with_audit(state: &AppState, ctx: &RequestCtx, me: &CurrentUser,
         audit::append(
             &tx,
             &ctx.actor(Some(me.id())),
-            audit::Event { clinic: None, action, target_type: "session", target_id: id.to_string(), detail: json!({}) },
+            audit::Event {
+                clinic: None,
+                action,
+                target_type: "session",
+                target_id: id.to_string(),
+                detail: json!({}),
+            },
             now,
         )
         .await?;
@@ -212,31 +335,60 @@ pub async fn logout(state: &AppState, ctx: &RequestCtx, me: &CurrentUser) -> App
 }
 
 /// The caller's live sessions.
-pub async fn list_sessions(state: &AppState, me: &CurrentUser) -> AppResult<Vec<sessions::Session>> {
+pub async fn list_sessions(
+    state: &AppState,
+    me: &CurrentUser,
+) -> AppResult<Vec<sessions::Session>> {
     Ok(sessions::list_live(state.store().conn(), me.id(), state.now()).await?)
 }
 
 /// Ends one of the caller's sessions; another user's session reads as missing.
-pub async fn revoke_session(state: &AppState, ctx: &RequestCtx, me: &CurrentUser, id: SessionId) -> AppResult<()> {
-    if revoke_with_audit(state, ctx, me, id, "session.revoke").await? { Ok(()) } else { Err(AppError::NotFound) }
+pub async fn revoke_session(
+    state: &AppState,
+    ctx: &RequestCtx,
+    me: &CurrentUser,
+    id: SessionId,
+) -> AppResult<()> {
+    if revoke_with_audit(state, ctx, me, id, "session.revoke").await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// Changes the caller's password and ends all their other sessions.
-pub async fn change_password(state: &AppState, ctx: &RequestCtx, me: &CurrentUser, current: &str, new: &str) -> AppResult<()> {
+pub async fn change_password(
+    state: &AppState,
+    ctx: &RequestCtx,
+    me: &CurrentUser,
+    current: &str,
+    new: &str,
+) -> AppResult<()> {
     rate(state, "password", &ctx.ip, Some(&me.user().email))?;
     if !password::verify(current, me.user().password_hash.as_deref()).await {
-        return Err(AppError::field("current_password", "Your current password is not correct."));
+        return Err(AppError::field(
+            "current_password",
+            "Your current password is not correct.",
+        ));
     }
     let pw = NewPassword::parse(new)?;
     let hash = password::hash(&pw).await?;
     let now = state.now();
     let tx = state.store().write().await?;
     users::set_password(&tx, me.id(), &hash).await?;
-    let ended = sessions::revoke_all_but(&tx, me.id(), Some(me.session().id), "password changed", now).await?;
+    let ended =
+        sessions::revoke_all_but(&tx, me.id(), Some(me.session().id), "password changed", now)
+            .await?;
     audit::append(
         &tx,
         &ctx.actor(Some(me.id())),
-        audit::Event { clinic: None, action: "user.password_change", target_type: "user", target_id: me.id().to_string(), detail: json!({"sessions_ended": ended}) },
+        audit::Event {
+            clinic: None,
+            action: "user.password_change",
+            target_type: "user",
+            target_id: me.id().to_string(),
+            detail: json!({"sessions_ended": ended}),
+        },
         now,
     )
     .await?;
@@ -245,13 +397,20 @@ pub async fn change_password(state: &AppState, ctx: &RequestCtx, me: &CurrentUse
 }
 
 /// E-mails a reset link if the address has an account. Says the same thing either way.
-pub async fn request_password_reset(state: &AppState, ctx: &RequestCtx, email: &str) -> AppResult<()> {
+pub async fn request_password_reset(
+    state: &AppState,
+    ctx: &RequestCtx,
+    email: &str,
+) -> AppResult<()> {
     let account = email.trim().to_lowercase();
     rate(state, "reset", &ctx.ip, Some(&account))?;
     let Ok(email) = Email::parse(email) else {
         return Err(AppError::field("email", "Enter a valid e-mail address."));
     };
-    let Some(user) = users::find_by_email(state.store().conn(), &email).await?.filter(|u| u.is_active) else {
+    let Some(user) = users::find_by_email(state.store().conn(), &email)
+        .await?
+        .filter(|u| u.is_active)
+    else {
         return Ok(());
     };
     let now = state.now();
@@ -259,7 +418,10 @@ pub async fn request_password_reset(state: &AppState, ctx: &RequestCtx, email: &
     let expires = now.checked_add(state.settings().reset_ttl).unwrap_or(now);
     let tx = state.store().write().await?;
     tokens::insert_reset(&tx, user.id, &token_hash(&token), now, expires).await?;
-    let link = format!("{}/reset-password?token={token}", state.settings().public_url);
+    let link = format!(
+        "{}/reset-password?token={token}",
+        state.settings().public_url
+    );
     mail::enqueue(
         &tx,
         None,
@@ -279,7 +441,13 @@ pub async fn request_password_reset(state: &AppState, ctx: &RequestCtx, email: &
     audit::append(
         &tx,
         &ctx.actor(None),
-        audit::Event { clinic: None, action: "user.password_reset_request", target_type: "user", target_id: user.id.to_string(), detail: json!({}) },
+        audit::Event {
+            clinic: None,
+            action: "user.password_reset_request",
+            target_type: "user",
+            target_id: user.id.to_string(),
+            detail: json!({}),
+        },
         now,
     )
     .await?;
@@ -296,11 +464,21 @@ pub async fn reset_link_is_open(state: &AppState, token: &str) -> AppResult<bool
 }
 
 /// Sets a new password from a reset link; ends every session of the account.
-pub async fn reset_password(state: &AppState, ctx: &RequestCtx, token: &str, new: &str) -> AppResult<()> {
+pub async fn reset_password(
+    state: &AppState,
+    ctx: &RequestCtx,
+    token: &str,
+    new: &str,
+) -> AppResult<()> {
     rate(state, "reset", &ctx.ip, None)?;
     let pw = NewPassword::parse(new)?;
     let hash = password::hash(&pw).await?;
-    let expired = || AppError::field("token", "This reset link is invalid, used or expired. Ask for a new one.");
+    let expired = || {
+        AppError::field(
+            "token",
+            "This reset link is invalid, used or expired. Ask for a new one.",
+        )
+    };
     if token.is_empty() || token.len() > 128 {
         return Err(expired());
     }
@@ -314,7 +492,13 @@ pub async fn reset_password(state: &AppState, ctx: &RequestCtx, token: &str, new
     audit::append(
         &tx,
         &ctx.actor(Some(user)),
-        audit::Event { clinic: None, action: "user.password_reset", target_type: "user", target_id: user.to_string(), detail: json!({}) },
+        audit::Event {
+            clinic: None,
+            action: "user.password_reset",
+            target_type: "user",
+            target_id: user.to_string(),
+            detail: json!({}),
+        },
         now,
     )
     .await?;
@@ -323,14 +507,24 @@ pub async fn reset_password(state: &AppState, ctx: &RequestCtx, token: &str, new
 }
 
 /// The caller's own record and roles. Reading a person's record is audited.
-pub async fn me(state: &AppState, ctx: &RequestCtx, me: &CurrentUser) -> AppResult<Vec<store::memberships::Membership>> {
+pub async fn me(
+    state: &AppState,
+    ctx: &RequestCtx,
+    me: &CurrentUser,
+) -> AppResult<Vec<store::memberships::Membership>> {
     let now = state.now();
     let tx = state.store().write().await?;
     let roles = store::memberships::of_user(&tx, me.id()).await?;
     audit::append(
         &tx,
         &ctx.actor(Some(me.id())),
-        audit::Event { clinic: None, action: "user.read", target_type: "user", target_id: me.id().to_string(), detail: json!({"self": true}) },
+        audit::Event {
+            clinic: None,
+            action: "user.read",
+            target_type: "user",
+            target_id: me.id().to_string(),
+            detail: json!({"self": true}),
+        },
         now,
     )
     .await?;
@@ -339,7 +533,11 @@ pub async fn me(state: &AppState, ctx: &RequestCtx, me: &CurrentUser) -> AppResu
 }
 
 /// Makes `clinic` the session's working clinic, if the caller is staff there.
-pub async fn switch_clinic(state: &AppState, me: &CurrentUser, clinic: domain::ClinicId) -> AppResult<()> {
+pub async fn switch_clinic(
+    state: &AppState,
+    me: &CurrentUser,
+    clinic: domain::ClinicId,
+) -> AppResult<()> {
     let c = state.store().conn();
     if !store::memberships::has_role(c, clinic, me.id(), &domain::Role::ALL).await? {
         return Err(AppError::NotFound);
@@ -348,9 +546,13 @@ pub async fn switch_clinic(state: &AppState, me: &CurrentUser, clinic: domain::C
     Ok(())
 }
 
-
 /// Creates a platform admin (from the command line). Fails if the e-mail is taken.
-pub async fn create_platform_admin(state: &AppState, email: &str, name: &str, password_raw: &str) -> AppResult<users::User> {
+pub async fn create_platform_admin(
+    state: &AppState,
+    email: &str,
+    name: &str,
+    password_raw: &str,
+) -> AppResult<users::User> {
     let mut f = Fields::default();
     let email = f.take(Email::parse(email));
     let name = f.take(PersonName::parse(name));
@@ -362,19 +564,37 @@ pub async fn create_platform_admin(state: &AppState, email: &str, name: &str, pa
     let tx = state.store().write().await?;
     let user = users::insert(
         &tx,
-        users::NewUser { email: &email, name: &name, password_hash: Some(hash), is_platform_admin: true, is_patient: false },
+        users::NewUser {
+            email: &email,
+            name: &name,
+            password_hash: Some(hash),
+            is_platform_admin: true,
+            is_patient: false,
+        },
         now,
     )
     .await
     .map_err(|e| match e {
-        store::StoreError::Conflict(_) => AppError::field("email", "A user with this e-mail already exists."),
+        store::StoreError::Conflict(_) => {
+            AppError::field("email", "A user with this e-mail already exists.")
+        }
         other => other.into(),
     })?;
-    let actor = store::audit::Actor { user: None, request_id: "cli".into(), ip: "local".into() };
+    let actor = store::audit::Actor {
+        user: None,
+        request_id: "cli".into(),
+        ip: "local".into(),
+    };
     audit::append(
         &tx,
         &actor,
-        audit::Event { clinic: None, action: "user.create_platform_admin", target_type: "user", target_id: user.id.to_string(), detail: json!({}) },
+        audit::Event {
+            clinic: None,
+            action: "user.create_platform_admin",
+            target_type: "user",
+            target_id: user.id.to_string(),
+            detail: json!({}),
+        },
         now,
     )
     .await?;

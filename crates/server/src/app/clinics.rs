@@ -2,7 +2,10 @@
 
 use super::{Fields, checked, staff};
 use crate::{
-    auth::{extract::{PlatformAdmin, RequestCtx}, CurrentUser},
+    auth::{
+        CurrentUser,
+        extract::{PlatformAdmin, RequestCtx},
+    },
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -20,7 +23,12 @@ pub struct NewClinicInput<'a> {
 }
 
 /// Creates a clinic and invites its first admin.
-pub async fn create_clinic(state: &AppState, ctx: &RequestCtx, admin: &PlatformAdmin, input: NewClinicInput<'_>) -> AppResult<clinics::Clinic> {
+pub async fn create_clinic(
+    state: &AppState,
+    ctx: &RequestCtx,
+    admin: &PlatformAdmin,
+    input: NewClinicInput<'_>,
+) -> AppResult<clinics::Clinic> {
     let mut f = Fields::default();
     let name = f.take(ClinicName::parse(input.name));
     let slug = f.take(ClinicSlug::parse(input.slug));
@@ -31,13 +39,23 @@ pub async fn create_clinic(state: &AppState, ctx: &RequestCtx, admin: &PlatformA
         e
     }));
     f.finish()?;
-    let new = clinics::NewClinic { name: checked(name)?, slug: checked(slug)?, time_zone: checked(tz)?, currency: checked(currency)? };
+    let new = clinics::NewClinic {
+        name: checked(name)?,
+        slug: checked(slug)?,
+        time_zone: checked(tz)?,
+        currency: checked(currency)?,
+    };
     let admin_email = checked(admin_email)?;
     let now = state.now();
     let tx = state.store().write().await?;
     let clinic = match clinics::insert(&tx, &new, now).await {
         Ok(c) => c,
-        Err(store::StoreError::Conflict(_)) => return Err(AppError::field("slug", "This slug is taken; choose another.")),
+        Err(store::StoreError::Conflict(_)) => {
+            return Err(AppError::field(
+                "slug",
+                "This slug is taken; choose another.",
+            ));
+        }
         Err(e) => return Err(e.into()),
     };
     audit::append(
@@ -53,24 +71,45 @@ pub async fn create_clinic(state: &AppState, ctx: &RequestCtx, admin: &PlatformA
         now,
     )
     .await?;
-    staff::create_invite(state, &tx, ctx, clinic.id, &clinic.name, &admin_email, Role::Admin, admin.0.id()).await?;
+    staff::create_invite(
+        state,
+        &tx,
+        ctx,
+        staff::InviteTarget {
+            clinic: clinic.id,
+            clinic_name: &clinic.name,
+            email: &admin_email,
+            role: Role::Admin,
+            invited_by: admin.0.id(),
+        },
+    )
+    .await?;
     tx.commit().await.map_err(store::StoreError::from)?;
     Ok(clinic)
 }
 
 /// Clinics the caller may see: all of them for a platform admin, else their own.
-pub async fn list_clinics(state: &AppState, me: &CurrentUser, limit: u64, offset: u64) -> AppResult<Vec<clinics::Clinic>> {
+pub async fn list_clinics(
+    state: &AppState,
+    me: &CurrentUser,
+    limit: u64,
+    offset: u64,
+) -> AppResult<Vec<clinics::Clinic>> {
     let c = state.store().conn();
     if me.user().is_platform_admin {
         return Ok(clinics::list(c, limit.clamp(1, 200), offset.min(1_000_000)).await?);
     }
     let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
-    for m in store::memberships::of_user(c, me.id()).await?.into_iter().filter(|m| m.is_active) {
-        if seen.insert(m.clinic_id) {
-            if let Some(cl) = clinics::find(c, m.clinic_id).await? {
-                out.push(cl);
-            }
+    for m in store::memberships::of_user(c, me.id())
+        .await?
+        .into_iter()
+        .filter(|m| m.is_active)
+    {
+        if seen.insert(m.clinic_id)
+            && let Some(cl) = clinics::find(c, m.clinic_id).await?
+        {
+            out.push(cl);
         }
     }
     Ok(out)

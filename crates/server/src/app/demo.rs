@@ -2,7 +2,9 @@
 //! freshly generated password that is shown once.
 
 use crate::{auth::password, error::AppResult, state::AppState};
-use domain::{password::NewPassword, ClinicName, ClinicSlug, Currency, Email, PersonName, Role, TimeZoneName};
+use domain::{
+    ClinicName, ClinicSlug, Currency, Email, PersonName, Role, TimeZoneName, password::NewPassword,
+};
 use serde_json::json;
 use store::{audit, clinics, memberships, users};
 
@@ -20,9 +22,17 @@ fn generated_password() -> String {
         .as_bytes()
         .chunks(2)
         .take(16)
-        .map(|pair| ALPHABET[usize::from(u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("00"), 16).unwrap_or(0)) % ALPHABET.len()] as char)
+        .map(|pair| {
+            ALPHABET[usize::from(
+                u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("00"), 16).unwrap_or(0),
+            ) % ALPHABET.len()] as char
+        })
         .collect();
-    chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-")
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// Seeds the demo clinic unless any clinic exists. Returns the logins it created.
@@ -31,11 +41,36 @@ pub async fn seed(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
         return Ok(None);
     }
     let people: [(&'static str, &str, &str, Option<Role>); 7] = [
-        ("platform admin", "Platform Admin", "platform@demo.docspot.test", None),
-        ("clinic admin", "Asha Menon", "admin@demo.docspot.test", Some(Role::Admin)),
-        ("doctor", "Dr. Ravi Iyer", "ravi.iyer@demo.docspot.test", Some(Role::Doctor)),
-        ("doctor", "Dr. Sara Thomas", "sara.thomas@demo.docspot.test", Some(Role::Doctor)),
-        ("receptionist", "Neha Kapoor", "desk@demo.docspot.test", Some(Role::Receptionist)),
+        (
+            "platform admin",
+            "Platform Admin",
+            "platform@demo.docspot.test",
+            None,
+        ),
+        (
+            "clinic admin",
+            "Asha Menon",
+            "admin@demo.docspot.test",
+            Some(Role::Admin),
+        ),
+        (
+            "doctor",
+            "Dr. Ravi Iyer",
+            "ravi.iyer@demo.docspot.test",
+            Some(Role::Doctor),
+        ),
+        (
+            "doctor",
+            "Dr. Sara Thomas",
+            "sara.thomas@demo.docspot.test",
+            Some(Role::Doctor),
+        ),
+        (
+            "receptionist",
+            "Neha Kapoor",
+            "desk@demo.docspot.test",
+            Some(Role::Receptionist),
+        ),
         ("patient", "Arjun Rao", "arjun@demo.docspot.test", None),
         ("patient", "Meera Pillai", "meera@demo.docspot.test", None),
     ];
@@ -58,11 +93,21 @@ pub async fn seed(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
         now,
     )
     .await?;
-    let actor = audit::Actor { user: None, request_id: "demo-seed".into(), ip: "local".into() };
+    let actor = audit::Actor {
+        user: None,
+        request_id: "demo-seed".into(),
+        ip: "local".into(),
+    };
     audit::append(
         &tx,
         &actor,
-        audit::Event { clinic: Some(clinic.id), action: "clinic.create", target_type: "clinic", target_id: clinic.id.to_string(), detail: json!({"demo": true}) },
+        audit::Event {
+            clinic: Some(clinic.id),
+            action: "clinic.create",
+            target_type: "clinic",
+            target_id: clinic.id.to_string(),
+            detail: json!({"demo": true}),
+        },
         now,
     )
     .await?;
@@ -86,7 +131,13 @@ pub async fn seed(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
             audit::append(
                 &tx,
                 &actor,
-                audit::Event { clinic: Some(clinic.id), action: "membership.grant", target_type: "membership", target_id: mid.to_string(), detail: json!({"role": r.as_str(), "demo": true}) },
+                audit::Event {
+                    clinic: Some(clinic.id),
+                    action: "membership.grant",
+                    target_type: "membership",
+                    target_id: mid.to_string(),
+                    detail: json!({"role": r.as_str(), "demo": true}),
+                },
                 now,
             )
             .await?;
@@ -94,12 +145,22 @@ pub async fn seed(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
             audit::append(
                 &tx,
                 &actor,
-                audit::Event { clinic: None, action: "user.create", target_type: "user", target_id: user.id.to_string(), detail: json!({"role": role, "demo": true}) },
+                audit::Event {
+                    clinic: None,
+                    action: "user.create",
+                    target_type: "user",
+                    target_id: user.id.to_string(),
+                    detail: json!({"role": role, "demo": true}),
+                },
                 now,
             )
             .await?;
         }
-        logins.push(DemoLogin { role, email: email.to_owned(), password: pw });
+        logins.push(DemoLogin {
+            role,
+            email: email.to_owned(),
+            password: pw,
+        });
     }
     tx.commit().await.map_err(store::StoreError::from)?;
     Ok(Some(logins))

@@ -16,8 +16,14 @@ pub struct Email {
 }
 
 /// Enqueues `email` in the caller's transaction.
-pub async fn enqueue<C: Conn>(c: &C, clinic: Option<ClinicId>, email: &Email, now: jiff::Timestamp) -> AppResult<()> {
-    let payload = serde_json::to_value(email).map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
+pub async fn enqueue<C: Conn>(
+    c: &C,
+    clinic: Option<ClinicId>,
+    email: &Email,
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    let payload =
+        serde_json::to_value(email).map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
     store::jobs::enqueue(c, clinic, KIND, &payload, now, now).await?;
     Ok(())
 }

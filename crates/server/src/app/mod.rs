@@ -19,7 +19,10 @@ impl Fields {
         match r {
             Ok(v) => Some(v),
             Err(e) => {
-                self.0.push(FieldError { field: e.field.into(), message: e.message });
+                self.0.push(FieldError {
+                    field: e.field.into(),
+                    message: e.message,
+                });
                 None
             }
         }
@@ -27,12 +30,19 @@ impl Fields {
 
     /// Records an error on `field`.
     pub fn push(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), message: message.into() });
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
     }
 
     /// Fails if anything was recorded.
     pub fn finish(self) -> AppResult<()> {
-        if self.0.is_empty() { Ok(()) } else { Err(AppError::Validation(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self.0))
+        }
     }
 }
 

@@ -2,29 +2,54 @@
 
 use super::{Fields, checked, mail};
 use crate::{
-    auth::{extract::{ClinicAdmin, RequestCtx}, password},
+    auth::{
+        extract::{ClinicAdmin, RequestCtx},
+        password,
+    },
     error::{AppError, AppResult},
     state::AppState,
 };
-use domain::{password::NewPassword, ClinicId, Email, MembershipId, PersonName, Role, UserId};
+use domain::{ClinicId, Email, MembershipId, PersonName, Role, UserId, password::NewPassword};
 use serde_json::json;
-use store::{audit, memberships, new_token, token_hash, tokens, users, Conn};
+use store::{Conn, audit, memberships, new_token, token_hash, tokens, users};
+
+/// Who is invited where, and by whom.
+pub struct InviteTarget<'a> {
+    pub clinic: ClinicId,
+    pub clinic_name: &'a str,
+    pub email: &'a Email,
+    pub role: Role,
+    pub invited_by: UserId,
+}
 
 /// Records an invitation and enqueues its e-mail, in the caller's transaction.
 pub async fn create_invite<C: Conn>(
     state: &AppState,
     c: &C,
     ctx: &RequestCtx,
-    clinic: ClinicId,
-    clinic_name: &str,
-    email: &Email,
-    role: Role,
-    invited_by: UserId,
+    target: InviteTarget<'_>,
 ) -> AppResult<()> {
+    let InviteTarget {
+        clinic,
+        clinic_name,
+        email,
+        role,
+        invited_by,
+    } = target;
     let now = state.now();
     let token = new_token();
     let expires = now.checked_add(state.settings().invite_ttl).unwrap_or(now);
-    let id = tokens::insert_invite(c, clinic, email.as_str(), role, &token_hash(&token), invited_by, now, expires).await?;
+    let id = tokens::insert_invite(
+        c,
+        clinic,
+        email.as_str(),
+        role,
+        &token_hash(&token),
+        invited_by,
+        now,
+        expires,
+    )
+    .await?;
     let link = format!("{}/invite?token={token}", state.settings().public_url);
     mail::enqueue(
         c,
@@ -59,15 +84,35 @@ pub async fn create_invite<C: Conn>(
 }
 
 /// A clinic admin invites a staff member by e-mail.
-pub async fn invite_staff(state: &AppState, ctx: &RequestCtx, scope: &ClinicAdmin, email: &str, role: &str) -> AppResult<()> {
+pub async fn invite_staff(
+    state: &AppState,
+    ctx: &RequestCtx,
+    scope: &ClinicAdmin,
+    email: &str,
+    role: &str,
+) -> AppResult<()> {
     let mut f = Fields::default();
     let email = f.take(Email::parse(email));
     let role = f.take(role.parse::<Role>());
     f.finish()?;
     let (email, role) = (checked(email)?, checked(role)?);
     let tx = state.store().write().await?;
-    let clinic = store::clinics::find(&tx, scope.clinic).await?.ok_or(AppError::NotFound)?;
-    create_invite(state, &tx, ctx, clinic.id, &clinic.name, &email, role, scope.me.id()).await?;
+    let clinic = store::clinics::find(&tx, scope.clinic)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    create_invite(
+        state,
+        &tx,
+        ctx,
+        InviteTarget {
+            clinic: clinic.id,
+            clinic_name: &clinic.name,
+            email: &email,
+            role,
+            invited_by: scope.me.id(),
+        },
+    )
+    .await?;
     tx.commit().await.map_err(store::StoreError::from)?;
     Ok(())
 }
@@ -77,27 +122,43 @@ pub async fn open_invite(state: &AppState, token: &str) -> AppResult<tokens::Inv
     if token.is_empty() || token.len() > 128 {
         return Err(AppError::NotFound);
     }
-    tokens::find_open_invite(state.store().conn(), &token_hash(token), state.now()).await?.ok_or(AppError::NotFound)
+    tokens::find_open_invite(state.store().conn(), &token_hash(token), state.now())
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// Whether the invited address already has an account (then the invite asks for its password).
 pub async fn invitee_has_account(state: &AppState, invite: &tokens::Invite) -> AppResult<bool> {
     let email = Email::parse(&invite.email)?;
-    Ok(users::find_by_email(state.store().conn(), &email).await?.is_some())
+    Ok(users::find_by_email(state.store().conn(), &email)
+        .await?
+        .is_some())
 }
 
 /// Accepts an invitation. A new person sets name and password; someone who already has an
 /// account proves it with their password. The link then stops working.
-pub async fn accept_invite(state: &AppState, ctx: &RequestCtx, token: &str, name: &str, password_raw: &str) -> AppResult<tokens::Invite> {
+pub async fn accept_invite(
+    state: &AppState,
+    ctx: &RequestCtx,
+    token: &str,
+    name: &str,
+    password_raw: &str,
+) -> AppResult<tokens::Invite> {
     let invite = open_invite(state, token).await.map_err(|_| {
-        AppError::field("token", "This invitation link is invalid, used or expired. Ask the clinic for a new one.")
+        AppError::field(
+            "token",
+            "This invitation link is invalid, used or expired. Ask the clinic for a new one.",
+        )
     })?;
     let email = Email::parse(&invite.email)?;
     let existing = users::find_by_email(state.store().conn(), &email).await?;
     let new_hash = match &existing {
         Some(u) => {
             if !password::verify(password_raw, u.password_hash.as_deref()).await {
-                return Err(AppError::field("password", "You already have a DocSpot account: enter its password to accept."));
+                return Err(AppError::field(
+                    "password",
+                    "You already have a DocSpot account: enter its password to accept.",
+                ));
             }
             None
         }
@@ -112,14 +173,23 @@ pub async fn accept_invite(state: &AppState, ctx: &RequestCtx, token: &str, name
     let now = state.now();
     let tx = state.store().write().await?;
     if !tokens::use_invite(&tx, invite.id, now).await? {
-        return Err(AppError::field("token", "This invitation has already been used."));
+        return Err(AppError::field(
+            "token",
+            "This invitation has already been used.",
+        ));
     }
     let user_id = match (existing, new_hash) {
         (Some(u), _) => u.id,
         (None, Some((name, hash))) => {
             users::insert(
                 &tx,
-                users::NewUser { email: &email, name: &name, password_hash: Some(hash), is_platform_admin: false, is_patient: false },
+                users::NewUser {
+                    email: &email,
+                    name: &name,
+                    password_hash: Some(hash),
+                    is_platform_admin: false,
+                    is_patient: false,
+                },
                 now,
             )
             .await?
@@ -155,7 +225,13 @@ pub async fn list_staff(
 ) -> AppResult<(Vec<memberships::Membership>, Vec<tokens::Invite>)> {
     let now = state.now();
     let tx = state.store().write().await?;
-    let staff = memberships::of_clinic(&tx, scope.clinic, limit.clamp(1, 200), offset.min(1_000_000)).await?;
+    let staff = memberships::of_clinic(
+        &tx,
+        scope.clinic,
+        limit.clamp(1, 200),
+        offset.min(1_000_000),
+    )
+    .await?;
     let invites = tokens::invites_of_clinic(&tx, scope.clinic).await?;
     audit::append(
         &tx,
@@ -175,15 +251,26 @@ pub async fn list_staff(
 }
 
 /// Deactivates a staff membership. The clinic's last active admin cannot be removed.
-pub async fn deactivate_staff(state: &AppState, ctx: &RequestCtx, scope: &ClinicAdmin, id: MembershipId) -> AppResult<()> {
+pub async fn deactivate_staff(
+    state: &AppState,
+    ctx: &RequestCtx,
+    scope: &ClinicAdmin,
+    id: MembershipId,
+) -> AppResult<()> {
     let now = state.now();
     let tx = state.store().write().await?;
-    let m = memberships::find_in_clinic(&tx, scope.clinic, id).await?.ok_or(AppError::NotFound)?;
+    let m = memberships::find_in_clinic(&tx, scope.clinic, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !m.is_active {
-        return Err(AppError::Conflict("This membership is already inactive.".into()));
+        return Err(AppError::Conflict(
+            "This membership is already inactive.".into(),
+        ));
     }
     if m.role == Role::Admin && memberships::active_admins(&tx, scope.clinic).await? <= 1 {
-        return Err(AppError::Conflict("A clinic needs at least one active admin.".into()));
+        return Err(AppError::Conflict(
+            "A clinic needs at least one active admin.".into(),
+        ));
     }
     memberships::deactivate(&tx, scope.clinic, id).await?;
     audit::append(

@@ -19,18 +19,30 @@ pub struct RequestCtx {
 impl RequestCtx {
     /// The audit actor for this request, as `user` (or anonymous).
     pub fn actor(&self, user: Option<domain::UserId>) -> Actor {
-        Actor { user, request_id: self.request_id.clone(), ip: self.ip.clone() }
+        Actor {
+            user,
+            request_id: self.request_id.clone(),
+            ip: self.ip.clone(),
+        }
     }
 }
 
 impl FromRequestParts<AppState> for RequestCtx {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
-        let meta = parts.extensions.get::<ClientMeta>().cloned().unwrap_or(ClientMeta {
-            ip: "unknown".into(),
-            user_agent: String::new(),
-        });
-        Ok(RequestCtx { request_id: crate::error::request_id(), ip: meta.ip, user_agent: meta.user_agent })
+        let meta = parts
+            .extensions
+            .get::<ClientMeta>()
+            .cloned()
+            .unwrap_or(ClientMeta {
+                ip: "unknown".into(),
+                user_agent: String::new(),
+            });
+        Ok(RequestCtx {
+            request_id: crate::error::request_id(),
+            ip: meta.ip,
+            user_agent: meta.user_agent,
+        })
     }
 }
 
@@ -66,12 +78,17 @@ pub struct PlatformAdmin(pub CurrentUser);
 
 impl FromRequestParts<AppState> for PlatformAdmin {
     type Rejection = AppError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let me = CurrentUser::from_request_parts(parts, state).await?;
         if me.user().is_platform_admin {
             Ok(PlatformAdmin(me))
         } else {
-            Err(AppError::Forbidden("Only platform admins may do this.".into()))
+            Err(AppError::Forbidden(
+                "Only platform admins may do this.".into(),
+            ))
         }
     }
 }
@@ -106,13 +123,26 @@ pub type ClinicAdmin = ClinicScope<AdminOnly>;
 
 impl<R: RoleSet> FromRequestParts<AppState> for ClinicScope<R> {
     type Rejection = AppError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let me = CurrentUser::from_request_parts(parts, state).await?;
-        let params = RawPathParams::from_request_parts(parts, state).await.map_err(|_| AppError::NotFound)?;
-        let raw = params.iter().find(|(k, _)| *k == "clinic_id").map(|(_, v)| v).ok_or(AppError::NotFound)?;
+        let params = RawPathParams::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        let raw = params
+            .iter()
+            .find(|(k, _)| *k == "clinic_id")
+            .map(|(_, v)| v)
+            .ok_or(AppError::NotFound)?;
         let clinic: ClinicId = raw.parse().map_err(|_| AppError::NotFound)?;
         if store::memberships::has_role(state.store().conn(), clinic, me.id(), R::ROLES).await? {
-            Ok(ClinicScope { me, clinic, _roles: PhantomData })
+            Ok(ClinicScope {
+                me,
+                clinic,
+                _roles: PhantomData,
+            })
         } else {
             Err(AppError::NotFound)
         }

@@ -34,7 +34,9 @@ pub struct ClientMeta {
 fn bearer(req: &Request) -> Option<String> {
     let v = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim().to_owned())
 }
 
 pub async fn identify(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
@@ -44,28 +46,33 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
     }
     let mut set_cookies: Vec<HeaderValue> = Vec::new();
     let resolved = if let Some(token) = bearer(&req) {
-        accounts::identify_access(&state, &token).await.ok().flatten()
+        accounts::identify_access(&state, &token)
+            .await
+            .ok()
+            .flatten()
     } else {
         let access = cookies::get(req.headers(), cookies::ACCESS);
         let mut found = match access {
             Some(a) if !a.is_empty() => accounts::identify_access(&state, &a).await.ok().flatten(),
             _ => None,
         };
-        if found.is_none() {
-            if let Some(refresh) = cookies::get(req.headers(), cookies::REFRESH).filter(|r| !r.is_empty()) {
-                let meta = req.extensions().get::<ClientMeta>().cloned();
-                match accounts::refresh_for_browser(&state, &refresh, meta.as_ref()).await {
-                    Ok(Some((ident, tokens))) => {
-                        set_cookies.extend(accounts::session_cookies(&state, &tokens));
-                        found = Some(ident);
-                    }
-                    _ => set_cookies.extend(cookies::clear(state.settings().tls)),
+        if found.is_none()
+            && let Some(refresh) =
+                cookies::get(req.headers(), cookies::REFRESH).filter(|r| !r.is_empty())
+        {
+            let meta = req.extensions().get::<ClientMeta>().cloned();
+            match accounts::refresh_for_browser(&state, &refresh, meta.as_ref()).await {
+                Ok(Some((ident, tokens))) => {
+                    set_cookies.extend(accounts::session_cookies(&state, &tokens));
+                    found = Some(ident);
                 }
+                _ => set_cookies.extend(cookies::clear(state.settings().tls)),
             }
         }
         found
     };
-    req.extensions_mut().insert(Resolved(resolved.map(Arc::new)));
+    req.extensions_mut()
+        .insert(Resolved(resolved.map(Arc::new)));
     let mut res = next.run(req).await;
     for c in set_cookies {
         res.headers_mut().append(header::SET_COOKIE, c);

@@ -42,7 +42,9 @@ pub async fn verify(raw: &str, hash: Option<&str>) -> bool {
         None => (decoy().to_owned(), false),
     };
     tokio::task::spawn_blocking(move || {
-        let ok = Argon2::default().verify_password(raw.as_bytes(), hash.as_str()).is_ok();
+        let ok = Argon2::default()
+            .verify_password(raw.as_bytes(), hash.as_str())
+            .is_ok();
         ok && real
     })
     .await

@@ -10,7 +10,13 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     /// Counts one attempt for `key`. Err carries the seconds until the window reopens.
-    pub fn hit(&self, key: &str, limit: u32, window_secs: u64, now: jiff::Timestamp) -> Result<(), u64> {
+    pub fn hit(
+        &self,
+        key: &str,
+        limit: u32,
+        window_secs: u64,
+        now: jiff::Timestamp,
+    ) -> Result<(), u64> {
         let now_s = now.as_second();
         let window = window_secs.max(1) as i64;
         let mut map = self.windows.lock().unwrap_or_else(|e| e.into_inner());
@@ -43,6 +49,9 @@ mod tests {
         assert_eq!(rl.hit("k", 3, 60, t0), Err(60));
         assert!(rl.hit("other", 3, 60, t0).is_ok(), "keys are independent");
         let later = jiff::Timestamp::from_second(1_000_060).unwrap();
-        assert!(rl.hit("k", 3, 60, later).is_ok(), "a new window starts fresh");
+        assert!(
+            rl.hit("k", 3, 60, later).is_ok(),
+            "a new window starts fresh"
+        );
     }
 }

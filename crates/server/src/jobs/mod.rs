@@ -25,7 +25,11 @@ pub async fn run_once(state: &AppState, mailer: &Mailer) -> AppResult<bool> {
     };
     let outcome = match job.kind.as_str() {
         mail::KIND => match serde_json::from_value::<mail::Email>(job.payload.clone()) {
-            Ok(email) => mailer.send(&state.settings().mail_from, &email, &job.id.to_string()).await,
+            Ok(email) => {
+                mailer
+                    .send(&state.settings().mail_from, &email, &job.id.to_string())
+                    .await
+            }
             Err(e) => Err(format!("bad e-mail payload: {e}")),
         },
         other => Err(format!("unknown job kind {other}")),
@@ -35,7 +39,8 @@ pub async fn run_once(state: &AppState, mailer: &Mailer) -> AppResult<bool> {
     match outcome {
         Ok(()) => jobs::complete(c, job.id, now).await?,
         Err(err) => {
-            let retry = (job.attempts < job.max_attempts).then(|| now.checked_add(backoff(job.attempts)).unwrap_or(now));
+            let retry = (job.attempts < job.max_attempts)
+                .then(|| now.checked_add(backoff(job.attempts)).unwrap_or(now));
             tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %err, retry = retry.is_some(), "job failed");
             jobs::fail(c, job.id, &err, retry, now).await?;
         }
@@ -44,7 +49,11 @@ pub async fn run_once(state: &AppState, mailer: &Mailer) -> AppResult<bool> {
 }
 
 /// Starts the worker loop; it stops when `shutdown` turns true.
-pub fn spawn(state: AppState, mailer: Arc<Mailer>, mut shutdown: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    state: AppState,
+    mailer: Arc<Mailer>,
+    mut shutdown: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             if *shutdown.borrow() {

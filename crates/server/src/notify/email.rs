@@ -39,7 +39,10 @@ impl Mailer {
     /// Sends one message. `id` names the file, so a retried job overwrites, not duplicates.
     pub async fn send(&self, from: &str, email: &Email, id: &str) -> Result<(), String> {
         let from: Mailbox = from.parse().map_err(|e| format!("bad From address: {e}"))?;
-        let to: Mailbox = email.to.parse().map_err(|e| format!("bad To address: {e}"))?;
+        let to: Mailbox = email
+            .to
+            .parse()
+            .map_err(|e| format!("bad To address: {e}"))?;
         let msg = Message::builder()
             .from(from)
             .to(to)
@@ -49,12 +52,22 @@ impl Mailer {
             .map_err(|e| format!("build message: {e}"))?;
         match self {
             Mailer::Files(dir) => {
-                tokio::fs::create_dir_all(dir).await.map_err(|e| format!("create outbox: {e}"))?;
+                tokio::fs::create_dir_all(dir)
+                    .await
+                    .map_err(|e| format!("create outbox: {e}"))?;
                 let tmp = dir.join(format!(".{id}.tmp"));
-                tokio::fs::write(&tmp, msg.formatted()).await.map_err(|e| format!("write .eml: {e}"))?;
-                tokio::fs::rename(&tmp, dir.join(format!("{id}.eml"))).await.map_err(|e| format!("rename .eml: {e}"))
+                tokio::fs::write(&tmp, msg.formatted())
+                    .await
+                    .map_err(|e| format!("write .eml: {e}"))?;
+                tokio::fs::rename(&tmp, dir.join(format!("{id}.eml")))
+                    .await
+                    .map_err(|e| format!("rename .eml: {e}"))
             }
-            Mailer::Smtp(t) => t.send(msg).await.map(|_| ()).map_err(|e| format!("SMTP: {e}")),
+            Mailer::Smtp(t) => t
+                .send(msg)
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("SMTP: {e}")),
         }
     }
 }

@@ -16,15 +16,33 @@ async fn a_patient_registers_logs_in_and_reads_their_profile() {
         assert_eq!(login.status, StatusCode::OK, "{}", app.backend);
         assert_eq!(login.body["token_type"], "Bearer");
         assert_eq!(login.body["expires_in"], 900);
-        let cookies: Vec<_> = login.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
-        assert!(cookies.iter().any(|c| c.starts_with("ds_access=") && c.contains("HttpOnly") && c.contains("SameSite=Lax")), "{cookies:?}");
-        assert!(cookies.iter().any(|c| c.starts_with("ds_refresh=")), "{cookies:?}");
+        let cookies: Vec<_> = login
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        assert!(
+            cookies.iter().any(|c| c.starts_with("ds_access=")
+                && c.contains("HttpOnly")
+                && c.contains("SameSite=Lax")),
+            "{cookies:?}"
+        );
+        assert!(
+            cookies.iter().any(|c| c.starts_with("ds_refresh=")),
+            "{cookies:?}"
+        );
 
         let token = login.body["access_token"].as_str().unwrap();
         let me = app.get("/api/v1/me", Some(token)).await;
         assert_eq!(me.status, StatusCode::OK, "{}", app.backend);
         assert_eq!(me.body["name"], "Ana Silva");
-        assert_eq!(app.audit_count("user.read").await, 1, "{}: reading a person's record is audited", app.backend);
+        assert_eq!(
+            app.audit_count("user.read").await,
+            1,
+            "{}: reading a person's record is audited",
+            app.backend
+        );
     }
 }
 
@@ -32,25 +50,67 @@ async fn a_patient_registers_logs_in_and_reads_their_profile() {
 async fn bad_registrations_get_field_errors_and_create_nothing() {
     for app in TestApp::each().await {
         let cases = [
-            (json!({"email": "not-an-email", "name": "A", "password": PW}), "email"),
-            (json!({"email": "a@example.com", "name": "", "password": PW}), "name"),
-            (json!({"email": "a@example.com", "name": "A", "password": "short"}), "password"),
-            (json!({"email": "a@example.com", "name": "A", "password": "passwordpassword"}), "password"),
-            (json!({"email": "a@example.com", "name": "A", "password": "x".repeat(129)}), "password"),
+            (
+                json!({"email": "not-an-email", "name": "A", "password": PW}),
+                "email",
+            ),
+            (
+                json!({"email": "a@example.com", "name": "", "password": PW}),
+                "name",
+            ),
+            (
+                json!({"email": "a@example.com", "name": "A", "password": "short"}),
+                "password",
+            ),
+            (
+                json!({"email": "a@example.com", "name": "A", "password": "passwordpassword"}),
+                "password",
+            ),
+            (
+                json!({"email": "a@example.com", "name": "A", "password": "x".repeat(129)}),
+                "password",
+            ),
         ];
         for (body, field) in cases {
             let r = app.post("/api/v1/auth/register", None, body.clone()).await;
-            assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}: {body}", app.backend);
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{}: {body}",
+                app.backend
+            );
             assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
             assert_eq!(r.problem(), "validation");
-            assert!(r.body["errors"].as_array().unwrap().iter().any(|e| e["field"] == field), "{}: {body} → {}", app.backend, r.text);
+            assert!(
+                r.body["errors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e["field"] == field),
+                "{}: {body} → {}",
+                app.backend,
+                r.text
+            );
         }
         let r = app.login_with("a@example.com", PW).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}: nothing was created", app.backend);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}: nothing was created",
+            app.backend
+        );
 
-        assert_eq!(app.register("dup@example.com", "One").await.status, StatusCode::CREATED);
+        assert_eq!(
+            app.register("dup@example.com", "One").await.status,
+            StatusCode::CREATED
+        );
         let r = app.register("DUP@example.com", "Two").await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", app.backend);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            app.backend
+        );
         assert_eq!(r.body["errors"][0]["field"], "email");
     }
 }
@@ -59,11 +119,17 @@ async fn bad_registrations_get_field_errors_and_create_nothing() {
 async fn a_wrong_password_and_an_unknown_account_look_the_same() {
     for app in TestApp::each().await {
         app.register("b@example.com", "B").await;
-        let wrong = app.login_with("b@example.com", "not the right password").await;
+        let wrong = app
+            .login_with("b@example.com", "not the right password")
+            .await;
         let unknown = app.login_with("nobody@example.com", PW).await;
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(wrong.status, unknown.status, "{}", app.backend);
-        assert_eq!(wrong.body["errors"], unknown.body["errors"], "{}", app.backend);
+        assert_eq!(
+            wrong.body["errors"], unknown.body["errors"],
+            "{}",
+            app.backend
+        );
     }
 }
 
@@ -73,21 +139,57 @@ async fn refresh_rotates_and_reusing_a_spent_refresh_token_revokes_the_family() 
         app.register("c@example.com", "C").await;
         let (access1, refresh1) = app.login("c@example.com").await;
 
-        let r = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": refresh1})).await;
+        let r = app
+            .post(
+                "/api/v1/auth/refresh",
+                None,
+                json!({"refresh_token": refresh1}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}: {}", app.backend, r.text);
         let access2 = r.body["access_token"].as_str().unwrap().to_owned();
         let refresh2 = r.body["refresh_token"].as_str().unwrap().to_owned();
         assert_ne!(refresh1, refresh2);
-        assert_eq!(app.get("/api/v1/me", Some(&access2)).await.status, StatusCode::OK);
-        assert_eq!(app.get("/api/v1/me", Some(&access1)).await.status, StatusCode::UNAUTHORIZED, "{}: old access replaced", app.backend);
+        assert_eq!(
+            app.get("/api/v1/me", Some(&access2)).await.status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            app.get("/api/v1/me", Some(&access1)).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{}: old access replaced",
+            app.backend
+        );
 
         // An attacker replays the first refresh token: the whole family dies.
-        let replay = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": refresh1})).await;
+        let replay = app
+            .post(
+                "/api/v1/auth/refresh",
+                None,
+                json!({"refresh_token": refresh1}),
+            )
+            .await;
         assert_eq!(replay.status, StatusCode::UNAUTHORIZED, "{}", app.backend);
         assert_eq!(replay.problem(), "unauthorized");
-        assert_eq!(app.get("/api/v1/me", Some(&access2)).await.status, StatusCode::UNAUTHORIZED, "{}: family revoked", app.backend);
-        let r = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": refresh2})).await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}: newest refresh token revoked too", app.backend);
+        assert_eq!(
+            app.get("/api/v1/me", Some(&access2)).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{}: family revoked",
+            app.backend
+        );
+        let r = app
+            .post(
+                "/api/v1/auth/refresh",
+                None,
+                json!({"refresh_token": refresh2}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNAUTHORIZED,
+            "{}: newest refresh token revoked too",
+            app.backend
+        );
     }
 }
 
@@ -96,9 +198,25 @@ async fn logout_kills_the_access_token_at_once() {
     for app in TestApp::each().await {
         app.register("d@example.com", "D").await;
         let (access, refresh) = app.login("d@example.com").await;
-        assert_eq!(app.post("/api/v1/auth/logout", Some(&access), json!({})).await.status, StatusCode::NO_CONTENT);
-        assert_eq!(app.get("/api/v1/me", Some(&access)).await.status, StatusCode::UNAUTHORIZED, "{}", app.backend);
-        let r = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": refresh})).await;
+        assert_eq!(
+            app.post("/api/v1/auth/logout", Some(&access), json!({}))
+                .await
+                .status,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            app.get("/api/v1/me", Some(&access)).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            app.backend
+        );
+        let r = app
+            .post(
+                "/api/v1/auth/refresh",
+                None,
+                json!({"refresh_token": refresh}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", app.backend);
     }
 }
@@ -109,12 +227,31 @@ async fn access_tokens_expire_after_fifteen_minutes_and_refresh_renews_them() {
         app.register("e@example.com", "E").await;
         let (access, refresh) = app.login("e@example.com").await;
         app.advance(jiff::SignedDuration::from_mins(14));
-        assert_eq!(app.get("/api/v1/me", Some(&access)).await.status, StatusCode::OK);
+        assert_eq!(
+            app.get("/api/v1/me", Some(&access)).await.status,
+            StatusCode::OK
+        );
         app.advance(jiff::SignedDuration::from_mins(2));
-        assert_eq!(app.get("/api/v1/me", Some(&access)).await.status, StatusCode::UNAUTHORIZED, "{}", app.backend);
-        let r = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": refresh})).await;
+        assert_eq!(
+            app.get("/api/v1/me", Some(&access)).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            app.backend
+        );
+        let r = app
+            .post(
+                "/api/v1/auth/refresh",
+                None,
+                json!({"refresh_token": refresh}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", app.backend);
-        assert_eq!(app.get("/api/v1/me", Some(r.body["access_token"].as_str().unwrap())).await.status, StatusCode::OK);
+        assert_eq!(
+            app.get("/api/v1/me", Some(r.body["access_token"].as_str().unwrap()))
+                .await
+                .status,
+            StatusCode::OK
+        );
     }
 }
 
@@ -132,18 +269,49 @@ async fn users_list_and_revoke_their_own_sessions_only() {
         let sessions = list.body.as_array().unwrap();
         assert_eq!(sessions.len(), 2, "{}", app.backend);
         assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
-        let phone_id = sessions.iter().find(|s| s["current"] == false).unwrap()["id"].as_str().unwrap().to_owned();
+        let phone_id = sessions.iter().find(|s| s["current"] == false).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
 
         let g_sessions = app.get("/api/v1/me/sessions", Some(&other)).await;
         let g_id = g_sessions.body[0]["id"].as_str().unwrap().to_owned();
-        let r = app.delete(&format!("/api/v1/me/sessions/{g_id}"), Some(&laptop)).await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}: another user's session reads as missing", app.backend);
-        assert_eq!(app.get("/api/v1/me", Some(&other)).await.status, StatusCode::OK);
+        let r = app
+            .delete(&format!("/api/v1/me/sessions/{g_id}"), Some(&laptop))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "{}: another user's session reads as missing",
+            app.backend
+        );
+        assert_eq!(
+            app.get("/api/v1/me", Some(&other)).await.status,
+            StatusCode::OK
+        );
 
-        assert_eq!(app.delete(&format!("/api/v1/me/sessions/{phone_id}"), Some(&laptop)).await.status, StatusCode::NO_CONTENT);
-        assert_eq!(app.get("/api/v1/me", Some(&phone)).await.status, StatusCode::UNAUTHORIZED, "{}", app.backend);
-        assert_eq!(app.get("/api/v1/me", Some(&laptop)).await.status, StatusCode::OK);
-        assert_eq!(app.delete("/api/v1/me/sessions/not-a-uuid", Some(&laptop)).await.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            app.delete(&format!("/api/v1/me/sessions/{phone_id}"), Some(&laptop))
+                .await
+                .status,
+            StatusCode::NO_CONTENT
+        );
+        assert_eq!(
+            app.get("/api/v1/me", Some(&phone)).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            app.backend
+        );
+        assert_eq!(
+            app.get("/api/v1/me", Some(&laptop)).await.status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            app.delete("/api/v1/me/sessions/not-a-uuid", Some(&laptop))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
     }
 }
 
@@ -155,19 +323,64 @@ async fn changing_the_password_ends_all_other_sessions() {
         let (elsewhere, elsewhere_refresh) = app.login("h@example.com").await;
         let new_pw = "a brand new passphrase";
 
-        let wrong = app.post("/api/v1/me/password", Some(&here), json!({"current_password": "nope nope nope", "new_password": new_pw})).await;
+        let wrong = app
+            .post(
+                "/api/v1/me/password",
+                Some(&here),
+                json!({"current_password": "nope nope nope", "new_password": new_pw}),
+            )
+            .await;
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(wrong.body["errors"][0]["field"], "current_password");
-        assert_eq!(app.get("/api/v1/me", Some(&elsewhere)).await.status, StatusCode::OK, "{}: nothing changed", app.backend);
+        assert_eq!(
+            app.get("/api/v1/me", Some(&elsewhere)).await.status,
+            StatusCode::OK,
+            "{}: nothing changed",
+            app.backend
+        );
 
-        let ok = app.post("/api/v1/me/password", Some(&here), json!({"current_password": PW, "new_password": new_pw})).await;
-        assert_eq!(ok.status, StatusCode::NO_CONTENT, "{}: {}", app.backend, ok.text);
-        assert_eq!(app.get("/api/v1/me", Some(&here)).await.status, StatusCode::OK, "{}: this session stays", app.backend);
-        assert_eq!(app.get("/api/v1/me", Some(&elsewhere)).await.status, StatusCode::UNAUTHORIZED, "{}", app.backend);
-        let r = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": elsewhere_refresh})).await;
+        let ok = app
+            .post(
+                "/api/v1/me/password",
+                Some(&here),
+                json!({"current_password": PW, "new_password": new_pw}),
+            )
+            .await;
+        assert_eq!(
+            ok.status,
+            StatusCode::NO_CONTENT,
+            "{}: {}",
+            app.backend,
+            ok.text
+        );
+        assert_eq!(
+            app.get("/api/v1/me", Some(&here)).await.status,
+            StatusCode::OK,
+            "{}: this session stays",
+            app.backend
+        );
+        assert_eq!(
+            app.get("/api/v1/me", Some(&elsewhere)).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{}",
+            app.backend
+        );
+        let r = app
+            .post(
+                "/api/v1/auth/refresh",
+                None,
+                json!({"refresh_token": elsewhere_refresh}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-        assert_eq!(app.login_with("h@example.com", PW).await.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(app.login_with("h@example.com", new_pw).await.status, StatusCode::OK);
+        assert_eq!(
+            app.login_with("h@example.com", PW).await.status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            app.login_with("h@example.com", new_pw).await.status,
+            StatusCode::OK
+        );
     }
 }
 
@@ -177,31 +390,107 @@ async fn password_reset_links_work_once_expire_after_thirty_minutes_and_reveal_n
         app.register("i@example.com", "I").await;
         let (old_session, _) = app.login("i@example.com").await;
 
-        let unknown = app.post("/api/v1/auth/password-reset", None, json!({"email": "nobody@example.com"})).await;
-        let known = app.post("/api/v1/auth/password-reset", None, json!({"email": "i@example.com"})).await;
+        let unknown = app
+            .post(
+                "/api/v1/auth/password-reset",
+                None,
+                json!({"email": "nobody@example.com"}),
+            )
+            .await;
+        let known = app
+            .post(
+                "/api/v1/auth/password-reset",
+                None,
+                json!({"email": "i@example.com"}),
+            )
+            .await;
         assert_eq!(unknown.status, StatusCode::ACCEPTED);
-        assert_eq!((known.status, &known.text), (unknown.status, &unknown.text), "{}: same answer", app.backend);
+        assert_eq!(
+            (known.status, &known.text),
+            (unknown.status, &unknown.text),
+            "{}: same answer",
+            app.backend
+        );
         let mails = app.deliver_mail().await;
-        assert_eq!(mails.len(), 1, "{}: only the registered address gets mail", app.backend);
+        assert_eq!(
+            mails.len(),
+            1,
+            "{}: only the registered address gets mail",
+            app.backend
+        );
 
         let token = crate::helpers::token_after(&mails[0].1, "/reset-password?token=");
         let new_pw = "reset to something new";
-        let r = app.post("/api/v1/auth/password-reset/confirm", None, json!({"token": token, "password": new_pw})).await;
-        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}: {}", app.backend, r.text);
-        assert_eq!(app.get("/api/v1/me", Some(&old_session)).await.status, StatusCode::UNAUTHORIZED, "{}: sessions ended", app.backend);
-        assert_eq!(app.login_with("i@example.com", new_pw).await.status, StatusCode::OK);
+        let r = app
+            .post(
+                "/api/v1/auth/password-reset/confirm",
+                None,
+                json!({"token": token, "password": new_pw}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::NO_CONTENT,
+            "{}: {}",
+            app.backend,
+            r.text
+        );
+        assert_eq!(
+            app.get("/api/v1/me", Some(&old_session)).await.status,
+            StatusCode::UNAUTHORIZED,
+            "{}: sessions ended",
+            app.backend
+        );
+        assert_eq!(
+            app.login_with("i@example.com", new_pw).await.status,
+            StatusCode::OK
+        );
 
-        let again = app.post("/api/v1/auth/password-reset/confirm", None, json!({"token": token, "password": "yet another passphrase"})).await;
-        assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "{}: single use", app.backend);
+        let again = app
+            .post(
+                "/api/v1/auth/password-reset/confirm",
+                None,
+                json!({"token": token, "password": "yet another passphrase"}),
+            )
+            .await;
+        assert_eq!(
+            again.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}: single use",
+            app.backend
+        );
         assert_eq!(again.body["errors"][0]["field"], "token");
 
-        app.post("/api/v1/auth/password-reset", None, json!({"email": "i@example.com"})).await;
-        let late = app.link_token_sent_to("i@example.com", "/reset-password?token=").await;
+        app.post(
+            "/api/v1/auth/password-reset",
+            None,
+            json!({"email": "i@example.com"}),
+        )
+        .await;
+        let late = app
+            .link_token_sent_to("i@example.com", "/reset-password?token=")
+            .await;
         assert_ne!(late, token);
         app.advance(jiff::SignedDuration::from_mins(31));
-        let r = app.post("/api/v1/auth/password-reset/confirm", None, json!({"token": late, "password": "yet another passphrase"})).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}: expired", app.backend);
-        assert_eq!(app.login_with("i@example.com", new_pw).await.status, StatusCode::OK, "{}: password unchanged", app.backend);
+        let r = app
+            .post(
+                "/api/v1/auth/password-reset/confirm",
+                None,
+                json!({"token": late, "password": "yet another passphrase"}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}: expired",
+            app.backend
+        );
+        assert_eq!(
+            app.login_with("i@example.com", new_pw).await.status,
+            StatusCode::OK,
+            "{}: password unchanged",
+            app.backend
+        );
     }
 }
 
@@ -215,19 +504,52 @@ async fn login_is_rate_limited_per_account_and_per_ip_with_retry_after() {
         })
         .await;
         for _ in 0..3 {
-            assert_eq!(app.login_with("j@example.com", "wrong password!!").await.status, StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(
+                app.login_with("j@example.com", "wrong password!!")
+                    .await
+                    .status,
+                StatusCode::UNPROCESSABLE_ENTITY
+            );
         }
         let limited = app.login_with("j@example.com", "wrong password!!").await;
-        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS, "{}", app.backend);
+        assert_eq!(
+            limited.status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            app.backend
+        );
         assert_eq!(limited.problem(), "rate-limited");
-        let retry: u64 = limited.headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+        let retry: u64 = limited.headers[header::RETRY_AFTER]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((1..=60).contains(&retry), "retry-after {retry}");
 
         // Another account from the same IP still gets through until the IP budget is spent.
-        assert_eq!(app.login_with("k@example.com", "wrong password!!").await.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(app.login_with("l@example.com", "wrong password!!").await.status, StatusCode::TOO_MANY_REQUESTS, "{}: per IP", app.backend);
+        assert_eq!(
+            app.login_with("k@example.com", "wrong password!!")
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            app.login_with("l@example.com", "wrong password!!")
+                .await
+                .status,
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}: per IP",
+            app.backend
+        );
 
         app.advance(jiff::SignedDuration::from_secs(61));
-        assert_eq!(app.login_with("j@example.com", "wrong password!!").await.status, StatusCode::UNPROCESSABLE_ENTITY, "{}: window over", app.backend);
+        assert_eq!(
+            app.login_with("j@example.com", "wrong password!!")
+                .await
+                .status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}: window over",
+            app.backend
+        );
     }
 }

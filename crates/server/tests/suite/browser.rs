@@ -11,7 +11,11 @@ use std::{
 use thirtyfour::prelude::*;
 
 fn find_on_path(bin: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(bin)).find(|p| p.is_file()))
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(bin))
+            .find(|p| p.is_file())
+    })
 }
 
 /// Kills its process on drop.
@@ -35,22 +39,37 @@ async fn browser() -> Option<Browser> {
             std::env::var("DOCSPOT_TEST_REQUIRE_BROWSER").as_deref() != Ok("1"),
             "DOCSPOT_TEST_REQUIRE_BROWSER=1 but chromedriver is not on PATH (apt-get install chromium chromium-driver)"
         );
-        eprintln!("SKIPPED browser test: chromedriver not found (apt-get install chromium chromium-driver)");
+        eprintln!(
+            "SKIPPED browser test: chromedriver not found (apt-get install chromium chromium-driver)"
+        );
         return None;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(chromedriver).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new(chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
     let proc = Proc(child);
     let mut ready = false;
     for _ in 0..300 {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             ready = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(ready, "chromedriver did not start listening");
-    let profile = std::env::temp_dir().join(format!("docspot-chrome-{}", uuid::Uuid::now_v7().simple()));
+    let profile =
+        std::env::temp_dir().join(format!("docspot-chrome-{}", uuid::Uuid::now_v7().simple()));
     let mut caps = DesiredCapabilities::chrome();
     for arg in [
         "--headless=new",
@@ -67,11 +86,20 @@ async fn browser() -> Option<Browser> {
     ] {
         caps.add_arg(arg).unwrap();
     }
-    if let Some(bin) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].iter().find(|p| std::path::Path::new(p).exists()) {
+    if let Some(bin) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .iter()
+        .find(|p| std::path::Path::new(p).exists())
+    {
         caps.set_binary(bin).unwrap();
     }
-    let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps).await.expect("start Chromium");
-    Some(Browser { driver, _chromedriver: proc, _profile: profile })
+    let driver = WebDriver::new(format!("http://127.0.0.1:{port}"), caps)
+        .await
+        .expect("start Chromium");
+    Some(Browser {
+        driver,
+        _chromedriver: proc,
+        _profile: profile,
+    })
 }
 
 /// The real binary serving a fresh demo clinic on SQLite.
@@ -83,7 +111,8 @@ struct Server {
 }
 
 fn start_server() -> Server {
-    let data_dir = std::env::temp_dir().join(format!("docspot-e2e-{}", uuid::Uuid::now_v7().simple()));
+    let data_dir =
+        std::env::temp_dir().join(format!("docspot-e2e-{}", uuid::Uuid::now_v7().simple()));
     let mut child = Command::new(env!("CARGO_BIN_EXE_docspot"))
         .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--data-dir"])
         .arg(&data_dir)
@@ -99,7 +128,11 @@ fn start_server() -> Server {
     let mut url = None;
     for line in BufReader::new(stdout).lines() {
         let line = line.unwrap();
-        let cols: Vec<&str> = line.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+        let cols: Vec<&str> = line
+            .split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .collect();
         if cols.len() == 3 && cols[1].contains('@') {
             logins.push((cols[0].to_owned(), cols[1].to_owned(), cols[2].to_owned()));
         }
@@ -108,12 +141,21 @@ fn start_server() -> Server {
             break;
         }
     }
-    Server { url: url.expect("server printed its URL"), data_dir, logins, _proc: proc }
+    Server {
+        url: url.expect("server printed its URL"),
+        data_dir,
+        logins,
+        _proc: proc,
+    }
 }
 
 impl Server {
     fn login_of(&self, role: &str) -> (String, String) {
-        let l = self.logins.iter().find(|l| l.0 == role).unwrap_or_else(|| panic!("no demo {role} in {:?}", self.logins));
+        let l = self
+            .logins
+            .iter()
+            .find(|l| l.0 == role)
+            .unwrap_or_else(|| panic!("no demo {role} in {:?}", self.logins));
         (l.1.clone(), l.2.clone())
     }
 
@@ -123,7 +165,9 @@ impl Server {
             if let Ok(dir) = std::fs::read_dir(self.data_dir.join("outbox")) {
                 for e in dir.flatten() {
                     let body = std::fs::read_to_string(e.path()).unwrap_or_default();
-                    if e.path().extension().is_some_and(|x| x == "eml") && body.contains(&format!("To: {to}")) {
+                    if e.path().extension().is_some_and(|x| x == "eml")
+                        && body.contains(&format!("To: {to}"))
+                    {
                         return crate::helpers::token_after(&body, marker);
                     }
                 }
@@ -135,17 +179,32 @@ impl Server {
 }
 
 async fn fill(d: &WebDriver, field: &str, value: &str) {
-    let el = d.find(By::Id(format!("f-{field}"))).await.unwrap_or_else(|_| panic!("field {field}"));
+    let el = d
+        .find(By::Id(format!("f-{field}")))
+        .await
+        .unwrap_or_else(|_| panic!("field {field}"));
     el.clear().await.unwrap();
     el.send_keys(value).await.unwrap();
 }
 
 async fn submit(d: &WebDriver, form_action: &str) {
-    d.find(By::Css(format!("main form[action='{form_action}'] button[type='submit']"))).await.unwrap().click().await.unwrap();
+    d.find(By::Css(format!(
+        "main form[action='{form_action}'] button[type='submit']"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
 }
 
 async fn sign_out(d: &WebDriver) {
-    d.find(By::Css("form[action='/logout'] button")).await.expect("sign-out button").click().await.unwrap();
+    d.find(By::Css("form[action='/logout'] button"))
+        .await
+        .expect("sign-out button")
+        .click()
+        .await
+        .unwrap();
 }
 
 async fn path(d: &WebDriver) -> String {
@@ -172,7 +231,11 @@ async fn wait_text(d: &WebDriver, text: &str) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let src = d.source().await.unwrap_or_default();
-    panic!("page {} never showed {text:?}: {}", path(d).await, &src[src.find("<main").unwrap_or(0)..]);
+    panic!(
+        "page {} never showed {text:?}: {}",
+        path(d).await,
+        &src[src.find("<main").unwrap_or(0)..]
+    );
 }
 
 #[tokio::test]
@@ -225,27 +288,43 @@ async fn an_admin_invites_a_receptionist_who_sets_a_password_from_the_email_and_
     fill(d, "password", &admin_pw).await;
     submit(d, "/login").await;
     wait_path(d, "/").await;
-    d.find(By::Css("main a[href$='/staff']")).await.expect("link to the staff page").click().await.unwrap();
+    d.find(By::Css("main a[href$='/staff']"))
+        .await
+        .expect("link to the staff page")
+        .click()
+        .await
+        .unwrap();
     wait_text(d, "Invite a colleague").await;
     let staff_path = path(d).await;
     assert!(staff_path.ends_with("/staff"), "{staff_path}");
 
     fill(d, "email", "new.desk@example.com").await;
-    d.find(By::Css("select[name='role'] option[value='receptionist']")).await.unwrap().click().await.unwrap();
+    d.find(By::Css("select[name='role'] option[value='receptionist']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     submit(d, &format!("{staff_path}/invite")).await;
     wait_text(d, "new.desk@example.com").await;
     sign_out(d).await;
     wait_path(d, "/login").await;
 
-    let token = server.mailed_token("new.desk@example.com", "/invite?token=").await;
-    d.goto(format!("{}/invite?token={token}", server.url)).await.unwrap();
+    let token = server
+        .mailed_token("new.desk@example.com", "/invite?token=")
+        .await;
+    d.goto(format!("{}/invite?token={token}", server.url))
+        .await
+        .unwrap();
     fill(d, "name", "Ravi Desk").await;
     fill(d, "password", "front desk passphrase").await;
     fill(d, "confirm", "front desk passphrase").await;
     submit(d, "/invite").await;
     wait_text(d, "Sunrise Family Clinic").await;
 
-    d.goto(format!("{}/invite?token={token}", server.url)).await.unwrap();
+    d.goto(format!("{}/invite?token={token}", server.url))
+        .await
+        .unwrap();
     wait_text(d, "expired").await;
 
     d.goto(format!("{}/login", server.url)).await.unwrap();

@@ -9,17 +9,20 @@ use tokio::{
     net::TcpListener,
 };
 
+/// Envelope recipients and message data of each accepted message.
+type Received = Arc<Mutex<Vec<(Vec<String>, String)>>>;
+
 /// A minimal SMTP server on loopback that records each message's envelope and data.
 struct SmtpSink {
     port: u16,
-    messages: Arc<Mutex<Vec<(Vec<String>, String)>>>,
+    messages: Received,
 }
 
 impl SmtpSink {
     async fn start() -> SmtpSink {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let messages = Arc::new(Mutex::new(Vec::new()));
+        let messages: Received = Arc::new(Mutex::new(Vec::new()));
         let sink = messages.clone();
         tokio::spawn(async move {
             while let Ok((sock, _)) = listener.accept().await {
@@ -32,7 +35,9 @@ impl SmtpSink {
                     while let Ok(Some(line)) = lines.next_line().await {
                         let upper = line.to_ascii_uppercase();
                         if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                            w.write_all(b"250-sink.test\r\n250 8BITMIME\r\n").await.unwrap();
+                            w.write_all(b"250-sink.test\r\n250 8BITMIME\r\n")
+                                .await
+                                .unwrap();
                         } else if upper.starts_with("MAIL FROM") {
                             w.write_all(b"250 OK\r\n").await.unwrap();
                         } else if upper.starts_with("RCPT TO") {
@@ -68,7 +73,11 @@ impl SmtpSink {
 async fn invitation_mail_goes_out_over_smtp() {
     for app in TestApp::each().await {
         let sink = SmtpSink::start().await;
-        let mailer = Mailer::new(Some(&format!("smtp://127.0.0.1:{}", sink.port)), &app.data_dir).unwrap();
+        let mailer = Mailer::new(
+            Some(&format!("smtp://127.0.0.1:{}", sink.port)),
+            &app.data_dir,
+        )
+        .unwrap();
         let root = app.platform_admin("root@smtp.test").await;
         let r = app
             .post(
@@ -79,13 +88,32 @@ async fn invitation_mail_goes_out_over_smtp() {
             .await;
         assert_eq!(r.status, 201);
         assert!(jobs::run_once(&app.state, &mailer).await.unwrap());
-        assert!(!jobs::run_once(&app.state, &mailer).await.unwrap(), "{}: nothing left", app.backend);
+        assert!(
+            !jobs::run_once(&app.state, &mailer).await.unwrap(),
+            "{}: nothing left",
+            app.backend
+        );
         let got = sink.messages.lock().unwrap().clone();
         assert_eq!(got.len(), 1, "{}", app.backend);
-        assert!(got[0].0[0].contains("boss@mail.test"), "envelope {:?}", got[0].0);
-        assert!(got[0].1.contains("Subject: You are invited to Mail Clinic on DocSpot"), "{}", got[0].1);
+        assert!(
+            got[0].0[0].contains("boss@mail.test"),
+            "envelope {:?}",
+            got[0].0
+        );
+        assert!(
+            got[0]
+                .1
+                .contains("Subject: You are invited to Mail Clinic on DocSpot"),
+            "{}",
+            got[0].1
+        );
         assert!(got[0].1.contains("/invite?token="), "{}", got[0].1);
-        assert_eq!(store::jobs::count(app.state.store().conn(), "done").await.unwrap(), 1);
+        assert_eq!(
+            store::jobs::count(app.state.store().conn(), "done")
+                .await
+                .unwrap(),
+            1
+        );
     }
 }
 
@@ -95,29 +123,70 @@ async fn a_failed_send_is_retried_with_backoff_and_then_delivered() {
         let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let dead_port = closed.local_addr().unwrap().port();
         drop(closed);
-        let down = Mailer::new(Some(&format!("smtp://127.0.0.1:{dead_port}")), &app.data_dir).unwrap();
+        let down = Mailer::new(
+            Some(&format!("smtp://127.0.0.1:{dead_port}")),
+            &app.data_dir,
+        )
+        .unwrap();
         app.post("/api/v1/auth/register", None, serde_json::json!({"email": "r@retry.test", "name": "R", "password": crate::helpers::PW})).await;
-        app.post("/api/v1/auth/password-reset", None, serde_json::json!({"email": "r@retry.test"})).await;
+        app.post(
+            "/api/v1/auth/password-reset",
+            None,
+            serde_json::json!({"email": "r@retry.test"}),
+        )
+        .await;
 
         assert!(jobs::run_once(&app.state, &down).await.unwrap());
         let conn = app.state.store().conn();
-        assert_eq!(store::jobs::count(conn, "queued").await.unwrap(), 1, "{}: back in the queue", app.backend);
-        assert!(!jobs::run_once(&app.state, &down).await.unwrap(), "{}: not due before its backoff", app.backend);
+        assert_eq!(
+            store::jobs::count(conn, "queued").await.unwrap(),
+            1,
+            "{}: back in the queue",
+            app.backend
+        );
+        assert!(
+            !jobs::run_once(&app.state, &down).await.unwrap(),
+            "{}: not due before its backoff",
+            app.backend
+        );
 
         let sink = SmtpSink::start().await;
-        let up = Mailer::new(Some(&format!("smtp://127.0.0.1:{}", sink.port)), &app.data_dir).unwrap();
+        let up = Mailer::new(
+            Some(&format!("smtp://127.0.0.1:{}", sink.port)),
+            &app.data_dir,
+        )
+        .unwrap();
         app.advance(jiff::SignedDuration::from_secs(10));
-        assert!(jobs::run_once(&app.state, &up).await.unwrap(), "{}: due after 10 s", app.backend);
+        assert!(
+            jobs::run_once(&app.state, &up).await.unwrap(),
+            "{}: due after 10 s",
+            app.backend
+        );
         assert_eq!(sink.messages.lock().unwrap().len(), 1);
-        assert_eq!(store::jobs::count(conn, "done").await.unwrap(), 1, "{}", app.backend);
+        assert_eq!(
+            store::jobs::count(conn, "done").await.unwrap(),
+            1,
+            "{}",
+            app.backend
+        );
     }
 }
 
 #[tokio::test]
 async fn the_default_transport_writes_eml_files_under_the_data_folder() {
     let app = TestApp::new(store::testing::TestDb::sqlite().await).await;
-    app.post("/api/v1/auth/register", None, serde_json::json!({"email": "f@file.test", "name": "F", "password": crate::helpers::PW})).await;
-    app.post("/api/v1/auth/password-reset", None, serde_json::json!({"email": "f@file.test"})).await;
+    app.post(
+        "/api/v1/auth/register",
+        None,
+        serde_json::json!({"email": "f@file.test", "name": "F", "password": crate::helpers::PW}),
+    )
+    .await;
+    app.post(
+        "/api/v1/auth/password-reset",
+        None,
+        serde_json::json!({"email": "f@file.test"}),
+    )
+    .await;
     let mails = app.deliver_mail().await;
     assert_eq!(mails.len(), 1);
     assert!(mails[0].0.ends_with(".eml"));

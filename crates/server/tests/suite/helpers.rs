@@ -21,7 +21,6 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 use store::testing::TestDb;
 use tower::ServiceExt;
 
-
 /// A password that passes the policy.
 pub const PW: &str = "correct horse battery staple";
 
@@ -45,7 +44,10 @@ pub struct Resp {
 impl Resp {
     /// The problem `type` slug, e.g. `validation`.
     pub fn problem(&self) -> &str {
-        self.body["type"].as_str().unwrap_or("").trim_start_matches("urn:docspot:problem:")
+        self.body["type"]
+            .as_str()
+            .unwrap_or("")
+            .trim_start_matches("urn:docspot:problem:")
     }
 }
 
@@ -60,7 +62,8 @@ impl TestApp {
 
     /// Builds an app on `db` after letting `tweak` change the settings.
     pub async fn with(db: TestDb, tweak: impl FnOnce(&mut Settings)) -> TestApp {
-        let data_dir = std::env::temp_dir().join(format!("docspot-app-{}", uuid::Uuid::now_v7().simple()));
+        let data_dir =
+            std::env::temp_dir().join(format!("docspot-app-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&data_dir).unwrap();
         let mut settings = Settings::new("http://docspot.test".into(), data_dir.clone());
         let defaults = ServeArgs::for_tests();
@@ -71,7 +74,15 @@ impl TestApp {
         let state = AppState::new(db.store.clone(), Arc::new(clock.clone()), settings);
         let router = startup::router(state.clone());
         let mailer = Mailer::new(None, &data_dir).unwrap();
-        TestApp { backend: db.backend, state, router, clock, data_dir, mailer, _db: db }
+        TestApp {
+            backend: db.backend,
+            state,
+            router,
+            clock,
+            data_dir,
+            mailer,
+            _db: db,
+        }
     }
 
     /// One app per configured database.
@@ -84,23 +95,37 @@ impl TestApp {
     }
 
     pub async fn send(&self, mut req: Request<Body>) -> Resp {
-        req.extensions_mut().insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 5555))));
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 5555))));
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = res.into_body().collect().await.unwrap().to_bytes();
         let text = String::from_utf8_lossy(&bytes).into_owned();
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Resp { status, headers, body, text }
+        Resp {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
-    pub fn req(method: Method, path: &str, token: Option<&str>, body: Option<&Value>) -> Request<Body> {
+    pub fn req(
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Request<Body> {
         let mut b = Request::builder().method(method).uri(path);
         if let Some(t) = token {
             b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
         }
         match body {
-            Some(v) => b.header(header::CONTENT_TYPE, "application/json").body(Body::from(v.to_string())).unwrap(),
+            Some(v) => b
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(v.to_string()))
+                .unwrap(),
             None => b.body(Body::empty()).unwrap(),
         }
     }
@@ -110,37 +135,62 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
-        self.send(Self::req(Method::POST, path, token, Some(&body))).await
+        self.send(Self::req(Method::POST, path, token, Some(&body)))
+            .await
     }
 
     pub async fn delete(&self, path: &str, token: Option<&str>) -> Resp {
-        self.send(Self::req(Method::DELETE, path, token, None)).await
+        self.send(Self::req(Method::DELETE, path, token, None))
+            .await
     }
 
     pub async fn register(&self, email: &str, name: &str) -> Resp {
-        self.post("/api/v1/auth/register", None, json!({"email": email, "name": name, "password": PW})).await
+        self.post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": email, "name": name, "password": PW}),
+        )
+        .await
     }
 
     pub async fn login_with(&self, email: &str, password: &str) -> Resp {
-        self.post("/api/v1/auth/login", None, json!({"email": email, "password": password})).await
+        self.post(
+            "/api/v1/auth/login",
+            None,
+            json!({"email": email, "password": password}),
+        )
+        .await
     }
 
     /// Logs in and returns (access, refresh).
     pub async fn login(&self, email: &str) -> (String, String) {
         let r = self.login_with(email, PW).await;
-        assert_eq!(r.status, StatusCode::OK, "{}: login {email}: {}", self.backend, r.text);
-        (r.body["access_token"].as_str().unwrap().to_owned(), r.body["refresh_token"].as_str().unwrap().to_owned())
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "{}: login {email}: {}",
+            self.backend,
+            r.text
+        );
+        (
+            r.body["access_token"].as_str().unwrap().to_owned(),
+            r.body["refresh_token"].as_str().unwrap().to_owned(),
+        )
     }
 
     /// Creates a platform admin and returns their access token.
     pub async fn platform_admin(&self, email: &str) -> String {
-        accounts::create_platform_admin(&self.state, email, "Platform Admin", PW).await.unwrap();
+        accounts::create_platform_admin(&self.state, email, "Platform Admin", PW)
+            .await
+            .unwrap();
         self.login(email).await.0
     }
 
     /// A clinic with an admin who accepted the invite; returns (clinic id, admin token).
     pub async fn clinic_with_admin(&self, slug: &str, admin_email: &str) -> (String, String) {
-        let root = self.platform_admin(&format!("root-{slug}@docspot.test")).await;
+        let root = self
+            .platform_admin(&format!("root-{slug}@docspot.test"))
+            .await;
         let r = self
             .post(
                 "/api/v1/clinics",
@@ -148,11 +198,29 @@ impl TestApp {
                 json!({"name": format!("Clinic {slug}"), "slug": slug, "time_zone": "Asia/Kolkata", "currency": "INR", "admin_email": admin_email}),
             )
             .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}: create clinic: {}", self.backend, r.text);
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "{}: create clinic: {}",
+            self.backend,
+            r.text
+        );
         let clinic = r.body["id"].as_str().unwrap().to_owned();
         let token = self.link_token_sent_to(admin_email, "/invite?token=").await;
-        let r = self.post("/api/v1/invites/accept", None, json!({"token": token, "name": "Clinic Admin", "password": PW})).await;
-        assert_eq!(r.status, StatusCode::NO_CONTENT, "{}: accept: {}", self.backend, r.text);
+        let r = self
+            .post(
+                "/api/v1/invites/accept",
+                None,
+                json!({"token": token, "name": "Clinic Admin", "password": PW}),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::NO_CONTENT,
+            "{}: accept: {}",
+            self.backend,
+            r.text
+        );
         (clinic, self.login(admin_email).await.0)
     }
 
@@ -163,7 +231,10 @@ impl TestApp {
         if let Ok(dir) = std::fs::read_dir(self.data_dir.join("outbox")) {
             for entry in dir.flatten() {
                 if entry.path().extension().is_some_and(|e| e == "eml") {
-                    out.push((entry.file_name().to_string_lossy().into_owned(), std::fs::read_to_string(entry.path()).unwrap()));
+                    out.push((
+                        entry.file_name().to_string_lossy().into_owned(),
+                        std::fs::read_to_string(entry.path()).unwrap(),
+                    ));
                 }
             }
         }
@@ -190,10 +261,17 @@ impl TestApp {
     /// Counts audit events with `action`.
     pub async fn audit_count(&self, action: &str) -> usize {
         let mut n = 0;
-        let rows = store::audit::recent(self.state.store().conn(), None, 10_000).await.unwrap();
+        let rows = store::audit::recent(self.state.store().conn(), None, 10_000)
+            .await
+            .unwrap();
         n += rows.iter().filter(|e| e.action == action).count();
-        for c in store::clinics::list(self.state.store().conn(), 200, 0).await.unwrap() {
-            let rows = store::audit::recent(self.state.store().conn(), Some(c.id), 10_000).await.unwrap();
+        for c in store::clinics::list(self.state.store().conn(), 200, 0)
+            .await
+            .unwrap()
+        {
+            let rows = store::audit::recent(self.state.store().conn(), Some(c.id), 10_000)
+                .await
+                .unwrap();
             n += rows.iter().filter(|e| e.action == action).count();
         }
         n
@@ -202,9 +280,18 @@ impl TestApp {
 
 /// The 64-hex-digit token after `marker` in a mail body (quoted-printable safe).
 pub fn token_after(mail: &str, marker: &str) -> String {
-    let flat = mail.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=");
-    let start = flat.find(marker).unwrap_or_else(|| panic!("no {marker} in mail")) + marker.len();
-    flat[start..].chars().take_while(|c| c.is_ascii_hexdigit()).collect()
+    let flat = mail
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    let start = flat
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in mail"))
+        + marker.len();
+    flat[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_hexdigit())
+        .collect()
 }
 
 #[allow(dead_code)]

@@ -8,8 +8,21 @@ use axum::{
 use serde_json::json;
 
 const OPERATION_IDS: [&str; 16] = [
-    "register_patient", "login", "refresh_token", "logout", "get_me", "list_sessions", "revoke_session", "change_password",
-    "request_password_reset", "reset_password", "accept_invite", "create_clinic", "list_clinics", "invite_staff", "list_staff",
+    "register_patient",
+    "login",
+    "refresh_token",
+    "logout",
+    "get_me",
+    "list_sessions",
+    "revoke_session",
+    "change_password",
+    "request_password_reset",
+    "reset_password",
+    "accept_invite",
+    "create_clinic",
+    "list_clinics",
+    "invite_staff",
+    "list_staff",
     "deactivate_staff",
 ];
 
@@ -30,7 +43,11 @@ async fn the_openapi_document_is_3_1_and_has_every_published_operation_id() {
     let app = TestApp::new(store::testing::TestDb::sqlite().await).await;
     let doc = app.get("/api/v1/openapi.json", None).await;
     assert_eq!(doc.status, StatusCode::OK);
-    assert!(doc.body["openapi"].as_str().unwrap().starts_with("3.1"), "{}", doc.body["openapi"]);
+    assert!(
+        doc.body["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc.body["openapi"]
+    );
     let mut found = Vec::new();
     for (_, item) in doc.body["paths"].as_object().unwrap() {
         for (_, op) in item.as_object().unwrap() {
@@ -40,7 +57,10 @@ async fn the_openapi_document_is_3_1_and_has_every_published_operation_id() {
         }
     }
     for id in OPERATION_IDS {
-        assert!(found.iter().any(|f| f == id), "operationId {id} missing from {found:?}");
+        assert!(
+            found.iter().any(|f| f == id),
+            "operationId {id} missing from {found:?}"
+        );
     }
     let ui = app.get("/api/docs/", None).await;
     assert_eq!(ui.status, StatusCode::OK, "Swagger UI");
@@ -53,18 +73,40 @@ async fn every_response_carries_security_headers_and_a_request_id() {
     for path in ["/", "/login", "/api/v1/me", "/api/v1/nope"] {
         let r = app.get(path, None).await;
         let csp = r.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'") && !csp.contains("script-src 'self' 'unsafe-inline'"), "{path}: {csp}");
-        assert_eq!(r.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+        assert!(
+            csp.contains("frame-ancestors 'none'")
+                && csp.contains("script-src 'self'")
+                && !csp.contains("script-src 'self' 'unsafe-inline'"),
+            "{path}: {csp}"
+        );
+        assert_eq!(
+            r.headers[header::X_CONTENT_TYPE_OPTIONS],
+            "nosniff",
+            "{path}"
+        );
         assert_eq!(r.headers[header::REFERRER_POLICY], "no-referrer", "{path}");
         assert!(r.headers.contains_key("x-request-id"), "{path}");
-        assert!(!r.headers.contains_key(header::STRICT_TRANSPORT_SECURITY), "{path}: no HSTS over plain HTTP");
+        assert!(
+            !r.headers.contains_key(header::STRICT_TRANSPORT_SECURITY),
+            "{path}: no HSTS over plain HTTP"
+        );
     }
     let r = app.get("/api/v1/me", None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(r.body["request_id"], r.headers["x-request-id"].to_str().unwrap(), "problem names the request id");
+    assert_eq!(
+        r.body["request_id"],
+        r.headers["x-request-id"].to_str().unwrap(),
+        "problem names the request id"
+    );
 
     let tls = TestApp::with(store::testing::TestDb::sqlite().await, |s| s.tls = true).await;
-    assert!(tls.get("/", None).await.headers.contains_key(header::STRICT_TRANSPORT_SECURITY), "HSTS over TLS");
+    assert!(
+        tls.get("/", None)
+            .await
+            .headers
+            .contains_key(header::STRICT_TRANSPORT_SECURITY),
+        "HSTS over TLS"
+    );
 }
 
 #[tokio::test]
@@ -73,28 +115,86 @@ async fn malformed_requests_get_4xx_problems_never_500() {
         app.register("m@example.com", "M").await;
         let (token, _) = app.login("m@example.com").await;
         let raw = |method: Method, path: &str, ctype: Option<&str>, body: Vec<u8>| {
-            let mut b = Request::builder().method(method).uri(path).header(header::AUTHORIZATION, format!("Bearer {token}"));
+            let mut b = Request::builder()
+                .method(method)
+                .uri(path)
+                .header(header::AUTHORIZATION, format!("Bearer {token}"));
             if let Some(c) = ctype {
                 b = b.header(header::CONTENT_TYPE, c);
             }
             b.body(Body::from(body)).unwrap()
         };
         let cases = [
-            (raw(Method::POST, "/api/v1/auth/login", Some("application/json"), b"{not json".to_vec()), StatusCode::BAD_REQUEST),
-            (raw(Method::POST, "/api/v1/auth/login", Some("text/plain"), b"{}".to_vec()), StatusCode::UNSUPPORTED_MEDIA_TYPE),
-            (raw(Method::POST, "/api/v1/auth/login", None, b"{}".to_vec()), StatusCode::UNSUPPORTED_MEDIA_TYPE),
-            (raw(Method::POST, "/api/v1/auth/login", Some("application/json"), br#"{"email":"a@b.c","password":"x","admin":true}"#.to_vec()), StatusCode::UNPROCESSABLE_ENTITY),
-            (raw(Method::POST, "/api/v1/auth/login", Some("application/json"), br#"{"email":5}"#.to_vec()), StatusCode::UNPROCESSABLE_ENTITY),
-            (raw(Method::POST, "/api/v1/auth/register", Some("application/json"), vec![b' '; 2 * 1024 * 1024]), StatusCode::PAYLOAD_TOO_LARGE),
-            (raw(Method::GET, "/api/v1/clinics?limit=lots", None, vec![]), StatusCode::BAD_REQUEST),
-            (raw(Method::GET, "/api/v1/does-not-exist", None, vec![]), StatusCode::NOT_FOUND),
+            (
+                raw(
+                    Method::POST,
+                    "/api/v1/auth/login",
+                    Some("application/json"),
+                    b"{not json".to_vec(),
+                ),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                raw(
+                    Method::POST,
+                    "/api/v1/auth/login",
+                    Some("text/plain"),
+                    b"{}".to_vec(),
+                ),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ),
+            (
+                raw(Method::POST, "/api/v1/auth/login", None, b"{}".to_vec()),
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ),
+            (
+                raw(
+                    Method::POST,
+                    "/api/v1/auth/login",
+                    Some("application/json"),
+                    br#"{"email":"a@b.c","password":"x","admin":true}"#.to_vec(),
+                ),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                raw(
+                    Method::POST,
+                    "/api/v1/auth/login",
+                    Some("application/json"),
+                    br#"{"email":5}"#.to_vec(),
+                ),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                raw(
+                    Method::POST,
+                    "/api/v1/auth/register",
+                    Some("application/json"),
+                    vec![b' '; 2 * 1024 * 1024],
+                ),
+                StatusCode::PAYLOAD_TOO_LARGE,
+            ),
+            (
+                raw(Method::GET, "/api/v1/clinics?limit=lots", None, vec![]),
+                StatusCode::BAD_REQUEST,
+            ),
+            (
+                raw(Method::GET, "/api/v1/does-not-exist", None, vec![]),
+                StatusCode::NOT_FOUND,
+            ),
         ];
         for (req, want) in cases {
             let label = format!("{} {}", req.method(), req.uri());
             let r = app.send(req).await;
             assert_eq!(r.status, want, "{}: {label}: {}", app.backend, r.text);
-            if want != StatusCode::PAYLOAD_TOO_LARGE || r.headers.get(header::CONTENT_TYPE).is_some() {
-                assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json", "{label}");
+            if want != StatusCode::PAYLOAD_TOO_LARGE
+                || r.headers.get(header::CONTENT_TYPE).is_some()
+            {
+                assert_eq!(
+                    r.headers[header::CONTENT_TYPE],
+                    "application/problem+json",
+                    "{label}"
+                );
             }
         }
     }
@@ -115,7 +215,11 @@ async fn a_cross_site_post_is_refused_and_changes_nothing() {
         .unwrap();
     let r = app.send(forged).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
-    assert_eq!(app.get("/api/v1/me", Some(&access)).await.status, StatusCode::OK, "the session survived");
+    assert_eq!(
+        app.get("/api/v1/me", Some(&access)).await.status,
+        StatusCode::OK,
+        "the session survived"
+    );
 
     let no_fetch_meta = Request::builder()
         .method(Method::POST)
@@ -125,8 +229,15 @@ async fn a_cross_site_post_is_refused_and_changes_nothing() {
         .header(header::HOST, "docspot.test")
         .body(Body::empty())
         .unwrap();
-    assert_eq!(app.send(no_fetch_meta).await.status, StatusCode::FORBIDDEN, "Origin/Host mismatch refused");
-    assert_eq!(app.get("/api/v1/me", Some(&access)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.send(no_fetch_meta).await.status,
+        StatusCode::FORBIDDEN,
+        "Origin/Host mismatch refused"
+    );
+    assert_eq!(
+        app.get("/api/v1/me", Some(&access)).await.status,
+        StatusCode::OK
+    );
 
     let same_origin = Request::builder()
         .method(Method::POST)
@@ -136,7 +247,10 @@ async fn a_cross_site_post_is_refused_and_changes_nothing() {
         .body(Body::empty())
         .unwrap();
     assert_eq!(app.send(same_origin).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(app.get("/api/v1/me", Some(&access)).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/v1/me", Some(&access)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -147,14 +261,36 @@ async fn browsers_are_refreshed_transparently_when_the_access_cookie_expires() {
     app.advance(jiff::SignedDuration::from_mins(20));
     let req = Request::builder()
         .uri("/api/v1/me")
-        .header(header::COOKIE, format!("ds_access={access}; ds_refresh={refresh}"))
+        .header(
+            header::COOKIE,
+            format!("ds_access={access}; ds_refresh={refresh}"),
+        )
         .body(Body::empty())
         .unwrap();
     let r = app.send(req).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    let set: Vec<_> = r.headers.get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
-    assert!(set.iter().any(|c| c.starts_with("ds_access=") && !c.starts_with("ds_access=;")), "{set:?}");
-    let again = app.post("/api/v1/auth/refresh", None, json!({"refresh_token": refresh})).await;
-    assert_eq!(again.status, StatusCode::UNAUTHORIZED, "the browser's old refresh token was rotated");
+    let set: Vec<_> = r
+        .headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        set.iter()
+            .any(|c| c.starts_with("ds_access=") && !c.starts_with("ds_access=;")),
+        "{set:?}"
+    );
+    let again = app
+        .post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": refresh}),
+        )
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNAUTHORIZED,
+        "the browser's old refresh token was rotated"
+    );
     let _ = PW;
 }
