@@ -166,3 +166,25 @@ impl DbArgs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_and_database_urls_are_redacted_in_debug_output() {
+        let s: Secret = "smtp://u:very-secret@host".parse().unwrap();
+        assert_eq!(format!("{s:?}"), "[redacted]");
+        let db = DbArgs {
+            data_dir: "x".into(),
+            database_url: Some("postgres://u:pw-secret@h/d".parse().unwrap()),
+        };
+        assert!(!format!("{db:?}").contains("pw-secret"));
+        let cfg = store::DbConfig {
+            url: db.url(),
+            max_connections: 1,
+        };
+        assert!(!format!("{cfg:?}").contains("pw-secret"), "{cfg:?}");
+        assert!(format!("{cfg:?}").contains("u:[redacted]@h/d"), "{cfg:?}");
+    }
+}

@@ -535,14 +535,30 @@ pub async fn me(
 /// Makes `clinic` the session's working clinic, if the caller is staff there.
 pub async fn switch_clinic(
     state: &AppState,
+    ctx: &RequestCtx,
     me: &CurrentUser,
     clinic: domain::ClinicId,
 ) -> AppResult<()> {
-    let c = state.store().conn();
-    if !store::memberships::has_role(c, clinic, me.id(), &domain::Role::ALL).await? {
+    let now = state.now();
+    let tx = state.store().write().await?;
+    if !store::memberships::has_role(&tx, clinic, me.id(), &domain::Role::ALL).await? {
         return Err(AppError::NotFound);
     }
-    sessions::set_active_clinic(c, me.session().id, clinic).await?;
+    sessions::set_active_clinic(&tx, me.session().id, clinic).await?;
+    audit::append(
+        &tx,
+        &ctx.actor(Some(me.id())),
+        audit::Event {
+            clinic: Some(clinic),
+            action: "session.switch_clinic",
+            target_type: "session",
+            target_id: me.session().id.to_string(),
+            detail: json!({}),
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
     Ok(())
 }
 

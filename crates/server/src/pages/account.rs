@@ -184,6 +184,7 @@ pub struct SwitchForm {
 /// POST /switch-clinic.
 pub async fn switch_clinic(
     State(state): State<AppState>,
+    Page(ctx): Page<RequestCtx>,
     Page(me): Page<CurrentUser>,
     PageForm(form): PageForm<SwitchForm>,
 ) -> Result<Response, PageError> {
@@ -192,7 +193,7 @@ pub async fn switch_clinic(
         .trim()
         .parse()
         .map_err(|_| AppError::NotFound)?;
-    accounts::switch_clinic(&state, &me, clinic).await?;
+    accounts::switch_clinic(&state, &ctx, &me, clinic).await?;
     Ok(see_other("/"))
 }
 

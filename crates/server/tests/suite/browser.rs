@@ -27,10 +27,26 @@ impl Drop for Proc {
     }
 }
 
+/// Chromium through chromedriver. Fields drop in order: the session first, then the guard.
 struct Browser {
     driver: WebDriver,
+    _guard: ChromeGuard,
+}
+
+struct ChromeGuard {
     _chromedriver: Proc,
-    _profile: PathBuf,
+    profile: PathBuf,
+}
+
+impl Drop for ChromeGuard {
+    /// Ends this test's Chromium, found by its unique profile folder, even after a panic.
+    fn drop(&mut self) {
+        let _ = Command::new("pkill")
+            .arg("-f")
+            .arg(self.profile.display().to_string())
+            .status();
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
 }
 
 async fn browser() -> Option<Browser> {
@@ -81,11 +97,16 @@ async fn browser() -> Option<Browser> {
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        "--window-size=390,844",
         &format!("--user-data-dir={}", profile.display()),
     ] {
         caps.add_arg(arg).unwrap();
     }
+    // A small phone: every page must fit 360 CSS pixels without sideways scrolling.
+    caps.add_experimental_option(
+        "mobileEmulation",
+        serde_json::json!({"deviceMetrics": {"width": 360, "height": 740, "pixelRatio": 1.0}}),
+    )
+    .unwrap();
     if let Some(bin) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
         .iter()
         .find(|p| std::path::Path::new(p).exists())
@@ -97,8 +118,10 @@ async fn browser() -> Option<Browser> {
         .expect("start Chromium");
     Some(Browser {
         driver,
-        _chromedriver: proc,
-        _profile: profile,
+        _guard: ChromeGuard {
+            _chromedriver: proc,
+            profile,
+        },
     })
 }
 
@@ -207,6 +230,25 @@ async fn sign_out(d: &WebDriver) {
         .unwrap();
 }
 
+/// The page fits the (phone-sized) window: nothing scrolls sideways.
+async fn assert_fits(d: &WebDriver) {
+    let ret = d
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let w = ret.json().as_array().cloned().unwrap_or_default();
+    let (scroll, inner) = (w[0].as_i64().unwrap(), w[1].as_i64().unwrap());
+    assert_eq!(inner, 360, "the test window is phone-sized");
+    assert!(
+        scroll <= inner,
+        "{} is {scroll} px wide in a {inner} px window",
+        path(d).await
+    );
+}
+
 async fn path(d: &WebDriver) -> String {
     d.current_url().await.unwrap().path().to_owned()
 }
@@ -238,7 +280,8 @@ async fn wait_text(d: &WebDriver, text: &str) {
     );
 }
 
-#[tokio::test]
+// Multi-threaded: if a step panics, thirtyfour's blocking teardown must not stall the runtime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_patient_registers_logs_out_and_logs_back_in() {
     let Some(b) = browser().await else { return };
     let server = tokio::task::spawn_blocking(start_server).await.unwrap();
@@ -258,6 +301,7 @@ async fn a_patient_registers_logs_out_and_logs_back_in() {
     submit(d, "/register").await;
     wait_path(d, "/").await;
     wait_text(d, "Priya Nair").await;
+    assert_fits(d).await;
 
     sign_out(d).await;
     wait_path(d, "/login").await;
@@ -273,10 +317,11 @@ async fn a_patient_registers_logs_out_and_logs_back_in() {
     submit(d, "/login").await;
     wait_path(d, "/account").await;
     wait_text(d, "priya@example.com").await;
+    assert_fits(d).await;
     b.driver.quit().await.unwrap();
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_invites_a_receptionist_who_sets_a_password_from_the_email_and_logs_in() {
     let Some(b) = browser().await else { return };
     let server = tokio::task::spawn_blocking(start_server).await.unwrap();
@@ -307,6 +352,7 @@ async fn an_admin_invites_a_receptionist_who_sets_a_password_from_the_email_and_
         .unwrap();
     submit(d, &format!("{staff_path}/invite")).await;
     wait_text(d, "new.desk@example.com").await;
+    assert_fits(d).await;
     sign_out(d).await;
     wait_path(d, "/login").await;
 
@@ -320,7 +366,7 @@ async fn an_admin_invites_a_receptionist_who_sets_a_password_from_the_email_and_
     fill(d, "password", "front desk passphrase").await;
     fill(d, "confirm", "front desk passphrase").await;
     submit(d, "/invite").await;
-    wait_text(d, "Sunrise Family Clinic").await;
+    wait_text(d, "You joined Sunrise Family Clinic").await;
 
     d.goto(format!("{}/invite?token={token}", server.url))
         .await

@@ -4,6 +4,7 @@
 mod accounts;
 mod audit;
 mod browser;
+mod cli;
 mod email;
 mod helpers;
 mod http_surface;

@@ -421,3 +421,99 @@ async fn deactivating_staff_ends_their_access_but_never_removes_the_last_admin()
         );
     }
 }
+
+#[tokio::test]
+async fn a_user_with_roles_in_two_clinics_switches_between_them_and_cannot_switch_into_a_third() {
+    use axum::{
+        body::Body,
+        http::{Method, Request, header},
+    };
+    for app in TestApp::each().await {
+        let (a, admin_a) = app.clinic_with_admin("sw-a", "admin@sw-a.test").await;
+        let (b, admin_b) = app.clinic_with_admin("sw-b", "admin@sw-b.test").await;
+        let (c, _) = app.clinic_with_admin("sw-c", "admin@sw-c.test").await;
+        for (clinic, admin) in [(&a, &admin_a), (&b, &admin_b)] {
+            app.post(
+                &format!("/api/v1/clinics/{clinic}/invites"),
+                Some(admin),
+                json!({"email": "two@sw.test", "role": "doctor"}),
+            )
+            .await;
+            let t = app
+                .link_token_sent_to("two@sw.test", "/invite?token=")
+                .await;
+            let r = app
+                .post(
+                    "/api/v1/invites/accept",
+                    None,
+                    json!({"token": t, "name": "Dr Two", "password": PW}),
+                )
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::NO_CONTENT,
+                "{}: {}",
+                app.backend,
+                r.text
+            );
+        }
+        let login = app.login_with("two@sw.test", PW).await;
+        let access = login.body["access_token"].as_str().unwrap().to_owned();
+        let session: domain::SessionId =
+            login.body["session_id"].as_str().unwrap().parse().unwrap();
+        let switch = |clinic: &str| {
+            Request::builder()
+                .method(Method::POST)
+                .uri("/switch-clinic")
+                .header(header::COOKIE, format!("ds_access={access}"))
+                .header("sec-fetch-site", "same-origin")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!("clinic_id={clinic}")))
+                .unwrap()
+        };
+        let r = app.send(switch(&b)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "{}: {}",
+            app.backend,
+            r.text
+        );
+        let active = |s: Option<store::sessions::Session>| {
+            s.and_then(|s| s.active_clinic_id).map(|c| c.to_string())
+        };
+        assert_eq!(
+            active(
+                store::sessions::find(app.state.store().conn(), session)
+                    .await
+                    .unwrap()
+            ),
+            Some(b.clone()),
+            "{}",
+            app.backend
+        );
+        let r = app.send(switch(&c)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "{}: not a member of the third clinic",
+            app.backend
+        );
+        assert_eq!(
+            active(
+                store::sessions::find(app.state.store().conn(), session)
+                    .await
+                    .unwrap()
+            ),
+            Some(b.clone()),
+            "{}: unchanged",
+            app.backend
+        );
+        assert_eq!(
+            app.audit_count("session.switch_clinic").await,
+            1,
+            "{}",
+            app.backend
+        );
+    }
+}

@@ -1,0 +1,117 @@
+//! The command line contract: subcommands, flags, environment variables, PostgreSQL switch.
+
+use std::{
+    io::Write,
+    process::{Command, Stdio},
+};
+
+fn docspot(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_docspot"))
+        .args(args)
+        .output()
+        .expect("run docspot")
+}
+
+#[test]
+fn every_subcommand_has_help_naming_its_flags_and_variables() {
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &["--help"],
+            &[
+                "serve",
+                "migrate",
+                "audit",
+                "user",
+                "DOCSPOT_DATA_DIR",
+                "DATABASE_URL",
+            ],
+        ),
+        (
+            &["serve", "--help"],
+            &[
+                "--addr",
+                "DOCSPOT_ADDR",
+                "127.0.0.1:8080",
+                "--data-dir",
+                "--demo",
+                "DOCSPOT_SMTP_URL",
+                "DOCSPOT_AUTH_RATE_PER_IP",
+            ],
+        ),
+        (&["migrate", "--help"], &["--data-dir"]),
+        (&["audit", "verify", "--help"], &["hash chain"]),
+        (
+            &["user", "create-admin", "--help"],
+            &["--email", "standard input"],
+        ),
+    ];
+    for (args, wanted) in cases {
+        let out = docspot(args);
+        assert!(out.status.success(), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        for w in *wanted {
+            assert!(
+                text.contains(w),
+                "`docspot {}` should mention {w}:\n{text}",
+                args.join(" ")
+            );
+        }
+    }
+}
+
+#[test]
+fn help_never_prints_secret_values_from_the_environment() {
+    let out = Command::new(env!("CARGO_BIN_EXE_docspot"))
+        .args(["serve", "--help"])
+        .env("DATABASE_URL", "postgres://u:hunter2-secret@db/x")
+        .env("DOCSPOT_SMTP_URL", "smtp://u:smtp-secret@mail:587")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !text.contains("hunter2-secret") && !text.contains("smtp-secret"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn database_url_switches_the_binary_to_postgresql() {
+    let Some(db) = store::testing::TestDb::postgres().await else {
+        eprintln!("SKIPPED: DOCSPOT_TEST_DATABASE_URL not set");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("docspot-pgcli-{}", uuid::Uuid::now_v7().simple()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_docspot"))
+        .args(["user", "create-admin", "--email", "pg-root@cli.test"])
+        .env("DATABASE_URL", &db.url)
+        .env("DOCSPOT_DATA_DIR", &dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"postgres admin passphrase\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let email = domain::Email::parse("pg-root@cli.test").unwrap();
+    let user = store::users::find_by_email(db.store.conn(), &email)
+        .await
+        .unwrap();
+    assert!(
+        user.is_some_and(|u| u.is_platform_admin),
+        "the admin landed in PostgreSQL"
+    );
+    assert!(
+        !dir.join("docspot.db").exists(),
+        "no SQLite file was created"
+    );
+}
