@@ -1,5 +1,5 @@
 //! One error type for the server. It renders as `application/problem+json` (RFC 9457) for
-//! the API; pages render it as an HTML error page (see `pages::ErrorPage`).
+//! the API; pages render it as an HTML error page (see `pages::PageError`).
 
 use axum::{
     http::{HeaderValue, StatusCode, header},

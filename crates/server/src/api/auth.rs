@@ -84,7 +84,7 @@ fn token_body(state: &AppState, t: &accounts::Tokens) -> TokenResponse {
 /// Register a patient account.
 #[utoipa::path(post, path = "/api/v1/auth/register", operation_id = "register_patient", tag = "auth",
     request_body = RegisterRequest,
-    responses((status = 201, body = MeView), (status = 422, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 201, body = MeView), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn register_patient(
     State(state): State<AppState>,
     ctx: RequestCtx,
@@ -114,7 +114,7 @@ pub async fn register_patient(
 /// Log in: returns tokens and sets the browser's session cookies.
 #[utoipa::path(post, path = "/api/v1/auth/login", operation_id = "login", tag = "auth",
     request_body = LoginRequest,
-    responses((status = 200, body = TokenResponse), (status = 422, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 200, body = TokenResponse), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn login(
     State(state): State<AppState>,
     ctx: RequestCtx,
@@ -131,7 +131,7 @@ pub async fn login(
 /// Exchange a refresh token for a new pair. Reusing a spent refresh token ends the session.
 #[utoipa::path(post, path = "/api/v1/auth/refresh", operation_id = "refresh_token", tag = "auth",
     request_body = RefreshRequest,
-    responses((status = 200, body = TokenResponse), (status = 401, body = Problem)))]
+    responses((status = 200, body = TokenResponse), (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn refresh_token(
     State(state): State<AppState>,
     ctx: RequestCtx,
@@ -143,7 +143,7 @@ pub async fn refresh_token(
 
 /// End the current session at once.
 #[utoipa::path(post, path = "/api/v1/auth/logout", operation_id = "logout", tag = "auth",
-    responses((status = 204), (status = 401, body = Problem)), security(("bearer" = [])))]
+    responses((status = 204), (status = 401, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn logout(
     State(state): State<AppState>,
     ctx: RequestCtx,
@@ -160,7 +160,7 @@ pub async fn logout(
 /// E-mail a password-reset link. The answer is the same whether or not the address is registered.
 #[utoipa::path(post, path = "/api/v1/auth/password-reset", operation_id = "request_password_reset", tag = "auth",
     request_body = ResetRequest,
-    responses((status = 202), (status = 422, body = Problem), (status = 429, body = Problem)))]
+    responses((status = 202), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn request_password_reset(
     State(state): State<AppState>,
     ctx: RequestCtx,
@@ -173,7 +173,7 @@ pub async fn request_password_reset(
 /// Set a new password with a reset link's token; ends every session of the account.
 #[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", operation_id = "reset_password", tag = "auth",
     request_body = ResetConfirm,
-    responses((status = 204), (status = 422, body = Problem)))]
+    responses((status = 204), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn reset_password(
     State(state): State<AppState>,
     ctx: RequestCtx,
@@ -186,7 +186,7 @@ pub async fn reset_password(
 /// Accept a staff invitation (single use, expiring).
 #[utoipa::path(post, path = "/api/v1/invites/accept", operation_id = "accept_invite", tag = "staff",
     request_body = AcceptInviteRequest,
-    responses((status = 204), (status = 422, body = Problem)))]
+    responses((status = 204), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn accept_invite(
     State(state): State<AppState>,
     ctx: RequestCtx,

@@ -34,7 +34,7 @@ pub struct CreateClinicRequest {
 /// Create a clinic (platform admins).
 #[utoipa::path(post, path = "/api/v1/clinics", operation_id = "create_clinic", tag = "clinics",
     request_body = CreateClinicRequest,
-    responses((status = 201, body = ClinicView), (status = 403, body = Problem), (status = 422, body = Problem)),
+    responses((status = 201, body = ClinicView), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn create_clinic(
     State(state): State<AppState>,
@@ -60,7 +60,7 @@ pub async fn create_clinic(
 
 /// Clinics visible to the caller: all for platform admins, else their own.
 #[utoipa::path(get, path = "/api/v1/clinics", operation_id = "list_clinics", tag = "clinics",
-    params(Page), responses((status = 200, body = Vec<ClinicView>), (status = 401, body = Problem)), security(("bearer" = [])))]
+    params(Page), responses((status = 200, body = Vec<ClinicView>), (status = 401, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn list_clinics(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -82,7 +82,7 @@ pub struct InviteStaffRequest {
 /// Invite a staff member by e-mail (clinic admins).
 #[utoipa::path(post, path = "/api/v1/clinics/{clinic_id}/invites", operation_id = "invite_staff", tag = "staff",
     params(("clinic_id" = uuid::Uuid, Path)), request_body = InviteStaffRequest,
-    responses((status = 202), (status = 404, body = Problem), (status = 422, body = Problem)), security(("bearer" = [])))]
+    responses((status = 202), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn invite_staff(
     State(state): State<AppState>,
     ctx: RequestCtx,
@@ -96,7 +96,7 @@ pub async fn invite_staff(
 /// The clinic's staff and recent invitations (clinic admins).
 #[utoipa::path(get, path = "/api/v1/clinics/{clinic_id}/staff", operation_id = "list_staff", tag = "staff",
     params(("clinic_id" = uuid::Uuid, Path), Page),
-    responses((status = 200, body = StaffList), (status = 404, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = StaffList), (status = 404, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn list_staff(
     State(state): State<AppState>,
     ctx: RequestCtx,
@@ -113,7 +113,7 @@ pub async fn list_staff(
 /// Deactivate a staff membership (clinic admins). The last admin cannot be removed.
 #[utoipa::path(post, path = "/api/v1/clinics/{clinic_id}/staff/{membership_id}/deactivate", operation_id = "deactivate_staff", tag = "staff",
     params(("clinic_id" = uuid::Uuid, Path), ("membership_id" = uuid::Uuid, Path)),
-    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)), security(("bearer" = [])))]
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn deactivate_staff(
     State(state): State<AppState>,
     ctx: RequestCtx,

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 
 /// The caller's profile and clinic roles.
 #[utoipa::path(get, path = "/api/v1/me", operation_id = "get_me", tag = "me",
-    responses((status = 200, body = MeView), (status = 401, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = MeView), (status = 401, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn get_me(
     State(state): State<AppState>,
     ctx: RequestCtx,
@@ -36,7 +36,7 @@ pub async fn get_me(
 
 /// The caller's live sessions.
 #[utoipa::path(get, path = "/api/v1/me/sessions", operation_id = "list_sessions", tag = "me",
-    responses((status = 200, body = Vec<SessionView>), (status = 401, body = Problem)), security(("bearer" = [])))]
+    responses((status = 200, body = Vec<SessionView>), (status = 401, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn list_sessions(
     State(state): State<AppState>,
     me: CurrentUser,
@@ -53,7 +53,7 @@ pub async fn list_sessions(
 /// End one of the caller's sessions.
 #[utoipa::path(delete, path = "/api/v1/me/sessions/{session_id}", operation_id = "revoke_session", tag = "me",
     params(("session_id" = uuid::Uuid, Path)),
-    responses((status = 204), (status = 404, body = Problem)), security(("bearer" = [])))]
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn revoke_session(
     State(state): State<AppState>,
     ctx: RequestCtx,
@@ -75,7 +75,7 @@ pub struct ChangePasswordRequest {
 /// Change the caller's password; every other session ends.
 #[utoipa::path(post, path = "/api/v1/me/password", operation_id = "change_password", tag = "me",
     request_body = ChangePasswordRequest,
-    responses((status = 204), (status = 422, body = Problem)), security(("bearer" = [])))]
+    responses((status = 204), (status = 422, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 pub async fn change_password(
     State(state): State<AppState>,
     ctx: RequestCtx,

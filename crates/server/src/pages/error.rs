@@ -48,12 +48,10 @@ struct ErrorPage {
     reference: Option<String>,
 }
 
-fn error_page(
-    status: StatusCode,
-    heading: &'static str,
-    message: String,
-    reference: Option<String>,
-) -> Response {
+/// An error page; it names the request id so support can find the log lines.
+fn error_page(status: StatusCode, heading: &'static str, message: String) -> Response {
+    let id = crate::error::request_id();
+    let reference = (id != "-").then_some(id);
     render(
         status,
         &ErrorPage {
@@ -73,7 +71,6 @@ pub fn not_found_page() -> Response {
         "Page not found",
         "There is nothing here. The link may be mistyped, or the item may have been removed."
             .into(),
-        None,
     )
 }
 
@@ -94,36 +91,21 @@ impl IntoResponse for PageError {
         match self.err {
             AppError::Unauthorized => login_redirect(self.next.as_deref()),
             AppError::NotFound => not_found_page(),
-            AppError::Forbidden(msg) => error_page(status, "Not allowed", msg, None),
+            AppError::Forbidden(msg) => error_page(status, "Not allowed", msg),
             AppError::Internal(ref cause) => {
                 let id = crate::error::request_id();
                 tracing::error!(request_id = %id, cause = %cause, "internal error");
-                error_page(
-                    status,
-                    "Something went wrong",
-                    self.err.public_message(),
-                    Some(id),
-                )
+                error_page(status, "Something went wrong", self.err.public_message())
             }
             AppError::RateLimited { retry_after_secs } => {
-                let mut res = error_page(
-                    status,
-                    "Too many attempts",
-                    self.err.public_message(),
-                    Some(crate::error::request_id()),
-                );
+                let mut res = error_page(status, "Too many attempts", self.err.public_message());
                 res.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
                 res
             }
             ref other => {
                 let heading = status.canonical_reason().unwrap_or("Error");
-                error_page(
-                    status,
-                    heading,
-                    other.public_message(),
-                    Some(crate::error::request_id()),
-                )
+                error_page(status, heading, other.public_message())
             }
         }
     }

@@ -294,3 +294,18 @@ async fn browsers_are_refreshed_transparently_when_the_access_cookie_expires() {
     );
     let _ = PW;
 }
+
+#[tokio::test]
+async fn error_pages_show_the_request_id_as_a_reference() {
+    let app = TestApp::new(store::testing::TestDb::sqlite().await).await;
+    let r = app.get("/no-such-page", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(
+        r.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let id = r.headers["x-request-id"].to_str().unwrap();
+    assert!(r.text.contains(id), "the page names its request id {id}");
+}
