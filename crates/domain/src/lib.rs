@@ -4,6 +4,7 @@ pub mod clock;
 pub mod ids;
 pub mod password;
 pub mod role;
+pub mod schedule;
 pub mod values;
 
 pub use clock::{Clock, FixedClock, SystemClock};

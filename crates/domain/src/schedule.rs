@@ -1,0 +1,276 @@
+//! Weekly hours, exceptions and slot generation. Hours are local wall-clock times in the
+//! clinic's zone; slots are UTC instants. Slots sit on a local grid from each window's
+//! start, so they keep their familiar labels (09:00, 09:30, …). Across a DST change a
+//! grid time the clock skips gets no slot, a repeated time gets one slot (its earlier
+//! occurrence), and slots never overlap where the jump brings grid times closer together.
+
+use jiff::{
+    SignedDuration, Timestamp,
+    civil::{Date, DateTime, Time, Weekday},
+    tz::{AmbiguousOffset, TimeZone},
+};
+
+/// A span of local wall-clock time within one day; `end` of `None` means midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalWindow {
+    pub start: Time,
+    pub end: Option<Time>,
+}
+
+impl LocalWindow {
+    /// A window from `start` to `end`; `end` must be later on the same day.
+    pub fn new(start: Time, end: Time) -> Result<Self, crate::DomainError> {
+        if end <= start {
+            return Err(crate::DomainError::field(
+                "end",
+                "must be later than the start",
+            ));
+        }
+        Ok(Self {
+            start,
+            end: Some(end),
+        })
+    }
+
+    fn end_on(&self, date: Date) -> DateTime {
+        match self.end {
+            Some(t) => date.to_datetime(t),
+            None => date.tomorrow().map_or(date.to_datetime(Time::MAX), |d| {
+                d.to_datetime(Time::midnight())
+            }),
+        }
+    }
+}
+
+/// One interval of a doctor's weekly hours.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeeklyInterval {
+    pub weekday: Weekday,
+    pub window: LocalWindow,
+    /// Visit types offered in this interval; empty means all of them.
+    pub visit_types: Vec<uuid::Uuid>,
+    pub valid_from: Option<Date>,
+    pub valid_to: Option<Date>,
+}
+
+impl WeeklyInterval {
+    fn applies(&self, date: Date, visit_type: uuid::Uuid) -> bool {
+        date.weekday() == self.weekday
+            && self.valid_from.is_none_or(|f| date >= f)
+            && self.valid_to.is_none_or(|t| date <= t)
+            && (self.visit_types.is_empty() || self.visit_types.contains(&visit_type))
+    }
+}
+
+/// A change to the weekly pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exception {
+    /// The doctor is away from `from` to `to` (inclusive), all day or during `hours` each day.
+    Leave {
+        from: Date,
+        to: Date,
+        hours: Option<LocalWindow>,
+    },
+    /// The clinic is closed all day.
+    Holiday { date: Date },
+    /// Extra hours on one date.
+    Extra { date: Date, window: LocalWindow },
+}
+
+/// How long a visit takes, with its buffers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VisitLength {
+    pub duration: SignedDuration,
+    pub buffer_before: SignedDuration,
+    pub buffer_after: SignedDuration,
+}
+
+impl VisitLength {
+    /// The time the visit blocks, buffers included.
+    pub fn blocked(&self, start: Timestamp) -> Interval {
+        Interval {
+            start: start - self.buffer_before,
+            end: start + self.duration + self.buffer_after,
+        }
+    }
+
+    fn step(&self) -> SignedDuration {
+        self.buffer_before + self.duration + self.buffer_after
+    }
+}
+
+/// A half-open span of instants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Interval {
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+impl Interval {
+    /// Whether the two spans share any instant.
+    pub fn overlaps(&self, other: &Interval) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+}
+
+/// The clinic's booking rules that shape which slots are offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlotPolicy {
+    /// No slot starts sooner than this after now.
+    pub min_notice: SignedDuration,
+    /// No slot starts later than this after now.
+    pub horizon: SignedDuration,
+    /// At most this many active appointments per doctor per local day.
+    pub daily_cap: Option<u32>,
+}
+
+/// A bookable slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Slot {
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+/// Everything slot generation looks at, for one doctor and one visit type.
+pub struct SlotQuery<'a> {
+    pub zone: &'a TimeZone,
+    pub weekly: &'a [WeeklyInterval],
+    pub exceptions: &'a [Exception],
+    pub visit_type: uuid::Uuid,
+    pub length: VisitLength,
+    /// Time already taken (existing active appointments, buffers included).
+    pub busy: &'a [Interval],
+    /// Active appointments per local date, for the daily cap.
+    pub booked_on: &'a dyn Fn(Date) -> u32,
+    pub policy: SlotPolicy,
+    pub now: Timestamp,
+    /// Local dates to search, inclusive.
+    pub from: Date,
+    pub to: Date,
+}
+
+/// Civil windows open on `date` for the visit type: weekly hours plus extras, minus leave;
+/// none on a holiday. Overlapping windows are merged.
+fn open_windows(q: &SlotQuery<'_>, date: Date) -> Vec<(DateTime, DateTime)> {
+    if q.exceptions
+        .iter()
+        .any(|e| matches!(e, Exception::Holiday { date: d } if *d == date))
+    {
+        return Vec::new();
+    }
+    let mut windows: Vec<(DateTime, DateTime)> = q
+        .weekly
+        .iter()
+        .filter(|w| w.applies(date, q.visit_type))
+        .map(|w| w.window)
+        .chain(q.exceptions.iter().filter_map(|e| match e {
+            Exception::Extra { date: d, window } if *d == date => Some(*window),
+            _ => None,
+        }))
+        .map(|w| (date.to_datetime(w.start), w.end_on(date)))
+        .collect();
+    windows.sort();
+    let mut merged: Vec<(DateTime, DateTime)> = Vec::new();
+    for (s, e) in windows {
+        match merged.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
+    for e in q.exceptions {
+        if let Exception::Leave { from, to, hours } = e
+            && *from <= date
+            && date <= *to
+        {
+            let (ls, le) = match hours {
+                None => return Vec::new(),
+                Some(h) => (date.to_datetime(h.start), h.end_on(date)),
+            };
+            merged = merged
+                .into_iter()
+                .flat_map(|(s, e)| {
+                    let mut parts = Vec::new();
+                    if s < ls {
+                        parts.push((s, e.min(ls)));
+                    }
+                    if e > le {
+                        parts.push((s.max(le), e));
+                    }
+                    parts
+                })
+                .filter(|(s, e)| s < e)
+                .collect();
+        }
+    }
+    merged
+}
+
+/// The instant of a local time: `None` for a time the clock skips; the earlier occurrence
+/// of a repeated one.
+fn instant(zone: &TimeZone, dt: DateTime) -> Option<Timestamp> {
+    let amb = zone.to_ambiguous_timestamp(dt);
+    match amb.offset() {
+        AmbiguousOffset::Gap { .. } => None,
+        _ => amb.earlier().ok(),
+    }
+}
+
+/// The end of a window as an instant; a window ending inside a skipped hour ends when the
+/// clock jumps.
+fn window_end(zone: &TimeZone, dt: DateTime) -> Option<Timestamp> {
+    zone.to_ambiguous_timestamp(dt).earlier().ok()
+}
+
+/// All free slots for the query, in time order.
+pub fn free_slots(q: &SlotQuery<'_>) -> Vec<Slot> {
+    let earliest = q.now + q.policy.min_notice;
+    let latest = q.now + q.policy.horizon;
+    let step = q.length.step();
+    if step <= SignedDuration::ZERO || q.length.duration <= SignedDuration::ZERO {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut date = q.from;
+    while date <= q.to {
+        let capped = q
+            .policy
+            .daily_cap
+            .is_some_and(|cap| (q.booked_on)(date) >= cap);
+        if !capped {
+            for (ws, we) in open_windows(q, date) {
+                let Some(window_end) = window_end(q.zone, we) else {
+                    continue;
+                };
+                let mut local = ws;
+                while local < we {
+                    if let Some(start) = instant(q.zone, local) {
+                        let slot = Slot {
+                            start,
+                            end: start + q.length.duration,
+                        };
+                        let blocked = q.length.blocked(start);
+                        if slot.end <= window_end
+                            && start >= earliest
+                            && start <= latest
+                            && !q.busy.iter().any(|b| b.overlaps(&blocked))
+                            // Where the clock jumps forward, grid times can be closer than
+                            // a visit: keep the earlier slot.
+                            && out.last().is_none_or(|l: &Slot| q.length.blocked(l.start).end <= blocked.start)
+                        {
+                            out.push(slot);
+                        }
+                    }
+                    match local.checked_add(step) {
+                        Ok(next) => local = next,
+                        Err(_) => break,
+                    }
+                }
+            }
+        }
+        match date.tomorrow() {
+            Ok(d) => date = d,
+            Err(_) => break,
+        }
+    }
+    out
+}
