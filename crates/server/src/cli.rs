@@ -4,12 +4,12 @@ use crate::{
     app::{accounts, demo},
     config::{AuditCommand, Cli, Command, DbArgs, ServeArgs, UserCommand},
     error::AppError,
-    startup::{App, AppOptions},
+    startup::{self, App, AppOptions},
     state::{AppState, Settings},
 };
 use domain::SystemClock;
 use std::{io::IsTerminal, sync::Arc};
-use store::{DbConfig, Store, audit::Verdict};
+use store::{Store, audit::Verdict};
 
 /// Runs a parsed command. Errors are for the user's eyes.
 pub async fn run(cli: Cli) -> Result<(), String> {
@@ -38,23 +38,18 @@ fn say(line: &str) {
     println!("{line}");
 }
 
-async fn open(db: &DbArgs) -> Result<Store, String> {
+/// Creates the data folder, unless the data lives in PostgreSQL.
+fn ensure_data_dir(db: &DbArgs) -> Result<(), String> {
     if db.database_url.is_none() {
         std::fs::create_dir_all(&db.data_dir)
             .map_err(|e| format!("cannot create {}: {e}", db.data_dir.display()))?;
     }
-    let url = db.url();
-    Store::connect(&DbConfig {
-        url: url.clone(),
-        max_connections: 4,
-    })
-    .await
-    .map_err(|e| {
-        format!(
-            "cannot open the database ({}): {e}",
-            store::redact_url(&url)
-        )
-    })
+    Ok(())
+}
+
+async fn open(db: &DbArgs) -> Result<Store, String> {
+    ensure_data_dir(db)?;
+    startup::connect(&db.url()).await
 }
 
 fn init_logs(format: &str) {
@@ -76,10 +71,7 @@ fn init_logs(format: &str) {
 
 async fn serve(db: DbArgs, args: ServeArgs) -> Result<(), String> {
     init_logs(&args.log_format);
-    if db.database_url.is_none() {
-        std::fs::create_dir_all(&db.data_dir)
-            .map_err(|e| format!("cannot create {}: {e}", db.data_dir.display()))?;
-    }
+    ensure_data_dir(&db)?;
     let app = App::build(AppOptions {
         db_url: db.url(),
         data_dir: db.data_dir.clone(),
@@ -179,7 +171,7 @@ async fn create_admin(db: &DbArgs, email: &str, name: &str) -> Result<(), String
     let state = AppState::new(
         store,
         Arc::new(SystemClock),
-        Settings::new(String::new(), db.data_dir.clone()),
+        Settings::from_args(&ServeArgs::defaults(), "", db.data_dir.clone()),
     );
     match accounts::create_platform_admin(&state, email, name, &password).await {
         Ok(u) => {

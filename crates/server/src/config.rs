@@ -137,22 +137,26 @@ pub struct ServeArgs {
     pub log_format: String,
 }
 
+/// `ServeArgs` alone, so its defaults can be read without a subcommand.
+#[derive(Parser)]
+struct ServeOnly {
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
 impl ServeArgs {
-    /// Defaults for tests and embedding.
+    /// The options as `docspot serve` with no flags would have them.
+    pub fn defaults() -> Self {
+        ServeOnly::parse_from(["docspot"]).serve
+    }
+
+    /// The defaults on a free port, with rate limits out of the way of test traffic.
     pub fn for_tests() -> Self {
         ServeArgs {
             addr: "127.0.0.1:0".parse().expect("literal address"),
-            demo: false,
-            public_url: None,
-            smtp_url: None,
-            mail_from: "DocSpot <no-reply@docspot.invalid>".into(),
             auth_rate_per_ip: 1000,
             auth_rate_per_account: 1000,
-            auth_rate_window_secs: 900,
-            trust_proxy: false,
-            max_body_bytes: 1_048_576,
-            no_worker: false,
-            log_format: "json".into(),
+            ..Self::defaults()
         }
     }
 }

@@ -57,22 +57,7 @@ fn metrics_handle() -> Option<PrometheusHandle> {
 impl App {
     /// Connects, migrates, and binds `serve.addr` (port 0 picks a free port).
     pub async fn build(opts: AppOptions) -> Result<App, String> {
-        let max_connections = if opts.db_url.starts_with("postgres") {
-            16
-        } else {
-            8
-        };
-        let store = Store::connect(&DbConfig {
-            url: opts.db_url.clone(),
-            max_connections,
-        })
-        .await
-        .map_err(|e| {
-            format!(
-                "cannot open the database ({}): {e}",
-                store::redact_url(&opts.db_url)
-            )
-        })?;
+        let store = connect(&opts.db_url).await?;
         store
             .migrate()
             .await
@@ -86,14 +71,7 @@ impl App {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{local}"));
-        let mut settings = Settings::new(public_url, opts.data_dir.clone());
-        settings.smtp_url = s.smtp_url.clone();
-        settings.mail_from = s.mail_from.clone();
-        settings.trust_proxy = s.trust_proxy;
-        settings.max_body_bytes = s.max_body_bytes;
-        settings.rate_per_ip = s.auth_rate_per_ip;
-        settings.rate_per_account = s.auth_rate_per_account;
-        settings.rate_window_secs = s.auth_rate_window_secs;
+        let settings = Settings::from_args(s, &public_url, opts.data_dir.clone());
         let mailer = Mailer::new(s.smtp_url.as_ref().map(|u| u.expose()), &opts.data_dir)?;
         let state = AppState::new(store, opts.clock, settings);
         Ok(App {
@@ -135,6 +113,18 @@ impl App {
         }
         served
     }
+}
+
+/// Opens the database at `url` with a pool sized for its backend; errors name the URL
+/// without its password.
+pub async fn connect(url: &str) -> Result<Store, String> {
+    let max_connections = if url.starts_with("postgres") { 16 } else { 8 };
+    Store::connect(&DbConfig {
+        url: url.to_owned(),
+        max_connections,
+    })
+    .await
+    .map_err(|e| format!("cannot open the database ({}): {e}", store::redact_url(url)))
 }
 
 /// The whole HTTP surface, with middleware. Outermost layer last.

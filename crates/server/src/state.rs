@@ -1,6 +1,9 @@
 //! Shared state of a running server.
 
-use crate::{auth::rate_limit::RateLimiter, config::Secret};
+use crate::{
+    auth::rate_limit::RateLimiter,
+    config::{Secret, ServeArgs},
+};
 use domain::Clock;
 use std::{path::PathBuf, sync::Arc};
 use store::Store;
@@ -27,8 +30,8 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Defaults around a public URL and data folder.
-    pub fn new(public_url: String, data_dir: PathBuf) -> Self {
+    /// Settings from the `serve` options, for a server reached at `public_url`.
+    pub fn from_args(args: &ServeArgs, public_url: &str, data_dir: PathBuf) -> Self {
         Settings {
             tls: public_url.starts_with("https://"),
             public_url: public_url.trim_end_matches('/').to_owned(),
@@ -37,13 +40,13 @@ impl Settings {
             invite_ttl: jiff::SignedDuration::from_hours(24 * 7),
             reset_ttl: jiff::SignedDuration::from_mins(30),
             data_dir,
-            smtp_url: None,
-            mail_from: "DocSpot <no-reply@docspot.invalid>".into(),
-            trust_proxy: false,
-            max_body_bytes: 1_048_576,
-            rate_per_ip: 30,
-            rate_per_account: 10,
-            rate_window_secs: 900,
+            smtp_url: args.smtp_url.clone(),
+            mail_from: args.mail_from.clone(),
+            trust_proxy: args.trust_proxy,
+            max_body_bytes: args.max_body_bytes,
+            rate_per_ip: args.auth_rate_per_ip,
+            rate_per_account: args.auth_rate_per_account,
+            rate_window_secs: args.auth_rate_window_secs,
         }
     }
 }

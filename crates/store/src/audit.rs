@@ -29,6 +29,31 @@ pub struct Event<'a> {
     pub detail: serde_json::Value,
 }
 
+impl<'a> Event<'a> {
+    /// `action` on the target `target_type`/`target_id`, outside any clinic, with no detail.
+    pub fn new(action: &'a str, target_type: &'a str, target_id: impl ToString) -> Self {
+        Event {
+            clinic: None,
+            action,
+            target_type,
+            target_id: target_id.to_string(),
+            detail: serde_json::json!({}),
+        }
+    }
+
+    /// The event belongs to `clinic`'s chain.
+    pub fn in_clinic(mut self, clinic: ClinicId) -> Self {
+        self.clinic = Some(clinic);
+        self
+    }
+
+    /// Extra facts about the event.
+    pub fn detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = detail;
+        self
+    }
+}
+
 /// An event as stored.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Stored {

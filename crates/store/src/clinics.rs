@@ -87,3 +87,20 @@ pub async fn list<C: ConnectionTrait>(c: &C, limit: u64, offset: u64) -> StoreRe
     )
     .await
 }
+
+/// The clinics where `user` holds an active role, by name.
+pub async fn of_member<C: ConnectionTrait>(
+    c: &C,
+    user: domain::UserId,
+) -> StoreResult<Vec<Clinic>> {
+    all_as(
+        c,
+        &format!(
+            "SELECT {COLS} FROM clinics WHERE id IN \
+             (SELECT clinic_id FROM memberships WHERE user_id = $1 AND is_active = $2) ORDER BY name, id"
+        ),
+        vec![user.as_uuid().into(), true.into()],
+        row,
+    )
+    .await
+}

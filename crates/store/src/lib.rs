@@ -178,6 +178,11 @@ impl Store {
     }
 }
 
+/// Commits a write transaction.
+pub async fn commit(tx: DatabaseTransaction) -> StoreResult<()> {
+    Ok(tx.commit().await?)
+}
+
 /// Builds a statement for `c`'s backend.
 pub(crate) fn stmt<C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(c.get_database_backend(), sql, values)

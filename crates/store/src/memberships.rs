@@ -84,12 +84,15 @@ pub async fn grant<C: ConnectionTrait>(
     Ok(id)
 }
 
-/// All memberships of a user (active and not), for the clinic switcher and `get_me`.
-pub async fn of_user<C: ConnectionTrait>(c: &C, user: UserId) -> StoreResult<Vec<Membership>> {
+/// A user's active memberships, for the clinic switcher and `get_me`.
+pub async fn active_of_user<C: ConnectionTrait>(
+    c: &C,
+    user: UserId,
+) -> StoreResult<Vec<Membership>> {
     all_as(
         c,
-        &format!("{SELECT} WHERE m.user_id = $1 ORDER BY c.name, m.role"),
-        vec![user.as_uuid().into()],
+        &format!("{SELECT} WHERE m.user_id = $1 AND m.is_active = $2 ORDER BY c.name, m.role"),
+        vec![user.as_uuid().into(), true.into()],
         row,
     )
     .await

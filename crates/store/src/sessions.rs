@@ -1,6 +1,7 @@
 //! Login sessions. A session is one refresh-token family: every refresh rotates both tokens,
 //! and presenting an already-rotated refresh token revokes the whole session.
 
+use crate::users::{self, User};
 use crate::{StoreResult, all_as, exec, get, ms, one, one_as, ts};
 use domain::{ClinicId, SessionId, UserId};
 use sea_orm::{ConnectionTrait, QueryResult};
@@ -29,14 +30,19 @@ const COLS: &str =
     "id, user_id, active_clinic_id, user_agent, ip, created_at, last_seen_at, expires_at";
 
 fn row(r: &QueryResult) -> StoreResult<Session> {
+    row_named(r, "id", "created_at")
+}
+
+/// Maps a session row whose `id` and `created_at` may be aliased (in joins with `users`).
+fn row_named(r: &QueryResult, id: &str, created_at: &str) -> StoreResult<Session> {
     Ok(Session {
-        id: SessionId::from_uuid(get(r, "id")?),
+        id: SessionId::from_uuid(get(r, id)?),
         user_id: UserId::from_uuid(get(r, "user_id")?),
         active_clinic_id: get::<Option<uuid::Uuid>>(r, "active_clinic_id")?
             .map(ClinicId::from_uuid),
         user_agent: get(r, "user_agent")?,
         ip: get(r, "ip")?,
-        created_at: ts(get(r, "created_at")?)?,
+        created_at: ts(get(r, created_at)?)?,
         last_seen_at: ts(get(r, "last_seen_at")?)?,
         expires_at: ts(get(r, "expires_at")?)?,
     })
@@ -90,22 +96,35 @@ async fn insert_refresh<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The live session an access token belongs to: not revoked, token and session unexpired.
-pub async fn find_by_access<C: ConnectionTrait>(
+/// The live session an access token belongs to, with its active user, in one round trip:
+/// this runs on every authenticated request. Revoked or expired sessions and deactivated
+/// users read as `None`.
+pub async fn identify<C: ConnectionTrait>(
     c: &C,
     access_hash: &str,
     now: jiff::Timestamp,
-) -> StoreResult<Option<Session>> {
-    one_as(
+) -> StoreResult<Option<(Session, User)>> {
+    let r = one(
         c,
         &format!(
-            "SELECT {COLS} FROM sessions WHERE access_hash = $1 AND revoked_at IS NULL \
-             AND access_expires_at > $2 AND expires_at > $2"
+            "SELECT s.id AS session_id, s.created_at AS session_created_at, s.user_id, \
+             s.active_clinic_id, s.user_agent, s.ip, s.last_seen_at, s.expires_at, {} \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.access_hash = $1 AND s.revoked_at IS NULL AND s.access_expires_at > $2 \
+             AND s.expires_at > $2 AND u.is_active = $3",
+            users::COLS_U
         ),
-        vec![access_hash.into(), ms(now).into()],
-        row,
+        vec![access_hash.into(), ms(now).into(), true.into()],
     )
-    .await
+    .await?;
+    r.as_ref()
+        .map(|r| {
+            Ok((
+                row_named(r, "session_id", "session_created_at")?,
+                users::row(r)?,
+            ))
+        })
+        .transpose()
 }
 
 /// What presenting a refresh token led to.

@@ -39,8 +39,11 @@ pub struct NewUser<'a> {
 
 const COLS: &str =
     "id, email, name, password_hash, is_platform_admin, is_patient, is_active, created_at";
+/// `COLS` of a `users u` in a join.
+pub(crate) const COLS_U: &str = "u.id, u.email, u.name, u.password_hash, u.is_platform_admin, \
+    u.is_patient, u.is_active, u.created_at";
 
-fn row(r: &QueryResult) -> StoreResult<User> {
+pub(crate) fn row(r: &QueryResult) -> StoreResult<User> {
     Ok(User {
         id: UserId::from_uuid(get(r, "id")?),
         email: get(r, "email")?,

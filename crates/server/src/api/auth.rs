@@ -5,7 +5,7 @@ use super::{
     views::{MeView, TokenResponse},
 };
 use crate::{
-    app::{accounts, staff},
+    app::{accounts, sessions, staff},
     auth::{CurrentUser, RequestCtx, cookies},
     error::{AppResult, Problem},
     state::AppState,
@@ -71,7 +71,7 @@ pub struct AcceptInviteRequest {
     pub password: String,
 }
 
-fn token_body(state: &AppState, t: &accounts::Tokens) -> TokenResponse {
+fn token_body(state: &AppState, t: &sessions::Tokens) -> TokenResponse {
     TokenResponse {
         access_token: t.access_token.clone(),
         refresh_token: t.refresh_token.clone(),
@@ -120,9 +120,9 @@ pub async fn login(
     ctx: RequestCtx,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> AppResult<Response> {
-    let (_, tokens) = accounts::login(&state, &ctx, &body.email, &body.password).await?;
+    let (_, tokens) = sessions::login(&state, &ctx, &body.email, &body.password).await?;
     let mut res = Json(token_body(&state, &tokens)).into_response();
-    for c in accounts::session_cookies(&state, &tokens) {
+    for c in sessions::session_cookies(&state, &tokens) {
         res.headers_mut().append(header::SET_COOKIE, c);
     }
     Ok(res)
@@ -137,7 +137,7 @@ pub async fn refresh_token(
     ctx: RequestCtx,
     ApiJson(body): ApiJson<RefreshRequest>,
 ) -> AppResult<Json<TokenResponse>> {
-    let (_, tokens) = accounts::refresh(&state, &ctx, &body.refresh_token).await?;
+    let (_, tokens) = sessions::refresh(&state, &ctx, &body.refresh_token).await?;
     Ok(Json(token_body(&state, &tokens)))
 }
 
@@ -149,7 +149,7 @@ pub async fn logout(
     ctx: RequestCtx,
     me: CurrentUser,
 ) -> AppResult<Response> {
-    accounts::logout(&state, &ctx, &me).await?;
+    sessions::logout(&state, &ctx, &me).await?;
     let mut res = StatusCode::NO_CONTENT.into_response();
     for c in cookies::clear(state.settings().tls) {
         res.headers_mut().append(header::SET_COOKIE, c);

@@ -5,7 +5,7 @@ use super::{
     views::{MeView, SessionView},
 };
 use crate::{
-    app::accounts,
+    app::{accounts, sessions},
     auth::{CurrentUser, RequestCtx},
     error::{AppResult, Problem},
     state::AppState,
@@ -42,7 +42,7 @@ pub async fn list_sessions(
     me: CurrentUser,
 ) -> AppResult<Json<Vec<SessionView>>> {
     let current = me.session().id;
-    let list = accounts::list_sessions(&state, &me).await?;
+    let list = sessions::list_sessions(&state, &me).await?;
     Ok(Json(
         list.into_iter()
             .map(|s| SessionView::new(s, current))
@@ -60,7 +60,7 @@ pub async fn revoke_session(
     me: CurrentUser,
     ApiPath(session_id): ApiPath<uuid::Uuid>,
 ) -> AppResult<StatusCode> {
-    accounts::revoke_session(&state, &ctx, &me, domain::SessionId::from_uuid(session_id)).await?;
+    sessions::revoke_session(&state, &ctx, &me, domain::SessionId::from_uuid(session_id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

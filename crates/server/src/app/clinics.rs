@@ -61,13 +61,9 @@ pub async fn create_clinic(
     audit::append(
         &tx,
         &ctx.actor(Some(admin.0.id())),
-        audit::Event {
-            clinic: Some(clinic.id),
-            action: "clinic.create",
-            target_type: "clinic",
-            target_id: clinic.id.to_string(),
-            detail: json!({"slug": clinic.slug, "name": clinic.name}),
-        },
+        audit::Event::new("clinic.create", "clinic", clinic.id)
+            .in_clinic(clinic.id)
+            .detail(json!({"slug": clinic.slug, "name": clinic.name})),
         now,
     )
     .await?;
@@ -84,7 +80,7 @@ pub async fn create_clinic(
         },
     )
     .await?;
-    tx.commit().await.map_err(store::StoreError::from)?;
+    store::commit(tx).await?;
     Ok(clinic)
 }
 
@@ -99,18 +95,5 @@ pub async fn list_clinics(
     if me.user().is_platform_admin {
         return Ok(clinics::list(c, limit.clamp(1, 200), offset.min(1_000_000)).await?);
     }
-    let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for m in store::memberships::of_user(c, me.id())
-        .await?
-        .into_iter()
-        .filter(|m| m.is_active)
-    {
-        if seen.insert(m.clinic_id)
-            && let Some(cl) = clinics::find(c, m.clinic_id).await?
-        {
-            out.push(cl);
-        }
-    }
-    Ok(out)
+    Ok(clinics::of_member(c, me.id()).await?)
 }

@@ -17,16 +17,9 @@ pub struct DemoLogin {
 
 fn generated_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
-    let raw = store::new_token();
-    let chars: Vec<char> = raw
-        .as_bytes()
-        .chunks(2)
-        .take(16)
-        .map(|pair| {
-            ALPHABET[usize::from(
-                u8::from_str_radix(std::str::from_utf8(pair).unwrap_or("00"), 16).unwrap_or(0),
-            ) % ALPHABET.len()] as char
-        })
+    let chars: Vec<char> = rand::random::<[u8; 16]>()
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
         .collect();
     chars
         .chunks(4)
@@ -101,13 +94,9 @@ pub async fn seed(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
     audit::append(
         &tx,
         &actor,
-        audit::Event {
-            clinic: Some(clinic.id),
-            action: "clinic.create",
-            target_type: "clinic",
-            target_id: clinic.id.to_string(),
-            detail: json!({"demo": true}),
-        },
+        audit::Event::new("clinic.create", "clinic", clinic.id)
+            .in_clinic(clinic.id)
+            .detail(json!({"demo": true})),
         now,
     )
     .await?;
@@ -131,13 +120,9 @@ pub async fn seed(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
             audit::append(
                 &tx,
                 &actor,
-                audit::Event {
-                    clinic: Some(clinic.id),
-                    action: "membership.grant",
-                    target_type: "membership",
-                    target_id: mid.to_string(),
-                    detail: json!({"role": r.as_str(), "demo": true}),
-                },
+                audit::Event::new("membership.grant", "membership", mid)
+                    .in_clinic(clinic.id)
+                    .detail(json!({"role": r.as_str(), "demo": true})),
                 now,
             )
             .await?;
@@ -145,13 +130,8 @@ pub async fn seed(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
             audit::append(
                 &tx,
                 &actor,
-                audit::Event {
-                    clinic: None,
-                    action: "user.create",
-                    target_type: "user",
-                    target_id: user.id.to_string(),
-                    detail: json!({"role": role, "demo": true}),
-                },
+                audit::Event::new("user.create", "user", user.id)
+                    .detail(json!({"role": role, "demo": true})),
                 now,
             )
             .await?;
@@ -162,7 +142,7 @@ pub async fn seed(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
             password: pw,
         });
     }
-    tx.commit().await.map_err(store::StoreError::from)?;
+    store::commit(tx).await?;
     Ok(Some(logins))
 }
 

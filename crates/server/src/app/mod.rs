@@ -5,9 +5,13 @@ pub mod accounts;
 pub mod clinics;
 pub mod demo;
 pub mod mail;
+pub mod sessions;
 pub mod staff;
 
-use crate::error::{AppError, AppResult, FieldError};
+use crate::{
+    error::{AppError, AppResult, FieldError},
+    state::AppState,
+};
 
 /// Collects field errors from several parses, so a form shows them all at once.
 #[derive(Default)]
@@ -49,4 +53,23 @@ impl Fields {
 /// Unwraps values that `Fields::finish` has vouched for.
 pub fn checked<T>(v: Option<T>) -> AppResult<T> {
     v.ok_or_else(|| AppError::Internal("validated value missing".into()))
+}
+
+/// Counts an attempt at `bucket` (login, register, reset, …) against the caller's IP and,
+/// when given, the account; too many in the window is `RateLimited`.
+pub fn limit(state: &AppState, bucket: &str, ip: &str, account: Option<&str>) -> AppResult<()> {
+    let s = state.settings();
+    let hit = |key: String, max: u32| {
+        state
+            .limiter()
+            .hit(&key, max, s.rate_window_secs, state.now())
+            .map_err(|secs| AppError::RateLimited {
+                retry_after_secs: secs,
+            })
+    };
+    hit(format!("{bucket}:ip:{ip}"), s.rate_per_ip)?;
+    if let Some(a) = account {
+        hit(format!("{bucket}:acct:{a}"), s.rate_per_account)?;
+    }
+    Ok(())
 }

@@ -70,13 +70,9 @@ pub async fn create_invite<C: Conn>(
     audit::append(
         c,
         &ctx.actor(Some(invited_by)),
-        audit::Event {
-            clinic: Some(clinic),
-            action: "invite.create",
-            target_type: "invite",
-            target_id: id.to_string(),
-            detail: json!({"email": email.as_str(), "role": role.as_str()}),
-        },
+        audit::Event::new("invite.create", "invite", id)
+            .in_clinic(clinic)
+            .detail(json!({"email": email.as_str(), "role": role.as_str()})),
         now,
     )
     .await?;
@@ -113,7 +109,7 @@ pub async fn invite_staff(
         },
     )
     .await?;
-    tx.commit().await.map_err(store::StoreError::from)?;
+    store::commit(tx).await?;
     Ok(())
 }
 
@@ -201,17 +197,13 @@ pub async fn accept_invite(
     audit::append(
         &tx,
         &ctx.actor(Some(user_id)),
-        audit::Event {
-            clinic: Some(invite.clinic_id),
-            action: "membership.grant",
-            target_type: "membership",
-            target_id: mid.to_string(),
-            detail: json!({"role": invite.role.as_str(), "via": "invite", "invite": invite.id}),
-        },
+        audit::Event::new("membership.grant", "membership", mid)
+            .in_clinic(invite.clinic_id)
+            .detail(json!({"role": invite.role.as_str(), "via": "invite", "invite": invite.id})),
         now,
     )
     .await?;
-    tx.commit().await.map_err(store::StoreError::from)?;
+    store::commit(tx).await?;
     Ok(invite)
 }
 
@@ -236,17 +228,13 @@ pub async fn list_staff(
     audit::append(
         &tx,
         &ctx.actor(Some(scope.me.id())),
-        audit::Event {
-            clinic: Some(scope.clinic),
-            action: "membership.list",
-            target_type: "clinic",
-            target_id: scope.clinic.to_string(),
-            detail: json!({"count": staff.len()}),
-        },
+        audit::Event::new("membership.list", "clinic", scope.clinic)
+            .in_clinic(scope.clinic)
+            .detail(json!({"count": staff.len()})),
         now,
     )
     .await?;
-    tx.commit().await.map_err(store::StoreError::from)?;
+    store::commit(tx).await?;
     Ok((staff, invites))
 }
 
@@ -276,16 +264,12 @@ pub async fn deactivate_staff(
     audit::append(
         &tx,
         &ctx.actor(Some(scope.me.id())),
-        audit::Event {
-            clinic: Some(scope.clinic),
-            action: "membership.deactivate",
-            target_type: "membership",
-            target_id: id.to_string(),
-            detail: json!({"user": m.user_id, "role": m.role.as_str()}),
-        },
+        audit::Event::new("membership.deactivate", "membership", id)
+            .in_clinic(scope.clinic)
+            .detail(json!({"user": m.user_id, "role": m.role.as_str()})),
         now,
     )
     .await?;
-    tx.commit().await.map_err(store::StoreError::from)?;
+    store::commit(tx).await?;
     Ok(())
 }

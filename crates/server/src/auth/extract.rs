@@ -27,22 +27,21 @@ impl RequestCtx {
     }
 }
 
+impl RequestCtx {
+    /// The context of the current request, from the metadata `http::observe` recorded.
+    pub fn from_meta(meta: Option<&ClientMeta>) -> Self {
+        RequestCtx {
+            request_id: crate::error::request_id(),
+            ip: meta.map_or_else(|| "unknown".into(), |m| m.ip.clone()),
+            user_agent: meta.map(|m| m.user_agent.clone()).unwrap_or_default(),
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for RequestCtx {
     type Rejection = AppError;
     async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
-        let meta = parts
-            .extensions
-            .get::<ClientMeta>()
-            .cloned()
-            .unwrap_or(ClientMeta {
-                ip: "unknown".into(),
-                user_agent: String::new(),
-            });
-        Ok(RequestCtx {
-            request_id: crate::error::request_id(),
-            ip: meta.ip,
-            user_agent: meta.user_agent,
-        })
+        Ok(RequestCtx::from_meta(parts.extensions.get::<ClientMeta>()))
     }
 }
 

@@ -3,7 +3,8 @@
 //! transparently, by rotating its refresh cookie.
 
 use super::cookies;
-use crate::{app::accounts, state::AppState};
+use super::extract::RequestCtx;
+use crate::{app::sessions, state::AppState};
 use axum::{
     extract::{Request, State},
     http::{HeaderValue, header},
@@ -46,24 +47,24 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
     }
     let mut set_cookies: Vec<HeaderValue> = Vec::new();
     let resolved = if let Some(token) = bearer(&req) {
-        accounts::identify_access(&state, &token)
+        sessions::identify_access(&state, &token)
             .await
             .ok()
             .flatten()
     } else {
         let access = cookies::get(req.headers(), cookies::ACCESS);
         let mut found = match access {
-            Some(a) if !a.is_empty() => accounts::identify_access(&state, &a).await.ok().flatten(),
+            Some(a) if !a.is_empty() => sessions::identify_access(&state, &a).await.ok().flatten(),
             _ => None,
         };
         if found.is_none()
             && let Some(refresh) =
                 cookies::get(req.headers(), cookies::REFRESH).filter(|r| !r.is_empty())
         {
-            let meta = req.extensions().get::<ClientMeta>().cloned();
-            match accounts::refresh_for_browser(&state, &refresh, meta.as_ref()).await {
+            let ctx = RequestCtx::from_meta(req.extensions().get::<ClientMeta>());
+            match sessions::refresh_for_browser(&state, &ctx, &refresh).await {
                 Ok(Some((ident, tokens))) => {
-                    set_cookies.extend(accounts::session_cookies(&state, &tokens));
+                    set_cookies.extend(sessions::session_cookies(&state, &tokens));
                     found = Some(ident);
                 }
                 _ => set_cookies.extend(cookies::clear(state.settings().tls)),

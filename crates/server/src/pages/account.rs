@@ -9,7 +9,7 @@ use super::{
     layout::{Nav, nav},
 };
 use crate::{
-    app::accounts,
+    app::{accounts, sessions},
     auth::{CurrentUser, RequestCtx, cookies},
     error::AppError,
     state::AppState,
@@ -80,7 +80,7 @@ async fn page(
     notice: Option<&'static str>,
     errors: Errors,
 ) -> Result<AccountPage, PageError> {
-    let sessions = accounts::list_sessions(state, me)
+    let sessions = sessions::list_sessions(state, me)
         .await?
         .into_iter()
         .map(|s| SessionRow {
@@ -165,7 +165,7 @@ pub async fn revoke_session(
         .0
         .parse()
         .map_err(|_| AppError::NotFound)?;
-    accounts::revoke_session(&state, &ctx, &me, id).await?;
+    sessions::revoke_session(&state, &ctx, &me, id).await?;
     if id == me.session().id {
         return Ok(see_other_with_cookies(
             "/login",
@@ -193,7 +193,7 @@ pub async fn switch_clinic(
         .trim()
         .parse()
         .map_err(|_| AppError::NotFound)?;
-    accounts::switch_clinic(&state, &ctx, &me, clinic).await?;
+    sessions::switch_clinic(&state, &ctx, &me, clinic).await?;
     Ok(see_other("/"))
 }
 

@@ -9,7 +9,7 @@ use super::{
     layout::{MaybeUser, Nav},
 };
 use crate::{
-    app::accounts,
+    app::{accounts, sessions},
     auth::{CurrentUser, RequestCtx, cookies},
     error::AppError,
     state::AppState,
@@ -79,11 +79,11 @@ pub async fn login(
         errors.add("password", "Enter your password.");
     }
     let outcome = if errors.is_empty() {
-        match accounts::login(&state, &ctx, &form.email, &form.password).await {
+        match sessions::login(&state, &ctx, &form.email, &form.password).await {
             Ok((_, tokens)) => {
                 return Ok(see_other_with_cookies(
                     &next,
-                    accounts::session_cookies(&state, &tokens),
+                    sessions::session_cookies(&state, &tokens),
                 ));
             }
             Err(e) => {
@@ -158,9 +158,9 @@ pub async fn register(
         match accounts::register_patient(&state, &ctx, input).await {
             Ok(user) => {
                 return Ok(
-                    match accounts::login(&state, &ctx, &user.email, &form.password).await {
+                    match sessions::login(&state, &ctx, &user.email, &form.password).await {
                         Ok((_, tokens)) => {
-                            see_other_with_cookies("/", accounts::session_cookies(&state, &tokens))
+                            see_other_with_cookies("/", sessions::session_cookies(&state, &tokens))
                         }
                         // The account exists; if signing in is refused now (rate limit), let them do it by hand.
                         Err(_) => see_other("/login"),
@@ -190,7 +190,7 @@ pub async fn logout(
     me: Result<CurrentUser, AppError>,
 ) -> Result<Response, PageError> {
     if let Ok(me) = me {
-        accounts::logout(&state, &ctx, &me).await?;
+        sessions::logout(&state, &ctx, &me).await?;
     }
     Ok(see_other_with_cookies(
         "/login",

@@ -1,7 +1,7 @@
 //! The layout's navigation: what links a visitor sees and which clinic they work in.
 
 use super::error::PageError;
-use crate::{auth::CurrentUser, error::AppError, state::AppState};
+use crate::{auth::CurrentUser, state::AppState};
 use axum::{extract::FromRequestParts, http::request::Parts};
 use domain::{ClinicId, Role};
 use store::memberships::Membership;
@@ -92,13 +92,9 @@ pub fn active_clinic(me: &CurrentUser, memberships: &[Membership]) -> Option<Cli
         .or_else(|| memberships.first().map(|m| m.clinic_id))
 }
 
-/// The user's active memberships, for the header. Unlike `app::accounts::me` this is not
-/// audited: it only lists the caller's own clinics and roles on every page.
+/// The user's active memberships, for the header (unaudited: only their own clinics and roles).
 pub async fn memberships(state: &AppState, me: &CurrentUser) -> Result<Vec<Membership>, PageError> {
-    let all = store::memberships::of_user(state.store().conn(), me.id())
-        .await
-        .map_err(AppError::from)?;
-    Ok(all.into_iter().filter(|m| m.is_active).collect())
+    Ok(crate::app::accounts::my_clinics(state, me).await?)
 }
 
 /// The header for a signed-in user.

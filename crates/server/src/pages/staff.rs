@@ -43,6 +43,16 @@ pub struct InviteForm {
     role: String,
 }
 
+impl InviteForm {
+    /// The empty form, offering the most common role.
+    fn blank() -> Self {
+        InviteForm {
+            email: String::new(),
+            role: Role::Doctor.as_str().into(),
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "staff.html")]
 struct StaffPage {
@@ -139,10 +149,7 @@ pub async fn list(
     Page(scope): Page<ClinicAdmin>,
     QueryOr(q): QueryOr<Notice>,
 ) -> Result<Response, PageError> {
-    let form = InviteForm {
-        email: String::new(),
-        role: Role::Doctor.as_str().into(),
-    };
+    let form = InviteForm::blank();
     let page = page(
         &state,
         &ctx,
@@ -191,10 +198,7 @@ pub async fn deactivate(
             scope.clinic
         ))),
         Err(AppError::Conflict(msg)) => {
-            let form = InviteForm {
-                email: String::new(),
-                role: Role::Doctor.as_str().into(),
-            };
+            let form = InviteForm::blank();
             let page = page(
                 &state,
                 &ctx,

@@ -1,4 +1,4 @@
-//! Registration, login, tokens, sessions, passwords.
+//! Accounts: registration, login, passwords and resets, rate limits.
 
 use crate::helpers::{PW, TestApp};
 use axum::http::{StatusCode, header};
@@ -134,188 +134,6 @@ async fn a_wrong_password_and_an_unknown_account_look_the_same() {
 }
 
 #[tokio::test]
-async fn refresh_rotates_and_reusing_a_spent_refresh_token_revokes_the_family() {
-    for app in TestApp::each().await {
-        app.register("c@example.com", "C").await;
-        let (access1, refresh1) = app.login("c@example.com").await;
-
-        let r = app
-            .post(
-                "/api/v1/auth/refresh",
-                None,
-                json!({"refresh_token": refresh1}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}: {}", app.backend, r.text);
-        let access2 = r.body["access_token"].as_str().unwrap().to_owned();
-        let refresh2 = r.body["refresh_token"].as_str().unwrap().to_owned();
-        assert_ne!(refresh1, refresh2);
-        assert_eq!(
-            app.get("/api/v1/me", Some(&access2)).await.status,
-            StatusCode::OK
-        );
-        assert_eq!(
-            app.get("/api/v1/me", Some(&access1)).await.status,
-            StatusCode::UNAUTHORIZED,
-            "{}: old access replaced",
-            app.backend
-        );
-
-        // An attacker replays the first refresh token: the whole family dies.
-        let replay = app
-            .post(
-                "/api/v1/auth/refresh",
-                None,
-                json!({"refresh_token": refresh1}),
-            )
-            .await;
-        assert_eq!(replay.status, StatusCode::UNAUTHORIZED, "{}", app.backend);
-        assert_eq!(replay.problem(), "unauthorized");
-        assert_eq!(
-            app.get("/api/v1/me", Some(&access2)).await.status,
-            StatusCode::UNAUTHORIZED,
-            "{}: family revoked",
-            app.backend
-        );
-        let r = app
-            .post(
-                "/api/v1/auth/refresh",
-                None,
-                json!({"refresh_token": refresh2}),
-            )
-            .await;
-        assert_eq!(
-            r.status,
-            StatusCode::UNAUTHORIZED,
-            "{}: newest refresh token revoked too",
-            app.backend
-        );
-    }
-}
-
-#[tokio::test]
-async fn logout_kills_the_access_token_at_once() {
-    for app in TestApp::each().await {
-        app.register("d@example.com", "D").await;
-        let (access, refresh) = app.login("d@example.com").await;
-        assert_eq!(
-            app.post("/api/v1/auth/logout", Some(&access), json!({}))
-                .await
-                .status,
-            StatusCode::NO_CONTENT
-        );
-        assert_eq!(
-            app.get("/api/v1/me", Some(&access)).await.status,
-            StatusCode::UNAUTHORIZED,
-            "{}",
-            app.backend
-        );
-        let r = app
-            .post(
-                "/api/v1/auth/refresh",
-                None,
-                json!({"refresh_token": refresh}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", app.backend);
-    }
-}
-
-#[tokio::test]
-async fn access_tokens_expire_after_fifteen_minutes_and_refresh_renews_them() {
-    for app in TestApp::each().await {
-        app.register("e@example.com", "E").await;
-        let (access, refresh) = app.login("e@example.com").await;
-        app.advance(jiff::SignedDuration::from_mins(14));
-        assert_eq!(
-            app.get("/api/v1/me", Some(&access)).await.status,
-            StatusCode::OK
-        );
-        app.advance(jiff::SignedDuration::from_mins(2));
-        assert_eq!(
-            app.get("/api/v1/me", Some(&access)).await.status,
-            StatusCode::UNAUTHORIZED,
-            "{}",
-            app.backend
-        );
-        let r = app
-            .post(
-                "/api/v1/auth/refresh",
-                None,
-                json!({"refresh_token": refresh}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", app.backend);
-        assert_eq!(
-            app.get("/api/v1/me", Some(r.body["access_token"].as_str().unwrap()))
-                .await
-                .status,
-            StatusCode::OK
-        );
-    }
-}
-
-#[tokio::test]
-async fn users_list_and_revoke_their_own_sessions_only() {
-    for app in TestApp::each().await {
-        app.register("f@example.com", "F").await;
-        app.register("g@example.com", "G").await;
-        let (phone, _) = app.login("f@example.com").await;
-        let (laptop, _) = app.login("f@example.com").await;
-        let (other, _) = app.login("g@example.com").await;
-
-        let list = app.get("/api/v1/me/sessions", Some(&laptop)).await;
-        assert_eq!(list.status, StatusCode::OK);
-        let sessions = list.body.as_array().unwrap();
-        assert_eq!(sessions.len(), 2, "{}", app.backend);
-        assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
-        let phone_id = sessions.iter().find(|s| s["current"] == false).unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-
-        let g_sessions = app.get("/api/v1/me/sessions", Some(&other)).await;
-        let g_id = g_sessions.body[0]["id"].as_str().unwrap().to_owned();
-        let r = app
-            .delete(&format!("/api/v1/me/sessions/{g_id}"), Some(&laptop))
-            .await;
-        assert_eq!(
-            r.status,
-            StatusCode::NOT_FOUND,
-            "{}: another user's session reads as missing",
-            app.backend
-        );
-        assert_eq!(
-            app.get("/api/v1/me", Some(&other)).await.status,
-            StatusCode::OK
-        );
-
-        assert_eq!(
-            app.delete(&format!("/api/v1/me/sessions/{phone_id}"), Some(&laptop))
-                .await
-                .status,
-            StatusCode::NO_CONTENT
-        );
-        assert_eq!(
-            app.get("/api/v1/me", Some(&phone)).await.status,
-            StatusCode::UNAUTHORIZED,
-            "{}",
-            app.backend
-        );
-        assert_eq!(
-            app.get("/api/v1/me", Some(&laptop)).await.status,
-            StatusCode::OK
-        );
-        assert_eq!(
-            app.delete("/api/v1/me/sessions/not-a-uuid", Some(&laptop))
-                .await
-                .status,
-            StatusCode::NOT_FOUND
-        );
-    }
-}
-
-#[tokio::test]
 async fn changing_the_password_ends_all_other_sessions() {
     for app in TestApp::each().await {
         app.register("h@example.com", "H").await;
@@ -333,7 +151,7 @@ async fn changing_the_password_ends_all_other_sessions() {
         assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(wrong.body["errors"][0]["field"], "current_password");
         assert_eq!(
-            app.get("/api/v1/me", Some(&elsewhere)).await.status,
+            app.me_status(&elsewhere).await,
             StatusCode::OK,
             "{}: nothing changed",
             app.backend
@@ -354,24 +172,18 @@ async fn changing_the_password_ends_all_other_sessions() {
             ok.text
         );
         assert_eq!(
-            app.get("/api/v1/me", Some(&here)).await.status,
+            app.me_status(&here).await,
             StatusCode::OK,
             "{}: this session stays",
             app.backend
         );
         assert_eq!(
-            app.get("/api/v1/me", Some(&elsewhere)).await.status,
+            app.me_status(&elsewhere).await,
             StatusCode::UNAUTHORIZED,
             "{}",
             app.backend
         );
-        let r = app
-            .post(
-                "/api/v1/auth/refresh",
-                None,
-                json!({"refresh_token": elsewhere_refresh}),
-            )
-            .await;
+        let r = app.refresh(&elsewhere_refresh).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         assert_eq!(
             app.login_with("h@example.com", PW).await.status,
@@ -436,7 +248,7 @@ async fn password_reset_links_work_once_expire_after_thirty_minutes_and_reveal_n
             r.text
         );
         assert_eq!(
-            app.get("/api/v1/me", Some(&old_session)).await.status,
+            app.me_status(&old_session).await,
             StatusCode::UNAUTHORIZED,
             "{}: sessions ended",
             app.backend

@@ -1,7 +1,6 @@
 //! Audit events from the API and `docspot audit verify` on the real binary.
 
-use crate::helpers::TestApp;
-use std::process::Command;
+use crate::helpers::{self, TestApp};
 
 #[tokio::test]
 async fn writes_are_audited_with_actor_request_id_and_ip() {
@@ -25,13 +24,13 @@ async fn writes_are_audited_with_actor_request_id_and_ip() {
     }
 }
 
+/// `docspot ARGS` on the SQLite database in `data_dir`.
 fn docspot(data_dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_docspot"))
-        .args(args)
-        .env("DOCSPOT_DATA_DIR", data_dir)
-        .env_remove("DATABASE_URL")
-        .output()
-        .expect("run docspot")
+    helpers::docspot(
+        args,
+        &[("DOCSPOT_DATA_DIR", &data_dir.display().to_string())],
+        None,
+    )
 }
 
 #[tokio::test]
@@ -43,23 +42,15 @@ async fn audit_verify_passes_then_names_an_edited_and_a_deleted_row() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let mut create = Command::new(env!("CARGO_BIN_EXE_docspot"))
-        .args(["user", "create-admin", "--email", "root@cli.test"])
-        .env("DOCSPOT_DATA_DIR", &dir)
-        .env_remove("DATABASE_URL")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    create
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"a long enough admin password\n")
-        .unwrap();
-    let created = create.wait_with_output().unwrap();
+    let data_dir = dir.display().to_string();
+    let created = helpers::docspot(
+        &["user", "create-admin", "--email", "root@cli.test"],
+        &[("DOCSPOT_DATA_DIR", &data_dir)],
+        Some(
+            "a long enough admin password
+",
+        ),
+    );
     assert!(
         created.status.success(),
         "{}",
@@ -76,7 +67,11 @@ async fn audit_verify_passes_then_names_an_edited_and_a_deleted_row() {
     let state = docspot_server::state::AppState::new(
         store.clone(),
         std::sync::Arc::new(domain::SystemClock),
-        docspot_server::state::Settings::new(String::new(), dir.clone()),
+        docspot_server::state::Settings::from_args(
+            &docspot_server::config::ServeArgs::defaults(),
+            "",
+            dir.clone(),
+        ),
     );
     for i in 0..3 {
         docspot_server::app::accounts::create_platform_admin(
@@ -137,23 +132,15 @@ async fn audit_verify_passes_then_names_an_edited_and_a_deleted_row() {
 #[tokio::test]
 async fn create_admin_refuses_a_weak_password_and_prints_no_secret() {
     let dir = std::env::temp_dir().join(format!("docspot-cli-{}", uuid::Uuid::now_v7().simple()));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_docspot"))
-        .args(["user", "create-admin", "--email", "weak@cli.test"])
-        .env("DOCSPOT_DATA_DIR", &dir)
-        .env_remove("DATABASE_URL")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"password123\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let data_dir = dir.display().to_string();
+    let out = helpers::docspot(
+        &["user", "create-admin", "--email", "weak@cli.test"],
+        &[("DOCSPOT_DATA_DIR", &data_dir)],
+        Some(
+            "password123
+",
+        ),
+    );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("password"), "{err}");

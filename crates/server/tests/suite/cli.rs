@@ -1,16 +1,6 @@
 //! The command line contract: subcommands, flags, environment variables, PostgreSQL switch.
 
-use std::{
-    io::Write,
-    process::{Command, Stdio},
-};
-
-fn docspot(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_docspot"))
-        .args(args)
-        .output()
-        .expect("run docspot")
-}
+use crate::helpers::docspot;
 
 #[test]
 fn every_subcommand_has_help_naming_its_flags_and_variables() {
@@ -46,7 +36,7 @@ fn every_subcommand_has_help_naming_its_flags_and_variables() {
         ),
     ];
     for (args, wanted) in cases {
-        let out = docspot(args);
+        let out = docspot(args, &[], None);
         assert!(out.status.success(), "{args:?}");
         let text = String::from_utf8_lossy(&out.stdout);
         for w in *wanted {
@@ -61,12 +51,14 @@ fn every_subcommand_has_help_naming_its_flags_and_variables() {
 
 #[test]
 fn help_never_prints_secret_values_from_the_environment() {
-    let out = Command::new(env!("CARGO_BIN_EXE_docspot"))
-        .args(["serve", "--help"])
-        .env("DATABASE_URL", "postgres://u:hunter2-secret@db/x")
-        .env("DOCSPOT_SMTP_URL", "smtp://u:smtp-secret@mail:587")
-        .output()
-        .unwrap();
+    let out = docspot(
+        &["serve", "--help"],
+        &[
+            ("DATABASE_URL", "postgres://u:hunter2-secret@db/x"),
+            ("DOCSPOT_SMTP_URL", "smtp://u:smtp-secret@mail:587"),
+        ],
+        None,
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         !text.contains("hunter2-secret") && !text.contains("smtp-secret"),
@@ -81,22 +73,15 @@ async fn database_url_switches_the_binary_to_postgresql() {
         return;
     };
     let dir = std::env::temp_dir().join(format!("docspot-pgcli-{}", uuid::Uuid::now_v7().simple()));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_docspot"))
-        .args(["user", "create-admin", "--email", "pg-root@cli.test"])
-        .env("DATABASE_URL", &db.url)
-        .env("DOCSPOT_DATA_DIR", &dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"postgres admin passphrase\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let data_dir = dir.display().to_string();
+    let out = docspot(
+        &["user", "create-admin", "--email", "pg-root@cli.test"],
+        &[("DATABASE_URL", &db.url), ("DOCSPOT_DATA_DIR", &data_dir)],
+        Some(
+            "postgres admin passphrase
+",
+        ),
+    );
     assert!(
         out.status.success(),
         "{}",

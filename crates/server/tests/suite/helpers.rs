@@ -65,10 +65,11 @@ impl TestApp {
         let data_dir =
             std::env::temp_dir().join(format!("docspot-app-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&data_dir).unwrap();
-        let mut settings = Settings::new("http://docspot.test".into(), data_dir.clone());
-        let defaults = ServeArgs::for_tests();
-        settings.rate_per_ip = defaults.auth_rate_per_ip;
-        settings.rate_per_account = defaults.auth_rate_per_account;
+        let mut settings = Settings::from_args(
+            &ServeArgs::for_tests(),
+            "http://docspot.test",
+            data_dir.clone(),
+        );
         tweak(&mut settings);
         let clock = FixedClock::new(start_time());
         let state = AppState::new(db.store.clone(), Arc::new(clock.clone()), settings);
@@ -178,6 +179,52 @@ impl TestApp {
         )
     }
 
+    pub async fn refresh(&self, refresh_token: &str) -> Resp {
+        self.post(
+            "/api/v1/auth/refresh",
+            None,
+            json!({"refresh_token": refresh_token}),
+        )
+        .await
+    }
+
+    /// The status of `get_me` with `access`: whether that access token works.
+    pub async fn me_status(&self, access: &str) -> StatusCode {
+        self.get("/api/v1/me", Some(access)).await.status
+    }
+
+    pub async fn invite(&self, clinic: &str, admin: &str, email: &str, role: &str) -> Resp {
+        self.post(
+            &format!("/api/v1/clinics/{clinic}/invites"),
+            Some(admin),
+            json!({"email": email, "role": role}),
+        )
+        .await
+    }
+
+    pub async fn accept(&self, token: &str, name: &str, password: &str) -> Resp {
+        self.post(
+            "/api/v1/invites/accept",
+            None,
+            json!({"token": token, "name": name, "password": password}),
+        )
+        .await
+    }
+
+    /// Invites `email` into `clinic` as `role` and accepts with a new account (password `PW`).
+    pub async fn join(&self, clinic: &str, admin: &str, email: &str, role: &str, name: &str) {
+        self.invite(clinic, admin, email, role).await;
+        let token = self.link_token_sent_to(email, "/invite?token=").await;
+        let r = self.accept(&token, name, PW).await;
+        assert_eq!(
+            r.status,
+            StatusCode::NO_CONTENT,
+            "{}: {email} joins: {}",
+            self.backend,
+            r.text
+        );
+    }
+
     /// Creates a platform admin and returns their access token.
     pub async fn platform_admin(&self, email: &str) -> String {
         accounts::create_platform_admin(&self.state, email, "Platform Admin", PW)
@@ -207,13 +254,7 @@ impl TestApp {
         );
         let clinic = r.body["id"].as_str().unwrap().to_owned();
         let token = self.link_token_sent_to(admin_email, "/invite?token=").await;
-        let r = self
-            .post(
-                "/api/v1/invites/accept",
-                None,
-                json!({"token": token, "name": "Clinic Admin", "password": PW}),
-            )
-            .await;
+        let r = self.accept(&token, "Clinic Admin", PW).await;
         assert_eq!(
             r.status,
             StatusCode::NO_CONTENT,
@@ -276,6 +317,30 @@ impl TestApp {
         }
         n
     }
+}
+
+/// Runs the real `docspot` binary (on SQLite unless `env` names a DATABASE_URL), feeding
+/// `stdin` when given.
+pub fn docspot(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> std::process::Output {
+    use std::{
+        io::Write,
+        process::{Command, Stdio},
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_docspot"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run docspot");
+    let mut input = child.stdin.take().expect("stdin");
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).expect("write stdin");
+    }
+    drop(input);
+    child.wait_with_output().expect("docspot output")
 }
 
 /// The 64-hex-digit token after `marker` in a mail body (quoted-printable safe).

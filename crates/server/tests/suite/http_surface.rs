@@ -5,7 +5,6 @@ use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
-use serde_json::json;
 
 const OPERATION_IDS: [&str; 16] = [
     "register_patient",
@@ -216,7 +215,7 @@ async fn a_cross_site_post_is_refused_and_changes_nothing() {
     let r = app.send(forged).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
     assert_eq!(
-        app.get("/api/v1/me", Some(&access)).await.status,
+        app.me_status(&access).await,
         StatusCode::OK,
         "the session survived"
     );
@@ -234,10 +233,7 @@ async fn a_cross_site_post_is_refused_and_changes_nothing() {
         StatusCode::FORBIDDEN,
         "Origin/Host mismatch refused"
     );
-    assert_eq!(
-        app.get("/api/v1/me", Some(&access)).await.status,
-        StatusCode::OK
-    );
+    assert_eq!(app.me_status(&access).await, StatusCode::OK);
 
     let same_origin = Request::builder()
         .method(Method::POST)
@@ -247,10 +243,7 @@ async fn a_cross_site_post_is_refused_and_changes_nothing() {
         .body(Body::empty())
         .unwrap();
     assert_eq!(app.send(same_origin).await.status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        app.get("/api/v1/me", Some(&access)).await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(app.me_status(&access).await, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -280,13 +273,7 @@ async fn browsers_are_refreshed_transparently_when_the_access_cookie_expires() {
             .any(|c| c.starts_with("ds_access=") && !c.starts_with("ds_access=;")),
         "{set:?}"
     );
-    let again = app
-        .post(
-            "/api/v1/auth/refresh",
-            None,
-            json!({"refresh_token": refresh}),
-        )
-        .await;
+    let again = app.refresh(&refresh).await;
     assert_eq!(
         again.status,
         StatusCode::UNAUTHORIZED,

@@ -1,93 +1,15 @@
-//! Clinics, invitations, staff lists, tenancy isolation.
+//! Staff: invitations, staff lists, deactivation, tenancy isolation.
 
 use crate::helpers::{PW, TestApp};
 use axum::http::StatusCode;
 use serde_json::json;
 
 #[tokio::test]
-async fn only_platform_admins_create_clinics_and_bad_input_names_every_field() {
-    for app in TestApp::each().await {
-        let root = app.platform_admin("root@docspot.test").await;
-        app.register("p@example.com", "Patient").await;
-        let (patient, _) = app.login("p@example.com").await;
-        let body = json!({"name": "Sunrise", "slug": "sunrise", "time_zone": "Asia/Kolkata", "currency": "INR", "admin_email": "boss@sunrise.test"});
-        let r = app
-            .post("/api/v1/clinics", Some(&patient), body.clone())
-            .await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", app.backend);
-        assert_eq!(
-            app.post("/api/v1/clinics", None, body.clone()).await.status,
-            StatusCode::UNAUTHORIZED
-        );
-
-        let bad = app
-            .post("/api/v1/clinics", Some(&root), json!({"name": "", "slug": "-x", "time_zone": "Mars/Base", "currency": "RUPEE", "admin_email": "nope"}))
-            .await;
-        assert_eq!(
-            bad.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{}",
-            app.backend
-        );
-        let mut fields: Vec<_> = bad.body["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap().to_owned())
-            .collect();
-        fields.sort();
-        assert_eq!(
-            fields,
-            ["admin_email", "currency", "name", "slug", "time_zone"]
-        );
-
-        let ok = app.post("/api/v1/clinics", Some(&root), body.clone()).await;
-        assert_eq!(
-            ok.status,
-            StatusCode::CREATED,
-            "{}: {}",
-            app.backend,
-            ok.text
-        );
-        assert_eq!(ok.body["time_zone"], "Asia/Kolkata");
-        let dup = app.post("/api/v1/clinics", Some(&root), body).await;
-        assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
-        assert_eq!(dup.body["errors"][0]["field"], "slug");
-
-        let mails = app.deliver_mail().await;
-        assert_eq!(
-            mails.len(),
-            1,
-            "{}: one invite; the failed duplicate enqueued nothing",
-            app.backend
-        );
-        assert!(mails[0].1.contains("To: boss@sunrise.test"));
-        let list = app.get("/api/v1/clinics", Some(&root)).await;
-        assert_eq!(list.body.as_array().unwrap().len(), 1);
-        assert_eq!(
-            app.get("/api/v1/clinics", Some(&patient))
-                .await
-                .body
-                .as_array()
-                .unwrap()
-                .len(),
-            0,
-            "{}",
-            app.backend
-        );
-    }
-}
-
-#[tokio::test]
 async fn an_invited_receptionist_sets_a_password_once_and_joins_the_clinic() {
     for app in TestApp::each().await {
         let (clinic, admin) = app.clinic_with_admin("alpha", "admin@alpha.test").await;
         let r = app
-            .post(
-                &format!("/api/v1/clinics/{clinic}/invites"),
-                Some(&admin),
-                json!({"email": "desk@alpha.test", "role": "receptionist"}),
-            )
+            .invite(&clinic, &admin, "desk@alpha.test", "receptionist")
             .await;
         assert_eq!(
             r.status,
@@ -108,13 +30,7 @@ async fn an_invited_receptionist_sets_a_password_once_and_joins_the_clinic() {
             )
             .await;
         assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
-        let ok = app
-            .post(
-                "/api/v1/invites/accept",
-                None,
-                json!({"token": token, "name": "Desk", "password": PW}),
-            )
-            .await;
+        let ok = app.accept(&token, "Desk", PW).await;
         assert_eq!(
             ok.status,
             StatusCode::NO_CONTENT,
@@ -122,13 +38,7 @@ async fn an_invited_receptionist_sets_a_password_once_and_joins_the_clinic() {
             app.backend,
             ok.text
         );
-        let again = app
-            .post(
-                "/api/v1/invites/accept",
-                None,
-                json!({"token": token, "name": "Desk", "password": PW}),
-            )
-            .await;
+        let again = app.accept(&token, "Desk", PW).await;
         assert_eq!(
             again.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -175,23 +85,12 @@ async fn an_invited_receptionist_sets_a_password_once_and_joins_the_clinic() {
 async fn invitations_expire_after_seven_days() {
     for app in TestApp::each().await {
         let (clinic, admin) = app.clinic_with_admin("beta", "admin@beta.test").await;
-        app.post(
-            &format!("/api/v1/clinics/{clinic}/invites"),
-            Some(&admin),
-            json!({"email": "doc@beta.test", "role": "doctor"}),
-        )
-        .await;
+        app.invite(&clinic, &admin, "doc@beta.test", "doctor").await;
         let token = app
             .link_token_sent_to("doc@beta.test", "/invite?token=")
             .await;
         app.advance(jiff::SignedDuration::from_hours(24 * 7 + 1));
-        let r = app
-            .post(
-                "/api/v1/invites/accept",
-                None,
-                json!({"token": token, "name": "Doc", "password": PW}),
-            )
-            .await;
+        let r = app.accept(&token, "Doc", PW).await;
         assert_eq!(
             r.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -207,27 +106,9 @@ async fn someone_with_an_account_accepts_with_their_own_password_and_holds_roles
     for app in TestApp::each().await {
         let (a, admin_a) = app.clinic_with_admin("gamma", "admin@gamma.test").await;
         let (b, admin_b) = app.clinic_with_admin("delta", "admin@delta.test").await;
-        app.post(
-            &format!("/api/v1/clinics/{a}/invites"),
-            Some(&admin_a),
-            json!({"email": "roam@doc.test", "role": "doctor"}),
-        )
-        .await;
-        let t1 = app
-            .link_token_sent_to("roam@doc.test", "/invite?token=")
+        app.join(&a, &admin_a, "roam@doc.test", "doctor", "Dr Roam")
             .await;
-        app.post(
-            "/api/v1/invites/accept",
-            None,
-            json!({"token": t1, "name": "Dr Roam", "password": PW}),
-        )
-        .await;
-        app.post(
-            &format!("/api/v1/clinics/{b}/invites"),
-            Some(&admin_b),
-            json!({"email": "roam@doc.test", "role": "doctor"}),
-        )
-        .await;
+        app.invite(&b, &admin_b, "roam@doc.test", "doctor").await;
         let t2 = app
             .link_token_sent_to("roam@doc.test", "/invite?token=")
             .await;
@@ -284,12 +165,7 @@ async fn a_clinic_a_admin_gets_404_on_clinic_b_exactly_as_on_a_missing_clinic() 
         let probes = [
             app.get(&format!("/api/v1/clinics/{b}/staff"), Some(&admin_a))
                 .await,
-            app.post(
-                &format!("/api/v1/clinics/{b}/invites"),
-                Some(&admin_a),
-                json!({"email": "x@y.test", "role": "doctor"}),
-            )
-            .await,
+            app.invite(&b, &admin_a, "x@y.test", "doctor").await,
             app.post(
                 &format!("/api/v1/clinics/{b}/staff/{member_b}/deactivate"),
                 Some(&admin_a),
@@ -343,21 +219,8 @@ async fn a_clinic_a_admin_gets_404_on_clinic_b_exactly_as_on_a_missing_clinic() 
 async fn deactivating_staff_ends_their_access_but_never_removes_the_last_admin() {
     for app in TestApp::each().await {
         let (clinic, admin) = app.clinic_with_admin("north", "admin@north.test").await;
-        app.post(
-            &format!("/api/v1/clinics/{clinic}/invites"),
-            Some(&admin),
-            json!({"email": "second@north.test", "role": "admin"}),
-        )
-        .await;
-        let t = app
-            .link_token_sent_to("second@north.test", "/invite?token=")
+        app.join(&clinic, &admin, "second@north.test", "admin", "Second")
             .await;
-        app.post(
-            "/api/v1/invites/accept",
-            None,
-            json!({"token": t, "name": "Second", "password": PW}),
-        )
-        .await;
         let (second, _) = app.login("second@north.test").await;
 
         let staff = app
@@ -415,102 +278,6 @@ async fn deactivating_staff_ends_their_access_but_never_removes_the_last_admin()
         );
         assert_eq!(
             app.audit_count("membership.deactivate").await,
-            1,
-            "{}",
-            app.backend
-        );
-    }
-}
-
-#[tokio::test]
-async fn a_user_with_roles_in_two_clinics_switches_between_them_and_cannot_switch_into_a_third() {
-    use axum::{
-        body::Body,
-        http::{Method, Request, header},
-    };
-    for app in TestApp::each().await {
-        let (a, admin_a) = app.clinic_with_admin("sw-a", "admin@sw-a.test").await;
-        let (b, admin_b) = app.clinic_with_admin("sw-b", "admin@sw-b.test").await;
-        let (c, _) = app.clinic_with_admin("sw-c", "admin@sw-c.test").await;
-        for (clinic, admin) in [(&a, &admin_a), (&b, &admin_b)] {
-            app.post(
-                &format!("/api/v1/clinics/{clinic}/invites"),
-                Some(admin),
-                json!({"email": "two@sw.test", "role": "doctor"}),
-            )
-            .await;
-            let t = app
-                .link_token_sent_to("two@sw.test", "/invite?token=")
-                .await;
-            let r = app
-                .post(
-                    "/api/v1/invites/accept",
-                    None,
-                    json!({"token": t, "name": "Dr Two", "password": PW}),
-                )
-                .await;
-            assert_eq!(
-                r.status,
-                StatusCode::NO_CONTENT,
-                "{}: {}",
-                app.backend,
-                r.text
-            );
-        }
-        let login = app.login_with("two@sw.test", PW).await;
-        let access = login.body["access_token"].as_str().unwrap().to_owned();
-        let session: domain::SessionId =
-            login.body["session_id"].as_str().unwrap().parse().unwrap();
-        let switch = |clinic: &str| {
-            Request::builder()
-                .method(Method::POST)
-                .uri("/switch-clinic")
-                .header(header::COOKIE, format!("ds_access={access}"))
-                .header("sec-fetch-site", "same-origin")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(format!("clinic_id={clinic}")))
-                .unwrap()
-        };
-        let r = app.send(switch(&b)).await;
-        assert_eq!(
-            r.status,
-            StatusCode::SEE_OTHER,
-            "{}: {}",
-            app.backend,
-            r.text
-        );
-        let active = |s: Option<store::sessions::Session>| {
-            s.and_then(|s| s.active_clinic_id).map(|c| c.to_string())
-        };
-        assert_eq!(
-            active(
-                store::sessions::find(app.state.store().conn(), session)
-                    .await
-                    .unwrap()
-            ),
-            Some(b.clone()),
-            "{}",
-            app.backend
-        );
-        let r = app.send(switch(&c)).await;
-        assert_eq!(
-            r.status,
-            StatusCode::NOT_FOUND,
-            "{}: not a member of the third clinic",
-            app.backend
-        );
-        assert_eq!(
-            active(
-                store::sessions::find(app.state.store().conn(), session)
-                    .await
-                    .unwrap()
-            ),
-            Some(b.clone()),
-            "{}: unchanged",
-            app.backend
-        );
-        assert_eq!(
-            app.audit_count("session.switch_clinic").await,
             1,
             "{}",
             app.backend
