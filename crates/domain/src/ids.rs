@@ -69,3 +69,27 @@ id_type!(
     /// A background job in the outbox.
     JobId
 );
+id_type!(
+    /// A doctor's profile in one clinic.
+    DoctorId
+);
+id_type!(
+    /// A patient record in one clinic.
+    PatientId
+);
+id_type!(
+    /// An appointment.
+    AppointmentId
+);
+id_type!(
+    /// A kind of visit (length, buffers, price) a clinic offers.
+    VisitTypeId
+);
+id_type!(
+    /// A specialty in a clinic's list.
+    SpecialtyId
+);
+id_type!(
+    /// A leave, holiday or extra-hours entry.
+    ExceptionId
+);

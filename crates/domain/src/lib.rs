@@ -1,5 +1,6 @@
 //! DocSpot's pure domain: ids, validated values, roles and the clock. No I/O.
 
+pub mod appointment;
 pub mod clock;
 pub mod ids;
 pub mod password;
@@ -7,10 +8,14 @@ pub mod role;
 pub mod schedule;
 pub mod values;
 
+pub use appointment::{AppointmentStatus, DoctorStatus, Source, VisitMode};
 pub use clock::{Clock, FixedClock, SystemClock};
-pub use ids::{ClinicId, JobId, MembershipId, SessionId, UserId};
+pub use ids::{
+    AppointmentId, ClinicId, DoctorId, ExceptionId, JobId, MembershipId, PatientId, SessionId,
+    SpecialtyId, UserId, VisitTypeId,
+};
 pub use role::Role;
-pub use values::{ClinicName, ClinicSlug, Currency, Email, PersonName, TimeZoneName};
+pub use values::{ClinicName, ClinicSlug, Currency, Email, PersonName, Phone, TimeZoneName};
 
 /// A rule of the domain was broken by an input; the message is safe to show to the user.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -43,7 +43,9 @@ impl std::fmt::Display for Email {
     }
 }
 
-fn bounded_text(
+/// Trims `raw` and checks it is at most `max` characters, without control characters, and
+/// present when `required`.
+pub fn bounded_text(
     field: &'static str,
     raw: &str,
     max: usize,
@@ -176,6 +178,39 @@ impl Currency {
     }
 }
 
+/// A phone number: 7–15 digits, optionally with a leading `+`; spaces, dots, dashes and
+/// brackets are dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Phone(String);
+
+impl Phone {
+    /// Normalises to `+digits` or `digits`.
+    pub fn parse(raw: &str) -> Result<Self, DomainError> {
+        let s = raw.trim();
+        let (plus, rest) = match s.strip_prefix('+') {
+            Some(r) => ("+", r),
+            None => ("", s),
+        };
+        let digits: String = rest
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+            .collect();
+        if (7..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) {
+            Ok(Self(format!("{plus}{digits}")))
+        } else {
+            Err(DomainError::field(
+                "phone",
+                "must be 7–15 digits, optionally starting with +",
+            ))
+        }
+    }
+    /// The normalised number.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,6 +244,21 @@ mod tests {
         assert!(TimeZoneName::parse("Mars/Olympus").is_err());
         assert_eq!(Currency::parse("inr").unwrap().as_str(), "INR");
         assert!(Currency::parse("RUPEE").is_err());
+    }
+
+    #[test]
+    fn phones_are_normalised() {
+        assert_eq!(
+            Phone::parse("+91 98450-12345").unwrap().as_str(),
+            "+919845012345"
+        );
+        assert_eq!(
+            Phone::parse("(020) 7946 0958").unwrap().as_str(),
+            "02079460958"
+        );
+        for bad in ["", "12345", "+91 98x5012345", "1234567890123456"] {
+            assert!(Phone::parse(bad).is_err(), "should refuse {bad:?}");
+        }
     }
 
     #[test]

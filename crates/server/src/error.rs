@@ -41,6 +41,12 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// The slot was taken; the nearest free ones are offered instead.
+    #[error("This slot has just been taken.")]
+    SlotTaken { alternatives: Vec<SlotView> },
+    /// A booking rule refuses the request; `rule` names it for clients.
+    #[error("{message}")]
+    Refused { rule: &'static str, message: String },
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },
     #[error("payload too large")]
@@ -68,7 +74,8 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Conflict(_) | AppError::SlotTaken { .. } => StatusCode::CONFLICT,
+            AppError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -85,6 +92,8 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not-found",
             AppError::Conflict(_) => "conflict",
+            AppError::SlotTaken { .. } => "slot-taken",
+            AppError::Refused { .. } => "booking-rule",
             AppError::RateLimited { .. } => "rate-limited",
             AppError::TooLarge => "payload-too-large",
             AppError::UnsupportedMediaType => "unsupported-media-type",
@@ -135,6 +144,17 @@ impl From<domain::DomainError> for AppError {
     }
 }
 
+/// A free slot offered instead of a taken one.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SlotView {
+    /// UTC instant, RFC 3339.
+    pub start: String,
+    pub end: String,
+    /// The same instants in the clinic's zone, with offset.
+    pub local_start: String,
+    pub local_end: String,
+}
+
 /// The RFC 9457 body.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
@@ -146,6 +166,12 @@ pub struct Problem {
     pub request_id: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The booking rule that refused the request (`min_notice`, `horizon`, `hours`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// For a taken slot: the nearest free ones.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alternatives: Option<Vec<SlotView>>,
 }
 
 impl IntoResponse for AppError {
@@ -159,6 +185,14 @@ impl IntoResponse for AppError {
             detail: self.public_message(),
             request_id: request_id(),
             errors: self.fields().to_vec(),
+            rule: match &self {
+                AppError::Refused { rule, .. } => Some((*rule).to_owned()),
+                _ => None,
+            },
+            alternatives: match &self {
+                AppError::SlotTaken { alternatives } => Some(alternatives.clone()),
+                _ => None,
+            },
         };
         let mut res = (status, serde_json::to_string(&body).unwrap_or_default()).into_response();
         res.headers_mut().insert(

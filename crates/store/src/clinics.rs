@@ -77,6 +77,17 @@ pub async fn find<C: ConnectionTrait>(c: &C, id: ClinicId) -> StoreResult<Option
     .await
 }
 
+/// One clinic by its slug.
+pub async fn find_by_slug<C: ConnectionTrait>(c: &C, slug: &str) -> StoreResult<Option<Clinic>> {
+    one_as(
+        c,
+        &format!("SELECT {COLS} FROM clinics WHERE slug = $1"),
+        vec![slug.into()],
+        row,
+    )
+    .await
+}
+
 /// A page of clinics by name.
 pub async fn list<C: ConnectionTrait>(c: &C, limit: u64, offset: u64) -> StoreResult<Vec<Clinic>> {
     all_as(

@@ -24,22 +24,74 @@ pub async fn enqueue<C: ConnectionTrait>(
     run_at: jiff::Timestamp,
     now: jiff::Timestamp,
 ) -> StoreResult<JobId> {
+    enqueue_keyed(c, clinic, kind, payload, run_at, None, now).await
+}
+
+/// Enqueues a job under a dedupe key: a second job with the same key is
+/// `Conflict("jobs_dedupe_key_key")`, and `drop_queued` can take it back.
+pub async fn enqueue_keyed<C: ConnectionTrait>(
+    c: &C,
+    clinic: Option<ClinicId>,
+    kind: &str,
+    payload: &serde_json::Value,
+    run_at: jiff::Timestamp,
+    dedupe_key: Option<&str>,
+    now: jiff::Timestamp,
+) -> StoreResult<JobId> {
     let id = JobId::new();
     exec(
         c,
         "INSERT INTO jobs (id, clinic_id, kind, payload, status, run_at, attempts, max_attempts, lease_until, \
-         last_error, dedupe_key, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', $5, 0, 8, NULL, NULL, NULL, $6, $6)",
+         last_error, dedupe_key, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', $5, 0, 8, NULL, NULL, $6, $7, $7)",
         vec![
             id.as_uuid().into(),
             clinic.map(|c| c.as_uuid()).into(),
             kind.into(),
             payload.to_string().into(),
             ms(run_at).into(),
+            dedupe_key.map(str::to_owned).into(),
             ms(now).into(),
         ],
     )
     .await?;
     Ok(id)
+}
+
+/// Removes queued (not yet running) jobs with these dedupe keys; returns how many.
+pub async fn drop_queued<C: ConnectionTrait>(c: &C, keys: &[String]) -> StoreResult<u64> {
+    let mut n = 0;
+    for k in keys {
+        n += exec(
+            c,
+            "DELETE FROM jobs WHERE dedupe_key = $1 AND status = 'queued'",
+            vec![k.as_str().into()],
+        )
+        .await?;
+    }
+    Ok(n)
+}
+
+/// Queued jobs of `kind` with their run time and payload, for tests and the admin view.
+pub async fn queued_of_kind<C: ConnectionTrait>(
+    c: &C,
+    kind: &str,
+) -> StoreResult<Vec<(jiff::Timestamp, serde_json::Value)>> {
+    crate::all(
+        c,
+        "SELECT run_at, payload FROM jobs WHERE kind = $1 AND status = 'queued' ORDER BY run_at",
+        vec![kind.into()],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        let payload: String = get(r, "payload")?;
+        Ok((
+            ts(get(r, "run_at")?)?,
+            serde_json::from_str(&payload)
+                .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?,
+        ))
+    })
+    .collect()
 }
 
 /// Claims the next due job (or one whose lease ran out) for `lease`.

@@ -5,11 +5,16 @@
 //! transaction and migration machinery. Backend-specific SQL is confined to `schema.rs` and
 //! the few spots that say so.
 
+pub mod appointments;
 pub mod audit;
 pub mod clinics;
+pub mod doctors;
+pub mod idempotency;
 pub mod jobs;
 pub mod memberships;
 pub mod migrations;
+pub mod patients;
+pub mod schedules;
 mod schema;
 pub mod sessions;
 pub mod testing;
@@ -46,10 +51,16 @@ impl StoreError {
             Some(SqlErr::UniqueConstraintViolation(msg)) => {
                 StoreError::Conflict(constraint_of(&msg))
             }
+            // sea-orm does not classify exclusion violations (SQLSTATE 23P01); find ours by name.
+            _ if e.to_string().contains(NO_OVERLAP) => StoreError::Conflict(NO_OVERLAP.into()),
             _ => StoreError::Db(e),
         }
     }
 }
+
+/// The constraint that keeps one doctor's active appointments apart. On SQLite its backstop
+/// is the unique index on the blocked start, reported under the same name.
+pub const NO_OVERLAP: &str = "appointments_no_overlap";
 
 /// Finds our constraint name in a driver's message (`users_email_key` or `users.email`).
 fn constraint_of(msg: &str) -> String {
@@ -58,7 +69,28 @@ fn constraint_of(msg: &str) -> String {
         ("clinics_slug_key", "clinics.slug"),
         ("memberships_clinic_user_role_key", "memberships.clinic_id"),
         ("jobs_dedupe_key_key", "jobs.dedupe_key"),
+        ("specialties_clinic_name_key", "specialties.clinic_id"),
+        ("doctors_clinic_user_key", "doctors.clinic_id"),
+        (
+            "patients_clinic_mrn_key",
+            "patients.clinic_id, patients.mrn",
+        ),
+        (
+            "patients_clinic_user_key",
+            "patients.clinic_id, patients.user_id",
+        ),
+        (
+            "appointments_ref_code_key",
+            "appointments.clinic_id, appointments.ref_code",
+        ),
+        ("idempotency_keys_pkey", "idempotency_keys.user_id"),
+        ("link_tokens_pkey", "link_tokens.token_hash"),
     ];
+    if msg.contains("appointments_doctor_start_active_key")
+        || msg.contains("appointments.doctor_id, appointments.block_start")
+    {
+        return NO_OVERLAP.to_owned();
+    }
     for (name, sqlite_cols) in KNOWN {
         if msg.contains(name) || msg.contains(sqlite_cols) {
             return (*name).to_owned();

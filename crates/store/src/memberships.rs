@@ -133,6 +133,27 @@ pub async fn find_in_clinic<C: ConnectionTrait>(
     .await
 }
 
+/// The roles `user` holds, active, in `clinic`.
+pub async fn roles_in<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    user: UserId,
+) -> StoreResult<Vec<Role>> {
+    all(
+        c,
+        "SELECT role FROM memberships WHERE clinic_id = $1 AND user_id = $2 AND is_active = $3",
+        vec![clinic.as_uuid().into(), user.as_uuid().into(), true.into()],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        let role: String = get(r, "role")?;
+        role.parse()
+            .map_err(|_| crate::StoreError::Corrupt(format!("role {role}")))
+    })
+    .collect()
+}
+
 /// Whether `user` holds any of `roles`, active, in `clinic`.
 pub async fn has_role<C: ConnectionTrait>(
     c: &C,
@@ -140,19 +161,10 @@ pub async fn has_role<C: ConnectionTrait>(
     user: UserId,
     roles: &[Role],
 ) -> StoreResult<bool> {
-    let held = all(
-        c,
-        "SELECT role FROM memberships WHERE clinic_id = $1 AND user_id = $2 AND is_active = $3",
-        vec![clinic.as_uuid().into(), user.as_uuid().into(), true.into()],
-    )
-    .await?;
-    for r in &held {
-        let role: String = get(r, "role")?;
-        if roles.iter().any(|x| x.as_str() == role) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
+    Ok(roles_in(c, clinic, user)
+        .await?
+        .iter()
+        .any(|r| roles.contains(r)))
 }
 
 /// Deactivates a membership of `clinic`. Returns false when there is no such membership there.

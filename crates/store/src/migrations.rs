@@ -7,7 +7,7 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Spine)]
+        vec![Box::new(M0001Spine), Box::new(M0002Booking)]
     }
 }
 
@@ -24,6 +24,24 @@ impl MigrationTrait for M0001Spine {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         db.execute_unprepared(&crate::schema::spine(db.get_database_backend()))
+            .await?;
+        Ok(())
+    }
+}
+
+struct M0002Booking;
+
+impl MigrationName for M0002Booking {
+    fn name(&self) -> &str {
+        "m0002_booking"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0002Booking {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        db.execute_unprepared(&crate::schema::booking(db.get_database_backend()))
             .await?;
         Ok(())
     }

@@ -61,7 +61,17 @@ async fn pg_run_url() -> Option<String> {
                 .rsplit_once('/')
                 .map_or(admin.as_str(), |(b, _)| b)
                 .to_owned();
-            Some(format!("{base}/{name}"))
+            let run = format!("{base}/{name}");
+            // Extensions are per database; create it once here so that the per-test schemas'
+            // migrations find it instead of racing to create it.
+            let conn = Database::connect(run.clone())
+                .await
+                .expect("connect to test database");
+            conn.execute_unprepared("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public")
+                .await
+                .expect("create btree_gist");
+            let _ = conn.close().await;
+            Some(run)
         })
         .await
         .clone()

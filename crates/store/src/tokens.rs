@@ -1,4 +1,5 @@
-//! Single-use, expiring links: staff invites and password resets. Only hashes are stored.
+//! Single-use, expiring links: staff invites, password resets, and link tokens that act on
+//! one record (cancel an appointment from an e-mail). Only hashes are stored.
 
 use crate::{StoreResult, all_as, exec, get, ms, one, one_as, ts};
 use domain::{ClinicId, Role, UserId};
@@ -171,4 +172,71 @@ pub async fn reset_is_open<C: ConnectionTrait>(
     )
     .await?
     .is_some())
+}
+
+/// Records a link token (stored as its hash) that lets its holder act on `target` for
+/// `purpose` until `expires`, without signing in.
+pub async fn insert_link<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    purpose: &str,
+    target: uuid::Uuid,
+    token_hash: &str,
+    now: jiff::Timestamp,
+    expires: jiff::Timestamp,
+) -> StoreResult<()> {
+    exec(
+        c,
+        "INSERT INTO link_tokens (token_hash, clinic_id, purpose, target_id, created_at, expires_at, used_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, NULL)",
+        vec![
+            token_hash.into(),
+            clinic.as_uuid().into(),
+            purpose.into(),
+            target.into(),
+            ms(now).into(),
+            ms(expires).into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The clinic and target of an unused, unexpired link token for `purpose`.
+pub async fn find_link<C: ConnectionTrait>(
+    c: &C,
+    purpose: &str,
+    token_hash: &str,
+    now: jiff::Timestamp,
+) -> StoreResult<Option<(ClinicId, uuid::Uuid)>> {
+    let r = one(
+        c,
+        "SELECT clinic_id, target_id FROM link_tokens WHERE token_hash = $1 AND purpose = $2 \
+         AND used_at IS NULL AND expires_at > $3",
+        vec![token_hash.into(), purpose.into(), ms(now).into()],
+    )
+    .await?;
+    r.as_ref()
+        .map(|r| {
+            Ok((
+                ClinicId::from_uuid(get(r, "clinic_id")?),
+                get(r, "target_id")?,
+            ))
+        })
+        .transpose()
+}
+
+/// Spends every open link token of `target`.
+pub async fn use_links<C: ConnectionTrait>(
+    c: &C,
+    target: uuid::Uuid,
+    now: jiff::Timestamp,
+) -> StoreResult<()> {
+    exec(
+        c,
+        "UPDATE link_tokens SET used_at = $1 WHERE target_id = $2 AND used_at IS NULL",
+        vec![ms(now).into(), target.into()],
+    )
+    .await?;
+    Ok(())
 }

@@ -1,9 +1,12 @@
 //! The JSON API under `/api/v1`, with its OpenAPI 3.1 document. All routes are listed here.
 
+pub mod appointments;
 pub mod auth;
 pub mod clinics;
+pub mod doctors;
 pub mod extract;
 pub mod me;
+pub mod schedule;
 pub mod views;
 
 use crate::{error::AppError, state::AppState};
@@ -18,7 +21,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 #[openapi(
     info(title = "DocSpot API", description = "Clinic and appointment management. Errors are RFC 9457 problem+json."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "me"), (name = "clinics"), (name = "staff"))
+    tags((name = "auth"), (name = "me"), (name = "clinics"), (name = "staff"), (name = "doctors"), (name = "schedule"), (name = "booking"), (name = "patients"))
 )]
 struct ApiDoc;
 
@@ -52,6 +55,47 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(clinics::invite_staff))
         .routes(routes!(clinics::list_staff))
         .routes(routes!(clinics::deactivate_staff))
+        .routes(routes!(doctors::apply_as_doctor))
+        .routes(routes!(doctors::list_pending_doctors))
+        .routes(routes!(doctors::approve_doctor))
+        .routes(routes!(doctors::reject_doctor))
+        .routes(routes!(doctors::suspend_doctor))
+        .routes(routes!(doctors::list_doctors))
+        .routes(routes!(doctors::get_doctor, doctors::update_doctor_profile))
+        .routes(routes!(
+            doctors::list_specialties,
+            doctors::create_specialty
+        ))
+        .routes(routes!(
+            schedule::create_visit_type,
+            schedule::list_visit_types
+        ))
+        .routes(routes!(
+            schedule::set_weekly_hours,
+            schedule::get_weekly_hours
+        ))
+        .routes(routes!(schedule::add_leave))
+        .routes(routes!(schedule::add_extra_hours))
+        .routes(routes!(schedule::add_holiday))
+        .routes(routes!(schedule::remove_schedule_exception))
+        .routes(routes!(
+            schedule::set_booking_policy,
+            schedule::get_booking_policy
+        ))
+        .routes(routes!(schedule::search_slots))
+        .routes(routes!(
+            appointments::book_appointment,
+            appointments::list_appointments
+        ))
+        .routes(routes!(appointments::get_appointment))
+        .routes(routes!(appointments::list_my_appointments))
+        .routes(routes!(appointments::reschedule_appointment))
+        .routes(routes!(appointments::cancel_appointment))
+        .routes(routes!(appointments::mark_arrived))
+        .routes(routes!(appointments::mark_noshow))
+        .routes(routes!(appointments::complete_appointment))
+        .routes(routes!(appointments::approve_appointment))
+        .routes(routes!(appointments::search_patients))
         .split_for_parts();
     (router, openapi)
 }

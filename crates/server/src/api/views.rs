@@ -147,3 +147,230 @@ pub struct StaffList {
     pub staff: Vec<MembershipView>,
     pub invites: Vec<InviteView>,
 }
+
+/// A specialty in a clinic's list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SpecialtyView {
+    pub id: Uuid,
+    pub name: String,
+}
+
+impl From<store::doctors::Specialty> for SpecialtyView {
+    fn from(s: store::doctors::Specialty) -> Self {
+        SpecialtyView {
+            id: s.id.as_uuid(),
+            name: s.name,
+        }
+    }
+}
+
+/// A doctor's profile.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DoctorView {
+    pub id: Uuid,
+    pub clinic_id: Uuid,
+    /// `pending`, `approved`, `rejected` or `suspended`.
+    pub status: String,
+    pub name: String,
+    pub qualifications: String,
+    pub languages: Vec<String>,
+    pub registration_number: String,
+    /// In the clinic currency's minor unit.
+    pub fee_minor: i64,
+    pub bio: String,
+    pub specialties: Vec<SpecialtyView>,
+    /// Why the profile was rejected or suspended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision_reason: Option<String>,
+}
+
+impl From<store::doctors::Doctor> for DoctorView {
+    fn from(d: store::doctors::Doctor) -> Self {
+        DoctorView {
+            id: d.id.as_uuid(),
+            clinic_id: d.clinic_id.as_uuid(),
+            status: d.status.as_str().into(),
+            name: d.name,
+            qualifications: d.qualifications,
+            languages: d.languages,
+            registration_number: d.registration_number,
+            fee_minor: d.fee_minor,
+            bio: d.bio,
+            specialties: d.specialties.into_iter().map(Into::into).collect(),
+            decision_reason: d.decision_reason,
+        }
+    }
+}
+
+/// A kind of visit.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VisitTypeView {
+    pub id: Uuid,
+    /// Set when only this doctor offers it.
+    pub doctor_id: Option<Uuid>,
+    pub name: String,
+    pub duration_min: i32,
+    pub buffer_before_min: i32,
+    pub buffer_after_min: i32,
+    pub price_minor: i64,
+    /// `in_person` or `video`.
+    pub mode: String,
+}
+
+impl From<store::schedules::VisitType> for VisitTypeView {
+    fn from(v: store::schedules::VisitType) -> Self {
+        VisitTypeView {
+            id: v.id.as_uuid(),
+            doctor_id: v.doctor_id.map(|d| d.as_uuid()),
+            name: v.name,
+            duration_min: v.duration_min,
+            buffer_before_min: v.buffer_before_min,
+            buffer_after_min: v.buffer_after_min,
+            price_minor: v.price_minor,
+            mode: v.mode.as_str().into(),
+        }
+    }
+}
+
+/// Leave, a clinic holiday or extra hours.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExceptionView {
+    pub id: Uuid,
+    /// Absent for clinic holidays.
+    pub doctor_id: Option<Uuid>,
+    /// `leave`, `holiday` or `extra`.
+    pub kind: String,
+    pub from: String,
+    pub to: String,
+    /// Partial day, local `HH:MM`.
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub note: String,
+}
+
+impl From<store::schedules::ExceptionRow> for ExceptionView {
+    fn from(e: store::schedules::ExceptionRow) -> Self {
+        use crate::app::schedule::hhmm;
+        ExceptionView {
+            id: e.id.as_uuid(),
+            doctor_id: e.doctor_id.map(|d| d.as_uuid()),
+            kind: e.kind,
+            from: e.date_from.to_string(),
+            to: e.date_to.to_string(),
+            start: e.start_min.map(hhmm),
+            end: e.end_min.map(hhmm),
+            note: e.note,
+        }
+    }
+}
+
+/// One doctor's free slots for one visit type.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DoctorSlotsView {
+    pub doctor_id: Uuid,
+    pub doctor_name: String,
+    pub visit_type: VisitTypeView,
+    pub slots: Vec<crate::error::SlotView>,
+}
+
+/// Free slots of a search.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SlotsView {
+    /// The clinic's IANA zone; local times are in it.
+    pub time_zone: String,
+    /// First and last local date searched.
+    pub from: String,
+    pub to: String,
+    pub doctors: Vec<DoctorSlotsView>,
+}
+
+/// An appointment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppointmentView {
+    pub id: Uuid,
+    /// Short code for the phone and the front desk, e.g. `K7Q-4MX`.
+    pub ref_code: String,
+    /// `pending`, `booked`, `arrived`, `fulfilled`, `cancelled` or `noshow`.
+    pub status: String,
+    pub clinic_id: Uuid,
+    pub clinic_name: String,
+    pub doctor_id: Uuid,
+    pub doctor_name: String,
+    pub patient_id: Uuid,
+    pub patient_name: String,
+    pub visit_type_id: Uuid,
+    pub visit_type_name: String,
+    /// UTC, RFC 3339.
+    pub start: String,
+    pub end: String,
+    /// In the clinic's zone, with offset.
+    pub local_start: String,
+    pub local_end: String,
+    pub time_zone: String,
+    /// `online`, `desk` or `phone`.
+    pub source: String,
+    pub reason: String,
+    pub cancel_reason: Option<String>,
+    pub rescheduled_from: Option<Uuid>,
+    pub rescheduled_to: Option<Uuid>,
+    /// Increases with every change.
+    pub version: i32,
+}
+
+impl From<store::appointments::Appointment> for AppointmentView {
+    fn from(a: store::appointments::Appointment) -> Self {
+        let zone = jiff::tz::TimeZone::get(&a.clinic_time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let local = |t: jiff::Timestamp| {
+            t.to_zoned(zone.clone())
+                .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                .to_string()
+        };
+        AppointmentView {
+            id: a.id.as_uuid(),
+            ref_code: a.ref_code,
+            status: a.status.as_str().into(),
+            clinic_id: a.clinic_id.as_uuid(),
+            clinic_name: a.clinic_name,
+            doctor_id: a.doctor_id.as_uuid(),
+            doctor_name: a.doctor_name,
+            patient_id: a.patient_id.as_uuid(),
+            patient_name: a.patient_name,
+            visit_type_id: a.visit_type_id.as_uuid(),
+            visit_type_name: a.visit_type_name,
+            start: time(a.start),
+            end: time(a.end),
+            local_start: local(a.start),
+            local_end: local(a.end),
+            time_zone: a.clinic_time_zone,
+            source: a.source.as_str().into(),
+            reason: a.reason,
+            cancel_reason: a.cancel_reason,
+            rescheduled_from: a.rescheduled_from.map(|x| x.as_uuid()),
+            rescheduled_to: a.rescheduled_to.map(|x| x.as_uuid()),
+            version: a.version,
+        }
+    }
+}
+
+/// A patient of a clinic, as search results show them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PatientView {
+    pub id: Uuid,
+    /// Medical record number, unique in the clinic.
+    pub mrn: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+impl From<store::patients::Patient> for PatientView {
+    fn from(p: store::patients::Patient) -> Self {
+        PatientView {
+            id: p.id.as_uuid(),
+            mrn: p.mrn,
+            name: p.name,
+            phone: p.phone,
+            email: p.email,
+        }
+    }
+}

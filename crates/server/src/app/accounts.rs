@@ -188,6 +188,7 @@ pub async fn request_password_reset(
              If it was not you, ignore this e-mail; your password stays as it is.\n",
             user.name
         ),
+        ics: None,
     };
     mail::enqueue(&tx, None, &email, now).await?;
     audit::append(

@@ -13,6 +13,21 @@ pub struct Email {
     pub to: String,
     pub subject: String,
     pub body: String,
+    /// A calendar entry (`text/calendar`) to attach as `appointment.ics`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ics: Option<String>,
+}
+
+impl Email {
+    /// A plain-text e-mail.
+    pub fn text(to: &str, subject: String, body: String) -> Self {
+        Email {
+            to: to.to_owned(),
+            subject,
+            body,
+            ics: None,
+        }
+    }
 }
 
 /// Enqueues `email` in the caller's transaction.

@@ -2,9 +2,13 @@
 //! scope, applies domain rules, runs its store calls in one transaction and returns plain data.
 
 pub mod accounts;
+pub mod booking;
 pub mod clinics;
 pub mod demo;
+pub mod doctors;
 pub mod mail;
+pub mod notices;
+pub mod schedule;
 pub mod sessions;
 pub mod staff;
 

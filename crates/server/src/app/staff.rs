@@ -63,6 +63,7 @@ pub async fn create_invite<C: Conn>(
                  The link works once. If you did not expect this, ignore this e-mail.\n",
                 role.label().to_lowercase()
             ),
+            ics: None,
         },
         now,
     )
@@ -174,10 +175,10 @@ pub async fn accept_invite(
             "This invitation has already been used.",
         ));
     }
-    let user_id = match (existing, new_hash) {
-        (Some(u), _) => u.id,
+    let (user_id, user_name) = match (existing, new_hash) {
+        (Some(u), _) => (u.id, u.name),
         (None, Some((name, hash))) => {
-            users::insert(
+            let user = users::insert(
                 &tx,
                 users::NewUser {
                     email: &email,
@@ -188,12 +189,16 @@ pub async fn accept_invite(
                 },
                 now,
             )
-            .await?
-            .id
+            .await?;
+            (user.id, user.name)
         }
         (None, None) => return Err(AppError::Internal("invite without credentials".into())),
     };
     let mid = memberships::grant(&tx, invite.clinic_id, user_id, invite.role, now).await?;
+    if invite.role == Role::Doctor {
+        super::doctors::profile_for_invited(&tx, invite.clinic_id, user_id, &user_name, now)
+            .await?;
+    }
     audit::append(
         &tx,
         &ctx.actor(Some(user_id)),

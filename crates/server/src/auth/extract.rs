@@ -109,12 +109,98 @@ impl RoleSet for AnyStaff {
     const ROLES: &'static [Role] = &[Role::Admin, Role::Doctor, Role::Receptionist];
 }
 
+/// Admins and doctors (a doctor acts on their own schedule; admins on anyone's).
+pub struct AdminOrDoctor;
+impl RoleSet for AdminOrDoctor {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Doctor];
+}
+
+/// The front desk: admins and receptionists.
+pub struct DeskStaff;
+impl RoleSet for DeskStaff {
+    const ROLES: &'static [Role] = &[Role::Admin, Role::Receptionist];
+}
+
 /// A caller who holds one of `R`'s roles in the clinic named by the `{clinic_id}` path
 /// segment. Anyone else, a malformed id and an unknown clinic all get the same 404.
 pub struct ClinicScope<R: RoleSet> {
     pub me: CurrentUser,
     pub clinic: ClinicId,
+    /// Every active role the caller holds there (at least one of `R`'s).
+    pub roles: Vec<Role>,
     _roles: PhantomData<R>,
+}
+
+impl<R: RoleSet> ClinicScope<R> {
+    /// Whether the caller is an admin of the clinic.
+    pub fn is_admin(&self) -> bool {
+        self.roles.contains(&Role::Admin)
+    }
+}
+
+/// The clinic id of a `{clinic_id}` path segment; a missing or malformed one is a 404.
+async fn clinic_in_path(parts: &mut Parts, state: &AppState) -> Result<ClinicId, AppError> {
+    let params = RawPathParams::from_request_parts(parts, state)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    let raw = params
+        .iter()
+        .find(|(k, _)| *k == "clinic_id")
+        .map(|(_, v)| v)
+        .ok_or(AppError::NotFound)?;
+    raw.parse().map_err(|_| AppError::NotFound)
+}
+
+/// Any signed-in caller acting in an existing clinic named by `{clinic_id}`: staff (with
+/// their roles) or a patient (no roles). Use cases decide what a patient may see.
+pub struct ClinicCaller {
+    pub me: CurrentUser,
+    pub clinic: store::clinics::Clinic,
+    pub roles: Vec<Role>,
+}
+
+impl ClinicCaller {
+    /// Whether the caller works at the clinic.
+    pub fn is_staff(&self) -> bool {
+        !self.roles.is_empty()
+    }
+    /// Whether the caller holds any of `roles` there.
+    pub fn has_any(&self, roles: &[Role]) -> bool {
+        self.roles.iter().any(|r| roles.contains(r))
+    }
+}
+
+impl FromRequestParts<AppState> for ClinicCaller {
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let me = CurrentUser::from_request_parts(parts, state).await?;
+        let id = clinic_in_path(parts, state).await?;
+        let clinic = store::clinics::find(state.store().conn(), id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let roles = store::memberships::roles_in(state.store().conn(), id, me.id()).await?;
+        Ok(ClinicCaller { me, clinic, roles })
+    }
+}
+
+/// An existing clinic named by `{clinic_id}`, for public reads (no sign-in needed).
+pub struct PublicClinic(pub store::clinics::Clinic);
+
+impl FromRequestParts<AppState> for PublicClinic {
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let id = clinic_in_path(parts, state).await?;
+        store::clinics::find(state.store().conn(), id)
+            .await?
+            .map(PublicClinic)
+            .ok_or(AppError::NotFound)
+    }
 }
 
 /// A clinic admin of the clinic in the path.
@@ -127,19 +213,13 @@ impl<R: RoleSet> FromRequestParts<AppState> for ClinicScope<R> {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let me = CurrentUser::from_request_parts(parts, state).await?;
-        let params = RawPathParams::from_request_parts(parts, state)
-            .await
-            .map_err(|_| AppError::NotFound)?;
-        let raw = params
-            .iter()
-            .find(|(k, _)| *k == "clinic_id")
-            .map(|(_, v)| v)
-            .ok_or(AppError::NotFound)?;
-        let clinic: ClinicId = raw.parse().map_err(|_| AppError::NotFound)?;
-        if store::memberships::has_role(state.store().conn(), clinic, me.id(), R::ROLES).await? {
+        let clinic = clinic_in_path(parts, state).await?;
+        let roles = store::memberships::roles_in(state.store().conn(), clinic, me.id()).await?;
+        if roles.iter().any(|r| R::ROLES.contains(r)) {
             Ok(ClinicScope {
                 me,
                 clinic,
+                roles,
                 _roles: PhantomData,
             })
         } else {

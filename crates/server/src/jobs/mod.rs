@@ -1,7 +1,12 @@
 //! The background worker: claims due outbox jobs, runs them, retries failures with
 //! exponential backoff. Runs in the server process by default; several may run at once.
 
-use crate::{app::mail, error::AppResult, notify::email::Mailer, state::AppState};
+use crate::{
+    app::{mail, notices},
+    error::AppResult,
+    notify::email::Mailer,
+    state::AppState,
+};
 use std::{sync::Arc, time::Duration};
 use store::jobs;
 use tokio::sync::watch;
@@ -31,6 +36,15 @@ pub async fn run_once(state: &AppState, mailer: &Mailer) -> AppResult<bool> {
                     .await
             }
             Err(e) => Err(format!("bad e-mail payload: {e}")),
+        },
+        notices::REMINDER_KIND => match notices::reminder(state, &job.payload).await {
+            Ok(Some(email)) => {
+                mailer
+                    .send(&state.settings().mail_from, &email, &job.id.to_string())
+                    .await
+            }
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
         },
         other => Err(format!("unknown job kind {other}")),
     };

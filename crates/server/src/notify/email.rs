@@ -4,7 +4,7 @@
 use crate::app::mail::Email;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-    message::{Mailbox, header::ContentType},
+    message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType},
 };
 use std::path::PathBuf;
 
@@ -43,13 +43,27 @@ impl Mailer {
             .to
             .parse()
             .map_err(|e| format!("bad To address: {e}"))?;
-        let msg = Message::builder()
+        let builder = Message::builder()
             .from(from)
             .to(to)
-            .subject(email.subject.clone())
-            .header(ContentType::TEXT_PLAIN)
-            .body(email.body.clone())
-            .map_err(|e| format!("build message: {e}"))?;
+            .subject(email.subject.clone());
+        let msg = match &email.ics {
+            None => builder
+                .header(ContentType::TEXT_PLAIN)
+                .body(email.body.clone()),
+            Some(ics) => {
+                let calendar = ContentType::parse("text/calendar; charset=utf-8")
+                    .map_err(|e| format!("content type: {e}"))?;
+                builder.multipart(
+                    MultiPart::mixed()
+                        .singlepart(SinglePart::plain(email.body.clone()))
+                        .singlepart(
+                            Attachment::new("appointment.ics".into()).body(ics.clone(), calendar),
+                        ),
+                )
+            }
+        }
+        .map_err(|e| format!("build message: {e}"))?;
         match self {
             Mailer::Files(dir) => {
                 tokio::fs::create_dir_all(dir)

@@ -31,7 +31,9 @@ pub struct TestApp {
     pub clock: FixedClock,
     pub data_dir: PathBuf,
     pub mailer: Mailer,
-    _db: TestDb,
+    pub db_url: String,
+    /// Keeps the database alive; `None` on a second instance (the first one owns it).
+    _db: Option<TestDb>,
 }
 
 pub struct Resp {
@@ -82,7 +84,8 @@ impl TestApp {
             clock,
             data_dir,
             mailer,
-            _db: db,
+            db_url: db.url.clone(),
+            _db: Some(db),
         }
     }
 
@@ -138,6 +141,55 @@ impl TestApp {
     pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
         self.send(Self::req(Method::POST, path, token, Some(&body)))
             .await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> Resp {
+        self.send(Self::req(Method::PUT, path, token, Some(&body)))
+            .await
+    }
+
+    /// A POST with extra headers.
+    pub async fn post_with(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        body: Value,
+        headers: &[(&str, &str)],
+    ) -> Resp {
+        let mut req = Self::req(Method::POST, path, token, Some(&body));
+        for (k, v) in headers {
+            req.headers_mut().insert(
+                axum::http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        self.send(req).await
+    }
+
+    /// A second app instance on the same database: its own connection pool and state, the
+    /// same clock and settings (as a second server behind a load balancer).
+    pub async fn second_instance(&self) -> TestApp {
+        let store = store::Store::connect(&store::DbConfig {
+            url: self.db_url.clone(),
+            max_connections: 10,
+        })
+        .await
+        .unwrap();
+        let state = AppState::new(
+            store,
+            Arc::new(self.clock.clone()),
+            self.state.settings().clone(),
+        );
+        TestApp {
+            backend: self.backend,
+            router: startup::router(state.clone()),
+            state,
+            clock: self.clock.clone(),
+            data_dir: self.data_dir.clone(),
+            mailer: Mailer::new(None, &self.data_dir).unwrap(),
+            db_url: self.db_url.clone(),
+            _db: None,
+        }
     }
 
     pub async fn delete(&self, path: &str, token: Option<&str>) -> Resp {

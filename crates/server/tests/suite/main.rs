@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+mod booking;
 mod browser;
 mod cli;
 mod clinics;

@@ -1,0 +1,267 @@
+//! Appointment and doctor-profile lifecycles, and appointment reference codes.
+
+use crate::DomainError;
+use serde::{Deserialize, Serialize};
+
+macro_rules! wire_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $wire:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in lifecycle order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored and wire name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire),+
+                }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = DomainError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($wire => Ok($name::$variant),)+
+                    _ => Err(DomainError::field(
+                        "status",
+                        format!("must be one of: {}", [$($wire),+].join(", ")),
+                    )),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// Where an appointment is in its life (the FHIR appointment statuses DocSpot uses).
+    AppointmentStatus {
+        /// Requested online, awaiting staff approval; holds its slot.
+        Pending => "pending",
+        /// Confirmed.
+        Booked => "booked",
+        /// The patient checked in.
+        Arrived => "arrived",
+        /// The visit took place.
+        Fulfilled => "fulfilled",
+        /// Called off; frees the slot.
+        Cancelled => "cancelled",
+        /// The patient did not come.
+        Noshow => "noshow",
+    }
+);
+
+impl AppointmentStatus {
+    /// Statuses that hold the doctor's time. The database enforces non-overlap for these.
+    pub const ACTIVE: [AppointmentStatus; 4] = [
+        AppointmentStatus::Pending,
+        AppointmentStatus::Booked,
+        AppointmentStatus::Arrived,
+        AppointmentStatus::Fulfilled,
+    ];
+
+    /// Whether the appointment holds its slot.
+    pub fn is_active(self) -> bool {
+        Self::ACTIVE.contains(&self)
+    }
+
+    /// Whether the appointment is still ahead (can be moved or called off).
+    pub fn is_open(self) -> bool {
+        matches!(self, AppointmentStatus::Pending | AppointmentStatus::Booked)
+    }
+
+    /// Checks that moving to `to` is allowed.
+    pub fn move_to(self, to: AppointmentStatus) -> Result<AppointmentStatus, IllegalMove> {
+        use AppointmentStatus::*;
+        let ok = matches!(
+            (self, to),
+            (Pending, Booked)
+                | (Pending, Cancelled)
+                | (Booked, Arrived)
+                | (Booked, Cancelled)
+                | (Booked, Noshow)
+                | (Arrived, Fulfilled)
+                | (Arrived, Cancelled)
+        );
+        if ok {
+            Ok(to)
+        } else {
+            Err(IllegalMove { from: self, to })
+        }
+    }
+
+    /// The word shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            AppointmentStatus::Pending => "Awaiting approval",
+            AppointmentStatus::Booked => "Booked",
+            AppointmentStatus::Arrived => "Arrived",
+            AppointmentStatus::Fulfilled => "Completed",
+            AppointmentStatus::Cancelled => "Cancelled",
+            AppointmentStatus::Noshow => "No-show",
+        }
+    }
+}
+
+/// A status change the lifecycle does not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("An appointment that is {} cannot become {}.", from.label().to_lowercase(), to.label().to_lowercase())]
+pub struct IllegalMove {
+    pub from: AppointmentStatus,
+    pub to: AppointmentStatus,
+}
+
+wire_enum!(
+    /// A doctor's standing in a clinic. Only approved doctors are listed and bookable.
+    DoctorStatus {
+        /// Applied or invited; waiting for a clinic admin.
+        Pending => "pending",
+        /// Listed and bookable.
+        Approved => "approved",
+        /// Turned down, with a reason.
+        Rejected => "rejected",
+        /// Taken off the list by an admin.
+        Suspended => "suspended",
+    }
+);
+
+impl DoctorStatus {
+    /// Checks an admin decision: approve from pending or suspended, reject from pending,
+    /// suspend from approved.
+    pub fn decide(self, to: DoctorStatus) -> Result<DoctorStatus, DomainError> {
+        use DoctorStatus::*;
+        match (self, to) {
+            (Pending | Suspended, Approved) | (Pending, Rejected) | (Approved, Suspended) => Ok(to),
+            _ => Err(DomainError::field(
+                "status",
+                format!("A {self} doctor cannot be {}.", to.as_str()),
+            )),
+        }
+    }
+}
+
+wire_enum!(
+    /// How an appointment was made.
+    Source {
+        /// By the patient, online.
+        Online => "online",
+        /// By staff at the desk.
+        Desk => "desk",
+        /// By staff, on the phone.
+        Phone => "phone",
+    }
+);
+
+wire_enum!(
+    /// Where a visit happens.
+    VisitMode {
+        /// At the clinic.
+        InPerson => "in_person",
+        /// By video call.
+        Video => "video",
+    }
+);
+
+/// Letters and digits that cannot be misread over the phone (no 0/O, 1/I/L, 5/S, 2/Z, 8/B).
+const REF_ALPHABET: &[u8] = b"34679ACDEFGHJKMNPQRTUVWXY";
+
+/// A short reference code such as `K7Q-4MX` from six random bytes (about 2.4 × 10⁸ codes).
+pub fn reference_code(random: [u8; 6]) -> String {
+    let mut s = String::with_capacity(7);
+    for (i, b) in random.iter().enumerate() {
+        if i == 3 {
+            s.push('-');
+        }
+        s.push(REF_ALPHABET[*b as usize % REF_ALPHABET.len()] as char);
+    }
+    s
+}
+
+/// Normalises a code typed by a person (`k7q4mx`, `K7Q 4MX`) to its stored form.
+pub fn parse_reference_code(raw: &str) -> Option<String> {
+    let chars: Vec<char> = raw
+        .chars()
+        .filter(|c| !matches!(c, '-' | ' '))
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    (chars.len() == 6 && chars.iter().all(|c| REF_ALPHABET.contains(&(*c as u8)))).then(|| {
+        format!(
+            "{}-{}",
+            chars[..3].iter().collect::<String>(),
+            chars[3..].iter().collect::<String>()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use AppointmentStatus::*;
+
+    #[test]
+    fn the_lifecycle_allows_only_forward_moves() {
+        let allowed = [
+            (Pending, Booked),
+            (Pending, Cancelled),
+            (Booked, Arrived),
+            (Booked, Cancelled),
+            (Booked, Noshow),
+            (Arrived, Fulfilled),
+            (Arrived, Cancelled),
+        ];
+        for from in AppointmentStatus::ALL {
+            for to in AppointmentStatus::ALL {
+                let expected = allowed.contains(&(*from, *to));
+                assert_eq!(
+                    from.move_to(*to).is_ok(),
+                    expected,
+                    "{from} -> {to} should be {}",
+                    if expected { "allowed" } else { "refused" }
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn cancelled_and_noshow_free_the_slot() {
+        assert!(Pending.is_active() && Booked.is_active() && Arrived.is_active());
+        assert!(!Cancelled.is_active() && !Noshow.is_active());
+    }
+
+    #[test]
+    fn doctor_decisions_follow_the_review_flow() {
+        use DoctorStatus::*;
+        assert!(Pending.decide(Approved).is_ok());
+        assert!(Pending.decide(Rejected).is_ok());
+        assert!(Approved.decide(Suspended).is_ok());
+        assert!(Suspended.decide(Approved).is_ok());
+        assert!(Approved.decide(Rejected).is_err());
+        assert!(Rejected.decide(Approved).is_err());
+        assert!(Pending.decide(Suspended).is_err());
+    }
+
+    #[test]
+    fn reference_codes_are_short_unambiguous_and_parse_back() {
+        let code = reference_code([0, 1, 2, 250, 251, 255]);
+        assert_eq!(code.len(), 7);
+        assert!(!code.contains(['0', 'O', '1', 'I', 'L']));
+        assert_eq!(
+            parse_reference_code(&code.to_lowercase().replace('-', " ")),
+            Some(code)
+        );
+        assert_eq!(parse_reference_code("ABC-0EF"), None);
+        assert_eq!(parse_reference_code("ABCD"), None);
+    }
+}

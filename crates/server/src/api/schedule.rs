@@ -1,0 +1,281 @@
+//! Visit types, weekly hours, leave, holidays, extra hours, the booking policy, and the
+//! slot search.
+
+use super::{
+    extract::{ApiJson, ApiPath, ApiQuery},
+    views::{DoctorSlotsView, ExceptionView, SlotsView, VisitTypeView},
+};
+use crate::{
+    app::{
+        booking::slot_view,
+        schedule::{
+            self, ExceptionInput, ExceptionKind, IntervalInput, PolicyInput, SlotSearch,
+            VisitTypeInput,
+        },
+    },
+    auth::{
+        RequestCtx,
+        extract::{AdminOrDoctor, ClinicAdmin, ClinicScope, PublicClinic},
+    },
+    error::{AppError, AppResult, Problem},
+    state::AppState,
+};
+use axum::{Json, extract::State, http::StatusCode};
+use domain::{DoctorId, ExceptionId, SpecialtyId, VisitTypeId};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// Visit-type filter.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct VisitTypeQuery {
+    /// Only the types this doctor offers.
+    pub doctor_id: Option<Uuid>,
+}
+
+/// Add a visit type (admins: clinic-wide or for a doctor; doctors: their own).
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic_id}/visit-types", operation_id = "create_visit_type", tag = "schedule",
+    params(("clinic_id" = Uuid, Path)), request_body = VisitTypeInput,
+    responses((status = 201, body = VisitTypeView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn create_visit_type(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    scope: ClinicScope<AdminOrDoctor>,
+    ApiJson(b): ApiJson<VisitTypeInput>,
+) -> AppResult<(StatusCode, Json<VisitTypeView>)> {
+    let vt = schedule::create_visit_type(&state, &ctx, &scope, &b).await?;
+    Ok((StatusCode::CREATED, Json(vt.into())))
+}
+
+/// The clinic's visit types, or one doctor's (public).
+#[utoipa::path(get, path = "/api/v1/clinics/{clinic_id}/visit-types", operation_id = "list_visit_types", tag = "schedule",
+    params(("clinic_id" = Uuid, Path), VisitTypeQuery),
+    responses((status = 200, body = Vec<VisitTypeView>), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn list_visit_types(
+    State(state): State<AppState>,
+    PublicClinic(clinic): PublicClinic,
+    ApiQuery(q): ApiQuery<VisitTypeQuery>,
+) -> AppResult<Json<Vec<VisitTypeView>>> {
+    let list =
+        schedule::list_visit_types(&state, clinic.id, q.doctor_id.map(DoctorId::from_uuid)).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+/// A doctor's week.
+#[derive(Debug, Deserialize, serde::Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WeeklyHours {
+    /// Several intervals per weekday make breaks.
+    pub intervals: Vec<IntervalInput>,
+}
+
+/// Replace a doctor's weekly hours (the doctor, or an admin).
+#[utoipa::path(put, path = "/api/v1/clinics/{clinic_id}/doctors/{doctor_id}/hours", operation_id = "set_weekly_hours", tag = "schedule",
+    params(("clinic_id" = Uuid, Path), ("doctor_id" = Uuid, Path)), request_body = WeeklyHours,
+    responses((status = 200, body = WeeklyHours), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn set_weekly_hours(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    scope: ClinicScope<AdminOrDoctor>,
+    ApiPath((_, doctor)): ApiPath<(Uuid, Uuid)>,
+    ApiJson(b): ApiJson<WeeklyHours>,
+) -> AppResult<Json<WeeklyHours>> {
+    let hours = schedule::set_weekly_hours(
+        &state,
+        &ctx,
+        &scope,
+        DoctorId::from_uuid(doctor),
+        &b.intervals,
+    )
+    .await?;
+    Ok(Json(WeeklyHours {
+        intervals: hours.iter().map(Into::into).collect(),
+    }))
+}
+
+/// A doctor's weekly hours (public).
+#[utoipa::path(get, path = "/api/v1/clinics/{clinic_id}/doctors/{doctor_id}/hours", operation_id = "get_weekly_hours", tag = "schedule",
+    params(("clinic_id" = Uuid, Path), ("doctor_id" = Uuid, Path)),
+    responses((status = 200, body = WeeklyHours), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_weekly_hours(
+    State(state): State<AppState>,
+    PublicClinic(clinic): PublicClinic,
+    ApiPath((_, doctor)): ApiPath<(Uuid, Uuid)>,
+) -> AppResult<Json<WeeklyHours>> {
+    let hours = schedule::get_weekly_hours(&state, clinic.id, DoctorId::from_uuid(doctor)).await?;
+    Ok(Json(WeeklyHours {
+        intervals: hours.iter().map(Into::into).collect(),
+    }))
+}
+
+/// Add leave for a doctor: one day or a range, whole days or `start`–`end` each day.
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic_id}/doctors/{doctor_id}/leave", operation_id = "add_leave", tag = "schedule",
+    params(("clinic_id" = Uuid, Path), ("doctor_id" = Uuid, Path)), request_body = ExceptionInput,
+    responses((status = 201, body = ExceptionView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn add_leave(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    scope: ClinicScope<AdminOrDoctor>,
+    ApiPath((_, doctor)): ApiPath<(Uuid, Uuid)>,
+    ApiJson(b): ApiJson<ExceptionInput>,
+) -> AppResult<(StatusCode, Json<ExceptionView>)> {
+    let e = schedule::add_doctor_exception(
+        &state,
+        &ctx,
+        &scope,
+        DoctorId::from_uuid(doctor),
+        ExceptionKind::Leave,
+        &b,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(e.into())))
+}
+
+/// Add one-off extra hours for a doctor on one day.
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic_id}/doctors/{doctor_id}/extra-hours", operation_id = "add_extra_hours", tag = "schedule",
+    params(("clinic_id" = Uuid, Path), ("doctor_id" = Uuid, Path)), request_body = ExceptionInput,
+    responses((status = 201, body = ExceptionView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn add_extra_hours(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    scope: ClinicScope<AdminOrDoctor>,
+    ApiPath((_, doctor)): ApiPath<(Uuid, Uuid)>,
+    ApiJson(b): ApiJson<ExceptionInput>,
+) -> AppResult<(StatusCode, Json<ExceptionView>)> {
+    let e = schedule::add_doctor_exception(
+        &state,
+        &ctx,
+        &scope,
+        DoctorId::from_uuid(doctor),
+        ExceptionKind::Extra,
+        &b,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(e.into())))
+}
+
+/// Close the clinic on a day or a range of days (clinic admins).
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic_id}/holidays", operation_id = "add_holiday", tag = "schedule",
+    params(("clinic_id" = Uuid, Path)), request_body = ExceptionInput,
+    responses((status = 201, body = ExceptionView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn add_holiday(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    scope: ClinicAdmin,
+    ApiJson(b): ApiJson<ExceptionInput>,
+) -> AppResult<(StatusCode, Json<ExceptionView>)> {
+    let e = schedule::add_holiday(&state, &ctx, &scope, &b).await?;
+    Ok((StatusCode::CREATED, Json(e.into())))
+}
+
+/// Remove a leave, holiday or extra-hours entry (doctors: their own; admins: any).
+#[utoipa::path(delete, path = "/api/v1/clinics/{clinic_id}/schedule-exceptions/{exception_id}", operation_id = "remove_schedule_exception", tag = "schedule",
+    params(("clinic_id" = Uuid, Path), ("exception_id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn remove_schedule_exception(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    scope: ClinicScope<AdminOrDoctor>,
+    ApiPath((_, id)): ApiPath<(Uuid, Uuid)>,
+) -> AppResult<StatusCode> {
+    schedule::remove_exception(&state, &ctx, &scope, ExceptionId::from_uuid(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Set the clinic's booking policy (clinic admins).
+#[utoipa::path(put, path = "/api/v1/clinics/{clinic_id}/booking-policy", operation_id = "set_booking_policy", tag = "schedule",
+    params(("clinic_id" = Uuid, Path)), request_body = PolicyInput,
+    responses((status = 200, body = PolicyInput), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn set_booking_policy(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    scope: ClinicAdmin,
+    ApiJson(b): ApiJson<PolicyInput>,
+) -> AppResult<Json<PolicyInput>> {
+    Ok(Json(
+        schedule::set_booking_policy(&state, &ctx, &scope, &b)
+            .await?
+            .into(),
+    ))
+}
+
+/// The clinic's booking policy (public).
+#[utoipa::path(get, path = "/api/v1/clinics/{clinic_id}/booking-policy", operation_id = "get_booking_policy", tag = "schedule",
+    params(("clinic_id" = Uuid, Path)),
+    responses((status = 200, body = PolicyInput), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_booking_policy(
+    State(state): State<AppState>,
+    PublicClinic(clinic): PublicClinic,
+) -> AppResult<Json<PolicyInput>> {
+    Ok(Json(
+        schedule::get_booking_policy(&state, clinic.id)
+            .await?
+            .into(),
+    ))
+}
+
+/// What to search.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct SlotQuery {
+    pub doctor_id: Option<Uuid>,
+    pub specialty_id: Option<Uuid>,
+    /// Without it, each doctor's first offered visit type.
+    pub visit_type_id: Option<Uuid>,
+    /// First local date, `YYYY-MM-DD`; default today.
+    pub from: Option<String>,
+    /// Last local date; default six days after `from`; at most 31 days in all.
+    pub to: Option<String>,
+}
+
+fn date_param(field: &str, v: &Option<String>) -> AppResult<Option<jiff::civil::Date>> {
+    v.as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse()
+                .map_err(|_| AppError::field(field, "must be a date like 2026-12-31"))
+        })
+        .transpose()
+}
+
+/// Free slots by doctor, specialty, visit type and dates (public). Times are UTC instants
+/// and local times in the clinic's zone.
+#[utoipa::path(get, path = "/api/v1/clinics/{clinic_id}/slots", operation_id = "search_slots", tag = "booking",
+    params(("clinic_id" = Uuid, Path), SlotQuery),
+    responses((status = 200, body = SlotsView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn search_slots(
+    State(state): State<AppState>,
+    PublicClinic(clinic): PublicClinic,
+    ApiQuery(q): ApiQuery<SlotQuery>,
+) -> AppResult<Json<SlotsView>> {
+    let search = SlotSearch {
+        doctor: q.doctor_id.map(DoctorId::from_uuid),
+        specialty: q.specialty_id.map(SpecialtyId::from_uuid),
+        visit_type: q.visit_type_id.map(VisitTypeId::from_uuid),
+        from: date_param("from", &q.from)?,
+        to: date_param("to", &q.to)?,
+    };
+    let (from, to, found) = schedule::search_slots(&state, &clinic, &search, false).await?;
+    Ok(Json(SlotsView {
+        time_zone: clinic.time_zone.clone(),
+        from: from.to_string(),
+        to: to.to_string(),
+        doctors: found
+            .into_iter()
+            .map(|d| DoctorSlotsView {
+                doctor_id: d.doctor.id.as_uuid(),
+                doctor_name: d.doctor.name,
+                slots: d.slots.iter().map(|s| slot_view(&clinic, s)).collect(),
+                visit_type: d.visit_type.into(),
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,384 @@
+//! Doctors: applying or being invited, admin review (approve, reject, suspend), profiles,
+//! and the clinic's list of specialties.
+
+use super::{Fields, checked, mail};
+use crate::{
+    auth::extract::{AdminOrDoctor, ClinicAdmin, ClinicScope, CurrentUser, RequestCtx},
+    error::{AppError, AppResult},
+    state::AppState,
+};
+use domain::{
+    ClinicId, DoctorId, DoctorStatus, PersonName, Role, SpecialtyId, UserId, values::bounded_text,
+};
+use serde_json::json;
+use store::{
+    Conn, audit,
+    doctors::{self, Doctor, Profile, Specialty},
+};
+
+/// A profile as typed into a form or a JSON body.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileInput {
+    /// The name patients see, e.g. `Dr. Asha Rao`.
+    pub name: String,
+    #[serde(default)]
+    pub qualifications: String,
+    /// Up to 10 languages.
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// The medical council registration number.
+    pub registration_number: String,
+    /// Consultation fee in the currency's minor unit (paise, cents).
+    #[serde(default)]
+    pub fee_minor: i64,
+    #[serde(default)]
+    pub bio: String,
+    /// Ids from the clinic's specialty list.
+    #[serde(default)]
+    pub specialties: Vec<uuid::Uuid>,
+}
+
+/// Checks a profile against the clinic's specialty list.
+async fn parse_profile<C: Conn>(c: &C, clinic: ClinicId, p: &ProfileInput) -> AppResult<Profile> {
+    let mut f = Fields::default();
+    let name = f.take(PersonName::parse(&p.name));
+    let qualifications = f.take(bounded_text(
+        "qualifications",
+        &p.qualifications,
+        200,
+        false,
+    ));
+    let registration = f.take(bounded_text(
+        "registration_number",
+        &p.registration_number,
+        50,
+        true,
+    ));
+    let bio = f.take(bounded_text("bio", &p.bio, 1000, false));
+    let mut languages = Vec::new();
+    if p.languages.len() > 10 {
+        f.push("languages", "List at most 10 languages.");
+    } else {
+        for l in &p.languages {
+            match bounded_text("languages", l, 40, false) {
+                Ok(l) if !l.is_empty() && !languages.contains(&l) => languages.push(l),
+                Ok(_) => {}
+                Err(e) => {
+                    f.take::<()>(Err(e));
+                }
+            }
+        }
+    }
+    if !(0..=100_000_000).contains(&p.fee_minor) {
+        f.push("fee_minor", "The fee must be between 0 and 1,000,000.");
+    }
+    let known = doctors::specialties(c, clinic).await?;
+    let mut specialties: Vec<SpecialtyId> = Vec::new();
+    if p.specialties.len() > 10 {
+        f.push("specialties", "Choose at most 10 specialties.");
+    }
+    for id in p.specialties.iter().take(10) {
+        let id = SpecialtyId::from_uuid(*id);
+        if !known.iter().any(|s| s.id == id) {
+            f.push("specialties", "Choose specialties from the clinic's list.");
+            break;
+        }
+        if !specialties.contains(&id) {
+            specialties.push(id);
+        }
+    }
+    f.finish()?;
+    Ok(Profile {
+        name: checked(name)?.as_str().to_owned(),
+        qualifications: checked(qualifications)?,
+        languages,
+        registration_number: checked(registration)?,
+        fee_minor: p.fee_minor,
+        bio: checked(bio)?,
+        specialties,
+    })
+}
+
+/// A signed-in person applies to join `clinic` as a doctor. The profile waits for review.
+pub async fn apply_as_doctor(
+    state: &AppState,
+    ctx: &RequestCtx,
+    me: &CurrentUser,
+    clinic: ClinicId,
+    input: &ProfileInput,
+) -> AppResult<Doctor> {
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let profile = parse_profile(&tx, clinic, input).await?;
+    let id = match doctors::insert(&tx, clinic, me.id(), &profile, now).await {
+        Err(store::StoreError::Conflict(c)) if c == "doctors_clinic_user_key" => {
+            return Err(AppError::Conflict(
+                "You already have a doctor profile at this clinic.".into(),
+            ));
+        }
+        other => other?,
+    };
+    audit::append(
+        &tx,
+        &ctx.actor(Some(me.id())),
+        audit::Event::new("doctor.apply", "doctor", id).in_clinic(clinic),
+        now,
+    )
+    .await?;
+    let doctor = doctors::find(&tx, clinic, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    store::commit(tx).await?;
+    Ok(doctor)
+}
+
+/// Creates the pending profile of someone who accepted a doctor invitation, in the
+/// caller's transaction. Does nothing if they already have one.
+pub async fn profile_for_invited<C: Conn>(
+    c: &C,
+    clinic: ClinicId,
+    user: UserId,
+    name: &str,
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    if doctors::of_user(c, clinic, user).await?.is_none() {
+        let profile = Profile {
+            name: name.to_owned(),
+            qualifications: String::new(),
+            languages: Vec::new(),
+            registration_number: String::new(),
+            fee_minor: 0,
+            bio: String::new(),
+            specialties: Vec::new(),
+        };
+        doctors::insert(c, clinic, user, &profile, now).await?;
+    }
+    Ok(())
+}
+
+/// Profiles waiting for review (clinic admins).
+pub async fn list_pending(state: &AppState, scope: &ClinicAdmin) -> AppResult<Vec<Doctor>> {
+    Ok(doctors::list(
+        state.store().conn(),
+        scope.clinic,
+        DoctorStatus::Pending,
+        None,
+        200,
+        0,
+    )
+    .await?)
+}
+
+/// An admin decision about a doctor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+    Suspend,
+}
+
+/// Approves, rejects (with a reason) or suspends a doctor; audited and e-mailed to them.
+/// Approval grants the doctor role in the clinic if they do not hold it yet.
+pub async fn decide(
+    state: &AppState,
+    ctx: &RequestCtx,
+    scope: &ClinicAdmin,
+    id: DoctorId,
+    decision: Decision,
+    reason: &str,
+) -> AppResult<Doctor> {
+    let reason = bounded_text("reason", reason, 500, decision == Decision::Reject)?;
+    let to = match decision {
+        Decision::Approve => DoctorStatus::Approved,
+        Decision::Reject => DoctorStatus::Rejected,
+        Decision::Suspend => DoctorStatus::Suspended,
+    };
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let clinic = store::clinics::find(&tx, scope.clinic)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let doctor = doctors::find(&tx, scope.clinic, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    doctor
+        .status
+        .decide(to)
+        .map_err(|e| AppError::Conflict(e.message))?;
+    let reason = (!reason.is_empty()).then_some(reason);
+    if !doctors::set_status(
+        &tx,
+        scope.clinic,
+        id,
+        doctor.status,
+        to,
+        reason.as_deref(),
+        now,
+    )
+    .await?
+    {
+        return Err(AppError::Conflict(
+            "Someone else changed this profile; reload and try again.".into(),
+        ));
+    }
+    if to == DoctorStatus::Approved {
+        store::memberships::grant(&tx, scope.clinic, doctor.user_id, Role::Doctor, now).await?;
+    }
+    audit::append(
+        &tx,
+        &ctx.actor(Some(scope.me.id())),
+        audit::Event::new(&format!("doctor.{}", to.as_str()), "doctor", id)
+            .in_clinic(scope.clinic)
+            .detail(json!({"from": doctor.status.as_str(), "reason": reason})),
+        now,
+    )
+    .await?;
+    if let Some(user) = store::users::find(&tx, doctor.user_id).await? {
+        let body = match to {
+            DoctorStatus::Approved => format!(
+                "Hello {},\n\n{} has approved your doctor profile. Patients can now find you and book \
+                 your slots once your weekly hours are set:\n\n{}/\n",
+                doctor.name,
+                clinic.name,
+                state.settings().public_url
+            ),
+            DoctorStatus::Rejected => format!(
+                "Hello {},\n\n{} has not approved your doctor profile.\n\nReason: {}\n",
+                doctor.name,
+                clinic.name,
+                reason.as_deref().unwrap_or("-")
+            ),
+            _ => format!(
+                "Hello {},\n\n{} has suspended your doctor profile: patients cannot book you until \
+                 it is approved again.{}\n",
+                doctor.name,
+                clinic.name,
+                reason
+                    .as_deref()
+                    .map(|r| format!("\n\nReason: {r}"))
+                    .unwrap_or_default()
+            ),
+        };
+        mail::enqueue(
+            &tx,
+            Some(scope.clinic),
+            &mail::Email::text(
+                &user.email,
+                format!("Your doctor profile at {}: {}", clinic.name, to.as_str()),
+                body,
+            ),
+            now,
+        )
+        .await?;
+    }
+    let doctor = doctors::find(&tx, scope.clinic, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    store::commit(tx).await?;
+    Ok(doctor)
+}
+
+/// Approved doctors, optionally of one specialty (public).
+pub async fn list_doctors(
+    state: &AppState,
+    clinic: ClinicId,
+    specialty: Option<SpecialtyId>,
+    limit: u64,
+    offset: u64,
+) -> AppResult<Vec<Doctor>> {
+    Ok(doctors::list(
+        state.store().conn(),
+        clinic,
+        DoctorStatus::Approved,
+        specialty,
+        limit,
+        offset,
+    )
+    .await?)
+}
+
+/// One approved doctor (public). Staff see any status through `find_for_staff`.
+pub async fn get_doctor(state: &AppState, clinic: ClinicId, id: DoctorId) -> AppResult<Doctor> {
+    doctors::find(state.store().conn(), clinic, id)
+        .await?
+        .filter(|d| d.status == DoctorStatus::Approved)
+        .ok_or(AppError::NotFound)
+}
+
+/// A doctor a staff caller may manage: admins any of the clinic's, doctors only their own.
+pub async fn managed<C: Conn, R: crate::auth::extract::RoleSet>(
+    c: &C,
+    scope: &ClinicScope<R>,
+    id: DoctorId,
+) -> AppResult<Doctor> {
+    let d = doctors::find(c, scope.clinic, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if scope.is_admin() || d.user_id == scope.me.id() {
+        Ok(d)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// A doctor edits their own profile, or an admin edits any.
+pub async fn update_profile(
+    state: &AppState,
+    ctx: &RequestCtx,
+    scope: &ClinicScope<AdminOrDoctor>,
+    id: DoctorId,
+    input: &ProfileInput,
+) -> AppResult<Doctor> {
+    let now = state.now();
+    let tx = state.store().write().await?;
+    managed(&tx, scope, id).await?;
+    let profile = parse_profile(&tx, scope.clinic, input).await?;
+    doctors::update_profile(&tx, scope.clinic, id, &profile, now).await?;
+    audit::append(
+        &tx,
+        &ctx.actor(Some(scope.me.id())),
+        audit::Event::new("doctor.update", "doctor", id).in_clinic(scope.clinic),
+        now,
+    )
+    .await?;
+    let doctor = doctors::find(&tx, scope.clinic, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    store::commit(tx).await?;
+    Ok(doctor)
+}
+
+/// The clinic's specialties (public).
+pub async fn list_specialties(state: &AppState, clinic: ClinicId) -> AppResult<Vec<Specialty>> {
+    Ok(doctors::specialties(state.store().conn(), clinic).await?)
+}
+
+/// Adds a specialty to the clinic's list (clinic admins).
+pub async fn create_specialty(
+    state: &AppState,
+    ctx: &RequestCtx,
+    scope: &ClinicAdmin,
+    name: &str,
+) -> AppResult<Specialty> {
+    let name = bounded_text("name", name, 60, true)?;
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let s = match doctors::insert_specialty(&tx, scope.clinic, &name, now).await {
+        Err(store::StoreError::Conflict(c)) if c == "specialties_clinic_name_key" => {
+            return Err(AppError::field("name", "This specialty is already listed."));
+        }
+        other => other?,
+    };
+    audit::append(
+        &tx,
+        &ctx.actor(Some(scope.me.id())),
+        audit::Event::new("specialty.create", "specialty", s.id)
+            .in_clinic(scope.clinic)
+            .detail(json!({"name": name})),
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(s)
+}

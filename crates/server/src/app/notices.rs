@@ -1,0 +1,319 @@
+//! What patients are told about their appointments: confirmation (with an `.ics`), change
+//! and cancellation notices, and reminders 24 h and 2 h before. Bodies carry no clinical
+//! details: only time, place, doctor, reference and links. Times are in the clinic's zone,
+//! with the zone named.
+
+use super::{mail, schedule::zone_of};
+use crate::{error::AppResult, state::AppState};
+use domain::AppointmentStatus;
+use jiff::{SignedDuration, Timestamp};
+use store::{
+    Conn, appointments::Appointment, clinics::Clinic, jobs, new_token, token_hash, tokens,
+};
+
+/// The job kind of a reminder.
+pub const REMINDER_KIND: &str = "appointment.reminder";
+
+/// Link tokens that cancel an appointment.
+pub const CANCEL_PURPOSE: &str = "appointment.cancel";
+
+/// When reminders go out, before the start.
+const REMINDERS: [(&str, SignedDuration); 2] = [
+    ("24h", SignedDuration::from_hours(24)),
+    ("2h", SignedDuration::from_hours(2)),
+];
+
+/// `Tue 24 Nov 2026, 10:30 (Asia/Kolkata)`.
+pub fn local_time(clinic: &Clinic, t: Timestamp) -> String {
+    format!(
+        "{} ({})",
+        t.to_zoned(zone_of(clinic)).strftime("%a %-d %b %Y, %H:%M"),
+        clinic.time_zone
+    )
+}
+
+fn dedupe_keys(a: &Appointment) -> Vec<String> {
+    REMINDERS
+        .iter()
+        .map(|(label, _)| format!("reminder:{}:{label}", a.id))
+        .collect()
+}
+
+/// A fresh cancel link for `a`, valid until it starts.
+async fn cancel_link<C: Conn>(
+    state: &AppState,
+    c: &C,
+    a: &Appointment,
+    now: Timestamp,
+) -> AppResult<String> {
+    let token = new_token();
+    tokens::insert_link(
+        c,
+        a.clinic_id,
+        CANCEL_PURPOSE,
+        a.id.as_uuid(),
+        &token_hash(&token),
+        now,
+        a.start,
+    )
+    .await?;
+    Ok(format!(
+        "{}/appointments/cancel?token={token}",
+        state.settings().public_url
+    ))
+}
+
+fn details(clinic: &Clinic, a: &Appointment) -> String {
+    format!(
+        "When:      {}\nDoctor:    {}\nVisit:     {}\nWhere:     {}\nReference: {}\n",
+        local_time(clinic, a.start),
+        a.doctor_name,
+        a.visit_type_name,
+        clinic.name,
+        a.ref_code
+    )
+}
+
+fn ics_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
+}
+
+/// Folds content lines at 75 octets, as RFC 5545 asks.
+fn ics_fold(line: &str) -> String {
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in line.chars() {
+        if used + ch.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            used = 1;
+        }
+        out.push(ch);
+        used += ch.len_utf8();
+    }
+    out.push_str("\r\n");
+    out
+}
+
+/// A calendar entry for `a`; `cancelled` withdraws it.
+pub fn ics(clinic: &Clinic, a: &Appointment, now: Timestamp, cancelled: bool) -> String {
+    let utc = |t: Timestamp| t.strftime("%Y%m%dT%H%M%SZ").to_string();
+    let (method, status, seq) = if cancelled {
+        ("CANCEL", "CANCELLED", 1)
+    } else {
+        ("PUBLISH", "CONFIRMED", 0)
+    };
+    let lines = [
+        "BEGIN:VCALENDAR".to_owned(),
+        "VERSION:2.0".into(),
+        "PRODID:-//DocSpot//Appointments//EN".into(),
+        format!("METHOD:{method}"),
+        "BEGIN:VEVENT".into(),
+        format!("UID:{}@docspot", a.id),
+        format!("SEQUENCE:{seq}"),
+        format!("DTSTAMP:{}", utc(now)),
+        format!("DTSTART:{}", utc(a.start)),
+        format!("DTEND:{}", utc(a.end)),
+        format!(
+            "SUMMARY:{}",
+            ics_escape(&format!("{} with {}", a.visit_type_name, a.doctor_name))
+        ),
+        format!("LOCATION:{}", ics_escape(&clinic.name)),
+        format!(
+            "DESCRIPTION:{}",
+            ics_escape(&format!("Reference {}", a.ref_code))
+        ),
+        format!("STATUS:{status}"),
+        "END:VEVENT".into(),
+        "END:VCALENDAR".into(),
+    ];
+    lines.iter().map(|l| ics_fold(l)).collect()
+}
+
+async fn plan_reminders<C: Conn>(c: &C, a: &Appointment, now: Timestamp) -> AppResult<()> {
+    for ((label, before), key) in REMINDERS.iter().zip(dedupe_keys(a)) {
+        let at = a.start - *before;
+        if at > now {
+            jobs::enqueue_keyed(
+                c,
+                Some(a.clinic_id),
+                REMINDER_KIND,
+                &serde_json::json!({"appointment": a.id, "which": label}),
+                at,
+                Some(&key),
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// After a booking (or a rescheduled one): confirmation or request-received e-mail, with
+/// a cancel link, and the reminders.
+pub async fn booked<C: Conn>(
+    state: &AppState,
+    c: &C,
+    clinic: &Clinic,
+    a: &Appointment,
+    previous: Option<&Appointment>,
+    now: Timestamp,
+) -> AppResult<()> {
+    plan_reminders(c, a, now).await?;
+    let Some(to) = a.patient_email.as_deref() else {
+        return Ok(());
+    };
+    let link = cancel_link(state, c, a, now).await?;
+    let manage = format!("{}/appointments", state.settings().public_url);
+    let (subject, opening) = match (previous, a.status) {
+        (Some(p), _) => (
+            format!("Appointment moved: {}", local_time(clinic, a.start)),
+            format!(
+                "Your appointment at {} has moved from {} to the time below.",
+                clinic.name,
+                local_time(clinic, p.start)
+            ),
+        ),
+        (None, AppointmentStatus::Pending) => (
+            format!("Appointment requested: {}", local_time(clinic, a.start)),
+            format!(
+                "{} has received your request. The time is held for you; we will e-mail you when staff confirm it.",
+                clinic.name
+            ),
+        ),
+        (None, _) => (
+            format!("Appointment confirmed: {}", local_time(clinic, a.start)),
+            format!("Your appointment at {} is confirmed.", clinic.name),
+        ),
+    };
+    let body = format!(
+        "Hello {},\n\n{opening}\n\n{}\nSee or change your appointments: {manage}\nCannot come? Cancel here: {link}\n",
+        a.patient_name,
+        details(clinic, a)
+    );
+    let mut email = mail::Email::text(to, subject, body);
+    if a.status == AppointmentStatus::Booked {
+        email.ics = Some(ics(clinic, a, now, false));
+    }
+    mail::enqueue(c, Some(a.clinic_id), &email, now).await
+}
+
+/// After staff approve a pending request: the confirmation with its calendar entry.
+pub async fn approved<C: Conn>(
+    state: &AppState,
+    c: &C,
+    clinic: &Clinic,
+    a: &Appointment,
+    now: Timestamp,
+) -> AppResult<()> {
+    let Some(to) = a.patient_email.as_deref() else {
+        return Ok(());
+    };
+    let link = cancel_link(state, c, a, now).await?;
+    let body = format!(
+        "Hello {},\n\n{} has confirmed your appointment.\n\n{}\nCannot come? Cancel here: {link}\n",
+        a.patient_name,
+        clinic.name,
+        details(clinic, a)
+    );
+    let mut email = mail::Email::text(
+        to,
+        format!("Appointment confirmed: {}", local_time(clinic, a.start)),
+        body,
+    );
+    email.ics = Some(ics(clinic, a, now, false));
+    mail::enqueue(c, Some(a.clinic_id), &email, now).await
+}
+
+/// After a cancellation (`moved` when it was replaced by a new time): the reminders and
+/// links go; a notice goes out unless the move's own e-mail covers it.
+pub async fn cancelled<C: Conn>(
+    state: &AppState,
+    c: &C,
+    clinic: &Clinic,
+    a: &Appointment,
+    moved: bool,
+    now: Timestamp,
+) -> AppResult<()> {
+    jobs::drop_queued(c, &dedupe_keys(a)).await?;
+    tokens::use_links(c, a.id.as_uuid(), now).await?;
+    if moved {
+        return Ok(());
+    }
+    let Some(to) = a.patient_email.as_deref() else {
+        return Ok(());
+    };
+    let body = format!(
+        "Hello {},\n\nYour appointment at {} has been cancelled.\n\n{}\nBook again: {}\n",
+        a.patient_name,
+        clinic.name,
+        details(clinic, a),
+        format!("{}/c/{}", state.settings().public_url, clinic.slug)
+    );
+    let mut email = mail::Email::text(
+        to,
+        format!("Appointment cancelled: {}", local_time(clinic, a.start)),
+        body,
+    );
+    email.ics = Some(ics(clinic, a, now, true));
+    mail::enqueue(c, Some(a.clinic_id), &email, now).await
+}
+
+/// The reminder e-mail a reminder job should send now, if the appointment still stands.
+pub async fn reminder(
+    state: &AppState,
+    payload: &serde_json::Value,
+) -> Result<Option<mail::Email>, String> {
+    let id: domain::AppointmentId = payload
+        .get("appointment")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse().ok())
+        .ok_or("reminder without an appointment id")?;
+    let c = state.store().conn();
+    let a = store::appointments::find_any(c, id)
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some(a) = a.filter(|a| a.status == AppointmentStatus::Booked) else {
+        return Ok(None);
+    };
+    let Some(to) = a.patient_email.clone() else {
+        return Ok(None);
+    };
+    let clinic = store::clinics::find(c, a.clinic_id)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("clinic gone")?;
+    let now = state.now();
+    let link = cancel_link(state, c, &a, now)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(Some(mail::Email::text(
+        &to,
+        format!("Reminder: {}", local_time(&clinic, a.start)),
+        format!(
+            "Hello {},\n\nThis is a reminder of your appointment at {}.\n\n{}\nCannot come? Cancel here: {link}\n",
+            a.patient_name,
+            clinic.name,
+            details(&clinic, &a)
+        ),
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ics_fold;
+
+    #[test]
+    fn long_calendar_lines_fold_at_75_octets() {
+        let folded = ics_fold(&format!("SUMMARY:{}", "é".repeat(60)));
+        for line in folded.split("\r\n") {
+            assert!(line.len() <= 75, "{line:?} is {} octets", line.len());
+        }
+        assert_eq!(
+            folded.replace("\r\n ", ""),
+            format!("SUMMARY:{}\r\n", "é".repeat(60))
+        );
+    }
+}

@@ -1,0 +1,895 @@
+//! Visit types, weekly hours, leave, holidays, extra hours and the booking policy, and the
+//! slot engine that turns them into bookable slots (`domain::schedule` does the arithmetic).
+
+use super::{Fields, checked, doctors::managed};
+use crate::{
+    auth::extract::{AdminOrDoctor, ClinicAdmin, ClinicScope, RequestCtx},
+    error::{AppError, AppResult},
+    state::AppState,
+};
+use domain::{
+    ClinicId, DoctorId, DoctorStatus, ExceptionId, SpecialtyId, VisitMode, VisitTypeId,
+    schedule::{
+        self, Exception, Interval, LocalWindow, SlotPolicy, SlotQuery, VisitLength, WeeklyInterval,
+    },
+    values::bounded_text,
+};
+use jiff::{
+    SignedDuration, Timestamp,
+    civil::{Date, Time, Weekday},
+    tz::TimeZone,
+};
+use serde_json::json;
+use std::collections::HashMap;
+use store::{
+    Conn, audit,
+    clinics::Clinic,
+    doctors::{self, Doctor},
+    schedules::{self, ExceptionRow, Hours, Policy, VisitType},
+};
+
+/// A clinic's zone; a stored zone the build does not know falls back to UTC, loudly.
+pub fn zone_of(clinic: &Clinic) -> TimeZone {
+    TimeZone::get(&clinic.time_zone).unwrap_or_else(|e| {
+        tracing::error!(clinic = %clinic.id, zone = %clinic.time_zone, error = %e, "unknown time zone");
+        TimeZone::UTC
+    })
+}
+
+fn parse_date(field: &'static str, raw: &str) -> Result<Date, domain::DomainError> {
+    raw.trim()
+        .parse::<Date>()
+        .map_err(|_| domain::DomainError::field(field, "must be a date like 2026-12-31"))
+}
+
+/// `HH:MM` as minutes after midnight; `24:00` is allowed as an end.
+fn parse_minutes(field: &'static str, raw: &str) -> Result<i32, domain::DomainError> {
+    let bad = || domain::DomainError::field(field, "must be a time like 09:30");
+    let (h, m) = raw.trim().split_once(':').ok_or_else(bad)?;
+    let (h, m): (i32, i32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+    if !(0..=24).contains(&h)
+        || !(0..60).contains(&m)
+        || (h == 24 && m != 0)
+        || h.to_string().len() > 2
+    {
+        return Err(bad());
+    }
+    Ok(h * 60 + m)
+}
+
+/// Minutes after midnight as `HH:MM`.
+pub fn hhmm(min: i32) -> String {
+    format!("{:02}:{:02}", min / 60, min % 60)
+}
+
+fn window(start_min: i32, end_min: i32) -> LocalWindow {
+    let t = |m: i32| Time::new((m / 60) as i8, (m % 60) as i8, 0, 0).unwrap_or(Time::midnight());
+    LocalWindow {
+        start: t(start_min),
+        end: (end_min < 1440).then(|| t(end_min)),
+    }
+}
+
+// ----- visit types -----
+
+/// A visit type as typed in.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VisitTypeInput {
+    pub name: String,
+    /// 5–480 minutes.
+    pub duration_min: i32,
+    /// 0–120 minutes kept free before the visit.
+    #[serde(default)]
+    pub buffer_before_min: i32,
+    /// 0–120 minutes kept free after the visit.
+    #[serde(default)]
+    pub buffer_after_min: i32,
+    /// In the currency's minor unit.
+    #[serde(default)]
+    pub price_minor: i64,
+    /// `in_person` (default) or `video`.
+    #[serde(default)]
+    pub mode: Option<String>,
+    /// Offered by this doctor only; omitted means by every doctor.
+    #[serde(default)]
+    pub doctor_id: Option<uuid::Uuid>,
+}
+
+/// Adds a visit type. Admins add clinic-wide or per-doctor types; a doctor adds their own.
+pub async fn create_visit_type(
+    state: &AppState,
+    ctx: &RequestCtx,
+    scope: &ClinicScope<AdminOrDoctor>,
+    input: &VisitTypeInput,
+) -> AppResult<VisitType> {
+    let mut f = Fields::default();
+    let name = f.take(bounded_text("name", &input.name, 80, true));
+    if !(5..=480).contains(&input.duration_min) {
+        f.push("duration_min", "The length must be 5 to 480 minutes.");
+    }
+    if !(0..=120).contains(&input.buffer_before_min) {
+        f.push("buffer_before_min", "A buffer must be 0 to 120 minutes.");
+    }
+    if !(0..=120).contains(&input.buffer_after_min) {
+        f.push("buffer_after_min", "A buffer must be 0 to 120 minutes.");
+    }
+    if !(0..=100_000_000).contains(&input.price_minor) {
+        f.push("price_minor", "The price must be between 0 and 1,000,000.");
+    }
+    let mode = match input.mode.as_deref().unwrap_or("in_person") {
+        "in_person" => Some(VisitMode::InPerson),
+        "video" => Some(VisitMode::Video),
+        _ => {
+            f.push("mode", "Choose in_person or video.");
+            None
+        }
+    };
+    f.finish()?;
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let doctor = match input.doctor_id {
+        Some(d) => Some(
+            managed(&tx, scope, DoctorId::from_uuid(d))
+                .await
+                .map_err(|_| AppError::field("doctor_id", "Choose a doctor of this clinic."))?,
+        ),
+        None if scope.is_admin() => None,
+        None => Some(
+            doctors::of_user(&tx, scope.clinic, scope.me.id())
+                .await?
+                .ok_or(AppError::NotFound)?,
+        ),
+    };
+    let vt = VisitType {
+        id: VisitTypeId::new(),
+        clinic_id: scope.clinic,
+        doctor_id: doctor.map(|d| d.id),
+        name: checked(name)?,
+        duration_min: input.duration_min,
+        buffer_before_min: input.buffer_before_min,
+        buffer_after_min: input.buffer_after_min,
+        price_minor: input.price_minor,
+        mode: checked(mode)?,
+        is_active: true,
+    };
+    schedules::insert_visit_type(&tx, &vt, now).await?;
+    audit::append(
+        &tx,
+        &ctx.actor(Some(scope.me.id())),
+        audit::Event::new("visit_type.create", "visit_type", vt.id)
+            .in_clinic(scope.clinic)
+            .detail(
+                json!({"name": vt.name, "duration_min": vt.duration_min, "doctor": vt.doctor_id}),
+            ),
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(vt)
+}
+
+/// The clinic's visit types, or those one doctor offers (public).
+pub async fn list_visit_types(
+    state: &AppState,
+    clinic: ClinicId,
+    doctor: Option<DoctorId>,
+) -> AppResult<Vec<VisitType>> {
+    Ok(schedules::visit_types(state.store().conn(), clinic, doctor).await?)
+}
+
+// ----- weekly hours -----
+
+/// One interval of weekly hours as typed in.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IntervalInput {
+    /// ISO weekday: 1 = Monday … 7 = Sunday.
+    pub weekday: i32,
+    /// Local time `HH:MM`.
+    pub start: String,
+    /// Local time `HH:MM`; `24:00` is midnight.
+    pub end: String,
+    /// Visit types offered; empty means all the doctor offers.
+    #[serde(default)]
+    pub visit_types: Vec<uuid::Uuid>,
+    /// First date the interval applies (`YYYY-MM-DD`), if limited.
+    #[serde(default)]
+    pub valid_from: Option<String>,
+    /// Last date the interval applies, if limited.
+    #[serde(default)]
+    pub valid_to: Option<String>,
+}
+
+impl From<&Hours> for IntervalInput {
+    fn from(h: &Hours) -> Self {
+        IntervalInput {
+            weekday: h.weekday,
+            start: hhmm(h.start_min),
+            end: hhmm(h.end_min),
+            visit_types: h.visit_types.iter().map(|v| v.as_uuid()).collect(),
+            valid_from: h.valid_from.map(|d| d.to_string()),
+            valid_to: h.valid_to.map(|d| d.to_string()),
+        }
+    }
+}
+
+/// Checks a week of intervals: sane times, known visit types, no overlaps on one weekday.
+fn parse_hours(input: &[IntervalInput], offered: &[VisitType]) -> AppResult<Vec<Hours>> {
+    if input.len() > 50 {
+        return Err(AppError::field("intervals", "At most 50 intervals a week."));
+    }
+    let mut f = Fields::default();
+    let mut out = Vec::new();
+    for (i, iv) in input.iter().enumerate() {
+        let n = i + 1;
+        if !(1..=7).contains(&iv.weekday) {
+            f.push(
+                "weekday",
+                format!("Interval {n}: the weekday must be 1 (Monday) to 7 (Sunday)."),
+            );
+        }
+        let start = f.take(parse_minutes("start", &iv.start));
+        let end = f.take(parse_minutes("end", &iv.end));
+        if let (Some(s), Some(e)) = (start, end)
+            && s >= e
+        {
+            f.push(
+                "end",
+                format!("Interval {n}: the end must be after the start."),
+            );
+        }
+        let from = iv
+            .valid_from
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| parse_date("valid_from", s));
+        let to = iv
+            .valid_to
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| parse_date("valid_to", s));
+        let from = from.map(|r| f.take(r)).unwrap_or(None);
+        let to = to.map(|r| f.take(r)).unwrap_or(None);
+        if let (Some(a), Some(b)) = (from, to)
+            && a > b
+        {
+            f.push(
+                "valid_to",
+                format!("Interval {n}: valid-to is before valid-from."),
+            );
+        }
+        let mut types = Vec::new();
+        for v in iv.visit_types.iter().take(20) {
+            let v = VisitTypeId::from_uuid(*v);
+            if offered.iter().any(|o| o.id == v) {
+                types.push(v);
+            } else {
+                f.push(
+                    "visit_types",
+                    format!("Interval {n}: choose visit types the doctor offers."),
+                );
+                break;
+            }
+        }
+        if let (Some(s), Some(e)) = (start, end) {
+            out.push(Hours {
+                weekday: iv.weekday,
+                start_min: s,
+                end_min: e,
+                visit_types: types,
+                valid_from: from,
+                valid_to: to,
+            });
+        }
+    }
+    for (i, a) in out.iter().enumerate() {
+        for b in &out[i + 1..] {
+            let dates_meet = a
+                .valid_from
+                .max(b.valid_from)
+                .zip(a.valid_to.min(b.valid_to))
+                .is_none_or(|(s, e)| s <= e)
+                || a.valid_to.is_none() && b.valid_to.is_none();
+            if a.weekday == b.weekday
+                && dates_meet
+                && a.start_min < b.end_min
+                && b.start_min < a.end_min
+            {
+                f.push(
+                    "intervals",
+                    format!(
+                        "Two intervals overlap on weekday {} ({}–{} and {}–{}).",
+                        a.weekday,
+                        hhmm(a.start_min),
+                        hhmm(a.end_min),
+                        hhmm(b.start_min),
+                        hhmm(b.end_min)
+                    ),
+                );
+            }
+        }
+    }
+    f.finish()?;
+    let mut out = out;
+    out.sort_by_key(|h| (h.weekday, h.start_min));
+    Ok(out)
+}
+
+/// Replaces a doctor's weekly hours (the doctor, or an admin).
+pub async fn set_weekly_hours(
+    state: &AppState,
+    ctx: &RequestCtx,
+    scope: &ClinicScope<AdminOrDoctor>,
+    doctor: DoctorId,
+    input: &[IntervalInput],
+) -> AppResult<Vec<Hours>> {
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let d = managed(&tx, scope, doctor).await?;
+    let offered = schedules::visit_types(&tx, scope.clinic, Some(d.id)).await?;
+    let hours = parse_hours(input, &offered)?;
+    schedules::replace_hours(&tx, scope.clinic, d.id, &hours).await?;
+    audit::append(
+        &tx,
+        &ctx.actor(Some(scope.me.id())),
+        audit::Event::new("hours.set", "doctor", d.id)
+            .in_clinic(scope.clinic)
+            .detail(json!({"intervals": hours.len()})),
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(hours)
+}
+
+/// A doctor's weekly hours (public for approved doctors; staff see any).
+pub async fn get_weekly_hours(
+    state: &AppState,
+    clinic: ClinicId,
+    doctor: DoctorId,
+) -> AppResult<Vec<Hours>> {
+    let c = state.store().conn();
+    doctors::find(c, clinic, doctor)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(schedules::hours(c, clinic, doctor).await?)
+}
+
+// ----- exceptions -----
+
+/// Leave, a holiday or extra hours as typed in.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionInput {
+    /// First day, `YYYY-MM-DD`.
+    pub from: String,
+    /// Last day (inclusive); omitted means one day.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Partial day: local start `HH:MM` (leave and extra hours).
+    #[serde(default)]
+    pub start: Option<String>,
+    /// Partial day: local end `HH:MM`.
+    #[serde(default)]
+    pub end: Option<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Which kind of exception.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExceptionKind {
+    Leave,
+    Holiday,
+    Extra,
+}
+
+impl ExceptionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ExceptionKind::Leave => "leave",
+            ExceptionKind::Holiday => "holiday",
+            ExceptionKind::Extra => "extra",
+        }
+    }
+}
+
+fn parse_exception(
+    kind: ExceptionKind,
+    doctor: Option<DoctorId>,
+    input: &ExceptionInput,
+) -> AppResult<ExceptionRow> {
+    let mut f = Fields::default();
+    let from = f.take(parse_date("from", &input.from));
+    let to = match input.to.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(t) => f.take(parse_date("to", t)),
+        None => from,
+    };
+    let opt_min = |field, v: &Option<String>| {
+        v.as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| parse_minutes(field, s))
+    };
+    let start = opt_min("start", &input.start)
+        .map(|r| f.take(r))
+        .unwrap_or(None);
+    let end = opt_min("end", &input.end)
+        .map(|r| f.take(r))
+        .unwrap_or(None);
+    let note = f.take(bounded_text("note", &input.note, 200, false));
+    if let (Some(a), Some(b)) = (from, to) {
+        if a > b {
+            f.push("to", "The last day is before the first.");
+        } else if a.until(b).map_or(true, |s| s.get_days() > 366) {
+            f.push("to", "A range can be at most a year.");
+        }
+    }
+    match (start, end) {
+        (Some(s), Some(e)) if s >= e => f.push("end", "The end must be after the start."),
+        (Some(_), None) | (None, Some(_)) => {
+            f.push("end", "Give both a start and an end, or neither.")
+        }
+        _ => {}
+    }
+    if kind == ExceptionKind::Extra && (start.is_none() || from != to) {
+        f.push("start", "Extra hours need one day with a start and an end.");
+    }
+    if kind == ExceptionKind::Holiday && start.is_some() {
+        f.push("start", "A holiday closes the whole day.");
+    }
+    f.finish()?;
+    Ok(ExceptionRow {
+        id: ExceptionId::new(),
+        doctor_id: doctor,
+        kind: kind.as_str().to_owned(),
+        date_from: checked(from)?,
+        date_to: checked(to)?,
+        start_min: start,
+        end_min: end,
+        note: checked(note)?,
+    })
+}
+
+async fn record_exception<C: Conn>(
+    state: &AppState,
+    c: &C,
+    ctx: &RequestCtx,
+    clinic: ClinicId,
+    actor: domain::UserId,
+    e: &ExceptionRow,
+) -> AppResult<()> {
+    let now = state.now();
+    schedules::insert_exception(c, clinic, e, now).await?;
+    audit::append(
+        c,
+        &ctx.actor(Some(actor)),
+        audit::Event::new(&format!("{}.add", e.kind), "exception", e.id)
+            .in_clinic(clinic)
+            .detail(json!({"doctor": e.doctor_id, "from": e.date_from.to_string(), "to": e.date_to.to_string()})),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Adds leave or extra hours for a doctor (the doctor, or an admin). Existing appointments
+/// stay: staff see them on the day view and move them.
+pub async fn add_doctor_exception(
+    state: &AppState,
+    ctx: &RequestCtx,
+    scope: &ClinicScope<AdminOrDoctor>,
+    doctor: DoctorId,
+    kind: ExceptionKind,
+    input: &ExceptionInput,
+) -> AppResult<ExceptionRow> {
+    let tx = state.store().write().await?;
+    let d = managed(&tx, scope, doctor).await?;
+    let e = parse_exception(kind, Some(d.id), input)?;
+    record_exception(state, &tx, ctx, scope.clinic, scope.me.id(), &e).await?;
+    store::commit(tx).await?;
+    Ok(e)
+}
+
+/// Closes the clinic on a day or a range of days (clinic admins).
+pub async fn add_holiday(
+    state: &AppState,
+    ctx: &RequestCtx,
+    scope: &ClinicAdmin,
+    input: &ExceptionInput,
+) -> AppResult<ExceptionRow> {
+    let e = parse_exception(ExceptionKind::Holiday, None, input)?;
+    let tx = state.store().write().await?;
+    record_exception(state, &tx, ctx, scope.clinic, scope.me.id(), &e).await?;
+    store::commit(tx).await?;
+    Ok(e)
+}
+
+/// Removes a leave, holiday or extra-hours entry. Doctors remove only their own.
+pub async fn remove_exception(
+    state: &AppState,
+    ctx: &RequestCtx,
+    scope: &ClinicScope<AdminOrDoctor>,
+    id: ExceptionId,
+) -> AppResult<()> {
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let only = if scope.is_admin() {
+        None
+    } else {
+        Some(
+            doctors::of_user(&tx, scope.clinic, scope.me.id())
+                .await?
+                .ok_or(AppError::NotFound)?
+                .id,
+        )
+    };
+    if !schedules::delete_exception(&tx, scope.clinic, id, only).await? {
+        return Err(AppError::NotFound);
+    }
+    audit::append(
+        &tx,
+        &ctx.actor(Some(scope.me.id())),
+        audit::Event::new("exception.remove", "exception", id).in_clinic(scope.clinic),
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(())
+}
+
+/// Upcoming exceptions of the clinic (and of one doctor, if given), for the editors.
+pub async fn upcoming_exceptions(
+    state: &AppState,
+    clinic: &Clinic,
+    doctor: Option<DoctorId>,
+) -> AppResult<Vec<ExceptionRow>> {
+    let today = state.now().to_zoned(zone_of(clinic)).date();
+    let until = today
+        .checked_add(jiff::Span::new().days(400))
+        .unwrap_or(today);
+    Ok(schedules::exceptions(state.store().conn(), clinic.id, doctor, today, until).await?)
+}
+
+// ----- policy -----
+
+/// The clinic's booking rules as typed in.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyInput {
+    /// Minutes of notice a booking needs (0–43,200).
+    pub min_notice_min: i32,
+    /// How many days ahead patients may book (1–365).
+    pub horizon_days: i32,
+    /// Patients may cancel or move up to this many minutes before the start (0–10,080).
+    pub cancel_cutoff_min: i32,
+    /// At most this many appointments per doctor per day (1–500); omitted means no cap.
+    #[serde(default)]
+    pub daily_cap: Option<i32>,
+    /// Online bookings wait for staff approval.
+    #[serde(default)]
+    pub require_approval: bool,
+}
+
+impl From<Policy> for PolicyInput {
+    fn from(p: Policy) -> Self {
+        PolicyInput {
+            min_notice_min: p.min_notice_min,
+            horizon_days: p.horizon_days,
+            cancel_cutoff_min: p.cancel_cutoff_min,
+            daily_cap: p.daily_cap,
+            require_approval: p.require_approval,
+        }
+    }
+}
+
+/// Sets the clinic's booking policy (clinic admins).
+pub async fn set_booking_policy(
+    state: &AppState,
+    ctx: &RequestCtx,
+    scope: &ClinicAdmin,
+    input: &PolicyInput,
+) -> AppResult<Policy> {
+    let mut f = Fields::default();
+    if !(0..=43_200).contains(&input.min_notice_min) {
+        f.push(
+            "min_notice_min",
+            "Notice must be 0 to 43,200 minutes (30 days).",
+        );
+    }
+    if !(1..=365).contains(&input.horizon_days) {
+        f.push("horizon_days", "The horizon must be 1 to 365 days.");
+    }
+    if !(0..=10_080).contains(&input.cancel_cutoff_min) {
+        f.push(
+            "cancel_cutoff_min",
+            "The cutoff must be 0 to 10,080 minutes (7 days).",
+        );
+    }
+    if input.daily_cap.is_some_and(|c| !(1..=500).contains(&c)) {
+        f.push(
+            "daily_cap",
+            "The daily cap must be 1 to 500, or empty for none.",
+        );
+    }
+    f.finish()?;
+    let p = Policy {
+        min_notice_min: input.min_notice_min,
+        horizon_days: input.horizon_days,
+        cancel_cutoff_min: input.cancel_cutoff_min,
+        daily_cap: input.daily_cap,
+        require_approval: input.require_approval,
+    };
+    let now = state.now();
+    let tx = state.store().write().await?;
+    schedules::set_policy(&tx, scope.clinic, &p, now).await?;
+    audit::append(
+        &tx,
+        &ctx.actor(Some(scope.me.id())),
+        audit::Event::new("policy.set", "clinic", scope.clinic)
+            .in_clinic(scope.clinic)
+            .detail(serde_json::to_value(p).unwrap_or_default()),
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(p)
+}
+
+/// The clinic's booking policy (public: patients see notice and cutoff).
+pub async fn get_booking_policy(state: &AppState, clinic: ClinicId) -> AppResult<Policy> {
+    Ok(schedules::policy(state.store().conn(), clinic).await?)
+}
+
+// ----- the slot engine -----
+
+/// Everything slot generation needs for one doctor, one visit type and a date range.
+pub struct Rules {
+    pub zone: TimeZone,
+    pub weekly: Vec<WeeklyInterval>,
+    pub exceptions: Vec<Exception>,
+    pub busy: Vec<Interval>,
+    /// Active appointments per local date, for the daily cap.
+    pub per_day: Box<dyn Fn(Date) -> u32 + Send + Sync>,
+    pub length: VisitLength,
+    pub policy: SlotPolicy,
+    pub visit_type: VisitTypeId,
+    pub now: Timestamp,
+}
+
+impl Rules {
+    /// The pure query over these rules for `from..=to`.
+    pub fn query(&self, from: Date, to: Date) -> SlotQuery<'_> {
+        SlotQuery {
+            zone: &self.zone,
+            weekly: &self.weekly,
+            exceptions: &self.exceptions,
+            visit_type: self.visit_type.as_uuid(),
+            length: self.length,
+            busy: &self.busy,
+            booked_on: &*self.per_day,
+            policy: self.policy,
+            now: self.now,
+            from,
+            to,
+        }
+    }
+}
+
+/// The length of a visit type.
+pub fn length_of(vt: &VisitType) -> VisitLength {
+    VisitLength {
+        duration: SignedDuration::from_mins(vt.duration_min.into()),
+        buffer_before: SignedDuration::from_mins(vt.buffer_before_min.into()),
+        buffer_after: SignedDuration::from_mins(vt.buffer_after_min.into()),
+    }
+}
+
+/// The slot policy of the clinic's booking policy; staff may book without notice.
+pub fn slot_policy(p: &Policy, staff: bool) -> SlotPolicy {
+    SlotPolicy {
+        min_notice: if staff {
+            SignedDuration::ZERO
+        } else {
+            SignedDuration::from_mins(p.min_notice_min.into())
+        },
+        horizon: SignedDuration::from_hours(i64::from(p.horizon_days) * 24),
+        daily_cap: p.daily_cap.and_then(|c| u32::try_from(c).ok()),
+    }
+}
+
+fn to_domain_exceptions(rows: &[ExceptionRow]) -> Vec<Exception> {
+    let mut out = Vec::new();
+    for r in rows {
+        let hours = r.start_min.zip(r.end_min).map(|(s, e)| window(s, e));
+        match r.kind.as_str() {
+            "leave" => out.push(Exception::Leave {
+                from: r.date_from,
+                to: r.date_to,
+                hours,
+            }),
+            "holiday" => {
+                let mut d = r.date_from;
+                while d <= r.date_to {
+                    out.push(Exception::Holiday { date: d });
+                    match d.tomorrow() {
+                        Ok(n) => d = n,
+                        Err(_) => break,
+                    }
+                }
+            }
+            "extra" => {
+                if let Some(w) = hours {
+                    out.push(Exception::Extra {
+                        date: r.date_from,
+                        window: w,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The instant a local date starts, for range queries.
+fn day_start(zone: &TimeZone, d: Date) -> Timestamp {
+    d.to_zoned(zone.clone())
+        .map(|z| z.timestamp())
+        .unwrap_or_else(|_| {
+            d.to_datetime(Time::midnight())
+                .to_zoned(TimeZone::UTC)
+                .map(|z| z.timestamp())
+                .unwrap_or(Timestamp::UNIX_EPOCH)
+        })
+}
+
+/// Loads one doctor's rules for `from..=to`. `ignore` leaves one blocked span out of the
+/// busy time (the appointment being rescheduled).
+#[allow(clippy::too_many_arguments)]
+pub async fn load_rules<C: Conn>(
+    c: &C,
+    clinic: &Clinic,
+    doctor: DoctorId,
+    vt: &VisitType,
+    policy: &Policy,
+    staff: bool,
+    now: Timestamp,
+    from: Date,
+    to: Date,
+    ignore: Option<(Timestamp, Timestamp)>,
+) -> AppResult<Rules> {
+    let zone = zone_of(clinic);
+    let weekly = schedules::hours(c, clinic.id, doctor)
+        .await?
+        .iter()
+        .filter_map(|h| {
+            Some(WeeklyInterval {
+                weekday: Weekday::from_monday_one_offset(i8::try_from(h.weekday).ok()?).ok()?,
+                window: window(h.start_min, h.end_min),
+                visit_types: h.visit_types.iter().map(|v| v.as_uuid()).collect(),
+                valid_from: h.valid_from,
+                valid_to: h.valid_to,
+            })
+        })
+        .collect();
+    let exceptions =
+        to_domain_exceptions(&schedules::exceptions(c, clinic.id, Some(doctor), from, to).await?);
+    let lo = day_start(&zone, from.yesterday().unwrap_or(from));
+    let hi = day_start(
+        &zone,
+        to.checked_add(jiff::Span::new().days(2)).unwrap_or(to),
+    );
+    let mut busy = Vec::new();
+    let mut per_day: HashMap<Date, u32> = HashMap::new();
+    for (s, e, day) in store::appointments::busy(c, doctor, lo, hi).await? {
+        if ignore == Some((s, e)) {
+            continue;
+        }
+        busy.push(Interval { start: s, end: e });
+        if let Ok(d) = day.parse::<Date>() {
+            *per_day.entry(d).or_default() += 1;
+        }
+    }
+    Ok(Rules {
+        zone,
+        weekly,
+        exceptions,
+        busy,
+        per_day: Box::new(move |d| per_day.get(&d).copied().unwrap_or(0)),
+        length: length_of(vt),
+        policy: slot_policy(policy, staff),
+        visit_type: vt.id,
+        now,
+    })
+}
+
+/// What a slot search asks for.
+#[derive(Debug, Clone, Default)]
+pub struct SlotSearch {
+    pub doctor: Option<DoctorId>,
+    pub specialty: Option<SpecialtyId>,
+    pub visit_type: Option<VisitTypeId>,
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+}
+
+/// One doctor's free slots for one visit type.
+pub struct DoctorSlots {
+    pub doctor: Doctor,
+    pub visit_type: VisitType,
+    pub slots: Vec<schedule::Slot>,
+}
+
+/// The longest range one search covers.
+pub const MAX_SEARCH_DAYS: i32 = 31;
+
+/// Free slots of the clinic's approved doctors matching the search. Without a visit type,
+/// each doctor's first offered type is used. Dates default to the next 7 days.
+pub async fn search_slots(
+    state: &AppState,
+    clinic: &Clinic,
+    q: &SlotSearch,
+    staff: bool,
+) -> AppResult<(Date, Date, Vec<DoctorSlots>)> {
+    let now = state.now();
+    let zone = zone_of(clinic);
+    let today = now.to_zoned(zone.clone()).date();
+    let from = q.from.unwrap_or(today);
+    let to =
+        q.to.unwrap_or_else(|| from.checked_add(jiff::Span::new().days(6)).unwrap_or(from));
+    if to < from {
+        return Err(AppError::field(
+            "to",
+            "The end date is before the start date.",
+        ));
+    }
+    if from
+        .until(to)
+        .map_or(true, |s| s.get_days() >= MAX_SEARCH_DAYS)
+    {
+        return Err(AppError::field(
+            "to",
+            format!("Search at most {MAX_SEARCH_DAYS} days at a time."),
+        ));
+    }
+    let c = state.store().conn();
+    let doctors = match q.doctor {
+        Some(id) => doctors::find(c, clinic.id, id)
+            .await?
+            .filter(|d| d.status == DoctorStatus::Approved)
+            .into_iter()
+            .collect(),
+        None => doctors::list(c, clinic.id, DoctorStatus::Approved, q.specialty, 50, 0).await?,
+    };
+    let policy = schedules::policy(c, clinic.id).await?;
+    let all_types = schedules::visit_types(c, clinic.id, None).await?;
+    let mut out = Vec::new();
+    for d in doctors {
+        let offered: Vec<&VisitType> = all_types
+            .iter()
+            .filter(|v| v.doctor_id.is_none_or(|x| x == d.id))
+            .collect();
+        let vt = match q.visit_type {
+            Some(id) => offered.iter().find(|v| v.id == id).copied(),
+            None => offered.first().copied(),
+        };
+        let Some(vt) = vt else { continue };
+        let rules = load_rules(c, clinic, d.id, vt, &policy, staff, now, from, to, None).await?;
+        let slots = schedule::free_slots(&rules.query(from, to));
+        out.push(DoctorSlots {
+            doctor: d,
+            visit_type: vt.clone(),
+            slots,
+        });
+    }
+    if let Some(id) = q.visit_type
+        && !all_types.iter().any(|v| v.id == id)
+    {
+        return Err(AppError::field(
+            "visit_type_id",
+            "Choose one of the clinic's visit types.",
+        ));
+    }
+    Ok((from, to, out))
+}

@@ -1,0 +1,362 @@
+//! Appointments. No two active appointments of one doctor overlap, buffers included: the
+//! database enforces it (see `schema.rs`), and writers check first for a useful answer.
+
+use crate::{StoreError, StoreResult, all_as, exec, get, ms, one_as, ts};
+use domain::{
+    AppointmentId, AppointmentStatus, ClinicId, DoctorId, PatientId, Source, UserId, VisitTypeId,
+};
+use jiff::Timestamp;
+use sea_orm::{ConnectionTrait, QueryResult, Value};
+
+/// An appointment with the names people see next to it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Appointment {
+    pub id: AppointmentId,
+    pub clinic_id: ClinicId,
+    pub doctor_id: DoctorId,
+    pub patient_id: PatientId,
+    pub visit_type_id: VisitTypeId,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub block_start: Timestamp,
+    pub block_end: Timestamp,
+    /// The clinic-local date of the start, `YYYY-MM-DD`.
+    pub local_date: String,
+    pub status: AppointmentStatus,
+    pub source: Source,
+    pub reason: String,
+    pub ref_code: String,
+    pub rescheduled_from: Option<AppointmentId>,
+    pub rescheduled_to: Option<AppointmentId>,
+    pub cancel_reason: Option<String>,
+    pub created_by: Option<UserId>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: i32,
+    pub doctor_name: String,
+    pub patient_name: String,
+    pub patient_mrn: String,
+    pub patient_user_id: Option<UserId>,
+    pub patient_email: Option<String>,
+    pub visit_type_name: String,
+    pub clinic_name: String,
+    pub clinic_slug: String,
+    pub clinic_time_zone: String,
+}
+
+/// A new appointment; the caller has checked it against the rules.
+pub struct NewAppointment<'a> {
+    pub id: AppointmentId,
+    pub clinic_id: ClinicId,
+    pub doctor_id: DoctorId,
+    pub patient_id: PatientId,
+    pub visit_type_id: VisitTypeId,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub block_start: Timestamp,
+    pub block_end: Timestamp,
+    pub local_date: &'a str,
+    pub status: AppointmentStatus,
+    pub source: Source,
+    pub reason: &'a str,
+    pub ref_code: &'a str,
+    pub rescheduled_from: Option<AppointmentId>,
+    pub created_by: UserId,
+}
+
+const SELECT: &str = "SELECT a.id, a.clinic_id, a.doctor_id, a.patient_id, a.visit_type_id, \
+    a.start_at, a.end_at, a.block_start, a.block_end, a.local_date, a.status, a.source, a.reason, \
+    a.ref_code, a.rescheduled_from, a.rescheduled_to, a.cancel_reason, a.created_by, a.created_at, \
+    a.updated_at, a.version, d.name AS doctor_name, p.name AS patient_name, p.mrn AS patient_mrn, \
+    p.user_id AS patient_user_id, p.email AS patient_email, vt.name AS visit_type_name, \
+    c.name AS clinic_name, c.slug AS clinic_slug, c.time_zone AS clinic_time_zone \
+    FROM appointments a JOIN doctors d ON d.id = a.doctor_id JOIN patients p ON p.id = a.patient_id \
+    JOIN visit_types vt ON vt.id = a.visit_type_id JOIN clinics c ON c.id = a.clinic_id";
+
+/// The active statuses as an SQL list.
+const ACTIVE: &str = "('pending', 'booked', 'arrived', 'fulfilled')";
+
+fn parse<T: std::str::FromStr>(r: &QueryResult, col: &str) -> StoreResult<T> {
+    let s: String = get(r, col)?;
+    s.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{col}: {s}")))
+}
+
+fn opt_id(r: &QueryResult, col: &str) -> StoreResult<Option<uuid::Uuid>> {
+    get::<Option<uuid::Uuid>>(r, col)
+}
+
+fn row(r: &QueryResult) -> StoreResult<Appointment> {
+    Ok(Appointment {
+        id: AppointmentId::from_uuid(get(r, "id")?),
+        clinic_id: ClinicId::from_uuid(get(r, "clinic_id")?),
+        doctor_id: DoctorId::from_uuid(get(r, "doctor_id")?),
+        patient_id: PatientId::from_uuid(get(r, "patient_id")?),
+        visit_type_id: VisitTypeId::from_uuid(get(r, "visit_type_id")?),
+        start: ts(get(r, "start_at")?)?,
+        end: ts(get(r, "end_at")?)?,
+        block_start: ts(get(r, "block_start")?)?,
+        block_end: ts(get(r, "block_end")?)?,
+        local_date: get(r, "local_date")?,
+        status: parse(r, "status")?,
+        source: parse(r, "source")?,
+        reason: get(r, "reason")?,
+        ref_code: get(r, "ref_code")?,
+        rescheduled_from: opt_id(r, "rescheduled_from")?.map(AppointmentId::from_uuid),
+        rescheduled_to: opt_id(r, "rescheduled_to")?.map(AppointmentId::from_uuid),
+        cancel_reason: get(r, "cancel_reason")?,
+        created_by: opt_id(r, "created_by")?.map(UserId::from_uuid),
+        created_at: ts(get(r, "created_at")?)?,
+        updated_at: ts(get(r, "updated_at")?)?,
+        version: get(r, "version")?,
+        doctor_name: get(r, "doctor_name")?,
+        patient_name: get(r, "patient_name")?,
+        patient_mrn: get(r, "patient_mrn")?,
+        patient_user_id: opt_id(r, "patient_user_id")?.map(UserId::from_uuid),
+        patient_email: get(r, "patient_email")?,
+        visit_type_name: get(r, "visit_type_name")?,
+        clinic_name: get(r, "clinic_name")?,
+        clinic_slug: get(r, "clinic_slug")?,
+        clinic_time_zone: get(r, "clinic_time_zone")?,
+    })
+}
+
+/// Inserts an appointment. An overlap with another active appointment of the doctor is
+/// `Conflict(NO_OVERLAP)`; a reference code already used in the clinic is
+/// `Conflict("appointments_ref_code_key")`.
+pub async fn insert<C: ConnectionTrait>(
+    c: &C,
+    a: &NewAppointment<'_>,
+    now: Timestamp,
+) -> StoreResult<()> {
+    exec(
+        c,
+        "INSERT INTO appointments (id, clinic_id, doctor_id, patient_id, visit_type_id, start_at, end_at, \
+         block_start, block_end, local_date, status, source, reason, ref_code, rescheduled_from, \
+         rescheduled_to, cancel_reason, created_by, created_at, updated_at, version) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, NULL, $16, $17, $17, 1)",
+        vec![
+            a.id.as_uuid().into(),
+            a.clinic_id.as_uuid().into(),
+            a.doctor_id.as_uuid().into(),
+            a.patient_id.as_uuid().into(),
+            a.visit_type_id.as_uuid().into(),
+            ms(a.start).into(),
+            ms(a.end).into(),
+            ms(a.block_start).into(),
+            ms(a.block_end).into(),
+            a.local_date.into(),
+            a.status.as_str().into(),
+            a.source.as_str().into(),
+            a.reason.into(),
+            a.ref_code.into(),
+            a.rescheduled_from.map(|r| r.as_uuid()).into(),
+            a.created_by.as_uuid().into(),
+            ms(now).into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// One appointment of `clinic`.
+pub async fn find<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    id: AppointmentId,
+) -> StoreResult<Option<Appointment>> {
+    one_as(
+        c,
+        &format!("{SELECT} WHERE a.clinic_id = $1 AND a.id = $2"),
+        vec![clinic.as_uuid().into(), id.as_uuid().into()],
+        row,
+    )
+    .await
+}
+
+/// One appointment by id, in whatever clinic (for links that carry only the id).
+pub async fn find_any<C: ConnectionTrait>(
+    c: &C,
+    id: AppointmentId,
+) -> StoreResult<Option<Appointment>> {
+    one_as(
+        c,
+        &format!("{SELECT} WHERE a.id = $1"),
+        vec![id.as_uuid().into()],
+        row,
+    )
+    .await
+}
+
+/// One appointment of `clinic` by its reference code.
+pub async fn find_by_ref<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    code: &str,
+) -> StoreResult<Option<Appointment>> {
+    one_as(
+        c,
+        &format!("{SELECT} WHERE a.clinic_id = $1 AND a.ref_code = $2"),
+        vec![clinic.as_uuid().into(), code.into()],
+        row,
+    )
+    .await
+}
+
+/// Time a doctor's active appointments block between `from` and `to`, with each one's local
+/// date: `(block_start, block_end, local_date)`. Index-driven: one range scan on
+/// `(doctor_id, block_start)`; no visit blocks more than a day.
+pub async fn busy<C: ConnectionTrait>(
+    c: &C,
+    doctor: DoctorId,
+    from: Timestamp,
+    to: Timestamp,
+) -> StoreResult<Vec<(Timestamp, Timestamp, String)>> {
+    const DAY_MS: i64 = 86_400_000;
+    all_as(
+        c,
+        &format!(
+            "SELECT block_start, block_end, local_date FROM appointments WHERE doctor_id = $1 \
+             AND block_start >= $2 AND block_start < $3 AND block_end > $4 AND status IN {ACTIVE} \
+             ORDER BY block_start"
+        ),
+        vec![
+            doctor.as_uuid().into(),
+            (ms(from) - DAY_MS).into(),
+            ms(to).into(),
+            ms(from).into(),
+        ],
+        |r| {
+            Ok((
+                ts(get(r, "block_start")?)?,
+                ts(get(r, "block_end")?)?,
+                get(r, "local_date")?,
+            ))
+        },
+    )
+    .await
+}
+
+/// The patient's active appointments whose visit time overlaps `start..end`.
+pub async fn patient_overlaps<C: ConnectionTrait>(
+    c: &C,
+    patient: PatientId,
+    start: Timestamp,
+    end: Timestamp,
+) -> StoreResult<Vec<Appointment>> {
+    all_as(
+        c,
+        &format!(
+            "{SELECT} WHERE a.patient_id = $1 AND a.start_at < $2 AND a.end_at > $3 \
+             AND a.status IN ('pending', 'booked', 'arrived') ORDER BY a.start_at"
+        ),
+        vec![patient.as_uuid().into(), ms(end).into(), ms(start).into()],
+        row,
+    )
+    .await
+}
+
+/// Moves an appointment from `from` to `to` if nobody changed it since `version`.
+pub async fn set_status<C: ConnectionTrait>(
+    c: &C,
+    id: AppointmentId,
+    version: i32,
+    to: AppointmentStatus,
+    cancel_reason: Option<&str>,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let n = exec(
+        c,
+        "UPDATE appointments SET status = $1, cancel_reason = COALESCE($2, cancel_reason), updated_at = $3, \
+         version = version + 1 WHERE id = $4 AND version = $5",
+        vec![
+            to.as_str().into(),
+            cancel_reason.map(str::to_owned).into(),
+            ms(now).into(),
+            id.as_uuid().into(),
+            version.into(),
+        ],
+    )
+    .await?;
+    Ok(n == 1)
+}
+
+/// Links a cancelled appointment to the one that replaced it.
+pub async fn set_rescheduled_to<C: ConnectionTrait>(
+    c: &C,
+    id: AppointmentId,
+    to: AppointmentId,
+) -> StoreResult<()> {
+    exec(
+        c,
+        "UPDATE appointments SET rescheduled_to = $1 WHERE id = $2",
+        vec![to.as_uuid().into(), id.as_uuid().into()],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Filters for the clinic's appointment list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub doctor: Option<DoctorId>,
+    pub patient: Option<PatientId>,
+    pub status: Option<AppointmentStatus>,
+}
+
+/// The clinic's appointments starting in `from..to`, by start.
+pub async fn list<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    from: Timestamp,
+    to: Timestamp,
+    filter: &Filter,
+    limit: u64,
+) -> StoreResult<Vec<Appointment>> {
+    let mut sql =
+        format!("{SELECT} WHERE a.clinic_id = $1 AND a.start_at >= $2 AND a.start_at < $3");
+    let mut values: Vec<Value> = vec![clinic.as_uuid().into(), ms(from).into(), ms(to).into()];
+    if let Some(d) = filter.doctor {
+        values.push(d.as_uuid().into());
+        sql.push_str(&format!(" AND a.doctor_id = ${}", values.len()));
+    }
+    if let Some(p) = filter.patient {
+        values.push(p.as_uuid().into());
+        sql.push_str(&format!(" AND a.patient_id = ${}", values.len()));
+    }
+    if let Some(s) = filter.status {
+        values.push(s.as_str().into());
+        sql.push_str(&format!(" AND a.status = ${}", values.len()));
+    }
+    values.push((limit as i64).into());
+    sql.push_str(&format!(
+        " ORDER BY a.start_at, a.id LIMIT ${}",
+        values.len()
+    ));
+    all_as(c, &sql, values, row).await
+}
+
+/// A signed-in person's appointments in every clinic, soonest upcoming first, then past.
+pub async fn of_user<C: ConnectionTrait>(
+    c: &C,
+    user: UserId,
+    now: Timestamp,
+    limit: u64,
+    offset: u64,
+) -> StoreResult<Vec<Appointment>> {
+    all_as(
+        c,
+        &format!(
+            "{SELECT} WHERE p.user_id = $1 ORDER BY CASE WHEN a.start_at >= $2 THEN 0 ELSE 1 END, \
+             CASE WHEN a.start_at >= $2 THEN a.start_at ELSE -a.start_at END, a.id LIMIT $3 OFFSET $4"
+        ),
+        vec![
+            user.as_uuid().into(),
+            ms(now).into(),
+            (limit as i64).into(),
+            (offset as i64).into(),
+        ],
+        row,
+    )
+    .await
+}
