@@ -101,6 +101,7 @@ pub async fn seed(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
     )
     .await?;
     let mut logins = Vec::new();
+    let mut doctor_users = Vec::new();
     for (role, name, email, staff_role, pw, hash) in hashed {
         let email_v = Email::parse(email)?;
         let user = users::insert(
@@ -115,6 +116,9 @@ pub async fn seed(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
             now,
         )
         .await?;
+        if staff_role == Some(Role::Doctor) {
+            doctor_users.push((user.id, name));
+        }
         if let Some(r) = staff_role {
             let mid = memberships::grant(&tx, clinic.id, user.id, r, now).await?;
             audit::append(
@@ -142,8 +146,97 @@ pub async fn seed(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
             password: pw,
         });
     }
+    bookable_doctors(&tx, clinic.id, &doctor_users, now).await?;
     store::commit(tx).await?;
     Ok(Some(logins))
+}
+
+/// Specialties, visit types, approved profiles and weekly hours, so the demo clinic's
+/// public page offers slots straight away.
+async fn bookable_doctors<C: store::Conn>(
+    c: &C,
+    clinic: domain::ClinicId,
+    doctors_: &[(domain::UserId, &str)],
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    use domain::{DoctorStatus, VisitMode, VisitTypeId};
+    use store::{doctors, schedules};
+    let general = doctors::insert_specialty(c, clinic, "General Medicine", now).await?;
+    let paeds = doctors::insert_specialty(c, clinic, "Paediatrics", now).await?;
+    for (name, minutes, price) in [("Consultation", 15, 50_000), ("Follow-up", 10, 30_000)] {
+        schedules::insert_visit_type(
+            c,
+            &schedules::VisitType {
+                id: VisitTypeId::new(),
+                clinic_id: clinic,
+                doctor_id: None,
+                name: name.into(),
+                duration_min: minutes,
+                buffer_before_min: 0,
+                buffer_after_min: 5,
+                price_minor: price,
+                mode: VisitMode::InPerson,
+                is_active: true,
+            },
+            now,
+        )
+        .await?;
+    }
+    // (weekdays, daily windows in minutes, specialty, qualifications, registration)
+    type Plan<'a> = (&'a [i32], &'a [(i32, i32)], domain::SpecialtyId, &'a str, &'a str);
+    let plans: [Plan; 2] = [
+        (
+            &[1, 2, 3, 4, 5, 6],
+            &[(9 * 60, 13 * 60), (16 * 60, 19 * 60)],
+            general.id,
+            "MBBS, MD (Internal Medicine)",
+            "KMC-48211",
+        ),
+        (
+            &[1, 2, 3, 4, 5],
+            &[(10 * 60, 14 * 60)],
+            paeds.id,
+            "MBBS, DCH",
+            "KMC-51907",
+        ),
+    ];
+    for ((user, name), (days, windows, specialty, quals, reg)) in doctors_.iter().zip(plans) {
+        let profile = doctors::Profile {
+            name: (*name).to_owned(),
+            qualifications: quals.into(),
+            languages: vec!["English".into(), "Hindi".into(), "Malayalam".into()],
+            registration_number: reg.into(),
+            fee_minor: 50_000,
+            bio: "Sees adults and families for everyday illness and long-term care.".into(),
+            specialties: vec![specialty],
+        };
+        let id = doctors::insert(c, clinic, *user, &profile, now).await?;
+        doctors::set_status(
+            c,
+            clinic,
+            id,
+            DoctorStatus::Pending,
+            DoctorStatus::Approved,
+            None,
+            now,
+        )
+        .await?;
+        let hours: Vec<schedules::Hours> = days
+            .iter()
+            .flat_map(|d| {
+                windows.iter().map(|(s, e)| schedules::Hours {
+                    weekday: *d,
+                    start_min: *s,
+                    end_min: *e,
+                    visit_types: Vec::new(),
+                    valid_from: None,
+                    valid_to: None,
+                })
+            })
+            .collect();
+        schedules::replace_hours(c, clinic, id, &hours).await?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

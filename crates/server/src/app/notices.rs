@@ -246,11 +246,12 @@ pub async fn cancelled<C: Conn>(
         return Ok(());
     };
     let body = format!(
-        "Hello {},\n\nYour appointment at {} has been cancelled.\n\n{}\nBook again: {}\n",
+        "Hello {},\n\nYour appointment at {} has been cancelled.\n\n{}\nBook again: {}/c/{}\n",
         a.patient_name,
         clinic.name,
         details(clinic, a),
-        format!("{}/c/{}", state.settings().public_url, clinic.slug)
+        state.settings().public_url,
+        clinic.slug
     );
     let mut email = mail::Email::text(
         to,

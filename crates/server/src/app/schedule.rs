@@ -311,7 +311,6 @@ fn parse_hours(input: &[IntervalInput], offered: &[VisitType]) -> AppResult<Vec<
         }
     }
     f.finish()?;
-    let mut out = out;
     out.sort_by_key(|h| (h.weekday, h.start_min));
     Ok(out)
 }

@@ -5,8 +5,10 @@
 
 mod account;
 mod admin;
+mod appointments;
 mod assets;
 mod auth;
+mod booking;
 mod error;
 mod forms;
 mod home;
@@ -52,6 +54,18 @@ pub fn router() -> Router<AppState> {
         .route(
             "/clinics/{clinic_id}/staff/{membership_id}/deactivate",
             post(staff::deactivate),
+        )
+        .route("/c/{slug}", get(booking::clinic_page))
+        .route("/c/{slug}/doctors/{doctor_id}", get(booking::doctor_page))
+        .route("/c/{slug}/book", get(booking::confirm).post(booking::book))
+        .route("/appointments", get(appointments::mine))
+        .route(
+            "/appointments/cancel",
+            get(appointments::link_form).post(appointments::link_cancel),
+        )
+        .route(
+            "/appointments/{clinic_id}/{appointment_id}/cancel",
+            post(appointments::cancel),
         )
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))

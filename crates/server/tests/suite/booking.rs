@@ -1074,3 +1074,72 @@ async fn the_database_itself_refuses_an_overlapping_active_appointment() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_emailed_cancel_link_asks_first_and_cancels_only_on_post() {
+    for app in TestApp::each().await {
+        let w = world(&app, "link").await;
+        let a = book(&app, &w, &w.patient, "2026-11-23T03:30:00Z").await;
+        let id = a.body["id"].as_str().unwrap().to_owned();
+        let token = app
+            .link_token_sent_to("pat@link.test", "/appointments/cancel?token=")
+            .await;
+        let page = app
+            .get(&format!("/appointments/cancel?token={token}"), None)
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        assert!(
+            page.text.contains("Cancel this appointment?")
+                && page.text.contains("Mon 23 Nov 2026, 09:00 (Asia/Kolkata)")
+        );
+        let still = app
+            .get(&w.at(&format!("/appointments/{id}")), Some(&w.patient))
+            .await;
+        assert_eq!(still.body["status"], "booked", "a GET never acts");
+
+        let post = |body: String| {
+            axum::http::Request::builder()
+                .method("POST")
+                .uri("/appointments/cancel")
+                .header("origin", "http://docspot.test")
+                .header("sec-fetch-site", "same-origin")
+                .header(
+                    axum::http::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(axum::body::Body::from(body))
+                .unwrap()
+        };
+        let r = app.send(post(format!("token={token}&reason="))).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a reason is required"
+        );
+        let r = app
+            .send(post(format!(
+                "token={}0&reason=x",
+                &token[..token.len() - 1]
+            )))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::BAD_REQUEST,
+            "a forged token does nothing"
+        );
+        let r = app
+            .send(post(format!("token={token}&reason=travelling")))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(r.text.contains("Appointment cancelled"));
+        let gone = app
+            .get(&w.at(&format!("/appointments/{id}")), Some(&w.patient))
+            .await;
+        assert_eq!(gone.body["status"], "cancelled");
+        assert_eq!(gone.body["cancel_reason"], "travelling");
+        let again = app
+            .get(&format!("/appointments/cancel?token={token}"), None)
+            .await;
+        assert_eq!(again.status, StatusCode::BAD_REQUEST, "the link works once");
+    }
+}

@@ -382,3 +382,70 @@ async fn an_admin_invites_a_receptionist_who_sets_a_password_from_the_email_and_
     wait_text(d, "Receptionist").await;
     b.driver.quit().await.unwrap();
 }
+
+// Three screens from the clinic page to a booked slot: clinic → doctor (pick a time) →
+// confirm (registering inline) → booked. Then the patient cancels from My appointments.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_patient_books_from_the_clinic_page_in_three_screens_and_cancels() {
+    let Some(b) = browser().await else { return };
+    let server = tokio::task::spawn_blocking(start_server).await.unwrap();
+    let d = &b.driver;
+
+    d.goto(format!("{}/c/sunrise", server.url)).await.unwrap();
+    wait_text(d, "Dr. Ravi Iyer").await;
+    assert_fits(d).await;
+    d.find(By::Css("article.doctor a.button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(d, "Free times").await;
+    assert!(path(d).await.starts_with("/c/sunrise/doctors/"));
+    assert_fits(d).await;
+    d.find(By::Css("a.slot"))
+        .await
+        .expect("a free slot this week")
+        .click()
+        .await
+        .unwrap();
+    wait_path(d, "/c/sunrise/book").await;
+    wait_text(d, "Confirm your appointment").await;
+    wait_text(d, "(Asia/Kolkata)").await;
+    assert_fits(d).await;
+
+    fill(d, "reason", "cough for a week").await;
+    fill(d, "name", "Kiran Das").await;
+    fill(d, "email", "kiran@example.com").await;
+    fill(d, "password", "short").await;
+    submit(d, "/c/sunrise/book").await;
+    wait_text(d, "at least 12 characters").await;
+    fill(d, "password", "kiran's long passphrase").await;
+    submit(d, "/c/sunrise/book").await;
+    wait_path(d, "/appointments").await;
+    wait_text(d, "Booked. Your reference is").await;
+    wait_text(d, "Dr. Ravi Iyer").await;
+    assert_fits(d).await;
+    let mail = server
+        .mailed_token("kiran@example.com", "/appointments/cancel?token=")
+        .await;
+    assert!(!mail.is_empty());
+
+    d.find(By::Css("main form[action$='/cancel'] input[name='reason']"))
+        .await
+        .unwrap()
+        .send_keys("feeling better")
+        .await
+        .unwrap();
+    d.find(By::Css(
+        "main form[action$='/cancel'] button[type='submit']",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_text(d, "Cancelled. The clinic has been told.").await;
+    wait_text(d, "No upcoming appointments").await;
+    b.driver.quit().await.unwrap();
+}

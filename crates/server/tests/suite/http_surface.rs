@@ -6,7 +6,7 @@ use axum::{
     http::{Method, Request, StatusCode, header},
 };
 
-const OPERATION_IDS: [&str; 16] = [
+const OPERATION_IDS: [&str; 42] = [
     "register_patient",
     "login",
     "refresh_token",
@@ -23,6 +23,32 @@ const OPERATION_IDS: [&str; 16] = [
     "invite_staff",
     "list_staff",
     "deactivate_staff",
+    "apply_as_doctor",
+    "list_pending_doctors",
+    "approve_doctor",
+    "reject_doctor",
+    "suspend_doctor",
+    "list_doctors",
+    "get_doctor",
+    "update_doctor_profile",
+    "list_specialties",
+    "create_visit_type",
+    "list_visit_types",
+    "set_weekly_hours",
+    "get_weekly_hours",
+    "add_leave",
+    "add_holiday",
+    "set_booking_policy",
+    "search_slots",
+    "book_appointment",
+    "get_appointment",
+    "list_my_appointments",
+    "list_appointments",
+    "reschedule_appointment",
+    "cancel_appointment",
+    "mark_arrived",
+    "mark_noshow",
+    "complete_appointment",
 ];
 
 #[tokio::test]

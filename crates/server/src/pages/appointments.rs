@@ -1,0 +1,314 @@
+//! A patient's appointments: upcoming and past, with change and cancel; and the page an
+//! e-mailed cancel link opens (it asks before it acts).
+
+use super::{
+    error::{Page, PageError},
+    forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
+    layout::{MaybeUser, Nav, nav},
+};
+use crate::{
+    app::{booking, notices::local_time},
+    auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
+    error::AppError,
+    state::AppState,
+};
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::Response,
+};
+use domain::{AppointmentId, ClinicId};
+use serde::Deserialize;
+use store::appointments::Appointment;
+
+const CANCEL_FIELDS: &[Label] = &[("reason", "Reason")];
+
+const LINK_GONE: &str = "This cancel link is invalid, used or expired. Sign in to see your appointments, or call the clinic.";
+
+struct Row {
+    id: String,
+    clinic_id: String,
+    when: String,
+    doctor: String,
+    clinic: String,
+    visit: String,
+    code: String,
+    status: &'static str,
+    status_class: &'static str,
+    change_href: Option<String>,
+}
+
+/// The clinic fields an appointment carries, enough to format its times.
+fn clinic_of(a: &Appointment) -> store::clinics::Clinic {
+    store::clinics::Clinic {
+        id: a.clinic_id,
+        slug: a.clinic_slug.clone(),
+        name: a.clinic_name.clone(),
+        time_zone: a.clinic_time_zone.clone(),
+        currency: String::new(),
+        created_at: a.created_at,
+    }
+}
+
+fn row(a: Appointment, now: jiff::Timestamp) -> Row {
+    let clinic = clinic_of(&a);
+    let open = a.status.is_open() && a.start > now;
+    Row {
+        id: a.id.to_string(),
+        clinic_id: a.clinic_id.to_string(),
+        when: local_time(&clinic, a.start),
+        change_href: open.then(|| {
+            format!(
+                "/c/{}/doctors/{}?visit_type={}&reschedule={}",
+                a.clinic_slug, a.doctor_id, a.visit_type_id, a.id
+            )
+        }),
+        doctor: a.doctor_name,
+        clinic: a.clinic_name,
+        visit: a.visit_type_name,
+        code: a.ref_code,
+        status: a.status.label(),
+        status_class: match a.status {
+            domain::AppointmentStatus::Booked | domain::AppointmentStatus::Fulfilled => "ok",
+            domain::AppointmentStatus::Pending | domain::AppointmentStatus::Arrived => "warn",
+            _ => "",
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "my_appointments.html")]
+struct MyPage {
+    nav: Nav,
+    upcoming: Vec<Row>,
+    past: Vec<Row>,
+    notice: Option<String>,
+    alert: Option<String>,
+    errors: Errors,
+    failed_id: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    booked: Option<String>,
+    moved: Option<String>,
+    cancelled: Option<String>,
+}
+
+async fn my_page(
+    state: &AppState,
+    me: &CurrentUser,
+    notice: Option<String>,
+    alert: Option<String>,
+    errors: Errors,
+    failed_id: String,
+) -> Result<MyPage, PageError> {
+    let now = state.now();
+    let (upcoming, past): (Vec<Appointment>, Vec<Appointment>) =
+        booking::list_mine(state, me, 200, 0)
+            .await?
+            .into_iter()
+            .partition(|a| a.start > now && a.status.is_open());
+    Ok(MyPage {
+        nav: nav(state, me, "appointments").await?,
+        upcoming: upcoming.into_iter().map(|a| row(a, now)).collect(),
+        past: past.into_iter().map(|a| row(a, now)).collect(),
+        notice,
+        alert,
+        errors,
+        failed_id,
+    })
+}
+
+/// GET /appointments.
+pub async fn mine(
+    State(state): State<AppState>,
+    Page(me): Page<CurrentUser>,
+    QueryOr(q): QueryOr<Done>,
+) -> Result<Response, PageError> {
+    let code = |c: Option<String>| {
+        c.filter(|c| c.len() <= 8 && c.chars().all(|x| x.is_ascii_alphanumeric() || x == '-'))
+    };
+    let notice = if let Some(c) = code(q.booked) {
+        Some(format!(
+            "Booked. Your reference is {c}; a confirmation is on its way by e-mail."
+        ))
+    } else if let Some(c) = code(q.moved) {
+        Some(format!(
+            "Moved. Your new reference is {c}; the old time is cancelled."
+        ))
+    } else {
+        q.cancelled
+            .map(|_| "Cancelled. The clinic has been told.".to_owned())
+    };
+    let page = my_page(&state, &me, notice, None, Errors::default(), String::new()).await?;
+    Ok(Outcome::OK.render(&page))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CancelForm {
+    reason: String,
+    token: String,
+}
+
+/// POST /appointments/{clinic_id}/{appointment_id}/cancel.
+pub async fn cancel(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(me): Page<CurrentUser>,
+    Path((clinic, id)): Path<(String, String)>,
+    PageForm(form): PageForm<CancelForm>,
+) -> Result<Response, PageError> {
+    let clinic: ClinicId = clinic.parse().map_err(|_| AppError::NotFound)?;
+    let id: AppointmentId = id.parse().map_err(|_| AppError::NotFound)?;
+    let clinic = store::clinics::find(state.store().conn(), clinic)
+        .await
+        .map_err(AppError::from)?
+        .ok_or(AppError::NotFound)?;
+    // This page is the patient's own list: act as the patient even if they also work there.
+    let caller = ClinicCaller {
+        me: me.clone(),
+        clinic,
+        roles: Vec::new(),
+    };
+    match booking::cancel(&state, &ctx, &caller, id, &form.reason).await {
+        Ok(_) => Ok(see_other("/appointments?cancelled=1")),
+        Err(e) => {
+            let (status, alert, errors) = match e {
+                AppError::Refused { message, .. } | AppError::Conflict(message) => {
+                    (StatusCode::CONFLICT, Some(message), Errors::default())
+                }
+                other => {
+                    let (o, errs) = failure(other, CANCEL_FIELDS)?;
+                    (o.status, None, errs)
+                }
+            };
+            let page = my_page(&state, &me, None, alert, errors, id.to_string()).await?;
+            Ok(Outcome {
+                status,
+                retry_after: None,
+            }
+            .render(&page))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "cancel_link.html")]
+struct LinkPage {
+    nav: Nav,
+    token: String,
+    when: String,
+    doctor: String,
+    clinic: String,
+    code: String,
+    done: bool,
+    alert: Option<String>,
+    errors: Errors,
+    reason: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+async fn link_page(
+    state: &AppState,
+    maybe: &MaybeUser,
+    token: &str,
+    done: bool,
+    alert: Option<String>,
+    errors: Errors,
+    reason: String,
+) -> Result<LinkPage, PageError> {
+    let (clinic, a) = booking::by_cancel_link(state, token)
+        .await
+        .map_err(|_| AppError::BadRequest(LINK_GONE.into()))?;
+    Ok(LinkPage {
+        nav: maybe.nav(state, "appointments").await?,
+        token: token.to_owned(),
+        when: local_time(&clinic, a.start),
+        doctor: a.doctor_name,
+        clinic: clinic.name,
+        code: a.ref_code,
+        done,
+        alert,
+        errors,
+        reason,
+    })
+}
+
+/// GET /appointments/cancel?token=…: shows the appointment and asks to confirm. Never acts.
+pub async fn link_form(
+    State(state): State<AppState>,
+    maybe: MaybeUser,
+    QueryOr(q): QueryOr<TokenQuery>,
+) -> Result<Response, PageError> {
+    let page = link_page(
+        &state,
+        &maybe,
+        q.token.as_deref().unwrap_or(""),
+        false,
+        None,
+        Errors::default(),
+        String::new(),
+    )
+    .await?;
+    Ok(Outcome::OK.render(&page))
+}
+
+/// POST /appointments/cancel: cancels with the link's token and a reason.
+pub async fn link_cancel(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    maybe: MaybeUser,
+    PageForm(form): PageForm<CancelForm>,
+) -> Result<Response, PageError> {
+    match booking::cancel_by_link(&state, &ctx, &form.token, &form.reason).await {
+        Ok(a) => {
+            let page = LinkPage {
+                nav: maybe.nav(&state, "appointments").await?,
+                token: String::new(),
+                when: local_time(&clinic_of(&a), a.start),
+                doctor: a.doctor_name,
+                clinic: a.clinic_name,
+                code: a.ref_code,
+                done: true,
+                alert: None,
+                errors: Errors::default(),
+                reason: String::new(),
+            };
+            Ok(Outcome::OK.render(&page))
+        }
+        Err(AppError::NotFound) => Err(AppError::BadRequest(LINK_GONE.into()).into()),
+        Err(e) => {
+            let (status, alert, errors) = match e {
+                AppError::Refused { message, .. } | AppError::Conflict(message) => {
+                    (StatusCode::CONFLICT, Some(message), Errors::default())
+                }
+                other => {
+                    let (o, errs) = failure(other, CANCEL_FIELDS)?;
+                    (o.status, None, errs)
+                }
+            };
+            let page = link_page(
+                &state,
+                &maybe,
+                &form.token,
+                false,
+                alert,
+                errors,
+                form.reason,
+            )
+            .await?;
+            Ok(Outcome {
+                status,
+                retry_after: None,
+            }
+            .render(&page))
+        }
+    }
+}
