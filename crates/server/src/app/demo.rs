@@ -183,7 +183,13 @@ async fn bookable_doctors<C: store::Conn>(
         .await?;
     }
     // (weekdays, daily windows in minutes, specialty, qualifications, registration)
-    type Plan<'a> = (&'a [i32], &'a [(i32, i32)], domain::SpecialtyId, &'a str, &'a str);
+    type Plan<'a> = (
+        &'a [i32],
+        &'a [(i32, i32)],
+        domain::SpecialtyId,
+        &'a str,
+        &'a str,
+    );
     let plans: [Plan; 2] = [
         (
             &[1, 2, 3, 4, 5, 6],

@@ -15,6 +15,8 @@ struct Card {
     clinic: String,
     role: Role,
     staff_href: String,
+    day_href: String,
+    doctors_href: String,
 }
 
 impl Card {
@@ -66,6 +68,8 @@ pub async fn show(
             clinic: m.clinic_name.clone(),
             role: m.role,
             staff_href: format!("/clinics/{}/staff", m.clinic_id),
+            day_href: format!("/clinics/{}/day", m.clinic_id),
+            doctors_href: format!("/clinics/{}/doctors", m.clinic_id),
         })
         .collect();
     let page = HomePage {

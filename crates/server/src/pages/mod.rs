@@ -9,6 +9,8 @@ mod appointments;
 mod assets;
 mod auth;
 mod booking;
+mod desk;
+mod doctors;
 mod error;
 mod forms;
 mod home;
@@ -66,6 +68,16 @@ pub fn router() -> Router<AppState> {
         .route(
             "/appointments/{clinic_id}/{appointment_id}/cancel",
             post(appointments::cancel),
+        )
+        .route("/clinics/{clinic_id}/day", get(desk::show))
+        .route("/clinics/{clinic_id}/doctors", get(doctors::list))
+        .route(
+            "/clinics/{clinic_id}/doctors/{doctor_id}/{decision}",
+            post(doctors::decide),
+        )
+        .route(
+            "/clinics/{clinic_id}/appointments/{appointment_id}/{action}",
+            post(desk::act),
         )
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))

@@ -1116,12 +1116,9 @@ async fn the_emailed_cancel_link_asks_first_and_cancels_only_on_post() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "a reason is required"
         );
-        let r = app
-            .send(post(format!(
-                "token={}0&reason=x",
-                &token[..token.len() - 1]
-            )))
-            .await;
+        let last = if token.ends_with('0') { '1' } else { '0' };
+        let forged = format!("{}{last}", &token[..token.len() - 1]);
+        let r = app.send(post(format!("token={forged}&reason=x"))).await;
         assert_eq!(
             r.status,
             StatusCode::BAD_REQUEST,
@@ -1141,5 +1138,152 @@ async fn the_emailed_cancel_link_asks_first_and_cancels_only_on_post() {
             .get(&format!("/appointments/cancel?token={token}"), None)
             .await;
         assert_eq!(again.status, StatusCode::BAD_REQUEST, "the link works once");
+    }
+}
+
+fn form_post(path: &str, token: &str, body: &str) -> axum::http::Request<axum::body::Body> {
+    axum::http::Request::builder()
+        .method("POST")
+        .uri(path)
+        .header(axum::http::header::COOKIE, format!("ds_access={token}"))
+        .header("sec-fetch-site", "same-origin")
+        .header(
+            axum::http::header::CONTENT_TYPE,
+            "application/x-www-form-urlencoded",
+        )
+        .body(axum::body::Body::from(body.to_owned()))
+        .unwrap()
+}
+
+fn page_get(path: &str, token: &str) -> axum::http::Request<axum::body::Body> {
+    axum::http::Request::builder()
+        .uri(path)
+        .header(axum::http::header::COOKIE, format!("ds_access={token}"))
+        .body(axum::body::Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_desk_checks_patients_in_from_the_day_page_and_admins_review_doctors_on_theirs() {
+    for app in TestApp::each().await {
+        let w = world(&app, "desk").await;
+        // Today 16:20 IST, booked at the desk.
+        let a = app
+            .post(&w.at("/appointments"), Some(&w.admin), json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type, "start": "2026-11-22T10:50:00Z", "new_patient": {"name": "Gita Bose"}}))
+            .await;
+        let id = a.body["id"].as_str().unwrap().to_owned();
+        let day = app
+            .send(page_get(&format!("/clinics/{}/day", w.clinic), &w.admin))
+            .await;
+        assert_eq!(day.status, StatusCode::OK, "{}", day.text);
+        assert!(
+            day.text.contains("Gita Bose") && day.text.contains("16:20"),
+            "{}",
+            day.text
+        );
+        let r = app
+            .send(form_post(
+                &format!(
+                    "/clinics/{}/appointments/{id}/noshow?date=2026-11-22",
+                    w.clinic
+                ),
+                &w.admin,
+                "",
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "not before the start");
+        assert!(r.text.contains("only after the start time"));
+        let r = app
+            .send(form_post(
+                &format!(
+                    "/clinics/{}/appointments/{id}/arrive?date=2026-11-22",
+                    w.clinic
+                ),
+                &w.admin,
+                "",
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let a = app
+            .get(&w.at(&format!("/appointments/{id}")), Some(&w.admin))
+            .await;
+        assert_eq!(a.body["status"], "arrived");
+        let mine = app
+            .send(page_get(
+                &format!("/clinics/{}/day", w.clinic),
+                &w.doctor_token,
+            ))
+            .await;
+        assert!(mine.text.contains("your appointments") && mine.text.contains("Gita Bose"));
+        let nosy = app
+            .send(page_get(&format!("/clinics/{}/day", w.clinic), &w.patient))
+            .await;
+        assert_eq!(
+            nosy.status,
+            StatusCode::NOT_FOUND,
+            "patients have no day page"
+        );
+
+        app.register("new.doc@desk.test", "Dr Nikhil Joshi").await;
+        let applicant = app.login("new.doc@desk.test").await.0;
+        let r = app
+            .post(
+                &w.at("/doctor-applications"),
+                Some(&applicant),
+                json!({"name": "Dr Nikhil Joshi", "registration_number": "MMC-7781"}),
+            )
+            .await;
+        let nikhil = r.body["id"].as_str().unwrap().to_owned();
+        let page = app
+            .send(page_get(
+                &format!("/clinics/{}/doctors", w.clinic),
+                &w.admin,
+            ))
+            .await;
+        assert!(
+            page.text.contains("Waiting for review (1)") && page.text.contains("Dr Nikhil Joshi"),
+            "{}",
+            page.text
+        );
+        let r = app
+            .send(form_post(
+                &format!("/clinics/{}/doctors/{nikhil}/reject", w.clinic),
+                &w.admin,
+                "reason=",
+            ))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a rejection needs a reason"
+        );
+        let r = app
+            .send(form_post(
+                &format!("/clinics/{}/doctors/{nikhil}/reject", w.clinic),
+                &w.admin,
+                "reason=registration+not+verified",
+            ))
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let page = app
+            .send(page_get(
+                &format!("/clinics/{}/doctors", w.clinic),
+                &w.admin,
+            ))
+            .await;
+        assert!(
+            page.text.contains("Rejected (1)") && page.text.contains("registration not verified")
+        );
+        let r = app
+            .send(page_get(
+                &format!("/clinics/{}/doctors", w.clinic),
+                &w.doctor_token,
+            ))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "only admins review doctors"
+        );
     }
 }

@@ -1,0 +1,158 @@
+//! Clinic admins review doctors: approve or reject applications (with a reason), suspend
+//! and reinstate.
+
+use super::{
+    error::{Page, PageError},
+    forms::{Outcome, PageForm, QueryOr, see_other},
+    layout::{Nav, nav},
+};
+use crate::{
+    app::doctors::{self, Decision},
+    auth::{RequestCtx, extract::ClinicAdmin},
+    error::AppError,
+    state::AppState,
+};
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    response::Response,
+};
+use domain::{DoctorId, DoctorStatus};
+use serde::Deserialize;
+
+struct Row {
+    id: String,
+    name: String,
+    registration: String,
+    qualifications: String,
+    specialties: String,
+    reason: String,
+}
+
+struct Group {
+    title: &'static str,
+    status: &'static str,
+    rows: Vec<Row>,
+}
+
+#[derive(Template)]
+#[template(path = "doctors_admin.html")]
+struct DoctorsPage {
+    nav: Nav,
+    clinic_id: String,
+    groups: Vec<Group>,
+    notice: Option<&'static str>,
+    alert: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+async fn page(
+    state: &AppState,
+    scope: &ClinicAdmin,
+    notice: Option<&'static str>,
+    alert: Option<String>,
+) -> Result<DoctorsPage, PageError> {
+    let c = state.store().conn();
+    let mut groups = Vec::new();
+    for (status, title) in [
+        (DoctorStatus::Pending, "Waiting for review"),
+        (DoctorStatus::Approved, "Approved"),
+        (DoctorStatus::Suspended, "Suspended"),
+        (DoctorStatus::Rejected, "Rejected"),
+    ] {
+        let list = store::doctors::list(c, scope.clinic, status, None, 200, 0)
+            .await
+            .map_err(AppError::from)?;
+        groups.push(Group {
+            title,
+            status: status.as_str(),
+            rows: list
+                .into_iter()
+                .map(|d| Row {
+                    id: d.id.to_string(),
+                    specialties: d
+                        .specialties
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    name: d.name,
+                    registration: d.registration_number,
+                    qualifications: d.qualifications,
+                    reason: d.decision_reason.unwrap_or_default(),
+                })
+                .collect(),
+        });
+    }
+    Ok(DoctorsPage {
+        nav: nav(state, &scope.me, "doctors").await?,
+        clinic_id: scope.clinic.to_string(),
+        groups,
+        notice,
+        alert,
+    })
+}
+
+/// GET /clinics/{clinic_id}/doctors.
+pub async fn list(
+    State(state): State<AppState>,
+    Page(scope): Page<ClinicAdmin>,
+    QueryOr(q): QueryOr<Done>,
+) -> Result<Response, PageError> {
+    let notice = q
+        .done
+        .is_some()
+        .then_some("Saved. The doctor has been e-mailed.");
+    Ok(Outcome::OK.render(&page(&state, &scope, notice, None).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DecisionForm {
+    reason: String,
+}
+
+/// POST /clinics/{clinic_id}/doctors/{doctor_id}/{approve|reject|suspend}.
+pub async fn decide(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(scope): Page<ClinicAdmin>,
+    Path((_, id, decision)): Path<(String, String, String)>,
+    PageForm(form): PageForm<DecisionForm>,
+) -> Result<Response, PageError> {
+    let id: DoctorId = id.parse().map_err(|_| AppError::NotFound)?;
+    let decision = match decision.as_str() {
+        "approve" => Decision::Approve,
+        "reject" => Decision::Reject,
+        "suspend" => Decision::Suspend,
+        _ => return Err(AppError::NotFound.into()),
+    };
+    match doctors::decide(&state, &ctx, &scope, id, decision, &form.reason).await {
+        Ok(_) => Ok(see_other(&format!(
+            "/clinics/{}/doctors?done=1",
+            scope.clinic
+        ))),
+        Err(e @ (AppError::Conflict(_) | AppError::Validation(_))) => {
+            let msg = match &e {
+                AppError::Validation(f) => f
+                    .iter()
+                    .map(|f| format!("Reason {}.", f.message.trim_end_matches('.')))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                other => other.to_string(),
+            };
+            let status = e.status();
+            let page = page(&state, &scope, None, Some(msg)).await?;
+            Ok(Outcome {
+                status,
+                retry_after: None,
+            }
+            .render(&page))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
