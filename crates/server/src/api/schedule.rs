@@ -9,9 +9,9 @@ use crate::{
     app::{
         booking::slot_view,
         schedule::{
-            self, ExceptionInput, ExceptionKind, IntervalInput, PolicyInput, SlotSearch,
-            VisitTypeInput,
+            self, ExceptionInput, ExceptionKind, IntervalInput, PolicyInput, VisitTypeInput,
         },
+        slots::{self, SlotSearch},
     },
     auth::{
         RequestCtx,
@@ -263,7 +263,7 @@ pub async fn search_slots(
         from: date_param("from", &q.from)?,
         to: date_param("to", &q.to)?,
     };
-    let (from, to, found) = schedule::search_slots(&state, &clinic, &search, false).await?;
+    let (from, to, found) = slots::search_slots(&state, &clinic, &search, false).await?;
     Ok(Json(SlotsView {
         time_zone: clinic.time_zone.clone(),
         from: from.to_string(),

@@ -2,10 +2,7 @@
 //! the slot from the rules inside one transaction that holds the doctor's lock; the
 //! database's overlap constraint is the last word.
 
-use super::{
-    Fields, checked, notices,
-    schedule::{load_rules, zone_of},
-};
+use super::{Fields, checked, notices, schedule::zone_of, slots::load_rules};
 use crate::{
     auth::extract::{ClinicCaller, CurrentUser, RequestCtx},
     error::{AppError, AppResult, SlotView},

@@ -10,6 +10,7 @@ pub mod mail;
 pub mod notices;
 pub mod schedule;
 pub mod sessions;
+pub mod slots;
 pub mod staff;
 
 use crate::{

@@ -13,8 +13,9 @@ use crate::{
         booking::{self, BookInput, PatientChoice},
         doctors,
         notices::local_time,
-        schedule::{self, SlotSearch, zone_of},
+        schedule::{self, zone_of},
         sessions,
+        slots::{self, SlotSearch},
     },
     auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
     error::AppError,
@@ -209,7 +210,7 @@ pub async fn doctor_page(
             to: Some(week_end),
             ..SlotSearch::default()
         };
-        let (_, _, found) = schedule::search_slots(&state, &clinic, &search, false).await?;
+        let (_, _, found) = slots::search_slots(&state, &clinic, &search, false).await?;
         let zone = zone_of(&clinic);
         for s in found.into_iter().flat_map(|d| d.slots) {
             let z = s.start.to_zoned(zone.clone());
