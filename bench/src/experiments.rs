@@ -1,0 +1,75 @@
+//! Extra measurements that say where the time goes (`--experiments`).
+
+use crate::seed::Seeded;
+use domain::{ClinicId, DoctorId};
+use jiff::{Timestamp, civil::Date, tz::TimeZone};
+use std::time::{Duration, Instant};
+use store::Store;
+use uuid::Uuid;
+
+fn day_start(d: Date) -> Result<Timestamp, String> {
+    d.to_zoned(TimeZone::UTC)
+        .map(|z| z.timestamp())
+        .map_err(|e| e.to_string())
+}
+
+/// Timings of the database reads of a slot search.
+pub struct SearchReads {
+    /// All seven reads, one after the other.
+    pub all: Vec<Duration>,
+    /// The busy-time read alone (the doctor's active appointments in the window).
+    pub busy: Vec<Duration>,
+    /// Rows the busy-time read returns.
+    pub busy_rows: usize,
+}
+
+/// The seven reads one slot search makes (clinic, doctor, policy, visit types, weekly
+/// hours, exceptions, busy time), through the same store functions and a pool like the
+/// server's, `count` times in a row: the database's share of a search.
+pub async fn search_reads(
+    store: &Store,
+    seeded: &Seeded,
+    doctor: Uuid,
+    (from, to): (Date, Date),
+    count: usize,
+) -> Result<SearchReads, String> {
+    let c = store.conn();
+    let clinic = ClinicId::from_uuid(seeded.clinic_id);
+    let doctor = DoctorId::from_uuid(doctor);
+    let lo = day_start(from.yesterday().map_err(|e| e.to_string())?)?;
+    let hi = day_start(
+        to.checked_add(jiff::Span::new().days(2))
+            .map_err(|e| e.to_string())?,
+    )?;
+    let e = |e: store::StoreError| e.to_string();
+    let mut out = SearchReads {
+        all: Vec::with_capacity(count),
+        busy: Vec::with_capacity(count),
+        busy_rows: 0,
+    };
+    for i in 0..count + 50 {
+        let t0 = Instant::now();
+        store::clinics::find(c, clinic).await.map_err(e)?;
+        store::doctors::find(c, clinic, doctor).await.map_err(e)?;
+        store::schedules::policy(c, clinic).await.map_err(e)?;
+        store::schedules::visit_types(c, clinic, None)
+            .await
+            .map_err(e)?;
+        store::schedules::hours(c, clinic, doctor)
+            .await
+            .map_err(e)?;
+        store::schedules::exceptions(c, clinic, Some(doctor), from, to)
+            .await
+            .map_err(e)?;
+        let t1 = Instant::now();
+        out.busy_rows = store::appointments::busy(c, doctor, lo, hi)
+            .await
+            .map_err(e)?
+            .len();
+        if i >= 50 {
+            out.busy.push(t1.elapsed());
+            out.all.push(t0.elapsed());
+        }
+    }
+    Ok(out)
+}
