@@ -106,6 +106,10 @@ async fn with_specialties<C: ConnectionTrait>(
     Ok(list)
 }
 
+fn languages_json(p: &Profile) -> String {
+    serde_json::Value::from(p.languages.clone()).to_string()
+}
+
 /// Creates a `pending` profile. A second profile for the same person in the same clinic is
 /// `Conflict("doctors_clinic_user_key")`.
 pub async fn insert<C: ConnectionTrait>(
@@ -127,9 +131,7 @@ pub async fn insert<C: ConnectionTrait>(
             user.as_uuid().into(),
             profile.name.as_str().into(),
             profile.qualifications.as_str().into(),
-            serde_json::Value::from(profile.languages.clone())
-                .to_string()
-                .into(),
+            languages_json(profile).into(),
             profile.registration_number.as_str().into(),
             profile.fee_minor.into(),
             profile.bio.as_str().into(),
@@ -178,9 +180,7 @@ pub async fn update_profile<C: ConnectionTrait>(
         vec![
             profile.name.as_str().into(),
             profile.qualifications.as_str().into(),
-            serde_json::Value::from(profile.languages.clone())
-                .to_string()
-                .into(),
+            languages_json(profile).into(),
             profile.registration_number.as_str().into(),
             profile.fee_minor.into(),
             profile.bio.as_str().into(),
@@ -223,20 +223,34 @@ pub async fn set_status<C: ConnectionTrait>(
     Ok(n == 1)
 }
 
+/// The doctor matching `filter` (over `clinic_id` = $1 and one more value, $2).
+async fn one_where<C: ConnectionTrait>(
+    c: &C,
+    filter: &str,
+    values: Vec<Value>,
+) -> StoreResult<Option<Doctor>> {
+    let d = one_as(
+        c,
+        &format!("SELECT {COLS} FROM doctors WHERE {filter}"),
+        values,
+        row,
+    )
+    .await?;
+    Ok(with_specialties(c, d.into_iter().collect()).await?.pop())
+}
+
 /// One doctor of `clinic`.
 pub async fn find<C: ConnectionTrait>(
     c: &C,
     clinic: ClinicId,
     id: DoctorId,
 ) -> StoreResult<Option<Doctor>> {
-    let d = one_as(
+    one_where(
         c,
-        &format!("SELECT {COLS} FROM doctors WHERE clinic_id = $1 AND id = $2"),
+        "clinic_id = $1 AND id = $2",
         vec![clinic.as_uuid().into(), id.as_uuid().into()],
-        row,
     )
-    .await?;
-    Ok(with_specialties(c, d.into_iter().collect()).await?.pop())
+    .await
 }
 
 /// `user`'s profile in `clinic`, if any.
@@ -245,14 +259,33 @@ pub async fn of_user<C: ConnectionTrait>(
     clinic: ClinicId,
     user: UserId,
 ) -> StoreResult<Option<Doctor>> {
-    let d = one_as(
+    one_where(
         c,
-        &format!("SELECT {COLS} FROM doctors WHERE clinic_id = $1 AND user_id = $2"),
+        "clinic_id = $1 AND user_id = $2",
         vec![clinic.as_uuid().into(), user.as_uuid().into()],
-        row,
+    )
+    .await
+}
+
+/// The standing of one doctor of `clinic` (one indexed read, for the booking path).
+pub async fn status<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    id: DoctorId,
+) -> StoreResult<Option<DoctorStatus>> {
+    let r = crate::one(
+        c,
+        "SELECT status FROM doctors WHERE clinic_id = $1 AND id = $2",
+        vec![clinic.as_uuid().into(), id.as_uuid().into()],
     )
     .await?;
-    Ok(with_specialties(c, d.into_iter().collect()).await?.pop())
+    r.as_ref()
+        .map(|r| {
+            let s: String = get(r, "status")?;
+            s.parse()
+                .map_err(|_| StoreError::Corrupt(format!("doctor status {s}")))
+        })
+        .transpose()
 }
 
 /// Doctors of a clinic in `status`, optionally of one specialty, by name.

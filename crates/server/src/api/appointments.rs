@@ -1,11 +1,15 @@
 //! Appointments: book, read, list, reschedule, cancel and the staff status moves.
 
 use super::{
-    extract::{ApiJson, ApiPath, ApiQuery, Page},
+    extract::{ApiJson, ApiPath, ApiQuery, Page, date_param},
     views::{AppointmentView, PatientView},
 };
 use crate::{
-    app::booking::{self, BookInput, Idempotency, Move, PatientChoice},
+    app::{
+        appointments::{self as visits, Move},
+        booking::{self, BookInput, Idempotency, PatientChoice},
+        patients,
+    },
     auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
     error::{AppError, AppResult, Problem},
     state::AppState,
@@ -161,7 +165,7 @@ pub async fn get_appointment(
     path: AppointmentPath,
 ) -> AppResult<Json<AppointmentView>> {
     Ok(Json(
-        booking::get(&state, &ctx, &caller, appointment_id(&path))
+        visits::get(&state, &ctx, &caller, appointment_id(&path))
             .await?
             .into(),
     ))
@@ -193,15 +197,6 @@ pub async fn list_appointments(
     caller: ClinicCaller,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Json<Vec<AppointmentView>>> {
-    let date = |field: &str, v: &Option<String>| -> AppResult<Option<jiff::civil::Date>> {
-        v.as_deref()
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                s.parse()
-                    .map_err(|_| AppError::field(field, "must be a date like 2026-12-31"))
-            })
-            .transpose()
-    };
     let filter = store::appointments::Filter {
         doctor: q.doctor_id.map(DoctorId::from_uuid),
         patient: q.patient_id.map(PatientId::from_uuid),
@@ -211,12 +206,12 @@ pub async fn list_appointments(
             .map(|s| s.parse::<AppointmentStatus>())
             .transpose()?,
     };
-    let list = booking::list(
+    let list = visits::list(
         &state,
         &ctx,
         &caller,
-        date("from", &q.from)?,
-        date("to", &q.to)?,
+        date_param("from", &q.from)?,
+        date_param("to", &q.to)?,
         &filter,
         q.limit.unwrap_or(200).clamp(1, 500),
     )
@@ -234,7 +229,7 @@ pub async fn list_my_appointments(
     me: CurrentUser,
     ApiQuery(p): ApiQuery<Page>,
 ) -> AppResult<Json<Vec<AppointmentView>>> {
-    let list = booking::list_mine(&state, &me, p.limit(), p.offset()).await?;
+    let list = visits::list_mine(&state, &me, p.limit(), p.offset()).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
@@ -260,7 +255,7 @@ pub async fn reschedule_appointment(
     path: AppointmentPath,
     ApiJson(b): ApiJson<RescheduleRequest>,
 ) -> AppResult<(StatusCode, Json<AppointmentView>)> {
-    let a = booking::reschedule(
+    let a = visits::reschedule(
         &state,
         &ctx,
         &caller,
@@ -292,7 +287,7 @@ pub async fn cancel_appointment(
     ApiJson(b): ApiJson<CancelRequest>,
 ) -> AppResult<Json<AppointmentView>> {
     Ok(Json(
-        booking::cancel(&state, &ctx, &caller, appointment_id(&path), &b.reason)
+        visits::cancel(&state, &ctx, &caller, appointment_id(&path), &b.reason)
             .await?
             .into(),
     ))
@@ -306,7 +301,7 @@ async fn move_to(
     m: Move,
 ) -> AppResult<Json<AppointmentView>> {
     Ok(Json(
-        booking::move_status(&state, &ctx, &caller, appointment_id(&path), m)
+        visits::move_status(&state, &ctx, &caller, appointment_id(&path), m)
             .await?
             .into(),
     ))
@@ -387,6 +382,6 @@ pub async fn search_patients(
     caller: ClinicCaller,
     ApiQuery(q): ApiQuery<PatientQuery>,
 ) -> AppResult<Json<Vec<PatientView>>> {
-    let list = booking::search_patients(&state, &ctx, &caller, &q.q).await?;
+    let list = patients::search_patients(&state, &ctx, &caller, &q.q).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }

@@ -79,3 +79,15 @@ impl Page {
         self.offset.unwrap_or(0).min(1_000_000)
     }
 }
+
+/// An optional `YYYY-MM-DD` query parameter; empty reads as absent, anything else malformed
+/// is a 422 naming `field`.
+pub fn date_param(
+    field: &'static str,
+    v: &Option<String>,
+) -> Result<Option<jiff::civil::Date>, AppError> {
+    v.as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| crate::app::schedule::parse_date(field, s).map_err(AppError::from))
+        .transpose()
+}

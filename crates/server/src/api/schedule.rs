@@ -2,22 +2,21 @@
 //! slot search.
 
 use super::{
-    extract::{ApiJson, ApiPath, ApiQuery},
+    extract::{ApiJson, ApiPath, ApiQuery, date_param},
     views::{DoctorSlotsView, ExceptionView, SlotsView, VisitTypeView},
 };
 use crate::{
     app::{
         booking::slot_view,
-        schedule::{
-            self, ExceptionInput, ExceptionKind, IntervalInput, PolicyInput, VisitTypeInput,
-        },
+        exceptions::{self, ExceptionInput, ExceptionKind},
+        schedule::{self, IntervalInput, PolicyInput, VisitTypeInput},
         slots::{self, SlotSearch},
     },
     auth::{
         RequestCtx,
         extract::{AdminOrDoctor, ClinicAdmin, ClinicScope, PublicClinic},
     },
-    error::{AppError, AppResult, Problem},
+    error::{AppResult, Problem},
     state::AppState,
 };
 use axum::{Json, extract::State, http::StatusCode};
@@ -123,7 +122,7 @@ pub async fn add_leave(
     ApiPath((_, doctor)): ApiPath<(Uuid, Uuid)>,
     ApiJson(b): ApiJson<ExceptionInput>,
 ) -> AppResult<(StatusCode, Json<ExceptionView>)> {
-    let e = schedule::add_doctor_exception(
+    let e = exceptions::add_doctor_exception(
         &state,
         &ctx,
         &scope,
@@ -147,7 +146,7 @@ pub async fn add_extra_hours(
     ApiPath((_, doctor)): ApiPath<(Uuid, Uuid)>,
     ApiJson(b): ApiJson<ExceptionInput>,
 ) -> AppResult<(StatusCode, Json<ExceptionView>)> {
-    let e = schedule::add_doctor_exception(
+    let e = exceptions::add_doctor_exception(
         &state,
         &ctx,
         &scope,
@@ -170,7 +169,7 @@ pub async fn add_holiday(
     scope: ClinicAdmin,
     ApiJson(b): ApiJson<ExceptionInput>,
 ) -> AppResult<(StatusCode, Json<ExceptionView>)> {
-    let e = schedule::add_holiday(&state, &ctx, &scope, &b).await?;
+    let e = exceptions::add_holiday(&state, &ctx, &scope, &b).await?;
     Ok((StatusCode::CREATED, Json(e.into())))
 }
 
@@ -185,7 +184,7 @@ pub async fn remove_schedule_exception(
     scope: ClinicScope<AdminOrDoctor>,
     ApiPath((_, id)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<StatusCode> {
-    schedule::remove_exception(&state, &ctx, &scope, ExceptionId::from_uuid(id)).await?;
+    exceptions::remove_exception(&state, &ctx, &scope, ExceptionId::from_uuid(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -234,16 +233,6 @@ pub struct SlotQuery {
     pub from: Option<String>,
     /// Last local date; default six days after `from`; at most 31 days in all.
     pub to: Option<String>,
-}
-
-fn date_param(field: &str, v: &Option<String>) -> AppResult<Option<jiff::civil::Date>> {
-    v.as_deref()
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            s.parse()
-                .map_err(|_| AppError::field(field, "must be a date like 2026-12-31"))
-        })
-        .transpose()
 }
 
 /// Free slots by doctor, specialty, visit type and dates (public). Times are UTC instants

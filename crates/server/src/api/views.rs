@@ -319,12 +319,9 @@ pub struct AppointmentView {
 
 impl From<store::appointments::Appointment> for AppointmentView {
     fn from(a: store::appointments::Appointment) -> Self {
-        let zone = jiff::tz::TimeZone::get(&a.clinic_time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        let local = |t: jiff::Timestamp| {
-            t.to_zoned(zone.clone())
-                .strftime("%Y-%m-%dT%H:%M:%S%:z")
-                .to_string()
-        };
+        use crate::app::schedule::{local_rfc3339, zone_named};
+        let zone = zone_named(&a.clinic_time_zone);
+        let local = |t: jiff::Timestamp| local_rfc3339(&zone, t);
         AppointmentView {
             id: a.id.as_uuid(),
             ref_code: a.ref_code,

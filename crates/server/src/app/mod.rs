@@ -2,12 +2,15 @@
 //! scope, applies domain rules, runs its store calls in one transaction and returns plain data.
 
 pub mod accounts;
+pub mod appointments;
 pub mod booking;
 pub mod clinics;
 pub mod demo;
 pub mod doctors;
+pub mod exceptions;
 pub mod mail;
 pub mod notices;
+pub mod patients;
 pub mod schedule;
 pub mod sessions;
 pub mod slots;

@@ -3,7 +3,7 @@
 //! details: only time, place, doctor, reference and links. Times are in the clinic's zone,
 //! with the zone named.
 
-use super::{mail, schedule::zone_of};
+use super::{mail, schedule::zone_named};
 use crate::{error::AppResult, state::AppState};
 use domain::AppointmentStatus;
 use jiff::{SignedDuration, Timestamp};
@@ -23,12 +23,12 @@ const REMINDERS: [(&str, SignedDuration); 2] = [
     ("2h", SignedDuration::from_hours(2)),
 ];
 
-/// `Tue 24 Nov 2026, 10:30 (Asia/Kolkata)`.
-pub fn local_time(clinic: &Clinic, t: Timestamp) -> String {
+/// `Tue 24 Nov 2026, 10:30 (Asia/Kolkata)`: an instant in the named zone, zone included.
+pub fn local_time(time_zone: &str, t: Timestamp) -> String {
     format!(
-        "{} ({})",
-        t.to_zoned(zone_of(clinic)).strftime("%a %-d %b %Y, %H:%M"),
-        clinic.time_zone
+        "{} ({time_zone})",
+        t.to_zoned(zone_named(time_zone))
+            .strftime("%a %-d %b %Y, %H:%M"),
     )
 }
 
@@ -66,7 +66,7 @@ async fn cancel_link<C: Conn>(
 fn details(clinic: &Clinic, a: &Appointment) -> String {
     format!(
         "When:      {}\nDoctor:    {}\nVisit:     {}\nWhere:     {}\nReference: {}\n",
-        local_time(clinic, a.start),
+        local_time(&clinic.time_zone, a.start),
         a.doctor_name,
         a.visit_type_name,
         clinic.name,
@@ -169,22 +169,31 @@ pub async fn booked<C: Conn>(
     let manage = format!("{}/appointments", state.settings().public_url);
     let (subject, opening) = match (previous, a.status) {
         (Some(p), _) => (
-            format!("Appointment moved: {}", local_time(clinic, a.start)),
+            format!(
+                "Appointment moved: {}",
+                local_time(&clinic.time_zone, a.start)
+            ),
             format!(
                 "Your appointment at {} has moved from {} to the time below.",
                 clinic.name,
-                local_time(clinic, p.start)
+                local_time(&clinic.time_zone, p.start)
             ),
         ),
         (None, AppointmentStatus::Pending) => (
-            format!("Appointment requested: {}", local_time(clinic, a.start)),
+            format!(
+                "Appointment requested: {}",
+                local_time(&clinic.time_zone, a.start)
+            ),
             format!(
                 "{} has received your request. The time is held for you; we will e-mail you when staff confirm it.",
                 clinic.name
             ),
         ),
         (None, _) => (
-            format!("Appointment confirmed: {}", local_time(clinic, a.start)),
+            format!(
+                "Appointment confirmed: {}",
+                local_time(&clinic.time_zone, a.start)
+            ),
             format!("Your appointment at {} is confirmed.", clinic.name),
         ),
     };
@@ -220,7 +229,10 @@ pub async fn approved<C: Conn>(
     );
     let mut email = mail::Email::text(
         to,
-        format!("Appointment confirmed: {}", local_time(clinic, a.start)),
+        format!(
+            "Appointment confirmed: {}",
+            local_time(&clinic.time_zone, a.start)
+        ),
         body,
     );
     email.ics = Some(ics(clinic, a, now, false));
@@ -255,7 +267,10 @@ pub async fn cancelled<C: Conn>(
     );
     let mut email = mail::Email::text(
         to,
-        format!("Appointment cancelled: {}", local_time(clinic, a.start)),
+        format!(
+            "Appointment cancelled: {}",
+            local_time(&clinic.time_zone, a.start)
+        ),
         body,
     );
     email.ics = Some(ics(clinic, a, now, true));
@@ -292,7 +307,7 @@ pub async fn reminder(
         .map_err(|e| e.to_string())?;
     Ok(Some(mail::Email::text(
         &to,
-        format!("Reminder: {}", local_time(&clinic, a.start)),
+        format!("Reminder: {}", local_time(&clinic.time_zone, a.start)),
         format!(
             "Hello {},\n\nThis is a reminder of your appointment at {}.\n\n{}\nCannot come? Cancel here: {link}\n",
             a.patient_name,

@@ -1,5 +1,5 @@
-//! Visit types, weekly hours, leave, holidays, extra hours and the booking policy: what
-//! staff set and `slots` turns into bookable times.
+//! Visit types, weekly hours and the booking policy: what staff set and `slots` turns into
+//! bookable times (with `exceptions`).
 
 use super::{Fields, checked, doctors::managed};
 use crate::{
@@ -8,8 +8,7 @@ use crate::{
     state::AppState,
 };
 use domain::{
-    ClinicId, DoctorId, ExceptionId, VisitMode, VisitTypeId, schedule::LocalWindow,
-    values::bounded_text,
+    ClinicId, DoctorId, VisitMode, VisitTypeId, schedule::LocalWindow, values::bounded_text,
 };
 use jiff::{
     civil::{Date, Time},
@@ -17,28 +16,41 @@ use jiff::{
 };
 use serde_json::json;
 use store::{
-    Conn, audit,
+    audit,
     clinics::Clinic,
     doctors,
-    schedules::{self, ExceptionRow, Hours, Policy, VisitType},
+    schedules::{self, Hours, Policy, VisitType},
 };
 
 /// A clinic's zone; a stored zone the build does not know falls back to UTC, loudly.
 pub fn zone_of(clinic: &Clinic) -> TimeZone {
-    TimeZone::get(&clinic.time_zone).unwrap_or_else(|e| {
-        tracing::error!(clinic = %clinic.id, zone = %clinic.time_zone, error = %e, "unknown time zone");
+    zone_named(&clinic.time_zone)
+}
+
+/// A zone by IANA name; a stored name this build does not know falls back to UTC, loudly.
+pub fn zone_named(name: &str) -> TimeZone {
+    TimeZone::get(name).unwrap_or_else(|e| {
+        tracing::error!(zone = %name, error = %e, "unknown time zone");
         TimeZone::UTC
     })
 }
 
-fn parse_date(field: &'static str, raw: &str) -> Result<Date, domain::DomainError> {
+/// An instant as RFC 3339 local time with offset, e.g. `2026-11-23T09:00:00+05:30`.
+pub fn local_rfc3339(zone: &TimeZone, t: jiff::Timestamp) -> String {
+    t.to_zoned(zone.clone())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+/// A `YYYY-MM-DD` date typed into `field`.
+pub fn parse_date(field: &'static str, raw: &str) -> Result<Date, domain::DomainError> {
     raw.trim()
         .parse::<Date>()
         .map_err(|_| domain::DomainError::field(field, "must be a date like 2026-12-31"))
 }
 
 /// `HH:MM` as minutes after midnight; `24:00` is allowed as an end.
-fn parse_minutes(field: &'static str, raw: &str) -> Result<i32, domain::DomainError> {
+pub(super) fn parse_minutes(field: &'static str, raw: &str) -> Result<i32, domain::DomainError> {
     let bad = || domain::DomainError::field(field, "must be a time like 09:30");
     let (h, m) = raw.trim().split_once(':').ok_or_else(bad)?;
     let (h, m): (i32, i32) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
@@ -349,201 +361,6 @@ pub async fn get_weekly_hours(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(schedules::hours(c, clinic, doctor).await?)
-}
-
-// ----- exceptions -----
-
-/// Leave, a holiday or extra hours as typed in.
-#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ExceptionInput {
-    /// First day, `YYYY-MM-DD`.
-    pub from: String,
-    /// Last day (inclusive); omitted means one day.
-    #[serde(default)]
-    pub to: Option<String>,
-    /// Partial day: local start `HH:MM` (leave and extra hours).
-    #[serde(default)]
-    pub start: Option<String>,
-    /// Partial day: local end `HH:MM`.
-    #[serde(default)]
-    pub end: Option<String>,
-    #[serde(default)]
-    pub note: String,
-}
-
-/// Which kind of exception.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExceptionKind {
-    Leave,
-    Holiday,
-    Extra,
-}
-
-impl ExceptionKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            ExceptionKind::Leave => "leave",
-            ExceptionKind::Holiday => "holiday",
-            ExceptionKind::Extra => "extra",
-        }
-    }
-}
-
-fn parse_exception(
-    kind: ExceptionKind,
-    doctor: Option<DoctorId>,
-    input: &ExceptionInput,
-) -> AppResult<ExceptionRow> {
-    let mut f = Fields::default();
-    let from = f.take(parse_date("from", &input.from));
-    let to = match input.to.as_deref().filter(|s| !s.trim().is_empty()) {
-        Some(t) => f.take(parse_date("to", t)),
-        None => from,
-    };
-    let opt_min = |field, v: &Option<String>| {
-        v.as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| parse_minutes(field, s))
-    };
-    let start = opt_min("start", &input.start)
-        .map(|r| f.take(r))
-        .unwrap_or(None);
-    let end = opt_min("end", &input.end)
-        .map(|r| f.take(r))
-        .unwrap_or(None);
-    let note = f.take(bounded_text("note", &input.note, 200, false));
-    if let (Some(a), Some(b)) = (from, to) {
-        if a > b {
-            f.push("to", "The last day is before the first.");
-        } else if a.until(b).map_or(true, |s| s.get_days() > 366) {
-            f.push("to", "A range can be at most a year.");
-        }
-    }
-    match (start, end) {
-        (Some(s), Some(e)) if s >= e => f.push("end", "The end must be after the start."),
-        (Some(_), None) | (None, Some(_)) => {
-            f.push("end", "Give both a start and an end, or neither.")
-        }
-        _ => {}
-    }
-    if kind == ExceptionKind::Extra && (start.is_none() || from != to) {
-        f.push("start", "Extra hours need one day with a start and an end.");
-    }
-    if kind == ExceptionKind::Holiday && start.is_some() {
-        f.push("start", "A holiday closes the whole day.");
-    }
-    f.finish()?;
-    Ok(ExceptionRow {
-        id: ExceptionId::new(),
-        doctor_id: doctor,
-        kind: kind.as_str().to_owned(),
-        date_from: checked(from)?,
-        date_to: checked(to)?,
-        start_min: start,
-        end_min: end,
-        note: checked(note)?,
-    })
-}
-
-async fn record_exception<C: Conn>(
-    state: &AppState,
-    c: &C,
-    ctx: &RequestCtx,
-    clinic: ClinicId,
-    actor: domain::UserId,
-    e: &ExceptionRow,
-) -> AppResult<()> {
-    let now = state.now();
-    schedules::insert_exception(c, clinic, e, now).await?;
-    audit::append(
-        c,
-        &ctx.actor(Some(actor)),
-        audit::Event::new(&format!("{}.add", e.kind), "exception", e.id)
-            .in_clinic(clinic)
-            .detail(json!({"doctor": e.doctor_id, "from": e.date_from.to_string(), "to": e.date_to.to_string()})),
-        now,
-    )
-    .await?;
-    Ok(())
-}
-
-/// Adds leave or extra hours for a doctor (the doctor, or an admin). Existing appointments
-/// stay: staff see them on the day view and move them.
-pub async fn add_doctor_exception(
-    state: &AppState,
-    ctx: &RequestCtx,
-    scope: &ClinicScope<AdminOrDoctor>,
-    doctor: DoctorId,
-    kind: ExceptionKind,
-    input: &ExceptionInput,
-) -> AppResult<ExceptionRow> {
-    let tx = state.store().write().await?;
-    let d = managed(&tx, scope, doctor).await?;
-    let e = parse_exception(kind, Some(d.id), input)?;
-    record_exception(state, &tx, ctx, scope.clinic, scope.me.id(), &e).await?;
-    store::commit(tx).await?;
-    Ok(e)
-}
-
-/// Closes the clinic on a day or a range of days (clinic admins).
-pub async fn add_holiday(
-    state: &AppState,
-    ctx: &RequestCtx,
-    scope: &ClinicAdmin,
-    input: &ExceptionInput,
-) -> AppResult<ExceptionRow> {
-    let e = parse_exception(ExceptionKind::Holiday, None, input)?;
-    let tx = state.store().write().await?;
-    record_exception(state, &tx, ctx, scope.clinic, scope.me.id(), &e).await?;
-    store::commit(tx).await?;
-    Ok(e)
-}
-
-/// Removes a leave, holiday or extra-hours entry. Doctors remove only their own.
-pub async fn remove_exception(
-    state: &AppState,
-    ctx: &RequestCtx,
-    scope: &ClinicScope<AdminOrDoctor>,
-    id: ExceptionId,
-) -> AppResult<()> {
-    let now = state.now();
-    let tx = state.store().write().await?;
-    let only = if scope.is_admin() {
-        None
-    } else {
-        Some(
-            doctors::of_user(&tx, scope.clinic, scope.me.id())
-                .await?
-                .ok_or(AppError::NotFound)?
-                .id,
-        )
-    };
-    if !schedules::delete_exception(&tx, scope.clinic, id, only).await? {
-        return Err(AppError::NotFound);
-    }
-    audit::append(
-        &tx,
-        &ctx.actor(Some(scope.me.id())),
-        audit::Event::new("exception.remove", "exception", id).in_clinic(scope.clinic),
-        now,
-    )
-    .await?;
-    store::commit(tx).await?;
-    Ok(())
-}
-
-/// Upcoming exceptions of the clinic (and of one doctor, if given), for the editors.
-pub async fn upcoming_exceptions(
-    state: &AppState,
-    clinic: &Clinic,
-    doctor: Option<DoctorId>,
-) -> AppResult<Vec<ExceptionRow>> {
-    let today = state.now().to_zoned(zone_of(clinic)).date();
-    let until = today
-        .checked_add(jiff::Span::new().days(400))
-        .unwrap_or(today);
-    Ok(schedules::exceptions(state.store().conn(), clinic.id, doctor, today, until).await?)
 }
 
 // ----- policy -----

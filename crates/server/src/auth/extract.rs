@@ -160,6 +160,16 @@ pub struct ClinicCaller {
 }
 
 impl ClinicCaller {
+    /// `me` acting in `clinic`, with the roles they hold there.
+    pub async fn new(
+        state: &AppState,
+        me: CurrentUser,
+        clinic: store::clinics::Clinic,
+    ) -> Result<Self, AppError> {
+        let roles = store::memberships::roles_in(state.store().conn(), clinic.id, me.id()).await?;
+        Ok(ClinicCaller { me, clinic, roles })
+    }
+
     /// Whether the caller works at the clinic.
     pub fn is_staff(&self) -> bool {
         !self.roles.is_empty()
@@ -181,8 +191,7 @@ impl FromRequestParts<AppState> for ClinicCaller {
         let clinic = store::clinics::find(state.store().conn(), id)
             .await?
             .ok_or(AppError::NotFound)?;
-        let roles = store::memberships::roles_in(state.store().conn(), id, me.id()).await?;
-        Ok(ClinicCaller { me, clinic, roles })
+        ClinicCaller::new(state, me, clinic).await
     }
 }
 

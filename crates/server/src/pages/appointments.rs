@@ -7,7 +7,7 @@ use super::{
     layout::{MaybeUser, Nav, nav},
 };
 use crate::{
-    app::{booking, notices::local_time},
+    app::{appointments as visits, notices::local_time},
     auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
     error::AppError,
     state::AppState,
@@ -39,25 +39,12 @@ struct Row {
     change_href: Option<String>,
 }
 
-/// The clinic fields an appointment carries, enough to format its times.
-fn clinic_of(a: &Appointment) -> store::clinics::Clinic {
-    store::clinics::Clinic {
-        id: a.clinic_id,
-        slug: a.clinic_slug.clone(),
-        name: a.clinic_name.clone(),
-        time_zone: a.clinic_time_zone.clone(),
-        currency: String::new(),
-        created_at: a.created_at,
-    }
-}
-
 fn row(a: Appointment, now: jiff::Timestamp) -> Row {
-    let clinic = clinic_of(&a);
     let open = a.status.is_open() && a.start > now;
     Row {
         id: a.id.to_string(),
         clinic_id: a.clinic_id.to_string(),
-        when: local_time(&clinic, a.start),
+        when: local_time(&a.clinic_time_zone, a.start),
         change_href: open.then(|| {
             format!(
                 "/c/{}/doctors/{}?visit_type={}&reschedule={}",
@@ -106,7 +93,7 @@ async fn my_page(
 ) -> Result<MyPage, PageError> {
     let now = state.now();
     let (upcoming, past): (Vec<Appointment>, Vec<Appointment>) =
-        booking::list_mine(state, me, 200, 0)
+        visits::list_mine(state, me, 200, 0)
             .await?
             .into_iter()
             .partition(|a| a.start > now && a.status.is_open());
@@ -173,24 +160,30 @@ pub async fn cancel(
         clinic,
         roles: Vec::new(),
     };
-    match booking::cancel(&state, &ctx, &caller, id, &form.reason).await {
+    match visits::cancel(&state, &ctx, &caller, id, &form.reason).await {
         Ok(_) => Ok(see_other("/appointments?cancelled=1")),
         Err(e) => {
-            let (status, alert, errors) = match e {
-                AppError::Refused { message, .. } | AppError::Conflict(message) => {
-                    (StatusCode::CONFLICT, Some(message), Errors::default())
-                }
-                other => {
-                    let (o, errs) = failure(other, CANCEL_FIELDS)?;
-                    (o.status, None, errs)
-                }
-            };
+            let (status, alert, errors) = cancel_failure(e)?;
             let page = my_page(&state, &me, None, alert, errors, id.to_string()).await?;
             Ok(Outcome {
                 status,
                 retry_after: None,
             }
             .render(&page))
+        }
+    }
+}
+
+/// What a refused cancellation shows: a rule or conflict as an alert (409), a bad reason
+/// next to its field.
+fn cancel_failure(e: AppError) -> Result<(StatusCode, Option<String>, Errors), PageError> {
+    match e {
+        AppError::Refused { message, .. } | AppError::Conflict(message) => {
+            Ok((StatusCode::CONFLICT, Some(message), Errors::default()))
+        }
+        other => {
+            let (o, errs) = failure(other, CANCEL_FIELDS)?;
+            Ok((o.status, None, errs))
         }
     }
 }
@@ -224,13 +217,13 @@ async fn link_page(
     errors: Errors,
     reason: String,
 ) -> Result<LinkPage, PageError> {
-    let (clinic, a) = booking::by_cancel_link(state, token)
+    let (clinic, a) = visits::by_cancel_link(state, token)
         .await
         .map_err(|_| AppError::BadRequest(LINK_GONE.into()))?;
     Ok(LinkPage {
         nav: maybe.nav(state, "appointments").await?,
         token: token.to_owned(),
-        when: local_time(&clinic, a.start),
+        when: local_time(&clinic.time_zone, a.start),
         doctor: a.doctor_name,
         clinic: clinic.name,
         code: a.ref_code,
@@ -267,12 +260,12 @@ pub async fn link_cancel(
     maybe: MaybeUser,
     PageForm(form): PageForm<CancelForm>,
 ) -> Result<Response, PageError> {
-    match booking::cancel_by_link(&state, &ctx, &form.token, &form.reason).await {
+    match visits::cancel_by_link(&state, &ctx, &form.token, &form.reason).await {
         Ok(a) => {
             let page = LinkPage {
                 nav: maybe.nav(&state, "appointments").await?,
                 token: String::new(),
-                when: local_time(&clinic_of(&a), a.start),
+                when: local_time(&a.clinic_time_zone, a.start),
                 doctor: a.doctor_name,
                 clinic: a.clinic_name,
                 code: a.ref_code,
@@ -285,15 +278,7 @@ pub async fn link_cancel(
         }
         Err(AppError::NotFound) => Err(AppError::BadRequest(LINK_GONE.into()).into()),
         Err(e) => {
-            let (status, alert, errors) = match e {
-                AppError::Refused { message, .. } | AppError::Conflict(message) => {
-                    (StatusCode::CONFLICT, Some(message), Errors::default())
-                }
-                other => {
-                    let (o, errs) = failure(other, CANCEL_FIELDS)?;
-                    (o.status, None, errs)
-                }
-            };
+            let (status, alert, errors) = cancel_failure(e)?;
             let page = link_page(
                 &state,
                 &maybe,

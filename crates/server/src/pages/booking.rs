@@ -1,51 +1,53 @@
-//! The public booking flow: clinic page (doctor directory) → doctor page (week-by-week slot
-//! picker) → confirm (sign in or register inline) → My appointments. Rescheduling reuses
-//! the same screens with `reschedule=<appointment id>`.
+//! The public booking flow's first two screens: the clinic page (doctor directory) and the
+//! doctor page (week-by-week slot picker). The third, confirming, is in `book`.
+//! Rescheduling reuses the same screens with `reschedule=<appointment id>`.
 
 use super::{
     error::PageError,
-    forms::{Errors, Label, PageForm, QueryOr, failure, see_other_with_cookies},
+    forms::QueryOr,
     layout::{MaybeUser, Nav},
 };
 use crate::{
     app::{
-        accounts,
-        booking::{self, BookInput, PatientChoice},
         doctors,
-        notices::local_time,
         schedule::{self, zone_of},
-        sessions,
         slots::{self, SlotSearch},
     },
-    auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
     error::AppError,
     state::AppState,
 };
 use askama::Template;
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
     response::Response,
 };
 use domain::{AppointmentId, DoctorId, SpecialtyId, VisitTypeId};
-use jiff::{Timestamp, civil::Date};
+use jiff::civil::Date;
 use serde::Deserialize;
-use std::sync::Arc;
 use store::clinics::Clinic;
-
-const BOOK_FIELDS: &[Label] = &[
-    ("reason", "Reason"),
-    ("name", "Name"),
-    ("email", "E-mail"),
-    ("password", "Password"),
-];
 
 /// `INR 500.00`.
 pub fn money(minor: i64, currency: &str) -> String {
     format!("{currency} {}.{:02}", minor / 100, minor % 100)
 }
 
-async fn clinic_by_slug(state: &AppState, slug: &str) -> Result<Clinic, PageError> {
+/// The confirm page for one slot (moving appointment `reschedule`, when not empty).
+pub(super) fn book_href(
+    slug: &str,
+    doctor: &str,
+    vt: &str,
+    start: &str,
+    reschedule: &str,
+) -> String {
+    let mut href = format!("/c/{slug}/book?doctor={doctor}&visit_type={vt}&start={start}");
+    if !reschedule.is_empty() {
+        href.push_str("&reschedule=");
+        href.push_str(reschedule);
+    }
+    href
+}
+
+pub(super) async fn clinic_by_slug(state: &AppState, slug: &str) -> Result<Clinic, PageError> {
     if slug.len() > 40 {
         return Err(AppError::NotFound.into());
     }
@@ -136,9 +138,9 @@ pub async fn clinic_page(
     Ok(super::forms::Outcome::OK.render(&page))
 }
 
-struct SlotLink {
-    time: String,
-    href: String,
+pub(super) struct SlotLink {
+    pub time: String,
+    pub href: String,
 }
 
 struct Day {
@@ -193,6 +195,7 @@ pub async fn doctor_page(
         .unwrap_or(today);
     let week_end = week.checked_add(jiff::Span::new().days(6)).unwrap_or(week);
     let reschedule: Option<AppointmentId> = parse_opt(&q.reschedule);
+    let reschedule_raw = &reschedule.map(|r| r.to_string()).unwrap_or_default();
     let reschedule_q = reschedule
         .map(|r| format!("&reschedule={r}"))
         .unwrap_or_default();
@@ -217,9 +220,12 @@ pub async fn doctor_page(
             let label = z.strftime("%A %-d %B").to_string();
             let link = SlotLink {
                 time: z.strftime("%H:%M").to_string(),
-                href: format!(
-                    "/c/{}/book?doctor={}&visit_type={}&start={}{reschedule_q}",
-                    clinic.slug, doctor.id, vt.id, s.start
+                href: book_href(
+                    &clinic.slug,
+                    &doctor.id.to_string(),
+                    &vt.id.to_string(),
+                    &s.start.to_string(),
+                    reschedule_raw,
                 ),
             };
             match days.last_mut() {
@@ -269,290 +275,9 @@ pub async fn doctor_page(
         }),
         next_href: week_href(week.checked_add(jiff::Span::new().days(7)).unwrap_or(week)),
         days,
-        reschedule: reschedule.map(|r| r.to_string()).unwrap_or_default(),
+        reschedule: reschedule_raw.clone(),
         doctor,
         clinic,
     };
     Ok(super::forms::Outcome::OK.render(&page))
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct BookForm {
-    doctor: String,
-    visit_type: String,
-    start: String,
-    reschedule: String,
-    reason: String,
-    name: String,
-    email: String,
-    password: String,
-}
-
-#[derive(Template)]
-#[template(path = "book.html")]
-struct BookPage {
-    nav: Nav,
-    clinic: Clinic,
-    signed_in: bool,
-    doctor_name: String,
-    visit_type_name: String,
-    when: String,
-    fee: String,
-    form: BookForm,
-    login_href: String,
-    back_href: String,
-    alert: Option<String>,
-    alternatives: Vec<SlotLink>,
-    errors: Errors,
-}
-
-impl BookPage {
-    fn rescheduling(&self) -> bool {
-        !self.form.reschedule.is_empty()
-    }
-}
-
-async fn book_page(
-    state: &AppState,
-    maybe: &MaybeUser,
-    clinic: Clinic,
-    form: BookForm,
-    alert: Option<String>,
-    alternatives: Vec<SlotLink>,
-    errors: Errors,
-) -> Result<BookPage, PageError> {
-    let doctor_id: DoctorId = form.doctor.parse().map_err(|_| AppError::NotFound)?;
-    let doctor = doctors::get_doctor(state, clinic.id, doctor_id).await?;
-    let vt_id: VisitTypeId = form.visit_type.parse().map_err(|_| AppError::NotFound)?;
-    let vt = schedule::list_visit_types(state, clinic.id, Some(doctor.id))
-        .await?
-        .into_iter()
-        .find(|v| v.id == vt_id)
-        .ok_or(AppError::NotFound)?;
-    let start: Timestamp = form.start.parse().map_err(|_| AppError::NotFound)?;
-    let query = format!(
-        "/c/{}/book?doctor={}&visit_type={}&start={}{}",
-        clinic.slug,
-        doctor.id,
-        vt.id,
-        start,
-        if form.reschedule.is_empty() {
-            String::new()
-        } else {
-            format!("&reschedule={}", form.reschedule)
-        }
-    );
-    Ok(BookPage {
-        nav: maybe.nav(state, "home").await?,
-        signed_in: maybe.0.is_some(),
-        doctor_name: doctor.name.clone(),
-        visit_type_name: format!("{} ({} min)", vt.name, vt.duration_min),
-        when: local_time(&clinic, start),
-        fee: money(vt.price_minor.max(doctor.fee_minor), &clinic.currency),
-        login_href: format!("/login?next={}", urlencode(&query)),
-        back_href: format!(
-            "/c/{}/doctors/{}?visit_type={}",
-            clinic.slug, doctor.id, vt.id
-        ),
-        form,
-        alert,
-        alternatives,
-        errors,
-        clinic,
-    })
-}
-
-fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("x", s)])
-        .map(|e| e.trim_start_matches("x=").to_owned())
-        .unwrap_or_default()
-}
-
-/// GET /c/{slug}/book: confirm a chosen slot.
-pub async fn confirm(
-    State(state): State<AppState>,
-    maybe: MaybeUser,
-    Path(slug): Path<String>,
-    QueryOr(q): QueryOr<BookQuery>,
-) -> Result<Response, PageError> {
-    let clinic = clinic_by_slug(&state, &slug).await?;
-    let form = BookForm {
-        doctor: q.doctor.unwrap_or_default(),
-        visit_type: q.visit_type.unwrap_or_default(),
-        start: q.start.unwrap_or_default(),
-        reschedule: q.reschedule.unwrap_or_default(),
-        ..BookForm::default()
-    };
-    let page = book_page(
-        &state,
-        &maybe,
-        clinic,
-        form,
-        None,
-        Vec::new(),
-        Errors::default(),
-    )
-    .await?;
-    Ok(super::forms::Outcome::OK.render(&page))
-}
-
-#[derive(Debug, Default, Deserialize)]
-pub struct BookQuery {
-    doctor: Option<String>,
-    visit_type: Option<String>,
-    start: Option<String>,
-    reschedule: Option<String>,
-}
-
-/// POST /c/{slug}/book: book (or move) the slot; a visitor without an account registers
-/// in the same form.
-pub async fn book(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    maybe: MaybeUser,
-    Path(slug): Path<String>,
-    PageForm(form): PageForm<BookForm>,
-) -> Result<Response, PageError> {
-    let clinic = clinic_by_slug(&state, &slug).await?;
-    let mut cookies = Vec::new();
-    let me = match &maybe.0 {
-        Some(me) => me.clone(),
-        None => {
-            let input = accounts::Registration {
-                email: &form.email,
-                name: &form.name,
-                password: &form.password,
-            };
-            let registered = match accounts::register_patient(&state, &ctx, input).await {
-                Ok(u) => sessions::login(&state, &ctx, &u.email, &form.password).await,
-                Err(e) => Err(e),
-            };
-            match registered {
-                Ok((_, tokens)) => {
-                    cookies.extend(sessions::session_cookies(&state, &tokens));
-                    let ident = sessions::identify_access(&state, &tokens.access_token)
-                        .await?
-                        .ok_or(AppError::Unauthorized)?;
-                    CurrentUser(Arc::new(ident))
-                }
-                Err(e) => return failed(&state, &maybe, clinic, form, e).await,
-            }
-        }
-    };
-    let roles = store::memberships::roles_in(state.store().conn(), clinic.id, me.id())
-        .await
-        .map_err(AppError::from)?;
-    let caller = ClinicCaller {
-        me,
-        clinic: clinic.clone(),
-        roles,
-    };
-    let Ok(start) = form.start.parse::<Timestamp>() else {
-        return Err(AppError::NotFound.into());
-    };
-    let result = match form.reschedule.parse::<AppointmentId>() {
-        Ok(old) => booking::reschedule(&state, &ctx, &caller, old, start)
-            .await
-            .map(|a| (a, "moved")),
-        Err(_) => {
-            let input = BookInput {
-                doctor: form.doctor.parse().map_err(|_| AppError::NotFound)?,
-                visit_type: form.visit_type.parse().map_err(|_| AppError::NotFound)?,
-                start,
-                patient: PatientChoice::Me,
-                reason: form.reason.clone(),
-                source: None,
-                allow_patient_overlap: false,
-            };
-            booking::book(&state, &ctx, &caller, &input, None)
-                .await
-                .map(|(a, _)| (a, "booked"))
-        }
-    };
-    match result {
-        Ok((a, what)) => Ok(see_other_with_cookies(
-            &format!("/appointments?{what}={}", a.ref_code),
-            cookies,
-        )),
-        Err(e) => {
-            // A visitor who just registered is signed in from now on, even if the slot went.
-            let maybe = MaybeUser(Some(caller.me.clone()));
-            let mut res = failed(&state, &maybe, clinic, form, e).await?;
-            for c in cookies {
-                res.headers_mut().append(axum::http::header::SET_COOKIE, c);
-            }
-            Ok(res)
-        }
-    }
-}
-
-/// Re-renders the confirm page with what went wrong.
-async fn failed(
-    state: &AppState,
-    maybe: &MaybeUser,
-    clinic: Clinic,
-    form: BookForm,
-    e: AppError,
-) -> Result<Response, PageError> {
-    let (status, alert, alternatives, errors) = match e {
-        AppError::SlotTaken { alternatives } => {
-            let links = alternatives
-                .iter()
-                .filter_map(|a| {
-                    let t: Timestamp = a.start.parse().ok()?;
-                    Some(SlotLink {
-                        time: local_time(&clinic, t),
-                        href: format!(
-                            "/c/{}/book?doctor={}&visit_type={}&start={}{}",
-                            clinic.slug,
-                            form.doctor,
-                            form.visit_type,
-                            a.start,
-                            if form.reschedule.is_empty() {
-                                String::new()
-                            } else {
-                                format!("&reschedule={}", form.reschedule)
-                            }
-                        ),
-                    })
-                })
-                .collect();
-            (
-                StatusCode::CONFLICT,
-                Some(
-                    "Sorry, someone has just taken this slot. These are the nearest free ones:"
-                        .to_owned(),
-                ),
-                links,
-                Errors::default(),
-            )
-        }
-        AppError::Refused { message, .. } => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(message),
-            Vec::new(),
-            Errors::default(),
-        ),
-        AppError::Conflict(message) => (
-            StatusCode::CONFLICT,
-            Some(message),
-            Vec::new(),
-            Errors::default(),
-        ),
-        other => {
-            let (outcome, errors) = failure(other, BOOK_FIELDS)?;
-            (outcome.status, None, Vec::new(), errors)
-        }
-    };
-    let form = BookForm {
-        password: String::new(),
-        ..form
-    };
-    let page = book_page(state, maybe, clinic, form, alert, alternatives, errors).await?;
-    Ok(super::forms::Outcome {
-        status,
-        retry_after: None,
-    }
-    .render(&page))
 }

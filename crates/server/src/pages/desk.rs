@@ -8,7 +8,7 @@ use super::{
 };
 use crate::{
     app::{
-        booking::{self, Move},
+        appointments::{self as visits, Move},
         schedule::zone_of,
     },
     auth::{
@@ -139,7 +139,7 @@ async fn day_page(
         doctor: me_doctor,
         ..Filter::default()
     };
-    let list = booking::list(state, ctx, caller, Some(date), Some(date), &filter, 500).await?;
+    let list = visits::list(state, ctx, caller, Some(date), Some(date), &filter, 500).await?;
     let rows = list
         .into_iter()
         .map(|a| Row {
@@ -213,7 +213,7 @@ pub async fn act(
         _ => return Err(AppError::NotFound.into()),
     };
     let date = q.date.as_deref().and_then(|d| d.parse::<Date>().ok());
-    match booking::move_status(&state, &ctx, &caller, id, m).await {
+    match visits::move_status(&state, &ctx, &caller, id, m).await {
         Ok(a) => Ok(see_other(&format!(
             "/clinics/{}/day?date={}{}&done=1",
             caller.clinic.id,

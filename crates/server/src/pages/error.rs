@@ -75,14 +75,7 @@ pub fn not_found_page() -> Response {
 }
 
 fn login_redirect(next: Option<&str>) -> Response {
-    let to = match next {
-        Some(n) if n != "/" => {
-            let q = serde_urlencoded::to_string([("next", n)]).unwrap_or_default();
-            format!("/login?{q}")
-        }
-        _ => "/login".to_owned(),
-    };
-    super::forms::see_other(&to)
+    super::forms::see_other(&super::forms::login_href(next.unwrap_or("/")))
 }
 
 impl IntoResponse for PageError {

@@ -55,6 +55,15 @@ pub fn fmt_ts(ts: jiff::Timestamp) -> String {
     ts.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// The sign-in page, coming back to `next` afterwards.
+pub fn login_href(next: &str) -> String {
+    if next == "/" {
+        return "/login".to_owned();
+    }
+    let q = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+    format!("/login?{q}")
+}
+
 /// A post-login target: a relative path on this site, or `/`. Refuses `//host`, `/\host`,
 /// absolute URLs and control characters, which browsers could follow off-site.
 pub fn safe_next(next: Option<&str>) -> String {

@@ -8,6 +8,7 @@ mod admin;
 mod appointments;
 mod assets;
 mod auth;
+mod book;
 mod booking;
 mod desk;
 mod doctors;
@@ -59,7 +60,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/c/{slug}", get(booking::clinic_page))
         .route("/c/{slug}/doctors/{doctor_id}", get(booking::doctor_page))
-        .route("/c/{slug}/book", get(booking::confirm).post(booking::book))
+        .route("/c/{slug}/book", get(book::confirm).post(book::book))
         .route("/appointments", get(appointments::mine))
         .route(
             "/appointments/cancel",

@@ -21,6 +21,47 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc};
 use store::testing::TestDb;
 use tower::ServiceExt;
 
+/// Sends `req` through `router` as a client at 10.0.0.1 would.
+pub async fn send_to(router: Router, mut req: Request<Body>) -> Resp {
+    req.extensions_mut()
+        .insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 5555))));
+    let res = router.oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Resp {
+        status,
+        headers,
+        body,
+        text,
+    }
+}
+
+/// A page's GET, signed in with the access cookie `token`.
+pub fn page_get(path: &str, token: &str) -> Request<Body> {
+    Request::builder()
+        .uri(path)
+        .header(header::COOKIE, format!("ds_access={token}"))
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// A same-origin form POST, as a browser sends it; signed in when `token` is given.
+pub fn form_post(path: &str, token: Option<&str>, body: &str) -> Request<Body> {
+    let mut b = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header("origin", "http://docspot.test")
+        .header("sec-fetch-site", "same-origin")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(t) = token {
+        b = b.header(header::COOKIE, format!("ds_access={t}"));
+    }
+    b.body(Body::from(body.to_owned())).unwrap()
+}
+
 /// A password that passes the policy.
 pub const PW: &str = "correct horse battery staple";
 
@@ -98,21 +139,8 @@ impl TestApp {
         out
     }
 
-    pub async fn send(&self, mut req: Request<Body>) -> Resp {
-        req.extensions_mut()
-            .insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 5555))));
-        let res = self.router.clone().oneshot(req).await.unwrap();
-        let status = res.status();
-        let headers = res.headers().clone();
-        let bytes = res.into_body().collect().await.unwrap().to_bytes();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Resp {
-            status,
-            headers,
-            body,
-            text,
-        }
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        send_to(self.router.clone(), req).await
     }
 
     pub fn req(

@@ -10,5 +10,7 @@ mod clinics;
 mod email;
 mod helpers;
 mod http_surface;
+mod lifecycle;
+mod race;
 mod sessions;
 mod staff;

@@ -1,0 +1,444 @@
+//! An appointment's life after booking: reading and listing, moving, cancelling (also by
+//! an e-mailed link) and the staff status moves.
+
+use super::{
+    booking::{Details, Want, bookable},
+    notices,
+    schedule::zone_of,
+};
+use crate::{
+    auth::extract::{ClinicCaller, CurrentUser, RequestCtx},
+    error::{AppError, AppResult},
+    state::AppState,
+};
+use domain::{AppointmentId, AppointmentStatus, Role, schedule::Refusal, values::bounded_text};
+use jiff::{Timestamp, civil::Date};
+use serde_json::json;
+use store::{
+    Conn,
+    appointments::{self, Appointment},
+    audit,
+    clinics::Clinic,
+    doctors,
+    schedules::{self, Policy},
+};
+
+/// An appointment the caller may see: staff of its clinic, or the patient it is for.
+async fn visible<C: Conn>(
+    c: &C,
+    caller: &ClinicCaller,
+    id: AppointmentId,
+) -> AppResult<Appointment> {
+    appointments::find(c, caller.clinic.id, id)
+        .await?
+        .filter(|a| caller.is_staff() || a.patient_user_id == Some(caller.me.id()))
+        .ok_or(AppError::NotFound)
+}
+
+/// One appointment (staff of the clinic, or its patient). Reading it is audited.
+pub async fn get(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    id: AppointmentId,
+) -> AppResult<Appointment> {
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let a = visible(&tx, caller, id).await?;
+    audit::append(
+        &tx,
+        &ctx.actor(Some(caller.me.id())),
+        audit::Event::new("appointment.read", "appointment", id).in_clinic(caller.clinic.id),
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(a)
+}
+
+/// Whether the caller may still change `a` themselves; staff may always, audited.
+fn within_cutoff(policy: &Policy, a: &Appointment, now: Timestamp) -> bool {
+    now + jiff::SignedDuration::from_mins(policy.cancel_cutoff_min.into()) <= a.start
+}
+
+/// Cancels with a reason. Patients may until the cutoff; staff after it too (audited).
+pub async fn cancel(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    id: AppointmentId,
+    reason: &str,
+) -> AppResult<Appointment> {
+    let reason = bounded_text("reason", reason, 500, true)?;
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let a = visible(&tx, caller, id).await?;
+    let staff = caller.is_staff();
+    cancel_in(
+        state,
+        &tx,
+        ctx,
+        Some(caller.me.id()),
+        &caller.clinic,
+        &a,
+        &reason,
+        staff,
+        now,
+    )
+    .await?;
+    let a = appointments::find(&tx, caller.clinic.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    store::commit(tx).await?;
+    Ok(a)
+}
+
+/// Cancels `a` in the caller's transaction (shared with the e-mailed cancel link).
+#[allow(clippy::too_many_arguments)]
+pub async fn cancel_in<C: Conn>(
+    state: &AppState,
+    c: &C,
+    ctx: &RequestCtx,
+    actor: Option<domain::UserId>,
+    clinic: &Clinic,
+    a: &Appointment,
+    reason: &str,
+    staff: bool,
+    now: Timestamp,
+) -> AppResult<()> {
+    if !staff && !a.status.is_open() {
+        return Err(AppError::Conflict(format!(
+            "This appointment is {} and can no longer be cancelled online.",
+            a.status.label().to_lowercase()
+        )));
+    }
+    a.status
+        .move_to(AppointmentStatus::Cancelled)
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let policy = schedules::policy(c, clinic.id).await?;
+    let late = !within_cutoff(&policy, a, now);
+    if late && !staff {
+        return Err(AppError::Refused {
+            rule: "cancel_cutoff",
+            message: format!(
+                "It is too late to cancel online ({} hours before). Please call the clinic.",
+                policy.cancel_cutoff_min as f64 / 60.0
+            ),
+        });
+    }
+    if !appointments::set_status(
+        c,
+        a.id,
+        a.version,
+        AppointmentStatus::Cancelled,
+        Some(reason),
+        now,
+    )
+    .await?
+    {
+        return Err(AppError::Conflict(
+            "Someone else changed this appointment; reload and try again.".into(),
+        ));
+    }
+    notices::cancelled(state, c, clinic, a, false, now).await?;
+    audit::append(
+        c,
+        &ctx.actor(actor),
+        audit::Event::new("appointment.cancel", "appointment", a.id)
+            .in_clinic(clinic.id)
+            .detail(json!({"reason": reason, "after_cutoff_override": late, "by_staff": staff})),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Moves an appointment to a new start (same doctor and visit type): the new one is booked
+/// and the old one cancelled in one transaction, linked both ways.
+pub async fn reschedule(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    id: AppointmentId,
+    start: Timestamp,
+) -> AppResult<Appointment> {
+    let now = state.now();
+    let clinic = &caller.clinic;
+    let staff = caller.is_staff();
+    let tx = state.store().write().await?;
+    // Read once to learn whose lock to take, then again under it: the version may have moved.
+    let old = visible(&tx, caller, id).await?;
+    doctors::lock(&tx, old.doctor_id).await?;
+    let old = visible(&tx, caller, id).await?;
+    if !old.status.is_open() {
+        return Err(AppError::Conflict(format!(
+            "This appointment is {} and cannot be moved.",
+            old.status.label().to_lowercase()
+        )));
+    }
+    let policy = schedules::policy(&tx, clinic.id).await?;
+    let late = !within_cutoff(&policy, &old, now);
+    if late && !staff {
+        return Err(AppError::Refused {
+            rule: "cancel_cutoff",
+            message: "It is too late to move this appointment online. Please call the clinic."
+                .into(),
+        });
+    }
+    let vt = bookable(&tx, clinic, old.doctor_id, old.visit_type_id).await?;
+    let want = Want {
+        clinic,
+        doctor: old.doctor_id,
+        vt: &vt,
+        policy: &policy,
+        staff,
+        start,
+    };
+    let placed = match want
+        .slot(&tx, now, Some((old.block_start, old.block_end)))
+        .await?
+    {
+        Ok(p) => p,
+        Err(r) => {
+            drop(tx);
+            return Err(want.refused(state, r).await);
+        }
+    };
+    if !appointments::set_status(
+        &tx,
+        old.id,
+        old.version,
+        AppointmentStatus::Cancelled,
+        Some("Rescheduled"),
+        now,
+    )
+    .await?
+    {
+        return Err(AppError::Conflict(
+            "Someone else changed this appointment; reload and try again.".into(),
+        ));
+    }
+    let details = Details {
+        patient: old.patient_id,
+        status: old.status,
+        source: old.source,
+        reason: &old.reason,
+        rescheduled_from: Some(old.id),
+        created_by: caller.me.id(),
+    };
+    let Some((new_id, _)) = want.insert(&tx, &placed, &details, now).await? else {
+        drop(tx);
+        return Err(want.refused(state, Refusal::Taken).await);
+    };
+    appointments::set_rescheduled_to(&tx, old.id, new_id).await?;
+    let new = appointments::find(&tx, clinic.id, new_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    notices::cancelled(state, &tx, clinic, &old, true, now).await?;
+    notices::booked(state, &tx, clinic, &new, Some(&old), now).await?;
+    audit::append(
+        &tx,
+        &ctx.actor(Some(caller.me.id())),
+        audit::Event::new("appointment.reschedule", "appointment", old.id)
+            .in_clinic(clinic.id)
+            .detail(json!({
+                "to": new_id, "from_start": old.start.to_string(), "to_start": new.start.to_string(),
+                "after_cutoff_override": late,
+            })),
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(new)
+}
+
+/// A staff status change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    /// Confirm a pending online request.
+    Approve,
+    /// The patient checked in.
+    Arrive,
+    /// The patient did not come (only after the start).
+    NoShow,
+    /// The visit took place (doctors and admins).
+    Complete,
+}
+
+/// Applies a staff status change; illegal moves are 409.
+pub async fn move_status(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    id: AppointmentId,
+    m: Move,
+) -> AppResult<Appointment> {
+    let allowed: &[Role] = match m {
+        Move::Complete => &[Role::Admin, Role::Doctor],
+        _ => &Role::ALL,
+    };
+    if !caller.has_any(allowed) {
+        return Err(AppError::NotFound);
+    }
+    let to = match m {
+        Move::Approve => AppointmentStatus::Booked,
+        Move::Arrive => AppointmentStatus::Arrived,
+        Move::NoShow => AppointmentStatus::Noshow,
+        Move::Complete => AppointmentStatus::Fulfilled,
+    };
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let a = visible(&tx, caller, id).await?;
+    if m == Move::Approve && a.status != AppointmentStatus::Pending {
+        return Err(AppError::Conflict(
+            "Only requests awaiting approval can be approved.".into(),
+        ));
+    }
+    a.status
+        .move_to(to)
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    if m == Move::NoShow && now < a.start {
+        return Err(AppError::Conflict(
+            "A patient can be marked as a no-show only after the start time.".into(),
+        ));
+    }
+    let today = now.to_zoned(zone_of(&caller.clinic)).date();
+    if m == Move::Arrive && a.local_date.parse::<Date>().is_ok_and(|d| d > today) {
+        return Err(AppError::Conflict(
+            "Patients check in on the day of their appointment.".into(),
+        ));
+    }
+    if !appointments::set_status(&tx, a.id, a.version, to, None, now).await? {
+        return Err(AppError::Conflict(
+            "Someone else changed this appointment; reload and try again.".into(),
+        ));
+    }
+    let a = appointments::find(&tx, caller.clinic.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if m == Move::Approve {
+        notices::approved(state, &tx, &caller.clinic, &a, now).await?;
+    }
+    audit::append(
+        &tx,
+        &ctx.actor(Some(caller.me.id())),
+        audit::Event::new(&format!("appointment.{}", to.as_str()), "appointment", id)
+            .in_clinic(caller.clinic.id),
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(a)
+}
+
+/// The clinic's appointments between two local dates (staff). Reading them is audited.
+pub async fn list(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    from: Option<Date>,
+    to: Option<Date>,
+    filter: &appointments::Filter,
+    limit: u64,
+) -> AppResult<Vec<Appointment>> {
+    if !caller.is_staff() {
+        return Err(AppError::NotFound);
+    }
+    let zone = zone_of(&caller.clinic);
+    let now = state.now();
+    let today = now.to_zoned(zone.clone()).date();
+    let from = from.unwrap_or(today);
+    let to = to.unwrap_or(from);
+    if to < from || from.until(to).map_or(true, |s| s.get_days() > 62) {
+        return Err(AppError::field(
+            "to",
+            "Choose an end date 0 to 62 days after the start.",
+        ));
+    }
+    let start = |d: Date| {
+        d.to_zoned(zone.clone())
+            .map(|z| z.timestamp())
+            .map_err(|e| AppError::Internal(e.to_string()))
+    };
+    let lo = start(from)?;
+    let hi = start(to.tomorrow().unwrap_or(to))?;
+    let tx = state.store().write().await?;
+    let list = appointments::list(&tx, caller.clinic.id, lo, hi, filter, limit).await?;
+    audit::append(
+        &tx,
+        &ctx.actor(Some(caller.me.id())),
+        audit::Event::new("appointment.list", "clinic", caller.clinic.id)
+            .in_clinic(caller.clinic.id)
+            .detail(json!({"from": from.to_string(), "to": to.to_string(), "count": list.len()})),
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(list)
+}
+
+/// The caller's own appointments in every clinic: upcoming first, then past.
+pub async fn list_mine(
+    state: &AppState,
+    me: &CurrentUser,
+    limit: u64,
+    offset: u64,
+) -> AppResult<Vec<Appointment>> {
+    Ok(appointments::of_user(state.store().conn(), me.id(), state.now(), limit, offset).await?)
+}
+
+/// The appointment and clinic an e-mailed cancel link points at, while it is valid.
+pub async fn by_cancel_link(state: &AppState, token: &str) -> AppResult<(Clinic, Appointment)> {
+    if token.is_empty() || token.len() > 128 {
+        return Err(AppError::NotFound);
+    }
+    let c = state.store().conn();
+    let (clinic, target) = store::tokens::find_link(
+        c,
+        notices::CANCEL_PURPOSE,
+        &store::token_hash(token),
+        state.now(),
+    )
+    .await?
+    .ok_or(AppError::NotFound)?;
+    let clinic = store::clinics::find(c, clinic)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let a = appointments::find(c, clinic.id, AppointmentId::from_uuid(target))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((clinic, a))
+}
+
+/// Cancels through an e-mailed link (a POST from the page the link opens).
+pub async fn cancel_by_link(
+    state: &AppState,
+    ctx: &RequestCtx,
+    token: &str,
+    reason: &str,
+) -> AppResult<Appointment> {
+    let reason = bounded_text("reason", reason, 500, true)?;
+    let (clinic, a) = by_cancel_link(state, token).await?;
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let a = appointments::find(&tx, clinic.id, a.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    cancel_in(
+        state,
+        &tx,
+        ctx,
+        a.patient_user_id,
+        &clinic,
+        &a,
+        &reason,
+        false,
+        now,
+    )
+    .await?;
+    let a = appointments::find(&tx, clinic.id, a.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    store::commit(tx).await?;
+    Ok(a)
+}

@@ -1,0 +1,198 @@
+//! Exceptions to a doctor's week: leave, clinic holidays and one-off extra hours.
+
+use super::{
+    Fields, checked,
+    doctors::managed,
+    schedule::{parse_date, parse_minutes},
+};
+use crate::{
+    auth::extract::{AdminOrDoctor, ClinicAdmin, ClinicScope, RequestCtx},
+    error::{AppError, AppResult},
+    state::AppState,
+};
+use domain::{ClinicId, DoctorId, ExceptionId, values::bounded_text};
+use serde_json::json;
+use store::{
+    Conn, audit, doctors,
+    schedules::{self, ExceptionRow},
+};
+
+/// Leave, a holiday or extra hours as typed in.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionInput {
+    /// First day, `YYYY-MM-DD`.
+    pub from: String,
+    /// Last day (inclusive); omitted means one day.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Partial day: local start `HH:MM` (leave and extra hours).
+    #[serde(default)]
+    pub start: Option<String>,
+    /// Partial day: local end `HH:MM`.
+    #[serde(default)]
+    pub end: Option<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Which kind of exception.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExceptionKind {
+    Leave,
+    Holiday,
+    Extra,
+}
+
+impl ExceptionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ExceptionKind::Leave => "leave",
+            ExceptionKind::Holiday => "holiday",
+            ExceptionKind::Extra => "extra",
+        }
+    }
+}
+
+fn parse_exception(
+    kind: ExceptionKind,
+    doctor: Option<DoctorId>,
+    input: &ExceptionInput,
+) -> AppResult<ExceptionRow> {
+    let mut f = Fields::default();
+    let from = f.take(parse_date("from", &input.from));
+    let to = match input.to.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(t) => f.take(parse_date("to", t)),
+        None => from,
+    };
+    let opt_min = |field, v: &Option<String>| {
+        v.as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| parse_minutes(field, s))
+    };
+    let start = opt_min("start", &input.start)
+        .map(|r| f.take(r))
+        .unwrap_or(None);
+    let end = opt_min("end", &input.end)
+        .map(|r| f.take(r))
+        .unwrap_or(None);
+    let note = f.take(bounded_text("note", &input.note, 200, false));
+    if let (Some(a), Some(b)) = (from, to) {
+        if a > b {
+            f.push("to", "The last day is before the first.");
+        } else if a.until(b).map_or(true, |s| s.get_days() > 366) {
+            f.push("to", "A range can be at most a year.");
+        }
+    }
+    match (start, end) {
+        (Some(s), Some(e)) if s >= e => f.push("end", "The end must be after the start."),
+        (Some(_), None) | (None, Some(_)) => {
+            f.push("end", "Give both a start and an end, or neither.")
+        }
+        _ => {}
+    }
+    if kind == ExceptionKind::Extra && (start.is_none() || from != to) {
+        f.push("start", "Extra hours need one day with a start and an end.");
+    }
+    if kind == ExceptionKind::Holiday && start.is_some() {
+        f.push("start", "A holiday closes the whole day.");
+    }
+    f.finish()?;
+    Ok(ExceptionRow {
+        id: ExceptionId::new(),
+        doctor_id: doctor,
+        kind: kind.as_str().to_owned(),
+        date_from: checked(from)?,
+        date_to: checked(to)?,
+        start_min: start,
+        end_min: end,
+        note: checked(note)?,
+    })
+}
+
+async fn record_exception<C: Conn>(
+    state: &AppState,
+    c: &C,
+    ctx: &RequestCtx,
+    clinic: ClinicId,
+    actor: domain::UserId,
+    e: &ExceptionRow,
+) -> AppResult<()> {
+    let now = state.now();
+    schedules::insert_exception(c, clinic, e, now).await?;
+    audit::append(
+        c,
+        &ctx.actor(Some(actor)),
+        audit::Event::new(&format!("{}.add", e.kind), "exception", e.id)
+            .in_clinic(clinic)
+            .detail(json!({"doctor": e.doctor_id, "from": e.date_from.to_string(), "to": e.date_to.to_string()})),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Adds leave or extra hours for a doctor (the doctor, or an admin). Existing appointments
+/// stay: staff see them on the day view and move them.
+pub async fn add_doctor_exception(
+    state: &AppState,
+    ctx: &RequestCtx,
+    scope: &ClinicScope<AdminOrDoctor>,
+    doctor: DoctorId,
+    kind: ExceptionKind,
+    input: &ExceptionInput,
+) -> AppResult<ExceptionRow> {
+    let tx = state.store().write().await?;
+    let d = managed(&tx, scope, doctor).await?;
+    let e = parse_exception(kind, Some(d.id), input)?;
+    record_exception(state, &tx, ctx, scope.clinic, scope.me.id(), &e).await?;
+    store::commit(tx).await?;
+    Ok(e)
+}
+
+/// Closes the clinic on a day or a range of days (clinic admins).
+pub async fn add_holiday(
+    state: &AppState,
+    ctx: &RequestCtx,
+    scope: &ClinicAdmin,
+    input: &ExceptionInput,
+) -> AppResult<ExceptionRow> {
+    let e = parse_exception(ExceptionKind::Holiday, None, input)?;
+    let tx = state.store().write().await?;
+    record_exception(state, &tx, ctx, scope.clinic, scope.me.id(), &e).await?;
+    store::commit(tx).await?;
+    Ok(e)
+}
+
+/// Removes a leave, holiday or extra-hours entry. Doctors remove only their own.
+pub async fn remove_exception(
+    state: &AppState,
+    ctx: &RequestCtx,
+    scope: &ClinicScope<AdminOrDoctor>,
+    id: ExceptionId,
+) -> AppResult<()> {
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let only = if scope.is_admin() {
+        None
+    } else {
+        Some(
+            doctors::of_user(&tx, scope.clinic, scope.me.id())
+                .await?
+                .ok_or(AppError::NotFound)?
+                .id,
+        )
+    };
+    if !schedules::delete_exception(&tx, scope.clinic, id, only).await? {
+        return Err(AppError::NotFound);
+    }
+    audit::append(
+        &tx,
+        &ctx.actor(Some(scope.me.id())),
+        audit::Event::new("exception.remove", "exception", id).in_clinic(scope.clinic),
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(())
+}

@@ -1,0 +1,297 @@
+//! Confirming a chosen slot: sign in or register inline, then book it (or move an
+//! appointment to it). A refusal re-renders the page with the reason or alternatives.
+
+use super::{
+    booking::{SlotLink, book_href, clinic_by_slug, money},
+    error::PageError,
+    forms::{Errors, Label, PageForm, QueryOr, failure, login_href, see_other_with_cookies},
+    layout::{MaybeUser, Nav},
+};
+use crate::{
+    app::{
+        accounts, appointments as visits,
+        booking::{self, BookInput, PatientChoice},
+        doctors,
+        notices::local_time,
+        schedule, sessions,
+    },
+    auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
+    error::AppError,
+    state::AppState,
+};
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    response::Response,
+};
+use domain::{AppointmentId, DoctorId, VisitTypeId};
+use jiff::Timestamp;
+use serde::Deserialize;
+use std::sync::Arc;
+use store::clinics::Clinic;
+
+const BOOK_FIELDS: &[Label] = &[
+    ("reason", "Reason"),
+    ("name", "Name"),
+    ("email", "E-mail"),
+    ("password", "Password"),
+];
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BookForm {
+    doctor: String,
+    visit_type: String,
+    start: String,
+    reschedule: String,
+    reason: String,
+    name: String,
+    email: String,
+    password: String,
+}
+
+#[derive(Template)]
+#[template(path = "book.html")]
+struct BookPage {
+    nav: Nav,
+    clinic: Clinic,
+    signed_in: bool,
+    doctor_name: String,
+    visit_type_name: String,
+    when: String,
+    fee: String,
+    form: BookForm,
+    login_href: String,
+    back_href: String,
+    alert: Option<String>,
+    alternatives: Vec<SlotLink>,
+    errors: Errors,
+}
+
+impl BookPage {
+    fn rescheduling(&self) -> bool {
+        !self.form.reschedule.is_empty()
+    }
+}
+
+async fn book_page(
+    state: &AppState,
+    maybe: &MaybeUser,
+    clinic: Clinic,
+    form: BookForm,
+    alert: Option<String>,
+    alternatives: Vec<SlotLink>,
+    errors: Errors,
+) -> Result<BookPage, PageError> {
+    let doctor_id: DoctorId = form.doctor.parse().map_err(|_| AppError::NotFound)?;
+    let doctor = doctors::get_doctor(state, clinic.id, doctor_id).await?;
+    let vt_id: VisitTypeId = form.visit_type.parse().map_err(|_| AppError::NotFound)?;
+    let vt = schedule::list_visit_types(state, clinic.id, Some(doctor.id))
+        .await?
+        .into_iter()
+        .find(|v| v.id == vt_id)
+        .ok_or(AppError::NotFound)?;
+    let start: Timestamp = form.start.parse().map_err(|_| AppError::NotFound)?;
+    let query = book_href(
+        &clinic.slug,
+        &doctor.id.to_string(),
+        &vt.id.to_string(),
+        &start.to_string(),
+        &form.reschedule,
+    );
+    Ok(BookPage {
+        nav: maybe.nav(state, "home").await?,
+        signed_in: maybe.0.is_some(),
+        doctor_name: doctor.name.clone(),
+        visit_type_name: format!("{} ({} min)", vt.name, vt.duration_min),
+        when: local_time(&clinic.time_zone, start),
+        fee: money(vt.price_minor.max(doctor.fee_minor), &clinic.currency),
+        login_href: login_href(&query),
+        back_href: format!(
+            "/c/{}/doctors/{}?visit_type={}",
+            clinic.slug, doctor.id, vt.id
+        ),
+        form,
+        alert,
+        alternatives,
+        errors,
+        clinic,
+    })
+}
+
+/// GET /c/{slug}/book: confirm a chosen slot.
+pub async fn confirm(
+    State(state): State<AppState>,
+    maybe: MaybeUser,
+    Path(slug): Path<String>,
+    QueryOr(q): QueryOr<BookQuery>,
+) -> Result<Response, PageError> {
+    let clinic = clinic_by_slug(&state, &slug).await?;
+    let form = BookForm {
+        doctor: q.doctor.unwrap_or_default(),
+        visit_type: q.visit_type.unwrap_or_default(),
+        start: q.start.unwrap_or_default(),
+        reschedule: q.reschedule.unwrap_or_default(),
+        ..BookForm::default()
+    };
+    let page = book_page(
+        &state,
+        &maybe,
+        clinic,
+        form,
+        None,
+        Vec::new(),
+        Errors::default(),
+    )
+    .await?;
+    Ok(super::forms::Outcome::OK.render(&page))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct BookQuery {
+    doctor: Option<String>,
+    visit_type: Option<String>,
+    start: Option<String>,
+    reschedule: Option<String>,
+}
+
+/// POST /c/{slug}/book: book (or move) the slot; a visitor without an account registers
+/// in the same form.
+pub async fn book(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    maybe: MaybeUser,
+    Path(slug): Path<String>,
+    PageForm(form): PageForm<BookForm>,
+) -> Result<Response, PageError> {
+    let clinic = clinic_by_slug(&state, &slug).await?;
+    let mut cookies = Vec::new();
+    let me = match &maybe.0 {
+        Some(me) => me.clone(),
+        None => {
+            let input = accounts::Registration {
+                email: &form.email,
+                name: &form.name,
+                password: &form.password,
+            };
+            let registered = match accounts::register_patient(&state, &ctx, input).await {
+                Ok(u) => sessions::login(&state, &ctx, &u.email, &form.password).await,
+                Err(e) => Err(e),
+            };
+            match registered {
+                Ok((_, tokens)) => {
+                    cookies.extend(sessions::session_cookies(&state, &tokens));
+                    let ident = sessions::identify_access(&state, &tokens.access_token)
+                        .await?
+                        .ok_or(AppError::Unauthorized)?;
+                    CurrentUser(Arc::new(ident))
+                }
+                Err(e) => return failed(&state, &maybe, clinic, form, e).await,
+            }
+        }
+    };
+    let caller = ClinicCaller::new(&state, me, clinic.clone()).await?;
+    let Ok(start) = form.start.parse::<Timestamp>() else {
+        return Err(AppError::NotFound.into());
+    };
+    let result = match form.reschedule.parse::<AppointmentId>() {
+        Ok(old) => visits::reschedule(&state, &ctx, &caller, old, start)
+            .await
+            .map(|a| (a, "moved")),
+        Err(_) => {
+            let input = BookInput {
+                doctor: form.doctor.parse().map_err(|_| AppError::NotFound)?,
+                visit_type: form.visit_type.parse().map_err(|_| AppError::NotFound)?,
+                start,
+                patient: PatientChoice::Me,
+                reason: form.reason.clone(),
+                source: None,
+                allow_patient_overlap: false,
+            };
+            booking::book(&state, &ctx, &caller, &input, None)
+                .await
+                .map(|(a, _)| (a, "booked"))
+        }
+    };
+    match result {
+        Ok((a, what)) => Ok(see_other_with_cookies(
+            &format!("/appointments?{what}={}", a.ref_code),
+            cookies,
+        )),
+        Err(e) => {
+            // A visitor who just registered is signed in from now on, even if the slot went.
+            let maybe = MaybeUser(Some(caller.me.clone()));
+            let mut res = failed(&state, &maybe, clinic, form, e).await?;
+            for c in cookies {
+                res.headers_mut().append(axum::http::header::SET_COOKIE, c);
+            }
+            Ok(res)
+        }
+    }
+}
+
+/// Re-renders the confirm page with what went wrong.
+async fn failed(
+    state: &AppState,
+    maybe: &MaybeUser,
+    clinic: Clinic,
+    form: BookForm,
+    e: AppError,
+) -> Result<Response, PageError> {
+    let (status, alert, alternatives, errors) = match e {
+        AppError::SlotTaken { alternatives } => {
+            let links = alternatives
+                .iter()
+                .filter_map(|a| {
+                    let t: Timestamp = a.start.parse().ok()?;
+                    Some(SlotLink {
+                        time: local_time(&clinic.time_zone, t),
+                        href: book_href(
+                            &clinic.slug,
+                            &form.doctor,
+                            &form.visit_type,
+                            &a.start,
+                            &form.reschedule,
+                        ),
+                    })
+                })
+                .collect();
+            (
+                StatusCode::CONFLICT,
+                Some(
+                    "Sorry, someone has just taken this slot. These are the nearest free ones:"
+                        .to_owned(),
+                ),
+                links,
+                Errors::default(),
+            )
+        }
+        AppError::Refused { message, .. } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(message),
+            Vec::new(),
+            Errors::default(),
+        ),
+        AppError::Conflict(message) => (
+            StatusCode::CONFLICT,
+            Some(message),
+            Vec::new(),
+            Errors::default(),
+        ),
+        other => {
+            let (outcome, errors) = failure(other, BOOK_FIELDS)?;
+            (outcome.status, None, Vec::new(), errors)
+        }
+    };
+    let form = BookForm {
+        password: String::new(),
+        ..form
+    };
+    let page = book_page(state, maybe, clinic, form, alert, alternatives, errors).await?;
+    Ok(super::forms::Outcome {
+        status,
+        retry_after: None,
+    }
+    .render(&page))
+}
