@@ -16,6 +16,16 @@
       return;
     }
     form.setAttribute('data-submitting', '1');
+    // A disabled button is left out of the form's data, so keep the pressed one's value.
+    var pressed = event.submitter;
+    if (pressed && pressed.name) {
+      var carry = document.createElement('input');
+      carry.type = 'hidden';
+      carry.name = pressed.name;
+      carry.value = pressed.value;
+      carry.setAttribute('data-carried', '1');
+      form.appendChild(carry);
+    }
     var buttons = form.querySelectorAll('button[type="submit"], button:not([type])');
     for (var i = 0; i < buttons.length; i++) {
       buttons[i].disabled = true;
@@ -29,6 +39,8 @@
     var forms = document.querySelectorAll('form[data-submitting]');
     for (var i = 0; i < forms.length; i++) {
       forms[i].removeAttribute('data-submitting');
+      var carried = forms[i].querySelectorAll('input[data-carried]');
+      for (var k = 0; k < carried.length; k++) carried[k].remove();
       var buttons = forms[i].querySelectorAll('button');
       for (var j = 0; j < buttons.length; j++) {
         buttons[j].disabled = false;

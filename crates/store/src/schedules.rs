@@ -118,6 +118,32 @@ pub async fn visit_types<C: ConnectionTrait>(
     }
 }
 
+/// Retires (or restores) a visit type of `clinic`; with `doctor`, only one of theirs.
+/// Appointments already booked keep it. False when there is no such visit type, or it is
+/// already so.
+pub async fn set_visit_type_active<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    id: VisitTypeId,
+    doctor: Option<DoctorId>,
+    active: bool,
+) -> StoreResult<bool> {
+    let mut sql = "UPDATE visit_types SET is_active = $1 WHERE clinic_id = $2 AND id = $3 \
+        AND is_active = $4"
+        .to_owned();
+    let mut values = vec![
+        active.into(),
+        clinic.as_uuid().into(),
+        id.as_uuid().into(),
+        (!active).into(),
+    ];
+    if let Some(d) = doctor {
+        sql.push_str(" AND doctor_id = $5");
+        values.push(d.as_uuid().into());
+    }
+    Ok(exec(c, &sql, values).await? == 1)
+}
+
 /// One interval of weekly hours, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Hours {

@@ -78,6 +78,8 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(schedule::add_extra_hours))
         .routes(routes!(schedule::add_holiday))
         .routes(routes!(schedule::remove_schedule_exception))
+        .routes(routes!(schedule::list_schedule_exceptions))
+        .routes(routes!(schedule::archive_visit_type))
         .routes(routes!(
             schedule::set_booking_policy,
             schedule::get_booking_policy

@@ -14,7 +14,7 @@ use crate::{
     },
     auth::{
         RequestCtx,
-        extract::{AdminOrDoctor, ClinicAdmin, ClinicScope, PublicClinic},
+        extract::{AdminOrDoctor, AnyStaff, ClinicAdmin, ClinicScope, PublicClinic},
     },
     error::{AppResult, Problem},
     state::AppState,
@@ -60,6 +60,22 @@ pub async fn list_visit_types(
     let list =
         schedule::list_visit_types(&state, clinic.id, q.doctor_id.map(DoctorId::from_uuid)).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+/// Retire a visit type: no longer bookable; booked appointments keep it (admins: any;
+/// doctors: their own).
+#[utoipa::path(delete, path = "/api/v1/clinics/{clinic_id}/visit-types/{visit_type_id}", operation_id = "archive_visit_type", tag = "schedule",
+    params(("clinic_id" = Uuid, Path), ("visit_type_id" = Uuid, Path)),
+    responses((status = 204), (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn archive_visit_type(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    scope: ClinicScope<AdminOrDoctor>,
+    ApiPath((_, id)): ApiPath<(Uuid, Uuid)>,
+) -> AppResult<StatusCode> {
+    schedule::archive_visit_type(&state, &ctx, &scope, VisitTypeId::from_uuid(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A doctor's week.
@@ -186,6 +202,36 @@ pub async fn remove_schedule_exception(
 ) -> AppResult<StatusCode> {
     exceptions::remove_exception(&state, &ctx, &scope, ExceptionId::from_uuid(id)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Which exceptions to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionQuery {
+    /// That doctor's leave and extra hours, with clinic holidays; omitted: holidays only.
+    pub doctor_id: Option<Uuid>,
+    /// First local date, `YYYY-MM-DD`; default today. The list covers a year from it.
+    pub from: Option<String>,
+}
+
+/// Upcoming leave, extra hours and clinic holidays (staff of the clinic).
+#[utoipa::path(get, path = "/api/v1/clinics/{clinic_id}/schedule-exceptions", operation_id = "list_schedule_exceptions", tag = "schedule",
+    params(("clinic_id" = Uuid, Path), ExceptionQuery),
+    responses((status = 200, body = Vec<ExceptionView>), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn list_schedule_exceptions(
+    State(state): State<AppState>,
+    scope: ClinicScope<AnyStaff>,
+    ApiQuery(q): ApiQuery<ExceptionQuery>,
+) -> AppResult<Json<Vec<ExceptionView>>> {
+    let clinic = store::clinics::find(state.store().conn(), scope.clinic)
+        .await?
+        .ok_or(crate::error::AppError::NotFound)?;
+    let from = date_param("from", &q.from)?
+        .unwrap_or_else(|| state.now().to_zoned(schedule::zone_of(&clinic)).date());
+    let list =
+        exceptions::upcoming(&state, &scope, q.doctor_id.map(DoctorId::from_uuid), from).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
 /// Set the clinic's booking policy (clinic admins).

@@ -3,7 +3,7 @@
 use super::{
     Fields, checked,
     doctors::managed,
-    schedule::{parse_date, parse_minutes},
+    schedule::{only_own, parse_date, parse_minutes},
 };
 use crate::{
     auth::extract::{AdminOrDoctor, ClinicAdmin, ClinicScope, RequestCtx},
@@ -13,7 +13,7 @@ use crate::{
 use domain::{ClinicId, DoctorId, ExceptionId, values::bounded_text};
 use serde_json::json;
 use store::{
-    Conn, audit, doctors,
+    Conn, audit,
     schedules::{self, ExceptionRow},
 };
 
@@ -173,16 +173,7 @@ pub async fn remove_exception(
 ) -> AppResult<()> {
     let now = state.now();
     let tx = state.store().write().await?;
-    let only = if scope.is_admin() {
-        None
-    } else {
-        Some(
-            doctors::of_user(&tx, scope.clinic, scope.me.id())
-                .await?
-                .ok_or(AppError::NotFound)?
-                .id,
-        )
-    };
+    let only = only_own(&tx, scope).await?;
     if !schedules::delete_exception(&tx, scope.clinic, id, only).await? {
         return Err(AppError::NotFound);
     }
@@ -195,4 +186,26 @@ pub async fn remove_exception(
     .await?;
     store::commit(tx).await?;
     Ok(())
+}
+
+/// Exceptions from `from` on, for up to a year: with `doctor`, that doctor's leave and
+/// extra hours plus clinic holidays; without, clinic holidays only. Staff of the clinic.
+pub async fn upcoming<R: crate::auth::extract::RoleSet>(
+    state: &AppState,
+    scope: &ClinicScope<R>,
+    doctor: Option<DoctorId>,
+    from: jiff::civil::Date,
+) -> AppResult<Vec<ExceptionRow>> {
+    let c = state.store().conn();
+    if let Some(d) = doctor {
+        managed(c, scope, d).await?;
+    }
+    let to = from
+        .checked_add(jiff::Span::new().days(366))
+        .unwrap_or(from);
+    let mut list = schedules::exceptions(c, scope.clinic, doctor, from, to).await?;
+    if doctor.is_none() {
+        list.retain(|e| e.doctor_id.is_none());
+    }
+    Ok(list)
 }

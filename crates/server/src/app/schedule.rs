@@ -140,19 +140,16 @@ pub async fn create_visit_type(
         Some(d) => Some(
             managed(&tx, scope, DoctorId::from_uuid(d))
                 .await
-                .map_err(|_| AppError::field("doctor_id", "Choose a doctor of this clinic."))?,
+                .map_err(|_| AppError::field("doctor_id", "Choose a doctor of this clinic."))?
+                .id,
         ),
         None if scope.is_admin() => None,
-        None => Some(
-            doctors::of_user(&tx, scope.clinic, scope.me.id())
-                .await?
-                .ok_or(AppError::NotFound)?,
-        ),
+        None => Some(own_doctor(&tx, scope).await?),
     };
     let vt = VisitType {
         id: VisitTypeId::new(),
         clinic_id: scope.clinic,
-        doctor_id: doctor.map(|d| d.id),
+        doctor_id: doctor,
         name: checked(name)?,
         duration_min: input.duration_min,
         buffer_before_min: input.buffer_before_min,
@@ -175,6 +172,54 @@ pub async fn create_visit_type(
     .await?;
     store::commit(tx).await?;
     Ok(vt)
+}
+
+/// Retires a visit type: no longer offered for new bookings; booked appointments keep it.
+/// Admins retire any; a doctor only their own.
+pub async fn archive_visit_type(
+    state: &AppState,
+    ctx: &RequestCtx,
+    scope: &ClinicScope<AdminOrDoctor>,
+    id: VisitTypeId,
+) -> AppResult<()> {
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let only = only_own(&tx, scope).await?;
+    if !schedules::set_visit_type_active(&tx, scope.clinic, id, only, false).await? {
+        return Err(AppError::NotFound);
+    }
+    audit::append(
+        &tx,
+        &ctx.actor(Some(scope.me.id())),
+        audit::Event::new("visit_type.archive", "visit_type", id).in_clinic(scope.clinic),
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(())
+}
+
+/// Whose entries a caller may change: every doctor's for admins (`None`), else their own.
+pub(super) async fn only_own<C: store::Conn, R: crate::auth::extract::RoleSet>(
+    c: &C,
+    scope: &ClinicScope<R>,
+) -> AppResult<Option<DoctorId>> {
+    if scope.is_admin() {
+        Ok(None)
+    } else {
+        own_doctor(c, scope).await.map(Some)
+    }
+}
+
+/// The doctor profile of a caller who acts as a doctor (not as an admin).
+pub(super) async fn own_doctor<C: store::Conn, R: crate::auth::extract::RoleSet>(
+    c: &C,
+    scope: &ClinicScope<R>,
+) -> AppResult<DoctorId> {
+    Ok(doctors::of_user(c, scope.clinic, scope.me.id())
+        .await?
+        .ok_or(AppError::NotFound)?
+        .id)
 }
 
 /// The clinic's visit types, or those one doctor offers (public).
@@ -237,8 +282,16 @@ fn parse_hours(input: &[IntervalInput], offered: &[VisitType]) -> AppResult<Vec<
                 format!("Interval {n}: the weekday must be 1 (Monday) to 7 (Sunday)."),
             );
         }
-        let start = f.take(parse_minutes("start", &iv.start));
-        let end = f.take(parse_minutes("end", &iv.end));
+        let numbered = |field: &'static str, raw: &str| {
+            parse_minutes(field, raw).map_err(|e| {
+                domain::DomainError::field(
+                    field,
+                    format!("Interval {n}: the {field} {}.", e.message),
+                )
+            })
+        };
+        let start = f.take(numbered("start", &iv.start));
+        let end = f.take(numbered("end", &iv.end));
         if let (Some(s), Some(e)) = (start, end)
             && s >= e
         {

@@ -7,7 +7,7 @@ use super::{
     layout::{MaybeUser, Nav, nav},
 };
 use crate::{
-    app::{appointments as visits, notices::local_time},
+    app::{appointments as visits, notices::local_time, schedule::get_booking_policy},
     auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
     error::AppError,
     state::AppState,
@@ -37,10 +37,15 @@ struct Row {
     status: &'static str,
     status_class: &'static str,
     change_href: Option<String>,
+    /// Upcoming, but past the clinic's cutoff: only the clinic can change it now.
+    too_late: bool,
 }
 
-fn row(a: Appointment, now: jiff::Timestamp) -> Row {
-    let open = a.status.is_open() && a.start > now;
+/// `cutoff`: the clinic's cancel/reschedule cutoff in minutes, for upcoming appointments.
+fn row(a: Appointment, now: jiff::Timestamp, cutoff: Option<i32>) -> Row {
+    let too_late = cutoff
+        .is_some_and(|m| a.start.duration_since(now) < jiff::SignedDuration::from_mins(m.into()));
+    let open = a.status.is_open() && a.start > now && !too_late;
     Row {
         id: a.id.to_string(),
         clinic_id: a.clinic_id.to_string(),
@@ -55,6 +60,7 @@ fn row(a: Appointment, now: jiff::Timestamp) -> Row {
         clinic: a.clinic_name,
         visit: a.visit_type_name,
         code: a.ref_code,
+        too_late,
         status: a.status.label(),
         status_class: match a.status {
             domain::AppointmentStatus::Booked | domain::AppointmentStatus::Fulfilled => "ok",
@@ -99,8 +105,25 @@ async fn my_page(
             .partition(|a| a.start > now && a.status.is_open());
     Ok(MyPage {
         nav: nav(state, me, "appointments").await?,
-        upcoming: upcoming.into_iter().map(|a| row(a, now)).collect(),
-        past: past.into_iter().map(|a| row(a, now)).collect(),
+        upcoming: {
+            let mut cutoffs: Vec<(ClinicId, i32)> = Vec::new();
+            let mut rows = Vec::new();
+            for a in upcoming {
+                let cutoff = match cutoffs.iter().find(|(c, _)| *c == a.clinic_id) {
+                    Some((_, m)) => *m,
+                    None => {
+                        let m = get_booking_policy(state, a.clinic_id)
+                            .await?
+                            .cancel_cutoff_min;
+                        cutoffs.push((a.clinic_id, m));
+                        m
+                    }
+                };
+                rows.push(row(a, now, Some(cutoff)));
+            }
+            rows
+        },
+        past: past.into_iter().map(|a| row(a, now, None)).collect(),
         notice,
         alert,
         errors,

@@ -4,7 +4,7 @@
 
 use super::{
     error::PageError,
-    forms::QueryOr,
+    forms::{Choice, QueryOr},
     layout::{MaybeUser, Nav},
 };
 use crate::{
@@ -72,12 +72,6 @@ struct DoctorCard {
     fee: String,
 }
 
-struct Choice {
-    id: String,
-    name: String,
-    selected: bool,
-}
-
 #[derive(Template)]
 #[template(path = "clinic_public.html")]
 struct ClinicPage {
@@ -143,9 +137,49 @@ pub(super) struct SlotLink {
     pub href: String,
 }
 
-struct Day {
-    label: String,
-    slots: Vec<SlotLink>,
+/// One day of free slots.
+pub(super) struct Day {
+    pub label: String,
+    pub slots: Vec<SlotLink>,
+}
+
+/// A doctor's free slots for one visit type in the seven days from `week`, by local day,
+/// each linking to `href(start)` (`start` as a UTC instant). Staff ignore the notice rule.
+pub(super) async fn free_week(
+    state: &AppState,
+    clinic: &Clinic,
+    doctor: DoctorId,
+    visit_type: VisitTypeId,
+    week: Date,
+    staff: bool,
+    href: impl Fn(&str) -> String,
+) -> Result<Vec<Day>, PageError> {
+    let search = SlotSearch {
+        doctor: Some(doctor),
+        visit_type: Some(visit_type),
+        from: Some(week),
+        to: Some(week.checked_add(jiff::Span::new().days(6)).unwrap_or(week)),
+        ..SlotSearch::default()
+    };
+    let (_, _, found) = slots::search_slots(state, clinic, &search, staff).await?;
+    let zone = zone_of(clinic);
+    let mut days: Vec<Day> = Vec::new();
+    for s in found.into_iter().flat_map(|d| d.slots) {
+        let z = s.start.to_zoned(zone.clone());
+        let label = z.strftime("%A %-d %B").to_string();
+        let link = SlotLink {
+            time: z.strftime("%H:%M").to_string(),
+            href: href(&s.start.to_string()),
+        };
+        match days.last_mut() {
+            Some(d) if d.label == label => d.slots.push(link),
+            _ => days.push(Day {
+                label,
+                slots: vec![link],
+            }),
+        }
+    }
+    Ok(days)
 }
 
 #[derive(Template)]
@@ -204,39 +238,16 @@ pub async fn doctor_page(
         .as_ref()
         .map(|v| format!("visit_type={}", v.id))
         .unwrap_or_default();
-    let mut days: Vec<Day> = Vec::new();
-    if let Some(vt) = &vt {
-        let search = SlotSearch {
-            doctor: Some(doctor.id),
-            visit_type: Some(vt.id),
-            from: Some(week),
-            to: Some(week_end),
-            ..SlotSearch::default()
-        };
-        let (_, _, found) = slots::search_slots(&state, &clinic, &search, false).await?;
-        let zone = zone_of(&clinic);
-        for s in found.into_iter().flat_map(|d| d.slots) {
-            let z = s.start.to_zoned(zone.clone());
-            let label = z.strftime("%A %-d %B").to_string();
-            let link = SlotLink {
-                time: z.strftime("%H:%M").to_string(),
-                href: book_href(
-                    &clinic.slug,
-                    &doctor.id.to_string(),
-                    &vt.id.to_string(),
-                    &s.start.to_string(),
-                    reschedule_raw,
-                ),
-            };
-            match days.last_mut() {
-                Some(d) if d.label == label => d.slots.push(link),
-                _ => days.push(Day {
-                    label,
-                    slots: vec![link],
-                }),
-            }
+    let days = match &vt {
+        Some(vt) => {
+            let (doctor_id, vt_id) = (doctor.id.to_string(), vt.id.to_string());
+            free_week(&state, &clinic, doctor.id, vt.id, week, false, |start| {
+                book_href(&clinic.slug, &doctor_id, &vt_id, start, reschedule_raw)
+            })
+            .await?
         }
-    }
+        None => Vec::new(),
+    };
     let week_href = |d: Date| format!("{base}?{vt_q}&week={d}{reschedule_q}");
     let page = DoctorPage {
         nav: maybe.nav(&state, "home").await?,

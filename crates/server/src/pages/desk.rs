@@ -1,5 +1,5 @@
-//! The clinic's day for staff: every doctor's appointments on one local date, with check-in,
-//! no-show, approval and completion. Doctors see their own list first.
+//! The clinic's day (or week) for staff: every doctor's appointments on one local date, with
+//! check-in, no-show, approval and completion. Doctors see their own list first.
 
 use super::{
     error::{Page, PageError},
@@ -13,7 +13,7 @@ use crate::{
     },
     auth::{
         RequestCtx,
-        extract::{AnyStaff, ClinicCaller, ClinicScope},
+        extract::{AnyStaff, ClinicCaller, ClinicScope, RoleSet},
     },
     error::AppError,
     state::AppState,
@@ -24,10 +24,13 @@ use axum::{
     http::StatusCode,
     response::Response,
 };
-use domain::{AppointmentId, AppointmentStatus, Role};
+use domain::{AppointmentId, AppointmentStatus, ClinicId, Role};
 use jiff::civil::Date;
 use serde::Deserialize;
-use store::appointments::{Appointment, Filter};
+use store::{
+    appointments::{Appointment, Filter},
+    clinics::Clinic,
+};
 
 struct Row {
     id: String,
@@ -40,6 +43,12 @@ struct Row {
     status: &'static str,
     status_class: &'static str,
     actions: Vec<(&'static str, &'static str)>,
+}
+
+/// One day's appointments.
+struct DayGroup {
+    label: String,
+    rows: Vec<Row>,
 }
 
 #[derive(Template)]
@@ -55,8 +64,11 @@ struct DayPage {
     next: String,
     mine_only: bool,
     is_doctor: bool,
-    rows: Vec<Row>,
-    notice: Option<&'static str>,
+    week: bool,
+    /// The query that keeps the view (`&all=1`, `&week=1`) across links and forms.
+    keep: String,
+    groups: Vec<DayGroup>,
+    notice: Option<String>,
     alert: Option<String>,
 }
 
@@ -64,22 +76,46 @@ struct DayPage {
 pub struct DayQuery {
     date: Option<String>,
     all: Option<String>,
+    week: Option<String>,
     done: Option<String>,
+    /// The reference code just booked from the desk.
+    booked: Option<String>,
 }
 
-async fn caller_of(
+impl DayQuery {
+    fn view(&self) -> View {
+        View {
+            all: self.all.is_some(),
+            week: self.week.is_some(),
+        }
+    }
+}
+
+/// Which doctors and how many days the page shows.
+#[derive(Debug, Clone, Copy)]
+struct View {
+    all: bool,
+    week: bool,
+}
+
+/// The caller with their clinic, for pages that act through `ClinicCaller` use cases.
+pub(super) async fn caller_of<R: RoleSet>(
     state: &AppState,
-    scope: ClinicScope<AnyStaff>,
+    scope: ClinicScope<R>,
 ) -> Result<ClinicCaller, PageError> {
-    let clinic = store::clinics::find(state.store().conn(), scope.clinic)
-        .await
-        .map_err(AppError::from)?
-        .ok_or(AppError::NotFound)?;
     Ok(ClinicCaller {
+        clinic: clinic_of(state, scope.clinic).await?,
         me: scope.me,
-        clinic,
         roles: scope.roles,
     })
+}
+
+/// A clinic the caller's scope has already vouched for.
+pub(super) async fn clinic_of(state: &AppState, id: ClinicId) -> Result<Clinic, PageError> {
+    Ok(store::clinics::find(state.store().conn(), id)
+        .await
+        .map_err(AppError::from)?
+        .ok_or(AppError::NotFound)?)
 }
 
 fn actions(
@@ -118,8 +154,8 @@ async fn day_page(
     ctx: &RequestCtx,
     caller: &ClinicCaller,
     date: Option<Date>,
-    all: bool,
-    notice: Option<&'static str>,
+    view: View,
+    notice: Option<String>,
     alert: Option<String>,
 ) -> Result<DayPage, PageError> {
     let zone = zone_of(&caller.clinic);
@@ -127,7 +163,7 @@ async fn day_page(
     let today = now.to_zoned(zone.clone()).date();
     let date = date.unwrap_or(today);
     let is_doctor = caller.roles.contains(&Role::Doctor);
-    let me_doctor = if is_doctor && !all {
+    let me_doctor = if is_doctor && !view.all {
         store::doctors::of_user(state.store().conn(), caller.clinic.id, caller.me.id())
             .await
             .map_err(AppError::from)?
@@ -139,12 +175,18 @@ async fn day_page(
         doctor: me_doctor,
         ..Filter::default()
     };
-    let list = visits::list(state, ctx, caller, Some(date), Some(date), &filter, 500).await?;
-    let rows = list
-        .into_iter()
-        .map(|a| Row {
+    let days = if view.week { 7 } else { 1 };
+    let last = date
+        .checked_add(jiff::Span::new().days(days - 1))
+        .unwrap_or(date);
+    let list = visits::list(state, ctx, caller, Some(date), Some(last), &filter, 2000).await?;
+    let mut groups: Vec<DayGroup> = Vec::new();
+    for a in list {
+        let local = a.start.to_zoned(zone.clone());
+        let label = local.strftime("%A %-d %B").to_string();
+        let row = Row {
             id: a.id.to_string(),
-            time: a.start.to_zoned(zone.clone()).strftime("%H:%M").to_string(),
+            time: local.strftime("%H:%M").to_string(),
             actions: actions(&a, &caller.roles, now, today),
             status: a.status.label(),
             status_class: match a.status {
@@ -157,25 +199,49 @@ async fn day_page(
             doctor: a.doctor_name,
             visit: a.visit_type_name,
             code: a.ref_code,
-        })
-        .collect();
-    let shift = |days: i64| {
-        date.checked_add(jiff::Span::new().days(days))
+        };
+        match groups.last_mut() {
+            Some(g) if g.label == label => g.rows.push(row),
+            _ => groups.push(DayGroup {
+                label,
+                rows: vec![row],
+            }),
+        }
+    }
+    let shift = |n: i64| {
+        date.checked_add(jiff::Span::new().days(n))
             .unwrap_or(date)
             .to_string()
     };
+    let mut keep = String::new();
+    if is_doctor && me_doctor.is_none() {
+        keep.push_str("&all=1");
+    }
+    if view.week {
+        keep.push_str("&week=1");
+    }
     Ok(DayPage {
         nav: nav(state, &caller.me, "day").await?,
         clinic_id: caller.clinic.id.to_string(),
         clinic_name: caller.clinic.name.clone(),
         time_zone: caller.clinic.time_zone.clone(),
         date: date.to_string(),
-        date_label: date.strftime("%A %-d %B %Y").to_string(),
-        prev: shift(-1),
-        next: shift(1),
+        date_label: if view.week {
+            format!(
+                "Week of {} – {}",
+                date.strftime("%-d %b"),
+                last.strftime("%-d %b %Y")
+            )
+        } else {
+            date.strftime("%A %-d %B %Y").to_string()
+        },
+        prev: shift(-days),
+        next: shift(days),
         mine_only: me_doctor.is_some(),
         is_doctor,
-        rows,
+        week: view.week,
+        keep,
+        groups,
         notice,
         alert,
     })
@@ -190,8 +256,16 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let caller = caller_of(&state, scope).await?;
     let date = q.date.as_deref().and_then(|d| d.parse().ok());
-    let notice = q.done.is_some().then_some("Saved.");
-    let page = day_page(&state, &ctx, &caller, date, q.all.is_some(), notice, None).await?;
+    let notice = match (&q.booked, &q.done) {
+        (Some(code), _)
+            if code.len() <= 12 && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+        {
+            Some(format!("Booked {code}."))
+        }
+        (_, Some(_)) => Some("Saved.".to_owned()),
+        _ => None,
+    };
+    let page = day_page(&state, &ctx, &caller, date, q.view(), notice, None).await?;
     Ok(Outcome::OK.render(&page))
 }
 
@@ -215,22 +289,14 @@ pub async fn act(
     let date = q.date.as_deref().and_then(|d| d.parse::<Date>().ok());
     match visits::move_status(&state, &ctx, &caller, id, m).await {
         Ok(a) => Ok(see_other(&format!(
-            "/clinics/{}/day?date={}{}&done=1",
+            "/clinics/{}/day?date={}{}{}&done=1",
             caller.clinic.id,
-            a.local_date,
-            if q.all.is_some() { "&all=1" } else { "" }
+            date.map_or(a.local_date, |d| d.to_string()),
+            if q.all.is_some() { "&all=1" } else { "" },
+            if q.week.is_some() { "&week=1" } else { "" }
         ))),
         Err(AppError::Conflict(msg)) => {
-            let page = day_page(
-                &state,
-                &ctx,
-                &caller,
-                date,
-                q.all.is_some(),
-                None,
-                Some(msg),
-            )
-            .await?;
+            let page = day_page(&state, &ctx, &caller, date, q.view(), None, Some(msg)).await?;
             Ok(Outcome {
                 status: StatusCode::CONFLICT,
                 retry_after: None,

@@ -81,6 +81,13 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// One option of a `<select>` (the `choose` macro in `forms.html`).
+pub struct Choice {
+    pub id: String,
+    pub name: String,
+    pub selected: bool,
+}
+
 /// Inline form errors: per field, plus messages shown at the top of the form.
 #[derive(Debug, Default)]
 pub struct Errors {

@@ -17,6 +17,9 @@ struct Card {
     staff_href: String,
     day_href: String,
     doctors_href: String,
+    schedule_href: String,
+    settings_href: String,
+    book_href: String,
 }
 
 impl Card {
@@ -70,6 +73,9 @@ pub async fn show(
             staff_href: format!("/clinics/{}/staff", m.clinic_id),
             day_href: format!("/clinics/{}/day", m.clinic_id),
             doctors_href: format!("/clinics/{}/doctors", m.clinic_id),
+            schedule_href: format!("/clinics/{}/schedule", m.clinic_id),
+            settings_href: format!("/clinics/{}/settings", m.clinic_id),
+            book_href: format!("/clinics/{}/book", m.clinic_id),
         })
         .collect();
     let page = HomePage {

@@ -11,6 +11,7 @@ mod auth;
 mod book;
 mod booking;
 mod desk;
+mod desk_book;
 mod doctors;
 mod error;
 mod forms;
@@ -18,6 +19,8 @@ mod home;
 mod invite;
 mod layout;
 mod password;
+mod schedule;
+mod settings;
 mod staff;
 
 pub use error::{Page, PageError, not_found_page};
@@ -79,6 +82,41 @@ pub fn router() -> Router<AppState> {
         .route(
             "/clinics/{clinic_id}/appointments/{appointment_id}/{action}",
             post(desk::act),
+        )
+        .route("/clinics/{clinic_id}/book", get(desk_book::pick))
+        .route(
+            "/clinics/{clinic_id}/book/confirm",
+            get(desk_book::confirm).post(desk_book::book),
+        )
+        .route("/clinics/{clinic_id}/schedule", get(schedule::show))
+        .route(
+            "/clinics/{clinic_id}/schedule/{doctor_id}/hours",
+            post(schedule::save_hours),
+        )
+        .route(
+            "/clinics/{clinic_id}/schedule/{doctor_id}/exceptions",
+            post(schedule::add_exception),
+        )
+        .route(
+            "/clinics/{clinic_id}/schedule-exceptions/{exception_id}/remove",
+            post(schedule::remove_exception),
+        )
+        .route(
+            "/clinics/{clinic_id}/visit-types",
+            post(schedule::create_visit_type),
+        )
+        .route(
+            "/clinics/{clinic_id}/visit-types/{visit_type_id}/archive",
+            post(schedule::archive_visit_type),
+        )
+        .route("/clinics/{clinic_id}/settings", get(settings::show))
+        .route(
+            "/clinics/{clinic_id}/settings/policy",
+            post(settings::save_policy),
+        )
+        .route(
+            "/clinics/{clinic_id}/settings/holidays",
+            post(settings::add_holiday),
         )
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))

@@ -6,7 +6,7 @@ use axum::{
     http::{Method, Request, StatusCode, header},
 };
 
-const OPERATION_IDS: [&str; 42] = [
+const OPERATION_IDS: [&str; 44] = [
     "register_patient",
     "login",
     "refresh_token",
@@ -49,6 +49,8 @@ const OPERATION_IDS: [&str; 42] = [
     "mark_arrived",
     "mark_noshow",
     "complete_appointment",
+    "archive_visit_type",
+    "list_schedule_exceptions",
 ];
 
 #[tokio::test]

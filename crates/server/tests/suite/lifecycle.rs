@@ -123,6 +123,8 @@ async fn cancelling_needs_a_reason_and_after_the_cutoff_only_staff_may_with_an_a
             .post(&path, Some(&w.patient), json!({"reason": "  "}))
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let mine = app.send(page_get("/appointments", &w.patient)).await;
+        assert!(mine.text.contains("Change time") && mine.text.contains("Cancel appointment"));
         app.advance(jiff::SignedDuration::from_hours(15)); // Mon 05:30 IST: 3.5 h before, cutoff 4 h
         let patient = app.login("pat@cancel.test").await.0;
         let admin = app.login("admin@cancel.test").await.0;
@@ -131,6 +133,15 @@ async fn cancelling_needs_a_reason_and_after_the_cutoff_only_staff_may_with_an_a
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
         assert_eq!(r.body["rule"], "cancel_cutoff");
+        let mine = app.send(page_get("/appointments", &patient)).await;
+        assert!(
+            mine.text
+                .contains("too close to the start to change or cancel online")
+                && !mine.text.contains("Change time")
+                && !mine.text.contains("Cancel appointment"),
+            "My appointments offers no change past the cutoff: {}",
+            mine.text
+        );
         let r = app
             .post(&path, Some(&admin), json!({"reason": "patient phoned"}))
             .await;

@@ -12,5 +12,6 @@ mod helpers;
 mod http_surface;
 mod lifecycle;
 mod race;
+mod schedule_pages;
 mod sessions;
 mod staff;

@@ -1,0 +1,441 @@
+//! Booking on a patient's behalf at the front desk: choose a doctor and a free time (the
+//! notice rule does not bind staff), then a patient of the clinic or a new one, then book.
+
+use super::{
+    booking::{Day, SlotLink, free_week, money},
+    desk::caller_of,
+    error::{Page, PageError},
+    forms::{Choice, Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
+    layout::{Nav, nav},
+};
+use crate::{
+    app::{
+        booking::{self, BookInput, PatientChoice},
+        doctors,
+        notices::local_time,
+        patients, schedule,
+        schedule::zone_of,
+    },
+    auth::{
+        RequestCtx,
+        extract::{ClinicCaller, ClinicScope, DeskStaff},
+    },
+    error::AppError,
+    state::AppState,
+};
+use askama::Template;
+use axum::{extract::State, http::StatusCode, response::Response};
+use domain::{DoctorId, PatientId, Source, VisitTypeId};
+use jiff::{Timestamp, civil::Date};
+use serde::Deserialize;
+use store::clinics::Clinic;
+
+const PATIENT_FIELDS: &[Label] = &[
+    ("name", "Name"),
+    ("phone", "Phone"),
+    ("email", "E-mail"),
+    ("reason", "Reason"),
+    ("q", "Search"),
+];
+
+fn parse_opt<T: std::str::FromStr>(v: &str) -> Option<T> {
+    (!v.is_empty()).then(|| v.parse().ok()).flatten()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct PickQuery {
+    doctor: String,
+    visit_type: String,
+    week: String,
+    patient: String,
+}
+
+#[derive(Template)]
+#[template(path = "desk_book.html")]
+struct PickPage {
+    nav: Nav,
+    clinic_id: String,
+    time_zone: String,
+    doctors: Vec<Choice>,
+    visit_types: Vec<Choice>,
+    patient: String,
+    week_label: String,
+    prev_href: Option<String>,
+    next_href: String,
+    days: Vec<Day>,
+}
+
+/// The confirm step for one slot.
+fn confirm_href(clinic: &Clinic, doctor: &str, vt: &str, start: &str, patient: &str) -> String {
+    let mut q = vec![("doctor", doctor), ("visit_type", vt), ("start", start)];
+    if !patient.is_empty() {
+        q.push(("patient", patient));
+    }
+    format!(
+        "/clinics/{}/book/confirm?{}",
+        clinic.id,
+        serde_urlencoded::to_string(q).unwrap_or_default()
+    )
+}
+
+/// GET /clinics/{clinic_id}/book: a doctor's free times, week by week.
+pub async fn pick(
+    State(state): State<AppState>,
+    Page(scope): Page<ClinicScope<DeskStaff>>,
+    QueryOr(q): QueryOr<PickQuery>,
+) -> Result<Response, PageError> {
+    let caller = caller_of(&state, scope).await?;
+    let clinic = &caller.clinic;
+    let list = doctors::list_doctors(&state, clinic.id, None, 500, 0).await?;
+    let wanted: Option<DoctorId> = parse_opt(&q.doctor);
+    let doctor = list.iter().find(|d| Some(d.id) == wanted).or(list.first());
+    let types = match doctor {
+        Some(d) => schedule::list_visit_types(&state, clinic.id, Some(d.id)).await?,
+        None => Vec::new(),
+    };
+    let wanted_vt: Option<VisitTypeId> = parse_opt(&q.visit_type);
+    let vt = types
+        .iter()
+        .find(|t| Some(t.id) == wanted_vt)
+        .or(types.first());
+    let today = state.now().to_zoned(zone_of(clinic)).date();
+    let week: Date = parse_opt::<Date>(&q.week)
+        .filter(|d| *d >= today)
+        .unwrap_or(today);
+    let patient = parse_opt::<PatientId>(&q.patient)
+        .map(|p| p.to_string())
+        .unwrap_or_default();
+    let days = match (doctor, vt) {
+        (Some(d), Some(v)) => {
+            let (d_id, v_id) = (d.id.to_string(), v.id.to_string());
+            free_week(&state, clinic, d.id, v.id, week, true, |start| {
+                confirm_href(clinic, &d_id, &v_id, start, &patient)
+            })
+            .await?
+        }
+        _ => Vec::new(),
+    };
+    let week_href = |w: Date| {
+        let mut q = vec![("week", w.to_string())];
+        if let Some(d) = doctor {
+            q.push(("doctor", d.id.to_string()));
+        }
+        if let Some(v) = vt {
+            q.push(("visit_type", v.id.to_string()));
+        }
+        if !patient.is_empty() {
+            q.push(("patient", patient.clone()));
+        }
+        format!(
+            "/clinics/{}/book?{}",
+            clinic.id,
+            serde_urlencoded::to_string(q).unwrap_or_default()
+        )
+    };
+    let span = |n: i64| jiff::Span::new().days(n);
+    let week_end = week.checked_add(span(6)).unwrap_or(week);
+    let page = PickPage {
+        nav: nav(&state, &caller.me, "book").await?,
+        clinic_id: clinic.id.to_string(),
+        time_zone: clinic.time_zone.clone(),
+        doctors: list
+            .iter()
+            .map(|d| Choice {
+                id: d.id.to_string(),
+                name: d.name.clone(),
+                selected: doctor.is_some_and(|x| x.id == d.id),
+            })
+            .collect(),
+        visit_types: types
+            .iter()
+            .map(|t| Choice {
+                id: t.id.to_string(),
+                name: format!(
+                    "{} · {} min · {}",
+                    t.name,
+                    t.duration_min,
+                    money(t.price_minor, &clinic.currency)
+                ),
+                selected: vt.is_some_and(|v| v.id == t.id),
+            })
+            .collect(),
+        patient: patient.clone(),
+        week_label: format!(
+            "{} – {}",
+            week.strftime("%-d %b"),
+            week_end.strftime("%-d %b %Y")
+        ),
+        prev_href: (week > today)
+            .then(|| week_href(week.checked_sub(span(7)).unwrap_or(today).max(today))),
+        next_href: week_href(week.checked_add(span(7)).unwrap_or(week)),
+        days,
+    };
+    Ok(Outcome::OK.render(&page))
+}
+
+/// The confirm step as typed: the slot, the patient (an id, or `new` with details), why.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct ConfirmForm {
+    doctor: String,
+    visit_type: String,
+    start: String,
+    /// A patient id, or `new`.
+    patient: String,
+    /// Search text for patients (GET only).
+    q: String,
+    name: String,
+    phone: String,
+    email: String,
+    reason: String,
+    /// `desk` or `phone`.
+    source: String,
+    allow_overlap: Option<String>,
+}
+
+struct PatientOption {
+    id: String,
+    label: String,
+    checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "desk_confirm.html")]
+struct ConfirmPage {
+    nav: Nav,
+    clinic_id: String,
+    doctor_name: String,
+    visit_type_name: String,
+    when: String,
+    fee: String,
+    back_href: String,
+    form: ConfirmForm,
+    searched: bool,
+    results: Vec<PatientOption>,
+    new_checked: bool,
+    offer_override: bool,
+    alert: Option<String>,
+    alternatives: Vec<SlotLink>,
+    errors: Errors,
+}
+
+/// What went wrong on the last attempt, to show on the page.
+#[derive(Default)]
+struct Trouble {
+    alert: Option<String>,
+    alternatives: Vec<SlotLink>,
+    errors: Errors,
+    overlap: bool,
+}
+
+async fn confirm_page(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    form: ConfirmForm,
+    trouble: Trouble,
+) -> Result<ConfirmPage, PageError> {
+    let clinic = &caller.clinic;
+    let doctor_id: DoctorId = form.doctor.parse().map_err(|_| AppError::NotFound)?;
+    let doctor = doctors::get_doctor(state, clinic.id, doctor_id).await?;
+    let vt_id: VisitTypeId = form.visit_type.parse().map_err(|_| AppError::NotFound)?;
+    let vt = schedule::list_visit_types(state, clinic.id, Some(doctor.id))
+        .await?
+        .into_iter()
+        .find(|v| v.id == vt_id)
+        .ok_or(AppError::NotFound)?;
+    let start: Timestamp = form.start.parse().map_err(|_| AppError::NotFound)?;
+    let mut errors = trouble.errors;
+    let mut results = Vec::new();
+    let searched = !form.q.trim().is_empty();
+    if searched {
+        match patients::search_patients(state, ctx, caller, &form.q).await {
+            Ok(list) => results.extend(list.into_iter().map(|p| PatientOption {
+                checked: form.patient == p.id.to_string(),
+                label: patient_label(&p),
+                id: p.id.to_string(),
+            })),
+            Err(e) => {
+                let (_, more) = failure(e, PATIENT_FIELDS)?;
+                errors = more;
+            }
+        }
+    }
+    // A patient chosen earlier (or passed from the picker) stays on offer.
+    if let Some(id) = parse_opt::<PatientId>(&form.patient)
+        && !results.iter().any(|r| r.id == form.patient)
+        && let Some(p) = store::patients::find(state.store().conn(), clinic.id, id)
+            .await
+            .map_err(AppError::from)?
+    {
+        results.insert(
+            0,
+            PatientOption {
+                id: p.id.to_string(),
+                label: patient_label(&p),
+                checked: true,
+            },
+        );
+    }
+    let new_checked = form.patient == "new" || (results.is_empty() && !form.name.is_empty());
+    Ok(ConfirmPage {
+        nav: nav(state, &caller.me, "book").await?,
+        clinic_id: clinic.id.to_string(),
+        doctor_name: doctor.name.clone(),
+        visit_type_name: format!("{} ({} min)", vt.name, vt.duration_min),
+        when: local_time(&clinic.time_zone, start),
+        fee: money(vt.price_minor.max(doctor.fee_minor), &clinic.currency),
+        back_href: format!(
+            "/clinics/{}/book?doctor={}&visit_type={}",
+            clinic.id, doctor.id, vt.id
+        ),
+        form,
+        searched,
+        results,
+        new_checked,
+        offer_override: trouble.overlap,
+        alert: trouble.alert,
+        alternatives: trouble.alternatives,
+        errors,
+    })
+}
+
+fn patient_label(p: &store::patients::Patient) -> String {
+    let mut s = format!("{} · {}", p.name, p.mrn);
+    if let Some(phone) = &p.phone {
+        s.push_str(" · ");
+        s.push_str(phone);
+    }
+    s
+}
+
+/// GET /clinics/{clinic_id}/book/confirm: choose or register the patient for a slot.
+pub async fn confirm(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(scope): Page<ClinicScope<DeskStaff>>,
+    QueryOr(form): QueryOr<ConfirmForm>,
+) -> Result<Response, PageError> {
+    let caller = caller_of(&state, scope).await?;
+    let page = confirm_page(&state, &ctx, &caller, form, Trouble::default()).await?;
+    Ok(Outcome::OK.render(&page))
+}
+
+/// POST /clinics/{clinic_id}/book/confirm: book it; success returns to the day.
+pub async fn book(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(scope): Page<ClinicScope<DeskStaff>>,
+    PageForm(form): PageForm<ConfirmForm>,
+) -> Result<Response, PageError> {
+    let caller = caller_of(&state, scope).await?;
+    let start: Timestamp = form.start.parse().map_err(|_| AppError::NotFound)?;
+    let patient = match form.patient.as_str() {
+        "new" => Ok(PatientChoice::New {
+            name: form.name.clone(),
+            phone: form.phone.clone(),
+            email: form.email.clone(),
+        }),
+        id => id
+            .parse::<PatientId>()
+            .map(PatientChoice::Existing)
+            .map_err(|_| {
+                AppError::field(
+                    "patient",
+                    "Choose a patient from the search, or register a new one.",
+                )
+            }),
+    };
+    let result = match patient {
+        Ok(patient) => {
+            let input = BookInput {
+                doctor: form.doctor.parse().map_err(|_| AppError::NotFound)?,
+                visit_type: form.visit_type.parse().map_err(|_| AppError::NotFound)?,
+                start,
+                patient,
+                reason: form.reason.clone(),
+                source: Some(if form.source == "phone" {
+                    Source::Phone
+                } else {
+                    Source::Desk
+                }),
+                allow_patient_overlap: form.allow_overlap.is_some(),
+            };
+            booking::book(&state, &ctx, &caller, &input, None).await
+        }
+        Err(e) => Err(e),
+    };
+    let e = match result {
+        Ok((a, _)) => {
+            return Ok(see_other(&format!(
+                "/clinics/{}/day?date={}&booked={}",
+                caller.clinic.id, a.local_date, a.ref_code
+            )));
+        }
+        Err(e) => e,
+    };
+    let clinic = &caller.clinic;
+    let (status, trouble) = match e {
+        AppError::SlotTaken { alternatives } => {
+            let links = alternatives
+                .iter()
+                .filter_map(|a| {
+                    let t: Timestamp = a.start.parse().ok()?;
+                    let keep = if form.patient == "new" {
+                        ""
+                    } else {
+                        form.patient.as_str()
+                    };
+                    Some(SlotLink {
+                        time: local_time(&clinic.time_zone, t),
+                        href: confirm_href(clinic, &form.doctor, &form.visit_type, &a.start, keep),
+                    })
+                })
+                .collect();
+            (
+                StatusCode::CONFLICT,
+                Trouble {
+                    alert: Some("This time has just been taken. The nearest free ones:".into()),
+                    alternatives: links,
+                    ..Trouble::default()
+                },
+            )
+        }
+        AppError::Refused { message, .. } => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Trouble {
+                alert: Some(message),
+                ..Trouble::default()
+            },
+        ),
+        AppError::Conflict(message) => (
+            StatusCode::CONFLICT,
+            Trouble {
+                alert: Some(message),
+                overlap: true,
+                ..Trouble::default()
+            },
+        ),
+        other => {
+            let (outcome, errors) = failure(other, PATIENT_FIELDS)?;
+            (
+                outcome.status,
+                Trouble {
+                    errors,
+                    ..Trouble::default()
+                },
+            )
+        }
+    };
+    let form = ConfirmForm {
+        q: String::new(),
+        ..form
+    };
+    let page = confirm_page(&state, &ctx, &caller, form, trouble).await?;
+    Ok(Outcome {
+        status,
+        retry_after: None,
+    }
+    .render(&page))
+}

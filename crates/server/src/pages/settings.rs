@@ -1,0 +1,249 @@
+//! Clinic settings for admins: the booking policy, clinic holidays and clinic-wide visit
+//! types. Removing a holiday and the visit-type forms post to `schedule`'s handlers.
+
+use super::{
+    desk::clinic_of,
+    error::{Page, PageError},
+    forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
+    layout::{Nav, nav},
+    schedule::{ExceptionLine, VISIT_TYPE_FIELDS, VisitTypeForm, VisitTypeRow, visit_type_detail},
+};
+use crate::{
+    app::{
+        exceptions::{self, ExceptionInput},
+        schedule::{self, PolicyInput, zone_of},
+    },
+    auth::{
+        RequestCtx,
+        extract::{ClinicAdmin, ClinicScope, RoleSet},
+    },
+    error::AppError,
+    state::AppState,
+};
+use askama::Template;
+use axum::{extract::State, response::Response};
+use domain::ClinicId;
+use serde::Deserialize;
+
+const POLICY_FIELDS: &[Label] = &[
+    ("min_notice_min", "Minimum notice"),
+    ("horizon_days", "Booking horizon"),
+    ("cancel_cutoff_min", "Cancel cutoff"),
+    ("daily_cap", "Daily cap"),
+];
+
+const HOLIDAY_FIELDS: &[Label] = &[("from", "First day"), ("to", "Last day"), ("note", "Name")];
+
+/// The policy form as typed.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct PolicyForm {
+    min_notice_min: String,
+    horizon_days: String,
+    cancel_cutoff_min: String,
+    daily_cap: String,
+    require_approval: Option<String>,
+}
+
+impl From<PolicyInput> for PolicyForm {
+    fn from(p: PolicyInput) -> Self {
+        PolicyForm {
+            min_notice_min: p.min_notice_min.to_string(),
+            horizon_days: p.horizon_days.to_string(),
+            cancel_cutoff_min: p.cancel_cutoff_min.to_string(),
+            daily_cap: p.daily_cap.map(|c| c.to_string()).unwrap_or_default(),
+            require_approval: p.require_approval.then(|| "on".into()),
+        }
+    }
+}
+
+/// A holiday as typed.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct HolidayForm {
+    from: String,
+    to: String,
+    note: String,
+}
+
+enum Failed {
+    None,
+    Policy(PolicyForm, Errors),
+    Holiday(HolidayForm, Errors),
+    VisitType(VisitTypeForm, Errors),
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    nav: Nav,
+    clinic_id: String,
+    clinic_name: String,
+    policy: PolicyForm,
+    policy_errors: Errors,
+    holidays: Vec<ExceptionLine>,
+    holiday_form: HolidayForm,
+    holiday_errors: Errors,
+    visit_types: Vec<VisitTypeRow>,
+    vt_form: VisitTypeForm,
+    vt_errors: Errors,
+    vt_action: String,
+    notice: Option<&'static str>,
+}
+
+impl SettingsPage {
+    fn approval(&self) -> bool {
+        self.policy.require_approval.is_some()
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SettingsQuery {
+    done: Option<String>,
+}
+
+/// Where a saved settings form returns.
+pub(super) fn back(clinic: ClinicId) -> String {
+    format!("/clinics/{clinic}/settings?done=1")
+}
+
+async fn render<R: RoleSet>(
+    state: &AppState,
+    scope: &ClinicScope<R>,
+    failed: Failed,
+    notice: Option<&'static str>,
+) -> Result<SettingsPage, PageError> {
+    if !scope.is_admin() {
+        return Err(AppError::NotFound.into());
+    }
+    let clinic = clinic_of(state, scope.clinic).await?;
+    let today = state.now().to_zoned(zone_of(&clinic)).date();
+    let holidays = exceptions::upcoming(state, scope, None, today)
+        .await?
+        .iter()
+        .map(|e| ExceptionLine::of(e, true))
+        .collect();
+    let visit_types = schedule::list_visit_types(state, clinic.id, None)
+        .await?
+        .iter()
+        .filter(|v| v.doctor_id.is_none())
+        .map(|v| VisitTypeRow {
+            id: v.id.to_string(),
+            name: v.name.clone(),
+            detail: visit_type_detail(v, &clinic),
+            scope: "Whole clinic",
+            can_archive: true,
+        })
+        .collect();
+    let mut page = SettingsPage {
+        nav: nav(state, &scope.me, "settings").await?,
+        clinic_id: clinic.id.to_string(),
+        clinic_name: clinic.name.clone(),
+        policy: PolicyInput::from(schedule::get_booking_policy(state, clinic.id).await?).into(),
+        policy_errors: Errors::default(),
+        holidays,
+        holiday_form: HolidayForm::default(),
+        holiday_errors: Errors::default(),
+        visit_types,
+        vt_form: VisitTypeForm::default(),
+        vt_errors: Errors::default(),
+        vt_action: format!("/clinics/{}/visit-types", clinic.id),
+        notice,
+    };
+    match failed {
+        Failed::None => {}
+        Failed::Policy(f, e) => (page.policy, page.policy_errors) = (f, e),
+        Failed::Holiday(f, e) => (page.holiday_form, page.holiday_errors) = (f, e),
+        Failed::VisitType(f, e) => (page.vt_form, page.vt_errors) = (f, e),
+    }
+    Ok(page)
+}
+
+/// GET /clinics/{clinic_id}/settings.
+pub async fn show(
+    State(state): State<AppState>,
+    Page(scope): Page<ClinicAdmin>,
+    QueryOr(q): QueryOr<SettingsQuery>,
+) -> Result<Response, PageError> {
+    let notice = q.done.is_some().then_some("Saved.");
+    let page = render(&state, &scope, Failed::None, notice).await?;
+    Ok(Outcome::OK.render(&page))
+}
+
+/// POST /clinics/{clinic_id}/settings/policy.
+pub async fn save_policy(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(scope): Page<ClinicAdmin>,
+    PageForm(form): PageForm<PolicyForm>,
+) -> Result<Response, PageError> {
+    // A field that is not a number reads as -1, which the rules refuse, so the form shows
+    // every problem at once and nothing is saved.
+    let mut unreadable = Vec::new();
+    let mut num = |field: &'static str, raw: &str| {
+        raw.trim().parse::<i32>().unwrap_or_else(|_| {
+            unreadable.push(crate::error::FieldError {
+                field: field.into(),
+                message: "must be a whole number".into(),
+            });
+            -1
+        })
+    };
+    let input = PolicyInput {
+        min_notice_min: num("min_notice_min", &form.min_notice_min),
+        horizon_days: num("horizon_days", &form.horizon_days),
+        cancel_cutoff_min: num("cancel_cutoff_min", &form.cancel_cutoff_min),
+        daily_cap: (!form.daily_cap.trim().is_empty()).then(|| num("daily_cap", &form.daily_cap)),
+        require_approval: form.require_approval.is_some(),
+    };
+    let result = match schedule::set_booking_policy(&state, &ctx, &scope, &input).await {
+        Err(AppError::Validation(rest)) => {
+            unreadable.extend(rest);
+            Err(AppError::Validation(unreadable))
+        }
+        other => other.map(|_| ()),
+    };
+    match result {
+        Ok(()) => Ok(see_other(&back(scope.clinic))),
+        Err(e) => {
+            let (outcome, errors) = failure(e, POLICY_FIELDS)?;
+            let page = render(&state, &scope, Failed::Policy(form, errors), None).await?;
+            Ok(outcome.render(&page))
+        }
+    }
+}
+
+/// POST /clinics/{clinic_id}/settings/holidays.
+pub async fn add_holiday(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(scope): Page<ClinicAdmin>,
+    PageForm(form): PageForm<HolidayForm>,
+) -> Result<Response, PageError> {
+    let input = ExceptionInput {
+        from: form.from.clone(),
+        to: (!form.to.trim().is_empty()).then(|| form.to.clone()),
+        note: form.note.clone(),
+        ..ExceptionInput::default()
+    };
+    match exceptions::add_holiday(&state, &ctx, &scope, &input).await {
+        Ok(_) => Ok(see_other(&back(scope.clinic))),
+        Err(e) => {
+            let (outcome, errors) = failure(e, HOLIDAY_FIELDS)?;
+            let page = render(&state, &scope, Failed::Holiday(form, errors), None).await?;
+            Ok(outcome.render(&page))
+        }
+    }
+}
+
+/// The settings page again with the clinic-wide visit-type form's errors.
+pub(super) async fn visit_type_failed<R: RoleSet>(
+    state: &AppState,
+    scope: &ClinicScope<R>,
+    form: VisitTypeForm,
+    e: AppError,
+) -> Result<Response, PageError> {
+    let (outcome, errors) = failure(e, VISIT_TYPE_FIELDS)?;
+    let page = render(state, scope, Failed::VisitType(form, errors), None).await?;
+    Ok(outcome.render(&page))
+}
