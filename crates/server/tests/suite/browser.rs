@@ -2,10 +2,10 @@
 //! Skipped (with a message) when chromedriver is missing, unless
 //! DOCSPOT_TEST_REQUIRE_BROWSER=1, which makes a missing browser a failure.
 
+use crate::helpers::{Proc, serve};
 use std::{
-    io::{BufRead, BufReader},
     path::PathBuf,
-    process::{Child, Command, Stdio},
+    process::{Command, Stdio},
     time::Duration,
 };
 use thirtyfour::prelude::*;
@@ -16,15 +16,6 @@ fn find_on_path(bin: &str) -> Option<PathBuf> {
             .map(|p| p.join(bin))
             .find(|p| p.is_file())
     })
-}
-
-/// Kills its process on drop.
-struct Proc(Child);
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// Chromium through chromedriver. Fields drop in order: the session first, then the guard.
@@ -136,36 +127,21 @@ struct Server {
 fn start_server() -> Server {
     let data_dir =
         std::env::temp_dir().join(format!("docspot-e2e-{}", uuid::Uuid::now_v7().simple()));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_docspot"))
-        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--data-dir"])
-        .arg(&data_dir)
-        .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start docspot");
-    let stdout = child.stdout.take().unwrap();
-    let proc = Proc(child);
-    let mut logins = Vec::new();
-    let mut url = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        let cols: Vec<&str> = line
-            .split("  ")
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .collect();
-        if cols.len() == 3 && cols[1].contains('@') {
-            logins.push((cols[0].to_owned(), cols[1].to_owned(), cols[2].to_owned()));
-        }
-        if let Some(rest) = line.strip_prefix("DocSpot is running at ") {
-            url = Some(rest.trim_end_matches('/').to_owned());
-            break;
-        }
-    }
+    let (proc, url, printed) = serve(&["--demo", "--data-dir", &data_dir.display().to_string()]);
+    let logins = printed
+        .iter()
+        .filter_map(|line| {
+            let cols: Vec<&str> = line
+                .split("  ")
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .collect();
+            (cols.len() == 3 && cols[1].contains('@'))
+                .then(|| (cols[0].to_owned(), cols[1].to_owned(), cols[2].to_owned()))
+        })
+        .collect();
     Server {
-        url: url.expect("server printed its URL"),
+        url,
         data_dir,
         logins,
         _proc: proc,

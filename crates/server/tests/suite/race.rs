@@ -3,7 +3,7 @@
 
 use crate::{
     booking::{World, book, world},
-    helpers::{TestApp, send_to},
+    helpers::{PW, TestApp, send_to, serve},
 };
 use axum::http::StatusCode;
 use serde_json::json;
@@ -151,4 +151,125 @@ async fn the_database_itself_refuses_an_overlapping_active_appointment() {
             assert!(e.to_string().contains("UNIQUE"), "{e}");
         }
     }
+}
+
+/// One `POST` of a JSON body to a real server over HTTP; the answer's status.
+async fn post_http(
+    client: &reqwest::Client,
+    url: &str,
+    token: Option<&str>,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let mut req = client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let res = req.send().await.expect("the server answers");
+    let status = res.status().as_u16();
+    let bytes = res.bytes().await.unwrap_or_default();
+    (status, serde_json::from_slice(&bytes).unwrap_or_default())
+}
+
+// Two `docspot serve` processes (their own memory, pools and clocks: the real one) on one
+// PostgreSQL database, taking turns at the same contested slots over HTTP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_server_processes_on_one_postgres_never_double_book() {
+    let Some(db) = store::testing::TestDb::postgres().await else {
+        return;
+    };
+    let app = TestApp::new(db).await;
+    let w = world(&app, "procs").await;
+    let r = app
+        .post(
+            &w.at("/visit-types"),
+            Some(&w.admin),
+            json!({"name": "Long visit", "duration_min": 30}),
+        )
+        .await;
+    let long = r.body["id"].as_str().unwrap().to_owned();
+    let emails: Vec<String> = (0..40).map(|i| format!("p{i}@procs.test")).collect();
+    for (i, e) in emails.iter().enumerate() {
+        app.register(e, &format!("Patient {i}")).await;
+    }
+    let dir = std::env::temp_dir().join(format!("docspot-procs-{}", uuid::Uuid::now_v7().simple()));
+    let args = [
+        "--no-worker",
+        "--database-url",
+        app.db_url.as_str(),
+        "--data-dir",
+        &dir.display().to_string(),
+        "--auth-rate-per-ip",
+        "100000",
+        "--auth-rate-per-account",
+        "100000",
+    ];
+    let (_a, url_a, _) = serve(&args);
+    let (_b, url_b, _) = serve(&args);
+    assert_ne!(url_a, url_b);
+    let client = reqwest::Client::new();
+    let mut tokens = Vec::new();
+    for e in &emails {
+        let (s, body) = post_http(
+            &client,
+            &format!("{url_a}/api/v1/auth/login"),
+            None,
+            &json!({"email": e, "password": PW}),
+        )
+        .await;
+        assert_eq!(s, 200, "{body}");
+        tokens.push(body["access_token"].as_str().unwrap().to_owned());
+    }
+    // The processes run on the real clock: contest 09:00 and 09:20 (Asia/Kolkata) two and
+    // three days from now, inside the notice and the horizon.
+    let zone = jiff::tz::TimeZone::get("Asia/Kolkata").unwrap();
+    #[allow(clippy::disallowed_methods)]
+    let today = jiff::Timestamp::now().to_zoned(zone.clone()).date();
+    let at = |days: i64, h: i8, m: i8| {
+        today
+            .checked_add(jiff::Span::new().days(days))
+            .unwrap()
+            .at(h, m, 0, 0)
+            .to_zoned(zone.clone())
+            .unwrap()
+            .timestamp()
+            .to_string()
+    };
+    let rounds = [(at(2, 9, 0), at(2, 9, 20)), (at(3, 14, 0), at(3, 14, 20))];
+    let path = w.at("/appointments");
+    for (a, b) in &rounds {
+        let mut tasks = Vec::new();
+        for (i, token) in tokens.iter().enumerate() {
+            let url = format!("{}{path}", if i % 2 == 0 { &url_a } else { &url_b });
+            let (vt, start) = if i % 4 < 2 {
+                (&long, a)
+            } else {
+                (&w.visit_type, b)
+            };
+            let body = json!({"doctor_id": w.doctor, "visit_type_id": vt, "start": start});
+            let (client, token) = (client.clone(), token.clone());
+            tasks.push(tokio::spawn(async move {
+                post_http(&client, &url, Some(&token), &body).await
+            }));
+        }
+        let mut won = 0;
+        for t in tasks {
+            let (s, body) = t.await.unwrap();
+            assert!(
+                s == 201 || s == 409,
+                "every loser gets a clean 409, got {s}: {body}"
+            );
+            won += usize::from(s == 201);
+        }
+        assert_eq!(won, 1, "exactly one winner around {a} across two processes");
+    }
+    assert_eq!(
+        overlapping_pairs(&app).await,
+        0,
+        "no overlapping active rows"
+    );
+    assert_eq!(app.audit_count("appointment.book").await, rounds.len());
+    let _ = std::fs::remove_dir_all(dir);
 }
