@@ -33,6 +33,18 @@ async fn race(apps: &[&TestApp], w: &World, attempts: Vec<(String, String, Strin
     won
 }
 
+/// A 30-minute visit type: booked at 09:00 it overlaps a 15-minute visit at 09:20.
+async fn long_visit(app: &TestApp, w: &World) -> String {
+    let r = app
+        .post(
+            &w.at("/visit-types"),
+            Some(&w.admin),
+            json!({"name": "Long visit", "duration_min": 30}),
+        )
+        .await;
+    r.body["id"].as_str().unwrap().to_owned()
+}
+
 /// Pairs of active appointments of one doctor that overlap, counted in SQL.
 async fn overlapping_pairs(app: &TestApp) -> i64 {
     use sea_orm::ConnectionTrait;
@@ -54,14 +66,7 @@ async fn overlapping_pairs(app: &TestApp) -> i64 {
 async fn sixty_concurrent_bookings_of_overlapping_slots_leave_exactly_one_winner_per_slot() {
     for app in TestApp::each().await {
         let w = world(&app, "race").await;
-        let r = app
-            .post(
-                &w.at("/visit-types"),
-                Some(&w.admin),
-                json!({"name": "Long visit", "duration_min": 30}),
-            )
-            .await;
-        let long = r.body["id"].as_str().unwrap().to_owned();
+        let long = long_visit(&app, &w).await;
         let mut patients = Vec::new();
         for i in 0..60 {
             let email = format!("p{i}@race.test");
@@ -182,14 +187,7 @@ async fn two_server_processes_on_one_postgres_never_double_book() {
     };
     let app = TestApp::new(db).await;
     let w = world(&app, "procs").await;
-    let r = app
-        .post(
-            &w.at("/visit-types"),
-            Some(&w.admin),
-            json!({"name": "Long visit", "duration_min": 30}),
-        )
-        .await;
-    let long = r.body["id"].as_str().unwrap().to_owned();
+    let long = long_visit(&app, &w).await;
     let emails: Vec<String> = (0..40).map(|i| format!("p{i}@procs.test")).collect();
     for (i, e) in emails.iter().enumerate() {
         app.register(e, &format!("Patient {i}")).await;
