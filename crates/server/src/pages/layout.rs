@@ -23,6 +23,12 @@ pub struct Nav {
     pub platform_admin: bool,
     /// The staff page of the active clinic, when the visitor administers it.
     pub staff_href: Option<String>,
+    /// The active clinic's day page, for its staff.
+    pub day_href: Option<String>,
+    /// The active clinic's settings, for its admins.
+    pub settings_href: Option<String>,
+    /// Whether to link the visitor's own appointments (patients, and anyone not on staff).
+    pub own_appointments: bool,
     pub clinics: Vec<ClinicChoice>,
     /// Which entry is the current page: home, clinics, staff, account, login, register.
     pub current: &'static str,
@@ -56,18 +62,22 @@ impl Nav {
                 });
             }
         }
-        let staff_href = active
-            .filter(|c| {
+        let holds = |role: Option<Role>| {
+            active.filter(|c| {
                 memberships
                     .iter()
-                    .any(|m| m.clinic_id == *c && m.role == Role::Admin)
+                    .any(|m| m.clinic_id == *c && role.is_none_or(|r| m.role == r))
             })
-            .map(|c| format!("/clinics/{c}/staff"));
+        };
+        let admin_of = holds(Some(Role::Admin));
         Nav {
             known: true,
             signed_in: true,
             platform_admin: me.user().is_platform_admin,
-            staff_href,
+            staff_href: admin_of.map(|c| format!("/clinics/{c}/staff")),
+            day_href: holds(None).map(|c| format!("/clinics/{c}/day")),
+            settings_href: admin_of.map(|c| format!("/clinics/{c}/settings")),
+            own_appointments: me.user().is_patient || memberships.is_empty(),
             clinics,
             current,
         }

@@ -309,6 +309,7 @@ async fn admins_set_booking_rules_holidays_and_clinic_visit_types_on_the_setting
         let settings = format!("/clinics/{c}/settings");
         let page = app.send(page_get(&settings, &w.admin)).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        assert!(page.text.contains(r#"aria-current="page">Settings</a>"#));
         assert!(
             page.text
                 .contains(r#"name="min_notice_min" type="number" value="120""#),
@@ -447,6 +448,13 @@ async fn reception_books_for_a_new_or_known_patient_from_the_desk_pages() {
             .send(page_get(&format!("/clinics/{c}/book"), &desk))
             .await;
         assert_eq!(pick.status, StatusCode::OK, "{}", pick.text);
+        assert!(
+            pick.text
+                .contains(&format!(r#"<a href="/clinics/{c}/day">Today</a>"#))
+                && !pick.text.contains("My appointments</a>")
+                && !pick.text.contains(">Settings</a>"),
+            "reception's header links the clinic's day, not a patient's list or settings"
+        );
         // Staff skip the two-hour notice: 14:40 today is offered.
         assert!(
             pick.text.contains("Dr Asha Rao") && pick.text.contains(">14:40<"),
