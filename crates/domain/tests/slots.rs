@@ -1,8 +1,8 @@
 //! Slot generation: exact cases at known 2026 DST transitions, and properties across zones.
 
 use docspot_domain::schedule::{
-    BusyIndex, Exception, Interval, LocalWindow, Slot, SlotPolicy, SlotQuery, VisitLength, WeeklyInterval,
-    free_slots,
+    BusyIndex, Exception, Interval, LocalWindow, Slot, SlotPolicy, SlotQuery, VisitLength,
+    WeeklyInterval, free_slots,
 };
 use jiff::{
     SignedDuration, Timestamp,

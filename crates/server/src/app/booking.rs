@@ -211,20 +211,22 @@ pub async fn book(
         created_by: me,
     };
     let prepare = |patient: &patients::Patient, id: AppointmentId, ref_code: &str| {
-        let appointment = want.row(id, &placed, &details(patient.id), ref_code, &local_date).stored(
-            now,
-            &Names {
-                doctor: &rules.name,
-                patient: &patient.name,
-                patient_mrn: &patient.mrn,
-                patient_user_id: patient.user_id,
-                patient_email: patient.email.as_deref(),
-                visit_type: &vt.name,
-                clinic_name: &clinic.name,
-                clinic_slug: &clinic.slug,
-                clinic_time_zone: &clinic.time_zone,
-            },
-        );
+        let appointment = want
+            .row(id, &placed, &details(patient.id), ref_code, &local_date)
+            .stored(
+                now,
+                &Names {
+                    doctor: &rules.name,
+                    patient: &patient.name,
+                    patient_mrn: &patient.mrn,
+                    patient_user_id: patient.user_id,
+                    patient_email: patient.email.as_deref(),
+                    visit_type: &vt.name,
+                    clinic_name: &clinic.name,
+                    clinic_slug: &clinic.slug,
+                    clinic_time_zone: &clinic.time_zone,
+                },
+            );
         let outbox = notices::booked_outbox(state, clinic, &appointment, None, now)?;
         let detail = json!({
             "doctor": input.doctor, "patient": patient.id, "start": placed.slot.start.to_string(),
@@ -259,13 +261,9 @@ pub async fn book(
                 (p, prepared)
             }
         };
-        let clashes = appointments::patient_overlaps(
-            &tx,
-            patient.id,
-            placed.slot.start,
-            placed.slot.end,
-        )
-        .await?;
+        let clashes =
+            appointments::patient_overlaps(&tx, patient.id, placed.slot.start, placed.slot.end)
+                .await?;
         if let Some(other) = clashes.first()
             && !(staff && input.allow_patient_overlap)
         {

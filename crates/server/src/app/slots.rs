@@ -170,8 +170,7 @@ impl Rules {
             .iter()
             .filter_map(|h| {
                 Some(WeeklyInterval {
-                    weekday: Weekday::from_monday_one_offset(i8::try_from(h.weekday).ok()?)
-                        .ok()?,
+                    weekday: Weekday::from_monday_one_offset(i8::try_from(h.weekday).ok()?).ok()?,
                     window: window(h.start_min, h.end_min),
                     visit_types: h.visit_types.iter().map(|v| v.as_uuid()).collect(),
                     valid_from: h.valid_from,
@@ -293,21 +292,16 @@ pub async fn search_slots(
         ));
     }
     let c = state.store().conn();
+    let slots_of = |r: &DoctorRules, busy: &[Busy]| {
+        doctor_slots(&zone, r, busy, q.visit_type, staff, now, (from, to))
+    };
     let mut out = Vec::new();
     let known_type = match q.doctor {
         // One doctor, the common case: two queries in all, side by side.
         Some(id) => {
             let (r, busy) = read(c, clinic, id, from, to).await?;
             if r.status == Some(DoctorStatus::Approved) {
-                out.extend(doctor_slots(
-                    &zone,
-                    &r,
-                    &busy,
-                    q.visit_type,
-                    staff,
-                    now,
-                    (from, to),
-                ));
+                out.extend(slots_of(&r, &busy));
             }
             q.visit_type
                 .is_none_or(|id| r.visit_types.iter().any(|v| v.id == id))
@@ -317,15 +311,7 @@ pub async fn search_slots(
                 doctors::list(c, clinic.id, DoctorStatus::Approved, q.specialty, 50, 0).await?;
             for d in &doctors {
                 let (r, busy) = read(c, clinic, d.id, from, to).await?;
-                out.extend(doctor_slots(
-                    &zone,
-                    &r,
-                    &busy,
-                    q.visit_type,
-                    staff,
-                    now,
-                    (from, to),
-                ));
+                out.extend(slots_of(&r, &busy));
             }
             match q.visit_type {
                 None => true,

@@ -117,4 +117,3 @@ pub(in crate::app) fn patient_clash(
         }
     ))
 }
-

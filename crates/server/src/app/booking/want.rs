@@ -163,7 +163,14 @@ impl Want<'_> {
         let date = self.date();
         let from = date.yesterday().unwrap_or(date);
         let to = date.checked_add(jiff::Span::new().days(7)).unwrap_or(date);
-        let (rules, busy) = read(state.store().conn(), self.clinic, self.rules.doctor, from, to).await?;
+        let (rules, busy) = read(
+            state.store().conn(),
+            self.clinic,
+            self.rules.doctor,
+            from,
+            to,
+        )
+        .await?;
         let rules = Rules::new(
             zone_of(self.clinic),
             &rules,
@@ -183,4 +190,3 @@ impl Want<'_> {
         })
     }
 }
-
