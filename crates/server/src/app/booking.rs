@@ -4,7 +4,7 @@
 
 use super::{
     notices,
-    schedule::{local_rfc3339, zone_of},
+    schedule::{local_rfc3339, utc_rfc3339, zone_of},
     slots::read,
 };
 use crate::{
@@ -79,8 +79,8 @@ pub fn slot_views(clinic: &Clinic, slots: &[domain::schedule::Slot]) -> Vec<Slot
     slots
         .iter()
         .map(|s| SlotView {
-            start: s.start.to_string(),
-            end: s.end.to_string(),
+            start: utc_rfc3339(s.start),
+            end: utc_rfc3339(s.end),
             local_start: local(s.start),
             local_end: local(s.end),
         })

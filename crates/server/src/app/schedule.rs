@@ -37,19 +37,30 @@ pub fn zone_named(name: &str) -> TimeZone {
 
 /// An instant as RFC 3339 local time with offset, e.g. `2026-11-23T09:00:00+05:30`.
 pub fn local_rfc3339(zone: &TimeZone, t: jiff::Timestamp) -> String {
-    let offset = zone.to_offset(t);
+    rfc3339(t, zone.to_offset(t), false).unwrap_or_else(|| {
+        t.to_zoned(zone.clone())
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string()
+    })
+}
+
+/// An instant as RFC 3339 UTC, as `Timestamp`'s `Display` writes it: `2026-11-23T03:30:00Z`.
+pub fn utc_rfc3339(t: jiff::Timestamp) -> String {
+    if t.subsec_nanosecond() != 0 {
+        return t.to_string();
+    }
+    rfc3339(t, jiff::tz::Offset::UTC, true).unwrap_or_else(|| t.to_string())
+}
+
+/// Writes `t` in `offset` by hand (`Z` for `zulu`), whole seconds only: a slot search
+/// formats four of these per slot, and this is many times cheaper than `strftime` or
+/// `Display`. `None` for shapes left to jiff: offsets with seconds, years outside 0..=9999.
+fn rfc3339(t: jiff::Timestamp, offset: jiff::tz::Offset, zulu: bool) -> Option<String> {
     let secs = offset.seconds();
     let dt = offset.to_datetime(t);
-    // Written by hand: a slot search formats two of these per slot, and this is several
-    // times cheaper than `strftime`. Rare shapes (offsets with seconds, years outside
-    // 0..=9999) go through `strftime`, which truncates such an offset to minutes.
     if secs % 60 != 0 || !(0..=9999).contains(&dt.year()) {
-        return t
-            .to_zoned(zone.clone())
-            .strftime("%Y-%m-%dT%H:%M:%S%:z")
-            .to_string();
+        return None;
     }
-    let (sign, abs) = if secs < 0 { ('-', -secs) } else { ('+', secs) };
     let mut out = String::with_capacity(25);
     let mut two = |sep: Option<char>, n: i32| {
         if let Some(c) = sep {
@@ -65,9 +76,14 @@ pub fn local_rfc3339(zone: &TimeZone, t: jiff::Timestamp) -> String {
     two(Some('T'), dt.hour().into());
     two(Some(':'), dt.minute().into());
     two(Some(':'), dt.second().into());
-    two(Some(sign), abs / 3600);
-    two(Some(':'), abs / 60 % 60);
-    out
+    if zulu {
+        out.push('Z');
+    } else {
+        let (sign, abs) = if secs < 0 { ('-', -secs) } else { ('+', secs) };
+        two(Some(sign), abs / 3600);
+        two(Some(':'), abs / 60 % 60);
+    }
+    Some(out)
 }
 
 /// A `YYYY-MM-DD` date typed into `field`.
@@ -483,7 +499,7 @@ pub async fn get_booking_policy(state: &AppState, clinic: ClinicId) -> AppResult
 
 #[cfg(test)]
 mod tests {
-    use super::local_rfc3339;
+    use super::{local_rfc3339, utc_rfc3339};
     use jiff::{Timestamp, tz::TimeZone};
 
     #[test]
@@ -507,6 +523,8 @@ mod tests {
             "2026-11-01T05:30:00Z",
             "2026-11-23T09:00:00Z",
             "2099-12-31T23:59:59Z",
+            "2026-11-23T09:00:00.5Z",
+            "-000001-06-01T00:00:00Z",
         ];
         for name in zones {
             let zone = TimeZone::get(name).unwrap();
@@ -517,6 +535,7 @@ mod tests {
                     .strftime("%Y-%m-%dT%H:%M:%S%:z")
                     .to_string();
                 assert_eq!(local_rfc3339(&zone, t), expected, "{name} at {t}");
+                assert_eq!(utc_rfc3339(t), t.to_string(), "{t}");
             }
         }
     }
