@@ -171,7 +171,7 @@ pub async fn doctor_rules<C: ConnectionTrait>(
     // The database's order (its collation for names), as `schedules::visit_types` gives it.
     visit_types.sort_by_key(|(rank, _)| *rank);
     hours.sort_by_key(|h| (h.weekday, h.start_min));
-    exceptions.sort_by(|a, b| (a.date_from, a.id).cmp(&(b.date_from, b.id)));
+    exceptions.sort_by_key(|e| (e.date_from, e.id));
     Ok(DoctorRules {
         doctor,
         status,
