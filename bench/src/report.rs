@@ -238,12 +238,12 @@ pub fn print(r: &Results, command: &str, when: &str) {
             Latency::of(x.search_empty.run.latencies.clone()),
         ));
         rows.push((
-            "the search's 7 database reads only (in this tool)".to_owned(),
+            "the search's database reads only: clinic, then rules and busy time side by side (in this tool)".to_owned(),
             Latency::of(x.search_reads.all.clone()),
         ));
         rows.push((
             format!(
-                "of which the busy-time read ({} rows)",
+                "the busy-time read alone ({} appointments in one row)",
                 x.search_reads.busy_rows
             ),
             Latency::of(x.search_reads.busy.clone()),

@@ -113,6 +113,35 @@ impl Interval {
     }
 }
 
+/// Busy time sorted by start with overlapping and touching spans merged, so that whether a
+/// span is free is one binary search instead of a scan of every appointment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BusyIndex(Vec<Interval>);
+
+impl BusyIndex {
+    /// Indexes `busy`, in any order; a span that ends before it starts blocks nothing.
+    pub fn new(busy: &[Interval]) -> Self {
+        let mut sorted: Vec<Interval> = busy.iter().filter(|b| b.start <= b.end).copied().collect();
+        sorted.sort_unstable();
+        let mut merged: Vec<Interval> = Vec::with_capacity(sorted.len());
+        for b in sorted {
+            match merged.last_mut() {
+                Some(last) if b.start <= last.end => last.end = last.end.max(b.end),
+                _ => merged.push(b),
+            }
+        }
+        BusyIndex(merged)
+    }
+
+    /// Whether any busy time overlaps `span`.
+    pub fn overlaps(&self, span: &Interval) -> bool {
+        // The merged spans are disjoint and sorted, so their ends are sorted too: the first
+        // one ending after `span` starts is the only candidate.
+        let i = self.0.partition_point(|b| b.end <= span.start);
+        self.0.get(i).is_some_and(|b| b.overlaps(span))
+    }
+}
+
 /// The clinic's booking rules that shape which slots are offered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SlotPolicy {
@@ -238,6 +267,7 @@ pub fn free_slots(q: &SlotQuery<'_>) -> Vec<Slot> {
     if step <= SignedDuration::ZERO || q.length.duration <= SignedDuration::ZERO {
         return Vec::new();
     }
+    let busy = BusyIndex::new(q.busy);
     let mut out = Vec::new();
     let mut date = q.from;
     while date <= q.to {
@@ -261,7 +291,7 @@ pub fn free_slots(q: &SlotQuery<'_>) -> Vec<Slot> {
                         if slot.end <= window_end
                             && start >= earliest
                             && start <= latest
-                            && !q.busy.iter().any(|b| b.overlaps(&blocked))
+                            && !busy.overlaps(&blocked)
                             // Where the clock jumps forward, grid times can be closer than
                             // a visit: keep the earlier slot.
                             && out.last().is_none_or(|l: &Slot| q.length.blocked(l.start).end <= blocked.start)

@@ -1,8 +1,8 @@
 //! Slot generation: exact cases at known 2026 DST transitions, and properties across zones.
 
 use docspot_domain::schedule::{
-    Exception, Interval, LocalWindow, Slot, SlotPolicy, SlotQuery, VisitLength, WeeklyInterval,
-    free_slots,
+    BusyIndex, Exception, Interval, LocalWindow, Slot, SlotPolicy, SlotQuery, VisitLength,
+    WeeklyInterval, free_slots,
 };
 use jiff::{
     SignedDuration, Timestamp,
@@ -351,6 +351,38 @@ proptest! {
         c.busy = vec![busy];
         for s in c.slots(day, day) {
             prop_assert!(!c.length.blocked(s.start).overlaps(&busy));
+        }
+    }
+
+    #[test]
+    fn the_busy_index_agrees_with_checking_every_interval(
+        busy in prop::collection::vec((0i64..200, 0i64..30), 0..40),
+        probes in prop::collection::vec((0i64..240, 1i64..30), 1..40),
+    ) {
+        let t0: Timestamp = "2026-03-29T00:00:00Z".parse().unwrap();
+        let span = |(s, len): (i64, i64)| Interval { start: t0 + mins(s), end: t0 + mins(s + len) };
+        let busy: Vec<Interval> = busy.into_iter().map(span).collect();
+        let index = BusyIndex::new(&busy);
+        for p in probes.into_iter().map(span) {
+            prop_assert_eq!(index.overlaps(&p), busy.iter().any(|b| b.overlaps(&p)), "probe {:?}", p);
+        }
+    }
+
+    #[test]
+    fn a_slot_never_touches_any_of_many_unsorted_busy_spans(
+        zone_i in 0usize..4,
+        day_i in 0usize..6,
+        spans in prop::collection::vec((0i64..96, 1i64..8), 0..12),
+    ) {
+        let (y, m, d) = TRANSITIONS[day_i];
+        let day = date(y, m, d);
+        let mut c = Case::new(ZONES[zone_i], time(0, 0, 0, 0), time(23, 45, 0, 0), 30);
+        c.length.buffer_after = mins(5);
+        let day_start = c.zone.to_ambiguous_timestamp(day.to_datetime(Time::midnight())).earlier().unwrap();
+        c.busy = spans.iter().map(|(s, len)| Interval { start: day_start + mins(s * 15), end: day_start + mins((s + len) * 15) }).collect();
+        for s in c.slots(day, day) {
+            let blocked = c.length.blocked(s.start);
+            prop_assert!(c.busy.iter().all(|b| !b.overlaps(&blocked)), "{:?} touches busy time", s);
         }
     }
 }

@@ -1,12 +1,12 @@
 //! Appointments. No two active appointments of one doctor overlap, buffers included: the
 //! database enforces it (see `schema.rs`), and writers check first for a useful answer.
 
-use crate::{StoreError, StoreResult, all_as, exec, get, ms, one_as, ts};
+use crate::{StoreError, StoreResult, all_as, exec, get, ms, one, one_as, ts};
 use domain::{
     AppointmentId, AppointmentStatus, ClinicId, DoctorId, PatientId, Source, UserId, VisitTypeId,
 };
 use jiff::Timestamp;
-use sea_orm::{ConnectionTrait, QueryResult, Value};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Value};
 
 /// An appointment with the names people see next to it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -62,6 +62,59 @@ pub struct NewAppointment<'a> {
     pub ref_code: &'a str,
     pub rescheduled_from: Option<AppointmentId>,
     pub created_by: UserId,
+}
+
+/// The names an appointment is shown with (see `Appointment`).
+pub struct Names<'a> {
+    pub doctor: &'a str,
+    pub patient: &'a str,
+    pub patient_mrn: &'a str,
+    pub patient_user_id: Option<UserId>,
+    pub patient_email: Option<&'a str>,
+    pub visit_type: &'a str,
+    pub clinic_name: &'a str,
+    pub clinic_slug: &'a str,
+    pub clinic_time_zone: &'a str,
+}
+
+impl NewAppointment<'_> {
+    /// The appointment as `find` reads it back after `insert(self, now)`, without the read.
+    pub fn stored(&self, now: Timestamp, names: &Names<'_>) -> Appointment {
+        // Stored instants have millisecond precision.
+        let now = Timestamp::from_millisecond(ms(now)).unwrap_or(now);
+        Appointment {
+            id: self.id,
+            clinic_id: self.clinic_id,
+            doctor_id: self.doctor_id,
+            patient_id: self.patient_id,
+            visit_type_id: self.visit_type_id,
+            start: self.start,
+            end: self.end,
+            block_start: self.block_start,
+            block_end: self.block_end,
+            local_date: self.local_date.to_owned(),
+            status: self.status,
+            source: self.source,
+            reason: self.reason.to_owned(),
+            ref_code: self.ref_code.to_owned(),
+            rescheduled_from: self.rescheduled_from,
+            rescheduled_to: None,
+            cancel_reason: None,
+            created_by: Some(self.created_by),
+            created_at: now,
+            updated_at: now,
+            version: 1,
+            doctor_name: names.doctor.to_owned(),
+            patient_name: names.patient.to_owned(),
+            patient_mrn: names.patient_mrn.to_owned(),
+            patient_user_id: names.patient_user_id,
+            patient_email: names.patient_email.map(str::to_owned),
+            visit_type_name: names.visit_type.to_owned(),
+            clinic_name: names.clinic_name.to_owned(),
+            clinic_slug: names.clinic_slug.to_owned(),
+            clinic_time_zone: names.clinic_time_zone.to_owned(),
+        }
+    }
 }
 
 const SELECT: &str = "SELECT a.id, a.clinic_id, a.doctor_id, a.patient_id, a.visit_type_id, \
@@ -203,22 +256,37 @@ pub async fn find_by_ref<C: ConnectionTrait>(
     .await
 }
 
-/// Time a doctor's active appointments block between `from` and `to`, with each one's local
-/// date: `(block_start, block_end, local_date)`. Index-driven: one range scan on
-/// `(doctor_id, block_start)`; no visit blocks more than a day.
+/// Time one active appointment blocks, with its local date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Busy {
+    pub block_start: Timestamp,
+    pub block_end: Timestamp,
+    /// The clinic-local date of the start, `YYYY-MM-DD` (for the daily cap).
+    pub local_date: String,
+}
+
+/// Time a doctor's active appointments block between `from` and `to`, sorted by start.
+/// Index-driven: one range scan on `(doctor_id, block_start)`; no visit blocks more than a
+/// day. The rows come back aggregated into one text value (backend-specific: SQLite's
+/// `group_concat`, PostgreSQL's `string_agg`), because fetching a month of a busy doctor's
+/// appointments row by row costs far more in the driver than in the database.
 pub async fn busy<C: ConnectionTrait>(
     c: &C,
     doctor: DoctorId,
     from: Timestamp,
     to: Timestamp,
-) -> StoreResult<Vec<(Timestamp, Timestamp, String)>> {
+) -> StoreResult<Vec<Busy>> {
     const DAY_MS: i64 = 86_400_000;
-    all_as(
+    let agg = match c.get_database_backend() {
+        DbBackend::Postgres => "string_agg",
+        _ => "group_concat",
+    };
+    let row = one(
         c,
         &format!(
-            "SELECT block_start, block_end, local_date FROM appointments WHERE doctor_id = $1 \
-             AND block_start >= $2 AND block_start < $3 AND block_end > $4 AND status IN {ACTIVE} \
-             ORDER BY block_start"
+            "SELECT {agg}(CAST(block_start AS TEXT) || ',' || CAST(block_end AS TEXT) || ',' || local_date, ';') \
+             AS spans FROM appointments WHERE doctor_id = $1 AND block_start >= $2 AND block_start < $3 \
+             AND block_end > $4 AND status IN {ACTIVE}"
         ),
         vec![
             doctor.as_uuid().into(),
@@ -226,15 +294,36 @@ pub async fn busy<C: ConnectionTrait>(
             ms(to).into(),
             ms(from).into(),
         ],
-        |r| {
-            Ok((
-                ts(get(r, "block_start")?)?,
-                ts(get(r, "block_end")?)?,
-                get(r, "local_date")?,
-            ))
-        },
     )
-    .await
+    .await?;
+    let spans: Option<String> = match &row {
+        Some(r) => get(r, "spans")?,
+        None => None,
+    };
+    let mut out = spans
+        .as_deref()
+        .unwrap_or_default()
+        .split(';')
+        .filter(|s| !s.is_empty())
+        .map(parse_busy)
+        .collect::<StoreResult<Vec<Busy>>>()?;
+    out.sort_unstable_by_key(|b| b.block_start);
+    Ok(out)
+}
+
+fn parse_busy(s: &str) -> StoreResult<Busy> {
+    let bad = || StoreError::Corrupt(format!("busy span {s}"));
+    let mut parts = s.splitn(3, ',');
+    let mut instant = || -> StoreResult<Timestamp> {
+        ts(parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?)
+    };
+    let (block_start, block_end) = (instant()?, instant()?);
+    let local_date = parts.next().ok_or_else(bad)?.to_owned();
+    Ok(Busy {
+        block_start,
+        block_end,
+        local_date,
+    })
 }
 
 /// The patient's active appointments whose visit time overlaps `start..end`.

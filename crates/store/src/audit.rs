@@ -110,28 +110,25 @@ pub async fn append<C: ConnectionTrait>(
     now: jiff::Timestamp,
 ) -> StoreResult<()> {
     let chain = chain_of(ev.clinic);
-    // Create the head row on first use; a concurrent creator makes this a no-op.
-    let bumped = exec(
+    // Take the next number and the head hash in one statement; the row stays locked until
+    // commit. Create the head row on first use; a concurrent creator makes that an update.
+    let head = match one(
         c,
-        "UPDATE audit_chains SET seq = seq + 1 WHERE chain = $1",
-        vec![chain.clone().into()],
-    )
-    .await?;
-    if bumped == 0 {
-        exec(
-            c,
-            "INSERT INTO audit_chains (chain, seq, head_hash) VALUES ($1, 1, $2) ON CONFLICT (chain) DO UPDATE SET seq = audit_chains.seq + 1",
-            vec![chain.clone().into(), GENESIS.into()],
-        )
-        .await?;
-    }
-    let head = one(
-        c,
-        "SELECT seq, head_hash FROM audit_chains WHERE chain = $1",
+        "UPDATE audit_chains SET seq = seq + 1 WHERE chain = $1 RETURNING seq, head_hash",
         vec![chain.clone().into()],
     )
     .await?
-    .ok_or_else(|| StoreError::Corrupt("audit chain head missing".into()))?;
+    {
+        Some(head) => head,
+        None => one(
+            c,
+            "INSERT INTO audit_chains (chain, seq, head_hash) VALUES ($1, 1, $2) ON CONFLICT (chain) \
+             DO UPDATE SET seq = audit_chains.seq + 1 RETURNING seq, head_hash",
+            vec![chain.clone().into(), GENESIS.into()],
+        )
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("audit chain head missing".into()))?,
+    };
     let mut e = Stored {
         id: Uuid::now_v7(),
         chain,

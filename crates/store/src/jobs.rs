@@ -38,23 +38,72 @@ pub async fn enqueue_keyed<C: ConnectionTrait>(
     dedupe_key: Option<&str>,
     now: jiff::Timestamp,
 ) -> StoreResult<JobId> {
-    let id = JobId::new();
+    let job = NewJob {
+        id: JobId::new(),
+        clinic,
+        kind: kind.to_owned(),
+        payload: payload.to_string(),
+        run_at,
+        dedupe_key: dedupe_key.map(str::to_owned),
+    };
+    enqueue_all(c, std::slice::from_ref(&job), now).await?;
+    Ok(job.id)
+}
+
+/// A job to enqueue, its payload already serialised.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub id: JobId,
+    pub clinic: Option<ClinicId>,
+    pub kind: String,
+    pub payload: String,
+    pub run_at: jiff::Timestamp,
+    /// See `enqueue_keyed`.
+    pub dedupe_key: Option<String>,
+}
+
+/// Enqueues several jobs with one statement.
+pub async fn enqueue_all<C: ConnectionTrait>(
+    c: &C,
+    jobs: &[NewJob],
+    now: jiff::Timestamp,
+) -> StoreResult<()> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let mut rows = Vec::with_capacity(jobs.len());
+    let mut values: Vec<sea_orm::Value> = vec![ms(now).into()];
+    for j in jobs {
+        let n = values.len();
+        rows.push(format!(
+            "(${}, ${}, ${}, ${}, 'queued', ${}, 0, 8, NULL, NULL, ${}, $1, $1)",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4,
+            n + 5,
+            n + 6
+        ));
+        values.extend([
+            j.id.as_uuid().into(),
+            j.clinic.map(|c| c.as_uuid()).into(),
+            j.kind.as_str().into(),
+            j.payload.as_str().into(),
+            ms(j.run_at).into(),
+            j.dedupe_key.clone().into(),
+        ]);
+    }
     exec(
         c,
-        "INSERT INTO jobs (id, clinic_id, kind, payload, status, run_at, attempts, max_attempts, lease_until, \
-         last_error, dedupe_key, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', $5, 0, 8, NULL, NULL, $6, $7, $7)",
-        vec![
-            id.as_uuid().into(),
-            clinic.map(|c| c.as_uuid()).into(),
-            kind.into(),
-            payload.to_string().into(),
-            ms(run_at).into(),
-            dedupe_key.map(str::to_owned).into(),
-            ms(now).into(),
-        ],
+        &format!(
+            "INSERT INTO jobs (id, clinic_id, kind, payload, status, run_at, attempts, max_attempts, lease_until, \
+             last_error, dedupe_key, created_at, updated_at) VALUES {}",
+            rows.join(", ")
+        ),
+        values,
     )
     .await?;
-    Ok(id)
+    Ok(())
 }
 
 /// Removes queued (not yet running) jobs with these dedupe keys; returns how many.

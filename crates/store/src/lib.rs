@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod memberships;
 pub mod migrations;
 pub mod patients;
+pub mod rules;
 pub mod schedules;
 mod schema;
 pub mod sessions;
@@ -23,13 +24,14 @@ pub mod users;
 
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, QueryResult, SqlErr, SqliteTransactionMode, Statement, TransactionOptions,
+    DbErr, ExecResult, QueryResult, SqlErr, SqliteTransactionMode, Statement, TransactionOptions,
     TransactionTrait, Value,
 };
 use sea_orm_migration::MigratorTrait;
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
-pub use sea_orm::{ConnectionTrait as Conn, DatabaseTransaction as Tx};
+pub use sea_orm::ConnectionTrait as Conn;
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -134,10 +136,57 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// How long a writer waits for its turn, as long as SQLite's busy timeout.
+const WRITE_WAIT: Duration = Duration::from_secs(10);
+
 /// The database handle shared by the whole server.
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
+    /// On SQLite, writers of this process take turns here, first come first served, before
+    /// they ask SQLite for its single write lock: waiting in SQLite's busy handler means
+    /// sleeping and retrying, which is unfair and leaves the lock idle between retries.
+    writers: Option<Arc<Mutex<()>>>,
+}
+
+/// A write transaction (on SQLite, with this process's writer turn, given back when it ends).
+pub struct Tx {
+    tx: DatabaseTransaction,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    /// Commits the transaction.
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.tx.commit().await
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Tx {
+    fn get_database_backend(&self) -> DbBackend {
+        self.tx.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.tx.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.tx.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.tx.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.tx.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.tx.support_returning()
+    }
 }
 
 impl Store {
@@ -158,7 +207,9 @@ impl Store {
                     .busy_timeout(Duration::from_secs(10))
             });
         let db = Database::connect(opts).await?;
-        Ok(Self { db })
+        let writers =
+            (db.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        Ok(Self { db, writers })
     }
 
     /// Which database this is.
@@ -191,16 +242,29 @@ impl Store {
     }
 
     /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so writers queue up
-    /// front instead of failing to upgrade a read lock halfway.
-    pub async fn write(&self) -> StoreResult<DatabaseTransaction> {
-        Ok(self
+    /// front instead of failing to upgrade a read lock halfway, and the writers of this
+    /// process queue in order for their turn first (other processes still meet SQLite's busy
+    /// handler). Do not start a second one while holding one.
+    pub async fn write(&self) -> StoreResult<Tx> {
+        let turn = match &self.writers {
+            Some(w) => Some(
+                tokio::time::timeout(WRITE_WAIT, w.clone().lock_owned())
+                    .await
+                    .map_err(|_| {
+                        StoreError::Db(DbErr::Custom("timed out waiting to write".into()))
+                    })?,
+            ),
+            None => None,
+        };
+        let tx = self
             .db
             .begin_with_options(TransactionOptions {
                 isolation_level: None,
                 access_mode: None,
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
             })
-            .await?)
+            .await?;
+        Ok(Tx { tx, _turn: turn })
     }
 
     /// Runs raw SQL, for tests and maintenance tools only.
@@ -211,7 +275,7 @@ impl Store {
 }
 
 /// Commits a write transaction.
-pub async fn commit(tx: DatabaseTransaction) -> StoreResult<()> {
+pub async fn commit(tx: Tx) -> StoreResult<()> {
     Ok(tx.commit().await?)
 }
 

@@ -7,7 +7,11 @@ pub struct Migrator;
 
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(M0001Spine), Box::new(M0002Booking)]
+        vec![
+            Box::new(M0001Spine),
+            Box::new(M0002Booking),
+            Box::new(M0003BusyIndex),
+        ]
     }
 }
 
@@ -42,6 +46,25 @@ impl MigrationTrait for M0002Booking {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         db.execute_unprepared(&crate::schema::booking(db.get_database_backend()))
+            .await?;
+        Ok(())
+    }
+}
+
+struct M0003BusyIndex;
+
+impl MigrationName for M0003BusyIndex {
+    fn name(&self) -> &str {
+        "m0003_busy_index"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0003BusyIndex {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared(crate::schema::BUSY_INDEX)
             .await?;
         Ok(())
     }

@@ -24,6 +24,11 @@ pub struct VisitType {
 const VT_COLS: &str = "id, clinic_id, doctor_id, name, duration_min, buffer_before_min, \
     buffer_after_min, price_minor, mode, is_active";
 
+pub(crate) fn parse_mode(mode: &str) -> StoreResult<VisitMode> {
+    mode.parse()
+        .map_err(|_| StoreError::Corrupt(format!("visit mode {mode}")))
+}
+
 fn vt_row(r: &QueryResult) -> StoreResult<VisitType> {
     let mode: String = get(r, "mode")?;
     Ok(VisitType {
@@ -35,9 +40,7 @@ fn vt_row(r: &QueryResult) -> StoreResult<VisitType> {
         buffer_before_min: get(r, "buffer_before_min")?,
         buffer_after_min: get(r, "buffer_after_min")?,
         price_minor: get(r, "price_minor")?,
-        mode: mode
-            .parse()
-            .map_err(|_| StoreError::Corrupt(format!("visit mode {mode}")))?,
+        mode: parse_mode(&mode)?,
         is_active: get(r, "is_active")?,
     })
 }
@@ -157,13 +160,22 @@ pub struct Hours {
     pub valid_to: Option<Date>,
 }
 
+/// A stored `YYYY-MM-DD` of column `col`.
+pub(crate) fn parse_date(col: &str, s: Option<String>) -> StoreResult<Option<Date>> {
+    s.map(|s| {
+        s.parse()
+            .map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+    })
+    .transpose()
+}
+
 fn date_col(r: &QueryResult, col: &str) -> StoreResult<Option<Date>> {
-    get::<Option<String>>(r, col)?
-        .map(|s| {
-            s.parse()
-                .map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
-        })
-        .transpose()
+    parse_date(col, get::<Option<String>>(r, col)?)
+}
+
+/// The stored JSON list of an interval's visit types.
+pub(crate) fn parse_visit_type_list(types: &str) -> StoreResult<Vec<VisitTypeId>> {
+    serde_json::from_str(types).map_err(|e| StoreError::Corrupt(format!("visit_types: {e}")))
 }
 
 fn hours_row(r: &QueryResult) -> StoreResult<Hours> {
@@ -172,8 +184,7 @@ fn hours_row(r: &QueryResult) -> StoreResult<Hours> {
         weekday: get(r, "weekday")?,
         start_min: get(r, "start_min")?,
         end_min: get(r, "end_min")?,
-        visit_types: serde_json::from_str(&types)
-            .map_err(|e| StoreError::Corrupt(format!("visit_types: {e}")))?,
+        visit_types: parse_visit_type_list(&types)?,
         valid_from: date_col(r, "valid_from")?,
         valid_to: date_col(r, "valid_to")?,
     })

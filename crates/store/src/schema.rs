@@ -322,6 +322,13 @@ CREATE TABLE link_tokens (
 CREATE INDEX link_tokens_target_idx ON link_tokens (target_id);
 "#;
 
+/// Covers the busy-time read of slot search and booking (`appointments::busy`): a doctor's
+/// active appointments in a window come from a few index pages, without visiting a table
+/// row (scattered over a large table) for each one.
+pub const BUSY_INDEX: &str = "CREATE INDEX appointments_doctor_busy_idx ON appointments \
+    (doctor_id, block_start, block_end, local_date, status) \
+    WHERE status IN ('pending', 'booked', 'arrived', 'fulfilled')";
+
 /// No two active appointments of one doctor overlap, buffers included. On SQLite every write
 /// runs in a `BEGIN IMMEDIATE` transaction that checks first, and the partial unique index
 /// above backs it; PostgreSQL holds the whole rule itself.

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::{
     app::{
-        booking::slot_view,
+        booking::slot_views,
         exceptions::{self, ExceptionInput, ExceptionKind},
         schedule::{self, IntervalInput, PolicyInput, VisitTypeInput},
         slots::{self, SlotSearch},
@@ -306,9 +306,9 @@ pub async fn search_slots(
         doctors: found
             .into_iter()
             .map(|d| DoctorSlotsView {
-                doctor_id: d.doctor.id.as_uuid(),
-                doctor_name: d.doctor.name,
-                slots: d.slots.iter().map(|s| slot_view(&clinic, s)).collect(),
+                doctor_id: d.doctor.as_uuid(),
+                doctor_name: d.doctor_name,
+                slots: slot_views(&clinic, &d.slots),
                 visit_type: d.visit_type.into(),
             })
             .collect(),

@@ -2,7 +2,7 @@
 //! an e-mailed link) and the staff status moves.
 
 use super::{
-    booking::{Details, Want, bookable},
+    booking::{Details, Inserted, Want, bookable, fresh_ref_code},
     notices,
     schedule::zone_of,
 };
@@ -19,7 +19,7 @@ use store::{
     appointments::{self, Appointment},
     audit,
     clinics::Clinic,
-    doctors,
+    doctors, rules,
     schedules::{self, Policy},
 };
 
@@ -176,8 +176,9 @@ pub async fn reschedule(
             old.status.label().to_lowercase()
         )));
     }
-    let policy = schedules::policy(&tx, clinic.id).await?;
-    let late = !within_cutoff(&policy, &old, now);
+    let date = start.to_zoned(zone_of(clinic)).date();
+    let rules = rules::doctor_rules(&tx, clinic.id, old.doctor_id, date, date).await?;
+    let late = !within_cutoff(&rules.policy, &old, now);
     if late && !staff {
         return Err(AppError::Refused {
             rule: "cancel_cutoff",
@@ -185,12 +186,11 @@ pub async fn reschedule(
                 .into(),
         });
     }
-    let vt = bookable(&tx, clinic, old.doctor_id, old.visit_type_id).await?;
+    let vt = bookable(&rules, old.visit_type_id)?;
     let want = Want {
         clinic,
-        doctor: old.doctor_id,
+        rules: &rules,
         vt: &vt,
-        policy: &policy,
         staff,
         start,
     };
@@ -226,10 +226,22 @@ pub async fn reschedule(
         rescheduled_from: Some(old.id),
         created_by: caller.me.id(),
     };
-    let Some((new_id, _)) = want.insert(&tx, &placed, &details, now).await? else {
-        drop(tx);
-        return Err(want.refused(state, Refusal::Taken).await);
-    };
+    let new_id = AppointmentId::new();
+    let ref_code = fresh_ref_code(&tx, clinic.id).await?;
+    let local_date = placed.date.to_string();
+    let row = want.row(new_id, &placed, &details, &ref_code, &local_date);
+    match want.insert(&tx, &row, now).await? {
+        Inserted::Done => {}
+        Inserted::Taken => {
+            drop(tx);
+            return Err(want.refused(state, Refusal::Taken).await);
+        }
+        Inserted::RefCodeTaken => {
+            return Err(AppError::Conflict(
+                "Another booking took the new reference code; try again.".into(),
+            ));
+        }
+    }
     appointments::set_rescheduled_to(&tx, old.id, new_id).await?;
     let new = appointments::find(&tx, clinic.id, new_id)
         .await?

@@ -1,11 +1,11 @@
-//! Booking: one request becomes one appointment, re-derived from the doctor's rules inside
-//! one transaction that holds the doctor's lock; the database's overlap constraint is the
-//! last word.
+//! Booking: one request becomes one appointment. The doctor's rules are checked first, then
+//! the slot again inside one short transaction that holds the doctor's lock; the database's
+//! overlap constraint is the last word.
 
 use super::{
-    Fields, checked, notices,
-    schedule::{local_rfc3339, zone_of},
-    slots::load_rules,
+    notices,
+    schedule::{local_rfc3339, utc_rfc3339, zone_of},
+    slots::read,
 };
 use crate::{
     auth::extract::{ClinicCaller, RequestCtx},
@@ -13,22 +13,29 @@ use crate::{
     state::AppState,
 };
 use domain::{
-    AppointmentId, AppointmentStatus, DoctorId, DoctorStatus, Email, PatientId, PersonName, Phone,
-    Source, UserId, VisitTypeId,
-    appointment::reference_code,
-    schedule::{Interval, Refusal, Slot, check_start, free_slots},
-    values::bounded_text,
+    AppointmentId, AppointmentStatus, DoctorId, DoctorStatus, PatientId, Source, VisitTypeId,
+    appointment::reference_code, schedule::Refusal, values::bounded_text,
 };
-use jiff::{Timestamp, civil::Date};
+use jiff::Timestamp;
 use serde_json::json;
 use store::{
-    Conn, NO_OVERLAP, StoreError,
-    appointments::{self, Appointment, NewAppointment},
+    Conn, StoreError,
+    appointments::{self, Appointment, Names},
     audit,
     clinics::Clinic,
     doctors, idempotency, patients,
-    schedules::{self, Policy, VisitType},
+    rules::DoctorRules,
+    schedules::VisitType,
 };
+
+mod patient;
+mod want;
+
+use patient::{PatientPlan, patient_clash, plan_patient, register};
+pub(in crate::app) use want::{Details, Inserted, Want};
+
+/// The unique index on a clinic's reference codes.
+const REF_CODE_KEY: &str = "appointments_ref_code_key";
 
 /// Who the appointment is for.
 #[derive(Debug, Clone)]
@@ -65,238 +72,32 @@ pub struct Idempotency {
     pub request_hash: String,
 }
 
-/// A slot as an alternative offer, in UTC and in the clinic's zone.
-pub fn slot_view(clinic: &Clinic, s: &domain::schedule::Slot) -> SlotView {
+/// Slots as offers, in UTC and in the clinic's zone.
+pub fn slot_views(clinic: &Clinic, slots: &[domain::schedule::Slot]) -> Vec<SlotView> {
     let zone = zone_of(clinic);
     let local = |t: Timestamp| local_rfc3339(&zone, t);
-    SlotView {
-        start: s.start.to_string(),
-        end: s.end.to_string(),
-        local_start: local(s.start),
-        local_end: local(s.end),
-    }
-}
-
-/// A start time asked of one doctor for one visit type: checked against the doctor's rules
-/// and the database in one place, for new bookings and for moves.
-pub(super) struct Want<'a> {
-    pub clinic: &'a Clinic,
-    pub doctor: DoctorId,
-    pub vt: &'a VisitType,
-    pub policy: &'a Policy,
-    pub staff: bool,
-    pub start: Timestamp,
-}
-
-/// A slot the rules allow, with the span it blocks and its local date.
-pub(super) struct Placed {
-    pub slot: Slot,
-    blocked: Interval,
-    date: Date,
-}
-
-/// What a new appointment carries besides its slot.
-pub(super) struct Details<'a> {
-    pub patient: PatientId,
-    pub status: AppointmentStatus,
-    pub source: Source,
-    pub reason: &'a str,
-    pub rescheduled_from: Option<AppointmentId>,
-    pub created_by: UserId,
-}
-
-impl Want<'_> {
-    /// Re-derives the slot at `start` from the doctor's rules, leaving out `ignore` (the
-    /// blocked span of an appointment being moved).
-    pub(super) async fn slot<C: Conn>(
-        &self,
-        c: &C,
-        now: Timestamp,
-        ignore: Option<(Timestamp, Timestamp)>,
-    ) -> AppResult<Result<Placed, Refusal>> {
-        let date = self.start.to_zoned(zone_of(self.clinic)).date();
-        let rules = load_rules(
-            c,
-            self.clinic,
-            self.doctor,
-            self.vt,
-            self.policy,
-            self.staff,
-            now,
-            date,
-            date,
-            ignore,
-        )
-        .await?;
-        Ok(
-            check_start(&rules.query(date, date), self.start).map(|slot| Placed {
-                blocked: rules.length.blocked(slot.start),
-                slot,
-                date,
-            }),
-        )
-    }
-
-    /// Inserts the appointment with a fresh reference code. `None` when the database's
-    /// overlap constraint refuses it (a concurrent booking won).
-    pub(super) async fn insert<C: Conn>(
-        &self,
-        c: &C,
-        placed: &Placed,
-        d: &Details<'_>,
-        now: Timestamp,
-    ) -> AppResult<Option<(AppointmentId, String)>> {
-        let id = AppointmentId::new();
-        let ref_code = fresh_ref_code(c, self.clinic.id).await?;
-        let inserted = appointments::insert(
-            c,
-            &NewAppointment {
-                id,
-                clinic_id: self.clinic.id,
-                doctor_id: self.doctor,
-                patient_id: d.patient,
-                visit_type_id: self.vt.id,
-                start: placed.slot.start,
-                end: placed.slot.end,
-                block_start: placed.blocked.start,
-                block_end: placed.blocked.end,
-                local_date: &placed.date.to_string(),
-                status: d.status,
-                source: d.source,
-                reason: d.reason,
-                ref_code: &ref_code,
-                rescheduled_from: d.rescheduled_from,
-                created_by: d.created_by,
-            },
-            now,
-        )
-        .await;
-        match inserted {
-            Err(StoreError::Conflict(c)) if c == NO_OVERLAP => Ok(None),
-            other => other.map(|()| Some((id, ref_code))).map_err(Into::into),
-        }
-    }
-
-    /// The answer to a refusal: the rule it breaks, or for a taken slot the nearest free
-    /// ones (read after the caller has let its transaction go).
-    pub(super) async fn refused(&self, state: &AppState, r: Refusal) -> AppError {
-        match r {
-            Refusal::Taken => self.nearest_free(state).await.unwrap_or_else(|e| e),
-            r => AppError::Refused {
-                rule: r.rule(),
-                message: r.message().to_owned(),
-            },
-        }
-    }
-
-    /// The three free slots nearest to `start`, for a 409.
-    async fn nearest_free(&self, state: &AppState) -> AppResult<AppError> {
-        let date = self.start.to_zoned(zone_of(self.clinic)).date();
-        let from = date.yesterday().unwrap_or(date);
-        let to = date.checked_add(jiff::Span::new().days(7)).unwrap_or(date);
-        let rules = load_rules(
-            state.store().conn(),
-            self.clinic,
-            self.doctor,
-            self.vt,
-            self.policy,
-            self.staff,
-            state.now(),
-            from,
-            to,
-            None,
-        )
-        .await?;
-        let start = self.start.as_millisecond();
-        let mut slots = free_slots(&rules.query(from, to));
-        slots.sort_by_key(|s| s.start.as_millisecond().abs_diff(start));
-        slots.truncate(3);
-        slots.sort();
-        Ok(AppError::SlotTaken {
-            alternatives: slots.iter().map(|s| slot_view(self.clinic, s)).collect(),
+    slots
+        .iter()
+        .map(|s| SlotView {
+            start: utc_rfc3339(s.start),
+            end: utc_rfc3339(s.end),
+            local_start: local(s.start),
+            local_end: local(s.end),
         })
-    }
+        .collect()
 }
 
-async fn resolve_patient<C: Conn>(
-    c: &C,
-    caller: &ClinicCaller,
-    choice: &PatientChoice,
-    now: Timestamp,
-) -> AppResult<patients::Patient> {
-    let clinic = caller.clinic.id;
-    match choice {
-        PatientChoice::Me => {
-            if let Some(p) = patients::of_user(c, clinic, caller.me.id()).await? {
-                return Ok(p);
-            }
-            let u = caller.me.user();
-            match patients::insert(
-                c,
-                clinic,
-                &patients::NewPatient {
-                    user_id: Some(u.id),
-                    name: &u.name,
-                    phone: None,
-                    email: Some(&u.email),
-                },
-                now,
-            )
-            .await
-            {
-                Err(StoreError::Conflict(_)) => Err(AppError::Conflict(
-                    "Your patient record is being created by another request; try again.".into(),
-                )),
-                other => Ok(other?),
-            }
-        }
-        _ if !caller.is_staff() => Err(AppError::field("patient", "Patients book for themselves.")),
-        PatientChoice::Existing(id) => patients::find(c, clinic, *id)
-            .await?
-            .ok_or_else(|| AppError::field("patient_id", "Choose a patient of this clinic.")),
-        PatientChoice::New { name, phone, email } => {
-            let mut f = Fields::default();
-            let name = f.take(PersonName::parse(name));
-            let phone = (!phone.trim().is_empty())
-                .then(|| f.take(Phone::parse(phone)))
-                .flatten();
-            let email = (!email.trim().is_empty())
-                .then(|| f.take(Email::parse(email)))
-                .flatten();
-            f.finish()?;
-            let name = checked(name)?;
-            Ok(patients::insert(
-                c,
-                clinic,
-                &patients::NewPatient {
-                    user_id: None,
-                    name: name.as_str(),
-                    phone: phone.as_ref().map(|p| p.as_str()),
-                    email: email.as_ref().map(|e| e.as_str()),
-                },
-                now,
-            )
-            .await?)
-        }
-    }
-}
-
-/// The visit type, if `doctor` takes bookings and offers it.
-pub(super) async fn bookable<C: Conn>(
-    c: &C,
-    clinic: &Clinic,
-    doctor: DoctorId,
-    visit_type: VisitTypeId,
-) -> AppResult<VisitType> {
-    if doctors::status(c, clinic.id, doctor).await? != Some(DoctorStatus::Approved) {
+/// The visit type, if the doctor of `r` takes bookings and offers it.
+pub(super) fn bookable(r: &DoctorRules, visit_type: VisitTypeId) -> AppResult<VisitType> {
+    if r.status != Some(DoctorStatus::Approved) {
         return Err(AppError::field(
             "doctor_id",
             "Choose a doctor who takes bookings.",
         ));
     }
-    schedules::find_visit_type(c, clinic.id, visit_type)
-        .await?
-        .filter(|v| v.is_active && v.doctor_id.is_none_or(|x| x == doctor))
+    r.offered()
+        .find(|v| v.id == visit_type)
+        .cloned()
         .ok_or_else(|| AppError::field("visit_type_id", "Choose a visit type this doctor offers."))
 }
 
@@ -307,7 +108,7 @@ fn new_ref_code() -> String {
 }
 
 /// A reference code not yet used in the clinic.
-async fn fresh_ref_code<C: Conn>(c: &C, clinic: domain::ClinicId) -> AppResult<String> {
+pub(super) async fn fresh_ref_code<C: Conn>(c: &C, clinic: domain::ClinicId) -> AppResult<String> {
     for _ in 0..8 {
         let code = new_ref_code();
         if appointments::find_by_ref(c, clinic, &code).await?.is_none() {
@@ -342,8 +143,21 @@ async fn replay(
     Ok((a, true))
 }
 
+/// Everything a booking writes besides its row, rendered before its transaction: the
+/// appointment as it will read back, its e-mail and reminder jobs and its audit detail.
+struct Prepared {
+    appointment: Appointment,
+    outbox: notices::Outbox,
+    detail: serde_json::Value,
+}
+
 /// Books an appointment. Returns it, and whether this was a replay of an earlier request
 /// with the same `Idempotency-Key`.
+///
+/// The rules are read and checked, and the e-mails, calendar entry and audit detail
+/// rendered, before the write transaction; inside it only the doctor's busy time is read
+/// again (under the doctor's lock on PostgreSQL, under SQLite's single writer) and the rows
+/// are written, so the write lock is held briefly. The overlap constraint stays the last word.
 pub async fn book(
     state: &AppState,
     ctx: &RequestCtx,
@@ -353,8 +167,9 @@ pub async fn book(
 ) -> AppResult<(Appointment, bool)> {
     let reason = bounded_text("reason", &input.reason, 500, false)?;
     let me = caller.me.id();
+    let pool = state.store().conn();
     if let Some(i) = idem
-        && let Some(rec) = idempotency::find(state.store().conn(), me, &i.key).await?
+        && let Some(rec) = idempotency::find(pool, me, &i.key).await?
     {
         return replay(state, caller, rec, &i.request_hash).await;
     }
@@ -366,92 +181,131 @@ pub async fn book(
         (false, _) => Source::Online,
     };
     let now = state.now();
-    let tx = state.store().write().await?;
-    doctors::lock(&tx, input.doctor).await?;
-    let vt = bookable(&tx, clinic, input.doctor, input.visit_type).await?;
-    let policy = schedules::policy(&tx, clinic.id).await?;
+    let date = input.start.to_zoned(zone_of(clinic)).date();
+    let (rules, busy) = read(pool, clinic, input.doctor, date, date).await?;
+    let vt = bookable(&rules, input.visit_type)?;
     let want = Want {
         clinic,
-        doctor: input.doctor,
+        rules: &rules,
         vt: &vt,
-        policy: &policy,
         staff,
         start: input.start,
     };
-    let placed = match want.slot(&tx, now, None).await? {
+    let placed = match want.check(&busy, now, None) {
         Ok(p) => p,
-        Err(r) => {
-            drop(tx);
-            return Err(want.refused(state, r).await);
-        }
+        Err(r) => return Err(want.refused(state, r).await),
     };
-    let slot = placed.slot;
-    let patient = resolve_patient(&tx, caller, &input.patient, now).await?;
-    let clashes = appointments::patient_overlaps(&tx, patient.id, slot.start, slot.end).await?;
-    let overridden = !clashes.is_empty();
-    if let Some(other) = clashes.first()
-        && !(staff && input.allow_patient_overlap)
-    {
-        let who = if staff { patient.name.as_str() } else { "You" };
-        let has = if staff { "has" } else { "have" };
-        return Err(AppError::Conflict(format!(
-            "{who} already {has} an appointment at {} with {} ({}).{}",
-            notices::local_time(&clinic.time_zone, other.start),
-            other.doctor_name,
-            other.ref_code,
-            if staff {
-                " Book anyway to override."
-            } else {
-                ""
-            }
-        )));
-    }
-    let status = if !staff && policy.require_approval {
+    let plan = plan_patient(pool, caller, &input.patient).await?;
+    let status = if !staff && rules.policy.require_approval {
         AppointmentStatus::Pending
     } else {
         AppointmentStatus::Booked
     };
-    let details = Details {
-        patient: patient.id,
+    let local_date = placed.date.to_string();
+    let details = |patient: PatientId| Details {
+        patient,
         status,
         source,
         reason: &reason,
         rescheduled_from: None,
         created_by: me,
     };
-    let Some((id, ref_code)) = want.insert(&tx, &placed, &details, now).await? else {
-        drop(tx);
-        return Err(want.refused(state, Refusal::Taken).await);
+    let prepare = |patient: &patients::Patient, id: AppointmentId, ref_code: &str| {
+        let appointment = want
+            .row(id, &placed, &details(patient.id), ref_code, &local_date)
+            .stored(
+                now,
+                &Names {
+                    doctor: &rules.name,
+                    patient: &patient.name,
+                    patient_mrn: &patient.mrn,
+                    patient_user_id: patient.user_id,
+                    patient_email: patient.email.as_deref(),
+                    visit_type: &vt.name,
+                    clinic_name: &clinic.name,
+                    clinic_slug: &clinic.slug,
+                    clinic_time_zone: &clinic.time_zone,
+                },
+            );
+        let outbox = notices::booked_outbox(state, clinic, &appointment, None, now)?;
+        let detail = json!({
+            "doctor": input.doctor, "patient": patient.id, "start": placed.slot.start.to_string(),
+            "status": status.as_str(), "source": source.as_str(), "ref": ref_code,
+        });
+        AppResult::Ok(Prepared {
+            appointment,
+            outbox,
+            detail,
+        })
     };
-    if let Some(i) = idem {
-        match idempotency::insert(&tx, me, &i.key, &i.request_hash, id.as_uuid(), now).await {
-            Err(StoreError::Conflict(_)) => {
-                drop(tx);
-                let rec = idempotency::find(state.store().conn(), me, &i.key)
-                    .await?
-                    .ok_or_else(|| AppError::Internal("idempotency record vanished".into()))?;
-                return replay(state, caller, rec, &i.request_hash).await;
-            }
-            other => other?,
+    // A reference code is checked free before the transaction; should another booking take
+    // it meanwhile, the unique index refuses the insert and the write runs again.
+    for _ in 0..3 {
+        let id = AppointmentId::new();
+        let ref_code = fresh_ref_code(pool, clinic.id).await?;
+        let mut ready = match &plan {
+            PatientPlan::Known(p) => Some((p.clone(), prepare(p, id, &ref_code)?)),
+            PatientPlan::Register { .. } => None,
+        };
+        let tx = state.store().write().await?;
+        doctors::lock(&tx, input.doctor).await?;
+        if let Err(r) = want.slot(&tx, now, None).await? {
+            drop(tx);
+            return Err(want.refused(state, r).await);
         }
+        let (patient, prepared) = match ready.take() {
+            Some(known) => known,
+            None => {
+                let p = register(&tx, clinic.id, &plan, now).await?;
+                let prepared = prepare(&p, id, &ref_code)?;
+                (p, prepared)
+            }
+        };
+        let clashes =
+            appointments::patient_overlaps(&tx, patient.id, placed.slot.start, placed.slot.end)
+                .await?;
+        if let Some(other) = clashes.first()
+            && !(staff && input.allow_patient_overlap)
+        {
+            return Err(patient_clash(clinic, staff, &patient, other));
+        }
+        let row = want.row(id, &placed, &details(patient.id), &ref_code, &local_date);
+        match want.insert(&tx, &row, now).await? {
+            Inserted::Done => {}
+            Inserted::Taken => {
+                drop(tx);
+                return Err(want.refused(state, Refusal::Taken).await);
+            }
+            Inserted::RefCodeTaken => continue,
+        }
+        if let Some(i) = idem {
+            match idempotency::insert(&tx, me, &i.key, &i.request_hash, id.as_uuid(), now).await {
+                Err(StoreError::Conflict(_)) => {
+                    drop(tx);
+                    let rec = idempotency::find(pool, me, &i.key)
+                        .await?
+                        .ok_or_else(|| AppError::Internal("idempotency record vanished".into()))?;
+                    return replay(state, caller, rec, &i.request_hash).await;
+                }
+                other => other?,
+            }
+        }
+        prepared.outbox.write(&tx, now).await?;
+        let mut detail = prepared.detail;
+        detail["patient_overlap_override"] = json!(!clashes.is_empty());
+        audit::append(
+            &tx,
+            &ctx.actor(Some(me)),
+            audit::Event::new("appointment.book", "appointment", id)
+                .in_clinic(clinic.id)
+                .detail(detail),
+            now,
+        )
+        .await?;
+        store::commit(tx).await?;
+        return Ok((prepared.appointment, false));
     }
-    let a = appointments::find(&tx, clinic.id, id)
-        .await?
-        .ok_or_else(|| AppError::Internal("appointment vanished".into()))?;
-    notices::booked(state, &tx, clinic, &a, None, now).await?;
-    audit::append(
-        &tx,
-        &ctx.actor(Some(me)),
-        audit::Event::new("appointment.book", "appointment", id)
-            .in_clinic(clinic.id)
-            .detail(json!({
-                "doctor": input.doctor, "patient": patient.id, "start": slot.start.to_string(),
-                "status": status.as_str(), "source": source.as_str(), "ref": ref_code,
-                "patient_overlap_override": overridden,
-            })),
-        now,
-    )
-    .await?;
-    store::commit(tx).await?;
-    Ok((a, false))
+    Err(AppError::Internal(
+        "no free reference code after 3 tries".into(),
+    ))
 }

@@ -30,6 +30,23 @@ impl Email {
     }
 }
 
+/// The outbox job that sends `email` (now).
+pub fn job(
+    clinic: Option<ClinicId>,
+    email: &Email,
+    now: jiff::Timestamp,
+) -> AppResult<store::jobs::NewJob> {
+    Ok(store::jobs::NewJob {
+        id: domain::JobId::new(),
+        clinic,
+        kind: KIND.to_owned(),
+        payload: serde_json::to_string(email)
+            .map_err(|e| crate::error::AppError::Internal(e.to_string()))?,
+        run_at: now,
+        dedupe_key: None,
+    })
+}
+
 /// Enqueues `email` in the caller's transaction.
 pub async fn enqueue<C: Conn>(
     c: &C,
@@ -37,8 +54,6 @@ pub async fn enqueue<C: Conn>(
     email: &Email,
     now: jiff::Timestamp,
 ) -> AppResult<()> {
-    let payload =
-        serde_json::to_value(email).map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
-    store::jobs::enqueue(c, clinic, KIND, &payload, now, now).await?;
+    store::jobs::enqueue_all(c, &[job(clinic, email, now)?], now).await?;
     Ok(())
 }

@@ -39,6 +39,45 @@ fn dedupe_keys(a: &Appointment) -> Vec<String> {
         .collect()
 }
 
+/// A cancel link for `a`, valid until it starts, before its token is stored.
+struct CancelLink {
+    url: String,
+    token_hash: String,
+    clinic: domain::ClinicId,
+    target: uuid::Uuid,
+    expires: Timestamp,
+}
+
+impl CancelLink {
+    fn new(state: &AppState, a: &Appointment) -> Self {
+        let token = new_token();
+        CancelLink {
+            url: format!(
+                "{}/appointments/cancel?token={token}",
+                state.settings().public_url
+            ),
+            token_hash: token_hash(&token),
+            clinic: a.clinic_id,
+            target: a.id.as_uuid(),
+            expires: a.start,
+        }
+    }
+
+    async fn store<C: Conn>(&self, c: &C, now: Timestamp) -> AppResult<()> {
+        tokens::insert_link(
+            c,
+            self.clinic,
+            CANCEL_PURPOSE,
+            self.target,
+            &self.token_hash,
+            now,
+            self.expires,
+        )
+        .await?;
+        Ok(())
+    }
+}
+
 /// A fresh cancel link for `a`, valid until it starts.
 async fn cancel_link<C: Conn>(
     state: &AppState,
@@ -46,21 +85,9 @@ async fn cancel_link<C: Conn>(
     a: &Appointment,
     now: Timestamp,
 ) -> AppResult<String> {
-    let token = new_token();
-    tokens::insert_link(
-        c,
-        a.clinic_id,
-        CANCEL_PURPOSE,
-        a.id.as_uuid(),
-        &token_hash(&token),
-        now,
-        a.start,
-    )
-    .await?;
-    Ok(format!(
-        "{}/appointments/cancel?token={token}",
-        state.settings().public_url
-    ))
+    let link = CancelLink::new(state, a);
+    link.store(c, now).await?;
+    Ok(link.url)
 }
 
 fn details(clinic: &Clinic, a: &Appointment) -> String {
@@ -132,40 +159,57 @@ pub fn ics(clinic: &Clinic, a: &Appointment, now: Timestamp, cancelled: bool) ->
     lines.iter().map(|l| ics_fold(l)).collect()
 }
 
-async fn plan_reminders<C: Conn>(c: &C, a: &Appointment, now: Timestamp) -> AppResult<()> {
-    for ((label, before), key) in REMINDERS.iter().zip(dedupe_keys(a)) {
-        let at = a.start - *before;
-        if at > now {
-            jobs::enqueue_keyed(
-                c,
-                Some(a.clinic_id),
-                REMINDER_KIND,
-                &serde_json::json!({"appointment": a.id, "which": label}),
-                at,
-                Some(&key),
-                now,
-            )
-            .await?;
+/// What a booking sends: reminder and e-mail jobs and a cancel link, rendered before the
+/// booking's transaction so that the transaction only writes them.
+pub struct Outbox {
+    jobs: Vec<jobs::NewJob>,
+    link: Option<CancelLink>,
+}
+
+impl Outbox {
+    /// Writes the jobs (one statement) and the link token in the caller's transaction.
+    pub async fn write<C: Conn>(&self, c: &C, now: Timestamp) -> AppResult<()> {
+        jobs::enqueue_all(c, &self.jobs, now).await?;
+        if let Some(link) = &self.link {
+            link.store(c, now).await?;
         }
+        Ok(())
     }
-    Ok(())
+}
+
+fn reminders(a: &Appointment, now: Timestamp) -> Vec<jobs::NewJob> {
+    REMINDERS
+        .iter()
+        .zip(dedupe_keys(a))
+        .filter(|((_, before), _)| a.start - *before > now)
+        .map(|((label, before), key)| jobs::NewJob {
+            id: domain::JobId::new(),
+            clinic: Some(a.clinic_id),
+            kind: REMINDER_KIND.to_owned(),
+            payload: serde_json::json!({"appointment": a.id, "which": label}).to_string(),
+            run_at: a.start - *before,
+            dedupe_key: Some(key),
+        })
+        .collect()
 }
 
 /// After a booking (or a rescheduled one): confirmation or request-received e-mail, with
 /// a cancel link, and the reminders.
-pub async fn booked<C: Conn>(
+pub fn booked_outbox(
     state: &AppState,
-    c: &C,
     clinic: &Clinic,
     a: &Appointment,
     previous: Option<&Appointment>,
     now: Timestamp,
-) -> AppResult<()> {
-    plan_reminders(c, a, now).await?;
-    let Some(to) = a.patient_email.as_deref() else {
-        return Ok(());
+) -> AppResult<Outbox> {
+    let mut out = Outbox {
+        jobs: reminders(a, now),
+        link: None,
     };
-    let link = cancel_link(state, c, a, now).await?;
+    let Some(to) = a.patient_email.as_deref() else {
+        return Ok(out);
+    };
+    let link = CancelLink::new(state, a);
     let manage = format!("{}/appointments", state.settings().public_url);
     let (subject, opening) = match (previous, a.status) {
         (Some(p), _) => (
@@ -198,15 +242,32 @@ pub async fn booked<C: Conn>(
         ),
     };
     let body = format!(
-        "Hello {},\n\n{opening}\n\n{}\nSee or change your appointments: {manage}\nCannot come? Cancel here: {link}\n",
+        "Hello {},\n\n{opening}\n\n{}\nSee or change your appointments: {manage}\nCannot come? Cancel here: {}\n",
         a.patient_name,
-        details(clinic, a)
+        details(clinic, a),
+        link.url
     );
     let mut email = mail::Email::text(to, subject, body);
     if a.status == AppointmentStatus::Booked {
         email.ics = Some(ics(clinic, a, now, false));
     }
-    mail::enqueue(c, Some(a.clinic_id), &email, now).await
+    out.jobs.push(mail::job(Some(a.clinic_id), &email, now)?);
+    out.link = Some(link);
+    Ok(out)
+}
+
+/// `booked_outbox`, written in the caller's transaction.
+pub async fn booked<C: Conn>(
+    state: &AppState,
+    c: &C,
+    clinic: &Clinic,
+    a: &Appointment,
+    previous: Option<&Appointment>,
+    now: Timestamp,
+) -> AppResult<()> {
+    booked_outbox(state, clinic, a, previous, now)?
+        .write(c, now)
+        .await
 }
 
 /// After staff approve a pending request: the confirmation with its calendar entry.

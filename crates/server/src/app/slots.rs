@@ -18,8 +18,10 @@ use jiff::{
 use std::collections::HashMap;
 use store::{
     Conn,
+    appointments::{self, Busy},
     clinics::Clinic,
-    doctors::{self, Doctor},
+    doctors,
+    rules::{self, DoctorRules},
     schedules::{self, ExceptionRow, Policy, VisitType},
 };
 
@@ -124,64 +126,94 @@ fn day_start(zone: &TimeZone, d: Date) -> Timestamp {
         })
 }
 
-/// Loads one doctor's rules for `from..=to`. `ignore` leaves one blocked span out of the
-/// busy time (the appointment being rescheduled).
-#[allow(clippy::too_many_arguments)]
-pub async fn load_rules<C: Conn>(
+/// The instants whose busy time can touch slots of the local dates `from..=to`.
+pub fn busy_window(zone: &TimeZone, from: Date, to: Date) -> (Timestamp, Timestamp) {
+    (
+        day_start(zone, from.yesterday().unwrap_or(from)),
+        day_start(
+            zone,
+            to.checked_add(jiff::Span::new().days(2)).unwrap_or(to),
+        ),
+    )
+}
+
+/// One doctor's rules for the local dates `from..=to` and the time their appointments
+/// block around them: two queries, run side by side when `c` is the pool.
+pub async fn read<C: Conn>(
     c: &C,
     clinic: &Clinic,
     doctor: DoctorId,
-    vt: &VisitType,
-    policy: &Policy,
-    staff: bool,
-    now: Timestamp,
     from: Date,
     to: Date,
-    ignore: Option<(Timestamp, Timestamp)>,
-) -> AppResult<Rules> {
-    let zone = zone_of(clinic);
-    let weekly = schedules::hours(c, clinic.id, doctor)
-        .await?
-        .iter()
-        .filter_map(|h| {
-            Some(WeeklyInterval {
-                weekday: Weekday::from_monday_one_offset(i8::try_from(h.weekday).ok()?).ok()?,
-                window: window(h.start_min, h.end_min),
-                visit_types: h.visit_types.iter().map(|v| v.as_uuid()).collect(),
-                valid_from: h.valid_from,
-                valid_to: h.valid_to,
+) -> AppResult<(DoctorRules, Vec<Busy>)> {
+    let (lo, hi) = busy_window(&zone_of(clinic), from, to);
+    Ok(tokio::try_join!(
+        rules::doctor_rules(c, clinic.id, doctor, from, to),
+        appointments::busy(c, doctor, lo, hi),
+    )?)
+}
+
+impl Rules {
+    /// The rules of `r` for visit type `vt`, with `busy` minus `ignore` (the blocked span of
+    /// an appointment being moved).
+    pub fn new(
+        zone: TimeZone,
+        r: &DoctorRules,
+        vt: &VisitType,
+        staff: bool,
+        now: Timestamp,
+        busy: &[Busy],
+        ignore: Option<(Timestamp, Timestamp)>,
+    ) -> Rules {
+        let weekly = r
+            .hours
+            .iter()
+            .filter_map(|h| {
+                Some(WeeklyInterval {
+                    weekday: Weekday::from_monday_one_offset(i8::try_from(h.weekday).ok()?).ok()?,
+                    window: window(h.start_min, h.end_min),
+                    visit_types: h.visit_types.iter().map(|v| v.as_uuid()).collect(),
+                    valid_from: h.valid_from,
+                    valid_to: h.valid_to,
+                })
             })
-        })
-        .collect();
-    let exceptions =
-        to_domain_exceptions(&schedules::exceptions(c, clinic.id, Some(doctor), from, to).await?);
-    let lo = day_start(&zone, from.yesterday().unwrap_or(from));
-    let hi = day_start(
-        &zone,
-        to.checked_add(jiff::Span::new().days(2)).unwrap_or(to),
-    );
-    let mut busy = Vec::new();
-    let mut per_day: HashMap<Date, u32> = HashMap::new();
-    for (s, e, day) in store::appointments::busy(c, doctor, lo, hi).await? {
-        if ignore == Some((s, e)) {
-            continue;
-        }
-        busy.push(Interval { start: s, end: e });
-        if let Ok(d) = day.parse::<Date>() {
-            *per_day.entry(d).or_default() += 1;
+            .collect();
+        let mut rules = Rules {
+            zone,
+            weekly,
+            exceptions: to_domain_exceptions(&r.exceptions),
+            busy: Vec::new(),
+            per_day: Box::new(|_| 0),
+            length: length_of(vt),
+            policy: slot_policy(&r.policy, staff),
+            visit_type: vt.id,
+            now,
+        };
+        rules.set_busy(busy, ignore);
+        rules
+    }
+
+    /// Replaces the busy time (for a re-check against a fresher read).
+    pub fn set_busy(&mut self, busy: &[Busy], ignore: Option<(Timestamp, Timestamp)>) {
+        let kept = busy
+            .iter()
+            .filter(|b| ignore != Some((b.block_start, b.block_end)));
+        self.busy = kept
+            .clone()
+            .map(|b| Interval {
+                start: b.block_start,
+                end: b.block_end,
+            })
+            .collect();
+        // Dates are only looked at under a daily cap.
+        if self.policy.daily_cap.is_some() {
+            let mut per_day: HashMap<Date, u32> = HashMap::new();
+            for d in kept.filter_map(|b| b.local_date.parse::<Date>().ok()) {
+                *per_day.entry(d).or_default() += 1;
+            }
+            self.per_day = Box::new(move |d| per_day.get(&d).copied().unwrap_or(0));
         }
     }
-    Ok(Rules {
-        zone,
-        weekly,
-        exceptions,
-        busy,
-        per_day: Box::new(move |d| per_day.get(&d).copied().unwrap_or(0)),
-        length: length_of(vt),
-        policy: slot_policy(policy, staff),
-        visit_type: vt.id,
-        now,
-    })
 }
 
 /// What a slot search asks for.
@@ -196,13 +228,39 @@ pub struct SlotSearch {
 
 /// One doctor's free slots for one visit type.
 pub struct DoctorSlots {
-    pub doctor: Doctor,
+    pub doctor: DoctorId,
+    pub doctor_name: String,
     pub visit_type: VisitType,
     pub slots: Vec<schedule::Slot>,
 }
 
 /// The longest range one search covers.
 pub const MAX_SEARCH_DAYS: i32 = 31;
+
+/// The free slots of one doctor (any status: the caller filters) for `vt`, or their first
+/// offered visit type.
+fn doctor_slots(
+    zone: &TimeZone,
+    r: &DoctorRules,
+    busy: &[Busy],
+    vt: Option<VisitTypeId>,
+    staff: bool,
+    now: Timestamp,
+    (from, to): (Date, Date),
+) -> Option<DoctorSlots> {
+    let mut offered = r.offered();
+    let vt = match vt {
+        Some(id) => offered.find(|v| v.id == id),
+        None => offered.next(),
+    }?;
+    let rules = Rules::new(zone.clone(), r, vt, staff, now, busy, None);
+    Some(DoctorSlots {
+        doctor: r.doctor,
+        doctor_name: r.name.clone(),
+        visit_type: vt.clone(),
+        slots: schedule::free_slots(&rules.query(from, to)),
+    })
+}
 
 /// Free slots of the clinic's approved doctors matching the search. Without a visit type,
 /// each doctor's first offered type is used. Dates default to the next 7 days.
@@ -234,38 +292,37 @@ pub async fn search_slots(
         ));
     }
     let c = state.store().conn();
-    let doctors = match q.doctor {
-        Some(id) => doctors::find(c, clinic.id, id)
-            .await?
-            .filter(|d| d.status == DoctorStatus::Approved)
-            .into_iter()
-            .collect(),
-        None => doctors::list(c, clinic.id, DoctorStatus::Approved, q.specialty, 50, 0).await?,
+    let slots_of = |r: &DoctorRules, busy: &[Busy]| {
+        doctor_slots(&zone, r, busy, q.visit_type, staff, now, (from, to))
     };
-    let policy = schedules::policy(c, clinic.id).await?;
-    let all_types = schedules::visit_types(c, clinic.id, None).await?;
     let mut out = Vec::new();
-    for d in doctors {
-        let offered: Vec<&VisitType> = all_types
-            .iter()
-            .filter(|v| v.doctor_id.is_none_or(|x| x == d.id))
-            .collect();
-        let vt = match q.visit_type {
-            Some(id) => offered.iter().find(|v| v.id == id).copied(),
-            None => offered.first().copied(),
-        };
-        let Some(vt) = vt else { continue };
-        let rules = load_rules(c, clinic, d.id, vt, &policy, staff, now, from, to, None).await?;
-        let slots = schedule::free_slots(&rules.query(from, to));
-        out.push(DoctorSlots {
-            doctor: d,
-            visit_type: vt.clone(),
-            slots,
-        });
-    }
-    if let Some(id) = q.visit_type
-        && !all_types.iter().any(|v| v.id == id)
-    {
+    let known_type = match q.doctor {
+        // One doctor, the common case: two queries in all, side by side.
+        Some(id) => {
+            let (r, busy) = read(c, clinic, id, from, to).await?;
+            if r.status == Some(DoctorStatus::Approved) {
+                out.extend(slots_of(&r, &busy));
+            }
+            q.visit_type
+                .is_none_or(|id| r.visit_types.iter().any(|v| v.id == id))
+        }
+        None => {
+            let doctors =
+                doctors::list(c, clinic.id, DoctorStatus::Approved, q.specialty, 50, 0).await?;
+            for d in &doctors {
+                let (r, busy) = read(c, clinic, d.id, from, to).await?;
+                out.extend(slots_of(&r, &busy));
+            }
+            match q.visit_type {
+                None => true,
+                Some(id) => schedules::visit_types(c, clinic.id, None)
+                    .await?
+                    .iter()
+                    .any(|v| v.id == id),
+            }
+        }
+    };
+    if !known_type {
         return Err(AppError::field(
             "visit_type_id",
             "Choose one of the clinic's visit types.",
