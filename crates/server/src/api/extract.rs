@@ -88,6 +88,6 @@ pub fn date_param(
 ) -> Result<Option<jiff::civil::Date>, AppError> {
     v.as_deref()
         .filter(|s| !s.is_empty())
-        .map(|s| crate::app::schedule::parse_date(field, s).map_err(AppError::from))
+        .map(|s| crate::app::local_time::parse_date(field, s).map_err(AppError::from))
         .transpose()
 }

@@ -224,11 +224,13 @@ pub async fn list_schedule_exceptions(
     scope: ClinicScope<AnyStaff>,
     ApiQuery(q): ApiQuery<ExceptionQuery>,
 ) -> AppResult<Json<Vec<ExceptionView>>> {
-    let clinic = store::clinics::find(state.store().conn(), scope.clinic)
-        .await?
-        .ok_or(crate::error::AppError::NotFound)?;
-    let from = date_param("from", &q.from)?
-        .unwrap_or_else(|| state.now().to_zoned(schedule::zone_of(&clinic)).date());
+    let clinic = crate::app::clinics::get_clinic(&state, scope.clinic).await?;
+    let from = date_param("from", &q.from)?.unwrap_or_else(|| {
+        state
+            .now()
+            .to_zoned(crate::app::local_time::zone_of(&clinic))
+            .date()
+    });
     let list =
         exceptions::upcoming(&state, &scope, q.doctor_id.map(DoctorId::from_uuid), from).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))

@@ -250,7 +250,7 @@ pub struct ExceptionView {
 
 impl From<store::schedules::ExceptionRow> for ExceptionView {
     fn from(e: store::schedules::ExceptionRow) -> Self {
-        use crate::app::schedule::hhmm;
+        use crate::app::local_time::hhmm;
         ExceptionView {
             id: e.id.as_uuid(),
             doctor_id: e.doctor_id.map(|d| d.as_uuid()),
@@ -319,7 +319,7 @@ pub struct AppointmentView {
 
 impl From<store::appointments::Appointment> for AppointmentView {
     fn from(a: store::appointments::Appointment) -> Self {
-        use crate::app::schedule::{local_rfc3339, zone_named};
+        use crate::app::local_time::{local_rfc3339, zone_named};
         let zone = zone_named(&a.clinic_time_zone);
         let local = |t: jiff::Timestamp| local_rfc3339(&zone, t);
         AppointmentView {

@@ -3,8 +3,8 @@
 
 use super::{
     booking::{Details, Inserted, Want, bookable, fresh_ref_code},
+    local_time::zone_of,
     notices,
-    schedule::zone_of,
 };
 use crate::{
     auth::extract::{ClinicCaller, CurrentUser, RequestCtx},

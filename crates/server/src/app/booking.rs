@@ -3,8 +3,8 @@
 //! overlap constraint is the last word.
 
 use super::{
+    local_time::{local_rfc3339, utc_rfc3339, zone_of},
     notices,
-    schedule::{local_rfc3339, utc_rfc3339, zone_of},
     slots::read,
 };
 use crate::{

@@ -22,6 +22,13 @@ pub struct NewClinicInput<'a> {
     pub admin_email: &'a str,
 }
 
+/// An existing clinic; an unknown id is `NotFound`.
+pub async fn get_clinic(state: &AppState, id: domain::ClinicId) -> AppResult<clinics::Clinic> {
+    clinics::find(state.store().conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 /// Creates a clinic and invites its first admin.
 pub async fn create_clinic(
     state: &AppState,

@@ -3,7 +3,8 @@
 use super::{
     Fields, checked,
     doctors::managed,
-    schedule::{only_own, parse_date, parse_minutes},
+    local_time::{parse_date, parse_minutes},
+    schedule::only_own,
 };
 use crate::{
     auth::extract::{AdminOrDoctor, ClinicAdmin, ClinicScope, RequestCtx},

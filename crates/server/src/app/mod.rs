@@ -8,6 +8,7 @@ pub mod clinics;
 pub mod demo;
 pub mod doctors;
 pub mod exceptions;
+pub mod local_time;
 pub mod mail;
 pub mod notices;
 pub mod patients;

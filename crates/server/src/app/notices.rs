@@ -3,7 +3,7 @@
 //! details: only time, place, doctor, reference and links. Times are in the clinic's zone,
 //! with the zone named.
 
-use super::{mail, schedule::zone_named};
+use super::{local_time::zone_named, mail};
 use crate::{error::AppResult, state::AppState};
 use domain::AppointmentStatus;
 use jiff::{SignedDuration, Timestamp};

@@ -1,7 +1,7 @@
 //! The slot engine: loads one doctor's rules, exceptions and busy time and lets the pure
 //! `domain::schedule` functions turn them into free slots.
 
-use super::schedule::{window, zone_of};
+use super::local_time::{window, zone_of};
 use crate::{
     error::{AppError, AppResult},
     state::AppState,

@@ -1,7 +1,7 @@
 //! Extractors that say who may call a handler. A handler's signature is its access rule.
 
 use super::identity::{ClientMeta, Identity, Resolved};
-use crate::{error::AppError, state::AppState};
+use crate::{app::clinics::get_clinic, error::AppError, state::AppState};
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
 use domain::{ClinicId, Role};
@@ -136,6 +136,15 @@ impl<R: RoleSet> ClinicScope<R> {
     pub fn is_admin(&self) -> bool {
         self.roles.contains(&Role::Admin)
     }
+
+    /// The same caller with their clinic loaded, for use cases that take a `ClinicCaller`.
+    pub async fn into_caller(self, state: &AppState) -> Result<ClinicCaller, AppError> {
+        Ok(ClinicCaller {
+            clinic: get_clinic(state, self.clinic).await?,
+            me: self.me,
+            roles: self.roles,
+        })
+    }
 }
 
 /// The clinic id of a `{clinic_id}` path segment; a missing or malformed one is a 404.
@@ -188,10 +197,7 @@ impl FromRequestParts<AppState> for ClinicCaller {
     ) -> Result<Self, Self::Rejection> {
         let me = CurrentUser::from_request_parts(parts, state).await?;
         let id = clinic_in_path(parts, state).await?;
-        let clinic = store::clinics::find(state.store().conn(), id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        ClinicCaller::new(state, me, clinic).await
+        ClinicCaller::new(state, me, get_clinic(state, id).await?).await
     }
 }
 
@@ -205,10 +211,7 @@ impl FromRequestParts<AppState> for PublicClinic {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let id = clinic_in_path(parts, state).await?;
-        store::clinics::find(state.store().conn(), id)
-            .await?
-            .map(PublicClinic)
-            .ok_or(AppError::NotFound)
+        get_clinic(state, id).await.map(PublicClinic)
     }
 }
 

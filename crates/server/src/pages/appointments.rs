@@ -7,6 +7,7 @@ use super::{
     layout::{MaybeUser, Nav, nav},
 };
 use crate::{
+    app::clinics::get_clinic,
     app::{appointments as visits, notices::local_time, schedule::get_booking_policy},
     auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
     error::AppError,
@@ -173,10 +174,7 @@ pub async fn cancel(
 ) -> Result<Response, PageError> {
     let clinic: ClinicId = clinic.parse().map_err(|_| AppError::NotFound)?;
     let id: AppointmentId = id.parse().map_err(|_| AppError::NotFound)?;
-    let clinic = store::clinics::find(state.store().conn(), clinic)
-        .await
-        .map_err(AppError::from)?
-        .ok_or(AppError::NotFound)?;
+    let clinic = get_clinic(&state, clinic).await?;
     // This page is the patient's own list: act as the patient even if they also work there.
     let caller = ClinicCaller {
         me: me.clone(),

@@ -2,18 +2,16 @@
 //! appointment to it). A refusal re-renders the page with the reason or alternatives.
 
 use super::{
-    booking::{SlotLink, book_href, clinic_by_slug, money},
+    booking::{Chosen, SlotLink, Trouble, book_href, clinic_by_slug},
     error::PageError,
-    forms::{Errors, Label, PageForm, QueryOr, failure, login_href, see_other_with_cookies},
+    forms::{Errors, Label, PageForm, QueryOr, login_href, see_other_with_cookies},
     layout::{MaybeUser, Nav},
 };
 use crate::{
     app::{
         accounts, appointments as visits,
         booking::{self, BookInput, PatientChoice},
-        doctors,
-        notices::local_time,
-        schedule, sessions,
+        sessions,
     },
     auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
     error::AppError,
@@ -22,10 +20,9 @@ use crate::{
 use askama::Template;
 use axum::{
     extract::{Path, State},
-    http::StatusCode,
     response::Response,
 };
-use domain::{AppointmentId, DoctorId, VisitTypeId};
+use domain::AppointmentId;
 use jiff::Timestamp;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -80,42 +77,32 @@ async fn book_page(
     maybe: &MaybeUser,
     clinic: Clinic,
     form: BookForm,
-    alert: Option<String>,
-    alternatives: Vec<SlotLink>,
-    errors: Errors,
+    trouble: Trouble,
 ) -> Result<BookPage, PageError> {
-    let doctor_id: DoctorId = form.doctor.parse().map_err(|_| AppError::NotFound)?;
-    let doctor = doctors::get_doctor(state, clinic.id, doctor_id).await?;
-    let vt_id: VisitTypeId = form.visit_type.parse().map_err(|_| AppError::NotFound)?;
-    let vt = schedule::list_visit_types(state, clinic.id, Some(doctor.id))
-        .await?
-        .into_iter()
-        .find(|v| v.id == vt_id)
-        .ok_or(AppError::NotFound)?;
-    let start: Timestamp = form.start.parse().map_err(|_| AppError::NotFound)?;
+    let slot = Chosen::load(state, &clinic, &form.doctor, &form.visit_type, &form.start).await?;
     let query = book_href(
         &clinic.slug,
-        &doctor.id.to_string(),
-        &vt.id.to_string(),
-        &start.to_string(),
+        &slot.doctor.id.to_string(),
+        &slot.vt.id.to_string(),
+        &slot.start.to_string(),
         &form.reschedule,
     );
     Ok(BookPage {
         nav: maybe.nav(state, "home").await?,
         signed_in: maybe.0.is_some(),
-        doctor_name: doctor.name.clone(),
-        visit_type_name: format!("{} ({} min)", vt.name, vt.duration_min),
-        when: local_time(&clinic.time_zone, start),
-        fee: money(vt.price_minor.max(doctor.fee_minor), &clinic.currency),
         login_href: login_href(&query),
         back_href: format!(
             "/c/{}/doctors/{}?visit_type={}",
-            clinic.slug, doctor.id, vt.id
+            clinic.slug, slot.doctor.id, slot.vt.id
         ),
+        doctor_name: slot.doctor.name,
+        visit_type_name: slot.visit_type_name,
+        when: slot.when,
+        fee: slot.fee,
         form,
-        alert,
-        alternatives,
-        errors,
+        alert: trouble.alert,
+        alternatives: trouble.alternatives,
+        errors: trouble.errors,
         clinic,
     })
 }
@@ -135,16 +122,7 @@ pub async fn confirm(
         reschedule: q.reschedule.unwrap_or_default(),
         ..BookForm::default()
     };
-    let page = book_page(
-        &state,
-        &maybe,
-        clinic,
-        form,
-        None,
-        Vec::new(),
-        Errors::default(),
-    )
-    .await?;
+    let page = book_page(&state, &maybe, clinic, form, Trouble::default()).await?;
     Ok(super::forms::Outcome::OK.render(&page))
 }
 
@@ -239,56 +217,27 @@ async fn failed(
     form: BookForm,
     e: AppError,
 ) -> Result<Response, PageError> {
-    let (status, alert, alternatives, errors) = match e {
-        AppError::SlotTaken { alternatives } => {
-            let links = alternatives
-                .iter()
-                .filter_map(|a| {
-                    let t: Timestamp = a.start.parse().ok()?;
-                    Some(SlotLink {
-                        time: local_time(&clinic.time_zone, t),
-                        href: book_href(
-                            &clinic.slug,
-                            &form.doctor,
-                            &form.visit_type,
-                            &a.start,
-                            &form.reschedule,
-                        ),
-                    })
-                })
-                .collect();
-            (
-                StatusCode::CONFLICT,
-                Some(
-                    "Sorry, someone has just taken this slot. These are the nearest free ones:"
-                        .to_owned(),
-                ),
-                links,
-                Errors::default(),
+    let trouble = Trouble::of(
+        e,
+        &clinic,
+        "Sorry, someone has just taken this slot. These are the nearest free ones:",
+        BOOK_FIELDS,
+        |start| {
+            book_href(
+                &clinic.slug,
+                &form.doctor,
+                &form.visit_type,
+                start,
+                &form.reschedule,
             )
-        }
-        AppError::Refused { message, .. } => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(message),
-            Vec::new(),
-            Errors::default(),
-        ),
-        AppError::Conflict(message) => (
-            StatusCode::CONFLICT,
-            Some(message),
-            Vec::new(),
-            Errors::default(),
-        ),
-        other => {
-            let (outcome, errors) = failure(other, BOOK_FIELDS)?;
-            (outcome.status, None, Vec::new(), errors)
-        }
-    };
+        },
+    )?;
+    let status = trouble.status;
     let form = BookForm {
         password: String::new(),
         ..form
     };
-    let page = book_page(state, maybe, clinic, form, alert, alternatives, errors).await?;
+    let page = book_page(state, maybe, clinic, form, trouble).await?;
     Ok(super::forms::Outcome {
         status,
         retry_after: None,

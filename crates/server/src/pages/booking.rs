@@ -4,13 +4,15 @@
 
 use super::{
     error::PageError,
-    forms::{Choice, QueryOr},
+    forms::{Choice, Errors, Label, QueryOr, failure},
     layout::{MaybeUser, Nav},
 };
 use crate::{
     app::{
         doctors,
-        schedule::{self, zone_of},
+        local_time::zone_of,
+        notices::local_time,
+        schedule,
         slots::{self, SlotSearch},
     },
     error::AppError,
@@ -19,12 +21,13 @@ use crate::{
 use askama::Template;
 use axum::{
     extract::{Path, State},
+    http::StatusCode,
     response::Response,
 };
 use domain::{AppointmentId, DoctorId, SpecialtyId, VisitTypeId};
-use jiff::civil::Date;
+use jiff::{Timestamp, civil::Date};
 use serde::Deserialize;
-use store::clinics::Clinic;
+use store::{clinics::Clinic, schedules::VisitType};
 
 /// `INR 500.00`.
 pub fn money(minor: i64, currency: &str) -> String {
@@ -57,12 +60,6 @@ pub(super) async fn clinic_by_slug(state: &AppState, slug: &str) -> Result<Clini
         .ok_or(AppError::NotFound)?)
 }
 
-fn parse_opt<T: std::str::FromStr>(v: &Option<String>) -> Option<T> {
-    v.as_deref()
-        .filter(|s| !s.is_empty())
-        .and_then(|s| s.parse().ok())
-}
-
 struct DoctorCard {
     href: String,
     name: String,
@@ -83,8 +80,9 @@ struct ClinicPage {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct DirectoryQuery {
-    specialty: Option<String>,
+    specialty: String,
 }
 
 /// GET /c/{slug}: the clinic's doctors, filtered by specialty.
@@ -95,7 +93,7 @@ pub async fn clinic_page(
     QueryOr(q): QueryOr<DirectoryQuery>,
 ) -> Result<Response, PageError> {
     let clinic = clinic_by_slug(&state, &slug).await?;
-    let specialty: Option<SpecialtyId> = parse_opt(&q.specialty);
+    let specialty: Option<SpecialtyId> = q.specialty.parse().ok();
     let specialties = doctors::list_specialties(&state, clinic.id)
         .await?
         .into_iter()
@@ -135,6 +133,65 @@ pub async fn clinic_page(
 pub(super) struct SlotLink {
     pub time: String,
     pub href: String,
+}
+
+/// The week of free times a picker shows (from today when none or a past one is asked),
+/// and the weeks around it.
+pub(super) struct Week {
+    pub start: Date,
+    pub label: String,
+    /// The week before, unless this one starts today.
+    pub prev: Option<Date>,
+    pub next: Date,
+}
+
+impl Week {
+    pub fn asked(raw: &str, today: Date) -> Week {
+        let days = |n: i64| jiff::Span::new().days(n);
+        let start = raw
+            .parse::<Date>()
+            .ok()
+            .filter(|d| *d >= today)
+            .unwrap_or(today);
+        let end = start.checked_add(days(6)).unwrap_or(start);
+        Week {
+            start,
+            label: format!(
+                "{} – {}",
+                start.strftime("%-d %b"),
+                end.strftime("%-d %b %Y")
+            ),
+            prev: (start > today).then(|| start.checked_sub(days(7)).unwrap_or(today).max(today)),
+            next: start.checked_add(days(7)).unwrap_or(start),
+        }
+    }
+}
+
+/// The visit type asked for (else the first offered), and the options to pick from.
+pub(super) fn visit_type_choices<'a>(
+    types: &'a [VisitType],
+    asked: &str,
+    currency: &str,
+) -> (Option<&'a VisitType>, Vec<Choice>) {
+    let wanted: Option<VisitTypeId> = asked.parse().ok();
+    let vt = types
+        .iter()
+        .find(|t| Some(t.id) == wanted)
+        .or(types.first());
+    let choices = types
+        .iter()
+        .map(|t| Choice {
+            id: t.id.to_string(),
+            name: format!(
+                "{} · {} min · {}",
+                t.name,
+                t.duration_min,
+                money(t.price_minor, currency)
+            ),
+            selected: vt.is_some_and(|v| v.id == t.id),
+        })
+        .collect();
+    (vt, choices)
 }
 
 /// One day of free slots.
@@ -200,10 +257,11 @@ struct DoctorPage {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 pub struct DoctorQuery {
-    visit_type: Option<String>,
-    week: Option<String>,
-    reschedule: Option<String>,
+    visit_type: String,
+    week: String,
+    reschedule: String,
 }
 
 /// GET /c/{slug}/doctors/{doctor_id}: profile and a week of free slots.
@@ -217,33 +275,29 @@ pub async fn doctor_page(
     let doctor_id: DoctorId = doctor.parse().map_err(|_| AppError::NotFound)?;
     let doctor = doctors::get_doctor(&state, clinic.id, doctor_id).await?;
     let types = schedule::list_visit_types(&state, clinic.id, Some(doctor.id)).await?;
-    let wanted: Option<VisitTypeId> = parse_opt(&q.visit_type);
-    let vt = types
-        .iter()
-        .find(|t| Some(t.id) == wanted)
-        .or(types.first())
-        .cloned();
-    let today = state.now().to_zoned(zone_of(&clinic)).date();
-    let week: Date = parse_opt::<Date>(&q.week)
-        .filter(|d| *d >= today)
-        .unwrap_or(today);
-    let week_end = week.checked_add(jiff::Span::new().days(6)).unwrap_or(week);
-    let reschedule: Option<AppointmentId> = parse_opt(&q.reschedule);
+    let (vt, visit_types) = visit_type_choices(&types, &q.visit_type, &clinic.currency);
+    let week = Week::asked(&q.week, state.now().to_zoned(zone_of(&clinic)).date());
+    let reschedule: Option<AppointmentId> = q.reschedule.parse().ok();
     let reschedule_raw = &reschedule.map(|r| r.to_string()).unwrap_or_default();
     let reschedule_q = reschedule
         .map(|r| format!("&reschedule={r}"))
         .unwrap_or_default();
     let base = format!("/c/{}/doctors/{}", clinic.slug, doctor.id);
     let vt_q = vt
-        .as_ref()
         .map(|v| format!("visit_type={}", v.id))
         .unwrap_or_default();
-    let days = match &vt {
+    let days = match vt {
         Some(vt) => {
             let (doctor_id, vt_id) = (doctor.id.to_string(), vt.id.to_string());
-            free_week(&state, &clinic, doctor.id, vt.id, week, false, |start| {
-                book_href(&clinic.slug, &doctor_id, &vt_id, start, reschedule_raw)
-            })
+            free_week(
+                &state,
+                &clinic,
+                doctor.id,
+                vt.id,
+                week.start,
+                false,
+                |start| book_href(&clinic.slug, &doctor_id, &vt_id, start, reschedule_raw),
+            )
             .await?
         }
         None => Vec::new(),
@@ -258,37 +312,129 @@ pub async fn doctor_page(
             .collect::<Vec<_>>()
             .join(", "),
         fee: money(doctor.fee_minor, &clinic.currency),
-        visit_types: types
-            .iter()
-            .map(|t| Choice {
-                id: t.id.to_string(),
-                name: format!(
-                    "{} · {} min · {}",
-                    t.name,
-                    t.duration_min,
-                    money(t.price_minor, &clinic.currency)
-                ),
-                selected: vt.as_ref().is_some_and(|v| v.id == t.id),
-            })
-            .collect(),
-        visit_type_label: vt.as_ref().map(|v| v.name.clone()).unwrap_or_default(),
-        week_label: format!(
-            "{} – {}",
-            week.strftime("%-d %b"),
-            week_end.strftime("%-d %b %Y")
-        ),
-        prev_href: (week > today).then(|| {
-            week_href(
-                week.checked_sub(jiff::Span::new().days(7))
-                    .unwrap_or(today)
-                    .max(today),
-            )
-        }),
-        next_href: week_href(week.checked_add(jiff::Span::new().days(7)).unwrap_or(week)),
+        visit_types,
+        visit_type_label: vt.map(|v| v.name.clone()).unwrap_or_default(),
+        prev_href: week.prev.map(&week_href),
+        next_href: week_href(week.next),
+        week_label: week.label,
         days,
         reschedule: reschedule_raw.clone(),
         doctor,
         clinic,
     };
     Ok(super::forms::Outcome::OK.render(&page))
+}
+
+/// The slot a confirm page is about: an approved doctor, a visit type they offer and a
+/// start, with what the page shows of them. Anything unknown is a 404.
+pub(super) struct Chosen {
+    pub doctor: store::doctors::Doctor,
+    pub vt: VisitType,
+    pub start: Timestamp,
+    /// `Consultation (15 min)`.
+    pub visit_type_name: String,
+    /// In the clinic's zone, with the zone named.
+    pub when: String,
+    pub fee: String,
+}
+
+impl Chosen {
+    pub async fn load(
+        state: &AppState,
+        clinic: &Clinic,
+        doctor: &str,
+        visit_type: &str,
+        start: &str,
+    ) -> Result<Chosen, PageError> {
+        let doctor_id: DoctorId = doctor.parse().map_err(|_| AppError::NotFound)?;
+        let doctor = doctors::get_doctor(state, clinic.id, doctor_id).await?;
+        let vt_id: VisitTypeId = visit_type.parse().map_err(|_| AppError::NotFound)?;
+        let vt = schedule::list_visit_types(state, clinic.id, Some(doctor.id))
+            .await?
+            .into_iter()
+            .find(|v| v.id == vt_id)
+            .ok_or(AppError::NotFound)?;
+        let start: Timestamp = start.parse().map_err(|_| AppError::NotFound)?;
+        Ok(Chosen {
+            visit_type_name: format!("{} ({} min)", vt.name, vt.duration_min),
+            when: local_time(&clinic.time_zone, start),
+            fee: money(vt.price_minor.max(doctor.fee_minor), &clinic.currency),
+            doctor,
+            vt,
+            start,
+        })
+    }
+}
+
+/// What a confirm page shows after a booking failed, and with which status.
+pub(super) struct Trouble {
+    pub status: StatusCode,
+    pub alert: Option<String>,
+    /// For a taken slot: the nearest free ones.
+    pub alternatives: Vec<SlotLink>,
+    pub errors: Errors,
+    /// A conflict other than a taken slot (the patient is busy then).
+    pub conflict: bool,
+}
+
+impl Default for Trouble {
+    fn default() -> Self {
+        Trouble {
+            status: StatusCode::OK,
+            alert: None,
+            alternatives: Vec::new(),
+            errors: Errors::default(),
+            conflict: false,
+        }
+    }
+}
+
+impl Trouble {
+    /// Explains a failed booking. A taken slot says `taken` and links the alternatives with
+    /// `href(start)`; field errors map onto `labels`; errors no form explains become an
+    /// error page.
+    pub fn of(
+        e: AppError,
+        clinic: &Clinic,
+        taken: &str,
+        labels: &[Label],
+        href: impl Fn(&str) -> String,
+    ) -> Result<Trouble, PageError> {
+        Ok(match e {
+            AppError::SlotTaken { alternatives } => Trouble {
+                status: StatusCode::CONFLICT,
+                alert: Some(taken.to_owned()),
+                alternatives: alternatives
+                    .iter()
+                    .filter_map(|a| {
+                        let t: Timestamp = a.start.parse().ok()?;
+                        Some(SlotLink {
+                            time: local_time(&clinic.time_zone, t),
+                            href: href(&a.start),
+                        })
+                    })
+                    .collect(),
+                ..Trouble::default()
+            },
+            AppError::Refused { message, .. } => Trouble {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                alert: Some(message),
+                ..Trouble::default()
+            },
+            AppError::Conflict(message) => Trouble {
+                status: StatusCode::CONFLICT,
+                alert: Some(message),
+                conflict: true,
+                ..Trouble::default()
+            },
+            other => {
+                let (outcome, errors) = failure(other, labels)?;
+                Trouble {
+                    status: outcome.status,
+                    errors,
+                    ..Trouble::default()
+                }
+            }
+        })
+    }
 }

@@ -9,11 +9,11 @@ use super::{
 use crate::{
     app::{
         appointments::{self as visits, Move},
-        schedule::zone_of,
+        local_time::zone_of,
     },
     auth::{
         RequestCtx,
-        extract::{AnyStaff, ClinicCaller, ClinicScope, RoleSet},
+        extract::{AnyStaff, ClinicCaller, ClinicScope},
     },
     error::AppError,
     state::AppState,
@@ -24,13 +24,10 @@ use axum::{
     http::StatusCode,
     response::Response,
 };
-use domain::{AppointmentId, AppointmentStatus, ClinicId, Role};
+use domain::{AppointmentId, AppointmentStatus, Role};
 use jiff::civil::Date;
 use serde::Deserialize;
-use store::{
-    appointments::{Appointment, Filter},
-    clinics::Clinic,
-};
+use store::appointments::{Appointment, Filter};
 
 struct Row {
     id: String,
@@ -96,26 +93,6 @@ impl DayQuery {
 struct View {
     all: bool,
     week: bool,
-}
-
-/// The caller with their clinic, for pages that act through `ClinicCaller` use cases.
-pub(super) async fn caller_of<R: RoleSet>(
-    state: &AppState,
-    scope: ClinicScope<R>,
-) -> Result<ClinicCaller, PageError> {
-    Ok(ClinicCaller {
-        clinic: clinic_of(state, scope.clinic).await?,
-        me: scope.me,
-        roles: scope.roles,
-    })
-}
-
-/// A clinic the caller's scope has already vouched for.
-pub(super) async fn clinic_of(state: &AppState, id: ClinicId) -> Result<Clinic, PageError> {
-    Ok(store::clinics::find(state.store().conn(), id)
-        .await
-        .map_err(AppError::from)?
-        .ok_or(AppError::NotFound)?)
 }
 
 fn actions(
@@ -254,7 +231,7 @@ pub async fn show(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     QueryOr(q): QueryOr<DayQuery>,
 ) -> Result<Response, PageError> {
-    let caller = caller_of(&state, scope).await?;
+    let caller = scope.into_caller(&state).await?;
     let date = q.date.as_deref().and_then(|d| d.parse().ok());
     let notice = match (&q.booked, &q.done) {
         (Some(code), _)
@@ -277,7 +254,7 @@ pub async fn act(
     Path((_, id, action)): Path<(String, String, String)>,
     QueryOr(q): QueryOr<DayQuery>,
 ) -> Result<Response, PageError> {
-    let caller = caller_of(&state, scope).await?;
+    let caller = scope.into_caller(&state).await?;
     let id: AppointmentId = id.parse().map_err(|_| AppError::NotFound)?;
     let m = match action.as_str() {
         "approve" => Move::Approve,

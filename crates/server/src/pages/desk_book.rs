@@ -2,8 +2,7 @@
 //! notice rule does not bind staff), then a patient of the clinic or a new one, then book.
 
 use super::{
-    booking::{Day, SlotLink, free_week, money},
-    desk::caller_of,
+    booking::{Chosen, Day, SlotLink, Trouble, Week, free_week, visit_type_choices},
     error::{Page, PageError},
     forms::{Choice, Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
@@ -12,9 +11,8 @@ use crate::{
     app::{
         booking::{self, BookInput, PatientChoice},
         doctors,
-        notices::local_time,
+        local_time::zone_of,
         patients, schedule,
-        schedule::zone_of,
     },
     auth::{
         RequestCtx,
@@ -24,8 +22,8 @@ use crate::{
     state::AppState,
 };
 use askama::Template;
-use axum::{extract::State, http::StatusCode, response::Response};
-use domain::{DoctorId, PatientId, Source, VisitTypeId};
+use axum::{extract::State, response::Response};
+use domain::{DoctorId, PatientId, Source};
 use jiff::{Timestamp, civil::Date};
 use serde::Deserialize;
 use store::clinics::Clinic;
@@ -37,10 +35,6 @@ const PATIENT_FIELDS: &[Label] = &[
     ("reason", "Reason"),
     ("q", "Search"),
 ];
-
-fn parse_opt<T: std::str::FromStr>(v: &str) -> Option<T> {
-    (!v.is_empty()).then(|| v.parse().ok()).flatten()
-}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -85,31 +79,27 @@ pub async fn pick(
     Page(scope): Page<ClinicScope<DeskStaff>>,
     QueryOr(q): QueryOr<PickQuery>,
 ) -> Result<Response, PageError> {
-    let caller = caller_of(&state, scope).await?;
+    let caller = scope.into_caller(&state).await?;
     let clinic = &caller.clinic;
     let list = doctors::list_doctors(&state, clinic.id, None, 500, 0).await?;
-    let wanted: Option<DoctorId> = parse_opt(&q.doctor);
+    let wanted: Option<DoctorId> = q.doctor.parse().ok();
     let doctor = list.iter().find(|d| Some(d.id) == wanted).or(list.first());
     let types = match doctor {
         Some(d) => schedule::list_visit_types(&state, clinic.id, Some(d.id)).await?,
         None => Vec::new(),
     };
-    let wanted_vt: Option<VisitTypeId> = parse_opt(&q.visit_type);
-    let vt = types
-        .iter()
-        .find(|t| Some(t.id) == wanted_vt)
-        .or(types.first());
-    let today = state.now().to_zoned(zone_of(clinic)).date();
-    let week: Date = parse_opt::<Date>(&q.week)
-        .filter(|d| *d >= today)
-        .unwrap_or(today);
-    let patient = parse_opt::<PatientId>(&q.patient)
+    let (vt, visit_types) = visit_type_choices(&types, &q.visit_type, &clinic.currency);
+    let week = Week::asked(&q.week, state.now().to_zoned(zone_of(clinic)).date());
+    let patient = q
+        .patient
+        .parse::<PatientId>()
+        .ok()
         .map(|p| p.to_string())
         .unwrap_or_default();
     let days = match (doctor, vt) {
         (Some(d), Some(v)) => {
             let (d_id, v_id) = (d.id.to_string(), v.id.to_string());
-            free_week(&state, clinic, d.id, v.id, week, true, |start| {
+            free_week(&state, clinic, d.id, v.id, week.start, true, |start| {
                 confirm_href(clinic, &d_id, &v_id, start, &patient)
             })
             .await?
@@ -133,8 +123,6 @@ pub async fn pick(
             serde_urlencoded::to_string(q).unwrap_or_default()
         )
     };
-    let span = |n: i64| jiff::Span::new().days(n);
-    let week_end = week.checked_add(span(6)).unwrap_or(week);
     let page = PickPage {
         nav: nav(&state, &caller.me, "book").await?,
         clinic_id: clinic.id.to_string(),
@@ -147,28 +135,11 @@ pub async fn pick(
                 selected: doctor.is_some_and(|x| x.id == d.id),
             })
             .collect(),
-        visit_types: types
-            .iter()
-            .map(|t| Choice {
-                id: t.id.to_string(),
-                name: format!(
-                    "{} · {} min · {}",
-                    t.name,
-                    t.duration_min,
-                    money(t.price_minor, &clinic.currency)
-                ),
-                selected: vt.is_some_and(|v| v.id == t.id),
-            })
-            .collect(),
+        visit_types,
         patient: patient.clone(),
-        week_label: format!(
-            "{} – {}",
-            week.strftime("%-d %b"),
-            week_end.strftime("%-d %b %Y")
-        ),
-        prev_href: (week > today)
-            .then(|| week_href(week.checked_sub(span(7)).unwrap_or(today).max(today))),
-        next_href: week_href(week.checked_add(span(7)).unwrap_or(week)),
+        prev_href: week.prev.map(&week_href),
+        next_href: week_href(week.next),
+        week_label: week.label,
         days,
     };
     Ok(Outcome::OK.render(&page))
@@ -220,15 +191,6 @@ struct ConfirmPage {
     errors: Errors,
 }
 
-/// What went wrong on the last attempt, to show on the page.
-#[derive(Default)]
-struct Trouble {
-    alert: Option<String>,
-    alternatives: Vec<SlotLink>,
-    errors: Errors,
-    overlap: bool,
-}
-
 async fn confirm_page(
     state: &AppState,
     ctx: &RequestCtx,
@@ -237,15 +199,7 @@ async fn confirm_page(
     trouble: Trouble,
 ) -> Result<ConfirmPage, PageError> {
     let clinic = &caller.clinic;
-    let doctor_id: DoctorId = form.doctor.parse().map_err(|_| AppError::NotFound)?;
-    let doctor = doctors::get_doctor(state, clinic.id, doctor_id).await?;
-    let vt_id: VisitTypeId = form.visit_type.parse().map_err(|_| AppError::NotFound)?;
-    let vt = schedule::list_visit_types(state, clinic.id, Some(doctor.id))
-        .await?
-        .into_iter()
-        .find(|v| v.id == vt_id)
-        .ok_or(AppError::NotFound)?;
-    let start: Timestamp = form.start.parse().map_err(|_| AppError::NotFound)?;
+    let slot = Chosen::load(state, clinic, &form.doctor, &form.visit_type, &form.start).await?;
     let mut errors = trouble.errors;
     let mut results = Vec::new();
     let searched = !form.q.trim().is_empty();
@@ -263,7 +217,7 @@ async fn confirm_page(
         }
     }
     // A patient chosen earlier (or passed from the picker) stays on offer.
-    if let Some(id) = parse_opt::<PatientId>(&form.patient)
+    if let Ok(id) = form.patient.parse::<PatientId>()
         && !results.iter().any(|r| r.id == form.patient)
         && let Some(p) = store::patients::find(state.store().conn(), clinic.id, id)
             .await
@@ -282,19 +236,19 @@ async fn confirm_page(
     Ok(ConfirmPage {
         nav: nav(state, &caller.me, "book").await?,
         clinic_id: clinic.id.to_string(),
-        doctor_name: doctor.name.clone(),
-        visit_type_name: format!("{} ({} min)", vt.name, vt.duration_min),
-        when: local_time(&clinic.time_zone, start),
-        fee: money(vt.price_minor.max(doctor.fee_minor), &clinic.currency),
+        doctor_name: slot.doctor.name,
+        visit_type_name: slot.visit_type_name,
+        when: slot.when,
+        fee: slot.fee,
         back_href: format!(
             "/clinics/{}/book?doctor={}&visit_type={}",
-            clinic.id, doctor.id, vt.id
+            clinic.id, slot.doctor.id, slot.vt.id
         ),
         form,
         searched,
         results,
         new_checked,
-        offer_override: trouble.overlap,
+        offer_override: trouble.conflict,
         alert: trouble.alert,
         alternatives: trouble.alternatives,
         errors,
@@ -317,7 +271,7 @@ pub async fn confirm(
     Page(scope): Page<ClinicScope<DeskStaff>>,
     QueryOr(form): QueryOr<ConfirmForm>,
 ) -> Result<Response, PageError> {
-    let caller = caller_of(&state, scope).await?;
+    let caller = scope.into_caller(&state).await?;
     let page = confirm_page(&state, &ctx, &caller, form, Trouble::default()).await?;
     Ok(Outcome::OK.render(&page))
 }
@@ -329,7 +283,7 @@ pub async fn book(
     Page(scope): Page<ClinicScope<DeskStaff>>,
     PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
-    let caller = caller_of(&state, scope).await?;
+    let caller = scope.into_caller(&state).await?;
     let start: Timestamp = form.start.parse().map_err(|_| AppError::NotFound)?;
     let patient = match form.patient.as_str() {
         "new" => Ok(PatientChoice::New {
@@ -376,58 +330,19 @@ pub async fn book(
         Err(e) => e,
     };
     let clinic = &caller.clinic;
-    let (status, trouble) = match e {
-        AppError::SlotTaken { alternatives } => {
-            let links = alternatives
-                .iter()
-                .filter_map(|a| {
-                    let t: Timestamp = a.start.parse().ok()?;
-                    let keep = if form.patient == "new" {
-                        ""
-                    } else {
-                        form.patient.as_str()
-                    };
-                    Some(SlotLink {
-                        time: local_time(&clinic.time_zone, t),
-                        href: confirm_href(clinic, &form.doctor, &form.visit_type, &a.start, keep),
-                    })
-                })
-                .collect();
-            (
-                StatusCode::CONFLICT,
-                Trouble {
-                    alert: Some("This time has just been taken. The nearest free ones:".into()),
-                    alternatives: links,
-                    ..Trouble::default()
-                },
-            )
-        }
-        AppError::Refused { message, .. } => (
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Trouble {
-                alert: Some(message),
-                ..Trouble::default()
-            },
-        ),
-        AppError::Conflict(message) => (
-            StatusCode::CONFLICT,
-            Trouble {
-                alert: Some(message),
-                overlap: true,
-                ..Trouble::default()
-            },
-        ),
-        other => {
-            let (outcome, errors) = failure(other, PATIENT_FIELDS)?;
-            (
-                outcome.status,
-                Trouble {
-                    errors,
-                    ..Trouble::default()
-                },
-            )
-        }
+    let keep = if form.patient == "new" {
+        ""
+    } else {
+        form.patient.as_str()
     };
+    let trouble = Trouble::of(
+        e,
+        clinic,
+        "This time has just been taken. The nearest free ones:",
+        PATIENT_FIELDS,
+        |start| confirm_href(clinic, &form.doctor, &form.visit_type, start, keep),
+    )?;
+    let status = trouble.status;
     let form = ConfirmForm {
         q: String::new(),
         ..form

@@ -22,6 +22,8 @@ mod password;
 mod schedule;
 mod settings;
 mod staff;
+mod time_off;
+mod visit_types;
 
 pub use error::{Page, PageError, not_found_page};
 
@@ -95,19 +97,19 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/clinics/{clinic_id}/schedule/{doctor_id}/exceptions",
-            post(schedule::add_exception),
+            post(time_off::add),
         )
         .route(
             "/clinics/{clinic_id}/schedule-exceptions/{exception_id}/remove",
-            post(schedule::remove_exception),
+            post(time_off::remove),
         )
         .route(
             "/clinics/{clinic_id}/visit-types",
-            post(schedule::create_visit_type),
+            post(visit_types::create),
         )
         .route(
             "/clinics/{clinic_id}/visit-types/{visit_type_id}/archive",
-            post(schedule::archive_visit_type),
+            post(visit_types::archive),
         )
         .route("/clinics/{clinic_id}/settings", get(settings::show))
         .route(

@@ -1,19 +1,21 @@
 //! A doctor's schedule: weekly hours, time off and extra hours, and the visit types they
-//! offer. Doctors edit their own; admins choose any doctor of the clinic. Visit-type forms
-//! are shared with the clinic settings page.
+//! offer. Doctors edit their own; admins choose any doctor of the clinic. The visit-type
+//! pieces live in `visit_types`, shared with the clinic settings page.
 
 use super::{
-    desk::clinic_of,
     error::{Page, PageError},
-    forms::{Choice, Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
+    forms::{Choice, Errors, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
-    settings,
+    time_off::{ExceptionForm, ExceptionLine},
+    visit_types::{VisitTypeForm, VisitTypeRow, visit_type_detail},
 };
 use crate::{
+    app::clinics::get_clinic,
     app::{
         doctors::managed,
-        exceptions::{self, ExceptionInput, ExceptionKind},
-        schedule::{self, IntervalInput, VisitTypeInput, hhmm, zone_of},
+        exceptions,
+        local_time::zone_of,
+        schedule::{self, IntervalInput},
     },
     auth::{
         RequestCtx,
@@ -27,33 +29,14 @@ use axum::{
     extract::{Path, State},
     response::Response,
 };
-use domain::{DoctorId, DoctorStatus, ExceptionId, VisitMode, VisitTypeId};
+use domain::{DoctorId, DoctorStatus, VisitTypeId};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use store::{clinics::Clinic, schedules::ExceptionRow};
 
 /// Blank rows offered under the existing intervals.
 const BLANK_ROWS: usize = 3;
 /// Rows a submitted hours form may carry.
 const MAX_ROWS: usize = 60;
-
-const EXCEPTION_FIELDS: &[Label] = &[
-    ("from", "First day"),
-    ("to", "Last day"),
-    ("start", "From"),
-    ("end", "Until"),
-    ("note", "Note"),
-];
-
-pub(super) const VISIT_TYPE_FIELDS: &[Label] = &[
-    ("name", "Name"),
-    ("duration_min", "Length"),
-    ("buffer_before_min", "Buffer before"),
-    ("buffer_after_min", "Buffer after"),
-    ("price_minor", "Price"),
-    ("price", "Price"),
-    ("mode", "Mode"),
-];
 
 /// One row of the weekly-hours form.
 #[derive(Debug, Default, Clone)]
@@ -70,112 +53,44 @@ impl HourRow {
     fn offers(&self, id: &str) -> bool {
         self.visit_types.iter().any(|v| v == id)
     }
-}
 
-/// A visit type as listed, with whether the viewer may retire it here.
-pub(super) struct VisitTypeRow {
-    pub id: String,
-    pub name: String,
-    pub detail: String,
-    pub scope: &'static str,
-    pub can_archive: bool,
-}
-
-/// The visit-type form as typed (price in major units, e.g. `500` or `450.50`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default)]
-pub struct VisitTypeForm {
-    pub name: String,
-    pub duration_min: String,
-    pub buffer_before_min: String,
-    pub buffer_after_min: String,
-    pub price: String,
-    pub mode: String,
-    /// A doctor's own type, from the schedule page; empty from the clinic settings.
-    pub doctor: String,
-}
-
-impl Default for VisitTypeForm {
-    fn default() -> Self {
-        VisitTypeForm {
-            name: String::new(),
-            duration_min: "15".into(),
-            buffer_before_min: "0".into(),
-            buffer_after_min: "0".into(),
-            price: String::new(),
-            mode: "in_person".into(),
-            doctor: String::new(),
-        }
-    }
-}
-
-/// A leave, holiday or extra-hours entry as listed.
-pub(super) struct ExceptionLine {
-    pub id: String,
-    pub kind: &'static str,
-    pub dates: String,
-    pub times: String,
-    pub note: String,
-    pub can_remove: bool,
-}
-
-impl ExceptionLine {
-    pub fn of(e: &ExceptionRow, can_remove: bool) -> Self {
-        let day = |d: jiff::civil::Date| d.strftime("%a %-d %b %Y").to_string();
-        ExceptionLine {
-            id: e.id.to_string(),
-            kind: match e.kind.as_str() {
-                "holiday" => "Clinic holiday",
-                "extra" => "Extra hours",
-                _ => "Leave",
-            },
-            dates: if e.date_from == e.date_to {
-                day(e.date_from)
-            } else {
-                format!("{} – {}", day(e.date_from), day(e.date_to))
-            },
-            times: match (e.start_min, e.end_min) {
-                (Some(s), Some(x)) => format!("{}–{}", hhmm(s), hhmm(x)),
-                _ => "All day".into(),
-            },
-            note: e.note.clone(),
-            can_remove,
-        }
-    }
-}
-
-/// The time-off form as typed.
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(default)]
-pub struct ExceptionForm {
-    from: String,
-    to: String,
-    start: String,
-    end: String,
-    note: String,
-    /// Which button: `leave` or `extra`.
-    kind: String,
-}
-
-impl ExceptionForm {
-    fn input(&self) -> ExceptionInput {
-        let opt = |s: &str| (!s.trim().is_empty()).then(|| s.to_owned());
-        ExceptionInput {
-            from: self.from.clone(),
-            to: opt(&self.to),
-            start: opt(&self.start),
-            end: opt(&self.end),
-            note: self.note.clone(),
-        }
+    /// The row as the use case takes it; a visit type that is not an id is refused.
+    fn input(&self) -> Result<IntervalInput, AppError> {
+        let visit_types = self
+            .visit_types
+            .iter()
+            .map(|v| v.parse::<VisitTypeId>().map(|id| id.as_uuid()))
+            .collect::<Result<_, _>>()
+            .map_err(|_| AppError::field("visit_types", "Choose visit types the doctor offers."))?;
+        Ok(IntervalInput {
+            weekday: self.weekday.parse().unwrap_or(0),
+            start: self.start.clone(),
+            end: self.end.clone(),
+            visit_types,
+            valid_from: Some(self.from.clone()),
+            valid_to: Some(self.to.clone()),
+        })
     }
 }
 
 /// Which form, if any, comes back with errors.
-enum Failed {
+pub(super) enum Failed {
     None,
     Hours(Vec<HourRow>, Errors),
     Exception(ExceptionForm, Errors),
     VisitType(VisitTypeForm, Errors),
+}
+
+/// The schedule of `doctor` again, with `failed`'s form showing its errors.
+pub(super) async fn again(
+    state: &AppState,
+    scope: &ClinicScope<AdminOrDoctor>,
+    doctor: &str,
+    outcome: Outcome,
+    failed: Failed,
+) -> Result<Response, PageError> {
+    let page = render(state, scope, Some(doctor), failed, None).await?;
+    Ok(outcome.render(&page))
 }
 
 #[derive(Template)]
@@ -214,46 +129,6 @@ pub struct ScheduleQuery {
     done: Option<String>,
 }
 
-/// The clinic's money in its minor unit: `450.50` → 45050. At most two decimals.
-pub(super) fn parse_price(raw: &str) -> Result<i64, &'static str> {
-    const MSG: &str = "Enter an amount like 500 or 450.50.";
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(0);
-    }
-    let (whole, frac) = raw.split_once('.').unwrap_or((raw, ""));
-    if whole.is_empty()
-        || whole.len() > 7
-        || frac.len() > 2
-        || !whole
-            .bytes()
-            .chain(frac.bytes())
-            .all(|b| b.is_ascii_digit())
-    {
-        return Err(MSG);
-    }
-    let whole: i64 = whole.parse().map_err(|_| MSG)?;
-    let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| MSG)?;
-    Ok(whole * 100 + frac)
-}
-
-/// A visit type's summary: `20 min (+5 after) · INR 500.00 · video`.
-pub(super) fn visit_type_detail(v: &store::schedules::VisitType, clinic: &Clinic) -> String {
-    let mut s = format!("{} min", v.duration_min);
-    if v.buffer_before_min > 0 || v.buffer_after_min > 0 {
-        s.push_str(&format!(
-            " (+{} before, +{} after)",
-            v.buffer_before_min, v.buffer_after_min
-        ));
-    }
-    s.push_str(" · ");
-    s.push_str(&super::booking::money(v.price_minor, &clinic.currency));
-    if v.mode == VisitMode::Video {
-        s.push_str(" · video");
-    }
-    s
-}
-
 /// The doctor the page is about: the one asked for (if the caller manages them), else the
 /// caller's own profile, else (admins) the first doctor of the clinic.
 async fn doctor_for(
@@ -280,7 +155,7 @@ async fn render(
     failed: Failed,
     notice: Option<&'static str>,
 ) -> Result<SchedulePage, PageError> {
-    let clinic = clinic_of(state, scope.clinic).await?;
+    let clinic = get_clinic(state, scope.clinic).await?;
     let c = state.store().conn();
     let mut all = Vec::new();
     if scope.is_admin() {
@@ -412,10 +287,6 @@ async fn render(
     })
 }
 
-fn back(clinic: impl std::fmt::Display, doctor: impl std::fmt::Display) -> String {
-    format!("/clinics/{clinic}/schedule?doctor={doctor}&done=1")
-}
-
 /// GET /clinics/{clinic_id}/schedule[?doctor=…].
 pub async fn show(
     State(state): State<AppState>,
@@ -468,195 +339,44 @@ pub async fn save_hours(
     PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let doctor_id: DoctorId = doctor.parse().map_err(|_| AppError::NotFound)?;
-    let result = match hour_rows(&pairs) {
+    let (rows, saved) = match hour_rows(&pairs) {
         Ok(rows) => {
-            let mut bad_vt = false;
-            let input: Vec<IntervalInput> = rows
-                .iter()
-                .map(|r| IntervalInput {
-                    weekday: r.weekday.parse().unwrap_or(0),
-                    start: r.start.clone(),
-                    end: r.end.clone(),
-                    visit_types: r
-                        .visit_types
-                        .iter()
-                        .filter_map(|v| {
-                            let id = v.parse::<VisitTypeId>().ok();
-                            bad_vt |= id.is_none();
-                            id.map(|i| i.as_uuid())
-                        })
-                        .collect(),
-                    valid_from: Some(r.from.clone()),
-                    valid_to: Some(r.to.clone()),
-                })
-                .collect();
-            let saved = if bad_vt {
-                Err(AppError::field(
-                    "visit_types",
-                    "Choose visit types the doctor offers.",
-                ))
-            } else {
-                schedule::set_weekly_hours(&state, &ctx, &scope, doctor_id, &input)
-                    .await
-                    .map(|_| ())
-            };
-            saved.map_err(|e| (e, rows))
+            let saved = async {
+                let input = rows
+                    .iter()
+                    .map(HourRow::input)
+                    .collect::<Result<Vec<_>, _>>()?;
+                schedule::set_weekly_hours(&state, &ctx, &scope, doctor_id, &input).await
+            }
+            .await;
+            (rows, saved)
         }
-        Err(e) => Err((e, Vec::new())),
+        Err(e) => (Vec::new(), Err(e)),
     };
-    match result {
-        Ok(()) => Ok(see_other(&back(scope.clinic, doctor_id))),
-        Err((e, rows)) => {
-            let (outcome, errors) = failure(e, &[])?;
-            let page = render(
-                &state,
-                &scope,
-                Some(&doctor),
-                Failed::Hours(rows, errors),
-                None,
-            )
-            .await?;
-            Ok(outcome.render(&page))
-        }
-    }
-}
-
-/// POST /clinics/{clinic_id}/schedule/{doctor_id}/exceptions: add leave or extra hours.
-pub async fn add_exception(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    Page(scope): Page<ClinicScope<AdminOrDoctor>>,
-    Path((_, doctor)): Path<(String, String)>,
-    PageForm(form): PageForm<ExceptionForm>,
-) -> Result<Response, PageError> {
-    let doctor_id: DoctorId = doctor.parse().map_err(|_| AppError::NotFound)?;
-    let kind = if form.kind == "extra" {
-        ExceptionKind::Extra
-    } else {
-        ExceptionKind::Leave
-    };
-    match exceptions::add_doctor_exception(&state, &ctx, &scope, doctor_id, kind, &form.input())
-        .await
-    {
+    match saved {
         Ok(_) => Ok(see_other(&back(scope.clinic, doctor_id))),
         Err(e) => {
-            let (outcome, errors) = failure(e, EXCEPTION_FIELDS)?;
-            let page = render(
+            let (outcome, errors) = failure(e, &[])?;
+            again(
                 &state,
                 &scope,
-                Some(&doctor),
-                Failed::Exception(form, errors),
-                None,
+                &doctor,
+                outcome,
+                Failed::Hours(rows, errors),
             )
-            .await?;
-            Ok(outcome.render(&page))
+            .await
         }
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct RemoveForm {
-    /// Where to come back to: a doctor's schedule, or the settings page when empty.
-    doctor: String,
-}
-
-/// POST /clinics/{clinic_id}/schedule-exceptions/{id}/remove.
-pub async fn remove_exception(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    Page(scope): Page<ClinicScope<AdminOrDoctor>>,
-    Path((_, id)): Path<(String, String)>,
-    PageForm(form): PageForm<RemoveForm>,
-) -> Result<Response, PageError> {
-    let id: ExceptionId = id.parse().map_err(|_| AppError::NotFound)?;
-    exceptions::remove_exception(&state, &ctx, &scope, id).await?;
-    Ok(see_other(&return_to(scope.clinic, &form.doctor)))
-}
-
-fn return_to(clinic: domain::ClinicId, doctor: &str) -> String {
-    match doctor.parse::<DoctorId>() {
-        Ok(d) => back(clinic, d),
-        Err(_) => settings::back(clinic),
-    }
-}
-
-/// POST /clinics/{clinic_id}/visit-types: add a clinic-wide type (settings) or a doctor's own
-/// (schedule).
-pub async fn create_visit_type(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    Page(scope): Page<ClinicScope<AdminOrDoctor>>,
-    PageForm(form): PageForm<VisitTypeForm>,
-) -> Result<Response, PageError> {
-    let doctor = form.doctor.parse::<DoctorId>().ok();
-    if doctor.is_none() && !scope.is_admin() {
-        return Err(AppError::NotFound.into());
-    }
-    let num = |s: &str| s.trim().parse::<i32>().unwrap_or(-1);
-    let result = match parse_price(&form.price) {
-        Ok(price_minor) => {
-            let input = VisitTypeInput {
-                name: form.name.clone(),
-                duration_min: num(&form.duration_min),
-                buffer_before_min: num(&form.buffer_before_min),
-                buffer_after_min: num(&form.buffer_after_min),
-                price_minor,
-                mode: Some(form.mode.clone()),
-                doctor_id: doctor.map(|d| d.as_uuid()),
-            };
-            schedule::create_visit_type(&state, &ctx, &scope, &input)
-                .await
-                .map(|_| ())
-        }
-        Err(msg) => Err(AppError::field("price", msg)),
-    };
-    match (result, doctor) {
-        (Ok(()), _) => Ok(see_other(&return_to(scope.clinic, &form.doctor))),
-        (Err(e), Some(_)) => {
-            let (outcome, errors) = failure(e, VISIT_TYPE_FIELDS)?;
-            let asked = form.doctor.clone();
-            let page = render(
-                &state,
-                &scope,
-                Some(&asked),
-                Failed::VisitType(form, errors),
-                None,
-            )
-            .await?;
-            Ok(outcome.render(&page))
-        }
-        (Err(e), None) => settings::visit_type_failed(&state, &scope, form, e).await,
-    }
-}
-
-/// POST /clinics/{clinic_id}/visit-types/{id}/archive.
-pub async fn archive_visit_type(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    Page(scope): Page<ClinicScope<AdminOrDoctor>>,
-    Path((_, id)): Path<(String, String)>,
-    PageForm(form): PageForm<RemoveForm>,
-) -> Result<Response, PageError> {
-    let id: VisitTypeId = id.parse().map_err(|_| AppError::NotFound)?;
-    schedule::archive_visit_type(&state, &ctx, &scope, id).await?;
-    Ok(see_other(&return_to(scope.clinic, &form.doctor)))
+/// Where a saved form returns: the doctor's schedule.
+pub(super) fn back(clinic: impl std::fmt::Display, doctor: impl std::fmt::Display) -> String {
+    format!("/clinics/{clinic}/schedule?doctor={doctor}&done=1")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn prices_read_in_major_units_with_at_most_two_decimals() {
-        assert_eq!(parse_price(""), Ok(0));
-        assert_eq!(parse_price("500"), Ok(50_000));
-        assert_eq!(parse_price(" 450.5 "), Ok(45_050));
-        assert_eq!(parse_price("0.05"), Ok(5));
-        for bad in ["-1", "1.234", "abc", ".5", "1e3", "12345678", "1,000"] {
-            assert!(parse_price(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn hour_rows_keep_order_and_drop_blank_and_removed_rows() {

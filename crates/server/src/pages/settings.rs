@@ -2,16 +2,18 @@
 //! types. Removing a holiday and the visit-type forms post to `schedule`'s handlers.
 
 use super::{
-    desk::clinic_of,
     error::{Page, PageError},
     forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
-    schedule::{ExceptionLine, VISIT_TYPE_FIELDS, VisitTypeForm, VisitTypeRow, visit_type_detail},
+    time_off::ExceptionLine,
+    visit_types::{VISIT_TYPE_FIELDS, VisitTypeForm, VisitTypeRow, visit_type_detail},
 };
 use crate::{
+    app::clinics::get_clinic,
     app::{
         exceptions::{self, ExceptionInput},
-        schedule::{self, PolicyInput, zone_of},
+        local_time::zone_of,
+        schedule::{self, PolicyInput},
     },
     auth::{
         RequestCtx,
@@ -116,7 +118,7 @@ async fn render<R: RoleSet>(
     if !scope.is_admin() {
         return Err(AppError::NotFound.into());
     }
-    let clinic = clinic_of(state, scope.clinic).await?;
+    let clinic = get_clinic(state, scope.clinic).await?;
     let today = state.now().to_zoned(zone_of(&clinic)).date();
     let holidays = exceptions::upcoming(state, scope, None, today)
         .await?

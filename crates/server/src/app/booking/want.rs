@@ -4,7 +4,7 @@
 use super::{REF_CODE_KEY, slot_views};
 use crate::{
     app::{
-        schedule::zone_of,
+        local_time::zone_of,
         slots::{Rules, busy_window, read},
     },
     error::{AppError, AppResult},
