@@ -479,3 +479,16 @@ pub fn serve(args: &[&str]) -> (Proc, String, Vec<String>) {
     }
     panic!("docspot exited before serving: {printed:?}");
 }
+
+/// Where a redirect points.
+pub fn location(r: &Resp) -> String {
+    r.headers
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// A signed-in form POST, as a browser sends it.
+pub async fn page_post(app: &TestApp, path: &str, token: &str, body: &str) -> Resp {
+    app.send(form_post(path, Some(token), body)).await
+}

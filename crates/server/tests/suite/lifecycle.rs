@@ -2,8 +2,8 @@
 //! link), the status machine, privacy, and the staff day and doctor review pages.
 
 use crate::{
-    booking::{book, events, world},
     helpers::{TestApp, form_post, page_get},
+    world::{book, events, world},
 };
 use axum::http::StatusCode;
 use serde_json::json;

@@ -2,8 +2,8 @@
 //! refusal of an overlapping row.
 
 use crate::{
-    booking::{World, book, world},
     helpers::{PW, TestApp, send_to, serve},
+    world::{World, book, world},
 };
 use axum::http::StatusCode;
 use serde_json::json;

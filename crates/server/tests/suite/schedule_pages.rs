@@ -1,12 +1,12 @@
-//! Staff pages for schedules, clinic settings and booking at the desk, driven as a browser
-//! posts forms, on SQLite and PostgreSQL. The clock starts on Sunday 2026-11-22 at 14:30
-//! in the clinic's zone (Asia/Kolkata); see `booking::world` for the doctor's week.
+//! Staff pages for schedules and clinic settings, driven as a browser posts forms, on SQLite
+//! and PostgreSQL. The clock starts on Sunday 2026-11-22 at 14:30
+//! in the clinic's zone (Asia/Kolkata); see `world::world` for the doctor's week.
 
 use crate::{
-    booking::{World, world},
-    helpers::{Resp, TestApp, form_post, page_get},
+    helpers::{TestApp, location, page_get, page_post},
+    world::{World, world},
 };
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use serde_json::json;
 
 /// Free local start times (`HH:MM` in Asia/Kolkata) of the world's doctor on `date`.
@@ -30,17 +30,6 @@ async fn free(app: &TestApp, w: &World, vt: &str, date: &str) -> Vec<String> {
         .collect()
 }
 
-fn location(r: &Resp) -> String {
-    r.headers
-        .get(header::LOCATION)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default()
-}
-
-async fn post(app: &TestApp, path: &str, token: &str, body: &str) -> Resp {
-    app.send(form_post(path, Some(token), body)).await
-}
-
 #[tokio::test]
 async fn a_doctor_edits_weekly_hours_time_off_and_visit_types_on_the_schedule_page() {
     for app in TestApp::each().await {
@@ -59,7 +48,7 @@ async fn a_doctor_edits_weekly_hours_time_off_and_visit_types_on_the_schedule_pa
 
         // Overlapping intervals, and a bad time: 422 naming them, nothing changes.
         let hours = format!("/clinics/{c}/schedule/{d}/hours");
-        let r = post(
+        let r = page_post(
             &app,
             &hours,
             &w.doctor_token,
@@ -72,7 +61,7 @@ async fn a_doctor_edits_weekly_hours_time_off_and_visit_types_on_the_schedule_pa
             "{}",
             r.text
         );
-        let r = post(&app, &hours, &w.doctor_token, "w0=1&s0=25:00&e0=12:00").await;
+        let r = page_post(&app, &hours, &w.doctor_token, "w0=1&s0=25:00&e0=12:00").await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(
             r.text
@@ -98,7 +87,7 @@ async fn a_doctor_edits_weekly_hours_time_off_and_visit_types_on_the_schedule_pa
         let body = format!(
             "w0=1&s0=10:00&e0=12:00&vt0={vt}&w1=3&s1=09:00&e1=11:00&f1=2026-12-01&t1=&w2=5&s2=09:00&e2=10:00&rm2=on&w3=&s3="
         );
-        let r = post(&app, &hours, &w.doctor_token, &body).await;
+        let r = page_post(&app, &hours, &w.doctor_token, &body).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
         assert_eq!(
             location(&r),
@@ -123,7 +112,7 @@ async fn a_doctor_edits_weekly_hours_time_off_and_visit_types_on_the_schedule_pa
 
         // Time off: a bad range is refused inline; a day of leave closes Monday.
         let off = format!("/clinics/{c}/schedule/{d}/exceptions");
-        let r = post(
+        let r = page_post(
             &app,
             &off,
             &w.doctor_token,
@@ -140,7 +129,7 @@ async fn a_doctor_edits_weekly_hours_time_off_and_visit_types_on_the_schedule_pa
             r.text.contains(r#"value="2026-11-20""#),
             "the form keeps what was typed"
         );
-        let r = post(
+        let r = page_post(
             &app,
             &off,
             &w.doctor_token,
@@ -150,7 +139,7 @@ async fn a_doctor_edits_weekly_hours_time_off_and_visit_types_on_the_schedule_pa
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
         assert!(free(&app, &w, vt, "2026-11-23").await.is_empty());
         // Extra hours on Tuesday evening, where the week has none.
-        let r = post(
+        let r = page_post(
             &app,
             &off,
             &w.doctor_token,
@@ -202,7 +191,7 @@ async fn a_doctor_edits_weekly_hours_time_off_and_visit_types_on_the_schedule_pa
             .await;
         assert!(page.text.contains("conference") && page.text.contains("18:00–19:00"));
         let leave = list.body[0]["id"].as_str().unwrap();
-        let r = post(
+        let r = page_post(
             &app,
             &format!("/clinics/{c}/schedule-exceptions/{leave}/remove"),
             &w.doctor_token,
@@ -216,8 +205,7 @@ async fn a_doctor_edits_weekly_hours_time_off_and_visit_types_on_the_schedule_pa
         );
 
         // The doctor's own visit type: a bad price is refused inline, then added, then retired.
-        let r = post(
-            &app,
+        let r = page_post(&app,
             &format!("/clinics/{c}/visit-types"),
             &w.doctor_token,
             &format!("name=Video+follow-up&duration_min=10&buffer_before_min=0&buffer_after_min=0&price=12.345&mode=video&doctor={d}"),
@@ -229,8 +217,7 @@ async fn a_doctor_edits_weekly_hours_time_off_and_visit_types_on_the_schedule_pa
             "{}",
             r.text
         );
-        let r = post(
-            &app,
+        let r = page_post(&app,
             &format!("/clinics/{c}/visit-types"),
             &w.doctor_token,
             &format!("name=Video+follow-up&duration_min=10&buffer_before_min=0&buffer_after_min=0&price=300&mode=video&doctor={d}"),
@@ -251,7 +238,7 @@ async fn a_doctor_edits_weekly_hours_time_off_and_visit_types_on_the_schedule_pa
         assert_eq!(video["price_minor"], 30000);
         assert_eq!(video["mode"], "video");
         let vid = video["id"].as_str().unwrap();
-        let r = post(
+        let r = page_post(
             &app,
             &format!("/clinics/{c}/visit-types/{vt}/archive"),
             &w.doctor_token,
@@ -263,7 +250,7 @@ async fn a_doctor_edits_weekly_hours_time_off_and_visit_types_on_the_schedule_pa
             StatusCode::NOT_FOUND,
             "a doctor cannot retire the clinic's types"
         );
-        let r = post(
+        let r = page_post(
             &app,
             &format!("/clinics/{c}/visit-types/{vid}/archive"),
             &w.doctor_token,
@@ -317,7 +304,7 @@ async fn admins_set_booking_rules_holidays_and_clinic_visit_types_on_the_setting
             page.text
         );
 
-        let r = post(
+        let r = page_post(
             &app,
             &format!("{settings}/policy"),
             &w.admin,
@@ -339,7 +326,7 @@ async fn admins_set_booking_rules_holidays_and_clinic_visit_types_on_the_setting
             app.get(&w.at("/booking-policy"), None).await.body["min_notice_min"],
             120
         );
-        let r = post(&app, &format!("{settings}/policy"), &w.admin, "min_notice_min=60&horizon_days=30&cancel_cutoff_min=90&daily_cap=8&require_approval=on").await;
+        let r = page_post(&app, &format!("{settings}/policy"), &w.admin, "min_notice_min=60&horizon_days=30&cancel_cutoff_min=90&daily_cap=8&require_approval=on").await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
         let p = app.get(&w.at("/booking-policy"), None).await.body;
         assert_eq!(
@@ -347,7 +334,7 @@ async fn admins_set_booking_rules_holidays_and_clinic_visit_types_on_the_setting
             json!({"min_notice_min": 60, "horizon_days": 30, "cancel_cutoff_min": 90, "daily_cap": 8, "require_approval": true})
         );
 
-        let r = post(
+        let r = page_post(
             &app,
             &format!("{settings}/holidays"),
             &w.admin,
@@ -356,7 +343,7 @@ async fn admins_set_booking_rules_holidays_and_clinic_visit_types_on_the_setting
         .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
         assert!(free(&app, &w, vt, "2026-11-25").await.is_empty());
-        let r = post(
+        let r = page_post(
             &app,
             &format!("{settings}/holidays"),
             &w.admin,
@@ -379,7 +366,7 @@ async fn admins_set_booking_rules_holidays_and_clinic_visit_types_on_the_setting
         let page = app.send(page_get(&settings, &w.admin)).await;
         assert!(page.text.contains("Founders day") && page.text.contains("Wed 25 Nov 2026"));
         let id = holidays.body[0]["id"].as_str().unwrap();
-        let r = post(
+        let r = page_post(
             &app,
             &format!("/clinics/{c}/schedule-exceptions/{id}/remove"),
             &w.admin,
@@ -389,7 +376,7 @@ async fn admins_set_booking_rules_holidays_and_clinic_visit_types_on_the_setting
         assert_eq!(location(&r), format!("/clinics/{c}/settings?done=1"));
         assert!(!free(&app, &w, vt, "2026-11-25").await.is_empty());
 
-        let r = post(
+        let r = page_post(
             &app,
             &format!("/clinics/{c}/visit-types"),
             &w.admin,
@@ -403,7 +390,7 @@ async fn admins_set_booking_rules_holidays_and_clinic_visit_types_on_the_setting
             "{}",
             r.text
         );
-        let r = post(&app, &format!("/clinics/{c}/visit-types"), &w.admin, "name=Dressing&duration_min=30&buffer_before_min=0&buffer_after_min=10&price=250.50&mode=in_person").await;
+        let r = page_post(&app, &format!("/clinics/{c}/visit-types"), &w.admin, "name=Dressing&duration_min=30&buffer_before_min=0&buffer_after_min=10&price=250.50&mode=in_person").await;
         assert_eq!(location(&r), format!("/clinics/{c}/settings?done=1"));
         let page = app.send(page_get(&settings, &w.admin)).await;
         assert!(
@@ -424,7 +411,7 @@ async fn admins_set_booking_rules_holidays_and_clinic_visit_types_on_the_setting
             app.send(page_get(&settings, &w.patient)).await.status,
             StatusCode::NOT_FOUND
         );
-        let r = post(
+        let r = page_post(
             &app,
             &format!("/clinics/{c}/visit-types"),
             &w.doctor_token,
@@ -432,150 +419,5 @@ async fn admins_set_booking_rules_holidays_and_clinic_visit_types_on_the_setting
         )
         .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND);
-    }
-}
-
-#[tokio::test]
-async fn reception_books_for_a_new_or_known_patient_from_the_desk_pages() {
-    for app in TestApp::each().await {
-        let w = world(&app, "front").await;
-        let (c, d, vt) = (&w.clinic, &w.doctor, &w.visit_type);
-        app.join(c, &w.admin, "desk@front.test", "receptionist", "Anil Desk")
-            .await;
-        let desk = app.login("desk@front.test").await.0;
-
-        let pick = app
-            .send(page_get(&format!("/clinics/{c}/book"), &desk))
-            .await;
-        assert_eq!(pick.status, StatusCode::OK, "{}", pick.text);
-        assert!(
-            pick.text
-                .contains(&format!(r#"<a href="/clinics/{c}/day">Today</a>"#))
-                && !pick.text.contains("My appointments</a>")
-                && !pick.text.contains(">Settings</a>"),
-            "reception's header links the clinic's day, not a patient's list or settings"
-        );
-        // Staff skip the two-hour notice: 14:40 today is offered.
-        assert!(
-            pick.text.contains("Dr Asha Rao") && pick.text.contains(">14:40<"),
-            "{}",
-            pick.text
-        );
-        let start = "2026-11-22T09:10:00Z";
-        let confirm = format!("/clinics/{c}/book/confirm");
-        let slot = format!("doctor={d}&visit_type={vt}&start={start}");
-        let page = app
-            .send(page_get(&format!("{confirm}?{slot}&q=Meena"), &desk))
-            .await;
-        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
-        assert!(
-            page.text.contains("No patient matches")
-                && page.text.contains("Sun 22 Nov 2026, 14:40 (Asia/Kolkata)"),
-            "{}",
-            page.text
-        );
-
-        let r = post(
-            &app,
-            &confirm,
-            &desk,
-            &format!("{slot}&patient=new&name=&phone=12"),
-        )
-        .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-        assert!(
-            r.text.contains(r#"id="f-name-error""#) && r.text.contains(r#"id="f-phone-error""#),
-            "{}",
-            r.text
-        );
-        let r = post(&app, &confirm, &desk, &slot).await;
-        assert!(
-            r.text.contains("Choose a patient from the search"),
-            "{}",
-            r.text
-        );
-        let r = post(
-            &app,
-            &confirm,
-            &desk,
-            &format!(
-                "{slot}&patient=new&name=Meena+Iyer&phone=%2B919812345678&reason=fever&source=phone"
-            ),
-        )
-        .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
-        let to = location(&r);
-        assert!(
-            to.starts_with(&format!("/clinics/{c}/day?date=2026-11-22&booked=")),
-            "{to}"
-        );
-        let day = app.send(page_get(&to, &desk)).await;
-        assert!(
-            day.text.contains("Booked ")
-                && day.text.contains("Meena Iyer")
-                && day.text.contains("14:40"),
-            "{}",
-            day.text
-        );
-        let listed = app
-            .get(
-                &w.at("/appointments?from=2026-11-22&to=2026-11-22"),
-                Some(&desk),
-            )
-            .await;
-        assert_eq!(listed.body[0]["source"], "phone", "{}", listed.text);
-
-        // A known patient, found by name; the time they want has just gone.
-        let found = app
-            .send(page_get(&format!("{confirm}?{slot}&q=meen"), &desk))
-            .await;
-        assert!(found.text.contains("Meena Iyer · P0000"), "{}", found.text);
-        let meena = app.get(&w.at("/patients?q=Meena"), Some(&desk)).await.body[0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let r = post(&app, &confirm, &desk, &format!("{slot}&patient={meena}")).await;
-        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-        assert!(
-            r.text.contains("This time has just been taken")
-                && r.text.contains("/book/confirm?doctor="),
-            "{}",
-            r.text
-        );
-        let later = "2026-11-22T09:50:00Z";
-        let r = post(
-            &app,
-            &confirm,
-            &desk,
-            &format!("doctor={d}&visit_type={vt}&start={later}&patient={meena}"),
-        )
-        .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
-
-        // Patients and doctors do not book at the desk.
-        assert_eq!(
-            app.send(page_get(&format!("/clinics/{c}/book"), &w.patient))
-                .await
-                .status,
-            StatusCode::NOT_FOUND
-        );
-        assert_eq!(
-            app.send(page_get(&format!("/clinics/{c}/book"), &w.doctor_token))
-                .await
-                .status,
-            StatusCode::NOT_FOUND
-        );
-        let week = app
-            .send(page_get(
-                &format!("/clinics/{c}/day?week=1"),
-                &w.doctor_token,
-            ))
-            .await;
-        assert!(
-            week.text.contains("Week of 22 Nov – 28 Nov 2026")
-                && week.text.contains("Sunday 22 November"),
-            "{}",
-            week.text
-        );
     }
 }

@@ -1,0 +1,142 @@
+//! Doctors join, get reviewed, and only approved ones are listed and bookable; through the
+//! API, on SQLite and PostgreSQL. The clock starts on Sunday 2026-11-22 at 14:30 in the
+//! clinic's zone (Asia/Kolkata); the clinic is `world::world`.
+
+use crate::{helpers::TestApp, world::world};
+use axum::http::StatusCode;
+use serde_json::json;
+
+/// How many doctors the public directory at `path` lists.
+async fn listed(app: &TestApp, path: &str) -> usize {
+    app.get(path, None).await.body.as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn doctors_are_listed_and_bookable_only_once_approved_and_every_decision_is_emailed_and_audited()
+ {
+    for app in TestApp::each().await {
+        let w = world(&app, "review").await;
+        let r = app
+            .post(
+                &w.at("/specialties"),
+                Some(&w.admin),
+                json!({"name": "Cardiology"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let cardio = r.body["id"].as_str().unwrap().to_owned();
+        let dup = app
+            .post(
+                &w.at("/specialties"),
+                Some(&w.admin),
+                json!({"name": "cardiology"}),
+            )
+            .await;
+        assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        app.register("applicant@review.test", "Dr Meera Iyer").await;
+        let applicant = app.login("applicant@review.test").await.0;
+        let bad = app
+            .post(&w.at("/doctor-applications"), Some(&applicant), json!({"name": "Dr Meera Iyer", "registration_number": "", "specialties": [uuid::Uuid::now_v7()]}))
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+        let profile = json!({"name": "Dr Meera Iyer", "registration_number": "KMC-12345", "qualifications": "MBBS, MD", "languages": ["English", "Tamil"], "fee_minor": 80000, "bio": "Heart health.", "specialties": [cardio]});
+        let r = app
+            .post(
+                &w.at("/doctor-applications"),
+                Some(&applicant),
+                profile.clone(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(r.body["status"], "pending");
+        let meera = r.body["id"].as_str().unwrap().to_owned();
+        let twice = app
+            .post(&w.at("/doctor-applications"), Some(&applicant), profile)
+            .await;
+        assert_eq!(twice.status, StatusCode::CONFLICT);
+
+        let directory = w.at(&format!("/doctors?specialty_id={cardio}"));
+        assert_eq!(listed(&app, &directory).await, 0, "pending is not listed");
+        assert_eq!(
+            app.get(&w.at(&format!("/doctors/{meera}")), None)
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let no_reason = app
+            .post(
+                &w.at(&format!("/doctors/{meera}/reject")),
+                Some(&w.admin),
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            no_reason.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a rejection needs a reason"
+        );
+        let r = app
+            .post(
+                &w.at(&format!("/doctors/{meera}/approve")),
+                Some(&w.patient),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "patients cannot approve");
+        let r = app
+            .post(
+                &w.at(&format!("/doctors/{meera}/approve")),
+                Some(&w.admin),
+                json!({}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(listed(&app, &directory).await, 1);
+        let d = app.get(&w.at(&format!("/doctors/{meera}")), None).await;
+        assert_eq!(d.body["specialties"][0]["name"], "Cardiology");
+        assert_eq!(d.body["languages"], json!(["English", "Tamil"]));
+
+        let r = app
+            .post(
+                &w.at(&format!("/doctors/{meera}/suspend")),
+                Some(&w.admin),
+                json!({"reason": "licence review"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(listed(&app, &directory).await, 0, "suspended is not listed");
+        let r = app
+            .post(&w.at("/appointments"), Some(&w.patient), json!({"doctor_id": meera, "visit_type_id": w.visit_type, "start": "2026-11-23T03:30:00Z"}))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "suspended is not bookable"
+        );
+        let illegal = app
+            .post(
+                &w.at(&format!("/doctors/{meera}/reject")),
+                Some(&w.admin),
+                json!({"reason": "x"}),
+            )
+            .await;
+        assert_eq!(illegal.status, StatusCode::CONFLICT);
+
+        let mails = app.deliver_mail().await;
+        let to_meera: Vec<&String> = mails
+            .iter()
+            .map(|(_, m)| m)
+            .filter(|m| m.contains("To: applicant@review.test"))
+            .collect();
+        assert_eq!(to_meera.len(), 2, "approval and suspension are e-mailed");
+        assert!(to_meera.iter().any(|m| m.contains("licence review")));
+        assert_eq!(
+            app.audit_count("doctor.approved").await,
+            2,
+            "{}: two approvals (Asha and Meera)",
+            app.backend
+        );
+        assert_eq!(app.audit_count("doctor.suspended").await, 1);
+    }
+}
