@@ -1,65 +1,23 @@
 //! Appointment and doctor-profile lifecycles, and appointment reference codes.
 
-use crate::DomainError;
+use crate::{DomainError, wire::labelled_enum};
 use serde::{Deserialize, Serialize};
 
-macro_rules! wire_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $wire:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "lowercase")]
-        pub enum $name {
-            $($(#[$vdoc])* $variant),+
-        }
-
-        impl $name {
-            /// Every value, in lifecycle order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The stored and wire name.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $wire),+
-                }
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = DomainError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $($wire => Ok($name::$variant),)+
-                    _ => Err(DomainError::field(
-                        "status",
-                        format!("must be one of: {}", [$($wire),+].join(", ")),
-                    )),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-wire_enum!(
+labelled_enum!(
     /// Where an appointment is in its life (the FHIR appointment statuses DocSpot uses).
-    AppointmentStatus {
+    AppointmentStatus, field = "status" {
         /// Requested online, awaiting staff approval; holds its slot.
-        Pending => "pending",
+        Pending => "pending", "Awaiting approval",
         /// Confirmed.
-        Booked => "booked",
+        Booked => "booked", "Booked",
         /// The patient checked in.
-        Arrived => "arrived",
+        Arrived => "arrived", "Arrived",
         /// The visit took place.
-        Fulfilled => "fulfilled",
+        Fulfilled => "fulfilled", "Completed",
         /// Called off; frees the slot.
-        Cancelled => "cancelled",
+        Cancelled => "cancelled", "Cancelled",
         /// The patient did not come.
-        Noshow => "noshow",
+        Noshow => "noshow", "No-show",
     }
 );
 
@@ -101,18 +59,6 @@ impl AppointmentStatus {
             Err(IllegalMove { from: self, to })
         }
     }
-
-    /// The word shown to people.
-    pub fn label(self) -> &'static str {
-        match self {
-            AppointmentStatus::Pending => "Awaiting approval",
-            AppointmentStatus::Booked => "Booked",
-            AppointmentStatus::Arrived => "Arrived",
-            AppointmentStatus::Fulfilled => "Completed",
-            AppointmentStatus::Cancelled => "Cancelled",
-            AppointmentStatus::Noshow => "No-show",
-        }
-    }
 }
 
 /// A status change the lifecycle does not allow.
@@ -123,17 +69,17 @@ pub struct IllegalMove {
     pub to: AppointmentStatus,
 }
 
-wire_enum!(
+labelled_enum!(
     /// A doctor's standing in a clinic. Only approved doctors are listed and bookable.
-    DoctorStatus {
+    DoctorStatus, field = "status" {
         /// Applied or invited; waiting for a clinic admin.
-        Pending => "pending",
+        Pending => "pending", "Pending approval",
         /// Listed and bookable.
-        Approved => "approved",
+        Approved => "approved", "Approved",
         /// Turned down, with a reason.
-        Rejected => "rejected",
+        Rejected => "rejected", "Rejected",
         /// Taken off the list by an admin.
-        Suspended => "suspended",
+        Suspended => "suspended", "Suspended",
     }
 );
 
@@ -152,25 +98,25 @@ impl DoctorStatus {
     }
 }
 
-wire_enum!(
+labelled_enum!(
     /// How an appointment was made.
-    Source {
+    Source, field = "status" {
         /// By the patient, online.
-        Online => "online",
+        Online => "online", "Online",
         /// By staff at the desk.
-        Desk => "desk",
+        Desk => "desk", "At the desk",
         /// By staff, on the phone.
-        Phone => "phone",
+        Phone => "phone", "By phone",
     }
 );
 
-wire_enum!(
+labelled_enum!(
     /// Where a visit happens.
-    VisitMode {
+    VisitMode, field = "status" {
         /// At the clinic.
-        InPerson => "in_person",
+        InPerson => "in_person", "In person",
         /// By video call.
-        Video => "video",
+        Video => "video", "Video",
     }
 );
 

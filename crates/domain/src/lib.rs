@@ -1,12 +1,17 @@
 //! DocSpot's pure domain: ids, validated values, roles and the clock. No I/O.
 
 pub mod appointment;
+pub mod clinical;
 pub mod clock;
 pub mod ids;
 pub mod password;
+pub mod patient;
+pub mod queue;
 pub mod role;
 pub mod schedule;
+pub mod upload;
 pub mod values;
+mod wire;
 
 pub use appointment::{AppointmentStatus, DoctorStatus, Source, VisitMode};
 pub use clock::{Clock, FixedClock, SystemClock};

@@ -44,6 +44,9 @@ pub enum AppError {
     /// The slot was taken; the nearest free ones are offered instead.
     #[error("This slot has just been taken.")]
     SlotTaken { alternatives: Vec<SlotView> },
+    /// A new patient looks like one the clinic already has; resend with the override.
+    #[error("This patient may already be registered.")]
+    LikelyDuplicate { matches: Vec<DuplicateView> },
     /// A booking rule refuses the request; `rule` names it for clients.
     #[error("{message}")]
     Refused { rule: &'static str, message: String },
@@ -74,7 +77,9 @@ impl AppError {
             AppError::Unauthorized => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) | AppError::SlotTaken { .. } => StatusCode::CONFLICT,
+            AppError::Conflict(_)
+            | AppError::SlotTaken { .. }
+            | AppError::LikelyDuplicate { .. } => StatusCode::CONFLICT,
             AppError::Refused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -93,6 +98,7 @@ impl AppError {
             AppError::NotFound => "not-found",
             AppError::Conflict(_) => "conflict",
             AppError::SlotTaken { .. } => "slot-taken",
+            AppError::LikelyDuplicate { .. } => "likely-duplicate",
             AppError::Refused { .. } => "booking-rule",
             AppError::RateLimited { .. } => "rate-limited",
             AppError::TooLarge => "payload-too-large",
@@ -155,6 +161,19 @@ pub struct SlotView {
     pub local_end: String,
 }
 
+/// An existing record that a new one may duplicate.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DuplicateView {
+    pub id: uuid::Uuid,
+    pub mrn: String,
+    pub name: String,
+    pub phone: Option<String>,
+    /// `YYYY-MM-DD`, if known.
+    pub birth_date: Option<String>,
+    /// Why it looks the same: `phone_and_birth_date` or `name_and_phone`.
+    pub reason: String,
+}
+
 /// The RFC 9457 body.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
@@ -172,6 +191,9 @@ pub struct Problem {
     /// For a taken slot: the nearest free ones.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alternatives: Option<Vec<SlotView>>,
+    /// For a likely duplicate patient: the records it resembles.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicates: Option<Vec<DuplicateView>>,
 }
 
 impl IntoResponse for AppError {
@@ -191,6 +213,10 @@ impl IntoResponse for AppError {
             },
             alternatives: match &self {
                 AppError::SlotTaken { alternatives } => Some(alternatives.clone()),
+                _ => None,
+            },
+            duplicates: match &self {
+                AppError::LikelyDuplicate { matches } => Some(matches.clone()),
                 _ => None,
             },
         };

@@ -11,6 +11,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0001Spine),
             Box::new(M0002Booking),
             Box::new(M0003BusyIndex),
+            Box::new(M0004Registry),
         ]
     }
 }
@@ -67,5 +68,26 @@ impl MigrationTrait for M0003BusyIndex {
             .execute_unprepared(crate::schema::BUSY_INDEX)
             .await?;
         Ok(())
+    }
+}
+
+struct M0004Registry;
+
+impl MigrationName for M0004Registry {
+    fn name(&self) -> &str {
+        "m0004_registry"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0004Registry {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        db.execute_unprepared(&crate::schema::registry(db.get_database_backend()))
+            .await?;
+        // Records made before the index existed get their words now.
+        crate::patients::index_all(db)
+            .await
+            .map_err(|e| DbErr::Custom(e.to_string()))
     }
 }

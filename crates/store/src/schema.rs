@@ -349,3 +349,33 @@ pub fn booking(backend: DbBackend) -> String {
     sql.push_str(extra);
     sql
 }
+
+/// The patient registry: the rest of the short form, an edit version, and the word index
+/// that prefix search runs on. Index words compare byte-wise on both backends (`COLLATE
+/// "C"` on PostgreSQL), so a prefix is a plain range scan.
+pub fn registry(backend: DbBackend) -> String {
+    let (uuid, collate) = match backend {
+        DbBackend::Postgres => ("UUID", r#" COLLATE "C""#),
+        _ => ("BLOB", ""),
+    };
+    format!(
+        r#"
+ALTER TABLE patients ADD COLUMN sex TEXT;
+ALTER TABLE patients ADD COLUMN birth_date TEXT;
+ALTER TABLE patients ADD COLUMN birth_estimated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE patients ADD COLUMN address TEXT;
+ALTER TABLE patients ADD COLUMN emergency_name TEXT;
+ALTER TABLE patients ADD COLUMN emergency_phone TEXT;
+ALTER TABLE patients ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+
+CREATE TABLE patient_words (
+    clinic_id {uuid} NOT NULL REFERENCES clinics(id),
+    word TEXT{collate} NOT NULL,
+    patient_id {uuid} NOT NULL REFERENCES patients(id),
+    PRIMARY KEY (clinic_id, word, patient_id)
+);
+CREATE INDEX patient_words_patient_idx ON patient_words (patient_id, word);
+CREATE INDEX patients_clinic_email_idx ON patients (clinic_id, email);
+"#
+    )
+}

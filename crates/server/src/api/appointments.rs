@@ -2,13 +2,12 @@
 
 use super::{
     extract::{ApiJson, ApiPath, ApiQuery, Page, date_param},
-    views::{AppointmentView, PatientView},
+    views::AppointmentView,
 };
 use crate::{
     app::{
         appointments::{self as visits, Move},
         booking::{self, BookInput, Idempotency, PatientChoice},
-        patients,
     },
     auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
     error::{AppError, AppResult, Problem},
@@ -361,27 +360,4 @@ pub async fn approve_appointment(
     path: AppointmentPath,
 ) -> AppResult<Json<AppointmentView>> {
     move_to(state, ctx, caller, path, Move::Approve).await
-}
-
-/// Patient search.
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct PatientQuery {
-    /// Start of a name or phone number, or an MRN; at least 2 characters.
-    pub q: String,
-}
-
-/// Find the clinic's patients by name, phone or MRN (staff; reading is audited).
-#[utoipa::path(get, path = "/api/v1/clinics/{clinic_id}/patients", operation_id = "search_patients", tag = "patients",
-    params(("clinic_id" = Uuid, Path), PatientQuery),
-    responses((status = 200, body = Vec<PatientView>), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn search_patients(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    caller: ClinicCaller,
-    ApiQuery(q): ApiQuery<PatientQuery>,
-) -> AppResult<Json<Vec<PatientView>>> {
-    let list = patients::search_patients(&state, &ctx, &caller, &q.q).await?;
-    Ok(Json(list.into_iter().map(Into::into).collect()))
 }

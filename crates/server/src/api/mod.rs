@@ -6,6 +6,7 @@ pub mod clinics;
 pub mod doctors;
 pub mod extract;
 pub mod me;
+pub mod patients;
 pub mod schedule;
 pub mod views;
 
@@ -97,7 +98,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(appointments::mark_noshow))
         .routes(routes!(appointments::complete_appointment))
         .routes(routes!(appointments::approve_appointment))
-        .routes(routes!(appointments::search_patients))
+        .routes(routes!(patients::create_patient, patients::search_patients))
+        .routes(routes!(patients::get_patient, patients::update_patient))
+        .routes(routes!(patients::link_patient_account))
         .split_for_parts();
     (router, openapi)
 }

@@ -349,25 +349,52 @@ impl From<store::appointments::Appointment> for AppointmentView {
     }
 }
 
-/// A patient of a clinic, as search results show them.
+/// A patient record of a clinic.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PatientView {
     pub id: Uuid,
     /// Medical record number, unique in the clinic.
     pub mrn: String,
     pub name: String,
+    /// `female`, `male`, `other` or `unknown`; absent for records made by online booking
+    /// until the desk completes them.
+    pub sex: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub birth_date: Option<String>,
+    /// True when the birth date was worked out from an age.
+    pub birth_date_estimated: bool,
     pub phone: Option<String>,
     pub email: Option<String>,
+    pub address: Option<String>,
+    pub emergency_name: Option<String>,
+    pub emergency_phone: Option<String>,
+    /// Whether the record is linked to the patient's own login.
+    pub has_account: bool,
+    /// Send it back with an edit; a stale one gets 409.
+    pub version: i32,
+    pub created_at: String,
+    pub updated_at: String,
 }
 
 impl From<store::patients::Patient> for PatientView {
     fn from(p: store::patients::Patient) -> Self {
+        let d = p.details;
         PatientView {
             id: p.id.as_uuid(),
             mrn: p.mrn,
-            name: p.name,
-            phone: p.phone,
-            email: p.email,
+            name: d.name,
+            sex: d.sex.map(|s| s.as_str().to_owned()),
+            birth_date: d.birth.map(|b| b.date.to_string()),
+            birth_date_estimated: d.birth.is_some_and(|b| b.estimated),
+            phone: d.phone,
+            email: d.email,
+            address: d.address,
+            emergency_name: d.emergency_name,
+            emergency_phone: d.emergency_phone,
+            has_account: p.user_id.is_some(),
+            version: p.version,
+            created_at: p.created_at.to_string(),
+            updated_at: p.updated_at.to_string(),
         }
     }
 }

@@ -217,10 +217,10 @@ pub async fn book(
                 now,
                 &Names {
                     doctor: &rules.name,
-                    patient: &patient.name,
+                    patient: &patient.details.name,
                     patient_mrn: &patient.mrn,
                     patient_user_id: patient.user_id,
-                    patient_email: patient.email.as_deref(),
+                    patient_email: patient.details.email.as_deref(),
                     visit_type: &vt.name,
                     clinic_name: &clinic.name,
                     clinic_slug: &clinic.slug,

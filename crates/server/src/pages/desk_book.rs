@@ -256,8 +256,8 @@ async fn confirm_page(
 }
 
 fn patient_label(p: &store::patients::Patient) -> String {
-    let mut s = format!("{} · {}", p.name, p.mrn);
-    if let Some(phone) = &p.phone {
+    let mut s = format!("{} · {}", p.details.name, p.mrn);
+    if let Some(phone) = &p.details.phone {
         s.push_str(" · ");
         s.push_str(phone);
     }

@@ -25,6 +25,8 @@ pub struct Nav {
     pub staff_href: Option<String>,
     /// The active clinic's day page, for its staff.
     pub day_href: Option<String>,
+    /// The active clinic's patient registry, for its staff.
+    pub patients_href: Option<String>,
     /// The active clinic's settings, for its admins.
     pub settings_href: Option<String>,
     /// Whether to link the visitor's own appointments (patients, and anyone not on staff).
@@ -76,6 +78,7 @@ impl Nav {
             platform_admin: me.user().is_platform_admin,
             staff_href: admin_of.map(|c| format!("/clinics/{c}/staff")),
             day_href: holds(None).map(|c| format!("/clinics/{c}/day")),
+            patients_href: holds(None).map(|c| format!("/clinics/{c}/patients")),
             settings_href: admin_of.map(|c| format!("/clinics/{c}/settings")),
             own_appointments: me.user().is_patient || memberships.is_empty(),
             clinics,

@@ -19,6 +19,7 @@ mod home;
 mod invite;
 mod layout;
 mod password;
+mod patients;
 mod schedule;
 mod settings;
 mod staff;
@@ -89,6 +90,23 @@ pub fn router() -> Router<AppState> {
         .route(
             "/clinics/{clinic_id}/book/confirm",
             get(desk_book::confirm).post(desk_book::book),
+        )
+        .route("/clinics/{clinic_id}/patients", get(patients::search))
+        .route(
+            "/clinics/{clinic_id}/patients/new",
+            get(patients::new_form).post(patients::create),
+        )
+        .route(
+            "/clinics/{clinic_id}/patients/{patient_id}",
+            get(patients::show),
+        )
+        .route(
+            "/clinics/{clinic_id}/patients/{patient_id}/edit",
+            get(patients::edit_form).post(patients::update),
+        )
+        .route(
+            "/clinics/{clinic_id}/patients/{patient_id}/link",
+            post(patients::link),
         )
         .route("/clinics/{clinic_id}/schedule", get(schedule::show))
         .route(

@@ -376,11 +376,17 @@ async fn a_patient_cannot_hold_two_overlapping_appointments_but_staff_may_overri
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         assert_eq!(r.body["patient_name"], "Lakshmi Devi");
         assert_eq!(r.body["source"], "phone");
-        let found = app.get(&w.at("/patients?q=9845"), Some(&w.admin)).await;
+        let found = app.get(&w.at("/patients?q=12345"), Some(&w.admin)).await;
         assert_eq!(
             found.body.as_array().map(Vec::len),
             Some(0),
             "phone search matches from the start"
+        );
+        let found = app.get(&w.at("/patients?q=98450"), Some(&w.admin)).await;
+        assert_eq!(
+            found.body[0]["name"], "Lakshmi Devi",
+            "the local number finds an international one: {}",
+            found.text
         );
         let found = app
             .get(&w.at("/patients?q=%2B9198450"), Some(&w.admin))

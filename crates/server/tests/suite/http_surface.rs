@@ -6,7 +6,7 @@ use axum::{
     http::{Method, Request, StatusCode, header},
 };
 
-const OPERATION_IDS: [&str; 44] = [
+const OPERATION_IDS: [&str; 49] = [
     "register_patient",
     "login",
     "refresh_token",
@@ -51,6 +51,11 @@ const OPERATION_IDS: [&str; 44] = [
     "complete_appointment",
     "archive_visit_type",
     "list_schedule_exceptions",
+    "search_patients",
+    "create_patient",
+    "get_patient",
+    "update_patient",
+    "link_patient_account",
 ];
 
 #[tokio::test]

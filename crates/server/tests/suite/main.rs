@@ -13,6 +13,7 @@ mod email;
 mod helpers;
 mod http_surface;
 mod lifecycle;
+mod patients;
 mod race;
 mod schedule_pages;
 mod sessions;

@@ -15,9 +15,7 @@ pub(in crate::app) enum PatientPlan {
     Known(patients::Patient),
     Register {
         user_id: Option<UserId>,
-        name: String,
-        phone: Option<String>,
-        email: Option<String>,
+        details: patients::PatientDetails,
     },
 }
 
@@ -35,9 +33,11 @@ pub(in crate::app) async fn plan_patient<C: Conn>(
                 let u = caller.me.user();
                 PatientPlan::Register {
                     user_id: Some(u.id),
-                    name: u.name.clone(),
-                    phone: None,
-                    email: Some(u.email.clone()),
+                    details: patients::PatientDetails {
+                        name: u.name.clone(),
+                        email: Some(u.email.clone()),
+                        ..Default::default()
+                    },
                 }
             }
         }),
@@ -58,9 +58,12 @@ pub(in crate::app) async fn plan_patient<C: Conn>(
             f.finish()?;
             Ok(PatientPlan::Register {
                 user_id: None,
-                name: checked(name)?.as_str().to_owned(),
-                phone: phone.map(|p| p.as_str().to_owned()),
-                email: email.map(|e| e.as_str().to_owned()),
+                details: patients::PatientDetails {
+                    name: checked(name)?.as_str().to_owned(),
+                    phone: phone.map(|p| p.as_str().to_owned()),
+                    email: email.map(|e| e.as_str().to_owned()),
+                    ..Default::default()
+                },
             })
         }
     }
@@ -73,22 +76,10 @@ pub(in crate::app) async fn register<C: Conn>(
     plan: &PatientPlan,
     now: Timestamp,
 ) -> AppResult<patients::Patient> {
-    let PatientPlan::Register {
-        user_id,
-        name,
-        phone,
-        email,
-    } = plan
-    else {
+    let PatientPlan::Register { user_id, details } = plan else {
         return Err(AppError::Internal("registering a known patient".into()));
     };
-    let new = patients::NewPatient {
-        user_id: *user_id,
-        name,
-        phone: phone.as_deref(),
-        email: email.as_deref(),
-    };
-    match patients::insert(c, clinic, &new, now).await {
+    match patients::insert(c, clinic, *user_id, details, now).await {
         Err(StoreError::Conflict(_)) if user_id.is_some() => Err(AppError::Conflict(
             "Your patient record is being created by another request; try again.".into(),
         )),
@@ -103,7 +94,11 @@ pub(in crate::app) fn patient_clash(
     patient: &patients::Patient,
     other: &Appointment,
 ) -> AppError {
-    let who = if staff { patient.name.as_str() } else { "You" };
+    let who = if staff {
+        patient.details.name.as_str()
+    } else {
+        "You"
+    };
     let has = if staff { "has" } else { "have" };
     AppError::Conflict(format!(
         "{who} already {has} an appointment at {} with {} ({}).{}",

@@ -274,12 +274,22 @@ pub(super) async fn set_value(d: &WebDriver, field: &str, value: &str) {
 }
 
 pub(super) async fn click(d: &WebDriver, css: &str) {
-    d.find(By::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("nothing matches {css}"))
-        .click()
-        .await
-        .unwrap();
+    // A page that is still being replaced can hand back an element that goes stale before
+    // the click lands; find it again then.
+    for _ in 0..20 {
+        let el = d
+            .find(By::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("nothing matches {css}"));
+        match el.click().await {
+            Ok(()) => return,
+            Err(e) if e.to_string().contains("stale element") => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("click {css}: {e}"),
+        }
+    }
+    panic!("{css} kept going stale");
 }
 
 pub(super) async fn sign_in(d: &WebDriver, server: &Server, role: &str) {

@@ -1,0 +1,400 @@
+//! The patient registry at the desk: find a patient, register one in a short form (with
+//! the likely-duplicate check), read and edit a record, link it to the patient's login.
+
+use super::{
+    error::{Page, PageError},
+    forms::{Choice, Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
+    layout::{Nav, nav},
+};
+use crate::{
+    app::{
+        local_time::zone_of,
+        patients::{self, PatientForm},
+    },
+    auth::{
+        RequestCtx,
+        extract::{AnyStaff, ClinicCaller, ClinicScope},
+    },
+    error::{AppError, DuplicateView},
+    state::AppState,
+};
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    response::Response,
+};
+use domain::{PatientId, patient::Sex};
+use serde::Deserialize;
+use store::patients::Patient;
+
+const FIELDS: &[Label] = &[
+    ("name", "Full name"),
+    ("sex", "Sex"),
+    ("birth_date", "Date of birth"),
+    ("age", "Age"),
+    ("phone", "Phone"),
+    ("email", "E-mail"),
+    ("address", "Address"),
+    ("emergency_name", "Emergency contact"),
+    ("emergency_phone", "Emergency contact's phone"),
+    ("q", "Search"),
+];
+
+/// A record as lists and the record page show it.
+pub struct PatientRow {
+    pub href: String,
+    pub name: String,
+    pub mrn: String,
+    /// "F · 36 y", or empty when neither is known.
+    pub sex_age: String,
+    pub phone: String,
+}
+
+impl PatientRow {
+    fn of(p: &Patient, today: jiff::civil::Date) -> Self {
+        let d = &p.details;
+        let mut sex_age = Vec::new();
+        if let Some(s) = d.sex.filter(|s| *s != Sex::Unknown) {
+            sex_age.push(s.label()[..1].to_owned());
+        }
+        if let Some(b) = d.birth {
+            sex_age.push(b.age_text(today));
+        }
+        PatientRow {
+            href: format!("/clinics/{}/patients/{}", p.clinic_id, p.id),
+            name: d.name.clone(),
+            mrn: p.mrn.clone(),
+            sex_age: sex_age.join(" · "),
+            phone: d.phone.clone().unwrap_or_default(),
+        }
+    }
+}
+
+fn today(caller: &ClinicCaller, state: &AppState) -> jiff::civil::Date {
+    state.now().to_zoned(zone_of(&caller.clinic)).date()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SearchQuery {
+    q: String,
+    /// `registered` after a registration, to confirm it.
+    done: String,
+}
+
+#[derive(Template)]
+#[template(path = "patients.html")]
+struct SearchPage {
+    nav: Nav,
+    clinic_id: String,
+    q: String,
+    searched: bool,
+    results: Vec<PatientRow>,
+    errors: Errors,
+}
+
+/// GET /clinics/{clinic_id}/patients: find a patient by name, phone or MRN.
+pub async fn search(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(scope): Page<ClinicScope<AnyStaff>>,
+    QueryOr(q): QueryOr<SearchQuery>,
+) -> Result<Response, PageError> {
+    let caller = scope.into_caller(&state).await?;
+    let searched = !q.q.trim().is_empty();
+    let (mut outcome, mut errors, mut results) = (Outcome::OK, Errors::default(), Vec::new());
+    if searched {
+        match patients::search_patients(&state, &ctx, &caller, &q.q).await {
+            Ok(list) => {
+                let today = today(&caller, &state);
+                results = list.iter().map(|p| PatientRow::of(p, today)).collect();
+            }
+            Err(e) => (outcome, errors) = failure(e, FIELDS)?,
+        }
+    }
+    let page = SearchPage {
+        nav: nav(&state, &caller.me, "patients").await?,
+        clinic_id: caller.clinic.id.to_string(),
+        q: q.q,
+        searched,
+        results,
+        errors,
+    };
+    Ok(outcome.render(&page))
+}
+
+#[derive(Template)]
+#[template(path = "patient_form.html")]
+struct FormPage {
+    nav: Nav,
+    title: &'static str,
+    action: String,
+    cancel_href: String,
+    submit: &'static str,
+    form: PatientForm,
+    sexes: Vec<Choice>,
+    duplicates: Vec<DuplicateRow>,
+    errors: Errors,
+}
+
+struct DuplicateRow {
+    href: String,
+    label: String,
+}
+
+fn form_page(
+    nav: Nav,
+    caller: &ClinicCaller,
+    editing: Option<PatientId>,
+    form: PatientForm,
+    duplicates: Vec<DuplicateView>,
+    errors: Errors,
+) -> FormPage {
+    let base = format!("/clinics/{}/patients", caller.clinic.id);
+    let sexes = std::iter::once(("", "Choose…"))
+        .chain(Sex::ALL.iter().map(|s| (s.as_str(), s.label())))
+        .map(|(id, name)| Choice {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            selected: form.sex == id,
+        })
+        .collect();
+    let duplicates = duplicates
+        .into_iter()
+        .map(|d| DuplicateRow {
+            href: format!("{base}/{}", d.id),
+            label: format!(
+                "{} · {} · {} · born {} ({})",
+                d.name,
+                d.mrn,
+                d.phone.unwrap_or_default(),
+                d.birth_date.unwrap_or_else(|| "unknown".into()),
+                match d.reason.as_str() {
+                    "phone_and_birth_date" => "same phone and date of birth",
+                    _ => "same name and phone",
+                }
+            ),
+        })
+        .collect();
+    let (title, action, cancel_href, submit) = match editing {
+        Some(id) => (
+            "Edit patient",
+            format!("{base}/{id}/edit"),
+            format!("{base}/{id}"),
+            "Save changes",
+        ),
+        None => (
+            "Register a patient",
+            format!("{base}/new"),
+            base.clone(),
+            "Register",
+        ),
+    };
+    FormPage {
+        nav,
+        title,
+        action,
+        cancel_href,
+        submit,
+        form,
+        sexes,
+        duplicates,
+        errors,
+    }
+}
+
+/// The form again after a failed save: inline errors, or the likely duplicates with an
+/// offer to save anyway.
+async fn failed(
+    state: &AppState,
+    caller: &ClinicCaller,
+    editing: Option<PatientId>,
+    mut form: PatientForm,
+    err: AppError,
+) -> Result<Response, PageError> {
+    let nav = nav(state, &caller.me, "patients").await?;
+    form.allow_duplicate = false;
+    if let AppError::LikelyDuplicate { matches } = err {
+        let page = form_page(nav, caller, editing, form, matches, Errors::default());
+        return Ok(Outcome {
+            status: axum::http::StatusCode::CONFLICT,
+            retry_after: None,
+        }
+        .render(&page));
+    }
+    let (outcome, errors) = failure(err, FIELDS)?;
+    Ok(outcome.render(&form_page(nav, caller, editing, form, Vec::new(), errors)))
+}
+
+/// GET /clinics/{clinic_id}/patients/new: the short registration form.
+pub async fn new_form(
+    State(state): State<AppState>,
+    Page(scope): Page<ClinicScope<AnyStaff>>,
+) -> Result<Response, PageError> {
+    let caller = scope.into_caller(&state).await?;
+    let nav = nav(&state, &caller.me, "patients").await?;
+    let page = form_page(
+        nav,
+        &caller,
+        None,
+        PatientForm::default(),
+        Vec::new(),
+        Errors::default(),
+    );
+    Ok(Outcome::OK.render(&page))
+}
+
+/// POST /clinics/{clinic_id}/patients/new: register, then open the new record.
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(scope): Page<ClinicScope<AnyStaff>>,
+    PageForm(form): PageForm<PatientForm>,
+) -> Result<Response, PageError> {
+    let caller = scope.into_caller(&state).await?;
+    match patients::create_patient(&state, &ctx, &caller, &form).await {
+        Ok(p) => Ok(see_other(&format!(
+            "/clinics/{}/patients/{}?done=registered",
+            caller.clinic.id, p.id
+        ))),
+        Err(e) => failed(&state, &caller, None, form, e).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "patient.html")]
+struct RecordPage {
+    nav: Nav,
+    clinic_id: String,
+    row: PatientRow,
+    p: Patient,
+    done: String,
+    born: String,
+    link_email: String,
+    errors: Errors,
+}
+
+fn patient_id(raw: &str) -> Result<PatientId, PageError> {
+    raw.parse().map_err(|_| AppError::NotFound.into())
+}
+
+async fn record_page(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    id: PatientId,
+    done: String,
+    link_email: String,
+    errors: Errors,
+) -> Result<RecordPage, PageError> {
+    let p = patients::get_patient(state, ctx, caller, id).await?;
+    let today = today(caller, state);
+    let born = match p.details.birth {
+        Some(b) if b.estimated => format!("about {} (age given)", b.date.year()),
+        Some(b) => b.date.strftime("%-d %b %Y").to_string(),
+        None => "not recorded".into(),
+    };
+    Ok(RecordPage {
+        nav: nav(state, &caller.me, "patients").await?,
+        clinic_id: caller.clinic.id.to_string(),
+        row: PatientRow::of(&p, today),
+        p,
+        done,
+        born,
+        link_email,
+        errors,
+    })
+}
+
+/// GET /clinics/{clinic_id}/patients/{patient_id}: one record (the read is audited).
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(scope): Page<ClinicScope<AnyStaff>>,
+    Path((_, id)): Path<(String, String)>,
+    QueryOr(q): QueryOr<SearchQuery>,
+) -> Result<Response, PageError> {
+    let caller = scope.into_caller(&state).await?;
+    let page = record_page(
+        &state,
+        &ctx,
+        &caller,
+        patient_id(&id)?,
+        q.done,
+        String::new(),
+        Errors::default(),
+    )
+    .await?;
+    Ok(Outcome::OK.render(&page))
+}
+
+/// GET /clinics/{clinic_id}/patients/{patient_id}/edit.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(scope): Page<ClinicScope<AnyStaff>>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let caller = scope.into_caller(&state).await?;
+    let id = patient_id(&id)?;
+    let p = patients::get_patient(&state, &ctx, &caller, id).await?;
+    let nav = nav(&state, &caller.me, "patients").await?;
+    let page = form_page(
+        nav,
+        &caller,
+        Some(id),
+        PatientForm::of(&p),
+        Vec::new(),
+        Errors::default(),
+    );
+    Ok(Outcome::OK.render(&page))
+}
+
+/// POST /clinics/{clinic_id}/patients/{patient_id}/edit.
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(scope): Page<ClinicScope<AnyStaff>>,
+    Path((_, id)): Path<(String, String)>,
+    PageForm(form): PageForm<PatientForm>,
+) -> Result<Response, PageError> {
+    let caller = scope.into_caller(&state).await?;
+    let id = patient_id(&id)?;
+    match patients::update_patient(&state, &ctx, &caller, id, &form).await {
+        Ok(p) => Ok(see_other(&format!(
+            "/clinics/{}/patients/{}?done=saved",
+            caller.clinic.id, p.id
+        ))),
+        Err(e) => failed(&state, &caller, Some(id), form, e).await,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// POST /clinics/{clinic_id}/patients/{patient_id}/link: link the patient's own login.
+pub async fn link(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(scope): Page<ClinicScope<AnyStaff>>,
+    Path((_, id)): Path<(String, String)>,
+    PageForm(form): PageForm<LinkForm>,
+) -> Result<Response, PageError> {
+    let caller = scope.into_caller(&state).await?;
+    let id = patient_id(&id)?;
+    match patients::link_account(&state, &ctx, &caller, id, &form.email).await {
+        Ok(p) => Ok(see_other(&format!(
+            "/clinics/{}/patients/{}?done=linked",
+            caller.clinic.id, p.id
+        ))),
+        Err(e) => {
+            let (outcome, errors) = failure(e, &[("email", "Account e-mail")])?;
+            let page =
+                record_page(&state, &ctx, &caller, id, String::new(), form.email, errors).await?;
+            Ok(outcome.render(&page))
+        }
+    }
+}
