@@ -93,3 +93,7 @@ id_type!(
     /// A leave, holiday or extra-hours entry.
     ExceptionId
 );
+id_type!(
+    /// A queue token: one patient's place in one doctor's queue on one day.
+    TokenId
+);

@@ -17,7 +17,7 @@ pub use appointment::{AppointmentStatus, DoctorStatus, Source, VisitMode};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use ids::{
     AppointmentId, ClinicId, DoctorId, ExceptionId, JobId, MembershipId, PatientId, SessionId,
-    SpecialtyId, UserId, VisitTypeId,
+    SpecialtyId, TokenId, UserId, VisitTypeId,
 };
 pub use role::Role;
 pub use values::{ClinicName, ClinicSlug, Currency, Email, PersonName, Phone, TimeZoneName};

@@ -83,6 +83,30 @@ impl TokenMove {
         TokenMove::End,
         TokenMove::Transfer,
     ];
+
+    /// The move's name in URLs and audit actions (`queue.recall`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenMove::Call => "call",
+            TokenMove::Recall => "recall",
+            TokenMove::Skip => "skip",
+            TokenMove::Requeue => "requeue",
+            TokenMove::Start => "start",
+            TokenMove::End => "end",
+            TokenMove::Transfer => "transfer",
+        }
+    }
+}
+
+impl std::str::FromStr for TokenMove {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        TokenMove::ALL
+            .iter()
+            .copied()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| DomainError::field("action", "is not a queue action"))
+    }
 }
 
 impl TokenStatus {

@@ -60,6 +60,8 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     pub settings: Settings,
     pub limiter: RateLimiter,
+    /// Clinics whose queue just changed, for the live boards of this instance.
+    pub queue_events: tokio::sync::broadcast::Sender<domain::ClinicId>,
 }
 
 impl AppState {
@@ -69,6 +71,7 @@ impl AppState {
             clock,
             settings,
             limiter: RateLimiter::default(),
+            queue_events: tokio::sync::broadcast::channel(256).0,
         }))
     }
 
@@ -90,5 +93,16 @@ impl AppState {
 
     pub fn limiter(&self) -> &RateLimiter {
         &self.0.limiter
+    }
+
+    /// Tells this instance's live boards that `clinic`'s queue changed (after commit).
+    pub fn queue_changed(&self, clinic: domain::ClinicId) {
+        // No open board is no error.
+        let _ = self.0.queue_events.send(clinic);
+    }
+
+    /// A receiver of queue changes, for one live board.
+    pub fn queue_events(&self) -> tokio::sync::broadcast::Receiver<domain::ClinicId> {
+        self.0.queue_events.subscribe()
     }
 }

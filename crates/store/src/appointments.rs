@@ -129,7 +129,7 @@ const SELECT: &str = "SELECT a.id, a.clinic_id, a.doctor_id, a.patient_id, a.vis
 /// The active statuses as an SQL list.
 const ACTIVE: &str = "('pending', 'booked', 'arrived', 'fulfilled')";
 
-fn parse<T: std::str::FromStr>(r: &QueryResult, col: &str) -> StoreResult<T> {
+pub(crate) fn parse<T: std::str::FromStr>(r: &QueryResult, col: &str) -> StoreResult<T> {
     let s: String = get(r, col)?;
     s.parse()
         .map_err(|_| StoreError::Corrupt(format!("{col}: {s}")))

@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod memberships;
 pub mod migrations;
 pub mod patients;
+pub mod queue;
 pub mod rules;
 pub mod schedules;
 mod schema;

@@ -12,6 +12,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0002Booking),
             Box::new(M0003BusyIndex),
             Box::new(M0004Registry),
+            Box::new(M0005Queue),
         ]
     }
 }
@@ -89,5 +90,23 @@ impl MigrationTrait for M0004Registry {
         crate::patients::index_all(db)
             .await
             .map_err(|e| DbErr::Custom(e.to_string()))
+    }
+}
+
+struct M0005Queue;
+
+impl MigrationName for M0005Queue {
+    fn name(&self) -> &str {
+        "m0005_queue"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0005Queue {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        db.execute_unprepared(&crate::schema::queue(db.get_database_backend()))
+            .await?;
+        Ok(())
     }
 }

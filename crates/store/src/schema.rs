@@ -379,3 +379,48 @@ CREATE INDEX patients_clinic_email_idx ON patients (clinic_id, email);
 "#
     )
 }
+
+/// Queue tokens: one patient's place in one doctor's queue on one local day. Numbers come
+/// from a per-doctor-per-day counter in the issuing transaction; the unique key means a
+/// number is never handed out twice.
+pub fn queue(backend: DbBackend) -> String {
+    let uuid = match backend {
+        DbBackend::Postgres => "UUID",
+        _ => "BLOB",
+    };
+    format!(
+        r#"
+CREATE TABLE queue_tokens (
+    id {uuid} PRIMARY KEY,
+    clinic_id {uuid} NOT NULL REFERENCES clinics(id),
+    doctor_id {uuid} NOT NULL REFERENCES doctors(id),
+    local_date TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    patient_id {uuid} NOT NULL REFERENCES patients(id),
+    appointment_id {uuid} REFERENCES appointments(id),
+    slot_start BIGINT,
+    priority TEXT NOT NULL CHECK (priority IN ('normal', 'elderly', 'pregnant', 'disabled', 'child', 'emergency')),
+    status TEXT NOT NULL CHECK (status IN ('waiting', 'called', 'in_consultation', 'done', 'skipped', 'transferred')),
+    arrived_at BIGINT NOT NULL,
+    requeued_at BIGINT,
+    called_at BIGINT,
+    started_at BIGINT,
+    ended_at BIGINT,
+    transferred_to {uuid},
+    created_by {uuid} REFERENCES users(id),
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    version INTEGER NOT NULL,
+    CONSTRAINT queue_tokens_number_key UNIQUE (doctor_id, local_date, number)
+);
+CREATE INDEX queue_tokens_clinic_day_idx ON queue_tokens (clinic_id, local_date);
+CREATE INDEX queue_tokens_patient_idx ON queue_tokens (patient_id, local_date);
+CREATE UNIQUE INDEX queue_tokens_appointment_key ON queue_tokens (appointment_id)
+    WHERE appointment_id IS NOT NULL AND status <> 'transferred';
+CREATE UNIQUE INDEX queue_tokens_open_key ON queue_tokens (doctor_id, local_date, patient_id)
+    WHERE status IN ('waiting', 'called', 'in_consultation', 'skipped');
+CREATE INDEX queue_tokens_doctor_ended_idx ON queue_tokens (doctor_id, ended_at)
+    WHERE ended_at IS NOT NULL;
+"#
+    )
+}

@@ -7,6 +7,7 @@ pub mod doctors;
 pub mod extract;
 pub mod me;
 pub mod patients;
+pub mod queue;
 pub mod schedule;
 pub mod views;
 
@@ -22,7 +23,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 #[openapi(
     info(title = "DocSpot API", description = "Clinic and appointment management. Errors are RFC 9457 problem+json."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "me"), (name = "clinics"), (name = "staff"), (name = "doctors"), (name = "schedule"), (name = "booking"), (name = "patients"))
+    tags((name = "auth"), (name = "me"), (name = "clinics"), (name = "staff"), (name = "doctors"), (name = "schedule"), (name = "booking"), (name = "patients"), (name = "queue"))
 )]
 struct ApiDoc;
 
@@ -101,6 +102,16 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(patients::create_patient, patients::search_patients))
         .routes(routes!(patients::get_patient, patients::update_patient))
         .routes(routes!(patients::link_patient_account))
+        .routes(routes!(queue::issue_token))
+        .routes(routes!(queue::check_in_appointment))
+        .routes(routes!(queue::get_queue))
+        .routes(routes!(queue::call_next_token))
+        .routes(routes!(queue::recall_token))
+        .routes(routes!(queue::skip_token))
+        .routes(routes!(queue::requeue_token))
+        .routes(routes!(queue::start_token))
+        .routes(routes!(queue::end_token))
+        .routes(routes!(queue::transfer_token))
         .split_for_parts();
     (router, openapi)
 }

@@ -11,7 +11,10 @@ use crate::{
     error::{AppError, AppResult},
     state::AppState,
 };
-use domain::{AppointmentId, AppointmentStatus, Role, schedule::Refusal, values::bounded_text};
+use domain::{
+    AppointmentId, AppointmentStatus, Role, queue::Priority, schedule::Refusal,
+    values::bounded_text,
+};
 use jiff::{Timestamp, civil::Date};
 use serde_json::json;
 use store::{
@@ -277,7 +280,8 @@ pub enum Move {
     Complete,
 }
 
-/// Applies a staff status change; illegal moves are 409.
+/// Applies a staff status change; illegal moves are 409. Checking in also gives the
+/// patient a token in their doctor's queue (normal priority).
 pub async fn move_status(
     state: &AppState,
     ctx: &RequestCtx,
@@ -285,6 +289,22 @@ pub async fn move_status(
     id: AppointmentId,
     m: Move,
 ) -> AppResult<Appointment> {
+    Ok(
+        move_status_with(state, ctx, caller, id, m, Priority::Normal)
+            .await?
+            .0,
+    )
+}
+
+/// [`move_status`], returning the queue token a check-in issued, with its `priority`.
+pub async fn move_status_with(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    id: AppointmentId,
+    m: Move,
+    priority: Priority,
+) -> AppResult<(Appointment, Option<store::queue::Token>)> {
     let allowed: &[Role] = match m {
         Move::Complete => &[Role::Admin, Role::Doctor],
         _ => &Role::ALL,
@@ -331,6 +351,12 @@ pub async fn move_status(
     if m == Move::Approve {
         notices::approved(state, &tx, &caller.clinic, &a, now).await?;
     }
+    let token = match m {
+        Move::Arrive => {
+            Some(super::queue::join_for_appointment(&tx, ctx, caller, &a, priority, now).await?)
+        }
+        _ => None,
+    };
     audit::append(
         &tx,
         &ctx.actor(Some(caller.me.id())),
@@ -340,7 +366,10 @@ pub async fn move_status(
     )
     .await?;
     store::commit(tx).await?;
-    Ok(a)
+    if token.is_some() {
+        state.queue_changed(caller.clinic.id);
+    }
+    Ok((a, token))
 }
 
 /// The clinic's appointments between two local dates (staff). Reading them is audited.

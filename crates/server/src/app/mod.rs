@@ -12,6 +12,7 @@ pub mod local_time;
 pub mod mail;
 pub mod notices;
 pub mod patients;
+pub mod queue;
 pub mod schedule;
 pub mod sessions;
 pub mod slots;

@@ -25,6 +25,8 @@ pub struct Nav {
     pub staff_href: Option<String>,
     /// The active clinic's day page, for its staff.
     pub day_href: Option<String>,
+    /// The active clinic's queue today, for its staff.
+    pub queue_href: Option<String>,
     /// The active clinic's patient registry, for its staff.
     pub patients_href: Option<String>,
     /// The active clinic's settings, for its admins.
@@ -79,6 +81,7 @@ impl Nav {
             staff_href: admin_of.map(|c| format!("/clinics/{c}/staff")),
             day_href: holds(None).map(|c| format!("/clinics/{c}/day")),
             patients_href: holds(None).map(|c| format!("/clinics/{c}/patients")),
+            queue_href: holds(None).map(|c| format!("/clinics/{c}/queue")),
             settings_href: admin_of.map(|c| format!("/clinics/{c}/settings")),
             own_appointments: me.user().is_patient || memberships.is_empty(),
             clinics,

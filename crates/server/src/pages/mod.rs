@@ -20,6 +20,7 @@ mod invite;
 mod layout;
 mod password;
 mod patients;
+mod queue;
 mod schedule;
 mod settings;
 mod staff;
@@ -107,6 +108,20 @@ pub fn router() -> Router<AppState> {
         .route(
             "/clinics/{clinic_id}/patients/{patient_id}/link",
             post(patients::link),
+        )
+        .route("/clinics/{clinic_id}/queue", get(queue::show))
+        .route("/clinics/{clinic_id}/queue/tokens", post(queue::issue))
+        .route(
+            "/clinics/{clinic_id}/queue/doctors/{doctor_id}/call-next",
+            post(queue::call_next),
+        )
+        .route(
+            "/clinics/{clinic_id}/queue/tokens/{token_id}/transfer",
+            post(queue::transfer),
+        )
+        .route(
+            "/clinics/{clinic_id}/queue/tokens/{token_id}/{action}",
+            post(queue::act),
         )
         .route("/clinics/{clinic_id}/schedule", get(schedule::show))
         .route(

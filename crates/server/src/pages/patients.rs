@@ -8,6 +8,7 @@ use super::{
 };
 use crate::{
     app::{
+        doctors,
         local_time::zone_of,
         patients::{self, PatientForm},
     },
@@ -23,7 +24,7 @@ use axum::{
     extract::{Path, State},
     response::Response,
 };
-use domain::{PatientId, patient::Sex};
+use domain::{PatientId, Role, patient::Sex, queue::Priority};
 use serde::Deserialize;
 use store::patients::Patient;
 
@@ -272,6 +273,12 @@ struct RecordPage {
     born: String,
     link_email: String,
     errors: Errors,
+    /// The desk may issue a token: the clinic's doctors and the priorities.
+    is_desk: bool,
+    doctors: Vec<Choice>,
+    priorities: Vec<Choice>,
+    /// The patient's tokens today: "Token 3 · Dr Asha Rao · waiting".
+    tokens_today: Vec<String>,
 }
 
 fn patient_id(raw: &str) -> Result<PatientId, PageError> {
@@ -294,6 +301,46 @@ async fn record_page(
         Some(b) => b.date.strftime("%-d %b %Y").to_string(),
         None => "not recorded".into(),
     };
+    let is_desk = caller.has_any(&[Role::Admin, Role::Receptionist]);
+    let doctors = if is_desk {
+        doctors::list_doctors(state, caller.clinic.id, None, 500, 0)
+            .await?
+            .into_iter()
+            .map(|d| Choice {
+                id: d.id.to_string(),
+                name: d.name,
+                selected: false,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let priorities = Priority::ALL
+        .iter()
+        .map(|p| Choice {
+            id: p.as_str().to_owned(),
+            name: p.label().to_owned(),
+            selected: *p == Priority::Normal,
+        })
+        .collect();
+    let tokens_today = store::queue::of_patient(
+        state.store().conn(),
+        caller.clinic.id,
+        p.id,
+        &today.to_string(),
+    )
+    .await
+    .map_err(AppError::from)?
+    .into_iter()
+    .map(|t| {
+        format!(
+            "Token {} · {} · {}",
+            t.number,
+            t.doctor_name,
+            t.status.label().to_lowercase()
+        )
+    })
+    .collect();
     Ok(RecordPage {
         nav: nav(state, &caller.me, "patients").await?,
         clinic_id: caller.clinic.id.to_string(),
@@ -303,6 +350,10 @@ async fn record_page(
         born,
         link_email,
         errors,
+        is_desk,
+        doctors,
+        priorities,
+        tokens_today,
     })
 }
 

@@ -6,7 +6,7 @@ use axum::{
     http::{Method, Request, StatusCode, header},
 };
 
-const OPERATION_IDS: [&str; 49] = [
+const OPERATION_IDS: [&str; 59] = [
     "register_patient",
     "login",
     "refresh_token",
@@ -56,6 +56,16 @@ const OPERATION_IDS: [&str; 49] = [
     "get_patient",
     "update_patient",
     "link_patient_account",
+    "issue_token",
+    "check_in_appointment",
+    "get_queue",
+    "call_next_token",
+    "recall_token",
+    "skip_token",
+    "requeue_token",
+    "start_token",
+    "end_token",
+    "transfer_token",
 ];
 
 #[tokio::test]

@@ -14,6 +14,7 @@ mod helpers;
 mod http_surface;
 mod lifecycle;
 mod patients;
+mod queue;
 mod race;
 mod schedule_pages;
 mod sessions;

@@ -3,17 +3,10 @@
 
 use crate::{
     helpers::{TestApp, location, page_get, page_post},
-    world::{World, events, world},
+    world::{World, desk, events, world},
 };
 use axum::http::StatusCode;
 use serde_json::{Value, json};
-
-async fn desk(app: &TestApp, w: &World, slug: &str) -> String {
-    let email = format!("desk@{slug}.test");
-    app.join(&w.clinic, &w.admin, &email, "receptionist", "Anil Desk")
-        .await;
-    app.login(&email).await.0
-}
 
 fn kavya() -> Value {
     json!({"name": "Kavya Nair", "sex": "female", "birth_date": "1990-04-01", "phone": "+91 98450 11111"})

@@ -121,3 +121,11 @@ pub async fn book(app: &TestApp, w: &World, token: &str, start: &str) -> Resp {
     )
     .await
 }
+
+/// A receptionist of `w`'s clinic, signed in; returns their access token.
+pub async fn desk(app: &TestApp, w: &World, slug: &str) -> String {
+    let email = format!("desk@{slug}.test");
+    app.join(&w.clinic, &w.admin, &email, "receptionist", "Anil Desk")
+        .await;
+    app.login(&email).await.0
+}
