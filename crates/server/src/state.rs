@@ -62,6 +62,22 @@ pub struct Inner {
     pub limiter: RateLimiter,
     /// Clinics whose queue just changed, for the live boards of this instance.
     pub queue_events: tokio::sync::broadcast::Sender<domain::ClinicId>,
+    /// On PostgreSQL, the task that relays other instances' queue changes; started by the
+    /// first board, stopped with the state.
+    pub queue_listener: tokio::sync::OnceCell<Listener>,
+    /// The key that signs patients' queue-status links, shared through the database.
+    pub link_key: tokio::sync::OnceCell<String>,
+}
+
+/// A background task that ends when dropped.
+pub struct Listener(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        if let Some(t) = &self.0 {
+            t.abort();
+        }
+    }
 }
 
 impl AppState {
@@ -72,6 +88,8 @@ impl AppState {
             settings,
             limiter: RateLimiter::default(),
             queue_events: tokio::sync::broadcast::channel(256).0,
+            queue_listener: tokio::sync::OnceCell::new(),
+            link_key: tokio::sync::OnceCell::new(),
         }))
     }
 
@@ -101,8 +119,36 @@ impl AppState {
         let _ = self.0.queue_events.send(clinic);
     }
 
-    /// A receiver of queue changes, for one live board.
-    pub fn queue_events(&self) -> tokio::sync::broadcast::Receiver<domain::ClinicId> {
-        self.0.queue_events.subscribe()
+    /// The key that signs queue-status links (made on first use, the same for every instance).
+    pub async fn link_key(&self) -> Result<&str, store::StoreError> {
+        self.0
+            .link_key
+            .get_or_try_init(|| store::secrets::get_or_create(self.0.store.conn(), "queue_link"))
+            .await
+            .map(String::as_str)
+    }
+
+    /// A receiver of queue changes, for one live board. On PostgreSQL the first call
+    /// starts listening to the other instances, and returns once that listener is live.
+    pub async fn queue_events(&self) -> tokio::sync::broadcast::Receiver<domain::ClinicId> {
+        let rx = self.0.queue_events.subscribe();
+        let sender = self.0.queue_events.clone();
+        let started = self
+            .0
+            .queue_listener
+            .get_or_try_init(|| async move {
+                let relay = move |c| {
+                    let _ = sender.send(c);
+                };
+                store::queue::listen(&self.0.store, relay)
+                    .await
+                    .map(Listener)
+            })
+            .await;
+        if let Err(e) = started {
+            // Boards still refresh by themselves; the next board tries again.
+            tracing::warn!(error = %e, "cannot listen for queue changes");
+        }
+        rx
     }
 }

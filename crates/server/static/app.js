@@ -49,6 +49,17 @@
     }
   });
 
+  // Live regions (the waiting-room board): redraw on each server-sent "board" event. The
+  // browser's EventSource reconnects by itself after a dropped connection.
+  document.addEventListener('DOMContentLoaded', function () {
+    var live = document.querySelector('[data-live]');
+    if (!live || typeof window.EventSource !== 'function') return;
+    var source = new window.EventSource(live.getAttribute('data-live'));
+    source.addEventListener('board', function (event) {
+      live.innerHTML = event.data;
+    });
+  });
+
   // After a failed submit, put the cursor in the first field that needs attention.
   document.addEventListener('DOMContentLoaded', function () {
     var invalid = document.querySelector('[aria-invalid="true"]');

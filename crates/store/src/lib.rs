@@ -18,6 +18,7 @@ pub mod queue;
 pub mod rules;
 pub mod schedules;
 mod schema;
+pub mod secrets;
 pub mod sessions;
 pub mod testing;
 pub mod tokens;

@@ -277,3 +277,55 @@ pub async fn recent_durations<C: ConnectionTrait>(
     list.reverse();
     Ok(list)
 }
+
+/// The PostgreSQL channel that carries queue changes between instances.
+const CHANNEL: &str = "docspot_queue";
+
+/// On PostgreSQL, tells every instance's listener that `clinic`'s queue changed; the
+/// notice goes out when the transaction commits, and not at all if it rolls back. SQLite
+/// serves one process, which tells its own boards directly.
+pub async fn announce<C: ConnectionTrait>(c: &C, clinic: ClinicId) -> StoreResult<()> {
+    if c.get_database_backend() == sea_orm::DbBackend::Postgres {
+        crate::one(
+            c,
+            &format!("SELECT pg_notify('{CHANNEL}', $1) AS sent"),
+            vec![clinic.to_string().into()],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// On PostgreSQL, starts listening for queue changes from every instance (this one
+/// included) and returns once the database has registered the listener; a task then calls
+/// `on` with each clinic until it is aborted. `None` on SQLite.
+pub async fn listen(
+    store: &crate::Store,
+    on: impl Fn(ClinicId) + Send + 'static,
+) -> StoreResult<Option<tokio::task::JoinHandle<()>>> {
+    if store.backend() != sea_orm::DbBackend::Postgres {
+        return Ok(None);
+    }
+    use sea_orm::sqlx::postgres::PgListener;
+    let failed =
+        |e: sea_orm::sqlx::Error| crate::StoreError::Db(sea_orm::DbErr::Custom(e.to_string()));
+    let mut l = PgListener::connect_with(store.conn().get_postgres_connection_pool())
+        .await
+        .map_err(failed)?;
+    l.listen(CHANNEL).await.map_err(failed)?;
+    Ok(Some(tokio::spawn(async move {
+        loop {
+            match l.recv().await {
+                Ok(n) => match n.payload().parse::<ClinicId>() {
+                    Ok(id) => on(id),
+                    Err(_) => tracing::warn!(payload = n.payload(), "odd queue notice"),
+                },
+                // The next recv reconnects; boards also refresh on their own meanwhile.
+                Err(e) => {
+                    tracing::warn!(error = %e, "queue listener lost its connection");
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+            }
+        }
+    })))
+}

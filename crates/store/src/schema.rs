@@ -421,6 +421,11 @@ CREATE UNIQUE INDEX queue_tokens_open_key ON queue_tokens (doctor_id, local_date
     WHERE status IN ('waiting', 'called', 'in_consultation', 'skipped');
 CREATE INDEX queue_tokens_doctor_ended_idx ON queue_tokens (doctor_id, ended_at)
     WHERE ended_at IS NOT NULL;
+
+CREATE TABLE app_secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 "#
     )
 }

@@ -112,6 +112,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(queue::start_token))
         .routes(routes!(queue::end_token))
         .routes(routes!(queue::transfer_token))
+        .routes(routes!(queue::get_queue_status))
         .split_for_parts();
     (router, openapi)
 }

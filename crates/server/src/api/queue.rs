@@ -3,7 +3,10 @@
 
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::{
-    app::queue::{self as line, DoctorQueue, IssueInput},
+    app::{
+        queue::{self as line, DoctorQueue, IssueInput},
+        queue_status::signed_path,
+    },
     auth::{RequestCtx, extract::ClinicCaller},
     error::{AppResult, Problem},
     state::AppState,
@@ -22,6 +25,8 @@ use uuid::Uuid;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenView {
     pub id: Uuid,
+    /// The patient's status page (`/q/…`), signed: print it on the slip or send it.
+    pub status_path: String,
     /// 1, 2, 3, … per doctor per local day.
     pub number: i32,
     /// The clinic's local date, `YYYY-MM-DD`.
@@ -48,10 +53,12 @@ pub struct TokenView {
     pub version: i32,
 }
 
-impl From<Token> for TokenView {
-    fn from(t: Token) -> Self {
+impl TokenView {
+    /// The view, with the status link signed by `key` (`AppState::link_key`).
+    fn of(t: Token, key: &str) -> AppResult<Self> {
         let at = |x: Option<jiff::Timestamp>| x.map(|t| t.to_string());
-        TokenView {
+        Ok(TokenView {
+            status_path: signed_path(key, t.id)?,
             id: t.id.as_uuid(),
             number: t.number,
             local_date: t.local_date,
@@ -70,7 +77,12 @@ impl From<Token> for TokenView {
             ended_at: at(t.ended_at),
             transferred_to: t.transferred_to.map(|x| x.as_uuid()),
             version: t.version,
-        }
+        })
+    }
+
+    /// One token's view.
+    async fn one(state: &AppState, t: Token) -> AppResult<Json<Self>> {
+        Ok(Json(Self::of(t, state.link_key().await?)?))
     }
 }
 
@@ -109,7 +121,7 @@ pub async fn issue_token(
         priority: priority(b.priority.as_deref())?,
     };
     let t = line::issue_token(&state, &ctx, &caller, &input).await?;
-    Ok((StatusCode::CREATED, Json(t.into())))
+    Ok((StatusCode::CREATED, TokenView::one(&state, t).await?))
 }
 
 /// A check-in's options.
@@ -138,7 +150,7 @@ pub async fn check_in_appointment(
 ) -> AppResult<(StatusCode, Json<TokenView>)> {
     let p = priority(b.priority.as_deref())?;
     let t = line::check_in(&state, &ctx, &caller, AppointmentId::from_uuid(id), p).await?;
-    Ok((StatusCode::CREATED, Json(t.into())))
+    Ok((StatusCode::CREATED, TokenView::one(&state, t).await?))
 }
 
 /// One doctor's queue today.
@@ -155,17 +167,19 @@ pub struct DoctorQueueView {
     pub closed: Vec<TokenView>,
 }
 
-impl From<DoctorQueue> for DoctorQueueView {
-    fn from(q: DoctorQueue) -> Self {
-        let views = |v: Vec<Token>| v.into_iter().map(Into::into).collect();
-        DoctorQueueView {
+impl DoctorQueueView {
+    fn of(q: DoctorQueue, key: &str) -> AppResult<Self> {
+        let views = |v: Vec<Token>| -> AppResult<Vec<TokenView>> {
+            v.into_iter().map(|t| TokenView::of(t, key)).collect()
+        };
+        Ok(DoctorQueueView {
             doctor_id: q.doctor_id.as_uuid(),
             doctor_name: q.doctor_name,
-            current: views(q.current),
-            waiting: views(q.waiting),
-            skipped: views(q.skipped),
-            closed: views(q.closed),
-        }
+            current: views(q.current)?,
+            waiting: views(q.waiting)?,
+            skipped: views(q.skipped)?,
+            closed: views(q.closed)?,
+        })
     }
 }
 
@@ -188,7 +202,9 @@ pub async fn get_queue(
     ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> AppResult<Json<Vec<DoctorQueueView>>> {
     let list = line::get_queue(&state, &caller, q.doctor_id.map(DoctorId::from_uuid)).await?;
-    Ok(Json(list.into_iter().map(Into::into).collect()))
+    let key = state.link_key().await?;
+    let views = list.into_iter().map(|q| DoctorQueueView::of(q, key));
+    Ok(Json(views.collect::<AppResult<_>>()?))
 }
 
 /// Call the doctor's next waiting token by the queue's order (the doctor, or an admin).
@@ -205,7 +221,7 @@ pub async fn call_next_token(
     ApiPath((_, doctor)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<Json<TokenView>> {
     let t = line::call_next(&state, &ctx, &caller, DoctorId::from_uuid(doctor)).await?;
-    Ok(Json(t.into()))
+    TokenView::one(&state, t).await
 }
 
 type TokenPath = ApiPath<(Uuid, Uuid)>;
@@ -218,11 +234,8 @@ async fn move_token(
     mv: TokenMove,
 ) -> AppResult<Json<TokenView>> {
     let id = TokenId::from_uuid(path.0.1);
-    Ok(Json(
-        line::move_token(&state, &ctx, &caller, id, mv)
-            .await?
-            .into(),
-    ))
+    let t = line::move_token(&state, &ctx, &caller, id, mv).await?;
+    TokenView::one(&state, t).await
 }
 
 macro_rules! token_move {
@@ -289,5 +302,50 @@ pub async fn transfer_token(
 ) -> AppResult<(StatusCode, Json<TokenView>)> {
     let id = TokenId::from_uuid(path.0.1);
     let t = line::transfer(&state, &ctx, &caller, id, DoctorId::from_uuid(b.doctor_id)).await?;
-    Ok((StatusCode::CREATED, Json(t.into())))
+    Ok((StatusCode::CREATED, TokenView::one(&state, t).await?))
+}
+
+/// A patient's place in the queue, as their signed link shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueStatusView {
+    pub clinic_name: String,
+    pub doctor_name: String,
+    pub number: i32,
+    /// `waiting`, `called`, `in_consultation`, `done`, `skipped` or `transferred`.
+    pub status: String,
+    /// While waiting: patients to be seen first.
+    pub ahead: Option<usize>,
+    /// While waiting: the estimated wait as a range of minutes.
+    pub wait_min_minutes: Option<u32>,
+    pub wait_max_minutes: Option<u32>,
+    /// The range in words ("about 10–25 minutes").
+    pub wait_label: Option<String>,
+    /// Consultations the estimate rests on (0: the default length).
+    pub estimate_samples: usize,
+    /// After a transfer: the path of the new token's status.
+    pub moved_to: Option<String>,
+}
+
+/// The queue status behind a patient's signed link (no login: the signature is the
+/// credential; a wrong one is 404).
+#[utoipa::path(get, path = "/api/v1/queue-status/{token_id}/{signature}", operation_id = "get_queue_status", tag = "queue",
+    params(("token_id" = Uuid, Path), ("signature" = String, Path)),
+    responses((status = 200, body = QueueStatusView), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_queue_status(
+    State(state): State<AppState>,
+    ApiPath((id, sig)): ApiPath<(String, String)>,
+) -> AppResult<Json<QueueStatusView>> {
+    let s = crate::app::queue_status::queue_status(&state, &id, &sig).await?;
+    Ok(Json(QueueStatusView {
+        clinic_name: s.clinic_name,
+        doctor_name: s.doctor_name,
+        number: s.number,
+        status: s.status.as_str().into(),
+        ahead: s.ahead,
+        wait_min_minutes: s.wait.map(|w| w.min_minutes),
+        wait_max_minutes: s.wait.map(|w| w.max_minutes),
+        wait_label: s.wait.map(|w| w.label()),
+        estimate_samples: s.samples,
+        moved_to: s.moved_to,
+    }))
 }

@@ -352,9 +352,9 @@ pub async fn move_status_with(
         notices::approved(state, &tx, &caller.clinic, &a, now).await?;
     }
     let token = match m {
-        Move::Arrive => {
-            Some(super::queue::join_for_appointment(&tx, ctx, caller, &a, priority, now).await?)
-        }
+        Move::Arrive => Some(
+            super::queue::join_for_appointment(state, &tx, ctx, caller, &a, priority, now).await?,
+        ),
         _ => None,
     };
     audit::append(

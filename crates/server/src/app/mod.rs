@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod appointments;
+pub mod board;
 pub mod booking;
 pub mod clinics;
 pub mod demo;
@@ -13,6 +14,7 @@ pub mod mail;
 pub mod notices;
 pub mod patients;
 pub mod queue;
+pub mod queue_status;
 pub mod schedule;
 pub mod sessions;
 pub mod slots;

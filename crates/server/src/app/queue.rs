@@ -8,7 +8,7 @@ use crate::{
     state::AppState,
 };
 use domain::{
-    AppointmentId, AppointmentStatus, DoctorId, DoctorStatus, PatientId, Role, TokenId,
+    AppointmentId, AppointmentStatus, ClinicId, DoctorId, DoctorStatus, PatientId, Role, TokenId,
     queue::{Priority, TokenMove, TokenStatus, call_order},
 };
 use jiff::Timestamp;
@@ -27,6 +27,19 @@ pub fn today(state: &AppState, caller: &ClinicCaller) -> String {
         .to_zoned(zone_of(&caller.clinic))
         .date()
         .to_string()
+}
+
+/// Commits a queue change and tells the live boards: every instance's through
+/// PostgreSQL, and this one's directly.
+pub(crate) async fn commit_change(
+    state: &AppState,
+    tx: store::Tx,
+    clinic: ClinicId,
+) -> AppResult<()> {
+    queue::announce(&tx, clinic).await?;
+    store::commit(tx).await?;
+    state.queue_changed(clinic);
+    Ok(())
 }
 
 fn desk(caller: &ClinicCaller) -> AppResult<()> {
@@ -73,6 +86,7 @@ async fn bookable_doctor<C: Conn>(
 /// Issues the doctor's next token of the day in `c`'s transaction, refusing a second open
 /// token of the same patient with the same doctor.
 async fn issue_in<C: Conn>(
+    state: &AppState,
     c: &C,
     caller: &ClinicCaller,
     new: NewToken<'_>,
@@ -96,9 +110,11 @@ async fn issue_in<C: Conn>(
         }
         other => other?,
     };
-    queue::find(c, caller.clinic.id, id)
+    let t = queue::find(c, caller.clinic.id, id)
         .await?
-        .ok_or_else(|| AppError::Internal("issued token vanished".into()))
+        .ok_or_else(|| AppError::Internal("issued token vanished".into()))?;
+    super::queue_status::email_link(state, c, &caller.clinic, &t, now).await?;
+    Ok(t)
 }
 
 /// What the desk asks for a walk-in.
@@ -124,6 +140,7 @@ pub async fn issue_token(
         .await?
         .ok_or_else(|| AppError::field("patient_id", "Choose a patient of this clinic."))?;
     let t = issue_in(
+        state,
         &tx,
         caller,
         NewToken {
@@ -150,14 +167,14 @@ pub async fn issue_token(
         now,
     )
     .await?;
-    store::commit(tx).await?;
-    state.queue_changed(caller.clinic.id);
+    commit_change(state, tx, caller.clinic.id).await?;
     Ok(t)
 }
 
 /// Gives a booked patient who has just been checked in a token in their doctor's queue,
 /// in the check-in's transaction.
 pub(crate) async fn join_for_appointment<C: Conn>(
+    state: &AppState,
     c: &C,
     ctx: &RequestCtx,
     caller: &ClinicCaller,
@@ -170,6 +187,7 @@ pub(crate) async fn join_for_appointment<C: Conn>(
     }
     let date = today_of(caller, now);
     let t = issue_in(
+        state,
         c,
         caller,
         NewToken {
@@ -196,6 +214,7 @@ pub(crate) async fn join_for_appointment<C: Conn>(
         now,
     )
     .await?;
+    queue::announce(c, caller.clinic.id).await?;
     Ok(t)
 }
 
@@ -404,8 +423,7 @@ async fn record_move(
         now,
     )
     .await?;
-    store::commit(tx).await?;
-    state.queue_changed(caller.clinic.id);
+    commit_change(state, tx, caller.clinic.id).await?;
     Ok(t)
 }
 
@@ -482,6 +500,7 @@ pub async fn transfer(
     // The old token closes first: an appointment has one live token at a time.
     let closed = apply(&tx, &t, TokenMove::Transfer, now).await?;
     let new = issue_in(
+        state,
         &tx,
         caller,
         NewToken {
@@ -521,7 +540,6 @@ pub async fn transfer(
         now,
     )
     .await?;
-    store::commit(tx).await?;
-    state.queue_changed(caller.clinic.id);
+    commit_change(state, tx, caller.clinic.id).await?;
     Ok(new)
 }

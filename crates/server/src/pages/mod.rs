@@ -8,6 +8,7 @@ mod admin;
 mod appointments;
 mod assets;
 mod auth;
+mod board;
 mod book;
 mod booking;
 mod desk;
@@ -21,6 +22,7 @@ mod layout;
 mod password;
 mod patients;
 mod queue;
+mod queue_status;
 mod schedule;
 mod settings;
 mod staff;
@@ -68,6 +70,8 @@ pub fn router() -> Router<AppState> {
         .route("/c/{slug}", get(booking::clinic_page))
         .route("/c/{slug}/doctors/{doctor_id}", get(booking::doctor_page))
         .route("/c/{slug}/book", get(book::confirm).post(book::book))
+        .route("/c/{slug}/board", get(board::show))
+        .route("/c/{slug}/board/events", get(board::events))
         .route("/appointments", get(appointments::mine))
         .route(
             "/appointments/cancel",
@@ -120,9 +124,14 @@ pub fn router() -> Router<AppState> {
             post(queue::transfer),
         )
         .route(
+            "/clinics/{clinic_id}/queue/tokens/{token_id}/slip",
+            get(queue_status::slip),
+        )
+        .route(
             "/clinics/{clinic_id}/queue/tokens/{token_id}/{action}",
             post(queue::act),
         )
+        .route("/q/{token_id}/{signature}", get(queue_status::show))
         .route("/clinics/{clinic_id}/schedule", get(schedule::show))
         .route(
             "/clinics/{clinic_id}/schedule/{doctor_id}/hours",

@@ -69,6 +69,8 @@ struct QueuePage {
     is_desk: bool,
     notice: Option<String>,
     alert: Option<String>,
+    /// The slip of the token just issued.
+    slip_href: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -206,6 +208,7 @@ async fn queue_page(
         is_desk: v.desk,
         notice,
         alert,
+        slip_href: None,
     })
 }
 
@@ -216,22 +219,31 @@ pub async fn show(
     QueryOr(q): QueryOr<QueueQuery>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let notice = match q.token.parse::<TokenId>() {
+    let token = match q.token.parse::<TokenId>() {
         Ok(id) => store::queue::find(state.store().conn(), caller.clinic.id, id)
             .await
-            .map_err(AppError::from)?
-            .map(|t| {
-                format!(
-                    "Token {} · {} · {}: {}.",
-                    t.number,
-                    t.patient_name,
-                    t.doctor_name,
-                    t.status.label().to_lowercase()
-                )
-            }),
+            .map_err(AppError::from)?,
         Err(_) => None,
     };
-    Ok(Outcome::OK.render(&queue_page(&state, &caller, notice, None).await?))
+    let notice = token.as_ref().map(|t| {
+        format!(
+            "Token {} · {} · {}: {}.",
+            t.number,
+            t.patient_name,
+            t.doctor_name,
+            t.status.label().to_lowercase()
+        )
+    });
+    let mut page = queue_page(&state, &caller, notice, None).await?;
+    if page.is_desk
+        && let Some(t) = token.filter(|t| t.status == TokenStatus::Waiting)
+    {
+        page.slip_href = Some(format!(
+            "/clinics/{}/queue/tokens/{}/slip",
+            caller.clinic.id, t.id
+        ));
+    }
+    Ok(Outcome::OK.render(&page))
 }
 
 /// After a move: back to the queue confirming `t`, or the queue with the refusal.

@@ -6,7 +6,7 @@ use axum::{
     http::{Method, Request, StatusCode, header},
 };
 
-const OPERATION_IDS: [&str; 59] = [
+const OPERATION_IDS: [&str; 60] = [
     "register_patient",
     "login",
     "refresh_token",
@@ -66,6 +66,7 @@ const OPERATION_IDS: [&str; 59] = [
     "start_token",
     "end_token",
     "transfer_token",
+    "get_queue_status",
 ];
 
 #[tokio::test]

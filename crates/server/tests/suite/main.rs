@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+mod board;
 mod booking;
 mod browser;
 mod cli;

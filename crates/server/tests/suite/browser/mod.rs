@@ -5,6 +5,7 @@
 
 mod accounts;
 mod booking;
+mod queue;
 
 use crate::helpers::{Proc, serve};
 use std::{

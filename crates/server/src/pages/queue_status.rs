@@ -1,0 +1,103 @@
+//! The patient's queue status behind the signed link, and the printable token slip that
+//! carries the link.
+
+use super::{
+    error::{Page, PageError},
+    forms::Outcome,
+    layout::MaybeUser,
+};
+use crate::{
+    app::{
+        local_time::zone_of,
+        queue_status::{QueueStatus, queue_status, status_url},
+    },
+    auth::extract::{AnyStaff, ClinicScope},
+    error::AppError,
+    state::AppState,
+};
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    response::Response,
+};
+use domain::{TokenId, queue::TokenStatus};
+
+#[derive(Template)]
+#[template(path = "queue_status.html")]
+struct StatusPage {
+    nav: super::layout::Nav,
+    s: QueueStatus,
+    /// The plain-language state: "3 patients before you", "Please go in now", …
+    headline: String,
+    wait: Option<String>,
+}
+
+/// GET /q/{token_id}/{signature}: no login; refreshes itself every 30 seconds.
+pub async fn show(
+    State(state): State<AppState>,
+    who: MaybeUser,
+    Path((id, sig)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let s = queue_status(&state, &id, &sig).await?;
+    let headline = match (s.status, s.ahead) {
+        (TokenStatus::Waiting, Some(0)) => "You are next.".to_owned(),
+        (TokenStatus::Waiting, Some(1)) => "1 patient before you.".to_owned(),
+        (TokenStatus::Waiting, Some(n)) => format!("{n} patients before you."),
+        (TokenStatus::Called, _) => "Please go in now.".to_owned(),
+        (TokenStatus::InConsultation, _) => "You are with the doctor.".to_owned(),
+        (TokenStatus::Done, _) => "Your visit is complete. Thank you.".to_owned(),
+        (TokenStatus::Skipped, _) => {
+            "You were called but not found. Please see the front desk.".to_owned()
+        }
+        (TokenStatus::Transferred, _) => "You have been moved to another doctor.".to_owned(),
+        (TokenStatus::Waiting, None) => "You are waiting.".to_owned(),
+    };
+    let wait = s.wait.map(|w| w.label());
+    let page = StatusPage {
+        nav: who.nav(&state, "").await?,
+        s,
+        headline,
+        wait,
+    };
+    Ok(Outcome::OK.render(&page))
+}
+
+#[derive(Template)]
+#[template(path = "token_slip.html")]
+struct SlipPage {
+    clinic_name: String,
+    clinic_id: String,
+    number: i32,
+    doctor_name: String,
+    issued: String,
+    initials: String,
+    link: String,
+}
+
+/// GET /clinics/{clinic_id}/queue/tokens/{token_id}/slip: a printable slip (staff).
+pub async fn slip(
+    State(state): State<AppState>,
+    Page(scope): Page<ClinicScope<AnyStaff>>,
+    Path((_, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let caller = scope.into_caller(&state).await?;
+    let id: TokenId = id.parse().map_err(|_| AppError::NotFound)?;
+    let t = store::queue::find(state.store().conn(), caller.clinic.id, id)
+        .await
+        .map_err(AppError::from)?
+        .ok_or(AppError::NotFound)?;
+    let page = SlipPage {
+        clinic_name: caller.clinic.name.clone(),
+        clinic_id: caller.clinic.id.to_string(),
+        number: t.number,
+        issued: t
+            .arrived_at
+            .to_zoned(zone_of(&caller.clinic))
+            .strftime("%-d %b %Y, %H:%M")
+            .to_string(),
+        initials: crate::app::board::initials(&t.patient_name),
+        link: status_url(&state, t.id).await?,
+        doctor_name: t.doctor_name,
+    };
+    Ok(Outcome::OK.render(&page))
+}
