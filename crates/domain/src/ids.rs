@@ -97,3 +97,11 @@ id_type!(
     /// A queue token: one patient's place in one doctor's queue on one day.
     TokenId
 );
+id_type!(
+    /// A consultation (encounter): what the doctor recorded at one visit.
+    EncounterId
+);
+id_type!(
+    /// A prescription written in a consultation.
+    PrescriptionId
+);

@@ -128,6 +128,12 @@ impl AppState {
             .map(String::as_str)
     }
 
+    /// The link key if it has been read already: inside a write transaction, where reading
+    /// it from the database could wait on that same transaction.
+    pub fn loaded_link_key(&self) -> Option<&str> {
+        self.0.link_key.get().map(String::as_str)
+    }
+
     /// A receiver of queue changes, for one live board. On PostgreSQL the first call
     /// starts listening to the other instances, and returns once that listener is live.
     pub async fn queue_events(&self) -> tokio::sync::broadcast::Receiver<domain::ClinicId> {

@@ -13,6 +13,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0003BusyIndex),
             Box::new(M0004Registry),
             Box::new(M0005Queue),
+            Box::new(M0006Consultation),
         ]
     }
 }
@@ -106,6 +107,24 @@ impl MigrationTrait for M0005Queue {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         db.execute_unprepared(&crate::schema::queue(db.get_database_backend()))
+            .await?;
+        Ok(())
+    }
+}
+
+struct M0006Consultation;
+
+impl MigrationName for M0006Consultation {
+    fn name(&self) -> &str {
+        "m0006_consultation"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0006Consultation {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        db.execute_unprepared(&crate::schema::consultation(db.get_database_backend()))
             .await?;
         Ok(())
     }

@@ -429,3 +429,64 @@ CREATE TABLE app_secrets (
 "#
     )
 }
+
+/// Consultations (encounters) with their addenda, and the prescription written in each.
+/// A signed encounter is locked: the application refuses edits, and later notes are addenda.
+pub fn consultation(backend: DbBackend) -> String {
+    let uuid = match backend {
+        DbBackend::Postgres => "UUID",
+        _ => "BLOB",
+    };
+    format!(
+        r#"
+CREATE TABLE encounters (
+    id {uuid} PRIMARY KEY,
+    clinic_id {uuid} NOT NULL REFERENCES clinics(id),
+    patient_id {uuid} NOT NULL REFERENCES patients(id),
+    doctor_id {uuid} NOT NULL REFERENCES doctors(id),
+    token_id {uuid} REFERENCES queue_tokens(id),
+    appointment_id {uuid} REFERENCES appointments(id),
+    status TEXT NOT NULL CHECK (status IN ('draft', 'signed')),
+    complaints TEXT NOT NULL,
+    vitals TEXT NOT NULL,
+    examination TEXT NOT NULL,
+    diagnosis TEXT NOT NULL,
+    icd10 TEXT,
+    advice TEXT NOT NULL,
+    follow_up_date TEXT,
+    started_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    signed_at BIGINT,
+    signed_by {uuid} REFERENCES users(id),
+    version INTEGER NOT NULL
+);
+CREATE INDEX encounters_patient_idx ON encounters (clinic_id, patient_id, started_at);
+CREATE UNIQUE INDEX encounters_token_key ON encounters (token_id) WHERE token_id IS NOT NULL;
+
+CREATE TABLE encounter_addenda (
+    id {uuid} PRIMARY KEY,
+    clinic_id {uuid} NOT NULL REFERENCES clinics(id),
+    encounter_id {uuid} NOT NULL REFERENCES encounters(id),
+    author_id {uuid} NOT NULL REFERENCES users(id),
+    author_name TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX encounter_addenda_encounter_idx ON encounter_addenda (encounter_id, created_at);
+
+CREATE TABLE prescriptions (
+    id {uuid} PRIMARY KEY,
+    clinic_id {uuid} NOT NULL REFERENCES clinics(id),
+    encounter_id {uuid} NOT NULL REFERENCES encounters(id),
+    patient_id {uuid} NOT NULL REFERENCES patients(id),
+    doctor_id {uuid} NOT NULL REFERENCES doctors(id),
+    items TEXT NOT NULL,
+    notes TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    CONSTRAINT prescriptions_encounter_key UNIQUE (encounter_id)
+);
+CREATE INDEX prescriptions_patient_idx ON prescriptions (patient_id, created_at);
+"#
+    )
+}

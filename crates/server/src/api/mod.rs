@@ -3,6 +3,7 @@
 pub mod appointments;
 pub mod auth;
 pub mod clinics;
+pub mod consultations;
 pub mod doctors;
 pub mod extract;
 pub mod me;
@@ -23,7 +24,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 #[openapi(
     info(title = "DocSpot API", description = "Clinic and appointment management. Errors are RFC 9457 problem+json."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "me"), (name = "clinics"), (name = "staff"), (name = "doctors"), (name = "schedule"), (name = "booking"), (name = "patients"), (name = "queue"))
+    tags((name = "auth"), (name = "me"), (name = "clinics"), (name = "staff"), (name = "doctors"), (name = "schedule"), (name = "booking"), (name = "patients"), (name = "queue"), (name = "consultations"))
 )]
 struct ApiDoc;
 
@@ -113,6 +114,17 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(queue::end_token))
         .routes(routes!(queue::transfer_token))
         .routes(routes!(queue::get_queue_status))
+        .routes(routes!(consultations::start_consultation))
+        .routes(routes!(
+            consultations::get_consultation,
+            consultations::save_consultation
+        ))
+        .routes(routes!(consultations::sign_consultation))
+        .routes(routes!(consultations::add_addendum))
+        .routes(routes!(consultations::create_prescription))
+        .routes(routes!(consultations::get_prescription))
+        .routes(routes!(consultations::list_my_prescriptions))
+        .routes(routes!(consultations::get_patient_history))
         .split_for_parts();
     (router, openapi)
 }

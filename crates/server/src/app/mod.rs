@@ -6,6 +6,7 @@ pub mod appointments;
 pub mod board;
 pub mod booking;
 pub mod clinics;
+pub mod consultations;
 pub mod demo;
 pub mod doctors;
 pub mod exceptions;

@@ -134,6 +134,8 @@ pub async fn issue_token(
     desk(caller)?;
     let now = state.now();
     let date = today(state, caller);
+    // The link key is read outside the write transaction (SQLite has one writer).
+    state.link_key().await?;
     let tx = state.store().write().await?;
     bookable_doctor(&tx, caller, input.doctor_id).await?;
     patients::find(&tx, caller.clinic.id, input.patient_id)
@@ -328,7 +330,12 @@ async fn may_run<C: Conn>(
 }
 
 /// Applies `mv` to a token still at its read version, with the instants the move records.
-async fn apply<C: Conn>(c: &C, t: &Token, mv: TokenMove, now: Timestamp) -> AppResult<Token> {
+pub(crate) async fn apply<C: Conn>(
+    c: &C,
+    t: &Token,
+    mv: TokenMove,
+    now: Timestamp,
+) -> AppResult<Token> {
     let to = t
         .status
         .apply(mv)
@@ -362,8 +369,21 @@ async fn apply<C: Conn>(c: &C, t: &Token, mv: TokenMove, now: Timestamp) -> AppR
         .ok_or(AppError::NotFound)
 }
 
+/// Ends the consultation of a token; a checked-in appointment becomes fulfilled.
+pub(crate) async fn end_visit<C: Conn>(c: &C, t: &Token, now: Timestamp) -> AppResult<Token> {
+    let moved = apply(c, t, TokenMove::End, now).await?;
+    if let Some(a) = moved.appointment_id
+        && let Some(a) = appointments::find(c, t.clinic_id, a).await?
+        && a.status == AppointmentStatus::Arrived
+    {
+        appointments::set_status(c, a.id, a.version, AppointmentStatus::Fulfilled, None, now)
+            .await?;
+    }
+    Ok(moved)
+}
+
 /// Refuses to call another patient while one is called or with the doctor.
-fn doctor_free(tokens: &[Token]) -> AppResult<()> {
+pub(crate) fn doctor_free(tokens: &[Token]) -> AppResult<()> {
     match tokens
         .iter()
         .find(|t| matches!(t.status, TokenStatus::Called | TokenStatus::InConsultation))
@@ -455,22 +475,10 @@ pub async fn move_token(
                 .collect();
         doctor_free(&others)?;
     }
-    let moved = apply(&tx, &t, mv, now).await?;
-    if mv == TokenMove::End
-        && let Some(a) = moved.appointment_id
-        && let Some(a) = appointments::find(&tx, caller.clinic.id, a).await?
-        && a.status == AppointmentStatus::Arrived
-    {
-        appointments::set_status(
-            &tx,
-            a.id,
-            a.version,
-            AppointmentStatus::Fulfilled,
-            None,
-            now,
-        )
-        .await?;
-    }
+    let moved = match mv {
+        TokenMove::End => end_visit(&tx, &t, now).await?,
+        _ => apply(&tx, &t, mv, now).await?,
+    };
     record_move(state, tx, ctx, caller, mv, moved, now).await
 }
 
@@ -486,6 +494,8 @@ pub async fn transfer(
 ) -> AppResult<Token> {
     desk(caller)?;
     let now = state.now();
+    // The link key is read outside the write transaction (SQLite has one writer).
+    state.link_key().await?;
     let tx = state.store().write().await?;
     let t = queue::find(&tx, caller.clinic.id, id)
         .await?

@@ -162,7 +162,10 @@ pub async fn email_link<C: store::Conn>(
     let Some(to) = p.details.email.as_deref() else {
         return Ok(());
     };
-    let link = status_url(state, t.id).await?;
+    let key = state.loaded_link_key().ok_or_else(|| {
+        AppError::Internal("the link key must be read before the transaction".into())
+    })?;
+    let link = format!("{}{}", state.settings().public_url, signed_path(key, t.id)?);
     let body = format!(
         "Hello {},\n\nYour token at {} is number {} for {}.\n\nSee your place in the queue \
          and the expected wait here:\n{link}\n",

@@ -6,7 +6,7 @@ use axum::{
     http::{Method, Request, StatusCode, header},
 };
 
-const OPERATION_IDS: [&str; 60] = [
+const OPERATION_IDS: [&str; 69] = [
     "register_patient",
     "login",
     "refresh_token",
@@ -67,6 +67,15 @@ const OPERATION_IDS: [&str; 60] = [
     "end_token",
     "transfer_token",
     "get_queue_status",
+    "start_consultation",
+    "get_consultation",
+    "save_consultation",
+    "sign_consultation",
+    "add_addendum",
+    "create_prescription",
+    "get_prescription",
+    "list_my_prescriptions",
+    "get_patient_history",
 ];
 
 #[tokio::test]

@@ -8,6 +8,7 @@ mod booking;
 mod browser;
 mod cli;
 mod clinics;
+mod consultations;
 mod desk_pages;
 mod doctors;
 mod email;

@@ -3,7 +3,7 @@
 
 use crate::{
     helpers::{Resp, TestApp, location, page_get, page_post, send_to},
-    world::{World, desk, events, world},
+    world::{World, desk, events, second_doctor, world},
 };
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -18,24 +18,6 @@ async fn patient(app: &TestApp, w: &World, token: &str, name: &str, phone: &str)
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     r.body["id"].as_str().unwrap().to_owned()
-}
-
-/// A second approved doctor; returns (doctor id, their token).
-async fn second_doctor(app: &TestApp, w: &World, slug: &str) -> (String, String) {
-    let email = format!("doc2@{slug}.test");
-    app.join(&w.clinic, &w.admin, &email, "doctor", "Dr Vikram Shah")
-        .await;
-    let pending = app.get(&w.at("/doctors/pending"), Some(&w.admin)).await;
-    let id = pending.body[0]["id"].as_str().unwrap().to_owned();
-    let r = app
-        .post(
-            &w.at(&format!("/doctors/{id}/approve")),
-            Some(&w.admin),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    (id, app.login(&email).await.0)
 }
 
 async fn issue(app: &TestApp, w: &World, desk: &str, patient: &str, priority: &str) -> Resp {

@@ -129,3 +129,21 @@ pub async fn desk(app: &TestApp, w: &World, slug: &str) -> String {
         .await;
     app.login(&email).await.0
 }
+
+/// A second approved doctor; returns (doctor id, their token).
+pub async fn second_doctor(app: &TestApp, w: &World, slug: &str) -> (String, String) {
+    let email = format!("doc2@{slug}.test");
+    app.join(&w.clinic, &w.admin, &email, "doctor", "Dr Vikram Shah")
+        .await;
+    let pending = app.get(&w.at("/doctors/pending"), Some(&w.admin)).await;
+    let id = pending.body[0]["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            &w.at(&format!("/doctors/{id}/approve")),
+            Some(&w.admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    (id, app.login(&email).await.0)
+}

@@ -1,0 +1,535 @@
+//! The consultation: opened from the queue, saved as a draft as often as the doctor likes,
+//! signed once (then locked; later notes are addenda), with the prescription written in it.
+//! Only the clinic's doctors read clinical notes; every read is audited.
+
+use super::{
+    Fields, checked,
+    local_time::zone_of,
+    queue::{apply, commit_change, doctor_free, end_visit},
+};
+use crate::{
+    auth::extract::{ClinicCaller, RequestCtx},
+    error::{AppError, AppResult},
+    state::AppState,
+};
+use domain::{
+    EncounterId, Role, TokenId,
+    clinical::{Icd10, RxItemInput, Vitals, VitalsInput, parse_rx_items},
+    queue::{TokenMove, TokenStatus},
+    values::bounded_text,
+};
+use jiff::civil::Date;
+use serde_json::json;
+use store::{
+    Conn, audit, doctors,
+    encounters::{self, Addendum, Encounter, NewEncounter, Notes, Prescription},
+    queue,
+};
+
+/// The caller's doctor profile in the clinic: the only way to clinical notes. Everyone
+/// else, receptionists and admins who are not doctors included, gets 404.
+pub(crate) async fn clinician<C: Conn>(c: &C, caller: &ClinicCaller) -> AppResult<doctors::Doctor> {
+    if !caller.has_any(&[Role::Doctor]) {
+        return Err(AppError::NotFound);
+    }
+    doctors::of_user(c, caller.clinic.id, caller.me.id())
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+async fn log(
+    c: &impl Conn,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    action: &str,
+    kind: &str,
+    id: impl ToString,
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    audit::append(
+        c,
+        &ctx.actor(Some(caller.me.id())),
+        audit::Event::new(action, kind, id).in_clinic(caller.clinic.id),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Opens the consultation for a token of the caller's queue, moving the token to "with the
+/// doctor". Opening it again returns the same consultation.
+pub async fn start_consultation(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    token: TokenId,
+) -> AppResult<Encounter> {
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let doctor = clinician(&tx, caller).await?;
+    let t = queue::find(&tx, caller.clinic.id, token)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if t.doctor_id != doctor.id {
+        return Err(AppError::Forbidden(
+            "This patient is in another doctor's queue.".into(),
+        ));
+    }
+    if let Some(e) = encounters::of_token(&tx, caller.clinic.id, token).await? {
+        return Ok(e);
+    }
+    if t.status != TokenStatus::InConsultation {
+        let others: Vec<_> = queue::day(&tx, caller.clinic.id, &t.local_date, Some(t.doctor_id))
+            .await?
+            .into_iter()
+            .filter(|o| o.id != t.id)
+            .collect();
+        doctor_free(&others)?;
+        apply(&tx, &t, TokenMove::Start, now).await?;
+    }
+    let new = NewEncounter {
+        clinic_id: caller.clinic.id,
+        patient_id: t.patient_id,
+        doctor_id: doctor.id,
+        token_id: Some(t.id),
+        appointment_id: t.appointment_id,
+    };
+    let id = encounters::insert(&tx, &new, now).await?;
+    log(&tx, ctx, caller, "encounter.start", "encounter", id, now).await?;
+    let e = encounters::find(&tx, caller.clinic.id, id)
+        .await?
+        .ok_or_else(|| AppError::Internal("new consultation vanished".into()))?;
+    commit_change(state, tx, caller.clinic.id).await?;
+    Ok(e)
+}
+
+/// A consultation with its addenda and prescription.
+#[derive(Debug, Clone)]
+pub struct Consultation {
+    pub encounter: Encounter,
+    pub addenda: Vec<Addendum>,
+    pub prescription: Option<Prescription>,
+}
+
+/// One consultation (the clinic's doctors; audited).
+pub async fn get_consultation(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    id: EncounterId,
+) -> AppResult<Consultation> {
+    let now = state.now();
+    let tx = state.store().write().await?;
+    clinician(&tx, caller).await?;
+    let encounter = encounters::find(&tx, caller.clinic.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let addenda = encounters::addenda(&tx, id).await?;
+    let prescription = encounters::prescription_of(&tx, id).await?;
+    log(&tx, ctx, caller, "encounter.read", "encounter", id, now).await?;
+    store::commit(tx).await?;
+    Ok(Consultation {
+        encounter,
+        addenda,
+        prescription,
+    })
+}
+
+/// The consultation form as typed (also the API's body). Vitals are text as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsultationForm {
+    pub complaints: String,
+    /// Blood pressure as `120/80`.
+    pub bp: String,
+    pub pulse: String,
+    /// °C, or °F (converted).
+    pub temperature: String,
+    /// kg.
+    pub weight: String,
+    /// cm.
+    pub height: String,
+    /// %.
+    pub spo2: String,
+    pub examination: String,
+    pub diagnosis: String,
+    /// An optional ICD-10 code such as `J06.9`.
+    pub icd10: String,
+    pub advice: String,
+    /// `YYYY-MM-DD`, after today.
+    pub follow_up_date: String,
+    /// The `version` read with the consultation; a stale one gets 409.
+    pub version: Option<i32>,
+}
+
+impl ConsultationForm {
+    /// The form filled from a consultation.
+    pub fn of(e: &Encounter) -> Self {
+        let n = &e.notes;
+        let v = n.vitals.form_values();
+        ConsultationForm {
+            complaints: n.complaints.clone(),
+            bp: v.bp,
+            pulse: v.pulse,
+            temperature: v.temperature,
+            weight: v.weight,
+            height: v.height,
+            spo2: v.spo2,
+            examination: n.examination.clone(),
+            diagnosis: n.diagnosis.clone(),
+            icd10: n.icd10.clone().unwrap_or_default(),
+            advice: n.advice.clone(),
+            follow_up_date: n.follow_up_date.clone().unwrap_or_default(),
+            version: Some(e.version),
+        }
+    }
+
+    fn parse(&self, today: Date) -> AppResult<Notes> {
+        let mut f = Fields::default();
+        let vitals = match Vitals::parse(VitalsInput {
+            bp: &self.bp,
+            pulse: &self.pulse,
+            temperature: &self.temperature,
+            weight: &self.weight,
+            height: &self.height,
+            spo2: &self.spo2,
+        }) {
+            Ok(v) => Some(v),
+            Err(list) => {
+                for e in list {
+                    f.push(e.field, e.message);
+                }
+                None
+            }
+        };
+        let complaints = f.take(bounded_text("complaints", &self.complaints, 2000, false));
+        let examination = f.take(bounded_text("examination", &self.examination, 4000, false));
+        let diagnosis = f.take(bounded_text("diagnosis", &self.diagnosis, 500, false));
+        let advice = f.take(bounded_text("advice", &self.advice, 2000, false));
+        let icd10 = if self.icd10.trim().is_empty() {
+            Some(None)
+        } else {
+            f.take(Icd10::parse(&self.icd10))
+                .map(|c| Some(c.as_str().to_owned()))
+        };
+        let follow_up = match self.follow_up_date.trim() {
+            "" => Some(None),
+            raw => match raw.parse::<Date>() {
+                Ok(d) if d > today => Some(Some(d.to_string())),
+                Ok(_) => {
+                    f.push("follow_up_date", "The follow-up must be after today.");
+                    None
+                }
+                Err(_) => {
+                    f.push("follow_up_date", "Write the follow-up date as YYYY-MM-DD.");
+                    None
+                }
+            },
+        };
+        f.finish()?;
+        Ok(Notes {
+            complaints: checked(complaints)?,
+            vitals: checked(vitals)?,
+            examination: checked(examination)?,
+            diagnosis: checked(diagnosis)?,
+            icd10: checked(icd10)?,
+            advice: checked(advice)?,
+            follow_up_date: checked(follow_up)?,
+        })
+    }
+}
+
+/// The caller's own draft, at the version they read.
+async fn own_draft<C: Conn>(c: &C, caller: &ClinicCaller, id: EncounterId) -> AppResult<Encounter> {
+    clinician(c, caller).await?;
+    let e = encounters::find(c, caller.clinic.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if e.doctor_user_id != caller.me.id() {
+        return Err(AppError::Forbidden(
+            "Only the doctor who saw the patient edits this consultation; add an addendum once it is signed."
+                .into(),
+        ));
+    }
+    if e.signed {
+        return Err(AppError::Conflict(
+            "This consultation is signed and locked; add an addendum instead.".into(),
+        ));
+    }
+    Ok(e)
+}
+
+fn stale() -> AppError {
+    AppError::Conflict(
+        "This consultation was saved elsewhere meanwhile; reload it and make your change again."
+            .into(),
+    )
+}
+
+/// Saves the draft (the doctor who opened it; nothing is lost between saves).
+pub async fn save_consultation(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    id: EncounterId,
+    form: &ConsultationForm,
+) -> AppResult<Encounter> {
+    let version = form
+        .version
+        .ok_or_else(|| AppError::field("version", "Send the version you read."))?;
+    let today = state.now().to_zoned(zone_of(&caller.clinic)).date();
+    let notes = form.parse(today)?;
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let e = own_draft(&tx, caller, id).await?;
+    if e.version != version || !encounters::save(&tx, id, version, &notes, now).await? {
+        return Err(stale());
+    }
+    log(&tx, ctx, caller, "encounter.save", "encounter", id, now).await?;
+    let e = encounters::find(&tx, caller.clinic.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    store::commit(tx).await?;
+    Ok(e)
+}
+
+/// Signs the draft at `version`: it is locked from then on. A visit still with the doctor
+/// in the queue ends with it.
+pub async fn sign_consultation(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    id: EncounterId,
+    version: i32,
+) -> AppResult<Encounter> {
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let e = own_draft(&tx, caller, id).await?;
+    if e.version != version || !encounters::sign(&tx, id, version, caller.me.id(), now).await? {
+        return Err(stale());
+    }
+    if let Some(t) = e.token_id
+        && let Some(t) = queue::find(&tx, caller.clinic.id, t).await?
+        && t.status == TokenStatus::InConsultation
+    {
+        end_visit(&tx, &t, now).await?;
+        log(&tx, ctx, caller, "queue.end", "queue_token", t.id, now).await?;
+    }
+    log(&tx, ctx, caller, "encounter.sign", "encounter", id, now).await?;
+    let e = encounters::find(&tx, caller.clinic.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    commit_change(state, tx, caller.clinic.id).await?;
+    Ok(e)
+}
+
+/// Adds a note to a signed consultation (any doctor of the clinic), with author and time.
+pub async fn add_addendum(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    id: EncounterId,
+    body: &str,
+) -> AppResult<Addendum> {
+    let body = bounded_text("body", body, 4000, true)?;
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let doctor = clinician(&tx, caller).await?;
+    let e = encounters::find(&tx, caller.clinic.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !e.signed {
+        return Err(AppError::Conflict(
+            "The consultation is still a draft; edit it instead.".into(),
+        ));
+    }
+    encounters::add_addendum(&tx, &e, caller.me.id(), &doctor.name, &body, now).await?;
+    log(&tx, ctx, caller, "encounter.addendum", "encounter", id, now).await?;
+    store::commit(tx).await?;
+    Ok(Addendum {
+        author_name: doctor.name,
+        body,
+        created_at: now,
+    })
+}
+
+/// One prescription row as typed (also the API's).
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct RxRow {
+    pub drug: String,
+    pub strength: String,
+    pub form: String,
+    pub dose: String,
+    pub frequency: String,
+    pub duration: String,
+    pub route: String,
+    pub instructions: String,
+}
+
+impl RxRow {
+    fn input(&self) -> RxItemInput<'_> {
+        RxItemInput {
+            drug: &self.drug,
+            strength: &self.strength,
+            form: &self.form,
+            dose: &self.dose,
+            frequency: &self.frequency,
+            duration: &self.duration,
+            route: &self.route,
+            instructions: &self.instructions,
+        }
+    }
+}
+
+/// The most rows a form may send (blank ones included).
+pub const MAX_ROWS: usize = 60;
+
+/// Writes the prescription of the caller's draft consultation (blank rows are dropped).
+pub async fn save_prescription(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    id: EncounterId,
+    rows: &[RxRow],
+    notes: &str,
+) -> AppResult<Prescription> {
+    if rows.len() > MAX_ROWS {
+        return Err(AppError::field("items", "Too many rows."));
+    }
+    let inputs: Vec<RxItemInput<'_>> = rows.iter().map(RxRow::input).collect();
+    let items = parse_rx_items(&inputs).map_err(|list| {
+        AppError::Validation(
+            list.into_iter()
+                .map(|e| crate::error::FieldError {
+                    field: e.field.into(),
+                    message: e.message,
+                })
+                .collect(),
+        )
+    })?;
+    let notes = bounded_text("notes", notes, 1000, false)?;
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let e = own_draft(&tx, caller, id).await?;
+    let rx = encounters::put_prescription(&tx, &e, &items, &notes, now).await?;
+    log(
+        &tx,
+        ctx,
+        caller,
+        "prescription.save",
+        "prescription",
+        rx,
+        now,
+    )
+    .await?;
+    let p = encounters::prescription_of(&tx, id)
+        .await?
+        .ok_or_else(|| AppError::Internal("prescription vanished".into()))?;
+    store::commit(tx).await?;
+    Ok(p)
+}
+
+/// One prescription: the clinic's doctors, or the patient once it is signed (audited).
+pub async fn get_prescription(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    id: domain::PrescriptionId,
+) -> AppResult<Prescription> {
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let p = encounters::find_prescription(&tx, caller.clinic.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let own = p.patient_user_id == Some(caller.me.id()) && p.signed_at.is_some();
+    if !own {
+        clinician(&tx, caller).await?;
+    }
+    log(
+        &tx,
+        ctx,
+        caller,
+        "prescription.read",
+        "prescription",
+        id,
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(p)
+}
+
+/// The signed-in patient's prescriptions from every clinic (audited).
+pub async fn my_prescriptions(
+    state: &AppState,
+    ctx: &RequestCtx,
+    me: &crate::auth::CurrentUser,
+) -> AppResult<Vec<Prescription>> {
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let list = encounters::prescriptions_of_user(&tx, me.id(), 200).await?;
+    audit::append(
+        &tx,
+        &ctx.actor(Some(me.id())),
+        audit::Event::new("prescription.list", "user", me.id())
+            .detail(json!({"count": list.len()})),
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(list)
+}
+
+/// A patient's record for the consultation screen.
+#[derive(Debug, Clone)]
+pub struct History {
+    pub patient: store::patients::Patient,
+    /// Newest first.
+    pub encounters: Vec<Encounter>,
+    pub prescriptions: Vec<Prescription>,
+    /// Past and upcoming, newest first.
+    pub appointments: Vec<store::appointments::Appointment>,
+}
+
+/// The patient's history: visits, diagnoses, prescriptions and appointments (the clinic's
+/// doctors; audited).
+pub async fn get_patient_history(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    patient: domain::PatientId,
+) -> AppResult<History> {
+    let now = state.now();
+    let tx = state.store().write().await?;
+    clinician(&tx, caller).await?;
+    let p = store::patients::find(&tx, caller.clinic.id, patient)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let encounters = encounters::of_patient(&tx, caller.clinic.id, patient, 100).await?;
+    let prescriptions =
+        encounters::prescriptions_of_patient(&tx, caller.clinic.id, patient, false, 100).await?;
+    let year = jiff::SignedDuration::from_hours(24 * 366);
+    let mut appointments = store::appointments::list(
+        &tx,
+        caller.clinic.id,
+        now - year * 5,
+        now + year,
+        &store::appointments::Filter {
+            doctor: None,
+            patient: Some(patient),
+            status: None,
+        },
+        200,
+    )
+    .await?;
+    appointments.reverse();
+    log(&tx, ctx, caller, "patient.history", "patient", patient, now).await?;
+    store::commit(tx).await?;
+    Ok(History {
+        patient: p,
+        encounters,
+        prescriptions,
+        appointments,
+    })
+}
