@@ -302,13 +302,22 @@ pub struct Prescription {
     /// The consultation's signature time: `None` while it is a draft.
     pub signed_at: Option<Timestamp>,
     pub created_at: Timestamp,
+    pub clinic_name: String,
+    pub clinic_time_zone: String,
+    /// The visit summary the patient sees with it.
+    pub diagnosis: String,
+    pub advice: String,
+    pub follow_up_date: Option<String>,
 }
 
 const RX_SELECT: &str = "SELECT x.id, x.clinic_id, x.encounter_id, x.patient_id, x.doctor_id, \
-    x.items, x.notes, x.created_at, e.signed_at, p.name AS patient_name, p.mrn AS patient_mrn, \
-    p.user_id AS patient_user_id, d.name AS doctor_name, d.registration_number \
+    x.items, x.notes, x.created_at, e.signed_at, e.diagnosis, e.advice, e.follow_up_date, \
+    p.name AS patient_name, p.mrn AS patient_mrn, p.user_id AS patient_user_id, \
+    d.name AS doctor_name, d.registration_number, c.name AS clinic_name, \
+    c.time_zone AS clinic_time_zone \
     FROM prescriptions x JOIN encounters e ON e.id = x.encounter_id \
-    JOIN patients p ON p.id = x.patient_id JOIN doctors d ON d.id = x.doctor_id";
+    JOIN patients p ON p.id = x.patient_id JOIN doctors d ON d.id = x.doctor_id \
+    JOIN clinics c ON c.id = x.clinic_id";
 
 fn rx_row(r: &QueryResult) -> StoreResult<Prescription> {
     Ok(Prescription {
@@ -326,6 +335,11 @@ fn rx_row(r: &QueryResult) -> StoreResult<Prescription> {
         notes: get(r, "notes")?,
         signed_at: get::<Option<i64>>(r, "signed_at")?.map(ts).transpose()?,
         created_at: ts(get(r, "created_at")?)?,
+        clinic_name: get(r, "clinic_name")?,
+        clinic_time_zone: get(r, "clinic_time_zone")?,
+        diagnosis: get(r, "diagnosis")?,
+        advice: get(r, "advice")?,
+        follow_up_date: get(r, "follow_up_date")?,
     })
 }
 

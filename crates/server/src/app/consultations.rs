@@ -14,7 +14,7 @@ use crate::{
 };
 use domain::{
     EncounterId, Role, TokenId,
-    clinical::{Icd10, RxItemInput, Vitals, VitalsInput, parse_rx_items},
+    clinical::{Icd10, RxItem, RxItemInput, Vitals, VitalsInput, parse_rx_items},
     queue::{TokenMove, TokenStatus},
     values::bounded_text,
 };
@@ -305,22 +305,38 @@ pub async fn sign_consultation(
     let now = state.now();
     let tx = state.store().write().await?;
     let e = own_draft(&tx, caller, id).await?;
-    if e.version != version || !encounters::sign(&tx, id, version, caller.me.id(), now).await? {
+    if e.version != version {
         return Err(stale());
     }
-    if let Some(t) = e.token_id
-        && let Some(t) = queue::find(&tx, caller.clinic.id, t).await?
-        && t.status == TokenStatus::InConsultation
-    {
-        end_visit(&tx, &t, now).await?;
-        log(&tx, ctx, caller, "queue.end", "queue_token", t.id, now).await?;
-    }
-    log(&tx, ctx, caller, "encounter.sign", "encounter", id, now).await?;
+    sign_in(&tx, ctx, caller, &e, version, now).await?;
     let e = encounters::find(&tx, caller.clinic.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     commit_change(state, tx, caller.clinic.id).await?;
     Ok(e)
+}
+
+/// Signs `e` at `version` in `c`'s transaction and ends its visit if still with the doctor.
+async fn sign_in<C: Conn>(
+    c: &C,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    e: &Encounter,
+    version: i32,
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    if !encounters::sign(c, e.id, version, caller.me.id(), now).await? {
+        return Err(stale());
+    }
+    if let Some(t) = e.token_id
+        && let Some(t) = queue::find(c, caller.clinic.id, t).await?
+        && t.status == TokenStatus::InConsultation
+    {
+        end_visit(c, &t, now).await?;
+        log(c, ctx, caller, "queue.end", "queue_token", t.id, now).await?;
+    }
+    log(c, ctx, caller, "encounter.sign", "encounter", e.id, now).await?;
+    Ok(())
 }
 
 /// Adds a note to a signed consultation (any doctor of the clinic), with author and time.
@@ -385,6 +401,89 @@ impl RxRow {
 /// The most rows a form may send (blank ones included).
 pub const MAX_ROWS: usize = 60;
 
+/// Checks a prescription's rows (blank ones dropped) and notes, reporting every problem.
+fn parse_rx(rows: &[RxRow], notes: &str) -> AppResult<(Vec<RxItem>, String)> {
+    if rows.len() > MAX_ROWS {
+        return Err(AppError::field("items", "Too many rows."));
+    }
+    let inputs: Vec<RxItemInput<'_>> = rows.iter().map(RxRow::input).collect();
+    let mut f = Fields::default();
+    let items = match parse_rx_items(&inputs) {
+        Ok(items) => Some(items),
+        Err(list) => {
+            for e in list {
+                f.push(e.field, e.message);
+            }
+            None
+        }
+    };
+    let notes = f.take(bounded_text("rx_notes", notes, 1000, false));
+    f.finish()?;
+    Ok((checked(items)?, checked(notes)?))
+}
+
+/// Everything the consultation page sends.
+#[derive(Debug, Clone, Default)]
+pub struct VisitForm {
+    pub notes: ConsultationForm,
+    pub rows: Vec<RxRow>,
+    pub rx_notes: String,
+}
+
+/// What the consultation page saves in one go: the notes, the prescription and, when
+/// `sign`, the signature. All of it is checked first and written in one transaction.
+pub async fn save_visit(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    id: EncounterId,
+    visit: &VisitForm,
+    sign: bool,
+) -> AppResult<Encounter> {
+    let (form, rows, rx_notes) = (&visit.notes, &visit.rows, &visit.rx_notes);
+    let version = form
+        .version
+        .ok_or_else(|| AppError::field("version", "Send the version you read."))?;
+    let today = state.now().to_zoned(zone_of(&caller.clinic)).date();
+    let (notes, rx) = match (form.parse(today), parse_rx(rows, rx_notes)) {
+        (Ok(n), Ok(r)) => (n, r),
+        (Err(AppError::Validation(mut a)), Err(AppError::Validation(b))) => {
+            a.extend(b);
+            return Err(AppError::Validation(a));
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let e = own_draft(&tx, caller, id).await?;
+    if e.version != version || !encounters::save(&tx, id, version, &notes, now).await? {
+        return Err(stale());
+    }
+    log(&tx, ctx, caller, "encounter.save", "encounter", id, now).await?;
+    let had_rx = encounters::prescription_of(&tx, id).await?.is_some();
+    if had_rx || !rx.0.is_empty() {
+        let p = encounters::put_prescription(&tx, &e, &rx.0, &rx.1, now).await?;
+        log(
+            &tx,
+            ctx,
+            caller,
+            "prescription.save",
+            "prescription",
+            p,
+            now,
+        )
+        .await?;
+    }
+    if sign {
+        sign_in(&tx, ctx, caller, &e, version + 1, now).await?;
+    }
+    let e = encounters::find(&tx, caller.clinic.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    commit_change(state, tx, caller.clinic.id).await?;
+    Ok(e)
+}
+
 /// Writes the prescription of the caller's draft consultation (blank rows are dropped).
 pub async fn save_prescription(
     state: &AppState,
@@ -394,21 +493,7 @@ pub async fn save_prescription(
     rows: &[RxRow],
     notes: &str,
 ) -> AppResult<Prescription> {
-    if rows.len() > MAX_ROWS {
-        return Err(AppError::field("items", "Too many rows."));
-    }
-    let inputs: Vec<RxItemInput<'_>> = rows.iter().map(RxRow::input).collect();
-    let items = parse_rx_items(&inputs).map_err(|list| {
-        AppError::Validation(
-            list.into_iter()
-                .map(|e| crate::error::FieldError {
-                    field: e.field.into(),
-                    message: e.message,
-                })
-                .collect(),
-        )
-    })?;
-    let notes = bounded_text("notes", notes, 1000, false)?;
+    let (items, notes) = parse_rx(rows, notes)?;
     let now = state.now();
     let tx = state.store().write().await?;
     let e = own_draft(&tx, caller, id).await?;

@@ -115,12 +115,6 @@ impl RoleSet for AdminOrDoctor {
     const ROLES: &'static [Role] = &[Role::Admin, Role::Doctor];
 }
 
-/// The front desk: admins and receptionists.
-pub struct DeskStaff;
-impl RoleSet for DeskStaff {
-    const ROLES: &'static [Role] = &[Role::Admin, Role::Receptionist];
-}
-
 /// A caller who holds one of `R`'s roles in the clinic named by the `{clinic_id}` path
 /// segment. Anyone else, a malformed id and an unknown clinic all get the same 404.
 pub struct ClinicScope<R: RoleSet> {

@@ -1,5 +1,6 @@
-//! Booking on a patient's behalf at the front desk: choose a doctor and a free time (the
-//! notice rule does not bind staff), then a patient of the clinic or a new one, then book.
+//! Booking on a patient's behalf (the desk, or a doctor booking a follow-up): choose a
+//! doctor and a free time (the notice rule does not bind staff), then a patient of the
+//! clinic or a new one, then book.
 
 use super::{
     booking::{Chosen, Day, SlotLink, Trouble, Week, free_week, visit_type_choices},
@@ -16,7 +17,7 @@ use crate::{
     },
     auth::{
         RequestCtx,
-        extract::{ClinicCaller, ClinicScope, DeskStaff},
+        extract::{AnyStaff, ClinicCaller, ClinicScope},
     },
     error::AppError,
     state::AppState,
@@ -76,7 +77,7 @@ fn confirm_href(clinic: &Clinic, doctor: &str, vt: &str, start: &str, patient: &
 /// GET /clinics/{clinic_id}/book: a doctor's free times, week by week.
 pub async fn pick(
     State(state): State<AppState>,
-    Page(scope): Page<ClinicScope<DeskStaff>>,
+    Page(scope): Page<ClinicScope<AnyStaff>>,
     QueryOr(q): QueryOr<PickQuery>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
@@ -268,7 +269,7 @@ fn patient_label(p: &store::patients::Patient) -> String {
 pub async fn confirm(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    Page(scope): Page<ClinicScope<DeskStaff>>,
+    Page(scope): Page<ClinicScope<AnyStaff>>,
     QueryOr(form): QueryOr<ConfirmForm>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
@@ -280,7 +281,7 @@ pub async fn confirm(
 pub async fn book(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    Page(scope): Page<ClinicScope<DeskStaff>>,
+    Page(scope): Page<ClinicScope<AnyStaff>>,
     PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;

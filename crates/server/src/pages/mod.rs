@@ -11,6 +11,7 @@ mod auth;
 mod board;
 mod book;
 mod booking;
+mod consultation;
 mod desk;
 mod desk_book;
 mod doctors;
@@ -21,6 +22,7 @@ mod invite;
 mod layout;
 mod password;
 mod patients;
+mod prescriptions;
 mod queue;
 mod queue_status;
 mod schedule;
@@ -73,6 +75,11 @@ pub fn router() -> Router<AppState> {
         .route("/c/{slug}/board", get(board::show))
         .route("/c/{slug}/board/events", get(board::events))
         .route("/appointments", get(appointments::mine))
+        .route("/prescriptions", get(prescriptions::mine))
+        .route(
+            "/clinics/{clinic_id}/prescriptions/{prescription_id}/print",
+            get(prescriptions::print),
+        )
         .route(
             "/appointments/cancel",
             get(appointments::link_form).post(appointments::link_cancel),
@@ -132,6 +139,18 @@ pub fn router() -> Router<AppState> {
             post(queue::act),
         )
         .route("/q/{token_id}/{signature}", get(queue_status::show))
+        .route(
+            "/clinics/{clinic_id}/queue/tokens/{token_id}/consult",
+            post(consultation::consult),
+        )
+        .route(
+            "/clinics/{clinic_id}/consultations/{consultation_id}",
+            get(consultation::show).post(consultation::save),
+        )
+        .route(
+            "/clinics/{clinic_id}/consultations/{consultation_id}/addenda",
+            post(consultation::add_addendum),
+        )
         .route("/clinics/{clinic_id}/schedule", get(schedule::show))
         .route(
             "/clinics/{clinic_id}/schedule/{doctor_id}/hours",

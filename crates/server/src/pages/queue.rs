@@ -115,17 +115,23 @@ fn row(t: &Token, v: &Viewer, zone: &jiff::tz::TimeZone, free: bool) -> TokenRow
         None => format!("Walk-in · arrived {}", hm(t.arrived_at)),
     };
     let runs = v.runs(t.doctor_id);
+    let may_start = free || t.status == TokenStatus::Called;
+    // The token's own doctor opens the consultation, which starts the visit; an admin who
+    // is not that doctor only moves the token.
+    let own = v.doctor == Some(t.doctor_id);
     let mut actions = Vec::new();
+    if own
+        && (t.status == TokenStatus::InConsultation
+            || (may_start && t.status.apply(TokenMove::Start).is_ok()))
+    {
+        actions.push(("consult", "See patient"));
+    }
     let mut offer = |ok: bool, mv: TokenMove, label| {
         if ok && t.status.apply(mv).is_ok() {
             actions.push((mv.as_str(), label));
         }
     };
-    offer(
-        runs && (free || t.status == TokenStatus::Called),
-        TokenMove::Start,
-        "Start",
-    );
+    offer(runs && !own && may_start, TokenMove::Start, "Start");
     offer(runs, TokenMove::Recall, "Recall");
     offer(runs, TokenMove::End, "End");
     offer(runs || v.desk, TokenMove::Skip, "Skip");

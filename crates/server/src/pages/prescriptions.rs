@@ -1,0 +1,136 @@
+//! Prescriptions on paper and in the patient's portal: a clean printable page (clinic,
+//! doctor and registration number, patient, date, items, signature line) and the patient's
+//! list of signed prescriptions with their visit summaries.
+
+use super::{
+    error::{Page, PageError},
+    forms::Outcome,
+    layout::{Nav, nav},
+};
+use crate::{
+    app::{clinics::get_clinic, consultations, local_time::zone_named},
+    auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
+    error::AppError,
+    state::AppState,
+};
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    response::Response,
+};
+use domain::{ClinicId, PrescriptionId, Role};
+use store::encounters::Prescription;
+
+fn day(p: &Prescription, t: jiff::Timestamp) -> String {
+    t.to_zoned(zone_named(&p.clinic_time_zone))
+        .strftime("%-d %B %Y")
+        .to_string()
+}
+
+#[derive(Template)]
+#[template(path = "prescription_print.html")]
+struct PrintPage {
+    p: Prescription,
+    date: String,
+    patient_line: String,
+    back_href: String,
+}
+
+/// GET /clinics/{clinic_id}/prescriptions/{id}/print: the clinic's doctors, or the patient
+/// once it is signed (audited).
+pub async fn print(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(me): Page<CurrentUser>,
+    Path((clinic, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let clinic: ClinicId = clinic.parse().map_err(|_| AppError::NotFound)?;
+    let id: PrescriptionId = id.parse().map_err(|_| AppError::NotFound)?;
+    let clinic = get_clinic(&state, clinic).await?;
+    let caller = ClinicCaller::new(&state, me, clinic).await?;
+    let p = consultations::get_prescription(&state, &ctx, &caller, id).await?;
+    let patient = store::patients::find(state.store().conn(), caller.clinic.id, p.patient_id)
+        .await
+        .map_err(AppError::from)?
+        .ok_or(AppError::NotFound)?;
+    let today = state.now().to_zoned(zone_named(&p.clinic_time_zone)).date();
+    let mut facts = vec![format!("MRN {}", p.patient_mrn)];
+    if let Some(b) = patient.details.birth {
+        facts.push(b.age_text(today));
+    }
+    if let Some(s) = patient.details.sex {
+        facts.push(s.label().to_owned());
+    }
+    let back_href = if caller.has_any(&[Role::Doctor]) {
+        format!(
+            "/clinics/{}/consultations/{}",
+            caller.clinic.id, p.encounter_id
+        )
+    } else {
+        "/prescriptions".to_owned()
+    };
+    let page = PrintPage {
+        date: day(&p, p.signed_at.unwrap_or(p.created_at)),
+        patient_line: facts.join(" · "),
+        back_href,
+        p,
+    };
+    Ok(Outcome::OK.render(&page))
+}
+
+struct Card {
+    href: String,
+    title: String,
+    diagnosis: String,
+    advice: String,
+    follow_up: Option<String>,
+    items: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "my_prescriptions.html")]
+struct MinePage {
+    nav: Nav,
+    cards: Vec<Card>,
+}
+
+/// GET /prescriptions: the signed-in patient's signed prescriptions and visit summaries.
+pub async fn mine(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(me): Page<CurrentUser>,
+) -> Result<Response, PageError> {
+    let list = consultations::my_prescriptions(&state, &ctx, &me).await?;
+    let cards = list
+        .into_iter()
+        .map(|p| Card {
+            href: format!("/clinics/{}/prescriptions/{}/print", p.clinic_id, p.id),
+            title: format!(
+                "{} · {} · {}",
+                day(&p, p.signed_at.unwrap_or(p.created_at)),
+                p.doctor_name,
+                p.clinic_name
+            ),
+            items: p
+                .items
+                .iter()
+                .map(|i| {
+                    [&i.drug, &i.strength, &i.dose, &i.frequency, &i.duration]
+                        .iter()
+                        .filter(|s| !s.is_empty())
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" · ")
+                })
+                .collect(),
+            diagnosis: p.diagnosis.clone(),
+            advice: p.advice.clone(),
+            follow_up: p.follow_up_date.clone(),
+        })
+        .collect();
+    let page = MinePage {
+        nav: nav(&state, &me, "prescriptions").await?,
+        cards,
+    };
+    Ok(Outcome::OK.render(&page))
+}
