@@ -266,6 +266,37 @@ fn stale() -> AppError {
     )
 }
 
+/// The form's notes, checked, and the version it was read at.
+fn notes_of(
+    state: &AppState,
+    caller: &ClinicCaller,
+    form: &ConsultationForm,
+) -> AppResult<(Notes, i32)> {
+    let version = form
+        .version
+        .ok_or_else(|| AppError::field("version", "Send the version you read."))?;
+    let today = state.now().to_zoned(zone_of(&caller.clinic)).date();
+    Ok((form.parse(today)?, version))
+}
+
+/// Saves the caller's draft notes at `version` in `c`'s transaction (audited).
+async fn write_notes<C: Conn>(
+    c: &C,
+    ctx: &RequestCtx,
+    caller: &ClinicCaller,
+    id: EncounterId,
+    version: i32,
+    notes: &Notes,
+    now: jiff::Timestamp,
+) -> AppResult<Encounter> {
+    let e = own_draft(c, caller, id).await?;
+    if e.version != version || !encounters::save(c, id, version, notes, now).await? {
+        return Err(stale());
+    }
+    log(c, ctx, caller, "encounter.save", "encounter", id, now).await?;
+    Ok(e)
+}
+
 /// Saves the draft (the doctor who opened it; nothing is lost between saves).
 pub async fn save_consultation(
     state: &AppState,
@@ -274,18 +305,10 @@ pub async fn save_consultation(
     id: EncounterId,
     form: &ConsultationForm,
 ) -> AppResult<Encounter> {
-    let version = form
-        .version
-        .ok_or_else(|| AppError::field("version", "Send the version you read."))?;
-    let today = state.now().to_zoned(zone_of(&caller.clinic)).date();
-    let notes = form.parse(today)?;
+    let (notes, version) = notes_of(state, caller, form)?;
     let now = state.now();
     let tx = state.store().write().await?;
-    let e = own_draft(&tx, caller, id).await?;
-    if e.version != version || !encounters::save(&tx, id, version, &notes, now).await? {
-        return Err(stale());
-    }
-    log(&tx, ctx, caller, "encounter.save", "encounter", id, now).await?;
+    write_notes(&tx, ctx, caller, id, version, &notes, now).await?;
     let e = encounters::find(&tx, caller.clinic.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -441,11 +464,7 @@ pub async fn save_visit(
     sign: bool,
 ) -> AppResult<Encounter> {
     let (form, rows, rx_notes) = (&visit.notes, &visit.rows, &visit.rx_notes);
-    let version = form
-        .version
-        .ok_or_else(|| AppError::field("version", "Send the version you read."))?;
-    let today = state.now().to_zoned(zone_of(&caller.clinic)).date();
-    let (notes, rx) = match (form.parse(today), parse_rx(rows, rx_notes)) {
+    let ((notes, version), rx) = match (notes_of(state, caller, form), parse_rx(rows, rx_notes)) {
         (Ok(n), Ok(r)) => (n, r),
         (Err(AppError::Validation(mut a)), Err(AppError::Validation(b))) => {
             a.extend(b);
@@ -455,11 +474,7 @@ pub async fn save_visit(
     };
     let now = state.now();
     let tx = state.store().write().await?;
-    let e = own_draft(&tx, caller, id).await?;
-    if e.version != version || !encounters::save(&tx, id, version, &notes, now).await? {
-        return Err(stale());
-    }
-    log(&tx, ctx, caller, "encounter.save", "encounter", id, now).await?;
+    let e = write_notes(&tx, ctx, caller, id, version, &notes, now).await?;
     let had_rx = encounters::prescription_of(&tx, id).await?.is_some();
     if had_rx || !rx.0.is_empty() {
         let p = encounters::put_prescription(&tx, &e, &rx.0, &rx.1, now).await?;
