@@ -105,3 +105,7 @@ id_type!(
     /// A prescription written in a consultation.
     PrescriptionId
 );
+id_type!(
+    /// A document (report or image) in a patient's record.
+    DocumentId
+);

@@ -16,8 +16,8 @@ mod wire;
 pub use appointment::{AppointmentStatus, DoctorStatus, Source, VisitMode};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use ids::{
-    AppointmentId, ClinicId, DoctorId, EncounterId, ExceptionId, JobId, MembershipId, PatientId,
-    PrescriptionId, SessionId, SpecialtyId, TokenId, UserId, VisitTypeId,
+    AppointmentId, ClinicId, DoctorId, DocumentId, EncounterId, ExceptionId, JobId, MembershipId,
+    PatientId, PrescriptionId, SessionId, SpecialtyId, TokenId, UserId, VisitTypeId,
 };
 pub use role::Role;
 pub use values::{ClinicName, ClinicSlug, Currency, Email, PersonName, Phone, TimeZoneName};

@@ -129,6 +129,15 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "DOCSPOT_MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
+    /// Where patients' documents are kept: empty for DATA_DIR/documents, or
+    /// `s3://bucket/prefix` for S3 or an S3-compatible service (credentials and endpoint from
+    /// the usual AWS_* variables, e.g. AWS_ENDPOINT, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+    /// AWS_REGION, AWS_ALLOW_HTTP).
+    #[arg(long, env = "DOCSPOT_DOCUMENTS_URL", default_value = "")]
+    pub documents_url: String,
+    /// Largest document a patient or staff member may upload, in bytes.
+    #[arg(long, env = "DOCSPOT_MAX_UPLOAD_BYTES", default_value_t = 10_485_760)]
+    pub max_upload_bytes: usize,
     /// Do not run background workers in this process.
     #[arg(long, env = "DOCSPOT_NO_WORKER")]
     pub no_worker: bool,

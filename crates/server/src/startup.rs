@@ -130,14 +130,16 @@ pub async fn connect(url: &str) -> Result<Store, String> {
 /// The whole HTTP surface, with middleware. Outermost layer last.
 pub fn router(state: AppState) -> Router {
     metrics_handle();
-    let (api_routes, openapi) = api::router();
+    // Multipart framing on top of the largest document.
+    let upload_limit = state.settings().max_upload_bytes + 65_536;
+    let (api_routes, openapi) = api::router(upload_limit);
     Router::new()
         .merge(api_routes)
         .merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", openapi))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .merge(pages::router())
+        .merge(pages::router(upload_limit))
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(
             state.clone(),

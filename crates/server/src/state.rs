@@ -24,6 +24,9 @@ pub struct Settings {
     pub mail_from: String,
     pub trust_proxy: bool,
     pub max_body_bytes: usize,
+    /// Empty for DATA_DIR/documents, or `s3://bucket/prefix`.
+    pub documents_url: String,
+    pub max_upload_bytes: usize,
     pub rate_per_ip: u32,
     pub rate_per_account: u32,
     pub rate_window_secs: u64,
@@ -44,6 +47,8 @@ impl Settings {
             mail_from: args.mail_from.clone(),
             trust_proxy: args.trust_proxy,
             max_body_bytes: args.max_body_bytes,
+            documents_url: args.documents_url.clone(),
+            max_upload_bytes: args.max_upload_bytes,
             rate_per_ip: args.auth_rate_per_ip,
             rate_per_account: args.auth_rate_per_account,
             rate_window_secs: args.auth_rate_window_secs,
@@ -67,6 +72,8 @@ pub struct Inner {
     pub queue_listener: tokio::sync::OnceCell<Listener>,
     /// The key that signs patients' queue-status links, shared through the database.
     pub link_key: tokio::sync::OnceCell<String>,
+    /// Where documents are kept, opened on first use.
+    pub documents: tokio::sync::OnceCell<Arc<dyn object_store::ObjectStore>>,
 }
 
 /// A background task that ends when dropped.
@@ -90,6 +97,7 @@ impl AppState {
             queue_events: tokio::sync::broadcast::channel(256).0,
             queue_listener: tokio::sync::OnceCell::new(),
             link_key: tokio::sync::OnceCell::new(),
+            documents: tokio::sync::OnceCell::new(),
         }))
     }
 
@@ -128,6 +136,15 @@ impl AppState {
             .map(String::as_str)
     }
 
+    /// The document store: DATA_DIR/documents, or the S3 bucket configured.
+    pub async fn documents(&self) -> Result<Arc<dyn object_store::ObjectStore>, String> {
+        self.0
+            .documents
+            .get_or_try_init(|| async { open_documents(&self.0.settings) })
+            .await
+            .cloned()
+    }
+
     /// The link key if it has been read already: inside a write transaction, where reading
     /// it from the database could wait on that same transaction.
     pub fn loaded_link_key(&self) -> Option<&str> {
@@ -157,4 +174,27 @@ impl AppState {
         }
         rx
     }
+}
+
+fn open_documents(s: &Settings) -> Result<Arc<dyn object_store::ObjectStore>, String> {
+    use object_store::{aws::AmazonS3Builder, local::LocalFileSystem, prefix::PrefixStore};
+    let url = s.documents_url.trim();
+    if url.is_empty() {
+        let dir = s.data_dir.join("documents");
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let local = LocalFileSystem::new_with_prefix(&dir).map_err(|e| e.to_string())?;
+        return Ok(Arc::new(local));
+    }
+    let rest = url
+        .strip_prefix("s3://")
+        .ok_or_else(|| format!("documents URL {url:?} is neither empty nor s3://bucket/prefix"))?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    let s3 = AmazonS3Builder::from_env()
+        .with_bucket_name(bucket)
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok(match prefix.trim_matches('/') {
+        "" => Arc::new(s3),
+        p => Arc::new(PrefixStore::new(s3, p)),
+    })
 }

@@ -9,6 +9,7 @@ pub mod appointments;
 pub mod audit;
 pub mod clinics;
 pub mod doctors;
+pub mod documents;
 pub mod encounters;
 pub mod idempotency;
 pub mod jobs;

@@ -14,6 +14,7 @@ impl MigratorTrait for Migrator {
             Box::new(M0004Registry),
             Box::new(M0005Queue),
             Box::new(M0006Consultation),
+            Box::new(M0007Documents),
         ]
     }
 }
@@ -125,6 +126,24 @@ impl MigrationTrait for M0006Consultation {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         db.execute_unprepared(&crate::schema::consultation(db.get_database_backend()))
+            .await?;
+        Ok(())
+    }
+}
+
+struct M0007Documents;
+
+impl MigrationName for M0007Documents {
+    fn name(&self) -> &str {
+        "m0007_documents"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for M0007Documents {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        db.execute_unprepared(&crate::schema::documents(db.get_database_backend()))
             .await?;
         Ok(())
     }

@@ -490,3 +490,31 @@ CREATE INDEX prescriptions_patient_idx ON prescriptions (patient_id, created_at)
 "#
     )
 }
+
+/// Patients' documents: the bytes live in the object store under `object_key`; the row keeps
+/// what was checked on upload (kind by content, size, SHA-256) to check every download.
+pub fn documents(backend: DbBackend) -> String {
+    let uuid = match backend {
+        DbBackend::Postgres => "UUID",
+        _ => "BLOB",
+    };
+    format!(
+        r#"
+CREATE TABLE documents (
+    id {uuid} PRIMARY KEY,
+    clinic_id {uuid} NOT NULL REFERENCES clinics(id),
+    patient_id {uuid} NOT NULL REFERENCES patients(id),
+    category TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('pdf', 'jpeg', 'png')),
+    file_name TEXT NOT NULL,
+    size_bytes BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    object_key TEXT NOT NULL,
+    uploaded_by {uuid} NOT NULL REFERENCES users(id),
+    uploader_name TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE INDEX documents_patient_idx ON documents (clinic_id, patient_id, created_at);
+"#
+    )
+}

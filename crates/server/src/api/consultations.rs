@@ -368,6 +368,8 @@ pub struct HistoryView {
     pub prescriptions: Vec<PrescriptionView>,
     /// Past and upcoming, newest first.
     pub appointments: Vec<AppointmentView>,
+    /// Reports and images, newest first.
+    pub documents: Vec<super::documents::DocumentView>,
 }
 
 /// A patient's history: visits and diagnoses, prescriptions, appointments (the clinic's
@@ -399,5 +401,6 @@ pub async fn get_patient_history(
             .collect(),
         prescriptions: h.prescriptions.into_iter().map(Into::into).collect(),
         appointments: h.appointments.into_iter().map(Into::into).collect(),
+        documents: h.documents.into_iter().map(Into::into).collect(),
     }))
 }

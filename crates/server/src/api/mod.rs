@@ -5,6 +5,7 @@ pub mod auth;
 pub mod clinics;
 pub mod consultations;
 pub mod doctors;
+pub mod documents;
 pub mod extract;
 pub mod me;
 pub mod patients;
@@ -24,7 +25,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 #[openapi(
     info(title = "DocSpot API", description = "Clinic and appointment management. Errors are RFC 9457 problem+json."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "me"), (name = "clinics"), (name = "staff"), (name = "doctors"), (name = "schedule"), (name = "booking"), (name = "patients"), (name = "queue"), (name = "consultations"))
+    tags((name = "auth"), (name = "me"), (name = "clinics"), (name = "staff"), (name = "doctors"), (name = "schedule"), (name = "booking"), (name = "patients"), (name = "queue"), (name = "consultations"), (name = "documents"))
 )]
 struct ApiDoc;
 
@@ -40,8 +41,9 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The API routes and the OpenAPI document describing them.
-pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+/// The API routes and the OpenAPI document describing them. Uploads may carry
+/// `upload_limit` bytes; every other body is bounded by the server's general limit.
+pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::register_patient))
         .routes(routes!(auth::login))
@@ -125,6 +127,15 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(consultations::get_prescription))
         .routes(routes!(consultations::list_my_prescriptions))
         .routes(routes!(consultations::get_patient_history))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(
+                    documents::upload_document,
+                    documents::list_documents
+                ))
+                .layer(axum::extract::DefaultBodyLimit::max(upload_limit)),
+        )
+        .routes(routes!(documents::download_document))
         .split_for_parts();
     (router, openapi)
 }

@@ -590,6 +590,8 @@ pub struct History {
     pub prescriptions: Vec<Prescription>,
     /// Past and upcoming, newest first.
     pub appointments: Vec<store::appointments::Appointment>,
+    /// Reports and images, newest first.
+    pub documents: Vec<store::documents::Document>,
 }
 
 /// The patient's history: visits, diagnoses, prescriptions and appointments (the clinic's
@@ -624,6 +626,7 @@ pub async fn get_patient_history(
     )
     .await?;
     appointments.reverse();
+    let documents = store::documents::of_patient(&tx, caller.clinic.id, patient, 100).await?;
     log(&tx, ctx, caller, "patient.history", "patient", patient, now).await?;
     store::commit(tx).await?;
     Ok(History {
@@ -631,5 +634,6 @@ pub async fn get_patient_history(
         encounters,
         prescriptions,
         appointments,
+        documents,
     })
 }

@@ -9,6 +9,7 @@ pub mod clinics;
 pub mod consultations;
 pub mod demo;
 pub mod doctors;
+pub mod documents;
 pub mod exceptions;
 pub mod local_time;
 pub mod mail;

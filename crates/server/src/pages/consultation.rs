@@ -76,6 +76,7 @@ struct ConsultPage {
     visits: Vec<HistoryLine>,
     medicines: Vec<HistoryLine>,
     appointments: Vec<HistoryLine>,
+    documents: Vec<HistoryLine>,
     forms: &'static [&'static str],
     routes: &'static [&'static str],
     frequencies: &'static [(&'static str, &'static str)],
@@ -263,6 +264,18 @@ async fn page(
                 when: day(a.start),
                 what: format!("{} · {}", a.doctor_name, a.status.label()),
                 href: None,
+            })
+            .collect(),
+        documents: h
+            .documents
+            .iter()
+            .map(|d| HistoryLine {
+                when: day(d.created_at),
+                what: format!("{} · {}", d.category.label(), d.file_name),
+                href: Some(format!(
+                    "{base}/patients/{}/documents/{}",
+                    d.patient_id, d.id
+                )),
             })
             .collect(),
         forms: FORMS,

@@ -39,9 +39,17 @@ use axum::{
     routing::{get, post},
 };
 
-/// All page routes, merged into the app router by `startup`.
-pub fn router() -> Router<AppState> {
+/// All page routes, merged into the app router by `startup`. Document uploads may carry
+/// `upload_limit` bytes.
+pub fn router(upload_limit: usize) -> Router<AppState> {
+    let uploads = Router::new()
+        .route(
+            "/clinics/{clinic_id}/patients/{patient_id}/documents",
+            post(patients::upload),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(upload_limit));
     Router::new()
+        .merge(uploads)
         .route("/", get(home::show))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/register", get(auth::register_form).post(auth::register))
@@ -119,6 +127,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/clinics/{clinic_id}/patients/{patient_id}/link",
             post(patients::link),
+        )
+        .route(
+            "/clinics/{clinic_id}/patients/{patient_id}/documents/{document_id}",
+            get(patients::download),
         )
         .route("/clinics/{clinic_id}/queue", get(queue::show))
         .route("/clinics/{clinic_id}/queue/tokens", post(queue::issue))

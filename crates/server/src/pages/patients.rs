@@ -24,7 +24,7 @@ use axum::{
     extract::{Path, State},
     response::Response,
 };
-use domain::{PatientId, Role, patient::Sex, queue::Priority};
+use domain::{DocumentId, PatientId, Role, patient::Sex, queue::Priority, upload::DocCategory};
 use serde::Deserialize;
 use store::patients::Patient;
 
@@ -279,6 +279,16 @@ struct RecordPage {
     priorities: Vec<Choice>,
     /// The patient's tokens today: "Token 3 · Dr Asha Rao · waiting".
     tokens_today: Vec<String>,
+    documents: Vec<DocumentRow>,
+    categories: Vec<Choice>,
+    upload_alert: Option<String>,
+}
+
+/// A document as the record lists it.
+struct DocumentRow {
+    href: String,
+    name: String,
+    detail: String,
 }
 
 fn patient_id(raw: &str) -> Result<PatientId, PageError> {
@@ -341,7 +351,37 @@ async fn record_page(
         )
     })
     .collect();
+    let zone = zone_of(&caller.clinic);
+    let documents = crate::app::documents::list_documents(state, ctx, caller, p.id)
+        .await?
+        .into_iter()
+        .map(|d| DocumentRow {
+            href: format!(
+                "/clinics/{}/patients/{}/documents/{}",
+                caller.clinic.id, p.id, d.id
+            ),
+            detail: format!(
+                "{} · {} KB · {} · {}",
+                d.category.label(),
+                (d.size_bytes + 1023) / 1024,
+                d.uploader_name,
+                d.created_at.to_zoned(zone.clone()).strftime("%-d %b %Y")
+            ),
+            name: d.file_name,
+        })
+        .collect();
+    let categories = DocCategory::ALL
+        .iter()
+        .map(|c| Choice {
+            id: c.as_str().to_owned(),
+            name: c.label().to_owned(),
+            selected: *c == DocCategory::Report,
+        })
+        .collect();
     Ok(RecordPage {
+        documents,
+        categories,
+        upload_alert: None,
         nav: nav(state, &caller.me, "patients").await?,
         clinic_id: caller.clinic.id.to_string(),
         row: PatientRow::of(&p, today),
@@ -448,4 +488,75 @@ pub async fn link(
             Ok(outcome.render(&page))
         }
     }
+}
+
+/// POST /clinics/{clinic_id}/patients/{patient_id}/documents: upload a report or image.
+pub async fn upload(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(scope): Page<ClinicScope<AnyStaff>>,
+    Path((_, id)): Path<(String, String)>,
+    form: axum::extract::Multipart,
+) -> Result<Response, PageError> {
+    let caller = scope.into_caller(&state).await?;
+    let id = patient_id(&id)?;
+    let result = match crate::api::documents::read_upload(form).await {
+        Ok((name, category, bytes)) => {
+            crate::app::documents::upload_document(
+                &state, &ctx, &caller, id, &name, &category, bytes,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(see_other(&format!(
+            "/clinics/{}/patients/{id}?done=uploaded",
+            caller.clinic.id
+        ))),
+        Err(e) => {
+            let status = e.status();
+            let alert = match &e {
+                AppError::Validation(list) => list
+                    .iter()
+                    .map(|f| f.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                AppError::TooLarge | AppError::BadRequest(_) => e.public_message(),
+                _ => return Err(e.into()),
+            };
+            let mut page = record_page(
+                &state,
+                &ctx,
+                &caller,
+                id,
+                String::new(),
+                String::new(),
+                Errors::default(),
+            )
+            .await?;
+            page.upload_alert = Some(alert);
+            Ok(Outcome {
+                status,
+                retry_after: None,
+            }
+            .render(&page))
+        }
+    }
+}
+
+/// GET /clinics/{clinic_id}/patients/{patient_id}/documents/{document_id}: the file, as an
+/// attachment (checked and audited).
+pub async fn download(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(scope): Page<ClinicScope<AnyStaff>>,
+    Path((_, id, doc)): Path<(String, String, String)>,
+) -> Result<Response, PageError> {
+    let caller = scope.into_caller(&state).await?;
+    let id = patient_id(&id)?;
+    let doc: DocumentId = doc.parse().map_err(|_| AppError::NotFound)?;
+    let (d, bytes) =
+        crate::app::documents::download_document(&state, &ctx, &caller, id, doc).await?;
+    Ok(crate::api::documents::attachment(&d, bytes))
 }

@@ -6,7 +6,7 @@ use axum::{
     http::{Method, Request, StatusCode, header},
 };
 
-const OPERATION_IDS: [&str; 69] = [
+const OPERATION_IDS: [&str; 72] = [
     "register_patient",
     "login",
     "refresh_token",
@@ -76,6 +76,9 @@ const OPERATION_IDS: [&str; 69] = [
     "get_prescription",
     "list_my_prescriptions",
     "get_patient_history",
+    "upload_document",
+    "list_documents",
+    "download_document",
 ];
 
 #[tokio::test]

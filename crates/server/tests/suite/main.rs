@@ -11,6 +11,7 @@ mod clinics;
 mod consultations;
 mod desk_pages;
 mod doctors;
+mod documents;
 mod email;
 mod helpers;
 mod http_surface;
