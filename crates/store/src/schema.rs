@@ -384,10 +384,7 @@ CREATE INDEX patients_clinic_email_idx ON patients (clinic_id, email);
 /// from a per-doctor-per-day counter in the issuing transaction; the unique key means a
 /// number is never handed out twice.
 pub fn queue(backend: DbBackend) -> String {
-    let uuid = match backend {
-        DbBackend::Postgres => "UUID",
-        _ => "BLOB",
-    };
+    let uuid = uuid_type(backend);
     format!(
         r#"
 CREATE TABLE queue_tokens (
@@ -433,10 +430,7 @@ CREATE TABLE app_secrets (
 /// Consultations (encounters) with their addenda, and the prescription written in each.
 /// A signed encounter is locked: the application refuses edits, and later notes are addenda.
 pub fn consultation(backend: DbBackend) -> String {
-    let uuid = match backend {
-        DbBackend::Postgres => "UUID",
-        _ => "BLOB",
-    };
+    let uuid = uuid_type(backend);
     format!(
         r#"
 CREATE TABLE encounters (
@@ -494,10 +488,7 @@ CREATE INDEX prescriptions_patient_idx ON prescriptions (patient_id, created_at)
 /// Patients' documents: the bytes live in the object store under `object_key`; the row keeps
 /// what was checked on upload (kind by content, size, SHA-256) to check every download.
 pub fn documents(backend: DbBackend) -> String {
-    let uuid = match backend {
-        DbBackend::Postgres => "UUID",
-        _ => "BLOB",
-    };
+    let uuid = uuid_type(backend);
     format!(
         r#"
 CREATE TABLE documents (
@@ -517,4 +508,12 @@ CREATE TABLE documents (
 CREATE INDEX documents_patient_idx ON documents (clinic_id, patient_id, created_at);
 "#
     )
+}
+
+/// The column type of ids: native `UUID` on PostgreSQL, 16-byte `BLOB` on SQLite.
+fn uuid_type(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => "UUID",
+        _ => "BLOB",
+    }
 }
