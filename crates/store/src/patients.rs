@@ -286,6 +286,17 @@ pub async fn of_user<C: ConnectionTrait>(
     .await
 }
 
+/// Every clinic's record linked to `user` (at most one per clinic), oldest first.
+pub async fn all_of_user<C: ConnectionTrait>(c: &C, user: UserId) -> StoreResult<Vec<Patient>> {
+    all_as(
+        c,
+        &format!("SELECT {COLS} FROM patients WHERE user_id = $1 ORDER BY created_at LIMIT 50"),
+        vec![user.as_uuid().into()],
+        row,
+    )
+    .await
+}
+
 /// Records of `clinic` with this exact (normalised) phone, for the duplicate check.
 pub async fn with_phone<C: ConnectionTrait>(
     c: &C,

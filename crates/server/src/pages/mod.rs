@@ -47,6 +47,10 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
             "/clinics/{clinic_id}/patients/{patient_id}/documents",
             post(patients::upload),
         )
+        .route(
+            "/documents/{clinic_id}/{patient_id}",
+            post(prescriptions::upload_mine),
+        )
         .layer(axum::extract::DefaultBodyLimit::max(upload_limit));
     Router::new()
         .merge(uploads)
@@ -84,6 +88,11 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/c/{slug}/board/events", get(board::events))
         .route("/appointments", get(appointments::mine))
         .route("/prescriptions", get(prescriptions::mine))
+        .route("/documents", get(prescriptions::my_documents))
+        .route(
+            "/documents/{clinic_id}/{patient_id}/{document_id}",
+            get(prescriptions::download_mine),
+        )
         .route(
             "/clinics/{clinic_id}/prescriptions/{prescription_id}/print",
             get(prescriptions::print),

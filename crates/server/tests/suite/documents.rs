@@ -291,3 +291,60 @@ async fn the_desk_uploads_on_the_record_page_and_the_doctor_sees_it_in_the_histo
         );
     }
 }
+
+#[tokio::test]
+async fn a_patient_uploads_and_downloads_their_own_documents_from_the_portal() {
+    use crate::helpers::{location, page_get};
+    for app in TestApp::each().await {
+        let w = world(&app, "mydocs").await;
+        let desk = desk(&app, &w, "mydocs").await;
+        let (patient, meena) = patient_with_login(&app, &w, &desk, "mydocs").await;
+        let page = app.send(page_get("/documents", &meena)).await;
+        assert!(
+            page.text.contains("My documents</a>") && page.text.contains("No documents yet."),
+            "{}",
+            page.text
+        );
+        let action = format!("/documents/{}/{patient}", w.clinic);
+        assert!(page.text.contains(&action), "{}", page.text);
+        let as_browser = |token: &str, bytes: &[u8]| {
+            let mut req = upload(&action, "", "blood test.pdf", "report", bytes);
+            let h = req.headers_mut();
+            h.remove(header::AUTHORIZATION);
+            h.insert(
+                header::COOKIE,
+                format!("ds_access={token}").parse().unwrap(),
+            );
+            h.insert("origin", "http://docspot.test".parse().unwrap());
+            h.insert("sec-fetch-site", "same-origin".parse().unwrap());
+            req
+        };
+        let r = app.send(as_browser(&meena, b"GIF89a not allowed")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            r.text.contains("Upload a PDF, JPEG or PNG file."),
+            "{}",
+            r.text
+        );
+        let r = app.send(as_browser(&w.patient, PDF)).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "another patient's record");
+        let r = app.send(as_browser(&meena, PDF)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let page = app.send(page_get(&location(&r), &meena)).await;
+        assert!(
+            page.text.contains("Document uploaded.") && page.text.contains("blood test.pdf"),
+            "{}",
+            page.text
+        );
+        let href = page
+            .text
+            .split("href=\"")
+            .find(|s| s.starts_with("/documents/") && s.matches('/').count() > 3)
+            .unwrap();
+        let href = &href[..href.find('"').unwrap()];
+        let file = app.send(page_get(href, &meena)).await;
+        assert_eq!((file.status, file.text.as_bytes()), (StatusCode::OK, PDF));
+        let file = app.send(page_get(href, &w.patient)).await;
+        assert_eq!(file.status, StatusCode::NOT_FOUND);
+    }
+}
