@@ -515,16 +515,7 @@ pub async fn upload(
             caller.clinic.id
         ))),
         Err(e) => {
-            let status = e.status();
-            let alert = match &e {
-                AppError::Validation(list) => list
-                    .iter()
-                    .map(|f| f.message.clone())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                AppError::TooLarge | AppError::BadRequest(_) => e.public_message(),
-                _ => return Err(e.into()),
-            };
+            let (outcome, alert) = super::forms::refused_upload(e)?;
             let mut page = record_page(
                 &state,
                 &ctx,
@@ -536,11 +527,7 @@ pub async fn upload(
             )
             .await?;
             page.upload_alert = Some(alert);
-            Ok(Outcome {
-                status,
-                retry_after: None,
-            }
-            .render(&page))
+            Ok(outcome.render(&page))
         }
     }
 }

@@ -181,14 +181,14 @@ async fn docs_page(
         .map_err(AppError::from)?;
     let mut out = Vec::new();
     for p in records {
-        let clinic = get_clinic(&state, p.clinic_id).await?;
+        let clinic = get_clinic(state, p.clinic_id).await?;
         let zone = zone_named(&clinic.time_zone);
         let caller = ClinicCaller {
             me: me.clone(),
             clinic,
             roles: Vec::new(),
         };
-        let docs = crate::app::documents::list_documents(&state, &ctx, &caller, p.id).await?;
+        let docs = crate::app::documents::list_documents(state, ctx, &caller, p.id).await?;
         out.push(RecordDocs {
             action: format!("/documents/{}/{}", p.clinic_id, p.id),
             clinic_name: caller.clinic.name.clone(),
@@ -217,7 +217,7 @@ async fn docs_page(
         })
         .collect();
     Ok(DocsPage {
-        nav: nav(&state, me, "documents").await?,
+        nav: nav(state, me, "documents").await?,
         records: out,
         categories,
         done,
@@ -263,25 +263,12 @@ pub async fn upload_mine(
         }
         Err(e) => Err(e),
     };
-    let e = match result {
+    let (outcome, alert) = match result {
         Ok(_) => return Ok(super::forms::see_other("/documents?done=uploaded")),
-        Err(e) => e,
-    };
-    let alert = match &e {
-        AppError::Validation(list) => list
-            .iter()
-            .map(|f| f.message.clone())
-            .collect::<Vec<_>>()
-            .join(" "),
-        AppError::TooLarge | AppError::BadRequest(_) => e.public_message(),
-        _ => return Err(e.into()),
+        Err(e) => super::forms::refused_upload(e)?,
     };
     let page = docs_page(&state, &ctx, &me, false, Some(alert)).await?;
-    Ok(Outcome {
-        status: e.status(),
-        retry_after: None,
-    }
-    .render(&page))
+    Ok(outcome.render(&page))
 }
 
 /// GET /documents/{clinic_id}/{patient_id}/{document_id}: the patient's own file.
