@@ -353,7 +353,7 @@ pub async fn search<C: ConnectionTrait>(
         };
         let (lo, hi) = range(&mut values, first);
         by_words = format!(
-            " OR id IN (SELECT w.patient_id FROM patient_words w \
+            " UNION SELECT patient_id FROM (SELECT w.patient_id FROM patient_words w \
              WHERE w.clinic_id = $1 AND w.word >= ${lo} AND w.word < ${hi}"
         );
         for prefix in rest {
@@ -363,12 +363,16 @@ pub async fn search<C: ConnectionTrait>(
                  AND o.word >= ${lo} AND o.word < ${hi})"
             ));
         }
-        by_words.push_str(" ORDER BY w.word, w.patient_id LIMIT $3)");
+        by_words.push_str(" ORDER BY w.word, w.patient_id LIMIT $3) m");
     }
+    // The hits (the MRN, and at most `limit` index words) are gathered first and joined to
+    // the records after: an `OR` in the records' own WHERE made both planners walk every
+    // record of the clinic (bench: --patients, docs/PERFORMANCE.md).
     all_as(
         c,
         &format!(
-            "SELECT {COLS} FROM patients WHERE clinic_id = $1 AND (mrn = $2{by_words}) \
+            "SELECT {COLS} FROM (SELECT id AS hit FROM patients WHERE clinic_id = $1 \
+             AND mrn = $2{by_words}) h JOIN patients ON id = h.hit WHERE clinic_id = $1 \
              ORDER BY name_key, id LIMIT $3"
         ),
         values,
