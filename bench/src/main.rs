@@ -1,14 +1,18 @@
 //! `docspot-bench`: measures a real `docspot` server against its own database. It seeds a
 //! large appointment history, then measures the raw single-row commit rate of the database,
 //! booking throughput and latency over HTTP with concurrent clients, and the latency of one
-//! doctor's 30-day slot search. Prints a Markdown report on standard output; progress goes
-//! to standard error.
+//! doctor's 30-day slot search. With `--patients`, it measures patient search instead
+//! (`patients.rs`). Prints a Markdown report on standard output; progress goes to standard
+//! error.
 
 mod bulk;
 mod commits;
 mod cpu;
 mod experiments;
+mod explain;
 mod load;
+mod patients;
+mod people;
 mod report;
 mod seed;
 mod server;
@@ -53,9 +57,14 @@ struct Args {
     /// Length of each timed run (raw commits, bookings), in seconds.
     #[arg(long, default_value_t = 10.0)]
     seconds: f64,
-    /// Slot searches to time.
+    /// Slot searches to time (with --patients: patient searches per query kind).
     #[arg(long, default_value_t = 2000)]
     searches: usize,
+    /// Run only the patient-search benchmark, without the server: seed N patients (default
+    /// 100,000) into one clinic and N/10 into a second, then time `store::patients::search`
+    /// for eight kinds of query. The booking and slot-search flags do not apply.
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "100000")]
+    patients: Option<u64>,
     /// Send an `Idempotency-Key` with every booking.
     #[arg(long)]
     idempotency: bool,
@@ -123,7 +132,7 @@ async fn run(args: Args) -> Result<(), String> {
             .map_err(|e| e.to_string())?
             .with_file_name("docspot"),
     };
-    if !binary.is_file() {
+    if args.patients.is_none() && !binary.is_file() {
         return Err(format!(
             "no docspot binary at {}: build it with `cargo build --release -p docspot-server` or pass --docspot",
             binary.display()
@@ -154,7 +163,10 @@ async fn run(args: Args) -> Result<(), String> {
         (None, Some(u)) => u.clone(),
         (None, None) => format!("sqlite://{}/docspot.db?mode=rwc", work.display()),
     };
-    let result = measure(&args, &binary, &work, &url).await;
+    let result = match args.patients {
+        Some(n) => patients::run(&url, n, args.searches).await,
+        None => measure(&args, &binary, &work, &url).await,
+    };
     if args.keep {
         eprintln!("kept {} (server log: server.log)", work.display());
     } else {
