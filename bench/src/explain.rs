@@ -2,61 +2,16 @@
 //! statement, and the size of the patient tables and their indexes.
 
 use crate::patients::{LIMIT, db};
-use domain::{
-    ClinicId,
-    patient::{SearchTerms, prefix_end},
-};
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use domain::{ClinicId, patient::SearchTerms};
+use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use std::collections::HashMap;
 use store::Store;
-
-/// The columns `store::patients::search` selects.
-const COLS: &str = "id, clinic_id, user_id, mrn, name, phone, email, created_at, updated_at, \
-    sex, birth_date, birth_estimated, address, emergency_name, emergency_phone, version";
-
-/// The statement `store::patients::search` runs, copied from crates/store/src/patients.rs
-/// (keep the two in step): the store does not expose its SQL, and EXPLAIN needs the text.
-fn search_sql(clinic: ClinicId, terms: &SearchTerms, limit: u64) -> (String, Vec<Value>) {
-    let mut values: Vec<Value> = vec![
-        clinic.as_uuid().into(),
-        terms.mrn.as_str().into(),
-        (limit as i64).into(),
-    ];
-    let mut by_words = String::new();
-    if let Some((first, rest)) = terms.prefixes.split_first() {
-        let range = |values: &mut Vec<Value>, prefix: &str| {
-            values.push(prefix.into());
-            values.push(prefix_end(prefix).into());
-            (values.len() - 1, values.len())
-        };
-        let (lo, hi) = range(&mut values, first);
-        by_words = format!(
-            " OR id IN (SELECT w.patient_id FROM patient_words w \
-             WHERE w.clinic_id = $1 AND w.word >= ${lo} AND w.word < ${hi}"
-        );
-        for prefix in rest {
-            let (lo, hi) = range(&mut values, prefix);
-            by_words.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM patient_words o WHERE o.patient_id = w.patient_id \
-                 AND o.word >= ${lo} AND o.word < ${hi})"
-            ));
-        }
-        by_words.push_str(" ORDER BY w.word, w.patient_id LIMIT $3)");
-    }
-    (
-        format!(
-            "SELECT {COLS} FROM patients WHERE clinic_id = $1 AND (mrn = $2{by_words}) \
-             ORDER BY name_key, id LIMIT $3"
-        ),
-        values,
-    )
-}
 
 /// The plan of the search for `q`: `EXPLAIN QUERY PLAN` as an indented tree on SQLite,
 /// `EXPLAIN` on PostgreSQL.
 pub async fn plan(store: &Store, clinic: ClinicId, q: &str) -> Result<String, String> {
     let terms = SearchTerms::parse(q).map_err(|e| e.to_string())?;
-    let (sql, values) = search_sql(clinic, &terms, LIMIT);
+    let (sql, values) = store::patients::search_statement(clinic, &terms, LIMIT);
     let backend = store.backend();
     let explain = if backend == DbBackend::Postgres {
         "EXPLAIN"

@@ -339,6 +339,15 @@ pub async fn search<C: ConnectionTrait>(
     terms: &SearchTerms,
     limit: u64,
 ) -> StoreResult<Vec<Patient>> {
+    let (sql, values) = search_statement(clinic, terms, limit);
+    all_as(c, &sql, values, row).await
+}
+
+/// The statement [`search`] runs, with its values (public so the benchmark can EXPLAIN it).
+/// The hits (the MRN, and at most `limit` index words) are gathered first and joined to the
+/// records after: an `OR` in the records' own WHERE made both planners walk every record of
+/// the clinic (bench: --patients, docs/PERFORMANCE.md).
+pub fn search_statement(clinic: ClinicId, terms: &SearchTerms, limit: u64) -> (String, Vec<Value>) {
     let mut values: Vec<Value> = vec![
         clinic.as_uuid().into(),
         terms.mrn.as_str().into(),
@@ -365,18 +374,10 @@ pub async fn search<C: ConnectionTrait>(
         }
         by_words.push_str(" ORDER BY w.word, w.patient_id LIMIT $3) m");
     }
-    // The hits (the MRN, and at most `limit` index words) are gathered first and joined to
-    // the records after: an `OR` in the records' own WHERE made both planners walk every
-    // record of the clinic (bench: --patients, docs/PERFORMANCE.md).
-    all_as(
-        c,
-        &format!(
-            "SELECT {COLS} FROM (SELECT id AS hit FROM patients WHERE clinic_id = $1 \
-             AND mrn = $2{by_words}) h JOIN patients ON id = h.hit WHERE clinic_id = $1 \
-             ORDER BY name_key, id LIMIT $3"
-        ),
-        values,
-        row,
-    )
-    .await
+    let sql = format!(
+        "SELECT {COLS} FROM (SELECT id AS hit FROM patients WHERE clinic_id = $1 \
+         AND mrn = $2{by_words}) h JOIN patients ON id = h.hit WHERE clinic_id = $1 \
+         ORDER BY name_key, id LIMIT $3"
+    );
+    (sql, values)
 }

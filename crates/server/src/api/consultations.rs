@@ -6,7 +6,10 @@ use super::{
     views::{AppointmentView, PatientView},
 };
 use crate::{
-    app::consultations::{self as visit, Consultation, ConsultationForm, RxRow},
+    app::{
+        consultations::{self as visit, Consultation, ConsultationForm},
+        prescriptions::{self as rx, RxRow},
+    },
     auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
     error::{AppResult, Problem},
     state::AppState,
@@ -315,7 +318,7 @@ pub async fn create_prescription(
     ApiJson(b): ApiJson<PrescriptionRequest>,
 ) -> AppResult<Json<PrescriptionView>> {
     let id = EncounterId::from_uuid(id);
-    let p = visit::save_prescription(&state, &ctx, &caller, id, &b.items, &b.notes).await?;
+    let p = rx::save_prescription(&state, &ctx, &caller, id, &b.items, &b.notes).await?;
     Ok(Json(p.into()))
 }
 
@@ -330,7 +333,7 @@ pub async fn get_prescription(
     caller: ClinicCaller,
     ApiPath((_, id)): Pair,
 ) -> AppResult<Json<PrescriptionView>> {
-    let p = visit::get_prescription(&state, &ctx, &caller, PrescriptionId::from_uuid(id)).await?;
+    let p = rx::get_prescription(&state, &ctx, &caller, PrescriptionId::from_uuid(id)).await?;
     Ok(Json(p.into()))
 }
 
@@ -343,7 +346,7 @@ pub async fn list_my_prescriptions(
     ctx: RequestCtx,
     me: CurrentUser,
 ) -> AppResult<Json<Vec<PrescriptionView>>> {
-    let list = visit::my_prescriptions(&state, &ctx, &me).await?;
+    let list = rx::my_prescriptions(&state, &ctx, &me).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
@@ -384,7 +387,9 @@ pub async fn get_patient_history(
     caller: ClinicCaller,
     ApiPath((_, id)): Pair,
 ) -> AppResult<Json<HistoryView>> {
-    let h = visit::get_patient_history(&state, &ctx, &caller, PatientId::from_uuid(id)).await?;
+    let h =
+        crate::app::history::get_patient_history(&state, &ctx, &caller, PatientId::from_uuid(id))
+            .await?;
     Ok(Json(HistoryView {
         patient: h.patient.into(),
         visits: h

@@ -319,11 +319,11 @@ pub async fn move_status_with(
         Move::Complete => AppointmentStatus::Fulfilled,
     };
     let now = state.now();
-    if m == Move::Arrive {
-        // Check-in signs a queue link; read its key before the write transaction.
-        state.link_key().await?;
-    }
-    let tx = state.store().write().await?;
+    let tx = if m == Move::Arrive {
+        super::queue::issuing_write(state).await?
+    } else {
+        state.store().write().await?
+    };
     let a = visible(&tx, caller, id).await?;
     if m == Move::Approve && a.status != AppointmentStatus::Pending {
         return Err(AppError::Conflict(

@@ -1,6 +1,6 @@
 //! The waiting-room board: each doctor's current and next tokens, with initials only.
 
-use super::{local_time::zone_of, queue::arrange};
+use super::{local_time::date_of, queue::arrange};
 use crate::{error::AppResult, state::AppState};
 use domain::queue::TokenStatus;
 use store::{clinics::Clinic, queue::Token};
@@ -53,7 +53,7 @@ fn shown(t: &Token) -> BoardToken {
 
 /// Today's board of `clinic` (public: token numbers and initials only, so unaudited).
 pub async fn board(state: &AppState, clinic: &Clinic) -> AppResult<Vec<BoardDoctor>> {
-    let date = state.now().to_zoned(zone_of(clinic)).date().to_string();
+    let date = date_of(clinic, state.now()).to_string();
     let tokens = store::queue::day(state.store().conn(), clinic.id, &date, None).await?;
     Ok(arrange(tokens)
         .into_iter()

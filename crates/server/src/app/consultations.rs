@@ -4,8 +4,9 @@
 
 use super::{
     Fields, checked,
-    local_time::zone_of,
-    queue::{apply, commit_change, doctor_free, end_visit},
+    local_time::date_of,
+    prescriptions::{RxRow, parse_rx},
+    queue::{apply, commit_change, doctor_free_for, end_visit},
 };
 use crate::{
     auth::extract::{ClinicCaller, RequestCtx},
@@ -14,12 +15,11 @@ use crate::{
 };
 use domain::{
     EncounterId, Role, TokenId,
-    clinical::{Icd10, RxItem, RxItemInput, Vitals, VitalsInput, parse_rx_items},
+    clinical::{Icd10, Vitals, VitalsInput},
     queue::{TokenMove, TokenStatus},
     values::bounded_text,
 };
 use jiff::civil::Date;
-use serde_json::json;
 use store::{
     Conn, audit, doctors,
     encounters::{self, Addendum, Encounter, NewEncounter, Notes, Prescription},
@@ -28,7 +28,7 @@ use store::{
 
 /// The caller's doctor profile in the clinic: the only way to clinical notes. Everyone
 /// else, receptionists and admins who are not doctors included, gets 404.
-pub(crate) async fn clinician<C: Conn>(c: &C, caller: &ClinicCaller) -> AppResult<doctors::Doctor> {
+pub(super) async fn clinician<C: Conn>(c: &C, caller: &ClinicCaller) -> AppResult<doctors::Doctor> {
     if !caller.has_any(&[Role::Doctor]) {
         return Err(AppError::NotFound);
     }
@@ -37,7 +37,7 @@ pub(crate) async fn clinician<C: Conn>(c: &C, caller: &ClinicCaller) -> AppResul
         .ok_or(AppError::NotFound)
 }
 
-async fn log(
+pub(super) async fn log(
     c: &impl Conn,
     ctx: &RequestCtx,
     caller: &ClinicCaller,
@@ -79,12 +79,7 @@ pub async fn start_consultation(
         return Ok(e);
     }
     if t.status != TokenStatus::InConsultation {
-        let others: Vec<_> = queue::day(&tx, caller.clinic.id, &t.local_date, Some(t.doctor_id))
-            .await?
-            .into_iter()
-            .filter(|o| o.id != t.id)
-            .collect();
-        doctor_free(&others)?;
+        doctor_free_for(&tx, &t).await?;
         apply(&tx, &t, TokenMove::Start, now).await?;
     }
     let new = NewEncounter {
@@ -240,7 +235,11 @@ impl ConsultationForm {
 }
 
 /// The caller's own draft, at the version they read.
-async fn own_draft<C: Conn>(c: &C, caller: &ClinicCaller, id: EncounterId) -> AppResult<Encounter> {
+pub(super) async fn own_draft<C: Conn>(
+    c: &C,
+    caller: &ClinicCaller,
+    id: EncounterId,
+) -> AppResult<Encounter> {
     clinician(c, caller).await?;
     let e = encounters::find(c, caller.clinic.id, id)
         .await?
@@ -275,7 +274,7 @@ fn notes_of(
     let version = form
         .version
         .ok_or_else(|| AppError::field("version", "Send the version you read."))?;
-    let today = state.now().to_zoned(zone_of(&caller.clinic)).date();
+    let today = date_of(&caller.clinic, state.now());
     Ok((form.parse(today)?, version))
 }
 
@@ -392,59 +391,6 @@ pub async fn add_addendum(
     })
 }
 
-/// One prescription row as typed (also the API's).
-#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, default)]
-pub struct RxRow {
-    pub drug: String,
-    pub strength: String,
-    pub form: String,
-    pub dose: String,
-    pub frequency: String,
-    pub duration: String,
-    pub route: String,
-    pub instructions: String,
-}
-
-impl RxRow {
-    fn input(&self) -> RxItemInput<'_> {
-        RxItemInput {
-            drug: &self.drug,
-            strength: &self.strength,
-            form: &self.form,
-            dose: &self.dose,
-            frequency: &self.frequency,
-            duration: &self.duration,
-            route: &self.route,
-            instructions: &self.instructions,
-        }
-    }
-}
-
-/// The most rows a form may send (blank ones included).
-pub const MAX_ROWS: usize = 60;
-
-/// Checks a prescription's rows (blank ones dropped) and notes, reporting every problem.
-fn parse_rx(rows: &[RxRow], notes: &str) -> AppResult<(Vec<RxItem>, String)> {
-    if rows.len() > MAX_ROWS {
-        return Err(AppError::field("items", "Too many rows."));
-    }
-    let inputs: Vec<RxItemInput<'_>> = rows.iter().map(RxRow::input).collect();
-    let mut f = Fields::default();
-    let items = match parse_rx_items(&inputs) {
-        Ok(items) => Some(items),
-        Err(list) => {
-            for e in list {
-                f.push(e.field, e.message);
-            }
-            None
-        }
-    };
-    let notes = f.take(bounded_text("rx_notes", notes, 1000, false));
-    f.finish()?;
-    Ok((checked(items)?, checked(notes)?))
-}
-
 /// Everything the consultation page sends.
 #[derive(Debug, Clone, Default)]
 pub struct VisitForm {
@@ -497,143 +443,4 @@ pub async fn save_visit(
         .ok_or(AppError::NotFound)?;
     commit_change(state, tx, caller.clinic.id).await?;
     Ok(e)
-}
-
-/// Writes the prescription of the caller's draft consultation (blank rows are dropped).
-pub async fn save_prescription(
-    state: &AppState,
-    ctx: &RequestCtx,
-    caller: &ClinicCaller,
-    id: EncounterId,
-    rows: &[RxRow],
-    notes: &str,
-) -> AppResult<Prescription> {
-    let (items, notes) = parse_rx(rows, notes)?;
-    let now = state.now();
-    let tx = state.store().write().await?;
-    let e = own_draft(&tx, caller, id).await?;
-    let rx = encounters::put_prescription(&tx, &e, &items, &notes, now).await?;
-    log(
-        &tx,
-        ctx,
-        caller,
-        "prescription.save",
-        "prescription",
-        rx,
-        now,
-    )
-    .await?;
-    let p = encounters::prescription_of(&tx, id)
-        .await?
-        .ok_or_else(|| AppError::Internal("prescription vanished".into()))?;
-    store::commit(tx).await?;
-    Ok(p)
-}
-
-/// One prescription: the clinic's doctors, or the patient once it is signed (audited).
-pub async fn get_prescription(
-    state: &AppState,
-    ctx: &RequestCtx,
-    caller: &ClinicCaller,
-    id: domain::PrescriptionId,
-) -> AppResult<Prescription> {
-    let now = state.now();
-    let tx = state.store().write().await?;
-    let p = encounters::find_prescription(&tx, caller.clinic.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let own = p.patient_user_id == Some(caller.me.id()) && p.signed_at.is_some();
-    if !own {
-        clinician(&tx, caller).await?;
-    }
-    log(
-        &tx,
-        ctx,
-        caller,
-        "prescription.read",
-        "prescription",
-        id,
-        now,
-    )
-    .await?;
-    store::commit(tx).await?;
-    Ok(p)
-}
-
-/// The signed-in patient's prescriptions from every clinic (audited).
-pub async fn my_prescriptions(
-    state: &AppState,
-    ctx: &RequestCtx,
-    me: &crate::auth::CurrentUser,
-) -> AppResult<Vec<Prescription>> {
-    let now = state.now();
-    let tx = state.store().write().await?;
-    let list = encounters::prescriptions_of_user(&tx, me.id(), 200).await?;
-    audit::append(
-        &tx,
-        &ctx.actor(Some(me.id())),
-        audit::Event::new("prescription.list", "user", me.id())
-            .detail(json!({"count": list.len()})),
-        now,
-    )
-    .await?;
-    store::commit(tx).await?;
-    Ok(list)
-}
-
-/// A patient's record for the consultation screen.
-#[derive(Debug, Clone)]
-pub struct History {
-    pub patient: store::patients::Patient,
-    /// Newest first.
-    pub encounters: Vec<Encounter>,
-    pub prescriptions: Vec<Prescription>,
-    /// Past and upcoming, newest first.
-    pub appointments: Vec<store::appointments::Appointment>,
-    /// Reports and images, newest first.
-    pub documents: Vec<store::documents::Document>,
-}
-
-/// The patient's history: visits, diagnoses, prescriptions and appointments (the clinic's
-/// doctors; audited).
-pub async fn get_patient_history(
-    state: &AppState,
-    ctx: &RequestCtx,
-    caller: &ClinicCaller,
-    patient: domain::PatientId,
-) -> AppResult<History> {
-    let now = state.now();
-    let tx = state.store().write().await?;
-    clinician(&tx, caller).await?;
-    let p = store::patients::find(&tx, caller.clinic.id, patient)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let encounters = encounters::of_patient(&tx, caller.clinic.id, patient, 100).await?;
-    let prescriptions =
-        encounters::prescriptions_of_patient(&tx, caller.clinic.id, patient, false, 100).await?;
-    let year = jiff::SignedDuration::from_hours(24 * 366);
-    let mut appointments = store::appointments::list(
-        &tx,
-        caller.clinic.id,
-        now - year * 5,
-        now + year,
-        &store::appointments::Filter {
-            doctor: None,
-            patient: Some(patient),
-            status: None,
-        },
-        200,
-    )
-    .await?;
-    appointments.reverse();
-    let documents = store::documents::of_patient(&tx, caller.clinic.id, patient, 100).await?;
-    log(&tx, ctx, caller, "patient.history", "patient", patient, now).await?;
-    store::commit(tx).await?;
-    Ok(History {
-        patient: p,
-        encounters,
-        prescriptions,
-        appointments,
-        documents,
-    })
 }

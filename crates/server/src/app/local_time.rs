@@ -13,6 +13,11 @@ pub fn zone_of(clinic: &Clinic) -> TimeZone {
     zone_named(&clinic.time_zone)
 }
 
+/// The clinic's local date at `t` (today, with `now`).
+pub fn date_of(clinic: &Clinic, t: jiff::Timestamp) -> Date {
+    t.to_zoned(zone_of(clinic)).date()
+}
+
 /// A zone by IANA name; a stored name this build does not know falls back to UTC, loudly.
 pub fn zone_named(name: &str) -> TimeZone {
     TimeZone::get(name).unwrap_or_else(|e| {

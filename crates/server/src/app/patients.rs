@@ -2,7 +2,7 @@
 //! edit and link a record to a patient's own login. Every read and write is audited.
 
 use crate::{
-    app::{Fields, checked, local_time::zone_of},
+    app::{Fields, checked, local_time::date_of},
     auth::extract::{ClinicCaller, RequestCtx},
     error::{AppError, AppResult, DuplicateView},
     state::AppState,
@@ -110,10 +110,6 @@ impl PatientForm {
     }
 }
 
-fn today(state: &AppState, caller: &ClinicCaller) -> jiff::civil::Date {
-    state.now().to_zoned(zone_of(&caller.clinic)).date()
-}
-
 fn staff_only(caller: &ClinicCaller) -> AppResult<()> {
     if caller.is_staff() {
         Ok(())
@@ -167,7 +163,7 @@ pub async fn create_patient(
     form: &PatientForm,
 ) -> AppResult<Patient> {
     staff_only(caller)?;
-    let details = form.parse(today(state, caller))?;
+    let details = form.parse(date_of(&caller.clinic, state.now()))?;
     let now = state.now();
     let tx = state.store().write().await?;
     let matches = duplicates_of(&tx, caller, &details, None).await?;
@@ -258,7 +254,7 @@ pub async fn update_patient(
     let version = form
         .version
         .ok_or_else(|| AppError::field("version", "Send the version you read with the record."))?;
-    let details = form.parse(today(state, caller))?;
+    let details = form.parse(date_of(&caller.clinic, state.now()))?;
     let now = state.now();
     let tx = state.store().write().await?;
     let old = patients::find(&tx, caller.clinic.id, id)

@@ -1,7 +1,7 @@
 //! The day's queue: tokens for walk-ins and checked-in appointments, one queue per doctor,
 //! called in the order `domain::queue::call_order` gives; every move is audited.
 
-use super::local_time::zone_of;
+use super::local_time::date_of;
 use crate::{
     auth::extract::{ClinicCaller, RequestCtx},
     error::{AppError, AppResult},
@@ -20,13 +20,17 @@ use store::{
     queue::{self, NewToken, Stamps, Token},
 };
 
-/// The clinic's local date today.
-pub fn today(state: &AppState, caller: &ClinicCaller) -> String {
-    state
-        .now()
-        .to_zoned(zone_of(&caller.clinic))
-        .date()
-        .to_string()
+/// The clinic's local date today, as tokens store it.
+fn today(state: &AppState, caller: &ClinicCaller) -> String {
+    date_of(&caller.clinic, state.now()).to_string()
+}
+
+/// A write transaction that may issue tokens. Issuing signs the patient's status link, and
+/// the key is read before the transaction opens: read inside it, on SQLite's one writer,
+/// the first read of the key would wait on the transaction itself.
+pub(crate) async fn issuing_write(state: &AppState) -> AppResult<store::Tx> {
+    state.link_key().await?;
+    Ok(state.store().write().await?)
 }
 
 /// Commits a queue change and tells the live boards: every instance's through
@@ -134,9 +138,7 @@ pub async fn issue_token(
     desk(caller)?;
     let now = state.now();
     let date = today(state, caller);
-    // The link key is read outside the write transaction (SQLite has one writer).
-    state.link_key().await?;
-    let tx = state.store().write().await?;
+    let tx = issuing_write(state).await?;
     bookable_doctor(&tx, caller, input.doctor_id).await?;
     patients::find(&tx, caller.clinic.id, input.patient_id)
         .await?
@@ -187,7 +189,7 @@ pub(crate) async fn join_for_appointment<C: Conn>(
     if let Some(t) = queue::of_appointment(c, a.id).await? {
         return Ok(t);
     }
-    let date = today_of(caller, now);
+    let date = date_of(&caller.clinic, now).to_string();
     let t = issue_in(
         state,
         c,
@@ -218,10 +220,6 @@ pub(crate) async fn join_for_appointment<C: Conn>(
     .await?;
     queue::announce(c, caller.clinic.id).await?;
     Ok(t)
-}
-
-fn today_of(caller: &ClinicCaller, now: Timestamp) -> String {
-    now.to_zoned(zone_of(&caller.clinic)).date().to_string()
 }
 
 /// Checks a booked patient in and gives them a token in their doctor's queue (desk staff).
@@ -382,8 +380,19 @@ pub(crate) async fn end_visit<C: Conn>(c: &C, t: &Token, now: Timestamp) -> AppR
     Ok(moved)
 }
 
+/// Refuses to call or start `t` while another of its doctor's tokens that day is called or
+/// with the doctor.
+pub(crate) async fn doctor_free_for<C: Conn>(c: &C, t: &Token) -> AppResult<()> {
+    let others: Vec<Token> = queue::day(c, t.clinic_id, &t.local_date, Some(t.doctor_id))
+        .await?
+        .into_iter()
+        .filter(|o| o.id != t.id)
+        .collect();
+    doctor_free(&others)
+}
+
 /// Refuses to call another patient while one is called or with the doctor.
-pub(crate) fn doctor_free(tokens: &[Token]) -> AppResult<()> {
+fn doctor_free(tokens: &[Token]) -> AppResult<()> {
     match tokens
         .iter()
         .find(|t| matches!(t.status, TokenStatus::Called | TokenStatus::InConsultation))
@@ -467,13 +476,7 @@ pub async fn move_token(
     let desk_ok = matches!(mv, TokenMove::Skip | TokenMove::Requeue);
     may_run(&tx, caller, t.doctor_id, desk_ok).await?;
     if mv == TokenMove::Start || mv == TokenMove::Call {
-        let others: Vec<Token> =
-            queue::day(&tx, caller.clinic.id, &t.local_date, Some(t.doctor_id))
-                .await?
-                .into_iter()
-                .filter(|o| o.id != t.id)
-                .collect();
-        doctor_free(&others)?;
+        doctor_free_for(&tx, &t).await?;
     }
     let moved = match mv {
         TokenMove::End => end_visit(&tx, &t, now).await?,
@@ -494,9 +497,7 @@ pub async fn transfer(
 ) -> AppResult<Token> {
     desk(caller)?;
     let now = state.now();
-    // The link key is read outside the write transaction (SQLite has one writer).
-    state.link_key().await?;
-    let tx = state.store().write().await?;
+    let tx = issuing_write(state).await?;
     let t = queue::find(&tx, caller.clinic.id, id)
         .await?
         .ok_or(AppError::NotFound)?;

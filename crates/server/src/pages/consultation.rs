@@ -9,8 +9,10 @@ use super::{
 };
 use crate::{
     app::{
-        consultations::{self as visit, Consultation, ConsultationForm, History, RxRow, VisitForm},
+        consultations::{self as visit, Consultation, ConsultationForm, VisitForm},
+        history::History,
         local_time::zone_of,
+        prescriptions::{MAX_ROWS, RxRow},
     },
     auth::{
         RequestCtx,
@@ -130,7 +132,8 @@ async fn page(
     let zone = zone_of(&caller.clinic);
     let day = |t: jiff::Timestamp| t.to_zoned(zone.clone()).strftime("%-d %b %Y").to_string();
     let e = &c.encounter;
-    let h: History = visit::get_patient_history(state, ctx, caller, e.patient_id).await?;
+    let h: History =
+        crate::app::history::get_patient_history(state, ctx, caller, e.patient_id).await?;
     let today = state.now().to_zoned(zone.clone()).date();
     let mut facts = vec![h.patient.mrn.clone()];
     if let Some(s) = h.patient.details.sex {
@@ -336,7 +339,7 @@ fn read_form(pairs: Vec<(String, String)>) -> (VisitForm, String, Option<usize>)
         version: take(&mut by, "version").parse().ok(),
     };
     let mut rows = Vec::new();
-    for i in 0..visit::MAX_ROWS {
+    for i in 0..MAX_ROWS {
         let mut field = |name: &str| by.remove(&format!("{name}_{i}"));
         let Some(drug) = field("drug") else { break };
         rows.push(RxRow {

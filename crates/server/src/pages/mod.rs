@@ -15,6 +15,7 @@ mod consultation;
 mod desk;
 mod desk_book;
 mod doctors;
+mod documents;
 mod error;
 mod forms;
 mod home;
@@ -45,11 +46,11 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
     let uploads = Router::new()
         .route(
             "/clinics/{clinic_id}/patients/{patient_id}/documents",
-            post(patients::upload),
+            post(documents::upload),
         )
         .route(
             "/documents/{clinic_id}/{patient_id}",
-            post(prescriptions::upload_mine),
+            post(documents::upload_mine),
         )
         .layer(axum::extract::DefaultBodyLimit::max(upload_limit));
     Router::new()
@@ -88,10 +89,10 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/c/{slug}/board/events", get(board::events))
         .route("/appointments", get(appointments::mine))
         .route("/prescriptions", get(prescriptions::mine))
-        .route("/documents", get(prescriptions::my_documents))
+        .route("/documents", get(documents::my_documents))
         .route(
             "/documents/{clinic_id}/{patient_id}/{document_id}",
-            get(prescriptions::download_mine),
+            get(documents::download_mine),
         )
         .route(
             "/clinics/{clinic_id}/prescriptions/{prescription_id}/print",
@@ -139,7 +140,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         )
         .route(
             "/clinics/{clinic_id}/patients/{patient_id}/documents/{document_id}",
-            get(patients::download),
+            get(documents::download),
         )
         .route("/clinics/{clinic_id}/queue", get(queue::show))
         .route("/clinics/{clinic_id}/queue/tokens", post(queue::issue))

@@ -9,7 +9,7 @@ use super::{
 use crate::{
     app::{
         doctors,
-        local_time::zone_of,
+        local_time::{date_of, zone_of},
         patients::{self, PatientForm},
     },
     auth::{
@@ -24,7 +24,7 @@ use axum::{
     extract::{Path, State},
     response::Response,
 };
-use domain::{DocumentId, PatientId, Role, patient::Sex, queue::Priority, upload::DocCategory};
+use domain::{PatientId, Role, patient::Sex, queue::Priority, upload::DocCategory};
 use serde::Deserialize;
 use store::patients::Patient;
 
@@ -71,10 +71,6 @@ impl PatientRow {
     }
 }
 
-fn today(caller: &ClinicCaller, state: &AppState) -> jiff::civil::Date {
-    state.now().to_zoned(zone_of(&caller.clinic)).date()
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct SearchQuery {
@@ -107,7 +103,7 @@ pub async fn search(
     if searched {
         match patients::search_patients(&state, &ctx, &caller, &q.q).await {
             Ok(list) => {
-                let today = today(&caller, &state);
+                let today = date_of(&caller.clinic, state.now());
                 results = list.iter().map(|p| PatientRow::of(p, today)).collect();
             }
             Err(e) => (outcome, errors) = failure(e, FIELDS)?,
@@ -264,7 +260,7 @@ pub async fn create(
 
 #[derive(Template)]
 #[template(path = "patient.html")]
-struct RecordPage {
+pub(super) struct RecordPage {
     nav: Nav,
     clinic_id: String,
     row: PatientRow,
@@ -281,7 +277,7 @@ struct RecordPage {
     tokens_today: Vec<String>,
     documents: Vec<DocumentRow>,
     categories: Vec<Choice>,
-    upload_alert: Option<String>,
+    pub(super) upload_alert: Option<String>,
 }
 
 /// A document as the record lists it.
@@ -291,11 +287,11 @@ struct DocumentRow {
     detail: String,
 }
 
-fn patient_id(raw: &str) -> Result<PatientId, PageError> {
+pub(super) fn patient_id(raw: &str) -> Result<PatientId, PageError> {
     raw.parse().map_err(|_| AppError::NotFound.into())
 }
 
-async fn record_page(
+pub(super) async fn record_page(
     state: &AppState,
     ctx: &RequestCtx,
     caller: &ClinicCaller,
@@ -305,7 +301,7 @@ async fn record_page(
     errors: Errors,
 ) -> Result<RecordPage, PageError> {
     let p = patients::get_patient(state, ctx, caller, id).await?;
-    let today = today(caller, state);
+    let today = date_of(&caller.clinic, state.now());
     let born = match p.details.birth {
         Some(b) if b.estimated => format!("about {} (age given)", b.date.year()),
         Some(b) => b.date.strftime("%-d %b %Y").to_string(),
@@ -488,62 +484,4 @@ pub async fn link(
             Ok(outcome.render(&page))
         }
     }
-}
-
-/// POST /clinics/{clinic_id}/patients/{patient_id}/documents: upload a report or image.
-pub async fn upload(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id)): Path<(String, String)>,
-    form: axum::extract::Multipart,
-) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
-    let id = patient_id(&id)?;
-    let result = match crate::api::documents::read_upload(form).await {
-        Ok((name, category, bytes)) => {
-            crate::app::documents::upload_document(
-                &state, &ctx, &caller, id, &name, &category, bytes,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(_) => Ok(see_other(&format!(
-            "/clinics/{}/patients/{id}?done=uploaded",
-            caller.clinic.id
-        ))),
-        Err(e) => {
-            let (outcome, alert) = super::forms::refused_upload(e)?;
-            let mut page = record_page(
-                &state,
-                &ctx,
-                &caller,
-                id,
-                String::new(),
-                String::new(),
-                Errors::default(),
-            )
-            .await?;
-            page.upload_alert = Some(alert);
-            Ok(outcome.render(&page))
-        }
-    }
-}
-
-/// GET /clinics/{clinic_id}/patients/{patient_id}/documents/{document_id}: the file, as an
-/// attachment (checked and audited).
-pub async fn download(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id, doc)): Path<(String, String, String)>,
-) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
-    let id = patient_id(&id)?;
-    let doc: DocumentId = doc.parse().map_err(|_| AppError::NotFound)?;
-    let (d, bytes) =
-        crate::app::documents::download_document(&state, &ctx, &caller, id, doc).await?;
-    Ok(crate::api::documents::attachment(&d, bytes))
 }

@@ -8,7 +8,7 @@ use super::{
     layout::{Nav, nav},
 };
 use crate::{
-    app::{clinics::get_clinic, consultations, local_time::zone_named},
+    app::{clinics::get_clinic, local_time::zone_named, prescriptions},
     auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
     error::AppError,
     state::AppState,
@@ -48,7 +48,7 @@ pub async fn print(
     let id: PrescriptionId = id.parse().map_err(|_| AppError::NotFound)?;
     let clinic = get_clinic(&state, clinic).await?;
     let caller = ClinicCaller::new(&state, me, clinic).await?;
-    let p = consultations::get_prescription(&state, &ctx, &caller, id).await?;
+    let p = prescriptions::get_prescription(&state, &ctx, &caller, id).await?;
     let patient = store::patients::find(state.store().conn(), caller.clinic.id, p.patient_id)
         .await
         .map_err(AppError::from)?
@@ -100,7 +100,7 @@ pub async fn mine(
     ctx: RequestCtx,
     Page(me): Page<CurrentUser>,
 ) -> Result<Response, PageError> {
-    let list = consultations::my_prescriptions(&state, &ctx, &me).await?;
+    let list = prescriptions::my_prescriptions(&state, &ctx, &me).await?;
     let cards = list
         .into_iter()
         .map(|p| Card {
@@ -133,154 +133,4 @@ pub async fn mine(
         cards,
     };
     Ok(Outcome::OK.render(&page))
-}
-
-/// One clinic's record in the patient's documents page.
-struct RecordDocs {
-    clinic_name: String,
-    action: String,
-    documents: Vec<(String, String, String)>,
-}
-
-#[derive(Template)]
-#[template(path = "my_documents.html")]
-struct DocsPage {
-    nav: Nav,
-    records: Vec<RecordDocs>,
-    categories: Vec<super::forms::Choice>,
-    done: bool,
-    alert: Option<String>,
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct DocsQuery {
-    done: String,
-}
-
-/// GET /documents: the patient's documents at each clinic, with an upload form for each.
-pub async fn my_documents(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    Page(me): Page<CurrentUser>,
-    super::forms::QueryOr(q): super::forms::QueryOr<DocsQuery>,
-) -> Result<Response, PageError> {
-    let page = docs_page(&state, &ctx, &me, q.done == "uploaded", None).await?;
-    Ok(Outcome::OK.render(&page))
-}
-
-async fn docs_page(
-    state: &AppState,
-    ctx: &RequestCtx,
-    me: &CurrentUser,
-    done: bool,
-    alert: Option<String>,
-) -> Result<DocsPage, PageError> {
-    let records = store::patients::all_of_user(state.store().conn(), me.id())
-        .await
-        .map_err(AppError::from)?;
-    let mut out = Vec::new();
-    for p in records {
-        let clinic = get_clinic(state, p.clinic_id).await?;
-        let zone = zone_named(&clinic.time_zone);
-        let caller = ClinicCaller {
-            me: me.clone(),
-            clinic,
-            roles: Vec::new(),
-        };
-        let docs = crate::app::documents::list_documents(state, ctx, &caller, p.id).await?;
-        out.push(RecordDocs {
-            action: format!("/documents/{}/{}", p.clinic_id, p.id),
-            clinic_name: caller.clinic.name.clone(),
-            documents: docs
-                .into_iter()
-                .map(|d| {
-                    (
-                        format!("/documents/{}/{}/{}", p.clinic_id, p.id, d.id),
-                        d.file_name,
-                        format!(
-                            "{} · {}",
-                            d.category.label(),
-                            d.created_at.to_zoned(zone.clone()).strftime("%-d %b %Y")
-                        ),
-                    )
-                })
-                .collect(),
-        });
-    }
-    let categories = domain::upload::DocCategory::ALL
-        .iter()
-        .map(|c| super::forms::Choice {
-            id: c.as_str().to_owned(),
-            name: c.label().to_owned(),
-            selected: *c == domain::upload::DocCategory::Report,
-        })
-        .collect();
-    Ok(DocsPage {
-        nav: nav(state, me, "documents").await?,
-        records: out,
-        categories,
-        done,
-        alert,
-    })
-}
-
-/// The patient acting on their own record at `clinic` (never as staff, even if they are).
-async fn as_patient(
-    state: &AppState,
-    me: CurrentUser,
-    clinic: &str,
-    patient: &str,
-) -> Result<(ClinicCaller, domain::PatientId), PageError> {
-    let clinic: ClinicId = clinic.parse().map_err(|_| AppError::NotFound)?;
-    let patient: domain::PatientId = patient.parse().map_err(|_| AppError::NotFound)?;
-    let clinic = get_clinic(state, clinic).await?;
-    Ok((
-        ClinicCaller {
-            me,
-            clinic,
-            roles: Vec::new(),
-        },
-        patient,
-    ))
-}
-
-/// POST /documents/{clinic_id}/{patient_id}: the patient uploads a report or image.
-pub async fn upload_mine(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    Page(me): Page<CurrentUser>,
-    Path((clinic, patient)): Path<(String, String)>,
-    form: axum::extract::Multipart,
-) -> Result<Response, PageError> {
-    let (caller, patient) = as_patient(&state, me.clone(), &clinic, &patient).await?;
-    let result = match crate::api::documents::read_upload(form).await {
-        Ok((name, category, bytes)) => {
-            crate::app::documents::upload_document(
-                &state, &ctx, &caller, patient, &name, &category, bytes,
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    };
-    let (outcome, alert) = match result {
-        Ok(_) => return Ok(super::forms::see_other("/documents?done=uploaded")),
-        Err(e) => super::forms::refused_upload(e)?,
-    };
-    let page = docs_page(&state, &ctx, &me, false, Some(alert)).await?;
-    Ok(outcome.render(&page))
-}
-
-/// GET /documents/{clinic_id}/{patient_id}/{document_id}: the patient's own file.
-pub async fn download_mine(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    Page(me): Page<CurrentUser>,
-    Path((clinic, patient, doc)): Path<(String, String, String)>,
-) -> Result<Response, PageError> {
-    let (caller, patient) = as_patient(&state, me, &clinic, &patient).await?;
-    let doc: domain::DocumentId = doc.parse().map_err(|_| AppError::NotFound)?;
-    let (d, bytes) =
-        crate::app::documents::download_document(&state, &ctx, &caller, patient, doc).await?;
-    Ok(crate::api::documents::attachment(&d, bytes))
 }
