@@ -297,6 +297,11 @@ impl DuplicateReason {
     }
 }
 
+/// Whether two names are the same, ignoring case, spacing and punctuation.
+pub fn same_name(a: &str, b: &str) -> bool {
+    name_words(a) == name_words(b)
+}
+
 /// Whether `new` is likely the same person as `old`: the same phone and birth date, or the
 /// same name (ignoring case, spacing and punctuation) and phone.
 pub fn likely_duplicate(new: Identity<'_>, old: Identity<'_>) -> Option<DuplicateReason> {
@@ -307,7 +312,7 @@ pub fn likely_duplicate(new: Identity<'_>, old: Identity<'_>) -> Option<Duplicat
     if matches!((new.birth_date, old.birth_date), (Some(a), Some(b)) if a == b) {
         return Some(DuplicateReason::PhoneAndBirthDate);
     }
-    if name_words(new.name) == name_words(old.name) {
+    if same_name(new.name, old.name) {
         return Some(DuplicateReason::NameAndPhone);
     }
     None

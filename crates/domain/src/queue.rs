@@ -261,13 +261,26 @@ pub struct ConsultStats {
 }
 
 impl ConsultStats {
-    /// What is assumed before a doctor has enough recorded consultations: 5, 10 and 15 min.
+    /// What is assumed for a doctor without a usual visit length: 5, 10 and 15 min.
     pub const DEFAULT: ConsultStats = ConsultStats {
         low: SignedDuration::from_mins(5),
         typical: SignedDuration::from_mins(10),
         high: SignedDuration::from_mins(15),
         samples: 0,
     };
+
+    /// What is assumed for a doctor whose usual visit lasts `visit` (the length of their
+    /// shortest visit type), until enough consultations are recorded: half, all and one and
+    /// a half of it. A 10-minute visit gives [`ConsultStats::DEFAULT`].
+    pub fn assumed(visit: SignedDuration) -> ConsultStats {
+        let visit = visit.clamp(SHORTEST_CONSULT, LONGEST_CONSULT);
+        ConsultStats {
+            low: visit / 2,
+            typical: visit,
+            high: visit * 3 / 2,
+            samples: 0,
+        }
+    }
 }
 
 /// The most recent usable consultations `consult_stats` looks at.
@@ -282,11 +295,11 @@ pub const LONGEST_CONSULT: SignedDuration = SignedDuration::from_hours(3);
 /// The doctor's pace from `recent` consultation lengths, oldest first.
 ///
 /// Lengths under 1 minute or over 3 hours are ignored; of the rest, the last 20 are used.
-/// With fewer than 3 left, [`ConsultStats::DEFAULT`] is returned. Percentiles use the
+/// With fewer than 3 left, `assumed` is returned (see [`ConsultStats::assumed`]). Percentiles use the
 /// nearest-rank method: with the `n` lengths sorted ascending, the p-th percentile is the
 /// one at 1-based rank `ceil(p × n / 100)`. So the median of an even count is the lower of
 /// the two middle lengths.
-pub fn consult_stats(recent: &[SignedDuration]) -> ConsultStats {
+pub fn consult_stats(recent: &[SignedDuration], assumed: ConsultStats) -> ConsultStats {
     let mut usable: Vec<SignedDuration> = recent
         .iter()
         .copied()
@@ -294,7 +307,7 @@ pub fn consult_stats(recent: &[SignedDuration]) -> ConsultStats {
         .collect();
     let mut usable = usable.split_off(usable.len().saturating_sub(STATS_WINDOW));
     if usable.len() < STATS_MIN_SAMPLES {
-        return ConsultStats::DEFAULT;
+        return assumed;
     }
     usable.sort_unstable();
     ConsultStats {

@@ -19,6 +19,8 @@ pub struct Settings {
     pub session_ttl: jiff::SignedDuration,
     pub invite_ttl: jiff::SignedDuration,
     pub reset_ttl: jiff::SignedDuration,
+    /// How long an e-mail confirmation link works.
+    pub confirm_ttl: jiff::SignedDuration,
     pub data_dir: PathBuf,
     pub smtp_url: Option<Secret>,
     pub mail_from: String,
@@ -42,6 +44,7 @@ impl Settings {
             session_ttl: jiff::SignedDuration::from_hours(24 * 30),
             invite_ttl: jiff::SignedDuration::from_hours(24 * 7),
             reset_ttl: jiff::SignedDuration::from_mins(30),
+            confirm_ttl: jiff::SignedDuration::from_hours(24 * 7),
             data_dir,
             smtp_url: args.smtp_url.clone(),
             mail_from: args.mail_from.clone(),

@@ -227,6 +227,12 @@ impl Store {
         Ok(())
     }
 
+    /// Applies only the next `steps` pending migrations (for testing upgrades of old data).
+    pub async fn migrate_steps(&self, steps: u32) -> StoreResult<()> {
+        migrations::Migrator::up(&self.db, Some(steps)).await?;
+        Ok(())
+    }
+
     /// Whether every migration has been applied.
     pub async fn migrations_current(&self) -> StoreResult<bool> {
         Ok(migrations::Migrator::get_pending_migrations(&self.db)

@@ -213,7 +213,8 @@ pub async fn link_user<C: ConnectionTrait>(
     Ok(n == 1)
 }
 
-/// Writes the index words of one record (name words and phone keys) in one statement.
+/// Writes the index words of one record (name words and phone keys) in one statement; each
+/// row also carries all of them, space-separated, for checking further prefixes in place.
 async fn index<C: ConnectionTrait>(
     c: &C,
     clinic: ClinicId,
@@ -228,13 +229,19 @@ async fn index<C: ConnectionTrait>(
     if words.is_empty() {
         return Ok(());
     }
-    let mut sql = String::from("INSERT INTO patient_words (clinic_id, word, patient_id) VALUES ");
-    let mut values: Vec<Value> = vec![clinic.as_uuid().into(), id.as_uuid().into()];
+    let all_words = format!(" {} ", words.join(" "));
+    let mut sql =
+        String::from("INSERT INTO patient_words (clinic_id, word, patient_id, words) VALUES ");
+    let mut values: Vec<Value> = vec![
+        clinic.as_uuid().into(),
+        id.as_uuid().into(),
+        all_words.into(),
+    ];
     for (i, w) in words.into_iter().enumerate() {
         if i > 0 {
             sql.push_str(", ");
         }
-        sql.push_str(&format!("($1, ${}, $2)", i + 3));
+        sql.push_str(&format!("($1, ${}, $2, $3)", i + 4));
         values.push(w.into());
     }
     exec(c, &sql, values).await?;
@@ -312,7 +319,8 @@ pub async fn with_phone<C: ConnectionTrait>(
     .await
 }
 
-/// Unlinked records of `clinic` with this e-mail address (to link a self-registered login).
+/// Unlinked records of `clinic` with this e-mail address, oldest first (to link a
+/// self-registered login).
 pub async fn unlinked_with_email<C: ConnectionTrait>(
     c: &C,
     clinic: ClinicId,
@@ -322,7 +330,7 @@ pub async fn unlinked_with_email<C: ConnectionTrait>(
         c,
         &format!(
             "SELECT {COLS} FROM patients WHERE clinic_id = $1 AND email = $2 \
-             AND user_id IS NULL LIMIT 2"
+             AND user_id IS NULL ORDER BY created_at, id LIMIT 20"
         ),
         vec![clinic.as_uuid().into(), email.into()],
         row,
@@ -332,7 +340,8 @@ pub async fn unlinked_with_email<C: ConnectionTrait>(
 
 /// Patients whose name words (or phone) start with every prefix of `terms`, or whose MRN
 /// is the query, by name. The longest prefix drives an index range scan that stops after
-/// `limit` hits; the other prefixes are checked per hit through the same index.
+/// `limit` hits; the other prefixes are checked on each scanned row, which carries all of its
+/// record's words.
 pub async fn search<C: ConnectionTrait>(
     c: &C,
     clinic: ClinicId,
@@ -365,12 +374,10 @@ pub fn search_statement(clinic: ClinicId, terms: &SearchTerms, limit: u64) -> (S
             " UNION SELECT patient_id FROM (SELECT w.patient_id FROM patient_words w \
              WHERE w.clinic_id = $1 AND w.word >= ${lo} AND w.word < ${hi}"
         );
+        // Words are alphanumeric or `#` + digits, so a prefix needs no LIKE escaping.
         for prefix in rest {
-            let (lo, hi) = range(&mut values, prefix);
-            by_words.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM patient_words o WHERE o.patient_id = w.patient_id \
-                 AND o.word >= ${lo} AND o.word < ${hi})"
-            ));
+            values.push(format!("% {prefix}%").into());
+            by_words.push_str(&format!(" AND w.words LIKE ${}", values.len()));
         }
         by_words.push_str(" ORDER BY w.word, w.patient_id LIMIT $3) m");
     }

@@ -106,9 +106,22 @@ async fn drop_stale_databases(conn: &sea_orm::DatabaseConnection) {
     }
 }
 
+async fn migrate(store: &Store, steps: Option<u32>) {
+    match steps {
+        None => store.migrate().await,
+        Some(n) => store.migrate_steps(n).await,
+    }
+    .expect("migrate");
+}
+
 impl TestDb {
     /// A fresh SQLite database in a temporary folder.
     pub async fn sqlite() -> TestDb {
+        Self::sqlite_at(None).await
+    }
+
+    /// A fresh SQLite database migrated up to `steps` migrations (all with `None`).
+    pub async fn sqlite_at(steps: Option<u32>) -> TestDb {
         let dir =
             std::env::temp_dir().join(format!("docspot-test-{}", uuid::Uuid::now_v7().simple()));
         std::fs::create_dir_all(&dir).expect("temp dir");
@@ -119,7 +132,7 @@ impl TestDb {
         })
         .await
         .expect("sqlite");
-        store.migrate().await.expect("migrate sqlite");
+        migrate(&store, steps).await;
         TestDb {
             backend: "sqlite",
             url,
@@ -130,6 +143,11 @@ impl TestDb {
 
     /// A fresh schema in this run's PostgreSQL database, if PostgreSQL is configured.
     pub async fn postgres() -> Option<TestDb> {
+        Self::postgres_at(None).await
+    }
+
+    /// A fresh PostgreSQL schema migrated up to `steps` migrations (all with `None`).
+    pub async fn postgres_at(steps: Option<u32>) -> Option<TestDb> {
         let run = pg_run_url().await?;
         let schema = format!("t_{}", uuid::Uuid::now_v7().simple());
         let conn = Database::connect(run.clone())
@@ -147,7 +165,7 @@ impl TestDb {
         })
         .await
         .expect("postgres");
-        store.migrate().await.expect("migrate postgres");
+        migrate(&store, steps).await;
         Some(TestDb {
             backend: "postgres",
             url,
@@ -158,8 +176,13 @@ impl TestDb {
 
     /// SQLite, plus PostgreSQL when configured: run a test body against each.
     pub async fn each() -> Vec<TestDb> {
-        let mut dbs = vec![TestDb::sqlite().await];
-        dbs.extend(TestDb::postgres().await);
+        Self::each_at(None).await
+    }
+
+    /// [`TestDb::each`], migrated up to `steps` migrations (all with `None`).
+    pub async fn each_at(steps: Option<u32>) -> Vec<TestDb> {
+        let mut dbs = vec![TestDb::sqlite_at(steps).await];
+        dbs.extend(TestDb::postgres_at(steps).await);
         dbs
     }
 }

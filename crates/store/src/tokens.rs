@@ -1,5 +1,6 @@
-//! Single-use, expiring links: staff invites, password resets, and link tokens that act on
-//! one record (cancel an appointment from an e-mail). Only hashes are stored.
+//! Single-use, expiring links: staff invites, password resets, e-mail confirmations, and
+//! link tokens that act on one record (cancel an appointment from an e-mail). Only hashes
+//! are stored.
 
 use crate::{StoreResult, all_as, exec, get, ms, one, one_as, ts};
 use domain::{ClinicId, Role, UserId};
@@ -239,4 +240,73 @@ pub async fn use_links<C: ConnectionTrait>(
     )
     .await?;
     Ok(())
+}
+
+/// Records an e-mail confirmation link for `user`, bound to the address it is sent to.
+pub async fn insert_confirmation<C: ConnectionTrait>(
+    c: &C,
+    user: UserId,
+    email: &str,
+    token_hash: &str,
+    now: jiff::Timestamp,
+    expires_at: jiff::Timestamp,
+) -> StoreResult<()> {
+    exec(
+        c,
+        "INSERT INTO email_confirmations (token_hash, user_id, email, created_at, expires_at, used_at) \
+         VALUES ($1, $2, $3, $4, $5, NULL)",
+        vec![
+            token_hash.into(),
+            user.as_uuid().into(),
+            email.into(),
+            ms(now).into(),
+            ms(expires_at).into(),
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Uses a confirmation link: returns its user and address if it was unused and unexpired,
+/// and marks it used.
+pub async fn take_confirmation<C: ConnectionTrait>(
+    c: &C,
+    token_hash: &str,
+    now: jiff::Timestamp,
+) -> StoreResult<Option<(UserId, String)>> {
+    let n = exec(
+        c,
+        "UPDATE email_confirmations SET used_at = $1 \
+         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
+        vec![ms(now).into(), token_hash.into()],
+    )
+    .await?;
+    if n != 1 {
+        return Ok(None);
+    }
+    let r = one(
+        c,
+        "SELECT user_id, email FROM email_confirmations WHERE token_hash = $1",
+        vec![token_hash.into()],
+    )
+    .await?;
+    r.as_ref()
+        .map(|r| Ok((UserId::from_uuid(get(r, "user_id")?), get(r, "email")?)))
+        .transpose()
+}
+
+/// When the newest confirmation link of `user` was sent, if any.
+pub async fn last_confirmation_sent<C: ConnectionTrait>(
+    c: &C,
+    user: UserId,
+) -> StoreResult<Option<jiff::Timestamp>> {
+    one(
+        c,
+        "SELECT created_at FROM email_confirmations WHERE user_id = $1 \
+         ORDER BY created_at DESC LIMIT 1",
+        vec![user.as_uuid().into()],
+    )
+    .await?
+    .map(|r| ts(get(&r, "created_at")?))
+    .transpose()
 }

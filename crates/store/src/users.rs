@@ -16,6 +16,8 @@ pub struct User {
     pub is_patient: bool,
     pub is_active: bool,
     pub created_at: jiff::Timestamp,
+    /// When the account proved it receives mail at `email` (a confirmation or reset link).
+    pub email_verified_at: Option<jiff::Timestamp>,
 }
 
 impl std::fmt::Debug for User {
@@ -37,11 +39,11 @@ pub struct NewUser<'a> {
     pub is_patient: bool,
 }
 
-const COLS: &str =
-    "id, email, name, password_hash, is_platform_admin, is_patient, is_active, created_at";
+const COLS: &str = "id, email, name, password_hash, is_platform_admin, is_patient, is_active, \
+    created_at, email_verified_at";
 /// `COLS` of a `users u` in a join.
 pub(crate) const COLS_U: &str = "u.id, u.email, u.name, u.password_hash, u.is_platform_admin, \
-    u.is_patient, u.is_active, u.created_at";
+    u.is_patient, u.is_active, u.created_at, u.email_verified_at";
 
 pub(crate) fn row(r: &QueryResult) -> StoreResult<User> {
     Ok(User {
@@ -53,6 +55,9 @@ pub(crate) fn row(r: &QueryResult) -> StoreResult<User> {
         is_patient: get(r, "is_patient")?,
         is_active: get(r, "is_active")?,
         created_at: ts(get(r, "created_at")?)?,
+        email_verified_at: get::<Option<i64>>(r, "email_verified_at")?
+            .map(ts)
+            .transpose()?,
     })
 }
 
@@ -88,6 +93,7 @@ pub async fn insert<C: ConnectionTrait>(
         is_patient: new.is_patient,
         is_active: true,
         created_at: now,
+        email_verified_at: None,
     })
 }
 
@@ -122,6 +128,23 @@ pub async fn set_password<C: ConnectionTrait>(c: &C, id: UserId, hash: &str) -> 
     )
     .await?;
     Ok(())
+}
+
+/// Records that the account receives mail at `email`, if that is still its address.
+pub async fn set_email_verified<C: ConnectionTrait>(
+    c: &C,
+    id: UserId,
+    email: &str,
+    now: jiff::Timestamp,
+) -> StoreResult<bool> {
+    let n = exec(
+        c,
+        "UPDATE users SET email_verified_at = $1 WHERE id = $2 AND email = $3 \
+         AND email_verified_at IS NULL",
+        vec![ms(now).into(), id.as_uuid().into(), email.into()],
+    )
+    .await?;
+    Ok(n == 1)
 }
 
 /// Marks a user as a patient too (a staff member may register as a patient).

@@ -59,6 +59,13 @@ pub struct ResetConfirm {
     pub password: String,
 }
 
+/// Use an e-mail confirmation link.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmEmailRequest {
+    pub token: String,
+}
+
 /// Accept a staff invitation.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -100,15 +107,7 @@ pub async fn register_patient(
         },
     )
     .await?;
-    let view = MeView {
-        id: user.id.as_uuid(),
-        email: user.email,
-        name: user.name,
-        is_platform_admin: user.is_platform_admin,
-        is_patient: user.is_patient,
-        memberships: vec![],
-    };
-    Ok((StatusCode::CREATED, Json(view)).into_response())
+    Ok((StatusCode::CREATED, Json(MeView::of(&user, vec![]))).into_response())
 }
 
 /// Log in: returns tokens and sets the browser's session cookies.
@@ -180,6 +179,21 @@ pub async fn reset_password(
     ApiJson(body): ApiJson<ResetConfirm>,
 ) -> AppResult<StatusCode> {
     accounts::reset_password(&state, &ctx, &body.token, &body.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Confirm an account's e-mail address with the token of the link sent to it (single use,
+/// expiring). A confirmed address lets the first booking at a clinic use the record that
+/// clinic already has for the patient.
+#[utoipa::path(post, path = "/api/v1/auth/email-confirmation", operation_id = "confirm_email", tag = "auth",
+    request_body = ConfirmEmailRequest,
+    responses((status = 204), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
+pub async fn confirm_email(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    ApiJson(body): ApiJson<ConfirmEmailRequest>,
+) -> AppResult<StatusCode> {
+    accounts::confirm_email(&state, &ctx, &body.token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -23,15 +23,7 @@ pub async fn get_me(
     me: CurrentUser,
 ) -> AppResult<Json<MeView>> {
     let roles = accounts::me(&state, &ctx, &me).await?;
-    let u = me.user();
-    Ok(Json(MeView {
-        id: u.id.as_uuid(),
-        email: u.email.clone(),
-        name: u.name.clone(),
-        is_platform_admin: u.is_platform_admin,
-        is_patient: u.is_patient,
-        memberships: roles.into_iter().map(Into::into).collect(),
-    }))
+    Ok(Json(MeView::of(me.user(), roles)))
 }
 
 /// The caller's live sessions.
@@ -91,4 +83,16 @@ pub async fn change_password(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// E-mail the caller a new link that confirms their address (at most one a minute).
+#[utoipa::path(post, path = "/api/v1/me/email-confirmation", operation_id = "send_email_confirmation", tag = "me",
+    responses((status = 202), (status = 409, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
+pub async fn send_email_confirmation(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    me: CurrentUser,
+) -> AppResult<StatusCode> {
+    accounts::request_confirmation(&state, &ctx, &me).await?;
+    Ok(StatusCode::ACCEPTED)
 }

@@ -96,8 +96,25 @@ pub struct MeView {
     pub name: String,
     pub is_platform_admin: bool,
     pub is_patient: bool,
+    /// Whether the account confirmed its e-mail address (by a confirmation, reset or
+    /// invitation link).
+    pub email_confirmed: bool,
     /// Active clinic roles.
     pub memberships: Vec<MembershipView>,
+}
+
+impl MeView {
+    pub fn of(u: &store::users::User, roles: Vec<store::memberships::Membership>) -> Self {
+        Self {
+            id: u.id.as_uuid(),
+            email: u.email.clone(),
+            name: u.name.clone(),
+            is_platform_admin: u.is_platform_admin,
+            is_patient: u.is_patient,
+            email_confirmed: u.email_verified_at.is_some(),
+            memberships: roles.into_iter().map(Into::into).collect(),
+        }
+    }
 }
 
 /// A login session.

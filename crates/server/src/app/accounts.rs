@@ -1,4 +1,5 @@
-//! Accounts: self-registration, platform admins, the caller's profile, passwords and resets.
+//! Accounts: self-registration, e-mail confirmation, platform admins, the caller's profile,
+//! passwords and resets.
 
 use super::{Fields, checked, limit, mail};
 use crate::{
@@ -7,8 +8,9 @@ use crate::{
     state::AppState,
 };
 use domain::{Email, PersonName, password::NewPassword};
+use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
-use store::{audit, memberships::Membership, new_token, sessions, token_hash, tokens, users};
+use store::{Conn, audit, memberships::Membership, new_token, sessions, token_hash, tokens, users};
 
 /// Input of self-registration.
 pub struct Registration<'a> {
@@ -61,11 +63,118 @@ pub async fn register_patient(
     let user = users::insert(&tx, new, now).await.map_err(email_taken(
         "An account with this e-mail already exists. Sign in or reset your password.",
     ))?;
+    send_confirmation(&tx, state, &user, now).await?;
     let event =
         audit::Event::new("user.register", "user", user.id).detail(json!({"role": "patient"}));
     audit::append(&tx, &ctx.actor(Some(user.id)), event, now).await?;
     store::commit(tx).await?;
     Ok(user)
+}
+
+/// How long a new confirmation link waits after the previous one.
+const CONFIRMATION_GAP: SignedDuration = SignedDuration::from_secs(60);
+
+/// Queues, in the caller's transaction, an e-mail with a link that confirms `user`'s address.
+async fn send_confirmation<C: Conn>(
+    tx: &C,
+    state: &AppState,
+    user: &users::User,
+    now: Timestamp,
+) -> AppResult<()> {
+    let token = new_token();
+    let ttl = state.settings().confirm_ttl;
+    let expires = now.checked_add(ttl).unwrap_or(now);
+    tokens::insert_confirmation(tx, user.id, &user.email, &token_hash(&token), now, expires)
+        .await?;
+    let link = format!(
+        "{}/confirm-email?token={token}",
+        state.settings().public_url
+    );
+    let email = mail::Email {
+        to: user.email.clone(),
+        subject: "Confirm your e-mail address for DocSpot".into(),
+        body: format!(
+            "Hello {},\n\nPlease confirm that this is your e-mail address by opening this link \
+             within {} days:\n\n{link}\n\nConfirming lets a clinic that already has your \
+             patient record use it for your online bookings.\n\nIf you did not create a \
+             DocSpot account, ignore this e-mail.\n",
+            user.name,
+            ttl.as_hours() / 24
+        ),
+        ics: None,
+    };
+    mail::enqueue(tx, None, &email, now).await?;
+    Ok(())
+}
+
+/// E-mails the caller a new confirmation link (at most one a minute).
+pub async fn request_confirmation(
+    state: &AppState,
+    ctx: &RequestCtx,
+    me: &CurrentUser,
+) -> AppResult<()> {
+    let user = me.user();
+    limit(state, "confirm", &ctx.ip, Some(&user.email))?;
+    if user.email_verified_at.is_some() {
+        return Err(AppError::Conflict(
+            "Your e-mail address is already confirmed.".into(),
+        ));
+    }
+    let now = state.now();
+    let tx = state.store().write().await?;
+    if let Some(last) = tokens::last_confirmation_sent(&tx, user.id).await? {
+        let wait = last.duration_until(now);
+        if wait < CONFIRMATION_GAP {
+            return Err(AppError::RateLimited {
+                retry_after_secs: (CONFIRMATION_GAP - wait).as_secs().max(1) as u64,
+            });
+        }
+    }
+    send_confirmation(&tx, state, user, now).await?;
+    audit::append(
+        &tx,
+        &ctx.actor(Some(user.id)),
+        audit::Event::new("user.email_confirmation_request", "user", user.id),
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(())
+}
+
+/// Confirms an account's e-mail address with a link's token.
+pub async fn confirm_email(state: &AppState, ctx: &RequestCtx, token: &str) -> AppResult<()> {
+    limit(state, "confirm", &ctx.ip, None)?;
+    let invalid = || {
+        AppError::field(
+            "token",
+            "This confirmation link is invalid, used or expired. Your account page sends a new one.",
+        )
+    };
+    if token.is_empty() || token.len() > 128 {
+        return Err(invalid());
+    }
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let Some((user, email)) = tokens::take_confirmation(&tx, &token_hash(token), now).await? else {
+        return Err(invalid());
+    };
+    if !users::set_email_verified(&tx, user, &email, now).await? {
+        // Already confirmed by another link: fine. A link for an old address is not.
+        let current = users::find(&tx, user).await?.ok_or_else(invalid)?;
+        if current.email != email || current.email_verified_at.is_none() {
+            return Err(invalid());
+        }
+    }
+    audit::append(
+        &tx,
+        &ctx.actor(Some(user)),
+        audit::Event::new("user.email_confirm", "user", user),
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(())
 }
 
 /// Creates a platform admin (from the command line). Fails if the e-mail is taken.
@@ -234,6 +343,10 @@ pub async fn reset_password(
         return Err(expired());
     };
     users::set_password(&tx, user, &hash).await?;
+    // The link reached the account's mailbox, which confirms the address too.
+    if let Some(u) = users::find(&tx, user).await? {
+        users::set_email_verified(&tx, user, &u.email, now).await?;
+    }
     sessions::revoke_all_but(&tx, user, None, "password reset", now).await?;
     audit::append(
         &tx,

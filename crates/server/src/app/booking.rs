@@ -245,7 +245,7 @@ pub async fn book(
         let ref_code = fresh_ref_code(pool, clinic.id).await?;
         let mut ready = match &plan {
             PatientPlan::Known(p) => Some((p.clone(), prepare(p, id, &ref_code)?)),
-            PatientPlan::Register { .. } => None,
+            PatientPlan::Link(_) | PatientPlan::Register { .. } => None,
         };
         let tx = state.store().write().await?;
         doctors::lock(&tx, input.doctor).await?;
@@ -256,7 +256,7 @@ pub async fn book(
         let (patient, prepared) = match ready.take() {
             Some(known) => known,
             None => {
-                let p = register(&tx, clinic.id, &plan, now).await?;
+                let p = register(&tx, clinic.id, &plan, &ctx.actor(Some(me)), now).await?;
                 let prepared = prepare(&p, id, &ref_code)?;
                 (p, prepared)
             }

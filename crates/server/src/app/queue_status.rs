@@ -16,7 +16,7 @@ use domain::{
 };
 use hmac::{KeyInit, Mac};
 use jiff::SignedDuration;
-use store::{appointments, queue};
+use store::{appointments, queue, schedules};
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
@@ -117,7 +117,7 @@ pub async fn queue_status(state: &AppState, id: &str, sig: &str) -> AppResult<Qu
         let expected: Vec<_> = booked.iter().map(|a| a.start).collect();
         let n = patients_ahead(&t.waiting(), &waiting, &expected, now);
         let recent = queue::recent_durations(c, t.doctor_id, STATS_WINDOW as u64 * 2).await?;
-        let stats: ConsultStats = consult_stats(&recent);
+        let stats = consult_stats(&recent, assumed_pace(c, t.clinic_id, t.doctor_id).await?);
         samples = stats.samples;
         ahead = Some(n);
         wait = Some(estimate_wait(n, current, &stats));
@@ -177,4 +177,22 @@ pub async fn email_link<C: store::Conn>(
         body,
     );
     super::mail::enqueue(c, Some(clinic.id), &email, now).await
+}
+
+/// The pace assumed for a doctor with too few recorded consultations: from the length of
+/// their shortest in-person visit type (walk-ins are seen like that), else the default.
+async fn assumed_pace<C: store::Conn>(
+    c: &C,
+    clinic: domain::ClinicId,
+    doctor: domain::DoctorId,
+) -> AppResult<ConsultStats> {
+    let types = schedules::visit_types(c, clinic, Some(doctor)).await?;
+    let shortest = types
+        .iter()
+        .filter(|v| v.mode == domain::VisitMode::InPerson)
+        .map(|v| v.duration_min)
+        .min();
+    Ok(shortest.map_or(ConsultStats::DEFAULT, |m| {
+        ConsultStats::assumed(SignedDuration::from_mins(i64::from(m)))
+    }))
 }

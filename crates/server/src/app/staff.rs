@@ -194,6 +194,8 @@ pub async fn accept_invite(
         }
         (None, None) => return Err(AppError::Internal("invite without credentials".into())),
     };
+    // The invitation reached this mailbox, which confirms the address.
+    users::set_email_verified(&tx, user_id, email.as_str(), now).await?;
     let mid = memberships::grant(&tx, invite.clinic_id, user_id, invite.role, now).await?;
     if invite.role == Role::Doctor {
         super::doctors::profile_for_invited(&tx, invite.clinic_id, user_id, &user_name, now)

@@ -44,7 +44,10 @@ struct AccountPage {
     nav: Nav,
     name: String,
     email: String,
+    email_confirmed: bool,
     notice: Option<&'static str>,
+    /// Why a new confirmation link was not sent.
+    confirm_error: Option<String>,
     errors: Errors,
     sessions: Vec<SessionRow>,
 }
@@ -58,6 +61,7 @@ fn notice_text(done: Option<&str>) -> Option<&'static str> {
     match done? {
         "password" => Some("Password changed; your other sessions were signed out."),
         "revoked" => Some("That session was signed out."),
+        "confirmation" => Some("We have e-mailed you a new confirmation link."),
         _ => None,
     }
 }
@@ -96,7 +100,9 @@ async fn page(
         nav: nav(state, me, "account").await?,
         name: me.user().name.clone(),
         email: me.user().email.clone(),
+        email_confirmed: me.user().email_verified_at.is_some(),
         notice,
+        confirm_error: None,
         errors,
         sessions,
     })
@@ -151,6 +157,23 @@ pub async fn change_password(
         }
     };
     Ok(outcome.render(&page(&state, &me, None, errors).await?))
+}
+
+/// POST /account/email-confirmation: e-mails a new confirmation link.
+pub async fn send_confirmation(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(me): Page<CurrentUser>,
+) -> Result<Response, PageError> {
+    match accounts::request_confirmation(&state, &ctx, &me).await {
+        Ok(()) => Ok(see_other("/account?done=confirmation")),
+        Err(e) => {
+            let (outcome, errors) = failure(e, &[])?;
+            let mut page = page(&state, &me, None, Errors::default()).await?;
+            page.confirm_error = errors.top.into_iter().next();
+            Ok(outcome.render(&page))
+        }
+    }
 }
 
 /// POST /account/sessions/{id}/revoke. Revoking this very session signs out.

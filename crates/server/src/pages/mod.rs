@@ -11,6 +11,7 @@ mod auth;
 mod board;
 mod book;
 mod booking;
+mod confirm;
 mod consultation;
 mod desk;
 mod desk_book;
@@ -67,9 +68,14 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
             "/reset-password",
             get(password::reset_form).post(password::reset),
         )
+        .route("/confirm-email", get(confirm::show).post(confirm::confirm))
         .route("/invite", get(invite::show).post(invite::accept))
         .route("/account", get(account::show))
         .route("/account/password", post(account::change_password))
+        .route(
+            "/account/email-confirmation",
+            post(account::send_confirmation),
+        )
         .route(
             "/account/sessions/{id}/revoke",
             post(account::revoke_session),

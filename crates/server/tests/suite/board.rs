@@ -105,11 +105,7 @@ async fn a_patient_follows_their_token_by_a_signed_link_with_a_wait_range_from_r
             .deliver_mail()
             .await
             .into_iter()
-            .map(|(_, m)| {
-                m.replace("=\r\n", "")
-                    .replace("=\n", "")
-                    .replace("=3D", "=")
-            })
+            .map(|(_, m)| crate::helpers::quoted_printable_flat(&m))
             .filter(|m| m.contains("Your token"))
             .collect();
         assert_eq!(sent.len(), 1, "patients without an address get no e-mail");
@@ -121,7 +117,8 @@ async fn a_patient_follows_their_token_by_a_signed_link_with_a_wait_range_from_r
             sent[0]
         );
 
-        // Nobody seen yet today: the default 5–15 minutes per patient ahead.
+        // Nobody seen yet today: half to one and a half of the doctor's 15-minute visit type
+        // per patient ahead (7.5–22.5 minutes, rounded outwards).
         let r = app.get(&api_status(&path), None).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         assert_eq!(
@@ -133,7 +130,7 @@ async fn a_patient_follows_their_token_by_a_signed_link_with_a_wait_range_from_r
                 r.body["wait_min_minutes"].as_u64(),
                 r.body["wait_max_minutes"].as_u64()
             ),
-            (Some(25), Some(75))
+            (Some(37), Some(113))
         );
         assert_eq!(r.body["estimate_samples"], 0);
 

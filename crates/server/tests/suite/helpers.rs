@@ -423,12 +423,16 @@ pub fn docspot(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> std:
     child.wait_with_output().expect("docspot output")
 }
 
+/// A mail with quoted-printable soft line breaks and `=3D` undone.
+pub fn quoted_printable_flat(mail: &str) -> String {
+    mail.replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=")
+}
+
 /// The 64-hex-digit token after `marker` in a mail body (quoted-printable safe).
 pub fn token_after(mail: &str, marker: &str) -> String {
-    let flat = mail
-        .replace("=\r\n", "")
-        .replace("=\n", "")
-        .replace("=3D", "=");
+    let flat = quoted_printable_flat(mail);
     let start = flat
         .find(marker)
         .unwrap_or_else(|| panic!("no {marker} in mail"))

@@ -6,12 +6,14 @@ use axum::{
     http::{Method, Request, StatusCode, header},
 };
 
-const OPERATION_IDS: [&str; 72] = [
+const OPERATION_IDS: [&str; 74] = [
     "register_patient",
     "login",
     "refresh_token",
     "logout",
     "get_me",
+    "confirm_email",
+    "send_email_confirmation",
     "list_sessions",
     "revoke_session",
     "change_password",

@@ -16,6 +16,7 @@ mod email;
 mod helpers;
 mod http_surface;
 mod lifecycle;
+mod linking;
 mod patients;
 mod queue;
 mod race;

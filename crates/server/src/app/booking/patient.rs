@@ -6,13 +6,16 @@ use crate::{
     auth::extract::ClinicCaller,
     error::{AppError, AppResult},
 };
-use domain::{Email, PersonName, Phone, UserId};
+use domain::{Email, PersonName, Phone, UserId, patient::same_name};
 use jiff::Timestamp;
-use store::{Conn, StoreError, appointments::Appointment, clinics::Clinic, patients};
+use serde_json::json;
+use store::{Conn, StoreError, appointments::Appointment, audit, clinics::Clinic, patients};
 
-/// The patient of a booking: one the clinic knows, or one to register with the booking.
+/// The patient of a booking: one the clinic knows, the caller's own unlinked record to link
+/// to their account, or one to register with the booking.
 pub(in crate::app) enum PatientPlan {
     Known(patients::Patient),
+    Link(patients::Patient),
     Register {
         user_id: Option<UserId>,
         details: patients::PatientDetails,
@@ -27,20 +30,7 @@ pub(in crate::app) async fn plan_patient<C: Conn>(
 ) -> AppResult<PatientPlan> {
     let clinic = caller.clinic.id;
     match choice {
-        PatientChoice::Me => Ok(match patients::of_user(c, clinic, caller.me.id()).await? {
-            Some(p) => PatientPlan::Known(p),
-            None => {
-                let u = caller.me.user();
-                PatientPlan::Register {
-                    user_id: Some(u.id),
-                    details: patients::PatientDetails {
-                        name: u.name.clone(),
-                        email: Some(u.email.clone()),
-                        ..Default::default()
-                    },
-                }
-            }
-        }),
+        PatientChoice::Me => my_record(c, caller).await,
         _ if !caller.is_staff() => Err(AppError::field("patient", "Patients book for themselves.")),
         PatientChoice::Existing(id) => patients::find(c, clinic, *id)
             .await?
@@ -69,21 +59,80 @@ pub(in crate::app) async fn plan_patient<C: Conn>(
     }
 }
 
-/// Registers the planned patient in the booking's transaction.
+/// The caller's own record at the clinic: the one linked to their account; else the
+/// clinic's unlinked record with their e-mail address and name, linked now if they have
+/// confirmed that address (never on an unconfirmed one: anyone can type an address); else
+/// a new record. A patient the desk registered before they signed up is never duplicated.
+async fn my_record<C: Conn>(c: &C, caller: &ClinicCaller) -> AppResult<PatientPlan> {
+    let clinic = caller.clinic.id;
+    let u = caller.me.user();
+    if let Some(p) = patients::of_user(c, clinic, u.id).await? {
+        return Ok(PatientPlan::Known(p));
+    }
+    let mine = patients::unlinked_with_email(c, clinic, &u.email)
+        .await?
+        .into_iter()
+        .find(|p| same_name(&p.details.name, &u.name));
+    match mine {
+        Some(p) if u.email_verified_at.is_some() => Ok(PatientPlan::Link(p)),
+        Some(_) => Err(AppError::Refused {
+            rule: "email_unconfirmed",
+            message: format!(
+                "This clinic may already have your patient record. To book with it, first \
+                 confirm your e-mail address with the link we sent to {} (your account page \
+                 sends a new one).",
+                u.email
+            ),
+        }),
+        None => Ok(PatientPlan::Register {
+            user_id: Some(u.id),
+            details: patients::PatientDetails {
+                name: u.name.clone(),
+                email: Some(u.email.clone()),
+                ..Default::default()
+            },
+        }),
+    }
+}
+
+/// Registers (or links) the planned patient in the booking's transaction.
 pub(in crate::app) async fn register<C: Conn>(
     c: &C,
     clinic: domain::ClinicId,
     plan: &PatientPlan,
+    actor: &audit::Actor,
     now: Timestamp,
 ) -> AppResult<patients::Patient> {
-    let PatientPlan::Register { user_id, details } = plan else {
-        return Err(AppError::Internal("registering a known patient".into()));
-    };
-    match patients::insert(c, clinic, *user_id, details, now).await {
-        Err(StoreError::Conflict(_)) if user_id.is_some() => Err(AppError::Conflict(
-            "Your patient record is being created by another request; try again.".into(),
-        )),
-        other => Ok(other?),
+    match plan {
+        PatientPlan::Known(_) => Err(AppError::Internal("registering a known patient".into())),
+        PatientPlan::Link(p) => {
+            let user = actor
+                .user
+                .ok_or_else(|| AppError::Internal("linking without a caller".into()))?;
+            if !patients::link_user(c, clinic, p.id, user, now).await? {
+                return Err(AppError::Conflict(
+                    "Your patient record was changed meanwhile; try again.".into(),
+                ));
+            }
+            let event = audit::Event::new("patient.link", "patient", p.id)
+                .in_clinic(clinic)
+                .detail(json!({"user_id": user.as_uuid(), "via": "confirmed_email"}));
+            audit::append(c, actor, event, now).await?;
+            Ok(patients::Patient {
+                user_id: Some(user),
+                version: p.version + 1,
+                updated_at: now,
+                ..p.clone()
+            })
+        }
+        PatientPlan::Register { user_id, details } => {
+            match patients::insert(c, clinic, *user_id, details, now).await {
+                Err(StoreError::Conflict(_)) if user_id.is_some() => Err(AppError::Conflict(
+                    "Your patient record is being created by another request; try again.".into(),
+                )),
+                other => Ok(other?),
+            }
+        }
     }
 }
 

@@ -7,7 +7,7 @@ mod accounts;
 mod booking;
 mod queue;
 
-use crate::helpers::{Proc, serve};
+use crate::helpers::{Proc, quoted_printable_flat, serve};
 use std::{
     path::PathBuf,
     process::{Command, Stdio},
@@ -163,7 +163,8 @@ impl Server {
         (l.1.clone(), l.2.clone())
     }
 
-    /// Waits for the worker to write an e-mail to `to`; returns the link token after `marker`.
+    /// Waits for the worker to write an e-mail to `to` with a link containing `marker`;
+    /// returns the link's token.
     pub(super) async fn mailed_token(&self, to: &str, marker: &str) -> String {
         for _ in 0..200 {
             if let Ok(dir) = std::fs::read_dir(self.data_dir.join("outbox")) {
@@ -171,6 +172,7 @@ impl Server {
                     let body = std::fs::read_to_string(e.path()).unwrap_or_default();
                     if e.path().extension().is_some_and(|x| x == "eml")
                         && body.contains(&format!("To: {to}"))
+                        && quoted_printable_flat(&body).contains(marker)
                     {
                         return crate::helpers::token_after(&body, marker);
                     }
@@ -178,7 +180,7 @@ impl Server {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("no e-mail to {to} arrived");
+        panic!("no e-mail to {to} with {marker} arrived");
     }
 }
 

@@ -5,6 +5,9 @@
 
 use sea_orm::DbBackend;
 
+mod clinic_day;
+pub use clinic_day::*;
+
 const SPINE: &str = r#"
 CREATE TABLE clinics (
     id {uuid} PRIMARY KEY,
@@ -350,170 +353,31 @@ pub fn booking(backend: DbBackend) -> String {
     sql
 }
 
-/// The patient registry: the rest of the short form, an edit version, and the word index
-/// that prefix search runs on. Index words compare byte-wise on both backends (`COLLATE
-/// "C"` on PostgreSQL), so a prefix is a plain range scan.
-pub fn registry(backend: DbBackend) -> String {
-    let (uuid, collate) = match backend {
-        DbBackend::Postgres => ("UUID", r#" COLLATE "C""#),
-        _ => ("BLOB", ""),
-    };
-    format!(
-        r#"
-ALTER TABLE patients ADD COLUMN sex TEXT;
-ALTER TABLE patients ADD COLUMN birth_date TEXT;
-ALTER TABLE patients ADD COLUMN birth_estimated INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE patients ADD COLUMN address TEXT;
-ALTER TABLE patients ADD COLUMN emergency_name TEXT;
-ALTER TABLE patients ADD COLUMN emergency_phone TEXT;
-ALTER TABLE patients ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
-
-CREATE TABLE patient_words (
-    clinic_id {uuid} NOT NULL REFERENCES clinics(id),
-    word TEXT{collate} NOT NULL,
-    patient_id {uuid} NOT NULL REFERENCES patients(id),
-    PRIMARY KEY (clinic_id, word, patient_id)
-);
-CREATE INDEX patient_words_patient_idx ON patient_words (patient_id, word);
-CREATE INDEX patients_clinic_email_idx ON patients (clinic_id, email);
-"#
-    )
-}
-
-/// Queue tokens: one patient's place in one doctor's queue on one local day. Numbers come
-/// from a per-doctor-per-day counter in the issuing transaction; the unique key means a
-/// number is never handed out twice.
-pub fn queue(backend: DbBackend) -> String {
-    let uuid = uuid_type(backend);
-    format!(
-        r#"
-CREATE TABLE queue_tokens (
-    id {uuid} PRIMARY KEY,
-    clinic_id {uuid} NOT NULL REFERENCES clinics(id),
-    doctor_id {uuid} NOT NULL REFERENCES doctors(id),
-    local_date TEXT NOT NULL,
-    number INTEGER NOT NULL,
-    patient_id {uuid} NOT NULL REFERENCES patients(id),
-    appointment_id {uuid} REFERENCES appointments(id),
-    slot_start BIGINT,
-    priority TEXT NOT NULL CHECK (priority IN ('normal', 'elderly', 'pregnant', 'disabled', 'child', 'emergency')),
-    status TEXT NOT NULL CHECK (status IN ('waiting', 'called', 'in_consultation', 'done', 'skipped', 'transferred')),
-    arrived_at BIGINT NOT NULL,
-    requeued_at BIGINT,
-    called_at BIGINT,
-    started_at BIGINT,
-    ended_at BIGINT,
-    transferred_to {uuid},
-    created_by {uuid} REFERENCES users(id),
-    created_at BIGINT NOT NULL,
-    updated_at BIGINT NOT NULL,
-    version INTEGER NOT NULL,
-    CONSTRAINT queue_tokens_number_key UNIQUE (doctor_id, local_date, number)
-);
-CREATE INDEX queue_tokens_clinic_day_idx ON queue_tokens (clinic_id, local_date);
-CREATE INDEX queue_tokens_patient_idx ON queue_tokens (patient_id, local_date);
-CREATE UNIQUE INDEX queue_tokens_appointment_key ON queue_tokens (appointment_id)
-    WHERE appointment_id IS NOT NULL AND status <> 'transferred';
-CREATE UNIQUE INDEX queue_tokens_open_key ON queue_tokens (doctor_id, local_date, patient_id)
-    WHERE status IN ('waiting', 'called', 'in_consultation', 'skipped');
-CREATE INDEX queue_tokens_doctor_ended_idx ON queue_tokens (doctor_id, ended_at)
-    WHERE ended_at IS NOT NULL;
-
-CREATE TABLE app_secrets (
-    name TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-"#
-    )
-}
-
-/// Consultations (encounters) with their addenda, and the prescription written in each.
-/// A signed encounter is locked: the application refuses edits, and later notes are addenda.
-pub fn consultation(backend: DbBackend) -> String {
-    let uuid = uuid_type(backend);
-    format!(
-        r#"
-CREATE TABLE encounters (
-    id {uuid} PRIMARY KEY,
-    clinic_id {uuid} NOT NULL REFERENCES clinics(id),
-    patient_id {uuid} NOT NULL REFERENCES patients(id),
-    doctor_id {uuid} NOT NULL REFERENCES doctors(id),
-    token_id {uuid} REFERENCES queue_tokens(id),
-    appointment_id {uuid} REFERENCES appointments(id),
-    status TEXT NOT NULL CHECK (status IN ('draft', 'signed')),
-    complaints TEXT NOT NULL,
-    vitals TEXT NOT NULL,
-    examination TEXT NOT NULL,
-    diagnosis TEXT NOT NULL,
-    icd10 TEXT,
-    advice TEXT NOT NULL,
-    follow_up_date TEXT,
-    started_at BIGINT NOT NULL,
-    updated_at BIGINT NOT NULL,
-    signed_at BIGINT,
-    signed_by {uuid} REFERENCES users(id),
-    version INTEGER NOT NULL
-);
-CREATE INDEX encounters_patient_idx ON encounters (clinic_id, patient_id, started_at);
-CREATE UNIQUE INDEX encounters_token_key ON encounters (token_id) WHERE token_id IS NOT NULL;
-
-CREATE TABLE encounter_addenda (
-    id {uuid} PRIMARY KEY,
-    clinic_id {uuid} NOT NULL REFERENCES clinics(id),
-    encounter_id {uuid} NOT NULL REFERENCES encounters(id),
-    author_id {uuid} NOT NULL REFERENCES users(id),
-    author_name TEXT NOT NULL,
-    body TEXT NOT NULL,
-    created_at BIGINT NOT NULL
-);
-CREATE INDEX encounter_addenda_encounter_idx ON encounter_addenda (encounter_id, created_at);
-
-CREATE TABLE prescriptions (
-    id {uuid} PRIMARY KEY,
-    clinic_id {uuid} NOT NULL REFERENCES clinics(id),
-    encounter_id {uuid} NOT NULL REFERENCES encounters(id),
-    patient_id {uuid} NOT NULL REFERENCES patients(id),
-    doctor_id {uuid} NOT NULL REFERENCES doctors(id),
-    items TEXT NOT NULL,
-    notes TEXT NOT NULL,
-    created_at BIGINT NOT NULL,
-    updated_at BIGINT NOT NULL,
-    CONSTRAINT prescriptions_encounter_key UNIQUE (encounter_id)
-);
-CREATE INDEX prescriptions_patient_idx ON prescriptions (patient_id, created_at);
-"#
-    )
-}
-
-/// Patients' documents: the bytes live in the object store under `object_key`; the row keeps
-/// what was checked on upload (kind by content, size, SHA-256) to check every download.
-pub fn documents(backend: DbBackend) -> String {
-    let uuid = uuid_type(backend);
-    format!(
-        r#"
-CREATE TABLE documents (
-    id {uuid} PRIMARY KEY,
-    clinic_id {uuid} NOT NULL REFERENCES clinics(id),
-    patient_id {uuid} NOT NULL REFERENCES patients(id),
-    category TEXT NOT NULL,
-    kind TEXT NOT NULL CHECK (kind IN ('pdf', 'jpeg', 'png')),
-    file_name TEXT NOT NULL,
-    size_bytes BIGINT NOT NULL,
-    sha256 TEXT NOT NULL,
-    object_key TEXT NOT NULL,
-    uploaded_by {uuid} NOT NULL REFERENCES users(id),
-    uploader_name TEXT NOT NULL,
-    created_at BIGINT NOT NULL
-);
-CREATE INDEX documents_patient_idx ON documents (clinic_id, patient_id, created_at);
-"#
-    )
-}
-
 /// The column type of ids: native `UUID` on PostgreSQL, 16-byte `BLOB` on SQLite.
-fn uuid_type(backend: DbBackend) -> &'static str {
+pub(crate) fn uuid_type(backend: DbBackend) -> &'static str {
     match backend {
         DbBackend::Postgres => "UUID",
         _ => "BLOB",
     }
+}
+
+/// E-mail confirmation: when an account proved it receives mail at its address, and the
+/// single-use links that prove it (hashes only, bound to the address they were sent to).
+pub fn email_confirmation(backend: DbBackend) -> String {
+    let uuid = uuid_type(backend);
+    format!(
+        r#"
+ALTER TABLE users ADD COLUMN email_verified_at BIGINT;
+
+CREATE TABLE email_confirmations (
+    token_hash TEXT PRIMARY KEY,
+    user_id {uuid} NOT NULL REFERENCES users(id),
+    email TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT
+);
+CREATE INDEX email_confirmations_user_idx ON email_confirmations (user_id, created_at);
+"#
+    )
 }
