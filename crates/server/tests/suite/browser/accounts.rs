@@ -1,4 +1,5 @@
-//! Signing up, in and out, and joining a clinic by invitation, in the browser.
+//! Signing up (and confirming the address), in and out, and joining a clinic by invitation,
+//! in the browser.
 
 use super::*;
 use thirtyfour::prelude::*;
@@ -40,7 +41,24 @@ async fn a_patient_registers_logs_out_and_logs_back_in() {
     submit(d, "/login").await;
     wait_path(d, "/account").await;
     wait_text(d, "priya@example.com").await;
+    wait_text(d, "Not confirmed").await;
     assert_fits(d).await;
+
+    // The link mailed at sign-up opens a page whose button confirms the address.
+    let token = server
+        .mailed_token("priya@example.com", "/confirm-email?token=")
+        .await;
+    d.goto(format!("{}/confirm-email?token={token}", server.url))
+        .await
+        .unwrap();
+    wait_text(d, "Confirm that this e-mail address belongs to you").await;
+    assert_fits(d).await;
+    submit(d, "/confirm-email").await;
+    wait_text(d, "E-mail address confirmed").await;
+    d.goto(format!("{}/account", server.url)).await.unwrap();
+    wait_text(d, "Confirmed").await;
+    let page = d.source().await.unwrap();
+    assert!(!page.contains("Not confirmed"), "{page}");
     b.driver.quit().await.unwrap();
 }
 
