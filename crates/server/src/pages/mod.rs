@@ -21,6 +21,7 @@ mod forms;
 mod home;
 mod invite;
 mod layout;
+mod live;
 mod password;
 mod patients;
 mod prescriptions;
