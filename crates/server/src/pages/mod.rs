@@ -26,6 +26,7 @@ mod password;
 mod patients;
 mod prescriptions;
 mod queue;
+mod queue_list;
 mod queue_status;
 mod schedule;
 mod settings;
@@ -144,6 +145,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
             get(documents::download),
         )
         .route("/clinics/{clinic_id}/queue", get(queue::show))
+        .route("/clinics/{clinic_id}/queue/events", get(queue_list::events))
         .route("/clinics/{clinic_id}/queue/tokens", post(queue::issue))
         .route(
             "/clinics/{clinic_id}/queue/doctors/{doctor_id}/call-next",

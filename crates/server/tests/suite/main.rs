@@ -16,6 +16,7 @@ mod email;
 mod helpers;
 mod http_surface;
 mod lifecycle;
+mod live_queue;
 mod patients;
 mod queue;
 mod race;
