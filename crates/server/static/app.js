@@ -49,14 +49,40 @@
     }
   });
 
-  // Live regions (the waiting-room board): redraw on each server-sent "board" event. The
-  // browser's EventSource reconnects by itself after a dropped connection.
+  // Live regions (the waiting-room board, the staff queue): the server sends the region's
+  // new HTML as a server-sent event named by data-live-event after every change. The
+  // browser's EventSource reconnects by itself after a dropped connection. A redraw waits
+  // while the person is using the region (a focused field, select or button, or a form on
+  // its way), so an open choice is never thrown away; it lands when the focus leaves, and
+  // until then the region is marked as behind (data-pending).
   document.addEventListener('DOMContentLoaded', function () {
     var live = document.querySelector('[data-live]');
     if (!live || typeof window.EventSource !== 'function') return;
+    var waiting = null;
+    function inUse() {
+      var focused = document.activeElement;
+      var control = focused && focused !== live && live.contains(focused) &&
+        /^(INPUT|SELECT|TEXTAREA|BUTTON)$/.test(focused.tagName);
+      return control || live.querySelector('form[data-submitting]') !== null;
+    }
+    function draw() {
+      if (waiting === null) return;
+      if (inUse()) {
+        live.setAttribute('data-pending', '');
+        return;
+      }
+      live.innerHTML = waiting;
+      live.removeAttribute('data-pending');
+      waiting = null;
+    }
     var source = new window.EventSource(live.getAttribute('data-live'));
-    source.addEventListener('board', function (event) {
-      live.innerHTML = event.data;
+    source.addEventListener(live.getAttribute('data-live-event') || 'board', function (event) {
+      waiting = event.data;
+      draw();
+    });
+    // Focus moves after focusout has fired; look once it has landed.
+    live.addEventListener('focusout', function () {
+      window.setTimeout(draw, 0);
     });
   });
 

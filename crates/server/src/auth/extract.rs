@@ -173,6 +173,33 @@ impl ClinicCaller {
         Ok(ClinicCaller { me, clinic, roles })
     }
 
+    /// The same caller read afresh, for a response that lasts (a live page's stream):
+    /// `None` once their session has ended, their account is deactivated or they no longer
+    /// hold one of `R`'s roles in the clinic.
+    pub async fn reread<R: RoleSet>(&self, state: &AppState) -> Result<Option<Self>, AppError> {
+        let c = state.store().conn();
+        let me = self.me.id();
+        let session = store::sessions::list_live(c, me, state.now())
+            .await?
+            .into_iter()
+            .find(|s| s.id == self.me.session().id);
+        let Some(session) = session else {
+            return Ok(None);
+        };
+        let Some(user) = store::users::find(c, me).await?.filter(|u| u.is_active) else {
+            return Ok(None);
+        };
+        let roles = store::memberships::roles_in(c, self.clinic.id, me).await?;
+        if !roles.iter().any(|r| R::ROLES.contains(r)) {
+            return Ok(None);
+        }
+        Ok(Some(ClinicCaller {
+            me: CurrentUser(Arc::new(Identity { user, session })),
+            clinic: get_clinic(state, self.clinic.id).await?,
+            roles,
+        }))
+    }
+
     /// Whether the caller works at the clinic.
     pub fn is_staff(&self) -> bool {
         !self.roles.is_empty()

@@ -22,10 +22,12 @@ mod forms;
 mod home;
 mod invite;
 mod layout;
+mod live;
 mod password;
 mod patients;
 mod prescriptions;
 mod queue;
+mod queue_list;
 mod queue_status;
 mod schedule;
 mod settings;
@@ -149,6 +151,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
             get(documents::download),
         )
         .route("/clinics/{clinic_id}/queue", get(queue::show))
+        .route("/clinics/{clinic_id}/queue/events", get(queue_list::events))
         .route("/clinics/{clinic_id}/queue/tokens", post(queue::issue))
         .route(
             "/clinics/{clinic_id}/queue/doctors/{doctor_id}/call-next",

@@ -1,16 +1,16 @@
-//! Today's queue for the desk and the doctors: every doctor's current, waiting, skipped and
-//! finished tokens, with the moves each viewer may make, and issuing a walk-in's token.
+//! Today's queue for the desk and the doctors (the list itself, kept live, is in
+//! `queue_list`), the moves on it, and issuing a walk-in's token.
 
 use super::{
     error::{Page, PageError},
-    forms::{Choice, Outcome, PageForm, QueryOr, see_other},
+    forms::{Outcome, PageForm, QueryOr, see_other},
     layout::{Nav, nav},
+    queue_list::{QueueList, queue_list},
 };
 use crate::{
     app::{
-        doctors,
         local_time::zone_of,
-        queue::{self as line, DoctorQueue, IssueInput},
+        queue::{self as line, IssueInput},
     },
     auth::{
         RequestCtx,
@@ -26,37 +26,11 @@ use axum::{
     response::Response,
 };
 use domain::{
-    DoctorId, Role, TokenId,
+    DoctorId, TokenId,
     queue::{Priority, TokenMove, TokenStatus},
 };
 use serde::Deserialize;
 use store::queue::Token;
-
-/// One token as a row, with the moves this viewer may make.
-struct TokenRow {
-    id: String,
-    number: i32,
-    patient: String,
-    mrn: String,
-    /// "Booked 10:30 · arrived 10:12", "Walk-in · arrived 10:05".
-    detail: String,
-    /// "Emergency", … or empty for normal.
-    priority: &'static str,
-    status: &'static str,
-    actions: Vec<(&'static str, &'static str)>,
-    /// Offer moving the token to another doctor.
-    transfer: bool,
-}
-
-struct QueueBox {
-    doctor_id: String,
-    doctor_name: String,
-    can_call: bool,
-    current: Vec<TokenRow>,
-    waiting: Vec<TokenRow>,
-    skipped: Vec<TokenRow>,
-    done: usize,
-}
 
 #[derive(Template)]
 #[template(path = "queue.html")]
@@ -64,9 +38,7 @@ struct QueuePage {
     nav: Nav,
     clinic_id: String,
     date_label: String,
-    queues: Vec<QueueBox>,
-    doctors: Vec<Choice>,
-    is_desk: bool,
+    list: QueueList,
     notice: Option<String>,
     alert: Option<String>,
     /// The slip of the token just issued.
@@ -80,138 +52,22 @@ pub struct QueueQuery {
     token: String,
 }
 
-struct Viewer {
-    desk: bool,
-    admin: bool,
-    doctor: Option<DoctorId>,
-}
-
-impl Viewer {
-    async fn of(state: &AppState, caller: &ClinicCaller) -> Result<Self, PageError> {
-        let doctor = if caller.has_any(&[Role::Doctor]) {
-            store::doctors::of_user(state.store().conn(), caller.clinic.id, caller.me.id())
-                .await
-                .map_err(AppError::from)?
-                .map(|d| d.id)
-        } else {
-            None
-        };
-        Ok(Viewer {
-            desk: caller.has_any(&[Role::Admin, Role::Receptionist]),
-            admin: caller.has_any(&[Role::Admin]),
-            doctor,
-        })
-    }
-
-    fn runs(&self, doctor: DoctorId) -> bool {
-        self.admin || self.doctor == Some(doctor)
-    }
-}
-
-fn row(t: &Token, v: &Viewer, zone: &jiff::tz::TimeZone, free: bool) -> TokenRow {
-    let hm = |ts: jiff::Timestamp| ts.to_zoned(zone.clone()).strftime("%H:%M").to_string();
-    let detail = match t.slot_start {
-        Some(s) => format!("Booked {} · arrived {}", hm(s), hm(t.arrived_at)),
-        None => format!("Walk-in · arrived {}", hm(t.arrived_at)),
-    };
-    let runs = v.runs(t.doctor_id);
-    let may_start = free || t.status == TokenStatus::Called;
-    // The token's own doctor opens the consultation, which starts the visit; an admin who
-    // is not that doctor only moves the token.
-    let own = v.doctor == Some(t.doctor_id);
-    let mut actions = Vec::new();
-    if own
-        && (t.status == TokenStatus::InConsultation
-            || (may_start && t.status.apply(TokenMove::Start).is_ok()))
-    {
-        actions.push(("consult", "See patient"));
-    }
-    let mut offer = |ok: bool, mv: TokenMove, label| {
-        if ok && t.status.apply(mv).is_ok() {
-            actions.push((mv.as_str(), label));
-        }
-    };
-    offer(runs && !own && may_start, TokenMove::Start, "Start");
-    offer(runs, TokenMove::Recall, "Recall");
-    offer(runs, TokenMove::End, "End");
-    offer(runs || v.desk, TokenMove::Skip, "Skip");
-    offer(runs || v.desk, TokenMove::Requeue, "Put back");
-    TokenRow {
-        id: t.id.to_string(),
-        number: t.number,
-        patient: t.patient_name.clone(),
-        mrn: t.patient_mrn.clone(),
-        detail,
-        priority: if t.priority == Priority::Normal {
-            ""
-        } else {
-            t.priority.label()
-        },
-        status: t.status.label(),
-        actions,
-        transfer: v.desk && t.status.apply(TokenMove::Transfer).is_ok(),
-    }
-}
-
-fn queue_box(q: DoctorQueue, v: &Viewer, zone: &jiff::tz::TimeZone) -> QueueBox {
-    let free = q.current.is_empty();
-    let rows = |list: &[Token]| list.iter().map(|t| row(t, v, zone, free)).collect();
-    QueueBox {
-        doctor_id: q.doctor_id.to_string(),
-        can_call: v.runs(q.doctor_id) && free && !q.waiting.is_empty(),
-        current: rows(&q.current),
-        waiting: rows(&q.waiting),
-        skipped: rows(&q.skipped),
-        done: q.closed.len(),
-        doctor_name: q.doctor_name,
-    }
-}
-
 async fn queue_page(
     state: &AppState,
     caller: &ClinicCaller,
     notice: Option<String>,
     alert: Option<String>,
 ) -> Result<QueuePage, PageError> {
-    let v = Viewer::of(state, caller).await?;
     let zone = zone_of(&caller.clinic);
-    let mut queues = line::get_queue(state, caller, None).await?;
-    // A doctor sees their own queue first, and sees it even while it is empty.
-    if let Some(me) = v.doctor {
-        match queues.iter().position(|q| q.doctor_id == me) {
-            Some(i) => queues[..=i].rotate_right(1),
-            None => {
-                if let Some(d) = store::doctors::find(state.store().conn(), caller.clinic.id, me)
-                    .await
-                    .map_err(AppError::from)?
-                {
-                    queues.insert(0, line::arrange_empty(d.id, d.name));
-                }
-            }
-        }
-    }
-    let list = doctors::list_doctors(state, caller.clinic.id, None, 500, 0).await?;
     Ok(QueuePage {
         nav: nav(state, &caller.me, "queue").await?,
         clinic_id: caller.clinic.id.to_string(),
         date_label: state
             .now()
-            .to_zoned(zone.clone())
+            .to_zoned(zone)
             .strftime("%A %-d %B %Y")
             .to_string(),
-        queues: queues
-            .into_iter()
-            .map(|q| queue_box(q, &v, &zone))
-            .collect(),
-        doctors: list
-            .into_iter()
-            .map(|d| Choice {
-                id: d.id.to_string(),
-                name: d.name,
-                selected: false,
-            })
-            .collect(),
-        is_desk: v.desk,
+        list: queue_list(state, caller).await?,
         notice,
         alert,
         slip_href: None,
@@ -241,7 +97,7 @@ pub async fn show(
         )
     });
     let mut page = queue_page(&state, &caller, notice, None).await?;
-    if page.is_desk
+    if page.list.is_desk
         && let Some(t) = token.filter(|t| t.status == TokenStatus::Waiting)
     {
         page.slip_href = Some(format!(

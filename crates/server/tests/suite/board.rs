@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-async fn walk_in(
+pub(crate) async fn walk_in(
     app: &TestApp,
     w: &World,
     desk: &str,
@@ -234,7 +234,7 @@ async fn the_board_shows_numbers_and_initials_only() {
 }
 
 /// Serves `app` on a loopback port (as `docspot serve` would) and returns its base URL.
-async fn bind(app: &TestApp) -> String {
+pub(crate) async fn bind(app: &TestApp) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let router = app.router.clone();
@@ -242,12 +242,17 @@ async fn bind(app: &TestApp) -> String {
     url
 }
 
-/// Reads server-sent events until a `board` event whose data contains `marker`.
-async fn board_event_with(resp: &mut reqwest::Response, buf: &mut String, marker: &str) {
+/// Reads server-sent events until a `name` event whose data contains `marker`.
+pub(crate) async fn event_with(
+    resp: &mut reqwest::Response,
+    buf: &mut String,
+    name: &str,
+    marker: &str,
+) {
     loop {
         if let Some(end) = buf.find("\n\n") {
             let event: String = buf.drain(..end + 2).collect();
-            if event.contains("event: board") && event.contains(marker) {
+            if event.contains(&format!("event: {name}\n")) && event.contains(marker) {
                 return;
             }
             continue;
@@ -280,7 +285,7 @@ async fn an_open_board_updates_within_a_second_also_from_another_instance() {
         let mut buf = String::new();
         tokio::time::timeout(
             Duration::from_secs(5),
-            board_event_with(&mut resp, &mut buf, "No tokens yet today"),
+            event_with(&mut resp, &mut buf, "board", "No tokens yet today"),
         )
         .await
         .expect("the board is drawn at once");
@@ -297,7 +302,7 @@ async fn an_open_board_updates_within_a_second_also_from_another_instance() {
                 .join(" ");
             tokio::time::timeout(
                 Duration::from_secs(1),
-                board_event_with(&mut resp, &mut buf, &initials),
+                event_with(&mut resp, &mut buf, "board", &initials),
             )
             .await
             .unwrap_or_else(|_| {
@@ -317,7 +322,7 @@ async fn an_open_board_updates_within_a_second_also_from_another_instance() {
         .await;
         tokio::time::timeout(
             Duration::from_secs(1),
-            board_event_with(&mut resp, &mut buf, "Please go in"),
+            event_with(&mut resp, &mut buf, "board", "Please go in"),
         )
         .await
         .expect("the call reaches the board within a second");

@@ -17,6 +17,7 @@ mod helpers;
 mod http_surface;
 mod lifecycle;
 mod linking;
+mod live_queue;
 mod patients;
 mod queue;
 mod race;

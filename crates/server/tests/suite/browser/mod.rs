@@ -1,10 +1,11 @@
 //! Browser tests: the real `docspot` binary driven through Chromium by chromedriver.
 //! Skipped (with a message) when chromedriver is missing, unless
 //! DOCSPOT_TEST_REQUIRE_BROWSER=1, which makes a missing browser a failure. This module is
-//! the harness; the walks are in `accounts` and `booking`.
+//! the harness; the walks are in `accounts`, `booking` and `queue`.
 
 mod accounts;
 mod booking;
+mod clinic;
 mod queue;
 
 use crate::helpers::{Proc, quoted_printable_flat, serve};
@@ -297,9 +298,34 @@ pub(super) async fn click(d: &WebDriver, css: &str) {
 
 pub(super) async fn sign_in(d: &WebDriver, server: &Server, role: &str) {
     let (email, pw) = server.login_of(role);
+    sign_in_as(d, server, &email, &pw).await;
+}
+
+pub(super) async fn sign_in_as(d: &WebDriver, server: &Server, email: &str, password: &str) {
     d.goto(format!("{}/login", server.url)).await.unwrap();
-    fill(d, "email", &email).await;
-    fill(d, "password", &pw).await;
+    fill(d, "email", email).await;
+    fill(d, "password", password).await;
     submit(d, "/login").await;
     wait_path(d, "/").await;
+}
+
+/// Marks the page in the browser's memory, so `assert_not_reloaded` can tell that what it
+/// shows later came in place, not from loading the page again.
+pub(super) async fn mark_page(d: &WebDriver) {
+    d.execute("window.docspotTestMark = true;", vec![])
+        .await
+        .unwrap();
+}
+
+pub(super) async fn assert_not_reloaded(d: &WebDriver) {
+    let kept = d
+        .execute("return window.docspotTestMark === true;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        kept.json().as_bool(),
+        Some(true),
+        "{} was loaded again",
+        path(d).await
+    );
 }

@@ -1,37 +1,57 @@
-//! A clinic day in the browser: reception registers a walk-in (who had signed up online)
-//! and issues a token; the doctor sees her, records vitals and a prescription and signs;
-//! she logs in and finds the prescription. A second browser shows the waiting-room board,
-//! which follows live (server-sent events, no reload).
+//! A clinic day in the browser, in a clinic where it is now midday, so that "later today"
+//! exists whenever the test runs (see `clinic`). Arjun booked online for this afternoon.
+//! Reception registers a walk-in (Kavya, who had signed up online) and issues her token,
+//! then checks Arjun in; the doctor's queue page and the waiting-room board, open in two
+//! more browsers, follow without being reloaded (server-sent events). The doctor sees
+//! Kavya, records vitals and a prescription and signs; she logs in and finds the
+//! prescription.
 
-use super::*;
+use super::{
+    clinic::{Api, midday_clinic},
+    *,
+};
 use crate::helpers::PW;
+use reqwest::Method;
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_walk_in_is_registered_seen_and_prescribed_while_the_board_follows_live() {
+async fn a_walk_in_and_a_booked_patient_join_the_queue_while_doctor_and_board_follow_live() {
     let Some(desk_browser) = browser().await else {
+        return;
+    };
+    let Some(doctor_browser) = browser().await else {
         return;
     };
     let Some(tv) = browser().await else { return };
     let server = tokio::task::spawn_blocking(start_server).await.unwrap();
-    let (d, board) = (&desk_browser.driver, &tv.driver);
+    let (d, doc, board) = (&desk_browser.driver, &doctor_browser.driver, &tv.driver);
+    let clinic = midday_clinic(&server, "noon").await;
+    let api = Api::new(&server);
 
-    // Kavya signed up on the website earlier.
-    let r = reqwest::Client::new()
-        .post(format!("{}/api/v1/auth/register", server.url))
-        .json(&serde_json::json!({"email": "kavya@example.com", "name": "Kavya Nair", "password": PW}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    // Kavya signed up on the website earlier; Arjun too, and he booked for this afternoon.
+    api.register("kavya@example.com", "Kavya Nair").await;
+    api.register("arjun@example.com", "Arjun Rao").await;
+    let arjun = api.login("arjun@example.com", PW).await;
+    let start = clinic.slot_later_today(&api).await;
+    let body = json!({"doctor_id": clinic.doctor, "visit_type_id": clinic.visit_type,
+        "start": start, "reason": "Follow-up of blood pressure"});
+    let appointments = format!("/api/v1/clinics/{}/appointments", clinic.id);
+    api.call(Method::POST, &appointments, Some(&arjun), Some(body), 201)
+        .await;
 
     board
-        .goto(format!("{}/c/sunrise/board", server.url))
+        .goto(format!("{}/c/{}/board", server.url, clinic.slug))
         .await
         .unwrap();
     wait_text(board, "No tokens yet today").await;
+    // The doctor opens her queue and leaves it open.
+    sign_in_as(doc, &server, &clinic.doctor_email, PW).await;
+    click(doc, "nav a[href$='/queue']").await;
+    wait_text(doc, "Nobody waiting.").await;
+    mark_page(doc).await;
 
-    // Reception registers her in the short form, links her account and issues a token.
-    sign_in(d, &server, "receptionist").await;
+    // Reception registers Kavya in the short form, links her account and issues a token.
+    sign_in_as(d, &server, &clinic.desk_email, PW).await;
     click(d, "nav a[href$='/patients']").await;
     wait_text(d, "Register a patient").await;
     click(d, "main a.button[href$='/patients/new']").await;
@@ -59,55 +79,93 @@ async fn a_walk_in_is_registered_seen_and_prescribed_while_the_board_follows_liv
     wait_text(d, "Print the token slip").await;
     assert_fits(d).await;
 
-    // The board shows the new token without being reloaded: number and initials only.
+    // The board shows the new token, with number and initials only; the doctor's queue
+    // shows her by name. Neither page is reloaded.
     wait_text(board, "K. N.").await;
     assert!(!board.source().await.unwrap().contains("Kavya"));
+    wait_text(doc, "Kavya Nair").await;
+    assert_not_reloaded(doc).await;
 
-    // The doctor calls her in and opens the consultation.
-    sign_out(d).await;
-    wait_path(d, "/login").await;
-    sign_in(d, &server, "doctor").await;
-    click(d, "nav a[href$='/queue']").await;
-    wait_text(d, "Call next").await;
-    click(d, "main form[action$='/call-next'] button").await;
-    wait_text(d, "Kavya Nair · Dr. Ravi Iyer: called.").await;
+    // While the doctor has a button of the list in focus, a change waits for her.
+    doc.execute(
+        "document.querySelector(\"main form[action$='/call-next'] button\").focus();",
+        vec![],
+    )
+    .await
+    .unwrap();
+
+    // Arjun arrives for his booking; reception checks him in from today's list.
+    click(d, "nav a[href$='/day']").await;
+    wait_text(d, "Arjun Rao").await;
+    assert_fits(d).await;
+    click(d, "main form[action*='/arrive'] button").await;
+    wait_text(d, "Saved.").await;
+
+    // The board shows both tokens before the doctor calls anyone.
+    wait_text(board, "A. R.").await;
+    let tv_now = board.source().await.unwrap();
+    assert!(
+        tv_now.contains("K. N.") && !tv_now.contains("Arjun"),
+        "{tv_now}"
+    );
+    // The doctor's page holds the change until the focus leaves the list, then shows it.
+    wait_text(doc, "data-pending").await;
+    assert!(!doc.source().await.unwrap().contains("Arjun Rao"));
+    doc.execute("document.activeElement.blur();", vec![])
+        .await
+        .unwrap();
+    wait_text(doc, "Arjun Rao").await;
+    wait_text(doc, "Waiting (2)").await;
+    assert!(doc.source().await.unwrap().contains("Booked "));
+    assert_not_reloaded(doc).await;
+    assert_fits(doc).await;
+
+    // The doctor calls the next patient: Kavya, who came before Arjun's time.
+    click(doc, "main form[action$='/call-next'] button").await;
+    wait_text(doc, "Kavya Nair · Dr. Ravi Iyer: called.").await;
     wait_text(board, "Please go in").await;
-    click(d, "main form[action$='/consult'] button").await;
-    wait_text(d, "Prescription").await;
+    click(doc, "main form[action$='/consult'] button").await;
+    wait_text(doc, "Prescription").await;
     wait_text(board, "With the doctor").await;
 
     // Vitals out of range are explained inline and nothing is lost.
-    fill(d, "complaints", "Fever and sore throat for 3 days").await;
-    fill(d, "pulse", "400").await;
-    fill(d, "drug_0", "Paracetamol").await;
-    click(d, "main button[value='save']").await;
-    wait_text(d, "Pulse must be between 20 and 250").await;
-    assert!(d.source().await.unwrap().contains("Fever and sore throat"));
-    fill(d, "bp", "118/76").await;
-    fill(d, "pulse", "92").await;
-    fill(d, "temperature", "38.4").await;
-    fill(d, "spo2", "98").await;
-    fill(d, "diagnosis", "Acute pharyngitis").await;
-    fill(d, "icd10", "J02.9").await;
-    fill(d, "strength_0", "500 mg").await;
-    fill(d, "frequency_0", "TDS").await;
-    fill(d, "duration_0", "3 days").await;
+    fill(doc, "complaints", "Fever and sore throat for 3 days").await;
+    fill(doc, "pulse", "400").await;
+    fill(doc, "drug_0", "Paracetamol").await;
+    click(doc, "main button[value='save']").await;
+    wait_text(doc, "Pulse must be between 20 and 250").await;
+    assert!(
+        doc.source()
+            .await
+            .unwrap()
+            .contains("Fever and sore throat")
+    );
+    fill(doc, "bp", "118/76").await;
+    fill(doc, "pulse", "92").await;
+    fill(doc, "temperature", "38.4").await;
+    fill(doc, "spo2", "98").await;
+    fill(doc, "diagnosis", "Acute pharyngitis").await;
+    fill(doc, "icd10", "J02.9").await;
+    fill(doc, "strength_0", "500 mg").await;
+    fill(doc, "frequency_0", "TDS").await;
+    fill(doc, "duration_0", "3 days").await;
     // A second medicine row, without JavaScript's help: the button saves and adds a row.
-    click(d, "main button[value='add_row']").await;
-    wait_text(d, "f-drug_1").await;
-    fill(d, "drug_1", "Salt water gargles").await;
-    fill(d, "frequency_1", "QID").await;
-    assert_fits(d).await;
-    click(d, "main button[value='sign']").await;
-    wait_text(d, "Signed. The consultation is locked").await;
-    wait_text(d, "BP 118/76").await;
-    click(d, "main a[href$='/print']").await;
-    wait_text(d, "Reg. no.").await;
-    wait_text(d, "Salt water gargles").await;
+    click(doc, "main button[value='add_row']").await;
+    wait_text(doc, "f-drug_1").await;
+    fill(doc, "drug_1", "Salt water gargles").await;
+    fill(doc, "frequency_1", "QID").await;
+    assert_fits(doc).await;
+    click(doc, "main button[value='sign']").await;
+    wait_text(doc, "Signed. The consultation is locked").await;
+    wait_text(doc, "BP 118/76").await;
+    click(doc, "main a[href$='/print']").await;
+    wait_text(doc, "Reg. no.").await;
+    wait_text(doc, "Salt water gargles").await;
+    // The board moves on: nobody with the doctor, Arjun next.
     wait_text(board, "board-idle").await;
+    assert!(board.source().await.unwrap().contains("A. R."));
 
     // Kavya signs in and finds her prescription.
-    d.goto(format!("{}/", server.url)).await.unwrap();
     sign_out(d).await;
     wait_path(d, "/login").await;
     d.goto(format!("{}/login", server.url)).await.unwrap();
