@@ -245,6 +245,23 @@ pub async fn revoke_all_but<C: ConnectionTrait>(
     .await
 }
 
+/// One session, if it is neither revoked nor expired.
+pub async fn find_live<C: ConnectionTrait>(
+    c: &C,
+    id: SessionId,
+    now: jiff::Timestamp,
+) -> StoreResult<Option<Session>> {
+    one_as(
+        c,
+        &format!(
+            "SELECT {COLS} FROM sessions WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2"
+        ),
+        vec![id.as_uuid().into(), ms(now).into()],
+        row,
+    )
+    .await
+}
+
 /// A user's live sessions, newest first.
 pub async fn list_live<C: ConnectionTrait>(
     c: &C,

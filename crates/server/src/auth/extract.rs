@@ -179,10 +179,9 @@ impl ClinicCaller {
     pub async fn reread<R: RoleSet>(&self, state: &AppState) -> Result<Option<Self>, AppError> {
         let c = state.store().conn();
         let me = self.me.id();
-        let session = store::sessions::list_live(c, me, state.now())
+        let session = store::sessions::find_live(c, self.me.session().id, state.now())
             .await?
-            .into_iter()
-            .find(|s| s.id == self.me.session().id);
+            .filter(|s| s.user_id == me);
         let Some(session) = session else {
             return Ok(None);
         };
