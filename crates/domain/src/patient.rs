@@ -265,6 +265,8 @@ pub struct Identity<'a> {
     pub name: &'a str,
     /// Normalised phone, if any.
     pub phone: Option<&'a str>,
+    /// Normalised e-mail address, if any.
+    pub email: Option<&'a str>,
     /// Birth date, if known.
     pub birth_date: Option<Date>,
 }
@@ -277,6 +279,8 @@ pub enum DuplicateReason {
     PhoneAndBirthDate,
     /// Same name and same phone.
     NameAndPhone,
+    /// Same name and same e-mail address (a record made by an online booking has no phone).
+    NameAndEmail,
 }
 
 impl DuplicateReason {
@@ -285,6 +289,7 @@ impl DuplicateReason {
         match self {
             DuplicateReason::PhoneAndBirthDate => "phone_and_birth_date",
             DuplicateReason::NameAndPhone => "name_and_phone",
+            DuplicateReason::NameAndEmail => "name_and_email",
         }
     }
 
@@ -293,6 +298,7 @@ impl DuplicateReason {
         match self {
             DuplicateReason::PhoneAndBirthDate => "same phone and date of birth",
             DuplicateReason::NameAndPhone => "same name and phone",
+            DuplicateReason::NameAndEmail => "same name and e-mail address",
         }
     }
 }
@@ -303,19 +309,25 @@ pub fn same_name(a: &str, b: &str) -> bool {
 }
 
 /// Whether `new` is likely the same person as `old`: the same phone and birth date, or the
-/// same name (ignoring case, spacing and punctuation) and phone.
+/// same name (ignoring case, spacing and punctuation) and the same phone or e-mail address.
 pub fn likely_duplicate(new: Identity<'_>, old: Identity<'_>) -> Option<DuplicateReason> {
-    let same_phone = matches!((new.phone, old.phone), (Some(a), Some(b)) if a == b);
-    if !same_phone {
-        return None;
+    fn same<T: PartialEq>(a: Option<T>, b: Option<T>) -> bool {
+        matches!((a, b), (Some(a), Some(b)) if a == b)
     }
-    if matches!((new.birth_date, old.birth_date), (Some(a), Some(b)) if a == b) {
+    let same_phone = same(new.phone, old.phone);
+    if same_phone && same(new.birth_date, old.birth_date) {
         return Some(DuplicateReason::PhoneAndBirthDate);
     }
-    if same_name(new.name, old.name) {
-        return Some(DuplicateReason::NameAndPhone);
+    if !same_name(new.name, old.name) {
+        return None;
     }
-    None
+    if same_phone {
+        Some(DuplicateReason::NameAndPhone)
+    } else if same(new.email, old.email) {
+        Some(DuplicateReason::NameAndEmail)
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -377,10 +389,11 @@ mod tests {
     }
 
     #[test]
-    fn likely_duplicates_need_the_same_phone() {
+    fn likely_duplicates_need_the_same_phone_or_the_same_name_and_email() {
         let p = |name, phone, birth| Identity {
             name,
             phone,
+            email: None,
             birth_date: birth,
         };
         let b = Some(date(1990, 1, 1));
@@ -399,6 +412,24 @@ mod tests {
         );
         assert_eq!(
             likely_duplicate(p("Kavya Nair", None, b), p("Kavya Nair", None, b)),
+            None
+        );
+        let e = |name, email| Identity {
+            email,
+            ..p(name, None, None)
+        };
+        let mail = Some("kavya@example.com");
+        assert_eq!(
+            likely_duplicate(e("Kavya Nair", mail), e("kavya nair", mail)),
+            Some(DuplicateReason::NameAndEmail)
+        );
+        assert_eq!(
+            likely_duplicate(e("Arjun Nair", mail), e("Kavya Nair", mail)),
+            None,
+            "a family shares an address"
+        );
+        assert_eq!(
+            likely_duplicate(e("Kavya Nair", None), e("Kavya Nair", None)),
             None
         );
     }

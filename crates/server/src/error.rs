@@ -170,7 +170,7 @@ pub struct DuplicateView {
     pub phone: Option<String>,
     /// `YYYY-MM-DD`, if known.
     pub birth_date: Option<String>,
-    /// Why it looks the same: `phone_and_birth_date` or `name_and_phone`.
+    /// Why it looks the same: `phone_and_birth_date`, `name_and_phone` or `name_and_email`.
     pub reason: String,
 }
 

@@ -319,9 +319,9 @@ pub async fn with_phone<C: ConnectionTrait>(
     .await
 }
 
-/// Unlinked records of `clinic` with this e-mail address, oldest first (to link a
-/// self-registered login).
-pub async fn unlinked_with_email<C: ConnectionTrait>(
+/// Records of `clinic` with this (normalised) e-mail address, oldest first: for the
+/// duplicate check, and to link a self-registered login.
+pub async fn with_email<C: ConnectionTrait>(
     c: &C,
     clinic: ClinicId,
     email: &str,
@@ -330,7 +330,7 @@ pub async fn unlinked_with_email<C: ConnectionTrait>(
         c,
         &format!(
             "SELECT {COLS} FROM patients WHERE clinic_id = $1 AND email = $2 \
-             AND user_id IS NULL ORDER BY created_at, id LIMIT 20"
+             ORDER BY created_at, id LIMIT 20"
         ),
         vec![clinic.as_uuid().into(), email.into()],
         row,

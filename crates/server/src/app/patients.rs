@@ -122,6 +122,7 @@ fn identity(d: &PatientDetails) -> Identity<'_> {
     Identity {
         name: &d.name,
         phone: d.phone.as_deref(),
+        email: d.email.as_deref(),
         birth_date: d.birth.map(|b| b.date),
     }
 }
@@ -133,11 +134,16 @@ async fn duplicates_of<C: Conn>(
     new: &PatientDetails,
     except: Option<PatientId>,
 ) -> AppResult<Vec<DuplicateView>> {
-    let Some(phone) = &new.phone else {
-        return Ok(Vec::new());
-    };
-    Ok(patients::with_phone(c, caller.clinic.id, phone)
-        .await?
+    let mut candidates = Vec::new();
+    if let Some(phone) = &new.phone {
+        candidates.extend(patients::with_phone(c, caller.clinic.id, phone).await?);
+    }
+    if let Some(email) = &new.email {
+        let seen: Vec<PatientId> = candidates.iter().map(|p| p.id).collect();
+        let by_email = patients::with_email(c, caller.clinic.id, email).await?;
+        candidates.extend(by_email.into_iter().filter(|p| !seen.contains(&p.id)));
+    }
+    Ok(candidates
         .into_iter()
         .filter(|old| Some(old.id) != except)
         .filter_map(|old| {

@@ -168,6 +168,7 @@ fn form_page(
                 d.birth_date.unwrap_or_else(|| "unknown".into()),
                 match d.reason.as_str() {
                     "phone_and_birth_date" => "same phone and date of birth",
+                    "name_and_email" => "same name and e-mail address",
                     _ => "same name and phone",
                 }
             ),

@@ -123,6 +123,21 @@ async fn a_confirmed_address_links_the_first_booking_to_the_desk_record_and_an_u
             .get(&w.at(&format!("/patients/{arjun}")), Some(&desk))
             .await;
         assert_eq!(r.body["has_account"], false, "{}", r.text);
+
+        // Her online record has no phone; when she later walks in, the desk's form still
+        // finds her by name and e-mail address before making a second record.
+        let walk_in = json!({"name": "Lakshmi Menon", "sex": "female", "age": "38",
+            "phone": "+91 98450 33333", "email": "menon@autolink.test"});
+        let r = app.post(&w.at("/patients"), Some(&desk), walk_in).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        let reasons: Vec<_> = r.body["duplicates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["name"].as_str().unwrap(), d["reason"].as_str().unwrap()))
+            .collect();
+        assert_eq!(reasons, [("Lakshmi Menon", "name_and_email")], "{}", r.text);
+        assert_eq!(records("menon").await, 2);
     }
 }
 

@@ -69,10 +69,10 @@ async fn my_record<C: Conn>(c: &C, caller: &ClinicCaller) -> AppResult<PatientPl
     if let Some(p) = patients::of_user(c, clinic, u.id).await? {
         return Ok(PatientPlan::Known(p));
     }
-    let mine = patients::unlinked_with_email(c, clinic, &u.email)
+    let mine = patients::with_email(c, clinic, &u.email)
         .await?
         .into_iter()
-        .find(|p| same_name(&p.details.name, &u.name));
+        .find(|p| p.user_id.is_none() && same_name(&p.details.name, &u.name));
     match mine {
         Some(p) if u.email_verified_at.is_some() => Ok(PatientPlan::Link(p)),
         Some(_) => Err(AppError::Refused {
