@@ -117,7 +117,11 @@ pub async fn queue_status(state: &AppState, id: &str, sig: &str) -> AppResult<Qu
         let expected: Vec<_> = booked.iter().map(|a| a.start).collect();
         let n = patients_ahead(&t.waiting(), &waiting, &expected, now);
         let recent = queue::recent_durations(c, t.doctor_id, STATS_WINDOW as u64 * 2).await?;
-        let stats = consult_stats(&recent, assumed_pace(c, t.clinic_id, t.doctor_id).await?);
+        // The visit types are read only for a doctor without enough recorded visits.
+        let stats = match consult_stats(&recent, ConsultStats::DEFAULT) {
+            s if s.samples > 0 => s,
+            _ => assumed_pace(c, t.clinic_id, t.doctor_id).await?,
+        };
         samples = stats.samples;
         ahead = Some(n);
         wait = Some(estimate_wait(n, current, &stats));
