@@ -3,18 +3,18 @@
 
 use super::{
     extract::{ApiJson, ApiPath, ApiQuery, date_param},
-    views::{DoctorSlotsView, ExceptionView, SlotsView, VisitTypeView},
+    views::{DoctorSlotsView, ExceptionView, SizedJson, SlotList, SlotsView, VisitTypeView},
 };
 use crate::{
     app::{
-        booking::slot_views,
         exceptions::{self, ExceptionInput, ExceptionKind},
+        local_time::zone_of,
         schedule::{self, IntervalInput, PolicyInput, VisitTypeInput},
         slots::{self, SlotSearch},
     },
     auth::{
         RequestCtx,
-        extract::{AdminOrDoctor, AnyStaff, ClinicAdmin, ClinicScope, PublicClinic},
+        extract::{AdminOrDoctor, AnyStaff, ClinicAdmin, ClinicInPath, ClinicScope, PublicClinic},
     },
     error::{AppResult, Problem},
     state::AppState,
@@ -290,9 +290,9 @@ pub struct SlotQuery {
     responses((status = 200, body = SlotsView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn search_slots(
     State(state): State<AppState>,
-    PublicClinic(clinic): PublicClinic,
+    ClinicInPath(clinic): ClinicInPath,
     ApiQuery(q): ApiQuery<SlotQuery>,
-) -> AppResult<Json<SlotsView>> {
+) -> AppResult<SizedJson<SlotsView>> {
     let search = SlotSearch {
         doctor: q.doctor_id.map(DoctorId::from_uuid),
         specialty: q.specialty_id.map(SpecialtyId::from_uuid),
@@ -300,19 +300,33 @@ pub async fn search_slots(
         from: date_param("from", &q.from)?,
         to: date_param("to", &q.to)?,
     };
-    let (from, to, found) = slots::search_slots(&state, &clinic, &search, false).await?;
-    Ok(Json(SlotsView {
-        time_zone: clinic.time_zone.clone(),
-        from: from.to_string(),
-        to: to.to_string(),
-        doctors: found
-            .into_iter()
-            .map(|d| DoctorSlotsView {
-                doctor_id: d.doctor.as_uuid(),
-                doctor_name: d.doctor_name,
-                slots: slot_views(&clinic, &d.slots),
-                visit_type: d.visit_type.into(),
-            })
-            .collect(),
-    }))
+    let (clinic, from, to, found) =
+        slots::search_clinic_slots(&state, clinic, &search, false).await?;
+    let zone = zone_of(&clinic);
+    let doctors: Vec<DoctorSlotsView> = found
+        .into_iter()
+        .map(|d| DoctorSlotsView {
+            doctor_id: d.doctor.as_uuid(),
+            doctor_name: d.doctor_name,
+            slots: SlotList {
+                zone: zone.clone(),
+                slots: d.slots,
+            },
+            visit_type: d.visit_type.into(),
+        })
+        .collect();
+    let size = 512
+        + doctors
+            .iter()
+            .map(|d| 512 + d.slots.json_len())
+            .sum::<usize>();
+    Ok(SizedJson(
+        SlotsView {
+            time_zone: clinic.time_zone,
+            from: from.to_string(),
+            to: to.to_string(),
+            doctors,
+        },
+        size,
+    ))
 }

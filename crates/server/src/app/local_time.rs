@@ -28,53 +28,120 @@ pub fn zone_named(name: &str) -> TimeZone {
 
 /// An instant as RFC 3339 local time with offset, e.g. `2026-11-23T09:00:00+05:30`.
 pub fn local_rfc3339(zone: &TimeZone, t: jiff::Timestamp) -> String {
-    rfc3339(t, zone.to_offset(t), false).unwrap_or_else(|| {
-        t.to_zoned(zone.clone())
-            .strftime("%Y-%m-%dT%H:%M:%S%:z")
-            .to_string()
-    })
+    local_text(zone, t).into()
 }
 
 /// An instant as RFC 3339 UTC, as `Timestamp`'s `Display` writes it: `2026-11-23T03:30:00Z`.
 pub fn utc_rfc3339(t: jiff::Timestamp) -> String {
-    if t.subsec_nanosecond() != 0 {
-        return t.to_string();
-    }
-    rfc3339(t, jiff::tz::Offset::UTC, true).unwrap_or_else(|| t.to_string())
+    utc_text(t).into()
 }
 
-/// Writes `t` in `offset` by hand (`Z` for `zulu`), whole seconds only: a slot search
-/// formats four of these per slot, and this is many times cheaper than `strftime` or
-/// `Display`. `None` for shapes left to jiff: offsets with seconds, years outside 0..=9999.
-fn rfc3339(t: jiff::Timestamp, offset: jiff::tz::Offset, zulu: bool) -> Option<String> {
-    let secs = offset.seconds();
-    let dt = offset.to_datetime(t);
-    if secs % 60 != 0 || !(0..=9999).contains(&dt.year()) {
-        return None;
+/// [`local_rfc3339`] without allocating for the common shapes.
+pub fn local_text(zone: &TimeZone, t: jiff::Timestamp) -> InstantText {
+    match Rfc3339::write(t, zone.to_offset(t), false) {
+        Some(s) => InstantText::Short(s),
+        None => InstantText::Long(
+            t.to_zoned(zone.clone())
+                .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                .to_string(),
+        ),
     }
-    let mut out = String::with_capacity(25);
-    let mut two = |sep: Option<char>, n: i32| {
-        if let Some(c) = sep {
-            out.push(c);
+}
+
+/// [`utc_rfc3339`] without allocating for the common shapes.
+pub fn utc_text(t: jiff::Timestamp) -> InstantText {
+    let short = (t.subsec_nanosecond() == 0)
+        .then(|| Rfc3339::write(t, jiff::tz::Offset::UTC, true))
+        .flatten();
+    match short {
+        Some(s) => InstantText::Short(s),
+        None => InstantText::Long(t.to_string()),
+    }
+}
+
+/// RFC 3339 text of an instant: on the stack when written by hand, else jiff's own.
+pub enum InstantText {
+    Short(Rfc3339),
+    Long(String),
+}
+
+impl InstantText {
+    pub fn as_str(&self) -> &str {
+        match self {
+            InstantText::Short(s) => s.as_str(),
+            InstantText::Long(s) => s,
         }
-        out.push(char::from(b'0' + (n / 10 % 10) as u8));
-        out.push(char::from(b'0' + (n % 10) as u8));
-    };
-    two(None, i32::from(dt.year()) / 100);
-    two(None, i32::from(dt.year()) % 100);
-    two(Some('-'), dt.month().into());
-    two(Some('-'), dt.day().into());
-    two(Some('T'), dt.hour().into());
-    two(Some(':'), dt.minute().into());
-    two(Some(':'), dt.second().into());
-    if zulu {
-        out.push('Z');
-    } else {
-        let (sign, abs) = if secs < 0 { ('-', -secs) } else { ('+', secs) };
-        two(Some(sign), abs / 3600);
-        two(Some(':'), abs / 60 % 60);
     }
-    Some(out)
+}
+
+impl From<InstantText> for String {
+    fn from(t: InstantText) -> String {
+        match t {
+            InstantText::Short(s) => s.as_str().to_owned(),
+            InstantText::Long(s) => s,
+        }
+    }
+}
+
+/// At most `YYYY-MM-DDTHH:MM:SS+HH:MM`, written by hand: a slot search writes four of these
+/// per slot, and this is many times cheaper than `strftime` or `Display`.
+pub struct Rfc3339 {
+    buf: [u8; 25],
+    len: u8,
+}
+
+impl Rfc3339 {
+    /// `t` in `offset` (`Z` for `zulu`), whole seconds only. `None` for shapes left to jiff:
+    /// offsets with seconds, years outside 0..=9999.
+    fn write(t: jiff::Timestamp, offset: jiff::tz::Offset, zulu: bool) -> Option<Rfc3339> {
+        let secs = offset.seconds();
+        let dt = offset.to_datetime(t);
+        if secs % 60 != 0 || !(0..=9999).contains(&dt.year()) {
+            return None;
+        }
+        let mut out = Rfc3339 {
+            buf: [0; 25],
+            len: 0,
+        };
+        out.two(None, i32::from(dt.year()) / 100);
+        out.two(None, i32::from(dt.year()) % 100);
+        out.two(Some(b'-'), dt.month().into());
+        out.two(Some(b'-'), dt.day().into());
+        out.two(Some(b'T'), dt.hour().into());
+        out.two(Some(b':'), dt.minute().into());
+        out.two(Some(b':'), dt.second().into());
+        if zulu {
+            out.push(b'Z');
+        } else {
+            let (sign, abs) = if secs < 0 {
+                (b'-', -secs)
+            } else {
+                (b'+', secs)
+            };
+            out.two(Some(sign), abs / 3600);
+            out.two(Some(b':'), abs / 60 % 60);
+        }
+        Some(out)
+    }
+
+    fn push(&mut self, b: u8) {
+        self.buf[usize::from(self.len)] = b;
+        self.len += 1;
+    }
+
+    /// Two digits of `n` (0..=99), after `sep`.
+    fn two(&mut self, sep: Option<u8>, n: i32) {
+        if let Some(c) = sep {
+            self.push(c);
+        }
+        self.push(b'0' + (n / 10 % 10) as u8);
+        self.push(b'0' + (n % 10) as u8);
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII digits and separators are ever written.
+        std::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or_default()
+    }
 }
 
 /// A `YYYY-MM-DD` date typed into `field`.

@@ -1,13 +1,16 @@
 //! The slot engine: loads one doctor's rules, exceptions and busy time and lets the pure
 //! `domain::schedule` functions turn them into free slots.
 
-use super::local_time::{window, zone_of};
+use super::{
+    clinics::get_clinic,
+    local_time::{window, zone_of},
+};
 use crate::{
     error::{AppError, AppResult},
     state::AppState,
 };
 use domain::{
-    DoctorId, DoctorStatus, SpecialtyId, VisitTypeId,
+    ClinicId, DoctorId, DoctorStatus, SpecialtyId, VisitTypeId,
     schedule::{self, Exception, Interval, SlotPolicy, SlotQuery, VisitLength, WeeklyInterval},
 };
 use jiff::{
@@ -262,18 +265,10 @@ fn doctor_slots(
     })
 }
 
-/// Free slots of the clinic's approved doctors matching the search. Without a visit type,
-/// each doctor's first offered type is used. Dates default to the next 7 days.
-pub async fn search_slots(
-    state: &AppState,
-    clinic: &Clinic,
-    q: &SlotSearch,
-    staff: bool,
-) -> AppResult<(Date, Date, Vec<DoctorSlots>)> {
-    let now = state.now();
-    let zone = zone_of(clinic);
-    let today = now.to_zoned(zone.clone()).date();
-    let from = q.from.unwrap_or(today);
+/// The local dates `from..=to` a search covers: `from` defaults to `today()`, `to` to six
+/// days after `from`, and the range is at most `MAX_SEARCH_DAYS` long.
+fn search_range(q: &SlotSearch, today: impl FnOnce() -> Date) -> AppResult<(Date, Date)> {
+    let from = q.from.unwrap_or_else(today);
     let to =
         q.to.unwrap_or_else(|| from.checked_add(jiff::Span::new().days(6)).unwrap_or(from));
     if to < from {
@@ -291,42 +286,111 @@ pub async fn search_slots(
             format!("Search at most {MAX_SEARCH_DAYS} days at a time."),
         ));
     }
-    let c = state.store().conn();
-    let slots_of = |r: &DoctorRules, busy: &[Busy]| {
-        doctor_slots(&zone, r, busy, q.visit_type, staff, now, (from, to))
-    };
-    let mut out = Vec::new();
-    let known_type = match q.doctor {
-        // One doctor, the common case: two queries in all, side by side.
-        Some(id) => {
-            let (r, busy) = read(c, clinic, id, from, to).await?;
-            if r.status == Some(DoctorStatus::Approved) {
-                out.extend(slots_of(&r, &busy));
-            }
-            q.visit_type
-                .is_none_or(|id| r.visit_types.iter().any(|v| v.id == id))
-        }
-        None => {
-            let doctors =
-                doctors::list(c, clinic.id, DoctorStatus::Approved, q.specialty, 50, 0).await?;
-            for d in &doctors {
-                let (r, busy) = read(c, clinic, d.id, from, to).await?;
-                out.extend(slots_of(&r, &busy));
-            }
-            match q.visit_type {
-                None => true,
-                Some(id) => schedules::visit_types(c, clinic.id, None)
-                    .await?
-                    .iter()
-                    .any(|v| v.id == id),
-            }
-        }
-    };
-    if !known_type {
-        return Err(AppError::field(
-            "visit_type_id",
-            "Choose one of the clinic's visit types.",
-        ));
+    Ok((from, to))
+}
+
+fn unknown_visit_type() -> AppError {
+    AppError::field("visit_type_id", "Choose one of the clinic's visit types.")
+}
+
+/// The free slots of the one doctor of `r`, if approved; an error if the search names a
+/// visit type the clinic does not have.
+fn one_doctor(
+    zone: &TimeZone,
+    (r, busy): &(DoctorRules, Vec<Busy>),
+    q: &SlotSearch,
+    staff: bool,
+    now: Timestamp,
+    range: (Date, Date),
+) -> AppResult<Vec<DoctorSlots>> {
+    if q.visit_type
+        .is_some_and(|id| !r.visit_types.iter().any(|v| v.id == id))
+    {
+        return Err(unknown_visit_type());
     }
-    Ok((from, to, out))
+    Ok((r.status == Some(DoctorStatus::Approved))
+        .then(|| doctor_slots(zone, r, busy, q.visit_type, staff, now, range))
+        .flatten()
+        .into_iter()
+        .collect())
+}
+
+/// Free slots of the clinic's approved doctors matching the search. Without a visit type,
+/// each doctor's first offered type is used. Dates default to the next 7 days.
+pub async fn search_slots(
+    state: &AppState,
+    clinic: &Clinic,
+    q: &SlotSearch,
+    staff: bool,
+) -> AppResult<(Date, Date, Vec<DoctorSlots>)> {
+    let now = state.now();
+    let zone = zone_of(clinic);
+    let (from, to) = search_range(q, || now.to_zoned(zone.clone()).date())?;
+    let c = state.store().conn();
+    let Some(doctor) = q.doctor else {
+        let doctors =
+            doctors::list(c, clinic.id, DoctorStatus::Approved, q.specialty, 50, 0).await?;
+        let mut out = Vec::new();
+        for d in &doctors {
+            let (r, busy) = read(c, clinic, d.id, from, to).await?;
+            out.extend(doctor_slots(
+                &zone,
+                &r,
+                &busy,
+                q.visit_type,
+                staff,
+                now,
+                (from, to),
+            ));
+        }
+        if let Some(id) = q.visit_type
+            && !schedules::visit_types(c, clinic.id, None)
+                .await?
+                .iter()
+                .any(|v| v.id == id)
+        {
+            return Err(unknown_visit_type());
+        }
+        return Ok((from, to, out));
+    };
+    // One doctor, the common case: two queries in all, side by side.
+    let read = read(c, clinic, doctor, from, to).await?;
+    Ok((
+        from,
+        to,
+        one_doctor(&zone, &read, q, staff, now, (from, to))?,
+    ))
+}
+
+/// [`search_slots`] in the clinic `id`, which it looks up. When the search names a doctor
+/// and a start date, it needs no time zone to start reading, so the clinic is read beside
+/// the doctor's rules and busy time instead of before them: one round trip in all.
+pub async fn search_clinic_slots(
+    state: &AppState,
+    id: ClinicId,
+    q: &SlotSearch,
+    staff: bool,
+) -> AppResult<(Clinic, Date, Date, Vec<DoctorSlots>)> {
+    let (Some(doctor), Some(from)) = (q.doctor, q.from) else {
+        let clinic = get_clinic(state, id).await?;
+        let (from, to, found) = search_slots(state, &clinic, q, staff).await?;
+        return Ok((clinic, from, to, found));
+    };
+    let (from, to) = search_range(q, || from)?;
+    // Every zone's local day lies within a day of the UTC day of the same date.
+    let utc = |d: Date, days: i64| {
+        day_start(
+            &TimeZone::UTC,
+            d.saturating_add(jiff::Span::new().days(days)),
+        )
+    };
+    let c = state.store().conn();
+    let (clinic, rules, busy) = tokio::try_join!(
+        async { get_clinic(state, id).await },
+        async { Ok(rules::doctor_rules(c, id, doctor, from, to).await?) },
+        async { Ok(appointments::busy(c, doctor, utc(from, -2), utc(to, 3)).await?) },
+    )?;
+    let zone = zone_of(&clinic);
+    let found = one_doctor(&zone, &(rules, busy), q, staff, state.now(), (from, to))?;
+    Ok((clinic, from, to, found))
 }

@@ -230,8 +230,22 @@ impl FromRequestParts<AppState> for PublicClinic {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let id = clinic_in_path(parts, state).await?;
+        let ClinicInPath(id) = ClinicInPath::from_request_parts(parts, state).await?;
         get_clinic(state, id).await.map(PublicClinic)
+    }
+}
+
+/// The well-formed id of `{clinic_id}`, not yet looked up, for public reads that look the
+/// clinic up beside their other reads. Whether it exists is theirs to check.
+pub struct ClinicInPath(pub ClinicId);
+
+impl FromRequestParts<AppState> for ClinicInPath {
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        clinic_in_path(parts, state).await.map(ClinicInPath)
     }
 }
 

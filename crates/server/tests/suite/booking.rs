@@ -4,8 +4,8 @@
 //! clinic is `world::world`.
 
 use crate::{
-    helpers::TestApp,
-    world::{book, events, world},
+    helpers::{TestApp, start_time},
+    world::{book, events, world, world_in},
 };
 use axum::http::StatusCode;
 use serde_json::json;
@@ -392,5 +392,70 @@ async fn a_patient_cannot_hold_two_overlapping_appointments_but_staff_may_overri
             .get(&w.at("/patients?q=%2B9198450"), Some(&w.admin))
             .await;
         assert_eq!(found.body[0]["name"], "Lakshmi Devi", "{}", found.text);
+    }
+}
+
+/// A search naming a doctor and a start date reads the clinic beside the doctor's rules and
+/// busy time, over a busy window in UTC wide enough for any zone. It must answer exactly as
+/// the search without dates, which looks the clinic up first, in zones 14 and 11 hours from
+/// UTC too, with appointments at both ends of the local day.
+#[tokio::test]
+async fn a_search_from_a_date_answers_as_the_default_search_in_zones_far_from_utc() {
+    for app in TestApp::each().await {
+        let zones = [
+            "Pacific/Kiritimati",
+            "Pacific/Pago_Pago",
+            "America/New_York",
+        ];
+        for (i, zone) in zones.into_iter().enumerate() {
+            let w = world_in(&app, &format!("far{i}"), zone).await;
+            let tz = jiff::tz::TimeZone::get(zone).unwrap();
+            let today = start_time().to_zoned(tz.clone()).date();
+            let day = |n: i64| today.checked_add(jiff::Span::new().days(n)).unwrap();
+            let at = |n: i64, h: i8, m: i8| {
+                let local = day(n).at(h, m, 0, 0).to_zoned(tz.clone()).unwrap();
+                local.timestamp().to_string()
+            };
+            let booked = [at(1, 9, 0), at(1, 16, 40), at(6, 16, 40)];
+            for start in &booked {
+                let r = book(&app, &w, &w.patient, start).await;
+                assert_eq!(r.status, StatusCode::CREATED, "{zone} {start}: {}", r.text);
+            }
+            let search = w.at(&format!("/slots?doctor_id={}", w.doctor));
+            let default = app.get(&search, None).await;
+            let dated = format!("{search}&from={}&to={}", day(0), day(6));
+            let dated = app.get(&dated, None).await;
+            assert_eq!(dated.status, StatusCode::OK, "{zone}: {}", dated.text);
+            assert_eq!(dated.body, default.body, "{}: {zone}", app.backend);
+            let slots = dated.body["doctors"][0]["slots"].as_array().unwrap();
+            let starts: Vec<&str> = slots.iter().map(|s| s["start"].as_str().unwrap()).collect();
+            for b in &booked {
+                assert!(!starts.contains(&b.as_str()), "{zone}: {b} is taken");
+            }
+            let tomorrow = slots
+                .iter()
+                .filter(|s| {
+                    s["local_start"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with(&day(1).to_string())
+                })
+                .count();
+            assert_eq!(
+                tomorrow,
+                21 - 2,
+                "{zone}: every slot of tomorrow but the two taken"
+            );
+        }
+        let nowhere = "/api/v1/clinics/0190a0a0-0000-7000-8000-000000000000/slots";
+        for q in ["", "&from=2026-11-23"] {
+            let r = app
+                .get(
+                    &format!("{nowhere}?doctor_id=0190a0a0-0000-7000-8000-000000000001{q}"),
+                    None,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{q}: {}", r.text);
+        }
     }
 }

@@ -315,6 +315,16 @@ impl TestApp {
 
     /// A clinic with an admin who accepted the invite; returns (clinic id, admin token).
     pub async fn clinic_with_admin(&self, slug: &str, admin_email: &str) -> (String, String) {
+        self.clinic_in_zone(slug, admin_email, "Asia/Kolkata").await
+    }
+
+    /// A clinic in the IANA zone `zone` with its first admin signed in: (clinic id, token).
+    pub async fn clinic_in_zone(
+        &self,
+        slug: &str,
+        admin_email: &str,
+        zone: &str,
+    ) -> (String, String) {
         let root = self
             .platform_admin(&format!("root-{slug}@docspot.test"))
             .await;
@@ -322,7 +332,7 @@ impl TestApp {
             .post(
                 "/api/v1/clinics",
                 Some(&root),
-                json!({"name": format!("Clinic {slug}"), "slug": slug, "time_zone": "Asia/Kolkata", "currency": "INR", "admin_email": admin_email}),
+                json!({"name": format!("Clinic {slug}"), "slug": slug, "time_zone": zone, "currency": "INR", "admin_email": admin_email}),
             )
             .await;
         assert_eq!(

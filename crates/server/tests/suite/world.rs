@@ -22,8 +22,13 @@ impl World {
 }
 
 pub async fn world(app: &TestApp, slug: &str) -> World {
+    world_in(app, slug, "Asia/Kolkata").await
+}
+
+/// [`world`] with the clinic in the IANA zone `zone`.
+pub async fn world_in(app: &TestApp, slug: &str, zone: &str) -> World {
     let (clinic, admin) = app
-        .clinic_with_admin(slug, &format!("admin@{slug}.test"))
+        .clinic_in_zone(slug, &format!("admin@{slug}.test"), zone)
         .await;
     let doc_email = format!("doc@{slug}.test");
     app.join(&clinic, &admin, &doc_email, "doctor", "Dr Asha Rao")
