@@ -1,4 +1,5 @@
-//! HTTP load against the running server: patient sign-up, concurrent booking, slot search.
+//! HTTP load against the running server: patient sign-up, concurrent booking, slot search,
+//! and plain requests for comparison.
 
 use crate::seed::{SLOTS_PER_DAY, Seeded};
 use reqwest::{Client, StatusCode};
@@ -106,38 +107,50 @@ impl SlotPicker {
     }
 }
 
-/// What one booking run gave.
-pub struct BookRun {
+/// What one run of concurrent requests gave.
+pub struct LoadRun {
     pub elapsed: Duration,
-    /// Latencies of 201 answers.
-    pub created: Vec<Duration>,
+    /// Latencies of the answers with the expected status.
+    pub done: Vec<Duration>,
     /// Latencies of every answer.
     pub all: Vec<Duration>,
     /// Answers by status (0 = transport error).
     pub statuses: BTreeMap<u16, usize>,
-    /// The first answer that was not 201, for the report.
+    /// The first answer without the expected status, for the report.
     pub first_error: Option<String>,
 }
 
-async fn book_once(
+impl LoadRun {
+    /// Answers that did not have the expected status.
+    pub fn failed(&self) -> usize {
+        self.all.len() - self.done.len()
+    }
+}
+
+async fn send(req: reqwest::RequestBuilder, expected: StatusCode) -> (u16, Option<String>) {
+    match req.send().await {
+        Ok(res) => {
+            let status = res.status();
+            let text = res.text().await.unwrap_or_default();
+            let detail = (status != expected).then(|| format!("{status} {text}"));
+            (status.as_u16(), detail)
+        }
+        Err(e) => (0, Some(e.to_string())),
+    }
+}
+
+fn booking(
     http: &Client,
     url: &str,
     token: &str,
     body: &Value,
     idempotency: bool,
-) -> (u16, Option<String>) {
-    let mut req = http.post(url).bearer_auth(token).json(body);
+) -> reqwest::RequestBuilder {
+    let req = http.post(url).bearer_auth(token).json(body);
     if idempotency {
-        req = req.header("Idempotency-Key", Uuid::now_v7().to_string());
-    }
-    match req.send().await {
-        Ok(res) => {
-            let status = res.status();
-            let text = res.text().await.unwrap_or_default();
-            let detail = (status != StatusCode::CREATED).then(|| format!("{status} {text}"));
-            (status.as_u16(), detail)
-        }
-        Err(e) => (0, Some(e.to_string())),
+        req.header("Idempotency-Key", Uuid::now_v7().to_string())
+    } else {
+        req
     }
 }
 
@@ -155,7 +168,8 @@ pub async fn warm_up(
         let (doctor, start) = picker.pick(client);
         let body =
             json!({"doctor_id": doctor, "visit_type_id": seeded.visit_type_id, "start": start});
-        if let (status, Some(detail)) = book_once(http, &url, token, &body, false).await {
+        let req = booking(http, &url, token, &body, false);
+        if let (status, Some(detail)) = send(req, StatusCode::CREATED).await {
             return Err(format!("warm-up booking failed ({status}): {detail}"));
         }
     }
@@ -171,22 +185,65 @@ pub async fn book(
     picker: &Arc<SlotPicker>,
     seconds: f64,
     idempotency: bool,
-) -> BookRun {
+) -> LoadRun {
     let url = format!("{base}/api/v1/clinics/{}/appointments", seeded.clinic_id);
+    let (http, picker, vt) = (http.clone(), picker.clone(), seeded.visit_type_id);
+    hammer(
+        tokens,
+        seconds,
+        StatusCode::CREATED,
+        move |client, token| {
+            let (doctor, start) = picker.pick(client);
+            let body = json!({"doctor_id": doctor, "visit_type_id": vt, "start": start});
+            booking(&http, &url, token, &body, idempotency)
+        },
+    )
+    .await
+}
+
+/// Every client sends `GET path` back to back for `seconds`, signed in or not: what the
+/// server's HTTP and sign-in check cost without a booking's work.
+pub async fn get(
+    http: &Client,
+    base: &str,
+    path: &str,
+    tokens: &[String],
+    signed_in: bool,
+    seconds: f64,
+) -> LoadRun {
+    let (http, url) = (http.clone(), format!("{base}{path}"));
+    hammer(tokens, seconds, StatusCode::OK, move |_, token| {
+        let req = http.get(&url);
+        if signed_in {
+            req.bearer_auth(token)
+        } else {
+            req
+        }
+    })
+    .await
+}
+
+/// One task per token sends the requests `request(client, token)` builds, back to back, for
+/// `seconds`; answers with status `expected` count as done.
+async fn hammer(
+    tokens: &[String],
+    seconds: f64,
+    expected: StatusCode,
+    request: impl Fn(usize, &str) -> reqwest::RequestBuilder + Send + Sync + 'static,
+) -> LoadRun {
     let started = Instant::now();
     let deadline = started + Duration::from_secs_f64(seconds);
+    let request = Arc::new(request);
     let mut tasks = tokio::task::JoinSet::new();
     for (client, token) in tokens.iter().enumerate() {
-        let (http, url, token, picker) = (http.clone(), url.clone(), token.clone(), picker.clone());
-        let vt = seeded.visit_type_id;
+        let (request, token) = (request.clone(), token.clone());
         tasks.spawn(async move {
             let mut out = Vec::new();
             let mut first_error = None;
             while Instant::now() < deadline {
-                let (doctor, start) = picker.pick(client);
-                let body = json!({"doctor_id": doctor, "visit_type_id": vt, "start": start});
+                let req = request(client, &token);
                 let t0 = Instant::now();
-                let (status, detail) = book_once(&http, &url, &token, &body, idempotency).await;
+                let (status, detail) = send(req, expected).await;
                 out.push((status, t0.elapsed()));
                 if first_error.is_none() {
                     first_error = detail;
@@ -195,9 +252,9 @@ pub async fn book(
             (out, first_error)
         });
     }
-    let mut run = BookRun {
+    let mut run = LoadRun {
         elapsed: Duration::ZERO,
-        created: Vec::new(),
+        done: Vec::new(),
         all: Vec::new(),
         statuses: BTreeMap::new(),
         first_error: None,
@@ -209,8 +266,8 @@ pub async fn book(
         for (status, lat) in out {
             *run.statuses.entry(status).or_default() += 1;
             run.all.push(lat);
-            if status == 201 {
-                run.created.push(lat);
+            if status == expected.as_u16() {
+                run.done.push(lat);
             }
         }
         if run.first_error.is_none() {

@@ -299,7 +299,14 @@ async fn measure(args: &Args, binary: &Path, work: &Path, url: &str) -> Result<(
         let search_empty = metered(&meter, search(empty, args.searches)).await;
         let search_reads =
             experiments::search_reads(&store, &seeded, searched, month, args.searches).await?;
+        let get = |path, signed_in| load::get(&http, &srv.url, path, &tokens, signed_in, secs);
+        let signed_in_reads = metered(&meter, get("/api/v1/me/sessions", true)).await;
+        let audited_reads = metered(&meter, get("/api/v1/me", true)).await;
+        let http_only = metered(&meter, get("/healthz", false)).await;
         Some(Experiments {
+            signed_in_reads,
+            audited_reads,
+            http_only,
             booking_like,
             hot_row,
             search_one_day,

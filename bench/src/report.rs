@@ -4,7 +4,7 @@ use crate::{
     commits::{CommitRun, Shape},
     cpu::Usage,
     experiments::SearchReads,
-    load::{BookRun, SearchRun},
+    load::{LoadRun, SearchRun},
     seed::Seeded,
     stats::{LATENCY_HEADER, Latency, ms, rate},
 };
@@ -18,6 +18,13 @@ pub struct Metered<T> {
 
 /// Runs that say where the time goes.
 pub struct Experiments {
+    /// `GET /api/v1/me/sessions` with a Bearer token: HTTP, the sign-in check and one read.
+    pub signed_in_reads: Metered<LoadRun>,
+    /// `GET /api/v1/me`: the same, but the read is audited, so it is a write transaction
+    /// that appends one audit event, as every booking does.
+    pub audited_reads: Metered<LoadRun>,
+    /// `GET /healthz`: HTTP alone.
+    pub http_only: Metered<LoadRun>,
     pub booking_like: Metered<CommitRun>,
     pub hot_row: Metered<CommitRun>,
     pub search_one_day: Metered<SearchRun>,
@@ -35,7 +42,7 @@ pub struct Results {
     pub raw_before: Metered<CommitRun>,
     pub raw_one: Metered<CommitRun>,
     pub raw_after: Metered<CommitRun>,
-    pub booked: Metered<BookRun>,
+    pub booked: Metered<LoadRun>,
     pub search: Metered<SearchRun>,
     pub experiments: Option<Experiments>,
     /// Server RSS in KiB: after start, after sign-ups, after the runs.
@@ -79,6 +86,18 @@ fn commit_row(label: &str, m: &Metered<CommitRun>) -> String {
         r.errors,
         r.elapsed.as_secs_f64(),
         m.cpu.cells(r.ok)
+    )
+}
+
+fn load_row(label: &str, m: &Metered<LoadRun>) -> String {
+    let r = &m.run;
+    format!(
+        "| {label} | {:.0} | {} | {} | {:.1} | {} |",
+        rate(r.done.len(), r.elapsed),
+        r.done.len(),
+        r.failed(),
+        r.elapsed.as_secs_f64(),
+        m.cpu.cells(r.done.len())
     )
 }
 
@@ -129,19 +148,10 @@ pub fn print(r: &Results, command: &str, when: &str) {
     ));
     say(&commit_row(&commit_label(&r.raw_one.run), &r.raw_one));
     let b = &r.booked.run;
-    let created = b.created.len();
-    let failed: usize = b
-        .statuses
-        .iter()
-        .filter(|(s, _)| **s != 201)
-        .map(|(_, n)| n)
-        .sum();
-    let book_rate = rate(created, b.elapsed);
-    say(&format!(
-        "| **bookings (201), {} clients** | **{book_rate:.0}** | {created} | {failed} | {:.1} | {} |",
-        r.clients,
-        b.elapsed.as_secs_f64(),
-        r.booked.cpu.cells(created)
+    let book_rate = rate(b.done.len(), b.elapsed);
+    say(&load_row(
+        &format!("**bookings (201), {} clients**", r.clients),
+        &r.booked,
     ));
     say(&commit_row(
         &format!("{}, after bookings", commit_label(&r.raw_after.run)),
@@ -152,6 +162,24 @@ pub fn print(r: &Results, command: &str, when: &str) {
         say(&commit_row(
             &commit_label(&x.booking_like.run),
             &x.booking_like,
+        ));
+        say(&load_row(
+            &format!(
+                "signed-in reads (`GET /api/v1/me/sessions`, 200), {} clients",
+                r.clients
+            ),
+            &x.signed_in_reads,
+        ));
+        say(&load_row(
+            &format!(
+                "audited signed-in reads (`GET /api/v1/me`: 1 read + 1 audit event), {} clients",
+                r.clients
+            ),
+            &x.audited_reads,
+        ));
+        say(&load_row(
+            &format!("HTTP only (`GET /healthz`, 200), {} clients", r.clients),
+            &x.http_only,
         ));
     }
     let sr = &r.search.run;
@@ -177,6 +205,19 @@ pub fn print(r: &Results, command: &str, when: &str) {
         r.clients,
         if ratio >= 60.0 { "met" } else { "missed" }
     ));
+    if let Some(x) = &r.experiments {
+        let pct = |m: &Metered<LoadRun>| 100.0 * rate(m.run.done.len(), m.run.elapsed) / reference;
+        say(&format!(
+            "For scale, with the same {} clients and against the same raw commit rate: HTTP alone \
+             runs at {:.0}%, a signed-in read at {:.0}%, and a signed-in read that appends one audit \
+             event (the smallest write transaction the API makes; a booking writes that and more) \
+             at {:.0}%.\n",
+            r.clients,
+            pct(&x.http_only),
+            pct(&x.signed_in_reads),
+            pct(&x.audited_reads)
+        ));
+    }
     let statuses: Vec<String> = b
         .statuses
         .iter()
@@ -211,7 +252,7 @@ pub fn print(r: &Results, command: &str, when: &str) {
         ),
         (
             format!("booking, 201 answers ({} clients)", r.clients),
-            Latency::of(b.created.clone()),
+            Latency::of(b.done.clone()),
         ),
         (
             format!("booking, all answers ({} clients)", r.clients),
@@ -222,6 +263,14 @@ pub fn print(r: &Results, command: &str, when: &str) {
         rows.push((
             commit_label(&x.booking_like.run),
             Latency::of(x.booking_like.run.latencies.clone()),
+        ));
+        rows.push((
+            format!("signed-in read ({} clients)", r.clients),
+            Latency::of(x.signed_in_reads.run.done.clone()),
+        ));
+        rows.push((
+            format!("audited signed-in read ({} clients)", r.clients),
+            Latency::of(x.audited_reads.run.done.clone()),
         ));
     }
     rows.push((
