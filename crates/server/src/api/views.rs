@@ -330,7 +330,7 @@ impl Serialize for SlotList {
 impl SlotList {
     /// About how many bytes of JSON the slots take, to size the answer's buffer once.
     pub fn json_len(&self) -> usize {
-        self.slots.len() * 140
+        self.slots.len() * 150
     }
 }
 

@@ -277,23 +277,28 @@ pub(super) async fn set_value(d: &WebDriver, field: &str, value: &str) {
     .unwrap_or_else(|e| panic!("set {field}: {e}"));
 }
 
+/// Clicks the element `css` matches, waiting (up to 10 s) for it to be there: the page a
+/// form was sent from can still be showing when the new one's address already is.
 pub(super) async fn click(d: &WebDriver, css: &str) {
-    // A page that is still being replaced can hand back an element that goes stale before
-    // the click lands; find it again then.
-    for _ in 0..20 {
-        let el = d
-            .find(By::Css(css))
-            .await
-            .unwrap_or_else(|_| panic!("nothing matches {css}"));
+    // A page that is still being replaced can also hand back an element that goes stale
+    // before the click lands; find it again then.
+    for _ in 0..100 {
+        let Ok(el) = d.find(By::Css(css)).await else {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            continue;
+        };
         match el.click().await {
             Ok(()) => return,
             Err(e) if e.to_string().contains("stale element") => {
-                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                tokio::time::sleep(Duration::from_millis(100)).await;
             }
             Err(e) => panic!("click {css}: {e}"),
         }
     }
-    panic!("{css} kept going stale");
+    panic!(
+        "nothing clickable matched {css} within 10 s on {}",
+        path(d).await
+    );
 }
 
 pub(super) async fn sign_in(d: &WebDriver, server: &Server, role: &str) {
