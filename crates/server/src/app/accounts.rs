@@ -225,8 +225,9 @@ pub async fn me(
     me: &CurrentUser,
 ) -> AppResult<Vec<Membership>> {
     let now = state.now();
+    // Read before the write turn, which on SQLite every writer of the install waits for.
+    let roles = store::memberships::active_of_user(state.store().conn(), me.id()).await?;
     let tx = state.store().write().await?;
-    let roles = store::memberships::active_of_user(&tx, me.id()).await?;
     let event = audit::Event::new("user.read", "user", me.id()).detail(json!({"self": true}));
     audit::append(&tx, &ctx.actor(Some(me.id())), event, now).await?;
     store::commit(tx).await?;
