@@ -1,7 +1,7 @@
 //! A clinic's patient record: sex, birth date (or an age turned into an estimated one),
 //! the words a record is found by, and the likely-duplicate rule.
 
-use crate::{DomainError, values::bounded_text};
+use crate::{DomainError, values::bounded_text, wire::labelled_enum};
 use jiff::{Span, civil::Date};
 use serde::{Deserialize, Serialize};
 
@@ -271,37 +271,17 @@ pub struct Identity<'a> {
     pub birth_date: Option<Date>,
 }
 
-/// Why a new record looks like an existing one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DuplicateReason {
-    /// Same phone and same birth date.
-    PhoneAndBirthDate,
-    /// Same name and same phone.
-    NameAndPhone,
-    /// Same name and same e-mail address (a record made by an online booking has no phone).
-    NameAndEmail,
-}
-
-impl DuplicateReason {
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DuplicateReason::PhoneAndBirthDate => "phone_and_birth_date",
-            DuplicateReason::NameAndPhone => "name_and_phone",
-            DuplicateReason::NameAndEmail => "name_and_email",
-        }
+labelled_enum!(
+    /// Why a new record looks like an existing one.
+    DuplicateReason, field = "reason" {
+        /// Same phone and same birth date.
+        PhoneAndBirthDate => "phone_and_birth_date", "same phone and date of birth",
+        /// Same name and same phone.
+        NameAndPhone => "name_and_phone", "same name and phone",
+        /// Same name and same e-mail address (a record made by an online booking has no phone).
+        NameAndEmail => "name_and_email", "same name and e-mail address",
     }
-
-    /// A plain explanation.
-    pub fn label(self) -> &'static str {
-        match self {
-            DuplicateReason::PhoneAndBirthDate => "same phone and date of birth",
-            DuplicateReason::NameAndPhone => "same name and phone",
-            DuplicateReason::NameAndEmail => "same name and e-mail address",
-        }
-    }
-}
+);
 
 /// Whether two names are the same, ignoring case, spacing and punctuation.
 pub fn same_name(a: &str, b: &str) -> bool {

@@ -140,24 +140,32 @@ pub async fn take_reset<C: ConnectionTrait>(
     token_hash: &str,
     now: jiff::Timestamp,
 ) -> StoreResult<Option<UserId>> {
-    let n = exec(
-        c,
-        "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
-        vec![ms(now).into(), token_hash.into()],
-    )
-    .await?;
-    if n != 1 {
-        return Ok(None);
-    }
-    let r = one(
-        c,
-        "SELECT user_id FROM password_resets WHERE token_hash = $1",
-        vec![token_hash.into()],
-    )
-    .await?;
-    r.as_ref()
+    take(c, "password_resets", "user_id", token_hash, now)
+        .await?
+        .as_ref()
         .map(|r| get(r, "user_id").map(UserId::from_uuid))
         .transpose()
+}
+
+/// Marks the single-use link `token_hash` in `table` used, if it is unused and unexpired,
+/// and returns the columns `cols` of its row: one statement, so two requests with the same
+/// link cannot both take it.
+async fn take<C: ConnectionTrait>(
+    c: &C,
+    table: &str,
+    cols: &str,
+    token_hash: &str,
+    now: jiff::Timestamp,
+) -> StoreResult<Option<sea_orm::QueryResult>> {
+    one(
+        c,
+        &format!(
+            "UPDATE {table} SET used_at = $1 \
+             WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING {cols}"
+        ),
+        vec![ms(now).into(), token_hash.into()],
+    )
+    .await
 }
 
 /// Whether a reset link is currently usable (for showing the form).
@@ -274,23 +282,9 @@ pub async fn take_confirmation<C: ConnectionTrait>(
     token_hash: &str,
     now: jiff::Timestamp,
 ) -> StoreResult<Option<(UserId, String)>> {
-    let n = exec(
-        c,
-        "UPDATE email_confirmations SET used_at = $1 \
-         WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1",
-        vec![ms(now).into(), token_hash.into()],
-    )
-    .await?;
-    if n != 1 {
-        return Ok(None);
-    }
-    let r = one(
-        c,
-        "SELECT user_id, email FROM email_confirmations WHERE token_hash = $1",
-        vec![token_hash.into()],
-    )
-    .await?;
-    r.as_ref()
+    take(c, "email_confirmations", "user_id, email", token_hash, now)
+        .await?
+        .as_ref()
         .map(|r| Ok((UserId::from_uuid(get(r, "user_id")?), get(r, "email")?)))
         .transpose()
 }

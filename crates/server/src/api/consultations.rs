@@ -227,9 +227,8 @@ pub async fn save_consultation(
     ApiJson(form): ApiJson<ConsultationForm>,
 ) -> AppResult<Json<ConsultationView>> {
     let id = EncounterId::from_uuid(id);
-    visit::save_consultation(&state, &ctx, &caller, id, &form).await?;
     Ok(Json(
-        visit::get_consultation(&state, &ctx, &caller, id)
+        visit::save_consultation(&state, &ctx, &caller, id, &form)
             .await?
             .into(),
     ))
@@ -257,9 +256,8 @@ pub async fn sign_consultation(
     ApiJson(b): ApiJson<SignRequest>,
 ) -> AppResult<Json<ConsultationView>> {
     let id = EncounterId::from_uuid(id);
-    visit::sign_consultation(&state, &ctx, &caller, id, b.version).await?;
     Ok(Json(
-        visit::get_consultation(&state, &ctx, &caller, id)
+        visit::sign_consultation(&state, &ctx, &caller, id, b.version)
             .await?
             .into(),
     ))

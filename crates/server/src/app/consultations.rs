@@ -116,17 +116,21 @@ pub async fn get_consultation(
     let now = state.now();
     let tx = state.store().write().await?;
     clinician(&tx, caller).await?;
-    let encounter = encounters::find(&tx, caller.clinic.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let addenda = encounters::addenda(&tx, id).await?;
-    let prescription = encounters::prescription_of(&tx, id).await?;
+    let consultation = load(&tx, caller, id).await?;
     log(&tx, ctx, caller, "encounter.read", "encounter", id, now).await?;
     store::commit(tx).await?;
+    Ok(consultation)
+}
+
+/// The consultation with its addenda and prescription, read in `c`'s transaction.
+async fn load<C: Conn>(c: &C, caller: &ClinicCaller, id: EncounterId) -> AppResult<Consultation> {
+    let encounter = encounters::find(c, caller.clinic.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     Ok(Consultation {
         encounter,
-        addenda,
-        prescription,
+        addenda: encounters::addenda(c, id).await?,
+        prescription: encounters::prescription_of(c, id).await?,
     })
 }
 
@@ -303,16 +307,15 @@ pub async fn save_consultation(
     caller: &ClinicCaller,
     id: EncounterId,
     form: &ConsultationForm,
-) -> AppResult<Encounter> {
+) -> AppResult<Consultation> {
     let (notes, version) = notes_of(state, caller, form)?;
     let now = state.now();
     let tx = state.store().write().await?;
     write_notes(&tx, ctx, caller, id, version, &notes, now).await?;
-    let e = encounters::find(&tx, caller.clinic.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    // What was just written, for the answer: not a read of its own to audit.
+    let saved = load(&tx, caller, id).await?;
     store::commit(tx).await?;
-    Ok(e)
+    Ok(saved)
 }
 
 /// Signs the draft at `version`: it is locked from then on. A visit still with the doctor
@@ -323,7 +326,7 @@ pub async fn sign_consultation(
     caller: &ClinicCaller,
     id: EncounterId,
     version: i32,
-) -> AppResult<Encounter> {
+) -> AppResult<Consultation> {
     let now = state.now();
     let tx = state.store().write().await?;
     let e = own_draft(&tx, caller, id).await?;
@@ -331,11 +334,9 @@ pub async fn sign_consultation(
         return Err(stale());
     }
     sign_in(&tx, ctx, caller, &e, version, now).await?;
-    let e = encounters::find(&tx, caller.clinic.id, id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let signed = load(&tx, caller, id).await?;
     commit_change(state, tx, caller.clinic.id).await?;
-    Ok(e)
+    Ok(signed)
 }
 
 /// Signs `e` at `version` in `c`'s transaction and ends its visit if still with the doctor.

@@ -24,7 +24,12 @@ use axum::{
     extract::{Path, State},
     response::Response,
 };
-use domain::{PatientId, Role, patient::Sex, queue::Priority, upload::DocCategory};
+use domain::{
+    PatientId, Role,
+    patient::{DuplicateReason, Sex},
+    queue::Priority,
+    upload::DocCategory,
+};
 use serde::Deserialize;
 use store::patients::Patient;
 
@@ -166,11 +171,9 @@ fn form_page(
                 d.mrn,
                 d.phone.unwrap_or_default(),
                 d.birth_date.unwrap_or_else(|| "unknown".into()),
-                match d.reason.as_str() {
-                    "phone_and_birth_date" => "same phone and date of birth",
-                    "name_and_email" => "same name and e-mail address",
-                    _ => "same name and phone",
-                }
+                d.reason
+                    .parse::<DuplicateReason>()
+                    .map_or("similar", DuplicateReason::label)
             ),
         })
         .collect();

@@ -142,9 +142,15 @@ async fn a_doctor_records_vitals_and_a_prescription_signs_and_the_patient_sees_i
             (Some(1), Some(""))
         );
 
+        let reads = app.audit_count("encounter.read").await;
         let r = app.put(&at, Some(doc), notes(1)).await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         assert_eq!(r.body["version"], 2);
+        assert_eq!(
+            app.audit_count("encounter.read").await,
+            reads,
+            "the answer to a save is not logged as a read"
+        );
         assert_eq!(
             r.body["vitals"]["temperature_dc"], 385,
             "101.3 °F is kept as 38.5 °C"
@@ -236,6 +242,7 @@ async fn a_doctor_records_vitals_and_a_prescription_signs_and_the_patient_sees_i
         assert_eq!(mine.body, json!([]));
 
         // Signing locks it and ends the visit in the queue.
+        let reads = app.audit_count("encounter.read").await;
         let r = app
             .post(
                 &w.at(&format!("/consultations/{id}/sign")),
@@ -245,6 +252,7 @@ async fn a_doctor_records_vitals_and_a_prescription_signs_and_the_patient_sees_i
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         assert_eq!(r.body["status"], "signed");
+        assert_eq!(app.audit_count("encounter.read").await, reads);
         let q = app.get(&w.at("/queue"), Some(&desk)).await;
         assert_eq!(q.body[0]["closed"][0]["status"], "done");
         let r = app.put(&at, Some(doc), notes(3)).await;
