@@ -11,6 +11,7 @@ pub mod me;
 pub mod patients;
 pub mod queue;
 pub mod schedule;
+pub mod slot_views;
 pub mod views;
 
 use crate::{error::AppError, state::AppState};

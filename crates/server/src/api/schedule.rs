@@ -3,12 +3,12 @@
 
 use super::{
     extract::{ApiJson, ApiPath, ApiQuery, date_param},
-    views::{DoctorSlotsView, ExceptionView, SizedJson, SlotList, SlotsView, VisitTypeView},
+    slot_views::SlotsView,
+    views::{ExceptionView, VisitTypeView},
 };
 use crate::{
     app::{
         exceptions::{self, ExceptionInput, ExceptionKind},
-        local_time::zone_of,
         schedule::{self, IntervalInput, PolicyInput, VisitTypeInput},
         slots::{self, SlotSearch},
     },
@@ -292,7 +292,7 @@ pub async fn search_slots(
     State(state): State<AppState>,
     ClinicInPath(clinic): ClinicInPath,
     ApiQuery(q): ApiQuery<SlotQuery>,
-) -> AppResult<SizedJson<SlotsView>> {
+) -> AppResult<SlotsView> {
     let search = SlotSearch {
         doctor: q.doctor_id.map(DoctorId::from_uuid),
         specialty: q.specialty_id.map(SpecialtyId::from_uuid),
@@ -302,31 +302,5 @@ pub async fn search_slots(
     };
     let (clinic, from, to, found) =
         slots::search_clinic_slots(&state, clinic, &search, false).await?;
-    let zone = zone_of(&clinic);
-    let doctors: Vec<DoctorSlotsView> = found
-        .into_iter()
-        .map(|d| DoctorSlotsView {
-            doctor_id: d.doctor.as_uuid(),
-            doctor_name: d.doctor_name,
-            slots: SlotList {
-                zone: zone.clone(),
-                slots: d.slots,
-            },
-            visit_type: d.visit_type.into(),
-        })
-        .collect();
-    let size = 512
-        + doctors
-            .iter()
-            .map(|d| 512 + d.slots.json_len())
-            .sum::<usize>();
-    Ok(SizedJson(
-        SlotsView {
-            time_zone: clinic.time_zone,
-            from: from.to_string(),
-            to: to.to_string(),
-            doctors,
-        },
-        size,
-    ))
+    Ok(SlotsView::new(clinic, (from, to), found))
 }

@@ -3,7 +3,7 @@
 //! overlap constraint is the last word.
 
 use super::{
-    local_time::{local_rfc3339, utc_rfc3339, zone_of},
+    local_time::{InstantText, local_text, utc_text, zone_of},
     notices,
     slots::read,
 };
@@ -16,7 +16,7 @@ use domain::{
     AppointmentId, AppointmentStatus, DoctorId, DoctorStatus, PatientId, Source, VisitTypeId,
     appointment::reference_code, schedule::Refusal, values::bounded_text,
 };
-use jiff::Timestamp;
+use jiff::{Timestamp, tz::TimeZone};
 use serde_json::json;
 use store::{
     Conn, StoreError,
@@ -75,16 +75,29 @@ pub struct Idempotency {
 /// Slots as offers, in UTC and in the clinic's zone.
 pub fn slot_views(clinic: &Clinic, slots: &[domain::schedule::Slot]) -> Vec<SlotView> {
     let zone = zone_of(clinic);
-    let local = |t: Timestamp| local_rfc3339(&zone, t);
     slots
         .iter()
-        .map(|s| SlotView {
-            start: utc_rfc3339(s.start),
-            end: utc_rfc3339(s.end),
-            local_start: local(s.start),
-            local_end: local(s.end),
+        .map(|s| {
+            let [start, end, local_start, local_end] = slot_texts(&zone, s).map(String::from);
+            SlotView {
+                start,
+                end,
+                local_start,
+                local_end,
+            }
         })
         .collect()
+}
+
+/// A slot's start and end as RFC 3339 text, in UTC and then in `zone`: the four times of a
+/// `SlotView`, in its order.
+pub fn slot_texts(zone: &TimeZone, s: &domain::schedule::Slot) -> [InstantText; 4] {
+    [
+        utc_text(s.start),
+        utc_text(s.end),
+        local_text(zone, s.start),
+        local_text(zone, s.end),
+    ]
 }
 
 /// The visit type, if the doctor of `r` takes bookings and offers it.

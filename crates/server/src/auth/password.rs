@@ -26,29 +26,30 @@ fn hashers() -> Option<&'static mpsc::Sender<Job>> {
         .get_or_init(|| {
             let (tx, rx) = mpsc::channel::<Job>();
             let rx = Arc::new(Mutex::new(rx));
-            let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-            let started = (0..threads)
-                .filter(|i| {
-                    let rx = rx.clone();
-                    std::thread::Builder::new()
-                        .name(format!("argon2-{i}"))
-                        .spawn(move || {
-                            loop {
-                                let job = match rx.lock() {
-                                    Ok(rx) => rx.recv(),
-                                    Err(_) => return,
-                                };
-                                let Ok(job) = job else { return };
-                                // A panicking hash fails its own request, not the thread.
-                                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
-                            }
-                        })
-                        .is_ok()
-                })
-                .count();
+            let mut started = 0;
+            for i in 0..std::thread::available_parallelism().map_or(2, |n| n.get()) {
+                let rx = rx.clone();
+                let thread = std::thread::Builder::new().name(format!("argon2-{i}"));
+                if thread.spawn(move || run_jobs(&rx)).is_ok() {
+                    started += 1;
+                }
+            }
             (started > 0).then_some(tx)
         })
         .as_ref()
+}
+
+/// A hashing thread: runs jobs until the queue is gone.
+fn run_jobs(rx: &Mutex<mpsc::Receiver<Job>>) {
+    loop {
+        let next = match rx.lock() {
+            Ok(rx) => rx.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = next else { return };
+        // A panicking hash fails its own request, not the thread.
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
+    }
 }
 
 /// Runs Argon2 work on the hashing threads (or, failing those, the blocking pool). `None`
