@@ -133,6 +133,15 @@ pub async fn apply_as_doctor(
     Ok(doctor)
 }
 
+/// The caller's own doctor profile at `clinic`, whatever its status.
+pub async fn own_profile(
+    state: &AppState,
+    me: &CurrentUser,
+    clinic: ClinicId,
+) -> AppResult<Option<Doctor>> {
+    Ok(doctors::of_user(state.store().conn(), clinic, me.id()).await?)
+}
+
 /// Creates the pending profile of someone who accepted a doctor invitation, in the
 /// caller's transaction. Does nothing if they already have one.
 pub async fn profile_for_invited<C: Conn>(

@@ -21,6 +21,7 @@ mod error;
 mod forms;
 mod home;
 mod invite;
+mod join;
 mod layout;
 mod live;
 mod password;
@@ -93,6 +94,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/c/{slug}", get(booking::clinic_page))
         .route("/c/{slug}/doctors/{doctor_id}", get(booking::doctor_page))
         .route("/c/{slug}/book", get(book::confirm).post(book::book))
+        .route("/c/{slug}/join", get(join::show).post(join::apply))
         .route("/c/{slug}/board", get(board::show))
         .route("/c/{slug}/board/events", get(board::events))
         .route("/appointments", get(appointments::mine))

@@ -141,3 +141,104 @@ async fn doctors_are_listed_and_bookable_only_once_approved_and_every_decision_i
         assert_eq!(app.audit_count("doctor.suspended").await, 1);
     }
 }
+
+/// The public "join as a doctor" page: signed out it asks to sign in and come back; a bad
+/// form is explained inline and creates nothing; a good one leaves a pending profile for the
+/// admins, and the page then says where the application stands instead of offering it again.
+#[tokio::test]
+async fn a_doctor_applies_on_the_clinics_join_page_and_waits_for_review() {
+    use crate::helpers::{location, page_get, page_post};
+    for app in TestApp::each().await {
+        let w = world(&app, "joinc").await;
+        let r = app
+            .post(
+                &w.at("/specialties"),
+                Some(&w.admin),
+                json!({"name": "Dermatology"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let derm = r.body["id"].as_str().unwrap().to_owned();
+
+        let public = app.get("/c/joinc", None).await;
+        assert!(
+            public.text.contains(r#"href="/c/joinc/join""#),
+            "the clinic page links it"
+        );
+        let anon = app.get("/c/joinc/join", None).await;
+        assert_eq!(anon.status, StatusCode::OK);
+        assert!(
+            anon.text.contains("/login?next=%2Fc%2Fjoinc%2Fjoin"),
+            "{}",
+            anon.text
+        );
+        assert!(!anon.text.contains(r#"name="registration_number""#));
+
+        app.register("meena@joinc.test", "Meena Pillai").await;
+        let meena = app.login("meena@joinc.test").await.0;
+        let form = app.send(page_get("/c/joinc/join", &meena)).await;
+        assert!(
+            form.text.contains(&format!(r#"value="{derm}""#)),
+            "{}",
+            form.text
+        );
+
+        let bad = "name=Dr.+Meena+Pillai&registration_number=&fee=lots";
+        let r = page_post(&app, "/c/joinc/join", &meena, bad).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(
+            r.text.contains("Enter an amount like 500 or 450.50."),
+            "{}",
+            r.text
+        );
+        assert!(
+            r.text.contains("Registration number is required."),
+            "every problem at once: {}",
+            r.text
+        );
+        assert!(r.text.contains("Dr. Meena Pillai"), "what was typed stays");
+        let pending = app.get(&w.at("/doctors/pending"), Some(&w.admin)).await;
+        assert_eq!(
+            pending.body.as_array().map(Vec::len),
+            Some(0),
+            "nothing saved"
+        );
+
+        let good = format!(
+            "name=Dr.+Meena+Pillai&registration_number=KMC-4411&qualifications=MBBS%2C+MD&\
+             languages=English%2C+Malayalam&fee=650&specialty={derm}&bio=Skin+and+hair"
+        );
+        let r = page_post(&app, "/c/joinc/join", &meena, &good).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        assert_eq!(location(&r), "/c/joinc/join");
+        let pending = app.get(&w.at("/doctors/pending"), Some(&w.admin)).await;
+        let d = &pending.body[0];
+        assert_eq!(
+            (
+                d["name"].as_str(),
+                d["registration_number"].as_str(),
+                d["fee_minor"].as_i64()
+            ),
+            (Some("Dr. Meena Pillai"), Some("KMC-4411"), Some(65000))
+        );
+        assert_eq!(d["languages"], json!(["English", "Malayalam"]));
+        assert_eq!(d["specialties"][0]["name"], "Dermatology");
+        assert_eq!(app.audit_count("doctor.apply").await, 1);
+
+        let after = app.send(page_get("/c/joinc/join", &meena)).await;
+        assert!(
+            after.text.contains("Your application is with the clinic"),
+            "{}",
+            after.text
+        );
+        assert!(!after.text.contains(r#"name="registration_number""#));
+        let again = page_post(&app, "/c/joinc/join", &meena, &good).await;
+        assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text);
+        assert!(again.text.contains("already have a doctor profile"));
+
+        assert_eq!(
+            app.get("/c/nowhere/join", None).await.status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
