@@ -125,11 +125,6 @@ impl TokenStatus {
         }
     }
 
-    /// Whether the token is still in the doctor's queue (waiting or called).
-    pub fn is_queued(self) -> bool {
-        matches!(self, TokenStatus::Waiting | TokenStatus::Called)
-    }
-
     /// Whether nothing more can happen to the token.
     pub fn is_closed(self) -> bool {
         matches!(self, TokenStatus::Done | TokenStatus::Transferred)

@@ -54,11 +54,13 @@ pub struct WeeklyInterval {
 }
 
 impl WeeklyInterval {
-    fn applies(&self, date: Date, visit_type: uuid::Uuid) -> bool {
+    /// Whether the interval is open on `date` for `visit_type` (for any, when `None`).
+    fn applies(&self, date: Date, visit_type: Option<uuid::Uuid>) -> bool {
         date.weekday() == self.weekday
             && self.valid_from.is_none_or(|f| date >= f)
             && self.valid_to.is_none_or(|t| date <= t)
-            && (self.visit_types.is_empty() || self.visit_types.contains(&visit_type))
+            && visit_type
+                .is_none_or(|v| self.visit_types.is_empty() || self.visit_types.contains(&v))
     }
 }
 
@@ -178,21 +180,31 @@ pub struct SlotQuery<'a> {
     pub to: Date,
 }
 
-/// Civil windows open on `date` for the visit type: weekly hours plus extras, minus leave;
-/// none on a holiday. Overlapping windows are merged.
-fn open_windows(q: &SlotQuery<'_>, date: Date) -> Vec<(DateTime, DateTime)> {
-    if q.exceptions
+/// Whether the doctor with these hours and exceptions works at all on `date` (for any
+/// visit type): weekly hours or extra hours that leave and holidays do not cancel.
+pub fn works_on(weekly: &[WeeklyInterval], exceptions: &[Exception], date: Date) -> bool {
+    !open_windows(weekly, exceptions, None, date).is_empty()
+}
+
+/// Civil windows open on `date` for the visit type (any, when `None`): weekly hours plus
+/// extras, minus leave; none on a holiday. Overlapping windows are merged.
+fn open_windows(
+    weekly: &[WeeklyInterval],
+    exceptions: &[Exception],
+    visit_type: Option<uuid::Uuid>,
+    date: Date,
+) -> Vec<(DateTime, DateTime)> {
+    if exceptions
         .iter()
         .any(|e| matches!(e, Exception::Holiday { date: d } if *d == date))
     {
         return Vec::new();
     }
-    let mut windows: Vec<(DateTime, DateTime)> = q
-        .weekly
+    let mut windows: Vec<(DateTime, DateTime)> = weekly
         .iter()
-        .filter(|w| w.applies(date, q.visit_type))
+        .filter(|w| w.applies(date, visit_type))
         .map(|w| w.window)
-        .chain(q.exceptions.iter().filter_map(|e| match e {
+        .chain(exceptions.iter().filter_map(|e| match e {
             Exception::Extra { date: d, window } if *d == date => Some(*window),
             _ => None,
         }))
@@ -206,7 +218,7 @@ fn open_windows(q: &SlotQuery<'_>, date: Date) -> Vec<(DateTime, DateTime)> {
             _ => merged.push((s, e)),
         }
     }
-    for e in q.exceptions {
+    for e in exceptions {
         if let Exception::Leave { from, to, hours } = e
             && *from <= date
             && date <= *to
@@ -276,7 +288,7 @@ pub fn free_slots(q: &SlotQuery<'_>) -> Vec<Slot> {
             .daily_cap
             .is_some_and(|cap| (q.booked_on)(date) >= cap);
         if !capped {
-            for (ws, we) in open_windows(q, date) {
+            for (ws, we) in open_windows(q.weekly, q.exceptions, Some(q.visit_type), date) {
                 let Some(window_end) = window_end(q.zone, we) else {
                     continue;
                 };

@@ -79,6 +79,28 @@ const MARKUP: &[&[u8]] = &[
     b"<svg",
 ];
 
+/// A size limit as people read it: `512 bytes`, `300 KB`, `1.5 MB`, `10 MB` (1 KB = 1024
+/// bytes), never rounded down to zero.
+pub fn size_label(bytes: usize) -> String {
+    const KB: usize = 1024;
+    const MB: usize = 1024 * 1024;
+    let one_decimal = |n: usize, unit: usize, name: &str| {
+        let tenths = (n * 10 + unit / 2) / unit;
+        if tenths.is_multiple_of(10) {
+            format!("{} {name}", tenths / 10)
+        } else {
+            format!("{}.{} {name}", tenths / 10, tenths % 10)
+        }
+    };
+    if bytes < KB {
+        format!("{bytes} bytes")
+    } else if bytes < MB {
+        one_decimal(bytes, KB, "KB")
+    } else {
+        one_decimal(bytes, MB, "MB")
+    }
+}
+
 /// Recognises a PDF, JPEG or PNG from its bytes alone.
 ///
 /// PNG and JPEG must start with their signatures. A PDF must have `%PDF-` within its first

@@ -1,7 +1,7 @@
 //! Uploaded files: recognising PDF, JPEG and PNG by content, refusing markup, and safe
 //! names.
 
-use docspot_domain::upload::{DocCategory, DocKind, MAX_STEM, safe_file_name, sniff};
+use docspot_domain::upload::{DocCategory, DocKind, MAX_STEM, safe_file_name, size_label, sniff};
 
 const PDF: &[u8] =
     b"%PDF-1.4\n%\xE2\xE3\xCF\xD3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n\
@@ -195,5 +195,19 @@ fn safe_names_only_ever_use_the_allowed_characters() {
                 "{name:?}"
             );
         }
+    }
+}
+
+#[test]
+fn size_limits_read_as_people_write_them_and_never_as_zero() {
+    for (bytes, want) in [
+        (300, "300 bytes"),
+        (4096, "4 KB"),
+        (300 * 1024, "300 KB"),
+        (1536 * 1024, "1.5 MB"),
+        (10_485_760, "10 MB"),
+        (1_000_000, "976.6 KB"),
+    ] {
+        assert_eq!(size_label(bytes), want, "{bytes} bytes");
     }
 }

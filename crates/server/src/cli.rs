@@ -104,11 +104,32 @@ async fn serve(db: DbArgs, args: ServeArgs) -> Result<(), String> {
             "No platform admin yet: create one with `docspot user create-admin --email you@example.com`.",
         );
     }
-    app.run_until(async {
+    app.run_until(stop_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (service managers, containers).
+async fn stop_signal() {
+    let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .map_err(|e| format!("server error: {e}"))
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
 }
 
 fn print_logins(logins: &[demo::DemoLogin]) {

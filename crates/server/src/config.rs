@@ -141,6 +141,18 @@ pub struct ServeArgs {
     /// Do not run background workers in this process.
     #[arg(long, env = "DOCSPOT_NO_WORKER")]
     pub no_worker: bool,
+    /// On SIGTERM or SIGINT: seconds to let in-flight requests finish (live pages and the
+    /// worker are told to stop at once) before exiting anyway.
+    #[arg(long, env = "DOCSPOT_SHUTDOWN_TIMEOUT", default_value_t = 10)]
+    pub shutdown_timeout: u64,
+    /// Seconds a client has to send a request's headers; an idle kept-alive connection is
+    /// closed after as long.
+    #[arg(long, env = "DOCSPOT_HEADER_READ_TIMEOUT", default_value_t = 10)]
+    pub header_read_timeout: u64,
+    /// Seconds a request (its body included) may take before it is answered 408; live
+    /// pages' event streams are exempt once they have started.
+    #[arg(long, env = "DOCSPOT_REQUEST_TIMEOUT", default_value_t = 60)]
+    pub request_timeout: u64,
     /// Log format: `json` (default) or `pretty`.
     #[arg(long, env = "DOCSPOT_LOG_FORMAT", default_value = "json")]
     pub log_format: String,

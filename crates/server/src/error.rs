@@ -56,9 +56,18 @@ pub enum AppError {
     TooLarge,
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// The request took longer than the server allows.
+    #[error("The request took too long and was stopped.")]
+    TimedOut,
+    /// The database cannot be reached for now; the client should retry.
+    #[error("service unavailable")]
+    Unavailable,
     #[error("internal error: {0}")]
     Internal(String),
 }
+
+/// How long a client should wait before retrying while the database is unreachable.
+pub const UNAVAILABLE_RETRY_SECS: u64 = 5;
 
 impl AppError {
     /// One field's error.
@@ -84,6 +93,8 @@ impl AppError {
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::TimedOut => StatusCode::REQUEST_TIMEOUT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -103,6 +114,8 @@ impl AppError {
             AppError::RateLimited { .. } => "rate-limited",
             AppError::TooLarge => "payload-too-large",
             AppError::UnsupportedMediaType => "unsupported-media-type",
+            AppError::Unavailable => "unavailable",
+            AppError::TimedOut => "timeout",
             AppError::Internal(_) => "internal",
         }
     }
@@ -118,6 +131,9 @@ impl AppError {
             }
             AppError::TooLarge => "The request is too large.".into(),
             AppError::UnsupportedMediaType => "Send the body as application/json.".into(),
+            AppError::Unavailable => format!(
+                "The service is briefly unavailable. Try again in {UNAVAILABLE_RETRY_SECS} seconds."
+            ),
             AppError::Internal(_) => "Something went wrong on our side.".into(),
             other => other.to_string(),
         }
@@ -140,7 +156,23 @@ impl AppError {
 
 impl From<store::StoreError> for AppError {
     fn from(e: store::StoreError) -> Self {
-        AppError::Internal(e.to_string())
+        if e.is_unavailable() {
+            tracing::warn!(request_id = %request_id(), cause = %e, "database unavailable");
+            AppError::Unavailable
+        } else {
+            AppError::Internal(e.to_string())
+        }
+    }
+}
+
+impl AppError {
+    /// The `Retry-After` seconds this error asks for, if any.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            AppError::Unavailable => Some(UNAVAILABLE_RETRY_SECS),
+            _ => None,
+        }
     }
 }
 
@@ -225,9 +257,9 @@ impl IntoResponse for AppError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if let AppError::RateLimited { retry_after_secs } = self {
+        if let Some(secs) = self.retry_after() {
             res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         res
     }

@@ -1,7 +1,11 @@
 //! Cross-cutting HTTP middleware: request ids and logging, client metadata, security
 //! headers and metrics.
 
-use crate::{auth::identity::ClientMeta, error::REQUEST_ID, state::AppState};
+use crate::{
+    auth::identity::ClientMeta,
+    error::{AppError, REQUEST_ID},
+    state::AppState,
+};
 use axum::{
     extract::{ConnectInfo, MatchedPath, Request, State},
     http::{HeaderName, HeaderValue, header},
@@ -132,4 +136,34 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         );
     }
     res
+}
+
+/// Refuses a path or query that carries a NUL byte (`%00`), before any handler or database
+/// sees it: no name, slug, id or search term of ours contains one, and PostgreSQL's text
+/// types cannot hold one.
+pub async fn refuse_nul(req: Request, next: Next) -> Response {
+    let raw = req.uri().path_and_query().map_or("", |pq| pq.as_str());
+    let has_nul = raw.contains('\0')
+        || raw
+            .as_bytes()
+            .windows(3)
+            .any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0');
+    if has_nul {
+        return crate::pages::error_for_path(
+            req.uri().path(),
+            AppError::BadRequest("The address contains a NUL character (%00).".into()),
+        );
+    }
+    next.run(req).await
+}
+
+/// Answers 408 when a request (reading its body included) takes longer than
+/// `--request-timeout`. A live page's event stream is answered at once and streams after,
+/// so it is not cut off.
+pub async fn time_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    match tokio::time::timeout(state.settings().request_timeout, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => crate::pages::error_for_path(&path, AppError::TimedOut),
+    }
 }

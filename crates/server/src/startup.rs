@@ -12,23 +12,30 @@ use crate::{
 };
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, Request, State},
+    extract::{ConnectInfo, DefaultBodyLimit, Request, State},
     http::{StatusCode, header},
     middleware,
     response::{IntoResponse, Response},
     routing::get,
 };
 use domain::Clock;
+use hyper::{body::Incoming, server::conn::http1};
+use hyper_util::{
+    rt::{TokioIo, TokioTimer},
+    server::graceful::GracefulShutdown,
+    service::TowerToHyperService,
+};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::{
     future::Future,
-    net::SocketAddr,
     path::PathBuf,
     sync::{Arc, OnceLock},
+    time::Duration,
 };
 use store::{DbConfig, Store};
 use tokio::net::TcpListener;
-use tower_http::{catch_panic::CatchPanicLayer, csrf::CsrfLayer};
+use tower::ServiceExt;
+use tower_http::{catch_panic::CatchPanicLayer, compression::CompressionLayer, csrf::CsrfLayer};
 use utoipa_swagger_ui::SwaggerUi;
 
 /// What building an app needs.
@@ -45,6 +52,8 @@ pub struct App {
     state: AppState,
     mailer: Arc<Mailer>,
     run_worker: bool,
+    header_read_timeout: Duration,
+    shutdown_timeout: Duration,
 }
 
 fn metrics_handle() -> Option<PrometheusHandle> {
@@ -79,6 +88,8 @@ impl App {
             state,
             mailer: Arc::new(mailer),
             run_worker: !s.no_worker,
+            header_read_timeout: Duration::from_secs(s.header_read_timeout.max(1)),
+            shutdown_timeout: Duration::from_secs(s.shutdown_timeout),
         })
     }
 
@@ -95,23 +106,65 @@ impl App {
     }
 
     /// Serves until `shutdown` completes, with the job worker alongside unless disabled.
+    /// Then it stops accepting, tells live streams and the worker to stop, and lets
+    /// in-flight requests finish for up to `--shutdown-timeout` before returning.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let state = self.state.clone();
         let worker = self
             .run_worker
-            .then(|| jobs::spawn(self.state.clone(), self.mailer.clone(), stop_rx));
-        let app = router(self.state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let served = axum::serve(self.listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await;
-        let _ = stop_tx.send(true);
-        if let Some(w) = worker {
-            let _ = w.await;
+            .then(|| jobs::spawn(state.clone(), self.mailer.clone(), state.stop_signal()));
+        let router = router(state.clone());
+        // HTTP/1.1 only (a TLS proxy in front speaks HTTP/2 to browsers): its header read
+        // timer also closes idle kept-alive connections.
+        let mut conn = http1::Builder::new();
+        conn.timer(TokioTimer::new())
+            .header_read_timeout(Some(self.header_read_timeout));
+        let graceful = GracefulShutdown::new();
+        tokio::pin!(shutdown);
+        loop {
+            let (stream, remote) = tokio::select! {
+                () = &mut shutdown => break,
+                accepted = self.listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off, keep serving.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                },
+            };
+            let svc = router
+                .clone()
+                .map_request(move |mut req: Request<Incoming>| {
+                    req.extensions_mut().insert(ConnectInfo(remote));
+                    req
+                });
+            let served = conn.serve_connection(TokioIo::new(stream), TowerToHyperService::new(svc));
+            let watched = graceful.watch(served);
+            tokio::spawn(async move {
+                let _ = watched.await;
+            });
         }
-        served
+        drop(self.listener);
+        tracing::info!("shutting down: no new connections; finishing requests in flight");
+        state.begin_shutdown();
+        let deadline = tokio::time::Instant::now() + self.shutdown_timeout;
+        if tokio::time::timeout_at(deadline, graceful.shutdown())
+            .await
+            .is_err()
+        {
+            tracing::warn!("shutdown deadline passed with requests still in flight");
+        }
+        if let Some(w) = worker
+            && tokio::time::timeout_at(deadline, w).await.is_err()
+        {
+            tracing::warn!("shutdown deadline passed with a job still running");
+        }
+        Ok(())
     }
 }
 
@@ -147,9 +200,15 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            http::time_limit,
+        ))
+        .layer(middleware::from_fn(http::refuse_nul))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             http::security_headers,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), http::observe))
+        .layer(CompressionLayer::new())
         .layer(CsrfLayer::new())
         .layer(DefaultBodyLimit::max(state.settings().max_body_bytes))
         .layer(CatchPanicLayer::custom(|_| {
@@ -159,11 +218,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn fallback(req: Request) -> Response {
-    if req.uri().path().starts_with("/api/") {
-        AppError::NotFound.into_response()
-    } else {
-        pages::not_found_page()
-    }
+    pages::error_for_path(req.uri().path(), AppError::NotFound)
 }
 
 async fn healthz() -> &'static str {

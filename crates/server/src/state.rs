@@ -32,6 +32,8 @@ pub struct Settings {
     pub rate_per_ip: u32,
     pub rate_per_account: u32,
     pub rate_window_secs: u64,
+    /// How long a request may take to be answered.
+    pub request_timeout: std::time::Duration,
 }
 
 impl Settings {
@@ -55,6 +57,7 @@ impl Settings {
             rate_per_ip: args.auth_rate_per_ip,
             rate_per_account: args.auth_rate_per_account,
             rate_window_secs: args.auth_rate_window_secs,
+            request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
         }
     }
 }
@@ -77,6 +80,8 @@ pub struct Inner {
     pub link_key: tokio::sync::OnceCell<String>,
     /// Where documents are kept, opened on first use.
     pub documents: tokio::sync::OnceCell<Arc<dyn object_store::ObjectStore>>,
+    /// Set when the server begins to shut down: live streams end, the worker stops.
+    pub stopping: tokio::sync::watch::Sender<bool>,
 }
 
 /// A background task that ends when dropped.
@@ -101,6 +106,7 @@ impl AppState {
             queue_listener: tokio::sync::OnceCell::new(),
             link_key: tokio::sync::OnceCell::new(),
             documents: tokio::sync::OnceCell::new(),
+            stopping: tokio::sync::watch::channel(false).0,
         }))
     }
 
@@ -118,6 +124,22 @@ impl AppState {
 
     pub fn settings(&self) -> &Settings {
         &self.0.settings
+    }
+
+    /// Tells live streams and the worker that the server is shutting down.
+    pub fn begin_shutdown(&self) {
+        self.0.stopping.send_replace(true);
+    }
+
+    /// A receiver of the shutdown flag, for loops that check it between steps.
+    pub fn stop_signal(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.0.stopping.subscribe()
+    }
+
+    /// Resolves once the server has begun to shut down.
+    pub async fn stopping(&self) {
+        let mut rx = self.0.stopping.subscribe();
+        let _ = rx.wait_for(|s| *s).await;
     }
 
     pub fn limiter(&self) -> &RateLimiter {

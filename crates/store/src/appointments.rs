@@ -1,5 +1,6 @@
 //! Appointments. No two active appointments of one doctor overlap, buffers included: the
-//! database enforces it (see `schema.rs`), and writers check first for a useful answer.
+//! database enforces it (PostgreSQL's exclusion constraint, SQLite's triggers; see
+//! `schema/mod.rs`), and writers check first for a useful answer.
 
 use crate::{StoreError, StoreResult, all_as, exec, get, ms, one, one_as, ts};
 use domain::{

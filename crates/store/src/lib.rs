@@ -2,7 +2,7 @@
 //!
 //! One code path serves SQLite and PostgreSQL: statements are portable SQL with `$n`
 //! placeholders (both sqlx drivers bind them by position), run through SeaORM's connection,
-//! transaction and migration machinery. Backend-specific SQL is confined to `schema.rs` and
+//! transaction and migration machinery. Backend-specific SQL is confined to `schema/` and
 //! the few spots that say so.
 
 pub mod appointments;
@@ -52,6 +52,37 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database could not be reached (down, restarting, unreachable, its pool
+    /// exhausted): a passing condition to answer with 503 and retry, not a bug.
+    pub fn is_unavailable(&self) -> bool {
+        use sea_orm::{RuntimeErr, sqlx::Error as Sqlx};
+        let StoreError::Db(e) = self else {
+            return false;
+        };
+        let sqlx = match e {
+            DbErr::ConnectionAcquire(_) => return true,
+            DbErr::Conn(RuntimeErr::SqlxError(s))
+            | DbErr::Exec(RuntimeErr::SqlxError(s))
+            | DbErr::Query(RuntimeErr::SqlxError(s)) => s,
+            DbErr::Conn(_) => return true,
+            _ => return false,
+        };
+        match &**sqlx {
+            Sqlx::Io(_)
+            | Sqlx::Tls(_)
+            | Sqlx::PoolTimedOut
+            | Sqlx::PoolClosed
+            | Sqlx::WorkerCrashed
+            | Sqlx::Protocol(_) => true,
+            // Class 08 (connection exception) and 57P01-57P03 (the server is shutting down,
+            // crashed or not yet accepting connections); SQLite's "database is busy/locked".
+            Sqlx::Database(d) => d.code().is_some_and(|c| {
+                c.starts_with("08") || ["57P01", "57P02", "57P03", "5", "6"].contains(&&*c)
+            }),
+            _ => false,
+        }
+    }
+
     fn from_write(e: DbErr) -> Self {
         match e.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(msg)) => {
@@ -64,8 +95,9 @@ impl StoreError {
     }
 }
 
-/// The constraint that keeps one doctor's active appointments apart. On SQLite its backstop
-/// is the unique index on the blocked start, reported under the same name.
+/// The constraint that keeps one doctor's active appointments apart: an exclusion
+/// constraint on PostgreSQL, triggers (and the unique index on the blocked start) on
+/// SQLite, all reported under this name.
 pub const NO_OVERLAP: &str = "appointments_no_overlap";
 
 /// Finds our constraint name in a driver's message (`users_email_key` or `users.email`).

@@ -18,6 +18,11 @@ pub struct Membership {
     pub created_at: jiff::Timestamp,
 }
 
+/// A doctor role counts only while the doctor's profile there is not suspended or rejected:
+/// a suspension ends their access to the clinic at once, on every route that reads roles.
+const IN_GOOD_STANDING: &str = "(m.role <> 'doctor' OR NOT EXISTS (SELECT 1 FROM doctors d \
+    WHERE d.clinic_id = m.clinic_id AND d.user_id = m.user_id AND d.status IN ('suspended', 'rejected')))";
+
 const SELECT: &str = "SELECT m.id, m.clinic_id, c.name AS clinic_name, m.user_id, u.name AS user_name, \
     u.email AS user_email, m.role, m.is_active, m.created_at \
     FROM memberships m JOIN users u ON u.id = m.user_id JOIN clinics c ON c.id = m.clinic_id";
@@ -91,7 +96,10 @@ pub async fn active_of_user<C: ConnectionTrait>(
 ) -> StoreResult<Vec<Membership>> {
     all_as(
         c,
-        &format!("{SELECT} WHERE m.user_id = $1 AND m.is_active = $2 ORDER BY c.name, m.role"),
+        &format!(
+            "{SELECT} WHERE m.user_id = $1 AND m.is_active = $2 AND {IN_GOOD_STANDING} \
+             ORDER BY c.name, m.role"
+        ),
         vec![user.as_uuid().into(), true.into()],
         row,
     )
@@ -133,7 +141,7 @@ pub async fn find_in_clinic<C: ConnectionTrait>(
     .await
 }
 
-/// The roles `user` holds, active, in `clinic`.
+/// The roles `user` holds, active and in good standing, in `clinic`.
 pub async fn roles_in<C: ConnectionTrait>(
     c: &C,
     clinic: ClinicId,
@@ -141,7 +149,10 @@ pub async fn roles_in<C: ConnectionTrait>(
 ) -> StoreResult<Vec<Role>> {
     all(
         c,
-        "SELECT role FROM memberships WHERE clinic_id = $1 AND user_id = $2 AND is_active = $3",
+        &format!(
+            "SELECT m.role FROM memberships m WHERE m.clinic_id = $1 AND m.user_id = $2 \
+             AND m.is_active = $3 AND {IN_GOOD_STANDING}"
+        ),
         vec![clinic.as_uuid().into(), user.as_uuid().into(), true.into()],
     )
     .await?

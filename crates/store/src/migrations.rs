@@ -22,6 +22,7 @@ impl MigratorTrait for Migrator {
             // (this also indexes records made before m0004, which used to do it itself).
             Step::new("m0008_search_words", schema::search_words).reindexing(),
             Step::new("m0009_email_confirmation", schema::email_confirmation),
+            Step::new("m0010_sqlite_no_overlap", schema::no_overlap_sqlite),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

@@ -1,7 +1,8 @@
 //! Queue tokens: a patient's place in one doctor's queue on one local day.
 
 use crate::{
-    StoreResult, all_as, appointments::parse, exec, get, ms, one_as, patients::next_counter, ts,
+    StoreResult, all_as, appointments::parse, exec, get, ms, one, one_as, patients::next_counter,
+    ts,
 };
 use domain::{
     AppointmentId, ClinicId, DoctorId, PatientId, TokenId, UserId,
@@ -61,8 +62,20 @@ pub struct NewToken<'a> {
     pub appointment_id: Option<AppointmentId>,
     pub slot_start: Option<Timestamp>,
     pub priority: Priority,
-    pub arrived_at: Timestamp,
+    pub arrival: Arrival,
     pub created_by: UserId,
+}
+
+/// When a new token's holder arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arrival {
+    /// Just now, as read by the caller. The stamp is taken in the transaction that draws
+    /// the number, no earlier than any arrival of the doctor's day, so that clocks read
+    /// out of order (concurrent requests, a clock stepped back) never put a later number
+    /// ahead of an earlier one.
+    Now(Timestamp),
+    /// A transferred token keeps its holder's original arrival (and place by time).
+    Kept(Timestamp),
 }
 
 const SELECT: &str = "SELECT t.id, t.clinic_id, t.doctor_id, t.local_date, t.number, t.patient_id, \
@@ -110,6 +123,26 @@ pub async fn insert<C: ConnectionTrait>(
 ) -> StoreResult<TokenId> {
     let counter = format!("token:{}:{}", new.doctor_id, new.local_date);
     let number = next_counter(c, new.clinic_id, &counter).await?;
+    let arrived_at = match new.arrival {
+        Arrival::Kept(at) => at,
+        // The counter row is locked until commit, so this reads every earlier number.
+        Arrival::Now(at) => one(
+            c,
+            "SELECT MAX(arrived_at) AS latest FROM queue_tokens \
+             WHERE clinic_id = $1 AND doctor_id = $2 AND local_date = $3",
+            vec![
+                new.clinic_id.as_uuid().into(),
+                new.doctor_id.as_uuid().into(),
+                new.local_date.into(),
+            ],
+        )
+        .await?
+        .map(|r| get::<Option<i64>>(&r, "latest"))
+        .transpose()?
+        .flatten()
+        .map_or(Ok(at), ts)?
+        .max(at),
+    };
     let id = TokenId::new();
     exec(
         c,
@@ -127,7 +160,7 @@ pub async fn insert<C: ConnectionTrait>(
             new.appointment_id.map(|a| a.as_uuid()).into(),
             new.slot_start.map(ms).into(),
             new.priority.as_str().into(),
-            ms(new.arrived_at).into(),
+            ms(arrived_at).into(),
             new.created_by.as_uuid().into(),
             ms(now).into(),
         ],

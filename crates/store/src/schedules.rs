@@ -72,21 +72,6 @@ pub async fn insert_visit_type<C: ConnectionTrait>(
     Ok(())
 }
 
-/// One visit type of `clinic`.
-pub async fn find_visit_type<C: ConnectionTrait>(
-    c: &C,
-    clinic: ClinicId,
-    id: VisitTypeId,
-) -> StoreResult<Option<VisitType>> {
-    one_as(
-        c,
-        &format!("SELECT {VT_COLS} FROM visit_types WHERE clinic_id = $1 AND id = $2"),
-        vec![clinic.as_uuid().into(), id.as_uuid().into()],
-        vt_row,
-    )
-    .await
-}
-
 /// The clinic's active visit types; with `doctor`, those that doctor offers (clinic-wide
 /// ones and their own).
 pub async fn visit_types<C: ConnectionTrait>(

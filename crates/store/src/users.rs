@@ -147,17 +147,6 @@ pub async fn set_email_verified<C: ConnectionTrait>(
     Ok(n == 1)
 }
 
-/// Marks a user as a patient too (a staff member may register as a patient).
-pub async fn set_patient<C: ConnectionTrait>(c: &C, id: UserId) -> StoreResult<()> {
-    exec(
-        c,
-        "UPDATE users SET is_patient = $1 WHERE id = $2",
-        vec![true.into(), id.as_uuid().into()],
-    )
-    .await?;
-    Ok(())
-}
-
 /// Whether any platform admin exists.
 pub async fn any_platform_admin<C: ConnectionTrait>(c: &C) -> StoreResult<bool> {
     Ok(one(

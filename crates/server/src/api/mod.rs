@@ -14,7 +14,7 @@ pub mod schedule;
 pub mod slot_views;
 pub mod views;
 
-use crate::{error::AppError, state::AppState};
+use crate::state::AppState;
 use axum::Router;
 use utoipa::{
     Modify, OpenApi,
@@ -141,9 +141,4 @@ pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenAp
         .routes(routes!(documents::download_document))
         .split_for_parts();
     (router, openapi)
-}
-
-/// Unknown API paths are problem+json 404s.
-pub async fn not_found() -> AppError {
-    AppError::NotFound
 }

@@ -307,6 +307,24 @@ pub async fn list_doctors(
     .await?)
 }
 
+/// The approved doctors the desk may give a token for `today`: those with hours today
+/// first (each group by name), each with whether they work today.
+pub async fn for_desk(
+    state: &AppState,
+    clinic: ClinicId,
+    today: jiff::civil::Date,
+) -> AppResult<Vec<(Doctor, bool)>> {
+    let c = state.store().conn();
+    let mut out = Vec::new();
+    for d in list_doctors(state, clinic, None, 500, 0).await? {
+        let rules = store::rules::doctor_rules(c, clinic, d.id, today, today).await?;
+        let works = super::slots::works_on(&rules, today);
+        out.push((d, works));
+    }
+    out.sort_by_key(|(_, works)| !works);
+    Ok(out)
+}
+
 /// One approved doctor (public). Staff see any status through `find_for_staff`.
 pub async fn get_doctor(state: &AppState, clinic: ClinicId, id: DoctorId) -> AppResult<Doctor> {
     doctors::find(state.store().conn(), clinic, id)

@@ -37,6 +37,14 @@ fn unavailable(e: impl std::fmt::Display) -> AppError {
     AppError::Internal(format!("document store: {e}"))
 }
 
+/// Why a file over the upload limit `max` is refused.
+pub fn too_large(max: usize) -> String {
+    format!(
+        "The file is larger than {}, the most this clinic accepts.",
+        domain::upload::size_label(max)
+    )
+}
+
 /// Stores an upload: PDF, JPEG or PNG by content, within the size limit; the name given is
 /// only a hint for the safe name it is served under.
 pub async fn upload_document(
@@ -50,10 +58,7 @@ pub async fn upload_document(
 ) -> AppResult<Document> {
     let max = state.settings().max_upload_bytes;
     if bytes.len() > max {
-        return Err(AppError::field(
-            "file",
-            format!("The file is larger than {} MB.", max / 1_048_576),
-        ));
+        return Err(AppError::field("file", too_large(max)));
     }
     if bytes.is_empty() {
         return Err(AppError::field("file", "Choose a file to upload."));

@@ -198,8 +198,12 @@ pub async fn upcoming<R: crate::auth::extract::RoleSet>(
     from: jiff::civil::Date,
 ) -> AppResult<Vec<ExceptionRow>> {
     let c = state.store().conn();
-    if let Some(d) = doctor {
-        managed(c, scope, d).await?;
+    // Any staff member may read any doctor's leave (the desk plans around it); only the
+    // doctor and admins change it.
+    if let Some(d) = doctor
+        && store::doctors::find(c, scope.clinic, d).await?.is_none()
+    {
+        return Err(AppError::NotFound);
     }
     let to = from
         .checked_add(jiff::Span::new().days(366))

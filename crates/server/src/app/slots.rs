@@ -156,6 +156,27 @@ pub async fn read<C: Conn>(
     )?)
 }
 
+/// The doctor's weekly hours as the domain reads them.
+fn weekly_of(r: &DoctorRules) -> Vec<WeeklyInterval> {
+    r.hours
+        .iter()
+        .filter_map(|h| {
+            Some(WeeklyInterval {
+                weekday: Weekday::from_monday_one_offset(i8::try_from(h.weekday).ok()?).ok()?,
+                window: window(h.start_min, h.end_min),
+                visit_types: h.visit_types.iter().map(|v| v.as_uuid()).collect(),
+                valid_from: h.valid_from,
+                valid_to: h.valid_to,
+            })
+        })
+        .collect()
+}
+
+/// Whether the doctor of `r` (read for a range holding `date`) has any hours on `date`.
+pub fn works_on(r: &DoctorRules, date: Date) -> bool {
+    schedule::works_on(&weekly_of(r), &to_domain_exceptions(&r.exceptions), date)
+}
+
 impl Rules {
     /// The rules of `r` for visit type `vt`, with `busy` minus `ignore` (the blocked span of
     /// an appointment being moved).
@@ -168,22 +189,9 @@ impl Rules {
         busy: &[Busy],
         ignore: Option<(Timestamp, Timestamp)>,
     ) -> Rules {
-        let weekly = r
-            .hours
-            .iter()
-            .filter_map(|h| {
-                Some(WeeklyInterval {
-                    weekday: Weekday::from_monday_one_offset(i8::try_from(h.weekday).ok()?).ok()?,
-                    window: window(h.start_min, h.end_min),
-                    visit_types: h.visit_types.iter().map(|v| v.as_uuid()).collect(),
-                    valid_from: h.valid_from,
-                    valid_to: h.valid_to,
-                })
-            })
-            .collect();
         let mut rules = Rules {
             zone,
-            weekly,
+            weekly: weekly_of(r),
             exceptions: to_domain_exceptions(&r.exceptions),
             busy: Vec::new(),
             per_day: Box::new(|_| 0),

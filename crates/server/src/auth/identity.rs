@@ -4,10 +4,10 @@
 
 use super::cookies;
 use super::extract::RequestCtx;
-use crate::{app::sessions, state::AppState};
+use crate::{app::sessions, error::AppResult, state::AppState};
 use axum::{
     extract::{Request, State},
-    http::{HeaderValue, header},
+    http::{HeaderMap, HeaderValue, header},
     middleware::Next,
     response::Response,
 };
@@ -32,45 +32,26 @@ pub struct ClientMeta {
     pub user_agent: String,
 }
 
-fn bearer(req: &Request) -> Option<String> {
-    let v = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = v.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")
         .then(|| token.trim().to_owned())
 }
 
+/// Resolves the caller and runs the request. A database that cannot be read answers 503
+/// (never 401, which would make clients drop a valid session) and keeps the cookies.
 pub async fn identify(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if path.starts_with("/static/") || path == "/healthz" || path == "/metrics" {
         return next.run(req).await;
     }
     let mut set_cookies: Vec<HeaderValue> = Vec::new();
-    let resolved = if let Some(token) = bearer(&req) {
-        sessions::identify_access(&state, &token)
-            .await
-            .ok()
-            .flatten()
-    } else {
-        let access = cookies::get(req.headers(), cookies::ACCESS);
-        let mut found = match access {
-            Some(a) if !a.is_empty() => sessions::identify_access(&state, &a).await.ok().flatten(),
-            _ => None,
-        };
-        if found.is_none()
-            && let Some(refresh) =
-                cookies::get(req.headers(), cookies::REFRESH).filter(|r| !r.is_empty())
-        {
-            let ctx = RequestCtx::from_meta(req.extensions().get::<ClientMeta>());
-            match sessions::refresh_for_browser(&state, &ctx, &refresh).await {
-                Ok(Some((ident, tokens))) => {
-                    set_cookies.extend(sessions::session_cookies(&state, &tokens));
-                    found = Some(ident);
-                }
-                _ => set_cookies.extend(cookies::clear(state.settings().tls)),
-            }
-        }
-        found
+    let ctx = RequestCtx::from_meta(req.extensions().get::<ClientMeta>());
+    let resolved = match resolve(&state, req.headers(), &ctx, &mut set_cookies).await {
+        Ok(r) => r,
+        Err(e) => return crate::pages::error_for_path(req.uri().path(), e),
     };
     req.extensions_mut()
         .insert(Resolved(resolved.map(Arc::new)));
@@ -79,4 +60,37 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
         res.headers_mut().append(header::SET_COOKIE, c);
     }
     res
+}
+
+/// The caller of `req`: a Bearer token, else the access cookie, else a refreshed browser
+/// session (whose new cookies go to `set_cookies`). Only a failing database is an error.
+async fn resolve(
+    state: &AppState,
+    headers: &HeaderMap,
+    ctx: &RequestCtx,
+    set_cookies: &mut Vec<HeaderValue>,
+) -> AppResult<Option<Identity>> {
+    if let Some(token) = bearer(headers) {
+        return sessions::identify_access(state, &token).await;
+    }
+    if let Some(a) = cookies::get(headers, cookies::ACCESS).filter(|a| !a.is_empty())
+        && let Some(found) = sessions::identify_access(state, &a).await?
+    {
+        return Ok(Some(found));
+    }
+    let Some(refresh) = cookies::get(headers, cookies::REFRESH).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    Ok(
+        match sessions::refresh_for_browser(state, ctx, &refresh).await? {
+            Some((ident, tokens)) => {
+                set_cookies.extend(sessions::session_cookies(state, &tokens));
+                Some(ident)
+            }
+            None => {
+                set_cookies.extend(cookies::clear(state.settings().tls));
+                None
+            }
+        },
+    )
 }

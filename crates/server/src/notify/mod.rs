@@ -1,3 +1,4 @@
-//! Outgoing notifications. E-mail for now; SMS and push arrive with reminders.
+//! Outgoing notifications: e-mail (confirmations, reminders, account links). SMS and push
+//! are to come, behind the same kind of adapter.
 
 pub mod email;

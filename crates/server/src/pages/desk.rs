@@ -24,7 +24,7 @@ use axum::{
     http::StatusCode,
     response::Response,
 };
-use domain::{AppointmentId, AppointmentStatus, Role};
+use domain::{AppointmentId, AppointmentStatus, Role, queue::Priority};
 use jiff::civil::Date;
 use serde::Deserialize;
 use store::appointments::{Appointment, Filter};
@@ -67,6 +67,8 @@ struct DayPage {
     groups: Vec<DayGroup>,
     notice: Option<String>,
     alert: Option<String>,
+    /// After a check-in: the new token's slip.
+    slip_href: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -77,6 +79,8 @@ pub struct DayQuery {
     done: Option<String>,
     /// The reference code just booked from the desk.
     booked: Option<String>,
+    /// The token a check-in just issued.
+    token: Option<String>,
 }
 
 impl DayQuery {
@@ -221,6 +225,7 @@ async fn day_page(
         groups,
         notice,
         alert,
+        slip_href: None,
     })
 }
 
@@ -233,16 +238,20 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
     let date = q.date.as_deref().and_then(|d| d.parse().ok());
+    let (checked_in, slip_href) =
+        super::queue::token_notice(&state, &caller, q.token.as_deref().unwrap_or("")).await?;
     let notice = match (&q.booked, &q.done) {
         (Some(code), _)
             if code.len() <= 12 && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
         {
             Some(format!("Booked {code}."))
         }
+        _ if checked_in.is_some() => checked_in.map(|n| format!("Checked in. {n}")),
         (_, Some(_)) => Some("Saved.".to_owned()),
         _ => None,
     };
-    let page = day_page(&state, &ctx, &caller, date, q.view(), notice, None).await?;
+    let mut page = day_page(&state, &ctx, &caller, date, q.view(), notice, None).await?;
+    page.slip_href = slip_href;
     Ok(Outcome::OK.render(&page))
 }
 
@@ -264,13 +273,14 @@ pub async fn act(
         _ => return Err(AppError::NotFound.into()),
     };
     let date = q.date.as_deref().and_then(|d| d.parse::<Date>().ok());
-    match visits::move_status(&state, &ctx, &caller, id, m).await {
-        Ok(a) => Ok(see_other(&format!(
-            "/clinics/{}/day?date={}{}{}&done=1",
+    match visits::move_status_with(&state, &ctx, &caller, id, m, Priority::Normal).await {
+        Ok((a, token)) => Ok(see_other(&format!(
+            "/clinics/{}/day?date={}{}{}&done=1{}",
             caller.clinic.id,
             date.map_or(a.local_date, |d| d.to_string()),
             if q.all.is_some() { "&all=1" } else { "" },
-            if q.week.is_some() { "&week=1" } else { "" }
+            if q.week.is_some() { "&week=1" } else { "" },
+            token.map_or_else(String::new, |t| format!("&token={}", t.id))
         ))),
         Err(AppError::Conflict(msg)) => {
             let page = day_page(&state, &ctx, &caller, date, q.view(), None, Some(msg)).await?;

@@ -50,7 +50,7 @@ pub async fn upload(
             caller.clinic.id
         ))),
         Err(e) => {
-            let (outcome, alert) = refused_upload(e)?;
+            let (outcome, alert) = refused_upload(e, state.settings().max_upload_bytes)?;
             let mut page = record_page(
                 &state,
                 &ctx,
@@ -209,7 +209,7 @@ pub async fn upload_mine(
     };
     let (outcome, alert) = match result {
         Ok(_) => return Ok(see_other("/documents?done=uploaded")),
-        Err(e) => refused_upload(e)?,
+        Err(e) => refused_upload(e, state.settings().max_upload_bytes)?,
     };
     let page = docs_page(&state, &ctx, &me, false, Some(alert)).await?;
     Ok(outcome.render(&page))

@@ -74,6 +74,16 @@ pub fn not_found_page() -> Response {
     )
 }
 
+/// `err` as the API answers it under `/api/`, else as a page: for middleware, which runs
+/// before any handler has chosen.
+pub fn error_for_path(path: &str, err: AppError) -> Response {
+    if path.starts_with("/api/") {
+        err.into_response()
+    } else {
+        PageError::from(err).into_response()
+    }
+}
+
 fn login_redirect(next: Option<&str>) -> Response {
     super::forms::see_other(&super::forms::login_href(next.unwrap_or("/")))
 }
@@ -90,15 +100,18 @@ impl IntoResponse for PageError {
                 tracing::error!(request_id = %id, cause = %cause, "internal error");
                 error_page(status, "Something went wrong", self.err.public_message())
             }
-            AppError::RateLimited { retry_after_secs } => {
-                let mut res = error_page(status, "Too many attempts", self.err.public_message());
-                res.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-                res
-            }
             ref other => {
-                let heading = status.canonical_reason().unwrap_or("Error");
-                error_page(status, heading, other.public_message())
+                let heading = match other {
+                    AppError::RateLimited { .. } => "Too many attempts",
+                    AppError::Unavailable => "Back in a moment",
+                    _ => status.canonical_reason().unwrap_or("Error"),
+                };
+                let mut res = error_page(status, heading, other.public_message());
+                if let Some(secs) = other.retry_after() {
+                    res.headers_mut()
+                        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+                }
+                res
             }
         }
     }

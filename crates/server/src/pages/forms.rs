@@ -244,14 +244,15 @@ pub fn failure(err: AppError, labels: &[Label]) -> Result<(Outcome, Errors), Pag
 
 /// Why an upload was refused, as one line for the page, with its status. Errors a page
 /// cannot explain become an error page.
-pub fn refused_upload(err: AppError) -> Result<(Outcome, String), PageError> {
+pub fn refused_upload(err: AppError, max_upload: usize) -> Result<(Outcome, String), PageError> {
     let message = match &err {
         AppError::Validation(list) => list
             .iter()
             .map(|f| f.message.clone())
             .collect::<Vec<_>>()
             .join(" "),
-        AppError::TooLarge | AppError::BadRequest(_) => err.public_message(),
+        AppError::TooLarge => crate::app::documents::too_large(max_upload),
+        AppError::BadRequest(_) => err.public_message(),
         _ => return Err(err.into()),
     };
     let outcome = Outcome {

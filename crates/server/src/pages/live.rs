@@ -47,11 +47,14 @@ pub(super) fn redraw<T: askama::Template>(name: &'static str, drawn: Result<T, A
 
 /// Waits until `clinic`'s queue changes (or it is time to refresh anyway); false when the
 /// server is shutting down.
-async fn changed(rx: &mut Receiver<ClinicId>, clinic: ClinicId) -> bool {
+async fn changed(state: &AppState, rx: &mut Receiver<ClinicId>, clinic: ClinicId) -> bool {
     let deadline = tokio::time::sleep(REFRESH);
     tokio::pin!(deadline);
+    let stopping = state.stopping();
+    tokio::pin!(stopping);
     loop {
         tokio::select! {
+            () = &mut stopping => return false,
             got = rx.recv() => match got {
                 Ok(c) if c == clinic => break,
                 Ok(_) => {}
@@ -76,7 +79,7 @@ pub(super) async fn events<R: Region>(
     let s = stream::unfold(
         (state, region, rx, true),
         |(state, mut region, mut rx, first)| async move {
-            if !first && !changed(&mut rx, region.clinic()).await {
+            if !first && !changed(&state, &mut rx, region.clinic()).await {
                 return None;
             }
             let event = region.draw(&state).await?;

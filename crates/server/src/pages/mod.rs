@@ -36,7 +36,7 @@ mod staff;
 mod time_off;
 mod visit_types;
 
-pub use error::{Page, PageError, not_found_page};
+pub use error::{Page, PageError, error_for_path};
 
 use crate::state::AppState;
 use axum::{

@@ -313,15 +313,7 @@ pub(super) async fn record_page(
     };
     let is_desk = caller.has_any(&[Role::Admin, Role::Receptionist]);
     let doctors = if is_desk {
-        doctors::list_doctors(state, caller.clinic.id, None, 500, 0)
-            .await?
-            .into_iter()
-            .map(|d| Choice {
-                id: d.id.to_string(),
-                name: d.name,
-                selected: false,
-            })
-            .collect()
+        desk_doctor_choices(state, caller.clinic.id, today).await?
     } else {
         Vec::new()
     };
@@ -488,4 +480,30 @@ pub async fn link(
             Ok(outcome.render(&page))
         }
     }
+}
+
+/// The token form's doctors: a prompt first, so the desk chooses; doctors working today
+/// next; a doctor without hours today says so.
+async fn desk_doctor_choices(
+    state: &AppState,
+    clinic: domain::ClinicId,
+    today: jiff::civil::Date,
+) -> Result<Vec<Choice>, PageError> {
+    let prompt = Choice {
+        id: String::new(),
+        name: "Choose a doctor".into(),
+        selected: true,
+    };
+    let list = doctors::for_desk(state, clinic, today).await?;
+    Ok(std::iter::once(prompt)
+        .chain(list.into_iter().map(|(d, works)| Choice {
+            id: d.id.to_string(),
+            name: if works {
+                d.name
+            } else {
+                format!("{} (no hours today)", d.name)
+            },
+            selected: false,
+        }))
+        .collect())
 }

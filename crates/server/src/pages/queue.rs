@@ -81,31 +81,40 @@ pub async fn show(
     QueryOr(q): QueryOr<QueueQuery>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let token = match q.token.parse::<TokenId>() {
-        Ok(id) => store::queue::find(state.store().conn(), caller.clinic.id, id)
-            .await
-            .map_err(AppError::from)?,
-        Err(_) => None,
-    };
-    let notice = token.as_ref().map(|t| {
-        format!(
-            "Token {} · {} · {}: {}.",
-            t.number,
-            t.patient_name,
-            t.doctor_name,
-            t.status.label().to_lowercase()
-        )
-    });
+    let (notice, slip_href) = token_notice(&state, &caller, &q.token).await?;
     let mut page = queue_page(&state, &caller, notice, None).await?;
-    if page.list.is_desk
-        && let Some(t) = token.filter(|t| t.status == TokenStatus::Waiting)
-    {
-        page.slip_href = Some(format!(
-            "/clinics/{}/queue/tokens/{}/slip",
-            caller.clinic.id, t.id
-        ));
+    if page.list.is_desk {
+        page.slip_href = slip_href;
     }
     Ok(Outcome::OK.render(&page))
+}
+
+/// What a page says after a token was issued or moved (`token` names it, from the query):
+/// "Token 3 · Kavya Nair · Dr Rao: waiting.", and, while it waits, where its slip prints.
+pub(super) async fn token_notice(
+    state: &AppState,
+    caller: &ClinicCaller,
+    token: &str,
+) -> Result<(Option<String>, Option<String>), PageError> {
+    let Ok(id) = token.parse::<TokenId>() else {
+        return Ok((None, None));
+    };
+    let Some(t) = store::queue::find(state.store().conn(), caller.clinic.id, id)
+        .await
+        .map_err(AppError::from)?
+    else {
+        return Ok((None, None));
+    };
+    let notice = format!(
+        "Token {} · {} · {}: {}.",
+        t.number,
+        t.patient_name,
+        t.doctor_name,
+        t.status.label().to_lowercase()
+    );
+    let slip = (t.status == TokenStatus::Waiting)
+        .then(|| format!("/clinics/{}/queue/tokens/{}/slip", caller.clinic.id, t.id));
+    Ok((Some(notice), slip))
 }
 
 /// After a move: back to the queue confirming `t`, or the queue with the refusal.

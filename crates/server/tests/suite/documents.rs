@@ -135,6 +135,11 @@ async fn uploads_are_checked_by_content_and_downloads_by_checksum_with_safe_head
             "over the configured 4 KB: {}",
             r.text
         );
+        assert!(
+            raw(&r).contains("The file is larger than 4 KB"),
+            "the limit is stated as it is: {}",
+            r.text
+        );
         let mut huge = PDF.to_vec();
         huge.resize(200_000, b' ');
         let r = app

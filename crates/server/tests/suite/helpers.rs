@@ -7,7 +7,7 @@ use axum::{
     http::{Method, Request, StatusCode, header},
 };
 use docspot_server::{
-    app::{accounts, mail},
+    app::accounts,
     config::ServeArgs,
     jobs,
     notify::email::Mailer,
@@ -199,8 +199,13 @@ impl TestApp {
     /// A second app instance on the same database: its own connection pool and state, the
     /// same clock and settings (as a second server behind a load balancer).
     pub async fn second_instance(&self) -> TestApp {
+        self.instance_on(&self.db_url).await
+    }
+
+    /// Another app instance that reaches the same database at `url` (through a proxy).
+    pub async fn instance_on(&self, url: &str) -> TestApp {
         let store = store::Store::connect(&store::DbConfig {
-            url: self.db_url.clone(),
+            url: url.to_owned(),
             max_connections: 10,
         })
         .await
@@ -429,11 +434,6 @@ pub fn token_after(mail: &str, marker: &str) -> String {
         .chars()
         .take_while(|c| c.is_ascii_hexdigit())
         .collect()
-}
-
-#[allow(dead_code)]
-pub fn mail_kind() -> &'static str {
-    mail::KIND
 }
 
 /// Where a redirect points.

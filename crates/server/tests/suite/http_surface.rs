@@ -354,3 +354,100 @@ async fn error_pages_show_the_request_id_as_a_reference() {
     let id = r.headers["x-request-id"].to_str().unwrap();
     assert!(r.text.contains(id), "the page names its request id {id}");
 }
+
+#[tokio::test]
+async fn a_nul_byte_in_a_path_or_query_is_refused_on_every_route() {
+    for app in TestApp::each().await {
+        let w = crate::world::world(&app, "nul").await;
+        let desk = crate::world::desk(&app, &w, "nul").await;
+        let c = &w.clinic;
+        for (path, api) in [
+            ("/c/nul%00".to_owned(), false),
+            ("/c/nul?x=%00".to_owned(), false),
+            (format!("/clinics/{c}/patients?q=ar%00jun"), false),
+            (format!("/api/v1/clinics/{c}/patients?q=ar%00jun"), true),
+            (
+                format!("/api/v1/clinics/{c}/doctors?specialty_id=%00"),
+                true,
+            ),
+            ("/api/v1/clinics?q=%00".to_owned(), true),
+            (format!("/api/v1/clinics/{c}%00/staff"), true),
+        ] {
+            let r = app
+                .send(
+                    Request::builder()
+                        .uri(&path)
+                        .header(header::AUTHORIZATION, format!("Bearer {desk}"))
+                        .header(header::COOKIE, format!("ds_access={desk}"))
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::BAD_REQUEST,
+                "{}: {path}: {}",
+                app.backend,
+                r.text
+            );
+            let ct = r.headers[header::CONTENT_TYPE].to_str().unwrap();
+            if api {
+                assert_eq!(ct, "application/problem+json", "{path}");
+            } else {
+                assert!(ct.starts_with("text/html"), "{path}: {ct}");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_json_field_of_the_wrong_type_is_named_with_what_it_expects() {
+    for app in TestApp::each().await {
+        let w = crate::world::world(&app, "jsonf").await;
+        let cases = [
+            (
+                serde_json::json!({"doctor_id": "not-a-uuid", "visit_type_id": w.visit_type, "start": "2026-11-23T03:30:00Z"}),
+                "doctor_id",
+                "must be an id",
+            ),
+            (
+                serde_json::json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type, "start": 5}),
+                "start",
+                "must be a string",
+            ),
+            (
+                serde_json::json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type}),
+                "start",
+                "is required",
+            ),
+            (
+                serde_json::json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type, "start": "2026-11-23T03:30:00Z", "colour": 1}),
+                "colour",
+                "is not a field",
+            ),
+        ];
+        for (body, field, says) in cases {
+            let r = app
+                .post(&w.at("/appointments"), Some(&w.patient), body.clone())
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{body}: {}",
+                r.text
+            );
+            assert_eq!(r.body["errors"][0]["field"], field, "{body}: {}", r.text);
+            let message = r.body["errors"][0]["message"].as_str().unwrap();
+            assert!(message.contains(says), "{body}: {message}");
+        }
+        let r = app
+            .post(
+                &w.at("/patients"),
+                Some(&w.admin),
+                serde_json::json!({"name": "X", "sex": "female", "age": "40", "phone": "9845000000", "email": ["x"]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert_eq!(r.body["errors"][0]["field"], "email", "{}", r.text);
+    }
+}

@@ -400,6 +400,16 @@ async fn the_desk_checks_patients_in_from_the_day_page_and_admins_review_doctors
             ))
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let back = app
+            .send(page_get(&crate::helpers::location(&r), &w.admin))
+            .await;
+        assert!(
+            back.text
+                .contains("Checked in. Token 1 · Gita Bose · Dr Asha Rao: waiting.")
+                && back.text.contains("Print the token slip"),
+            "the desk is told the token number: {}",
+            back.text
+        );
         let a = app
             .get(&w.at(&format!("/appointments/{id}")), Some(&w.admin))
             .await;

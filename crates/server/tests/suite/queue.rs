@@ -331,6 +331,50 @@ async fn concurrent_issues_give_gap_free_numbers_that_are_never_reused() {
         assert_eq!(issued, (1..=30).collect::<Vec<i64>>(), "{}", app.backend);
         let q = app.get(&w.at("/queue"), Some(&desk)).await;
         assert_eq!(q.body[0]["waiting"].as_array().unwrap().len(), 30);
+        assert_eq!(
+            waiting(&app, &w, &desk).await,
+            issued,
+            "{}: walk-ins of one priority are called in number order",
+            app.backend
+        );
+    }
+}
+
+/// Each request reads the clock before it waits for its turn to write, so a request that
+/// draws a later number may have read an earlier time (and a wall clock can step back).
+/// The arrival stamped with the number never puts a later number first.
+#[tokio::test]
+async fn walk_ins_are_called_in_number_order_even_when_their_clock_readings_run_backwards() {
+    for app in TestApp::each().await {
+        let w = world(&app, "qclock").await;
+        let desk = desk(&app, &w, "qclock").await;
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            ids.push(
+                patient(
+                    &app,
+                    &w,
+                    &desk,
+                    &format!("Clock Patient {i}"),
+                    &format!("98451{i:05}"),
+                )
+                .await,
+            );
+        }
+        let mut numbers = Vec::new();
+        for id in &ids {
+            let r = issue(&app, &w, &desk, id, "normal").await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            numbers.push(r.body["number"].as_i64().unwrap());
+            app.clock.advance(jiff::SignedDuration::from_millis(-250));
+        }
+        assert_eq!(numbers, [1, 2, 3, 4, 5]);
+        assert_eq!(
+            waiting(&app, &w, &desk).await,
+            numbers,
+            "{}: #1 is called first",
+            app.backend
+        );
     }
 }
 
@@ -341,6 +385,9 @@ async fn the_desk_issues_tokens_from_the_record_and_the_doctor_runs_the_queue_pa
         let desk = desk(&app, &w, "qpage").await;
         let c = &w.clinic;
         let kavya = patient(&app, &w, &desk, "Kavya Nair", "9845011111").await;
+        // Dr Vikram Shah is approved but has set no hours: he comes after Dr Asha Rao,
+        // marked, and nobody is chosen for the desk.
+        second_doctor(&app, &w, "qpage").await;
 
         let record = app
             .send(page_get(&format!("/clinics/{c}/patients/{kavya}"), &desk))
@@ -350,6 +397,34 @@ async fn the_desk_issues_tokens_from_the_record_and_the_doctor_runs_the_queue_pa
                 && record.text.contains("Elderly (60+)"),
             "{}",
             record.text
+        );
+        let prompt = record
+            .text
+            .find("<option value=\"\" selected>Choose a doctor</option>");
+        let asha = record.text.find(">Dr Asha Rao</option>");
+        let vikram = record
+            .text
+            .find(">Dr Vikram Shah (no hours today)</option>");
+        assert!(
+            prompt.is_some() && prompt < asha && asha < vikram,
+            "{}: the desk chooses; working doctors first: {}",
+            app.backend,
+            record.text
+        );
+        let r = page_post(
+            &app,
+            &format!("/clinics/{c}/queue/tokens"),
+            &desk,
+            &format!("patient={kavya}&doctor=&priority=normal"),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("Choose a doctor."), "{}", r.text);
+        let q = app.get(&w.at("/queue"), Some(&desk)).await;
+        assert!(
+            !q.text.contains("Kavya"),
+            "no token without a chosen doctor: {}",
+            q.text
         );
         let r = page_post(
             &app,

@@ -140,21 +140,56 @@ async fn the_database_itself_refuses_an_overlapping_active_appointment() {
              SELECT {uuid}, clinic_id, doctor_id, patient_id, visit_type_id, start_at + 600000, end_at + 600000, \
              block_start + 600000, block_end + 600000, local_date, 'booked', source, reason, 'ZZZ-ZZZ', created_at, updated_at, 1 FROM appointments"
         );
-        let r = c.execute_unprepared(&sql).await;
-        if app.backend == "postgres" {
-            let e = r.expect_err("the exclusion constraint refuses the overlap");
-            assert!(e.to_string().contains("appointments_no_overlap"), "{e}");
-        } else {
-            // SQLite's backstop is the unique index on the blocked start; the checked,
-            // serialized write path is what keeps shifted overlaps out (raced above).
-            assert!(r.is_ok());
-            let same_start = sql.replace("+ 600000", "+ 0").replace("ZZZ-ZZZ", "ZZZ-ZZY");
+        let e = c
+            .execute_unprepared(&sql)
+            .await
+            .expect_err("the database refuses the overlap");
+        assert!(
+            e.to_string().contains("appointments_no_overlap"),
+            "{}: {e}",
+            app.backend
+        );
+        // A span that starts before and ends inside the booked one, and one that holds it.
+        for shift in ["- 600000", "- 0"] {
+            let overlapping = sql
+                .replace("start_at + 600000", &format!("start_at {shift}"))
+                .replace("end_at + 600000", &format!("end_at {shift}"))
+                .replace("block_start + 600000", "block_start - 600000");
             let e = c
-                .execute_unprepared(&same_start)
+                .execute_unprepared(&overlapping)
                 .await
-                .expect_err("unique index");
-            assert!(e.to_string().contains("UNIQUE"), "{e}");
+                .expect_err("the database refuses the overlap");
+            assert!(
+                e.to_string().contains("appointments_no_overlap"),
+                "{}: {e}",
+                app.backend
+            );
         }
+        // Moving a cancelled copy onto the booked time is refused too; the next free
+        // span right after (buffers touching) is accepted.
+        let after = sql
+            .replace("+ 600000", "+ 1200000")
+            .replace("'booked'", "'cancelled'");
+        c.execute_unprepared(&after)
+            .await
+            .expect("a cancelled copy");
+        let reactivate = "UPDATE appointments SET status = 'booked', start_at = start_at - 1500000, \
+             end_at = end_at - 1500000, block_start = block_start - 1500000, \
+             block_end = block_end - 1500000 WHERE ref_code = 'ZZZ-ZZZ'";
+        let e = c
+            .execute_unprepared(reactivate)
+            .await
+            .expect_err("reactivating onto a taken time");
+        assert!(
+            e.to_string().contains("appointments_no_overlap"),
+            "{}: {e}",
+            app.backend
+        );
+        c.execute_unprepared(
+            "UPDATE appointments SET status = 'booked' WHERE ref_code = 'ZZZ-ZZZ'",
+        )
+        .await
+        .expect("20 minutes later the blocked spans (15 + 5) only touch");
     }
 }
 

@@ -186,6 +186,30 @@ async fn a_doctor_edits_weekly_hours_time_off_and_visit_types_on_the_schedule_pa
             .map(|e| e["kind"].as_str().unwrap())
             .collect();
         assert_eq!(kinds, ["leave", "extra", "extra"]);
+        // Reception and the other doctors read the same list; another clinic's admin and
+        // patients do not.
+        let desk = crate::world::desk(&app, &w, "sched").await;
+        let (_, other_doctor) = crate::world::second_doctor(&app, &w, "sched").await;
+        let path = w.at(&format!("/schedule-exceptions?doctor_id={d}"));
+        for (who, token) in [("reception", &desk), ("another doctor", &other_doctor)] {
+            let r = app.get(&path, Some(token)).await;
+            assert_eq!(r.status, StatusCode::OK, "{who}: {}", r.text);
+            assert_eq!(r.body, list.body, "{who} sees the same list");
+        }
+        assert_eq!(
+            app.get(&path, Some(&w.patient)).await.status,
+            StatusCode::NOT_FOUND
+        );
+        let r = app
+            .get(
+                &w.at(&format!(
+                    "/schedule-exceptions?doctor_id={}",
+                    uuid::Uuid::now_v7()
+                )),
+                Some(&desk),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "an unknown doctor");
         let page = app
             .send(page_get(&format!("/clinics/{c}/schedule"), &w.doctor_token))
             .await;

@@ -332,9 +332,8 @@ pub const BUSY_INDEX: &str = "CREATE INDEX appointments_doctor_busy_idx ON appoi
     (doctor_id, block_start, block_end, local_date, status) \
     WHERE status IN ('pending', 'booked', 'arrived', 'fulfilled')";
 
-/// No two active appointments of one doctor overlap, buffers included. On SQLite every write
-/// runs in a `BEGIN IMMEDIATE` transaction that checks first, and the partial unique index
-/// above backs it; PostgreSQL holds the whole rule itself.
+/// No two active appointments of one doctor overlap, buffers included. PostgreSQL holds the
+/// rule in this constraint; SQLite in the triggers of m0010 (`no_overlap_sqlite`).
 const NO_OVERLAP_POSTGRES: &str = r#"
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 ALTER TABLE appointments ADD CONSTRAINT appointments_no_overlap
@@ -378,6 +377,35 @@ CREATE TABLE email_confirmations (
     used_at BIGINT
 );
 CREATE INDEX email_confirmations_user_idx ON email_confirmations (user_id, created_at);
+"#
+    )
+}
+
+/// SQLite refuses an overlapping active appointment itself, as PostgreSQL's exclusion
+/// constraint does (m0002 only refused an identical blocked start there). The active
+/// appointments of a doctor never overlap, so ordered by start their ends are ordered too:
+/// a new span overlaps one iff an active span starts inside it, or the latest one that
+/// starts before it ends after its start. Both are index probes, not scans.
+pub fn no_overlap_sqlite(backend: DbBackend) -> String {
+    if backend == DbBackend::Postgres {
+        return "SELECT 1;".into();
+    }
+    let body = "SELECT RAISE(ABORT, 'appointments_no_overlap') WHERE EXISTS (\
+        SELECT 1 FROM appointments a WHERE a.doctor_id = NEW.doctor_id AND a.id <> NEW.id \
+        AND a.status IN ('pending', 'booked', 'arrived', 'fulfilled') \
+        AND a.block_start >= NEW.block_start AND a.block_start < NEW.block_end) \
+        OR (SELECT a.block_end FROM appointments a WHERE a.doctor_id = NEW.doctor_id AND a.id <> NEW.id \
+        AND a.status IN ('pending', 'booked', 'arrived', 'fulfilled') AND a.block_start < NEW.block_start \
+        ORDER BY a.block_start DESC LIMIT 1) > NEW.block_start;";
+    format!(
+        r#"
+CREATE TRIGGER appointments_no_overlap_insert BEFORE INSERT ON appointments
+WHEN NEW.status IN ('pending', 'booked', 'arrived', 'fulfilled')
+BEGIN {body} END;
+CREATE TRIGGER appointments_no_overlap_update
+BEFORE UPDATE OF doctor_id, status, block_start, block_end ON appointments
+WHEN NEW.status IN ('pending', 'booked', 'arrived', 'fulfilled')
+BEGIN {body} END;
 "#
     )
 }

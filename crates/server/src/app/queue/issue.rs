@@ -14,7 +14,7 @@ use store::{
     Conn,
     appointments::Appointment,
     doctors, patients,
-    queue::{self, NewToken, Token},
+    queue::{self, Arrival, NewToken, Token},
 };
 
 /// An approved doctor of the clinic, or a field error on `doctor_id`.
@@ -97,7 +97,7 @@ pub async fn issue_token(
             appointment_id: None,
             slot_start: None,
             priority: input.priority,
-            arrived_at: now,
+            arrival: Arrival::Now(now),
             created_by: caller.me.id(),
         },
         now,
@@ -144,7 +144,7 @@ pub(crate) async fn join_for_appointment<C: Conn>(
             appointment_id: Some(a.id),
             slot_start: Some(a.start),
             priority,
-            arrived_at: now,
+            arrival: Arrival::Now(now),
             created_by: caller.me.id(),
         },
         now,

@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use serde_json::json;
 use store::{
     Conn, appointments, doctors,
-    queue::{self, NewToken, Stamps, Token},
+    queue::{self, Arrival, NewToken, Stamps, Token},
 };
 
 /// The caller may run `t`'s queue: its doctor, or an admin; desk staff too for `desk_ok`.
@@ -235,7 +235,7 @@ pub async fn transfer(
             appointment_id: t.appointment_id,
             slot_start: None,
             priority: t.priority,
-            arrived_at: t.arrived_at,
+            arrival: Arrival::Kept(t.arrived_at),
             created_by: caller.me.id(),
         },
         now,

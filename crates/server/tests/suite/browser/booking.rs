@@ -180,7 +180,7 @@ async fn staff_run_the_week_from_their_pages_and_a_patient_moves_a_visit() {
     assert!(path(d).await.ends_with("/day"));
     if today_possible {
         click(d, "main form[action*='/arrive'] button").await;
-        wait_text(d, "Saved.").await;
+        wait_text(d, "Checked in. Token 1 · Kavya Nair").await;
         wait_text(d, "warn\">Arrived<").await;
     }
     sign_out(d).await;

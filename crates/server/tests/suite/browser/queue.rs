@@ -70,6 +70,7 @@ async fn a_walk_in_and_a_booked_patient_join_the_queue_while_doctor_and_board_fo
     fill(d, "email", "kavya@example.com").await;
     click(d, "main form[action$='/link'] button[type='submit']").await;
     wait_text(d, "Linked to the patient's online account.").await;
+    set_value(d, "doctor", &clinic.doctor).await;
     click(
         d,
         "main form[action$='/queue/tokens'] button[type='submit']",
@@ -99,7 +100,7 @@ async fn a_walk_in_and_a_booked_patient_join_the_queue_while_doctor_and_board_fo
     wait_text(d, "Arjun Rao").await;
     assert_fits(d).await;
     click(d, "main form[action*='/arrive'] button").await;
-    wait_text(d, "Saved.").await;
+    wait_text(d, "Checked in. Token 2 · Arjun Rao").await;
 
     // The board shows both tokens before the doctor calls anyone.
     wait_text(board, "A. R.").await;
@@ -132,7 +133,7 @@ async fn a_walk_in_and_a_booked_patient_join_the_queue_while_doctor_and_board_fo
     fill(doc, "complaints", "Fever and sore throat for 3 days").await;
     fill(doc, "pulse", "400").await;
     fill(doc, "drug_0", "Paracetamol").await;
-    click(doc, "main button[value='save']").await;
+    click(doc, "main .actions button[value='save']").await;
     wait_text(doc, "Pulse must be between 20 and 250").await;
     assert!(
         doc.source()
@@ -154,6 +155,24 @@ async fn a_walk_in_and_a_booked_patient_join_the_queue_while_doctor_and_board_fo
     wait_text(doc, "f-drug_1").await;
     fill(doc, "drug_1", "Salt water gargles").await;
     fill(doc, "frequency_1", "QID").await;
+    // Enter in a text field saves the draft and removes no medicine.
+    doc.find(By::Id("f-diagnosis"))
+        .await
+        .unwrap()
+        .send_keys(Key::Enter)
+        .await
+        .unwrap();
+    wait_text(doc, "Draft saved").await;
+    for (field, want) in [("drug_0", "Paracetamol"), ("drug_1", "Salt water gargles")] {
+        let value = doc
+            .find(By::Id(format!("f-{field}")))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap();
+        assert_eq!(value.as_deref(), Some(want), "{field} after Enter");
+    }
     assert_fits(doc).await;
     click(doc, "main button[value='sign']").await;
     wait_text(doc, "Signed. The consultation is locked").await;

@@ -1,0 +1,86 @@
+//! Every page a person can open has a plain-text `<title>` that names it: no markup, no
+//! template leftovers, and the product name last.
+
+use crate::{
+    consultations::kavya_in_queue,
+    helpers::{TestApp, page_get},
+    world::{desk, world},
+};
+use axum::http::StatusCode;
+use serde_json::json;
+
+fn title_of(html: &str) -> Option<&str> {
+    let start = html.find("<title>")? + "<title>".len();
+    let end = start + html[start..].find("</title>")?;
+    Some(&html[start..end])
+}
+
+#[tokio::test]
+async fn every_page_has_a_plain_title_that_names_it() {
+    let app = TestApp::new(store::testing::TestDb::sqlite().await).await;
+    let w = world(&app, "titles").await;
+    let desk = desk(&app, &w, "titles").await;
+    let (patient, kavya, token) = kavya_in_queue(&app, &w, &desk, "titles").await;
+    let r = app
+        .post(
+            &w.at(&format!("/queue/tokens/{token}/consultation")),
+            Some(&w.doctor_token),
+            json!({}),
+        )
+        .await;
+    let consultation = r.body["id"].as_str().unwrap().to_owned();
+    let c = &w.clinic;
+    let pages: Vec<(String, Option<&str>)> = vec![
+        ("/".into(), None),
+        ("/login".into(), None),
+        ("/register".into(), None),
+        ("/forgot-password".into(), None),
+        ("/c/titles".into(), None),
+        (format!("/c/titles/doctors/{}", w.doctor), None),
+        ("/c/titles/join".into(), None),
+        ("/c/titles/board".into(), None),
+        ("/".into(), Some(&kavya)),
+        ("/account".into(), Some(&kavya)),
+        ("/appointments".into(), Some(&kavya)),
+        ("/prescriptions".into(), Some(&kavya)),
+        ("/documents".into(), Some(&kavya)),
+        ("/".into(), Some(&desk)),
+        (format!("/clinics/{c}/day"), Some(&desk)),
+        (format!("/clinics/{c}/doctors"), Some(&w.admin)),
+        (format!("/clinics/{c}/book"), Some(&desk)),
+        (format!("/clinics/{c}/patients"), Some(&desk)),
+        (format!("/clinics/{c}/patients/new"), Some(&desk)),
+        (format!("/clinics/{c}/patients/{patient}"), Some(&desk)),
+        (format!("/clinics/{c}/patients/{patient}/edit"), Some(&desk)),
+        (format!("/clinics/{c}/queue"), Some(&desk)),
+        (
+            format!("/clinics/{c}/queue/tokens/{token}/slip"),
+            Some(&desk),
+        ),
+        (
+            format!("/clinics/{c}/consultations/{consultation}"),
+            Some(&w.doctor_token),
+        ),
+        (format!("/clinics/{c}/schedule"), Some(&w.doctor_token)),
+        (format!("/clinics/{c}/settings"), Some(&w.admin)),
+        (format!("/clinics/{c}/staff"), Some(&w.admin)),
+        ("/no-such-page".into(), None),
+    ];
+    for (path, who) in &pages {
+        let r = match who {
+            Some(t) => app.send(page_get(path, t)).await,
+            None => app.get(path, None).await,
+        };
+        if path != "/no-such-page" {
+            assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+        }
+        let title = title_of(&r.text).unwrap_or_else(|| panic!("{path} has no title"));
+        assert!(
+            !title.trim().is_empty()
+                && !title.contains(['<', '>', '{', '}'])
+                && !title.contains('\n')
+                && title.contains("DocSpot") | title.contains("Token") | title.contains("Queue"),
+            "{path}: title {title:?}"
+        );
+    }
+}
