@@ -172,6 +172,7 @@ pub async fn get_appointment(
 
 /// List filters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// First local date; default today.

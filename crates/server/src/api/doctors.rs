@@ -123,6 +123,7 @@ pub async fn suspend_doctor(
 
 /// Directory filters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DoctorQuery {
     /// Only doctors of this specialty.

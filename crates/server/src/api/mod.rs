@@ -4,6 +4,7 @@ pub mod appointments;
 pub mod auth;
 pub mod clinics;
 pub mod consultations;
+mod contract;
 pub mod doctors;
 pub mod documents;
 pub mod extract;
@@ -140,5 +141,5 @@ pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenAp
         )
         .routes(routes!(documents::download_document))
         .split_for_parts();
-    (router, openapi)
+    (router, contract::complete(openapi))
 }

@@ -36,6 +36,7 @@ pub async fn create_patient(
 
 /// Patient search.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PatientQuery {
     /// The start of any words of a name (every word typed must match), the start of a

@@ -185,6 +185,7 @@ impl DoctorQueueView {
 
 /// Queue filter.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct QueueQuery {
     /// Only this doctor's queue.

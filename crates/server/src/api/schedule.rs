@@ -27,6 +27,7 @@ use uuid::Uuid;
 
 /// Visit-type filter.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct VisitTypeQuery {
     /// Only the types this doctor offers.
@@ -206,6 +207,7 @@ pub async fn remove_schedule_exception(
 
 /// Which exceptions to list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExceptionQuery {
     /// That doctor's leave and extra hours, with clinic holidays; omitted: holidays only.
@@ -271,6 +273,7 @@ pub async fn get_booking_policy(
 
 /// What to search.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SlotQuery {
     pub doctor_id: Option<Uuid>,

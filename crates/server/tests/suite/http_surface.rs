@@ -451,3 +451,171 @@ async fn a_json_field_of_the_wrong_type_is_named_with_what_it_expects() {
         assert_eq!(r.body["errors"][0]["field"], "email", "{}", r.text);
     }
 }
+
+/// The OpenAPI document is a contract: a real validator accepts it (openapi-spec-validator
+/// from PyPI; CI installs it and sets DOCSPOT_TEST_REQUIRE_VALIDATOR=1), every path
+/// parameter is in its path and every query parameter is optional unless the server needs
+/// it, every response is described, and the errors middleware gives are documented.
+#[tokio::test]
+async fn the_openapi_document_passes_a_validator_and_documents_every_answer() {
+    let app = TestApp::new(store::testing::TestDb::sqlite().await).await;
+    let doc = app.get("/api/v1/openapi.json", None).await;
+    assert_eq!(doc.status, StatusCode::OK);
+    let mut problems = Vec::new();
+    for (path, item) in doc.body["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or(method);
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                let name = p["name"].as_str().unwrap();
+                match p["in"].as_str() {
+                    Some("path") if !path.contains(&format!("{{{name}}}")) => {
+                        problems.push(format!("{id}: path parameter {name} is not in {path}"))
+                    }
+                    Some("path") if p["required"] != true => {
+                        problems.push(format!("{id}: path parameter {name} must be required"))
+                    }
+                    _ => {}
+                }
+            }
+            let responses = op["responses"].as_object().unwrap();
+            for (status, r) in responses {
+                if r["description"].as_str().is_none_or(str::is_empty) {
+                    problems.push(format!("{id}: response {status} has no description"));
+                }
+            }
+            let mut need = vec!["400", "503"];
+            if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                need.push("401");
+            }
+            if path.contains('{') {
+                need.push("404");
+            }
+            if op.get("requestBody").is_some() {
+                need.extend(["413", "415", "422"]);
+            }
+            for s in need {
+                if !responses.contains_key(s) {
+                    problems.push(format!("{id}: {s} is not documented"));
+                }
+            }
+        }
+    }
+    for (id, path, params) in [
+        (
+            "search_slots",
+            "/api/v1/clinics/{clinic_id}/slots",
+            ["doctor_id", "from"],
+        ),
+        (
+            "list_appointments",
+            "/api/v1/clinics/{clinic_id}/appointments",
+            ["from", "status"],
+        ),
+        (
+            "list_my_appointments",
+            "/api/v1/me/appointments",
+            ["limit", "offset"],
+        ),
+        ("list_clinics", "/api/v1/clinics", ["limit", "offset"]),
+    ] {
+        let op = &doc.body["paths"][path]["get"];
+        for name in params {
+            let p = op["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == name)
+                .unwrap_or_else(|| panic!("{id} has no {name}"));
+            assert_eq!(
+                (p["in"].as_str(), p["required"].as_bool()),
+                (Some("query"), Some(false)),
+                "{id}.{name}"
+            );
+        }
+    }
+    let download = &doc.body["paths"]["/api/v1/clinics/{clinic_id}/patients/{patient_id}/documents/{document_id}"]
+        ["get"]["responses"]["200"]["content"];
+    for t in ["application/pdf", "image/jpeg", "image/png"] {
+        assert!(
+            download.get(t).is_some(),
+            "download_document serves {t}: {download}"
+        );
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    // A real validator.
+    let file = std::env::temp_dir().join(format!(
+        "docspot-openapi-{}.json",
+        uuid::Uuid::now_v7().simple()
+    ));
+    std::fs::write(&file, &doc.text).unwrap();
+    let out = std::process::Command::new("python3")
+        .args(["-m", "openapi_spec_validator"])
+        .arg(&file)
+        .output();
+    let _ = std::fs::remove_file(&file);
+    let required = std::env::var("DOCSPOT_TEST_REQUIRE_VALIDATOR").as_deref() == Ok("1");
+    match out {
+        Ok(o) if o.status.success() => {}
+        Ok(o) if String::from_utf8_lossy(&o.stderr).contains("No module named") && !required => {
+            eprintln!("SKIPPED the validator: pip install openapi-spec-validator");
+        }
+        Ok(o) => panic!(
+            "openapi-spec-validator refused the document:\n{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) if !required => eprintln!("SKIPPED the validator: no python3 ({e})"),
+        Err(e) => panic!("DOCSPOT_TEST_REQUIRE_VALIDATOR=1 but python3 cannot run: {e}"),
+    }
+}
+
+#[tokio::test]
+async fn pages_styles_and_json_are_compressed_but_live_streams_are_not() {
+    let app = TestApp::new(store::testing::TestDb::sqlite().await).await;
+    for (path, enc) in [
+        ("/login", "gzip"),
+        ("/static/app.css", "br"),
+        ("/static/app.js", "gzip"),
+        ("/api/v1/openapi.json", "br"),
+    ] {
+        let r = app
+            .send(
+                Request::builder()
+                    .uri(path)
+                    .header(header::ACCEPT_ENCODING, enc)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            r.headers
+                .get(header::CONTENT_ENCODING)
+                .map(|v| v.to_str().unwrap()),
+            Some(enc),
+            "{path}"
+        );
+    }
+    let w = crate::world::world(&app, "zip").await;
+    let _ = w;
+    let res = tower::ServiceExt::oneshot(
+        app.router.clone(),
+        Request::builder()
+            .uri("/c/zip/board/events")
+            .header(header::ACCEPT_ENCODING, "gzip, br")
+            .extension(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+                [10, 0, 0, 1],
+                5555,
+            ))))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers().get(header::CONTENT_ENCODING).is_none(),
+        "the board's event stream goes out as it is written"
+    );
+}
