@@ -394,6 +394,30 @@ pub struct Filter {
     pub status: Option<AppointmentStatus>,
 }
 
+/// How many active appointments of the clinic (of one doctor, with `doctor`) start in
+/// `from..to`.
+pub async fn count_active<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    from: Timestamp,
+    to: Timestamp,
+    doctor: Option<DoctorId>,
+) -> StoreResult<i64> {
+    let mut sql = format!(
+        "SELECT COUNT(*) AS n FROM appointments WHERE clinic_id = $1 AND start_at >= $2 \
+         AND start_at < $3 AND status IN {ACTIVE}"
+    );
+    let mut values: Vec<Value> = vec![clinic.as_uuid().into(), ms(from).into(), ms(to).into()];
+    if let Some(d) = doctor {
+        values.push(d.as_uuid().into());
+        sql.push_str(" AND doctor_id = $4");
+    }
+    match one(c, &sql, values).await? {
+        Some(r) => get(&r, "n"),
+        None => Ok(0),
+    }
+}
+
 /// The clinic's appointments starting in `from..to`, by start.
 pub async fn list<C: ConnectionTrait>(
     c: &C,

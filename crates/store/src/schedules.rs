@@ -212,6 +212,20 @@ pub async fn replace_hours<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The doctors of `clinic` who have weekly hours.
+pub async fn doctors_with_hours<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+) -> StoreResult<Vec<DoctorId>> {
+    all_as(
+        c,
+        "SELECT DISTINCT doctor_id FROM weekly_hours WHERE clinic_id = $1",
+        vec![clinic.as_uuid().into()],
+        |r| Ok(DoctorId::from_uuid(get(r, "doctor_id")?)),
+    )
+    .await
+}
+
 /// A doctor's weekly hours, by weekday and start.
 pub async fn hours<C: ConnectionTrait>(
     c: &C,
@@ -362,12 +376,14 @@ pub struct Policy {
 }
 
 impl Default for Policy {
-    /// Two hours' notice, 60 days ahead, changes up to 4 hours before, no cap, no approval.
+    /// Two hours' notice, 60 days ahead, changes up to 2 hours before, no cap, no approval.
+    /// The notice is never shorter than the cutoff, so nobody books a time they could not
+    /// change (see `app::schedule::set_booking_policy`).
     fn default() -> Self {
         Policy {
             min_notice_min: 120,
             horizon_days: 60,
-            cancel_cutoff_min: 240,
+            cancel_cutoff_min: 120,
             daily_cap: None,
             require_approval: false,
         }

@@ -27,10 +27,12 @@ use uuid::Uuid;
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPatientRequest {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     #[serde(default)]
     pub phone: String,
     #[serde(default)]
+    #[schema(max_length = 254)]
     pub email: String,
 }
 
@@ -48,6 +50,7 @@ pub struct BookRequest {
     pub new_patient: Option<NewPatientRequest>,
     /// Why the patient comes (kept from e-mails).
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub reason: String,
     /// Staff: `desk` (default) or `phone`.
     #[serde(default)]
@@ -270,6 +273,7 @@ pub async fn reschedule_appointment(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelRequest {
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
 }
 

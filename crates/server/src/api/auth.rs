@@ -23,9 +23,12 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// 12–128 characters; common passwords are refused.
+    #[schema(min_length = 12, max_length = 128)]
     pub password: String,
 }
 
@@ -33,7 +36,10 @@ pub struct RegisterRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
+    /// The account's password; more than 512 bytes (UTF-8) is refused unchecked.
+    #[schema(max_length = 512)]
     pub password: String,
 }
 
@@ -41,6 +47,7 @@ pub struct LoginRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
+    #[schema(min_length = 1, max_length = 128)]
     pub refresh_token: String,
 }
 
@@ -48,6 +55,7 @@ pub struct RefreshRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
 }
 
@@ -55,7 +63,9 @@ pub struct ResetRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResetConfirm {
+    #[schema(min_length = 1, max_length = 128)]
     pub token: String,
+    #[schema(min_length = 12, max_length = 128)]
     pub password: String,
 }
 
@@ -63,6 +73,7 @@ pub struct ResetConfirm {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmEmailRequest {
+    #[schema(min_length = 1, max_length = 128)]
     pub token: String,
 }
 
@@ -70,11 +81,15 @@ pub struct ConfirmEmailRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInviteRequest {
+    #[schema(min_length = 1, max_length = 128)]
     pub token: String,
     /// Needed only when the invited address has no account yet.
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub name: String,
-    /// A new password, or the existing account's password.
+    /// A new password (12–128 characters), or the existing account's password (at most
+    /// 512 bytes).
+    #[schema(max_length = 512)]
     pub password: String,
 }
 

@@ -21,13 +21,18 @@ use utoipa::ToSchema;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateClinicRequest {
+    #[schema(min_length = 1, max_length = 120)]
     pub name: String,
     /// 3–40 of a–z, 0–9 and inner hyphens; unique.
+    #[schema(min_length = 3, max_length = 40)]
     pub slug: String,
     /// IANA zone, e.g. `Asia/Kolkata`.
+    #[schema(min_length = 1, max_length = 64)]
     pub time_zone: String,
     /// ISO 4217, e.g. `INR`.
+    #[schema(min_length = 3, max_length = 3)]
     pub currency: String,
+    #[schema(min_length = 1, max_length = 254)]
     pub admin_email: String,
 }
 
@@ -74,6 +79,7 @@ pub async fn list_clinics(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteStaffRequest {
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
     /// `admin`, `doctor` or `receptionist`.
     pub role: String,

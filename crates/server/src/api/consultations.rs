@@ -268,6 +268,7 @@ pub async fn sign_consultation(
 #[serde(deny_unknown_fields)]
 pub struct AddendumRequest {
     /// 1–4000 characters.
+    #[schema(min_length = 1, max_length = 4000)]
     pub body: String,
 }
 
@@ -293,9 +294,11 @@ pub async fn add_addendum(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrescriptionRequest {
-    /// Up to 30 medicines; blank rows are dropped.
+    /// Up to 30 medicines in at most 60 rows; blank rows are dropped.
+    #[schema(max_items = 60)]
     pub items: Vec<RxRow>,
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub notes: String,
 }
 

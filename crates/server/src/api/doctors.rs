@@ -61,6 +61,7 @@ pub async fn list_pending_doctors(
 pub struct DecisionRequest {
     /// Required to reject; optional to suspend.
     #[serde(default)]
+    #[schema(max_length = 500)]
     pub reason: String,
 }
 
@@ -204,6 +205,7 @@ pub async fn list_specialties(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SpecialtyRequest {
+    #[schema(min_length = 1, max_length = 60)]
     pub name: String,
 }
 

@@ -60,7 +60,11 @@ pub async fn revoke_session(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
+    /// At most 512 bytes (UTF-8).
+    #[schema(max_length = 512)]
     pub current_password: String,
+    /// 12–128 characters; common passwords are refused.
+    #[schema(min_length = 12, max_length = 128)]
     pub new_password: String,
 }
 

@@ -104,6 +104,7 @@ pub async fn update_patient(
 #[serde(deny_unknown_fields)]
 pub struct LinkAccountRequest {
     /// The e-mail address of the patient's own DocSpot account.
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
 }
 

@@ -84,6 +84,7 @@ pub async fn archive_visit_type(
 #[serde(deny_unknown_fields)]
 pub struct WeeklyHours {
     /// Several intervals per weekday make breaks.
+    #[schema(max_items = 50)]
     pub intervals: Vec<IntervalInput>,
 }
 

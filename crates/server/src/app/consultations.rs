@@ -138,6 +138,7 @@ async fn load<C: Conn>(c: &C, caller: &ClinicCaller, id: EncounterId) -> AppResu
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ConsultationForm {
+    #[schema(max_length = 2000)]
     pub complaints: String,
     /// Blood pressure as `120/80`.
     pub bp: String,
@@ -150,10 +151,14 @@ pub struct ConsultationForm {
     pub height: String,
     /// %.
     pub spo2: String,
+    #[schema(max_length = 4000)]
     pub examination: String,
+    #[schema(max_length = 500)]
     pub diagnosis: String,
     /// An optional ICD-10 code such as `J06.9`.
+    #[schema(max_length = 8)]
     pub icd10: String,
+    #[schema(max_length = 2000)]
     pub advice: String,
     /// `YYYY-MM-DD`, after today.
     pub follow_up_date: String,

@@ -21,21 +21,28 @@ use store::{
 #[serde(deny_unknown_fields)]
 pub struct ProfileInput {
     /// The name patients see, e.g. `Dr. Asha Rao`.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub qualifications: String,
-    /// Up to 10 languages.
+    /// Up to 10 languages, each up to 40 characters.
     #[serde(default)]
+    #[schema(max_items = 10, max_length = 40)]
     pub languages: Vec<String>,
     /// The medical council registration number.
+    #[schema(min_length = 1, max_length = 50)]
     pub registration_number: String,
     /// Consultation fee in the currency's minor unit (paise, cents).
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100000000)]
     pub fee_minor: i64,
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub bio: String,
     /// Ids from the clinic's specialty list.
     #[serde(default)]
+    #[schema(max_items = 10)]
     pub specialties: Vec<uuid::Uuid>,
 }
 

@@ -34,6 +34,7 @@ pub struct ExceptionInput {
     #[serde(default)]
     pub end: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub note: String,
 }
 

@@ -23,6 +23,7 @@ pub mod schedule;
 pub mod sessions;
 pub mod slots;
 pub mod staff;
+pub mod today;
 
 use crate::{
     error::{AppError, AppResult, FieldError},

@@ -22,6 +22,7 @@ use store::{
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PatientForm {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// `female`, `male`, `other` or `unknown`.
     pub sex: String,
@@ -31,12 +32,17 @@ pub struct PatientForm {
     /// Age in years (`42`) or months for infants (`8m`), when the birth date is not known.
     #[serde(default)]
     pub age: String,
+    /// 7–15 digits, optionally after `+`; spaces, dots, dashes and brackets are dropped.
+    #[schema(min_length = 7)]
     pub phone: String,
     #[serde(default)]
+    #[schema(max_length = 254)]
     pub email: String,
     #[serde(default)]
+    #[schema(max_length = 300)]
     pub address: String,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub emergency_name: String,
     #[serde(default)]
     pub emergency_phone: String,

@@ -25,13 +25,21 @@ use store::{
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RxRow {
+    #[schema(max_length = 120)]
     pub drug: String,
+    #[schema(max_length = 40)]
     pub strength: String,
+    #[schema(max_length = 40)]
     pub form: String,
+    #[schema(max_length = 40)]
     pub dose: String,
+    #[schema(max_length = 60)]
     pub frequency: String,
+    #[schema(max_length = 40)]
     pub duration: String,
+    #[schema(max_length = 40)]
     pub route: String,
+    #[schema(max_length = 300)]
     pub instructions: String,
 }
 

@@ -24,17 +24,22 @@ use store::{
 #[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VisitTypeInput {
+    #[schema(min_length = 1, max_length = 80)]
     pub name: String,
     /// 5–480 minutes.
+    #[schema(minimum = 5, maximum = 480)]
     pub duration_min: i32,
     /// 0–120 minutes kept free before the visit.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 120)]
     pub buffer_before_min: i32,
     /// 0–120 minutes kept free after the visit.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 120)]
     pub buffer_after_min: i32,
     /// In the currency's minor unit.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100000000)]
     pub price_minor: i64,
     /// `in_person` (default) or `video`.
     #[serde(default)]
@@ -178,13 +183,15 @@ pub async fn list_visit_types(
 #[serde(deny_unknown_fields)]
 pub struct IntervalInput {
     /// ISO weekday: 1 = Monday … 7 = Sunday.
+    #[schema(minimum = 1, maximum = 7)]
     pub weekday: i32,
     /// Local time `HH:MM`.
     pub start: String,
     /// Local time `HH:MM`; `24:00` is midnight.
     pub end: String,
-    /// Visit types offered; empty means all the doctor offers.
+    /// Visit types offered; empty means all the doctor offers. Only the first 20 are read.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub visit_types: Vec<uuid::Uuid>,
     /// First date the interval applies (`YYYY-MM-DD`), if limited.
     #[serde(default)]
@@ -363,13 +370,17 @@ pub async fn get_weekly_hours(
 #[serde(deny_unknown_fields)]
 pub struct PolicyInput {
     /// Minutes of notice a booking needs (0–43,200).
+    #[schema(minimum = 0, maximum = 43200)]
     pub min_notice_min: i32,
     /// How many days ahead patients may book (1–365).
+    #[schema(minimum = 1, maximum = 365)]
     pub horizon_days: i32,
     /// Patients may cancel or move up to this many minutes before the start (0–10,080).
+    #[schema(minimum = 0, maximum = 10080)]
     pub cancel_cutoff_min: i32,
     /// At most this many appointments per doctor per day (1–500); omitted means no cap.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 500)]
     pub daily_cap: Option<i32>,
     /// Online bookings wait for staff approval.
     #[serde(default)]
@@ -409,6 +420,16 @@ pub async fn set_booking_policy(
         f.push(
             "cancel_cutoff_min",
             "The cutoff must be 0 to 10,080 minutes (7 days).",
+        );
+    }
+    if input.min_notice_min < input.cancel_cutoff_min {
+        f.push(
+            "min_notice_min",
+            format!(
+                "The notice must be at least the cancel cutoff ({} minutes): otherwise a patient \
+                 could book a time that they can no longer change or cancel.",
+                input.cancel_cutoff_min
+            ),
         );
     }
     if input.daily_cap.is_some_and(|c| !(1..=500).contains(&c)) {

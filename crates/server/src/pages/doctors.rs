@@ -27,6 +27,8 @@ struct Row {
     qualifications: String,
     specialties: String,
     reason: String,
+    /// Approved but without weekly hours: nobody can book them yet.
+    needs_hours: bool,
 }
 
 struct Group {
@@ -57,6 +59,9 @@ async fn page(
     alert: Option<String>,
 ) -> Result<DoctorsPage, PageError> {
     let c = state.store().conn();
+    let with_hours = store::schedules::doctors_with_hours(c, scope.clinic)
+        .await
+        .map_err(AppError::from)?;
     let mut groups = Vec::new();
     for (status, title) in [
         (DoctorStatus::Pending, "Waiting for review"),
@@ -73,6 +78,7 @@ async fn page(
             rows: list
                 .into_iter()
                 .map(|d| Row {
+                    needs_hours: status == DoctorStatus::Approved && !with_hours.contains(&d.id),
                     id: d.id.to_string(),
                     specialties: d
                         .specialties

@@ -5,7 +5,14 @@ use super::{
     forms::Outcome,
     layout::{MaybeUser, Nav},
 };
-use crate::{app::accounts, auth::RequestCtx, state::AppState};
+use crate::{
+    app::{
+        accounts,
+        today::{Today, today},
+    },
+    auth::RequestCtx,
+    state::AppState,
+};
 use askama::Template;
 use axum::{extract::State, response::Response};
 use domain::Role;
@@ -20,6 +27,8 @@ struct Card {
     schedule_href: String,
     settings_href: String,
     book_href: String,
+    queue_href: String,
+    today: Today,
 }
 
 impl Card {
@@ -34,6 +43,29 @@ impl Card {
     }
     fn is_receptionist(&self) -> bool {
         self.role == Role::Receptionist
+    }
+    /// "3 waiting", "1 appointment today": counts with their nouns.
+    fn waiting_label(&self) -> String {
+        match self.today.waiting {
+            0 => "Nobody waiting".into(),
+            n => format!("{n} waiting"),
+        }
+    }
+    fn appointments_label(&self) -> String {
+        match self.today.appointments {
+            0 => "no appointments today".into(),
+            1 => "1 appointment today".into(),
+            n => format!("{n} appointments today"),
+        }
+    }
+    fn pending_label(&self) -> String {
+        match self.today.pending_doctors {
+            1 => "1 doctor waiting for review".into(),
+            n => format!("{n} doctors waiting for review"),
+        }
+    }
+    fn without_hours(&self) -> String {
+        self.today.without_hours.join(", ")
     }
 }
 
@@ -65,9 +97,9 @@ pub async fn show(
         }));
     };
     let memberships = accounts::me(&state, &ctx, &me).await?;
-    let cards = memberships
-        .iter()
-        .map(|m| Card {
+    let mut cards = Vec::new();
+    for m in &memberships {
+        cards.push(Card {
             clinic: m.clinic_name.clone(),
             role: m.role,
             staff_href: format!("/clinics/{}/staff", m.clinic_id),
@@ -76,8 +108,10 @@ pub async fn show(
             schedule_href: format!("/clinics/{}/schedule", m.clinic_id),
             settings_href: format!("/clinics/{}/settings", m.clinic_id),
             book_href: format!("/clinics/{}/book", m.clinic_id),
-        })
-        .collect();
+            queue_href: format!("/clinics/{}/queue", m.clinic_id),
+            today: today(&state, m.clinic_id, me.id(), m.role).await?,
+        });
+    }
     let page = HomePage {
         nav: Nav::signed_in(&me, &memberships, "home"),
         name: me.user().name.clone(),

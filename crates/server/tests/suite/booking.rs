@@ -224,7 +224,7 @@ async fn bookings_that_break_a_rule_get_422_naming_the_rule() {
 
         // A daily cap of one.
         let r = app
-            .put(&w.at("/booking-policy"), Some(&w.admin), json!({"min_notice_min": 120, "horizon_days": 60, "cancel_cutoff_min": 240, "daily_cap": 1}))
+            .put(&w.at("/booking-policy"), Some(&w.admin), json!({"min_notice_min": 120, "horizon_days": 60, "cancel_cutoff_min": 120, "daily_cap": 1}))
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         let r = book(&app, &w, &w.patient, "2026-11-24T10:30:00Z").await;

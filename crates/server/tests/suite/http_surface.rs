@@ -541,6 +541,20 @@ async fn the_openapi_document_passes_a_validator_and_documents_every_answer() {
             "download_document serves {t}: {download}"
         );
     }
+    // Request schemas carry the limits the server enforces.
+    let schemas = &doc.body["components"]["schemas"];
+    for (schema, field, key, limit) in [
+        ("RegisterRequest", "name", "maxLength", 100),
+        ("RegisterRequest", "password", "minLength", 12),
+        ("CancelRequest", "reason", "maxLength", 500),
+        ("PrescriptionRequest", "items", "maxItems", 60),
+        ("VisitTypeInput", "duration_min", "maximum", 480),
+    ] {
+        assert_eq!(
+            schemas[schema]["properties"][field][key], limit,
+            "{schema}.{field}.{key}"
+        );
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 
     // A real validator.

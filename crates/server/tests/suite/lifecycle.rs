@@ -125,7 +125,7 @@ async fn cancelling_needs_a_reason_and_after_the_cutoff_only_staff_may_with_an_a
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         let mine = app.send(page_get("/appointments", &w.patient)).await;
         assert!(mine.text.contains("Change time") && mine.text.contains("Cancel appointment"));
-        app.advance(jiff::SignedDuration::from_hours(15)); // Mon 05:30 IST: 3.5 h before, cutoff 4 h
+        app.advance(jiff::SignedDuration::from_hours(17)); // Mon 07:30 IST: 1.5 h before, cutoff 2 h
         let patient = app.login("pat@cancel.test").await.0;
         let admin = app.login("admin@cancel.test").await.0;
         let r = app

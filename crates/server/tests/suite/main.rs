@@ -15,6 +15,7 @@ mod doctors;
 mod documents;
 mod email;
 mod helpers;
+mod home_pages;
 mod http_surface;
 mod lifecycle;
 mod linking;

@@ -84,3 +84,38 @@ async fn every_page_has_a_plain_title_that_names_it() {
         );
     }
 }
+
+/// Pages whose purpose is typing put the cursor in their first field, and only one.
+#[tokio::test]
+async fn typing_pages_put_the_cursor_in_their_first_field() {
+    let app = TestApp::new(store::testing::TestDb::sqlite().await).await;
+    let w = world(&app, "focus").await;
+    let desk = desk(&app, &w, "focus").await;
+    let c = &w.clinic;
+    for (path, who, field) in [
+        ("/login".to_owned(), None, "f-email"),
+        ("/register".to_owned(), None, "f-name"),
+        ("/forgot-password".to_owned(), None, "f-email"),
+        (format!("/clinics/{c}/patients"), Some(&desk), "f-q"),
+        (format!("/clinics/{c}/patients/new"), Some(&desk), "f-name"),
+        ("/c/focus/join".to_owned(), Some(&w.patient), "f-name"),
+    ] {
+        let r = match who {
+            Some(t) => app.send(page_get(&path, t)).await,
+            None => app.get(&path, None).await,
+        };
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            r.text.matches(" autofocus").count(),
+            1,
+            "{path}: one autofocus"
+        );
+        let at = r.text.find(" autofocus").unwrap();
+        let tag_start = r.text[..at].rfind('<').unwrap();
+        assert!(
+            r.text[tag_start..at].contains(&format!("id=\"{field}\"")),
+            "{path}: the cursor starts in {field}: {}",
+            &r.text[tag_start..at]
+        );
+    }
+}

@@ -350,12 +350,35 @@ async fn admins_set_booking_rules_holidays_and_clinic_visit_types_on_the_setting
             app.get(&w.at("/booking-policy"), None).await.body["min_notice_min"],
             120
         );
+        // Changes closing before bookings do would trap patients: refused, nothing saved.
         let r = page_post(&app, &format!("{settings}/policy"), &w.admin, "min_notice_min=60&horizon_days=30&cancel_cutoff_min=90&daily_cap=8&require_approval=on").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(
+            r.text
+                .contains("The notice must be at least the cancel cutoff (90 minutes)"),
+            "{}",
+            r.text
+        );
+        let r = app
+            .put(
+                &w.at("/booking-policy"),
+                Some(&w.admin),
+                json!({"min_notice_min": 60, "horizon_days": 30, "cancel_cutoff_min": 90}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert_eq!(r.body["errors"][0]["field"], "min_notice_min");
+        assert_eq!(
+            app.get(&w.at("/booking-policy"), None).await.body["cancel_cutoff_min"],
+            120,
+            "the defaults: two hours' notice and two hours' cutoff"
+        );
+        let r = page_post(&app, &format!("{settings}/policy"), &w.admin, "min_notice_min=90&horizon_days=30&cancel_cutoff_min=90&daily_cap=8&require_approval=on").await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
         let p = app.get(&w.at("/booking-policy"), None).await.body;
         assert_eq!(
             p,
-            json!({"min_notice_min": 60, "horizon_days": 30, "cancel_cutoff_min": 90, "daily_cap": 8, "require_approval": true})
+            json!({"min_notice_min": 90, "horizon_days": 30, "cancel_cutoff_min": 90, "daily_cap": 8, "require_approval": true})
         );
 
         let r = page_post(
