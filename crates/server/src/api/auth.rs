@@ -112,7 +112,7 @@ pub async fn register_patient(
     ctx: RequestCtx,
     ApiJson(body): ApiJson<RegisterRequest>,
 ) -> AppResult<Response> {
-    let user = accounts::register_patient(
+    let signup = accounts::register_patient(
         &state,
         &ctx,
         accounts::Registration {
@@ -122,7 +122,20 @@ pub async fn register_patient(
         },
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(MeView::of(&user, vec![]))).into_response())
+    let view = match signup {
+        accounts::Signup::Created(user) => MeView::of(&user, vec![]),
+        // Answered as a new account would be; the owner was e-mailed instead.
+        accounts::Signup::AlreadyRegistered { email, name } => MeView {
+            id: uuid::Uuid::now_v7(),
+            email,
+            name,
+            is_platform_admin: false,
+            is_patient: true,
+            email_confirmed: false,
+            memberships: Vec::new(),
+        },
+    };
+    Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
 /// Log in: returns tokens and sets the browser's session cookies.

@@ -43,16 +43,52 @@ fn email_taken(message: &str) -> impl FnOnce(store::StoreError) -> AppError + '_
     }
 }
 
-/// A patient creates their own account.
+/// What a registration did. The caller answers both alike, so that registering cannot tell
+/// anyone whether an address has an account.
+#[derive(Debug)]
+pub enum Signup {
+    /// A new account, sent a confirmation link.
+    Created(users::User),
+    /// The address already had an account; its owner was e-mailed instead.
+    AlreadyRegistered { email: String, name: String },
+}
+
+/// A patient creates their own account. For an address that already has one, the same
+/// work is done (the password is hashed, one transaction writes a job and an audit event)
+/// and the owner is told by e-mail instead.
 pub async fn register_patient(
     state: &AppState,
     ctx: &RequestCtx,
     input: Registration<'_>,
-) -> AppResult<users::User> {
+) -> AppResult<Signup> {
     limit(state, "register", &ctx.ip, None)?;
     let (email, name, hash) = new_account(input.email, input.name, input.password).await?;
     let now = state.now();
     let tx = state.store().write().await?;
+    if let Some(owner) = users::find_by_email(&tx, &email).await? {
+        let note = mail::Email {
+            to: owner.email.clone(),
+            subject: "Someone tried to register with your e-mail address".into(),
+            body: format!(
+                "Hello {},\n\nSomeone tried to create a DocSpot account with this e-mail address, \
+                 which already has one. If it was you, sign in instead:\n\n{}/login\n\n\
+                 Forgot your password? Choose a new one here:\n\n{}/forgot-password\n\n\
+                 If it was not you, you need not do anything: your account is unchanged.\n",
+                owner.name,
+                state.settings().public_url,
+                state.settings().public_url
+            ),
+            ics: None,
+        };
+        mail::enqueue(&tx, None, &note, now).await?;
+        let event = audit::Event::new("user.register_existing", "user", owner.id);
+        audit::append(&tx, &ctx.actor(None), event, now).await?;
+        store::commit(tx).await?;
+        return Ok(Signup::AlreadyRegistered {
+            email: email.as_str().to_owned(),
+            name: name.as_str().to_owned(),
+        });
+    }
     let new = users::NewUser {
         email: &email,
         name: &name,
@@ -68,7 +104,7 @@ pub async fn register_patient(
         audit::Event::new("user.register", "user", user.id).detail(json!({"role": "patient"}));
     audit::append(&tx, &ctx.actor(Some(user.id)), event, now).await?;
     store::commit(tx).await?;
-    Ok(user)
+    Ok(Signup::Created(user))
 }
 
 /// How long a new confirmation link waits after the previous one.
@@ -263,7 +299,12 @@ pub async fn change_password(
     Ok(())
 }
 
-/// E-mails a reset link if the address has an account. Says the same thing either way.
+/// The job kind that answers a password-reset request.
+pub const RESET_KIND: &str = "account.password_reset";
+
+/// Someone asks for a reset link. Known address or not, the request does the same work
+/// (one transaction that queues one job), so neither its answer nor its timing tells
+/// whether the address has an account; the worker looks the address up and mails the link.
 pub async fn request_password_reset(
     state: &AppState,
     ctx: &RequestCtx,
@@ -274,42 +315,70 @@ pub async fn request_password_reset(
     let Ok(email) = Email::parse(email) else {
         return Err(AppError::field("email", "Enter a valid e-mail address."));
     };
-    let Some(user) = users::find_by_email(state.store().conn(), &email)
-        .await?
-        .filter(|u| u.is_active)
-    else {
-        return Ok(());
-    };
     let now = state.now();
-    let token = new_token();
-    let expires = now.checked_add(state.settings().reset_ttl).unwrap_or(now);
-    let tx = state.store().write().await?;
-    tokens::insert_reset(&tx, user.id, &token_hash(&token), now, expires).await?;
-    let link = format!(
-        "{}/reset-password?token={token}",
-        state.settings().public_url
-    );
-    let email = mail::Email {
-        to: user.email.clone(),
-        subject: "Reset your DocSpot password".into(),
-        body: format!(
-            "Hello {},\n\nSomeone asked to reset the password of your DocSpot account. \
-             To choose a new password, open this link within 30 minutes:\n\n{link}\n\n\
-             If it was not you, ignore this e-mail; your password stays as it is.\n",
-            user.name
-        ),
-        ics: None,
+    let job = store::jobs::NewJob {
+        id: domain::JobId::new(),
+        clinic: None,
+        kind: RESET_KIND.to_owned(),
+        payload: json!({"email": email.as_str(), "request_id": ctx.request_id, "ip": ctx.ip})
+            .to_string(),
+        run_at: now,
+        dedupe_key: None,
     };
-    mail::enqueue(&tx, None, &email, now).await?;
-    audit::append(
-        &tx,
-        &ctx.actor(None),
-        audit::Event::new("user.password_reset_request", "user", user.id),
-        now,
-    )
-    .await?;
+    let tx = state.store().write().await?;
+    store::jobs::enqueue_all(&tx, &[job], now).await?;
     store::commit(tx).await?;
     Ok(())
+}
+
+/// Runs a queued reset request: for an active account, stores a single-use link (audited
+/// with the request's id and address) and returns the e-mail carrying it; for an unknown
+/// or deactivated address, nothing.
+pub async fn password_reset_mail(
+    state: &AppState,
+    payload: &serde_json::Value,
+) -> Result<Option<mail::Email>, String> {
+    let text = |k: &str| payload.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let email = Email::parse(text("email")).map_err(|_| "reset without an address")?;
+    let run = async {
+        let c = state.store().conn();
+        let Some(user) = users::find_by_email(c, &email).await?.filter(|u| u.is_active) else {
+            return Ok(None);
+        };
+        let now = state.now();
+        let token = new_token();
+        let expires = now.checked_add(state.settings().reset_ttl).unwrap_or(now);
+        let tx = state.store().write().await?;
+        tokens::insert_reset(&tx, user.id, &token_hash(&token), now, expires).await?;
+        let actor = audit::Actor {
+            user: None,
+            request_id: text("request_id").to_owned(),
+            ip: text("ip").to_owned(),
+        };
+        audit::append(
+            &tx,
+            &actor,
+            audit::Event::new("user.password_reset_request", "user", user.id),
+            now,
+        )
+        .await?;
+        store::commit(tx).await?;
+        let link = format!(
+            "{}/reset-password?token={token}",
+            state.settings().public_url
+        );
+        Ok::<_, AppError>(Some(mail::Email::text(
+            &user.email,
+            "Reset your DocSpot password".into(),
+            format!(
+                "Hello {},\n\nSomeone asked to reset the password of your DocSpot account. \
+                 To choose a new password, open this link within 30 minutes:\n\n{link}\n\n\
+                 If it was not you, ignore this e-mail; your password stays as it is.\n",
+                user.name
+            ),
+        )))
+    };
+    run.await.map_err(|e| e.to_string())
 }
 
 /// Whether a reset link can still be used.

@@ -2,7 +2,7 @@
 //! exponential backoff. Runs in the server process by default; several may run at once.
 
 use crate::{
-    app::{mail, notices},
+    app::{accounts, mail, notices},
     error::AppResult,
     notify::email::Mailer,
     state::AppState,
@@ -37,15 +37,14 @@ pub async fn run_once(state: &AppState, mailer: &Mailer) -> AppResult<bool> {
             }
             Err(e) => Err(format!("bad e-mail payload: {e}")),
         },
-        notices::REMINDER_KIND => match notices::reminder(state, &job.payload).await {
-            Ok(Some(email)) => {
-                mailer
-                    .send(&state.settings().mail_from, &email, &job.id.to_string())
-                    .await
-            }
-            Ok(None) => Ok(()),
-            Err(e) => Err(e),
-        },
+        accounts::RESET_KIND => {
+            let built = accounts::password_reset_mail(state, &job.payload).await;
+            send_if_any(state, mailer, built, &job.id.to_string()).await
+        }
+        notices::REMINDER_KIND => {
+            let built = notices::reminder(state, &job.payload).await;
+            send_if_any(state, mailer, built, &job.id.to_string()).await
+        }
         other => Err(format!("unknown job kind {other}")),
     };
     let now = state.now();
@@ -60,6 +59,23 @@ pub async fn run_once(state: &AppState, mailer: &Mailer) -> AppResult<bool> {
         }
     }
     Ok(true)
+}
+
+/// Sends the e-mail a job built, if it built one.
+async fn send_if_any(
+    state: &AppState,
+    mailer: &Mailer,
+    built: Result<Option<mail::Email>, String>,
+    job_id: &str,
+) -> Result<(), String> {
+    match built? {
+        Some(email) => {
+            mailer
+                .send(&state.settings().mail_from, &email, job_id)
+                .await
+        }
+        None => Ok(()),
+    }
 }
 
 /// Starts the worker loop; it stops when `shutdown` turns true.

@@ -31,6 +31,8 @@ const REGISTER_FIELDS: &[Label] = &[
 #[template(path = "login.html")]
 struct LoginPage {
     nav: Nav,
+    /// After registering: what happens next.
+    notice: Option<String>,
     email: String,
     next: String,
     errors: Errors,
@@ -57,6 +59,7 @@ pub async fn login_form(maybe: MaybeUser, QueryOr(q): QueryOr<NextQuery>) -> Res
     }
     let page = LoginPage {
         nav: Nav::anonymous("login"),
+        notice: None,
         email: String::new(),
         next,
         errors: Errors::default(),
@@ -97,6 +100,7 @@ pub async fn login(
     };
     let page = LoginPage {
         nav: Nav::anonymous("login"),
+        notice: None,
         email: form.email,
         next,
         errors,
@@ -156,16 +160,22 @@ pub async fn register(
             password: &form.password,
         };
         match accounts::register_patient(&state, &ctx, input).await {
-            Ok(user) => {
-                return Ok(
-                    match sessions::login(&state, &ctx, &user.email, &form.password).await {
-                        Ok((_, tokens)) => {
-                            see_other_with_cookies("/", sessions::session_cookies(&state, &tokens))
-                        }
-                        // The account exists; if signing in is refused now (rate limit), let them do it by hand.
-                        Err(_) => see_other("/login"),
-                    },
-                );
+            // New or not, the answer is the same: a message is on its way, and the person
+            // signs in with the password they chose. Nobody learns whether the address
+            // already had an account.
+            Ok(_) => {
+                let email = form.email.trim().to_owned();
+                let page = LoginPage {
+                    nav: Nav::anonymous("login"),
+                    notice: Some(format!(
+                        "Thank you. We have sent a message to {email}: open its link to confirm \
+                         your address. Sign in now with the password you chose."
+                    )),
+                    email,
+                    next: "/".into(),
+                    errors: Errors::default(),
+                };
+                return Ok(Outcome::OK.render(&page));
             }
             Err(e) => {
                 let (outcome, e) = failure(e, REGISTER_FIELDS)?;

@@ -153,8 +153,16 @@ pub async fn book(
                 name: &form.name,
                 password: &form.password,
             };
+            // Booking signs the new account in at once, so an address that already has an
+            // account must sign in first (the booking form is rate limited like sign-up).
             let registered = match accounts::register_patient(&state, &ctx, input).await {
-                Ok(u) => sessions::login(&state, &ctx, &u.email, &form.password).await,
+                Ok(accounts::Signup::Created(u)) => {
+                    sessions::login(&state, &ctx, &u.email, &form.password).await
+                }
+                Ok(accounts::Signup::AlreadyRegistered { .. }) => Err(AppError::field(
+                    "email",
+                    "An account with this e-mail already exists. Sign in or reset your password.",
+                )),
                 Err(e) => Err(e),
             };
             match registered {

@@ -100,18 +100,116 @@ async fn bad_registrations_get_field_errors_and_create_nothing() {
             app.backend
         );
 
-        assert_eq!(
-            app.register("dup@example.com", "One").await.status,
-            StatusCode::CREATED
-        );
-        let r = app.register("DUP@example.com", "Two").await;
-        assert_eq!(
-            r.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{}",
+    }
+}
+
+/// Registering an address that already has an account answers exactly as for a new one;
+/// the owner is told by e-mail, and nothing about the account changes.
+#[tokio::test]
+async fn registering_a_taken_address_reveals_nothing_and_tells_its_owner() {
+    for app in TestApp::each().await {
+        let first = app.register("dup@example.com", "One").await;
+        assert_eq!(first.status, StatusCode::CREATED);
+        app.deliver_mail().await;
+        let fresh = app.register("new@example.com", "Two").await;
+        let again = app.register("DUP@example.com", "Two").await;
+        assert_eq!(again.status, fresh.status, "{}: {}", app.backend, again.text);
+        let shape = |r: &crate::helpers::Resp| {
+            let mut keys: Vec<String> = r.body.as_object().unwrap().keys().cloned().collect();
+            keys.sort();
+            (keys, r.body["name"].clone(), r.body["email_confirmed"].clone())
+        };
+        assert_eq!(shape(&again), shape(&fresh), "{}", app.backend);
+        assert_ne!(again.body["id"], first.body["id"], "the owner's id is not shown");
+        let mails = app.deliver_mail().await;
+        let to_owner: Vec<_> = mails
+            .iter()
+            .filter(|(_, m)| m.contains("To: dup@example.com"))
+            .filter(|(_, m)| m.contains("Someone tried to register with your e-mail address"))
+            .collect();
+        assert_eq!(to_owner.len(), 1, "{}: the owner is told", app.backend);
+        // The account is unchanged: the first password still works, the second does not.
+        assert_eq!(app.login_with("dup@example.com", PW).await.status, StatusCode::OK);
+        assert_eq!(app.audit_count("user.register_existing").await, 1);
+        // The page answers alike too: a message is on its way, sign in.
+        for email in ["dup@example.com", "other@example.com"] {
+            let r = app
+                .send(crate::helpers::form_post(
+                    "/register",
+                    None,
+                    &format!("name=Someone&email={email}&password=correct+horse+battery+staple&confirm=correct+horse+battery+staple"),
+                ))
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{email}: {}", r.text);
+            assert!(
+                r.text.contains(&format!("We have sent a message to {email}"))
+                    && r.headers.get(header::SET_COOKIE).is_none(),
+                "{email}: {}",
+                r.text
+            );
+        }
+    }
+}
+
+/// A reset request does the same work for a known and an unknown address: one queued job
+/// and nothing else, so its timing does not tell them apart either. The worker then mails
+/// the link to a known address only.
+#[tokio::test]
+async fn a_reset_request_does_the_same_work_whether_or_not_the_address_has_an_account() {
+    use sea_orm::ConnectionTrait;
+    for app in TestApp::each().await {
+        app.register("known@example.com", "Known").await;
+        app.deliver_mail().await;
+        let c = app.state.store().conn();
+        let count = |table: &'static str| async move {
+            let r = c
+                .query_one_raw(sea_orm::Statement::from_string(
+                    c.get_database_backend(),
+                    format!("SELECT COUNT(*) AS n FROM {table}"),
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            r.try_get::<i64>("", "n").unwrap()
+        };
+        let mut took = [Vec::new(), Vec::new()];
+        for round in 0..12 {
+            for (i, email) in ["known@example.com", "unknown@example.com"].iter().enumerate() {
+                let before = (count("jobs").await, count("password_resets").await, count("audit_events").await);
+                let started = std::time::Instant::now();
+                let r = app
+                    .post("/api/v1/auth/password-reset", None, json!({"email": email}))
+                    .await;
+                took[i].push(started.elapsed());
+                assert_eq!(r.status, StatusCode::ACCEPTED);
+                let after = (count("jobs").await, count("password_resets").await, count("audit_events").await);
+                assert_eq!(
+                    after,
+                    (before.0 + 1, before.1, before.2),
+                    "{}: round {round}, {email}: one job and nothing else",
+                    app.backend
+                );
+            }
+        }
+        let median = |v: &mut Vec<std::time::Duration>| {
+            v.sort();
+            v[v.len() / 2]
+        };
+        let (known, unknown) = (median(&mut took[0]), median(&mut took[1]));
+        let ratio = known.as_secs_f64() / unknown.as_secs_f64();
+        assert!(
+            (0.5..2.0).contains(&ratio),
+            "{}: median {known:?} for a known address, {unknown:?} for an unknown one",
             app.backend
         );
-        assert_eq!(r.body["errors"][0]["field"], "email");
+        let mails = app.deliver_mail().await;
+        let resets = |to: &str| {
+            mails
+                .iter()
+                .filter(|(_, m)| m.contains(&format!("To: {to}")) && m.contains("Reset your DocSpot password"))
+                .count()
+        };
+        assert_eq!((resets("known@example.com"), resets("unknown@example.com")), (12, 0));
     }
 }
 
