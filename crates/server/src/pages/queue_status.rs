@@ -72,6 +72,8 @@ struct SlipPage {
     issued: String,
     initials: String,
     link: String,
+    /// The link as a QR code (inline SVG).
+    qr_svg: Option<String>,
 }
 
 /// GET /clinics/{clinic_id}/queue/tokens/{token_id}/slip: a printable slip (staff).
@@ -86,6 +88,7 @@ pub async fn slip(
         .await
         .map_err(AppError::from)?
         .ok_or(AppError::NotFound)?;
+    let link = status_url(&state, t.id).await?;
     let page = SlipPage {
         clinic_name: caller.clinic.name.clone(),
         clinic_id: caller.clinic.id.to_string(),
@@ -96,8 +99,27 @@ pub async fn slip(
             .strftime("%-d %b %Y, %H:%M")
             .to_string(),
         initials: crate::app::board::initials(&t.patient_name),
-        link: status_url(&state, t.id).await?,
+        link: link.clone(),
+        qr_svg: qr_svg(&link),
         doctor_name: t.doctor_name,
     };
     Ok(Outcome::OK.render(&page))
+}
+
+/// `link` as a QR code, an inline SVG (no script, no outside request) that a phone's camera
+/// opens; `None` if the link cannot be encoded (the slip still prints it as text).
+fn qr_svg(link: &str) -> Option<String> {
+    let code = qrcode::QrCode::with_error_correction_level(link, qrcode::EcLevel::M).ok()?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(180, 180)
+        .quiet_zone(true)
+        .build();
+    // Inline in HTML: drop the XML declaration; describe the image for screen readers.
+    let start = svg.find("<svg")?;
+    Some(svg[start..].replacen(
+        "<svg",
+        "<svg role=\"img\" aria-label=\"QR code of the queue-status link\"",
+        1,
+    ))
 }

@@ -119,3 +119,55 @@ async fn typing_pages_put_the_cursor_in_their_first_field() {
         );
     }
 }
+
+/// The token slip carries a QR code that reads back as the patient's queue-status link.
+#[tokio::test]
+async fn the_token_slip_has_a_qr_code_of_the_status_link() {
+    let app = TestApp::new(store::testing::TestDb::sqlite().await).await;
+    let w = world(&app, "slipqr").await;
+    let desk = desk(&app, &w, "slipqr").await;
+    let (_, _, token) = kavya_in_queue(&app, &w, &desk, "slipqr").await;
+    let slip = app
+        .send(page_get(
+            &format!("/clinics/{}/queue/tokens/{token}/slip", w.clinic),
+            &desk,
+        ))
+        .await;
+    assert_eq!(slip.status, StatusCode::OK);
+    let link_start = slip.text.find("or open:<br>").expect("the link is printed") + 12;
+    let link = slip.text[link_start..].split('<').next().unwrap().trim();
+    assert!(link.starts_with("http://docspot.test/q/"), "{link}");
+
+    let svg = &slip.text[slip.text.find("<svg").expect("a QR code")..];
+    let svg = &svg[..svg.find("</svg>").unwrap()];
+    let attr = |name: &str| -> usize {
+        let at = svg.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+        svg[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    let (width, height) = (attr("width"), attr("height"));
+    let d = svg[svg.find(" d=\"").unwrap() + 4..]
+        .split('"')
+        .next()
+        .unwrap();
+    let mut dark = vec![false; width * height];
+    for rect in d.split('M').filter(|r| !r.is_empty()) {
+        // M{left} {top}h{width}v{height}H{left}V{top}
+        let nums: Vec<usize> = rect
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|n| !n.is_empty())
+            .map(|n| n.parse().unwrap())
+            .collect();
+        let (x, y, w, h) = (nums[0], nums[1], nums[2], nums[3]);
+        for yy in y..y + h {
+            for xx in x..x + w {
+                dark[yy * width + xx] = true;
+            }
+        }
+    }
+    let mut img =
+        rqrr::PreparedImage::prepare_from_bitmap(width, height, |x, y| dark[y * width + x]);
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    let (_, content) = grids[0].decode().expect("the QR code decodes");
+    assert_eq!(content, link.replace("&amp;", "&"));
+}
