@@ -67,6 +67,9 @@ async fn a_new_patient_books_from_the_clinic_page_in_three_screens_and_cancels()
     .unwrap();
     wait_text(d, "Cancelled. The clinic has been told.").await;
     wait_text(d, "No upcoming appointments").await;
+    // The cancelled visit is listed as a card on the phone, its status in view.
+    assert_in_view(d, "table.stack td[data-label='Status']").await;
+    assert_fits(d).await;
     b.driver.quit().await.unwrap();
 }
 

@@ -233,6 +233,34 @@ pub(super) async fn assert_fits(d: &WebDriver) {
     );
 }
 
+/// The element `css` matches is shown whole inside the (phone-sized) window: on a narrow
+/// screen, tables stack their rows instead of pushing columns off the side.
+pub(super) async fn assert_in_view(d: &WebDriver, css: &str) {
+    let ret = d
+        .execute(
+            "const r = document.querySelector(arguments[0]).getBoundingClientRect(); \
+             return [r.left, r.right, r.width, window.innerWidth];",
+            vec![serde_json::json!(css)],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    let v: Vec<f64> = ret
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_f64().unwrap())
+        .collect();
+    assert!(
+        v[0] >= 0.0 && v[1] <= v[3] && v[2] > 0.0,
+        "{css} on {} is at {}..{} in a {} px window",
+        path(d).await,
+        v[0],
+        v[1],
+        v[3]
+    );
+}
+
 pub(super) async fn path(d: &WebDriver) -> String {
     d.current_url().await.unwrap().path().to_owned()
 }

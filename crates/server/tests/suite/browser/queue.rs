@@ -150,6 +150,7 @@ async fn a_walk_in_and_a_booked_patient_join_the_queue_while_doctor_and_board_fo
     fill(doc, "strength_0", "500 mg").await;
     fill(doc, "frequency_0", "TDS").await;
     fill(doc, "duration_0", "3 days").await;
+    fill(doc, "instructions_0", "After food").await;
     // A second medicine row, without JavaScript's help: the button saves and adds a row.
     click(doc, "main button[value='add_row']").await;
     wait_text(doc, "f-drug_1").await;
@@ -180,6 +181,10 @@ async fn a_walk_in_and_a_booked_patient_join_the_queue_while_doctor_and_board_fo
     click(doc, "main a[href$='/print']").await;
     wait_text(doc, "Reg. no.").await;
     wait_text(doc, "Salt water gargles").await;
+    // On a phone the medicines stack as cards: no column is off the side.
+    assert_in_view(doc, "table.rx-items td[data-label='Instructions']").await;
+    assert_in_view(doc, "table.rx-items td[data-label='Route']").await;
+    assert_fits(doc).await;
     // The board moves on: nobody with the doctor, Arjun next.
     wait_text(board, "board-idle").await;
     assert!(board.source().await.unwrap().contains("A. R."));
