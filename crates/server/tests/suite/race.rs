@@ -140,30 +140,23 @@ async fn the_database_itself_refuses_an_overlapping_active_appointment() {
              SELECT {uuid}, clinic_id, doctor_id, patient_id, visit_type_id, start_at + 600000, end_at + 600000, \
              block_start + 600000, block_end + 600000, local_date, 'booked', source, reason, 'ZZZ-ZZZ', created_at, updated_at, 1 FROM appointments"
         );
-        let e = c
-            .execute_unprepared(&sql)
-            .await
-            .expect_err("the database refuses the overlap");
-        assert!(
-            e.to_string().contains("appointments_no_overlap"),
-            "{}: {e}",
-            app.backend
-        );
+        // Each statement must be refused by the database, naming the overlap rule.
+        let refused = |stmt: String, why: &'static str| async move {
+            let e = c.execute_unprepared(&stmt).await.expect_err(why);
+            assert!(
+                e.to_string().contains("appointments_no_overlap"),
+                "{}: {why}: {e}",
+                app.backend
+            );
+        };
+        refused(sql.clone(), "a copy 10 minutes later").await;
         // A span that starts before and ends inside the booked one, and one that holds it.
         for shift in ["- 600000", "- 0"] {
             let overlapping = sql
                 .replace("start_at + 600000", &format!("start_at {shift}"))
                 .replace("end_at + 600000", &format!("end_at {shift}"))
                 .replace("block_start + 600000", "block_start - 600000");
-            let e = c
-                .execute_unprepared(&overlapping)
-                .await
-                .expect_err("the database refuses the overlap");
-            assert!(
-                e.to_string().contains("appointments_no_overlap"),
-                "{}: {e}",
-                app.backend
-            );
+            refused(overlapping, "a span around the booked one").await;
         }
         // Moving a cancelled copy onto the booked time is refused too; the next free
         // span right after (buffers touching) is accepted.
@@ -176,15 +169,7 @@ async fn the_database_itself_refuses_an_overlapping_active_appointment() {
         let reactivate = "UPDATE appointments SET status = 'booked', start_at = start_at - 1500000, \
              end_at = end_at - 1500000, block_start = block_start - 1500000, \
              block_end = block_end - 1500000 WHERE ref_code = 'ZZZ-ZZZ'";
-        let e = c
-            .execute_unprepared(reactivate)
-            .await
-            .expect_err("reactivating onto a taken time");
-        assert!(
-            e.to_string().contains("appointments_no_overlap"),
-            "{}: {e}",
-            app.backend
-        );
+        refused(reactivate.to_owned(), "reactivating onto a taken time").await;
         c.execute_unprepared(
             "UPDATE appointments SET status = 'booked' WHERE ref_code = 'ZZZ-ZZZ'",
         )
