@@ -1,7 +1,10 @@
 //! Clinics (tenants).
 
-use crate::{StoreResult, all_as, exec, get, ms, one_as, ts};
-use domain::{ClinicId, ClinicName, ClinicSlug, Currency, TimeZoneName};
+use crate::{StoreError, StoreResult, all_as, exec, get, ms, one_as, ts};
+use domain::{
+    ClinicId, ClinicName, ClinicSlug, Currency, TimeZoneName,
+    clinic::{ClinicDetails, GeoPoint},
+};
 use sea_orm::{ConnectionTrait, QueryResult};
 
 /// A clinic as stored.
@@ -13,6 +16,8 @@ pub struct Clinic {
     pub time_zone: String,
     pub currency: String,
     pub created_at: jiff::Timestamp,
+    /// Address, phone, opening hours and map location, as patients see them.
+    pub details: ClinicDetails,
 }
 
 /// What creating a clinic needs.
@@ -23,6 +28,27 @@ pub struct NewClinic {
     pub currency: Currency,
 }
 
+fn details(r: &QueryResult) -> StoreResult<ClinicDetails> {
+    let corrupt = |e: domain::DomainError| StoreError::Corrupt(format!("clinic {e}"));
+    let location = match (
+        get::<Option<i64>>(r, "latitude_e6")?,
+        get::<Option<i64>>(r, "longitude_e6")?,
+    ) {
+        (Some(lat), Some(lon)) => Some(GeoPoint::from_micro_degrees(lat, lon).map_err(corrupt)?),
+        _ => None,
+    };
+    ClinicDetails::with_location(
+        &get::<String>(r, "address")?,
+        &get::<String>(r, "phone")?,
+        &get::<String>(r, "opening_hours")?,
+        location,
+    )
+    .map_err(|errors| {
+        let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        StoreError::Corrupt(format!("clinic {}", all.join("; ")))
+    })
+}
+
 fn row(r: &QueryResult) -> StoreResult<Clinic> {
     Ok(Clinic {
         id: ClinicId::from_uuid(get(r, "id")?),
@@ -31,10 +57,12 @@ fn row(r: &QueryResult) -> StoreResult<Clinic> {
         time_zone: get(r, "time_zone")?,
         currency: get(r, "currency")?,
         created_at: ts(get(r, "created_at")?)?,
+        details: details(r)?,
     })
 }
 
-const COLS: &str = "id, slug, name, time_zone, currency, created_at";
+const COLS: &str = "id, slug, name, time_zone, currency, created_at, \
+    address, phone, opening_hours, latitude_e6, longitude_e6";
 
 /// Inserts a clinic. A taken slug is `Conflict("clinics_slug_key")`.
 pub async fn insert<C: ConnectionTrait>(
@@ -63,7 +91,32 @@ pub async fn insert<C: ConnectionTrait>(
         time_zone: new.time_zone.as_str().to_owned(),
         currency: new.currency.as_str().to_owned(),
         created_at: now,
+        details: ClinicDetails::default(),
     })
+}
+
+/// Replaces a clinic's contact details; false when there is no such clinic.
+pub async fn set_details<C: ConnectionTrait>(
+    c: &C,
+    id: ClinicId,
+    d: &ClinicDetails,
+) -> StoreResult<bool> {
+    let location = d.location();
+    let n = exec(
+        c,
+        "UPDATE clinics SET address = $1, phone = $2, opening_hours = $3, latitude_e6 = $4, \
+         longitude_e6 = $5 WHERE id = $6",
+        vec![
+            d.address().into(),
+            d.phone().map_or("", |p| p.as_str()).into(),
+            d.opening_hours().into(),
+            location.map(GeoPoint::lat_micro).into(),
+            location.map(GeoPoint::lon_micro).into(),
+            id.as_uuid().into(),
+        ],
+    )
+    .await?;
+    Ok(n == 1)
 }
 
 /// One clinic by id.

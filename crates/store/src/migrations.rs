@@ -23,6 +23,7 @@ impl MigratorTrait for Migrator {
             Step::new("m0008_search_words", schema::search_words).reindexing(),
             Step::new("m0009_email_confirmation", schema::email_confirmation),
             Step::new("m0010_sqlite_no_overlap", schema::no_overlap_sqlite),
+            Step::new("m0011_clinic_contact", schema::clinic_contact),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

@@ -75,6 +75,52 @@ pub async fn list_clinics(
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
+/// What patients see about reaching the clinic. Each part may be empty (or null), which
+/// clears it; the whole set is replaced.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClinicDetailsRequest {
+    /// Postal address, without control characters (one line).
+    #[schema(max_length = 300)]
+    pub address: String,
+    /// 7–15 digits, optionally starting with `+`; spaces, dots, dashes and brackets are
+    /// dropped.
+    pub phone: String,
+    /// Free text, e.g. `Mon–Sat 09:00–18:00, Sun closed`.
+    #[schema(max_length = 200)]
+    pub opening_hours: String,
+    /// Decimal degrees north; given with `longitude`, or both null.
+    #[schema(minimum = -90, maximum = 90)]
+    pub latitude: Option<f64>,
+    /// Decimal degrees east; given with `latitude`, or both null.
+    #[schema(minimum = -180, maximum = 180)]
+    pub longitude: Option<f64>,
+}
+
+/// Set the clinic's address, phone, opening hours and map location (clinic admins).
+#[utoipa::path(put, path = "/api/v1/clinics/{clinic_id}/details", operation_id = "set_clinic_details", tag = "clinics",
+    params(("clinic_id" = uuid::Uuid, Path)), request_body = ClinicDetailsRequest,
+    responses((status = 200, body = ClinicView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn set_clinic_details(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    scope: ClinicAdmin,
+    ApiJson(b): ApiJson<ClinicDetailsRequest>,
+) -> AppResult<Json<ClinicView>> {
+    let degrees = |v: Option<f64>| v.map(|d| d.to_string()).unwrap_or_default();
+    let (latitude, longitude) = (degrees(b.latitude), degrees(b.longitude));
+    let input = domain::clinic::DetailsInput {
+        address: &b.address,
+        phone: &b.phone,
+        opening_hours: &b.opening_hours,
+        latitude: &latitude,
+        longitude: &longitude,
+    };
+    let c = clinics::set_clinic_details(&state, &ctx, &scope, &input).await?;
+    Ok(Json(c.into()))
+}
+
 /// An invitation to send.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

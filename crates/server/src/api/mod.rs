@@ -61,6 +61,7 @@ pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenAp
         .routes(routes!(me::change_password))
         .routes(routes!(me::send_email_confirmation))
         .routes(routes!(clinics::create_clinic, clinics::list_clinics))
+        .routes(routes!(clinics::set_clinic_details))
         .routes(routes!(clinics::invite_staff))
         .routes(routes!(clinics::list_staff))
         .routes(routes!(clinics::deactivate_staff))

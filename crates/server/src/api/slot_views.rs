@@ -151,6 +151,7 @@ mod tests {
                 time_zone: zone.into(),
                 currency: "INR".into(),
                 created_at: jiff::Timestamp::UNIX_EPOCH,
+                details: Default::default(),
             };
             let list = SlotList {
                 zone: jiff::tz::TimeZone::get(zone).unwrap(),

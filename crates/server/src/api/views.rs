@@ -20,12 +20,29 @@ pub struct ClinicView {
     pub currency: String,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// Postal address; empty when not set.
+    pub address: String,
+    /// Phone number, `+` and digits; empty when not set.
+    pub phone: String,
+    /// When the clinic is open, as it wrote it; empty when not set.
+    pub opening_hours: String,
+    /// Degrees north; null (with `longitude`) when the clinic is not on the map.
+    pub latitude: Option<f64>,
+    /// Degrees east; null (with `latitude`) when the clinic is not on the map.
+    pub longitude: Option<f64>,
 }
 
 impl From<store::clinics::Clinic> for ClinicView {
     fn from(c: store::clinics::Clinic) -> Self {
+        let d = &c.details;
+        let at = d.location();
         ClinicView {
             id: c.id.as_uuid(),
+            address: d.address().to_owned(),
+            phone: d.phone().map(|p| p.as_str().to_owned()).unwrap_or_default(),
+            opening_hours: d.opening_hours().to_owned(),
+            latitude: at.map(|p| p.latitude()),
+            longitude: at.map(|p| p.longitude()),
             slug: c.slug,
             name: c.name,
             time_zone: c.time_zone,

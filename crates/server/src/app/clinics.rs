@@ -4,12 +4,15 @@ use super::{Fields, checked, staff};
 use crate::{
     auth::{
         CurrentUser,
-        extract::{PlatformAdmin, RequestCtx},
+        extract::{ClinicAdmin, PlatformAdmin, RequestCtx},
     },
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, FieldError},
     state::AppState,
 };
-use domain::{ClinicName, ClinicSlug, Currency, Email, Role, TimeZoneName};
+use domain::{
+    ClinicName, ClinicSlug, Currency, Email, Role, TimeZoneName,
+    clinic::{ClinicDetails, DetailsInput},
+};
 use serde_json::json;
 use store::{audit, clinics};
 
@@ -103,4 +106,44 @@ pub async fn list_clinics(
         return Ok(clinics::list(c, limit.clamp(1, 200), offset.min(1_000_000)).await?);
     }
     Ok(clinics::of_member(c, me.id()).await?)
+}
+
+/// Sets the address, phone, opening hours and map location that patients see (clinic
+/// admins). Every bad part is reported at once and nothing is saved.
+pub async fn set_clinic_details(
+    state: &AppState,
+    ctx: &RequestCtx,
+    scope: &ClinicAdmin,
+    input: &DetailsInput<'_>,
+) -> AppResult<clinics::Clinic> {
+    let details = ClinicDetails::parse(input).map_err(|errors| {
+        AppError::Validation(
+            errors
+                .into_iter()
+                .map(|e| FieldError {
+                    field: e.field.into(),
+                    message: e.message,
+                })
+                .collect(),
+        )
+    })?;
+    let now = state.now();
+    let tx = state.store().write().await?;
+    if !clinics::set_details(&tx, scope.clinic, &details).await? {
+        return Err(AppError::NotFound);
+    }
+    audit::append(
+        &tx,
+        &ctx.actor(Some(scope.me.id())),
+        audit::Event::new("clinic.details_set", "clinic", scope.clinic)
+            .in_clinic(scope.clinic)
+            .detail(serde_json::to_value(&details).unwrap_or_default()),
+        now,
+    )
+    .await?;
+    let clinic = clinics::find(&tx, scope.clinic)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    store::commit(tx).await?;
+    Ok(clinic)
 }

@@ -1,7 +1,7 @@
 //! What patients are told about their appointments: confirmation (with an `.ics`), change
 //! and cancellation notices, and reminders 24 h and 2 h before. Bodies carry no clinical
-//! details: only time, place, doctor, reference and links. Times are in the clinic's zone,
-//! with the zone named.
+//! details: only time, place (the clinic's address and phone, when it gave them), doctor,
+//! reference and links. Times are in the clinic's zone, with the zone named.
 
 use super::{local_time::zone_named, mail};
 use crate::{error::AppResult, state::AppState};
@@ -90,13 +90,26 @@ async fn cancel_link<C: Conn>(
     Ok(link.url)
 }
 
+/// Where to go: the clinic's name, and its address when it has given one.
+fn place(clinic: &Clinic) -> String {
+    match clinic.details.address() {
+        "" => clinic.name.clone(),
+        address => format!("{}, {address}", clinic.name),
+    }
+}
+
 fn details(clinic: &Clinic, a: &Appointment) -> String {
+    let phone = clinic
+        .details
+        .phone()
+        .map(|p| format!("Phone:     {}\n", p.as_str()))
+        .unwrap_or_default();
     format!(
-        "When:      {}\nDoctor:    {}\nVisit:     {}\nWhere:     {}\nReference: {}\n",
+        "When:      {}\nDoctor:    {}\nVisit:     {}\nWhere:     {}\n{phone}Reference: {}\n",
         local_time(&clinic.time_zone, a.start),
         a.doctor_name,
         a.visit_type_name,
-        clinic.name,
+        place(clinic),
         a.ref_code
     )
 }
@@ -132,6 +145,10 @@ pub fn ics(clinic: &Clinic, a: &Appointment, now: Timestamp, cancelled: bool) ->
     } else {
         ("PUBLISH", "CONFIRMED", 0)
     };
+    let geo = clinic
+        .details
+        .location()
+        .map(|p| format!("GEO:{};{}", p.latitude_text(), p.longitude_text()));
     let lines = [
         "BEGIN:VCALENDAR".to_owned(),
         "VERSION:2.0".into(),
@@ -147,7 +164,11 @@ pub fn ics(clinic: &Clinic, a: &Appointment, now: Timestamp, cancelled: bool) ->
             "SUMMARY:{}",
             ics_escape(&format!("{} with {}", a.visit_type_name, a.doctor_name))
         ),
-        format!("LOCATION:{}", ics_escape(&clinic.name)),
+        format!("LOCATION:{}", ics_escape(&place(clinic))),
+    ]
+    .into_iter()
+    .chain(geo)
+    .chain([
         format!(
             "DESCRIPTION:{}",
             ics_escape(&format!("Reference {}", a.ref_code))
@@ -155,8 +176,8 @@ pub fn ics(clinic: &Clinic, a: &Appointment, now: Timestamp, cancelled: bool) ->
         format!("STATUS:{status}"),
         "END:VEVENT".into(),
         "END:VCALENDAR".into(),
-    ];
-    lines.iter().map(|l| ics_fold(l)).collect()
+    ]);
+    lines.map(|l| ics_fold(&l)).collect()
 }
 
 /// What a booking sends: reminder and e-mail jobs and a cancel link, rendered before the

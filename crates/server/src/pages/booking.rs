@@ -3,6 +3,7 @@
 //! Rescheduling reuses the same screens with `reschedule=<appointment id>`.
 
 use super::{
+    clinic_contact::ContactCard,
     error::PageError,
     forms::{Choice, Errors, Label, QueryOr, failure},
     layout::{MaybeUser, Nav},
@@ -74,6 +75,7 @@ struct DoctorCard {
 struct ClinicPage {
     nav: Nav,
     clinic: Clinic,
+    contact: ContactCard,
     specialties: Vec<Choice>,
     doctors: Vec<DoctorCard>,
     filtered: bool,
@@ -122,6 +124,7 @@ pub async fn clinic_page(
         .collect();
     let page = ClinicPage {
         nav: maybe.nav(&state, "home").await?,
+        contact: ContactCard::of(&clinic.details),
         clinic,
         specialties,
         doctors,

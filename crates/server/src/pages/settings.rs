@@ -1,5 +1,6 @@
-//! Clinic settings for admins: the booking policy, clinic holidays and clinic-wide visit
-//! types. Removing a holiday and the visit-type forms post to `schedule`'s handlers.
+//! Clinic settings for admins: the clinic's contact details, the booking policy, clinic
+//! holidays and clinic-wide visit types. Removing a holiday and the visit-type forms post to
+//! `schedule`'s handlers.
 
 use super::{
     error::{Page, PageError},
@@ -9,7 +10,7 @@ use super::{
     visit_types::{VISIT_TYPE_FIELDS, VisitTypeForm, VisitTypeRow, visit_type_detail},
 };
 use crate::{
-    app::clinics::get_clinic,
+    app::clinics::{get_clinic, set_clinic_details},
     app::{
         exceptions::{self, ExceptionInput},
         local_time::zone_of,
@@ -24,7 +25,10 @@ use crate::{
 };
 use askama::Template;
 use axum::{extract::State, response::Response};
-use domain::ClinicId;
+use domain::{
+    ClinicId,
+    clinic::{ClinicDetails, DetailsInput},
+};
 use serde::Deserialize;
 
 const POLICY_FIELDS: &[Label] = &[
@@ -32,6 +36,14 @@ const POLICY_FIELDS: &[Label] = &[
     ("horizon_days", "Booking horizon"),
     ("cancel_cutoff_min", "Cancel cutoff"),
     ("daily_cap", "Daily cap"),
+];
+
+const DETAILS_FIELDS: &[Label] = &[
+    ("address", "Address"),
+    ("phone", "Phone"),
+    ("opening_hours", "Opening hours"),
+    ("latitude", "Latitude"),
+    ("longitude", "Longitude"),
 ];
 
 const HOLIDAY_FIELDS: &[Label] = &[("from", "First day"), ("to", "Last day"), ("note", "Name")];
@@ -59,6 +71,42 @@ impl From<PolicyInput> for PolicyForm {
     }
 }
 
+/// The clinic's contact details as typed.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct DetailsForm {
+    address: String,
+    phone: String,
+    opening_hours: String,
+    latitude: String,
+    longitude: String,
+}
+
+impl From<&ClinicDetails> for DetailsForm {
+    fn from(d: &ClinicDetails) -> Self {
+        let at = d.location();
+        DetailsForm {
+            address: d.address().to_owned(),
+            phone: d.phone().map(|p| p.as_str().to_owned()).unwrap_or_default(),
+            opening_hours: d.opening_hours().to_owned(),
+            latitude: at.map(|p| p.latitude_text()).unwrap_or_default(),
+            longitude: at.map(|p| p.longitude_text()).unwrap_or_default(),
+        }
+    }
+}
+
+impl DetailsForm {
+    fn input(&self) -> DetailsInput<'_> {
+        DetailsInput {
+            address: &self.address,
+            phone: &self.phone,
+            opening_hours: &self.opening_hours,
+            latitude: &self.latitude,
+            longitude: &self.longitude,
+        }
+    }
+}
+
 /// A holiday as typed.
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
@@ -70,6 +118,7 @@ pub struct HolidayForm {
 
 enum Failed {
     None,
+    Details(DetailsForm, Errors),
     Policy(PolicyForm, Errors),
     Holiday(HolidayForm, Errors),
     VisitType(VisitTypeForm, Errors),
@@ -81,6 +130,8 @@ struct SettingsPage {
     nav: Nav,
     clinic_id: String,
     clinic_name: String,
+    details: DetailsForm,
+    details_errors: Errors,
     policy: PolicyForm,
     policy_errors: Errors,
     holidays: Vec<ExceptionLine>,
@@ -141,6 +192,8 @@ async fn render<R: RoleSet>(
         nav: nav(state, &scope.me, "settings").await?,
         clinic_id: clinic.id.to_string(),
         clinic_name: clinic.name.clone(),
+        details: DetailsForm::from(&clinic.details),
+        details_errors: Errors::default(),
         policy: PolicyInput::from(schedule::get_booking_policy(state, clinic.id).await?).into(),
         policy_errors: Errors::default(),
         holidays,
@@ -154,6 +207,7 @@ async fn render<R: RoleSet>(
     };
     match failed {
         Failed::None => {}
+        Failed::Details(f, e) => (page.details, page.details_errors) = (f, e),
         Failed::Policy(f, e) => (page.policy, page.policy_errors) = (f, e),
         Failed::Holiday(f, e) => (page.holiday_form, page.holiday_errors) = (f, e),
         Failed::VisitType(f, e) => (page.vt_form, page.vt_errors) = (f, e),
@@ -170,6 +224,23 @@ pub async fn show(
     let notice = q.done.is_some().then_some("Saved.");
     let page = render(&state, &scope, Failed::None, notice).await?;
     Ok(Outcome::OK.render(&page))
+}
+
+/// POST /clinics/{clinic_id}/settings/details.
+pub async fn save_details(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(scope): Page<ClinicAdmin>,
+    PageForm(form): PageForm<DetailsForm>,
+) -> Result<Response, PageError> {
+    match set_clinic_details(&state, &ctx, &scope, &form.input()).await {
+        Ok(_) => Ok(see_other(&back(scope.clinic))),
+        Err(e) => {
+            let (outcome, errors) = failure(e, DETAILS_FIELDS)?;
+            let page = render(&state, &scope, Failed::Details(form, errors), None).await?;
+            Ok(outcome.render(&page))
+        }
+    }
 }
 
 /// POST /clinics/{clinic_id}/settings/policy.

@@ -409,3 +409,22 @@ BEGIN {body} END;
 "#
     )
 }
+
+/// A clinic's contact details. SQLite takes one column per `ALTER`. Coordinates are whole
+/// micro-degrees, exact and read back alike on both backends, and set in pairs.
+pub fn clinic_contact(_backend: DbBackend) -> String {
+    r#"
+ALTER TABLE clinics ADD COLUMN address TEXT NOT NULL DEFAULT ''
+    CONSTRAINT clinics_address_len CHECK (length(address) <= 300);
+ALTER TABLE clinics ADD COLUMN phone TEXT NOT NULL DEFAULT ''
+    CONSTRAINT clinics_phone_len CHECK (length(phone) <= 16);
+ALTER TABLE clinics ADD COLUMN opening_hours TEXT NOT NULL DEFAULT ''
+    CONSTRAINT clinics_opening_hours_len CHECK (length(opening_hours) <= 200);
+ALTER TABLE clinics ADD COLUMN latitude_e6 BIGINT
+    CONSTRAINT clinics_latitude_range CHECK (latitude_e6 BETWEEN -90000000 AND 90000000);
+ALTER TABLE clinics ADD COLUMN longitude_e6 BIGINT
+    CONSTRAINT clinics_longitude_range CHECK (longitude_e6 BETWEEN -180000000 AND 180000000
+        AND (longitude_e6 IS NULL) = (latitude_e6 IS NULL));
+"#
+    .to_owned()
+}
