@@ -1,9 +1,9 @@
 //! Clinic admins review doctors: approve or reject applications (with a reason), suspend
-//! and reinstate.
+//! and reinstate; and keep the clinic's list of specialties.
 
 use super::{
     error::{Page, PageError},
-    forms::{Outcome, PageForm, QueryOr, see_other},
+    forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
 };
 use crate::{
@@ -17,7 +17,7 @@ use axum::{
     extract::{Path, State},
     response::Response,
 };
-use domain::{DoctorId, DoctorStatus};
+use domain::{DoctorId, DoctorStatus, SpecialtyId};
 use serde::Deserialize;
 
 struct Row {
@@ -43,13 +43,27 @@ struct DoctorsPage {
     nav: Nav,
     clinic_id: String,
     groups: Vec<Group>,
+    specialties: Vec<String>,
+    specialty: SpecialtyForm,
     notice: Option<&'static str>,
     alert: Option<String>,
 }
 
+/// The "Add a specialty" form as typed, with its errors, or what was just added.
+#[derive(Debug, Default)]
+struct SpecialtyForm {
+    name: String,
+    errors: Errors,
+    notice: Option<String>,
+}
+
+const SPECIALTY_FIELDS: &[Label] = &[("name", "Specialty")];
+
 #[derive(Debug, Default, Deserialize)]
 pub struct Done {
     done: Option<String>,
+    /// The id of the specialty just added.
+    added: Option<String>,
 }
 
 async fn page(
@@ -57,6 +71,7 @@ async fn page(
     scope: &ClinicAdmin,
     notice: Option<&'static str>,
     alert: Option<String>,
+    specialty: SpecialtyForm,
 ) -> Result<DoctorsPage, PageError> {
     let c = state.store().conn();
     let with_hours = store::schedules::doctors_with_hours(c, scope.clinic)
@@ -98,6 +113,12 @@ async fn page(
         nav: nav(state, &scope.me, "doctors").await?,
         clinic_id: scope.clinic.to_string(),
         groups,
+        specialties: doctors::list_specialties(state, scope.clinic)
+            .await?
+            .into_iter()
+            .map(|s| s.name)
+            .collect(),
+        specialty,
         notice,
         alert,
     })
@@ -113,7 +134,16 @@ pub async fn list(
         .done
         .is_some()
         .then_some("Saved. The doctor has been e-mailed.");
-    Ok(Outcome::OK.render(&page(&state, &scope, notice, None).await?))
+    let mut specialty = SpecialtyForm::default();
+    if let Some(added) = q.added.and_then(|id| id.parse::<SpecialtyId>().ok()) {
+        specialty.notice = doctors::list_specialties(&state, scope.clinic)
+            .await?
+            .into_iter()
+            .find(|s| s.id == added)
+            .map(|s| format!("Added {}.", s.name));
+    }
+    let page = page(&state, &scope, notice, None, specialty).await?;
+    Ok(Outcome::OK.render(&page))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -152,7 +182,7 @@ pub async fn decide(
                 other => other.to_string(),
             };
             let status = e.status();
-            let page = page(&state, &scope, None, Some(msg)).await?;
+            let page = page(&state, &scope, None, Some(msg), SpecialtyForm::default()).await?;
             Ok(Outcome {
                 status,
                 retry_after: None,
@@ -160,5 +190,36 @@ pub async fn decide(
             .render(&page))
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NewSpecialtyForm {
+    name: String,
+}
+
+/// POST /clinics/{clinic_id}/specialties: adds one to the clinic's list.
+pub async fn add_specialty(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(scope): Page<ClinicAdmin>,
+    PageForm(form): PageForm<NewSpecialtyForm>,
+) -> Result<Response, PageError> {
+    match doctors::create_specialty(&state, &ctx, &scope, &form.name).await {
+        Ok(s) => Ok(see_other(&format!(
+            "/clinics/{}/doctors?added={}",
+            scope.clinic, s.id
+        ))),
+        Err(e) => {
+            let (outcome, errors) = failure(e, SPECIALTY_FIELDS)?;
+            let specialty = SpecialtyForm {
+                name: form.name,
+                errors,
+                notice: None,
+            };
+            let page = page(&state, &scope, None, None, specialty).await?;
+            Ok(outcome.render(&page))
+        }
     }
 }

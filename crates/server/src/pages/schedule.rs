@@ -118,6 +118,8 @@ struct SchedulePage {
 
 struct DoctorView {
     id: String,
+    /// The caller's own profile.
+    own: bool,
     name: String,
     status: &'static str,
     approved: bool,
@@ -260,6 +262,7 @@ async fn render(
         doctors,
         doctor: doctor.map(|d| DoctorView {
             id: d.id.to_string(),
+            own: d.user_id == scope.me.id(),
             approved: d.status == DoctorStatus::Approved,
             status: d.status.as_str(),
             name: d.name,

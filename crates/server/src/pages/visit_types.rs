@@ -94,6 +94,16 @@ pub(super) fn parse_price(raw: &str) -> Result<i64, &'static str> {
     Ok(whole * 100 + frac)
 }
 
+/// An amount in minor units as [`parse_price`] reads it back: 50000 → `500`, 45050 →
+/// `450.50`.
+pub(super) fn price_input(minor: i64) -> String {
+    if minor % 100 == 0 {
+        (minor / 100).to_string()
+    } else {
+        format!("{}.{:02}", minor / 100, minor % 100)
+    }
+}
+
 /// A visit type's summary: `20 min (+5 after) · INR 500.00 · video`.
 pub(super) fn visit_type_detail(v: &store::schedules::VisitType, clinic: &Clinic) -> String {
     let mut s = format!("{} min", v.duration_min);
@@ -185,5 +195,10 @@ mod tests {
         for bad in ["-1", "1.234", "abc", ".5", "1e3", "12345678", "1,000"] {
             assert!(parse_price(bad).is_err(), "{bad}");
         }
+        for minor in [0, 5, 50_000, 45_050, 999_999_999] {
+            assert_eq!(parse_price(&price_input(minor)), Ok(minor), "{minor}");
+        }
+        assert_eq!(price_input(45_050), "450.50");
+        assert_eq!(price_input(50_000), "500");
     }
 }

@@ -1,0 +1,149 @@
+//! A doctor's profile and fee at `/clinics/{clinic_id}/doctors/{doctor_id}/profile`: the
+//! doctor edits their own, clinic admins anyone's (`app::doctors::update_profile` decides;
+//! everyone else gets a 404). The form's pieces are shared with the join page.
+
+use super::{
+    error::{Page, PageError},
+    forms::{Errors, Outcome, PageForm, QueryOr, failure, see_other},
+    layout::{Nav, nav},
+    profile_form::{
+        PROFILE_FIELDS, ProfileForm, SpecialtyBox, fee_hint, on_fee_field, specialty_boxes,
+    },
+};
+use crate::{
+    app::{clinics::get_clinic, doctors},
+    auth::{
+        RequestCtx,
+        extract::{AdminOrDoctor, ClinicScope},
+    },
+    error::AppError,
+    state::AppState,
+};
+use askama::Template;
+use axum::{
+    extract::{Path, State},
+    response::Response,
+};
+use domain::{DoctorId, DoctorStatus};
+use serde::Deserialize;
+use store::doctors::Doctor;
+
+#[derive(Template)]
+#[template(path = "doctor_profile.html")]
+struct ProfilePage {
+    nav: Nav,
+    title: String,
+    back_href: String,
+    back_label: &'static str,
+    action: String,
+    /// Why patients cannot see the profile yet, if they cannot.
+    status_note: Option<&'static str>,
+    notice: Option<&'static str>,
+    form: ProfileForm,
+    fee_hint: String,
+    specialties: Vec<SpecialtyBox>,
+    errors: Errors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+type ProfilePath = Path<(String, String)>;
+
+/// The doctor in the path, if the caller may edit their profile; else a 404.
+async fn doctor_in(
+    state: &AppState,
+    scope: &ClinicScope<AdminOrDoctor>,
+    raw: &str,
+) -> Result<Doctor, PageError> {
+    let id: DoctorId = raw.parse().map_err(|_| AppError::NotFound)?;
+    Ok(doctors::managed(state.store().conn(), scope, id).await?)
+}
+
+async fn render(
+    state: &AppState,
+    scope: &ClinicScope<AdminOrDoctor>,
+    doctor: &Doctor,
+    form: ProfileForm,
+    errors: Errors,
+    notice: Option<&'static str>,
+) -> Result<ProfilePage, PageError> {
+    let clinic = get_clinic(state, scope.clinic).await?;
+    let own = doctor.user_id == scope.me.id();
+    let (title, back_href, back_label, current) = if own {
+        (
+            "Your profile and fee".to_owned(),
+            format!("/clinics/{}/schedule", clinic.id),
+            "My schedule",
+            "schedule",
+        )
+    } else {
+        (
+            format!("Profile of {}", doctor.name),
+            format!("/clinics/{}/doctors", clinic.id),
+            "Doctors",
+            "doctors",
+        )
+    };
+    let status_note = match doctor.status {
+        DoctorStatus::Approved => None,
+        DoctorStatus::Pending => Some("Patients see this profile once an admin approves it."),
+        DoctorStatus::Rejected | DoctorStatus::Suspended => {
+            Some("Patients do not see this profile while it is not approved.")
+        }
+    };
+    let specialties = specialty_boxes(doctors::list_specialties(state, clinic.id).await?, &form);
+    Ok(ProfilePage {
+        nav: nav(state, &scope.me, current).await?,
+        title,
+        back_href,
+        back_label,
+        action: format!("/clinics/{}/doctors/{}/profile", clinic.id, doctor.id),
+        status_note,
+        notice,
+        fee_hint: fee_hint(&clinic.currency),
+        form,
+        specialties,
+        errors,
+    })
+}
+
+/// GET /clinics/{clinic_id}/doctors/{doctor_id}/profile.
+pub async fn show(
+    State(state): State<AppState>,
+    Page(scope): Page<ClinicScope<AdminOrDoctor>>,
+    Path((_, id)): ProfilePath,
+    QueryOr(q): QueryOr<Done>,
+) -> Result<Response, PageError> {
+    let doctor = doctor_in(&state, &scope, &id).await?;
+    let notice = q.done.is_some().then_some("Saved.");
+    let form = ProfileForm::of(&doctor);
+    let page = render(&state, &scope, &doctor, form, Errors::default(), notice).await?;
+    Ok(Outcome::OK.render(&page))
+}
+
+/// POST /clinics/{clinic_id}/doctors/{doctor_id}/profile: saves, or shows every problem.
+pub async fn save(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(scope): Page<ClinicScope<AdminOrDoctor>>,
+    Path((_, id)): ProfilePath,
+    PageForm(pairs): PageForm<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let doctor = doctor_in(&state, &scope, &id).await?;
+    let form = ProfileForm::from_pairs(pairs);
+    let (input, fee_problem) = form.input();
+    match doctors::update_profile(&state, &ctx, &scope, doctor.id, &input).await {
+        Ok(_) => Ok(see_other(&format!(
+            "/clinics/{}/doctors/{}/profile?done=1",
+            scope.clinic, doctor.id
+        ))),
+        Err(e) => {
+            let (outcome, errors) = failure(on_fee_field(e, fee_problem), PROFILE_FIELDS)?;
+            let page = render(&state, &scope, &doctor, form, errors, None).await?;
+            Ok(outcome.render(&page))
+        }
+    }
+}
