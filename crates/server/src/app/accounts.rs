@@ -342,7 +342,10 @@ pub async fn password_reset_mail(
     let email = Email::parse(text("email")).map_err(|_| "reset without an address")?;
     let run = async {
         let c = state.store().conn();
-        let Some(user) = users::find_by_email(c, &email).await?.filter(|u| u.is_active) else {
+        let Some(user) = users::find_by_email(c, &email)
+            .await?
+            .filter(|u| u.is_active)
+        else {
             return Ok(None);
         };
         let now = state.now();

@@ -422,6 +422,37 @@ pub async fn list(
     Ok(list)
 }
 
+/// A patient's pending and booked appointments from now on, soonest first (staff of the
+/// clinic; the record page that shows them has audited the read).
+pub async fn upcoming_of_patient(
+    state: &AppState,
+    caller: &ClinicCaller,
+    patient: domain::PatientId,
+    limit: u64,
+) -> AppResult<Vec<Appointment>> {
+    if !caller.is_staff() {
+        return Err(AppError::NotFound);
+    }
+    let filter = appointments::Filter {
+        patient: Some(patient),
+        ..appointments::Filter::default()
+    };
+    let list = appointments::list(
+        state.store().conn(),
+        caller.clinic.id,
+        state.now(),
+        Timestamp::MAX,
+        &filter,
+        200,
+    )
+    .await?;
+    Ok(list
+        .into_iter()
+        .filter(|a| a.status.is_open())
+        .take(limit as usize)
+        .collect())
+}
+
 /// The caller's own appointments in every clinic: upcoming first, then past.
 pub async fn list_mine(
     state: &AppState,

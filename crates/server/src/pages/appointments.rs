@@ -196,8 +196,10 @@ pub async fn cancel(
 }
 
 /// What a refused cancellation shows: a rule or conflict as an alert (409), a bad reason
-/// next to its field.
-fn cancel_failure(e: AppError) -> Result<(StatusCode, Option<String>, Errors), PageError> {
+/// next to its field. The staff cancel page shows the same.
+pub(super) fn cancel_failure(
+    e: AppError,
+) -> Result<(StatusCode, Option<String>, Errors), PageError> {
     match e {
         AppError::Refused { message, .. } | AppError::Conflict(message) => {
             Ok((StatusCode::CONFLICT, Some(message), Errors::default()))

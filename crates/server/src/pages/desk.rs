@@ -2,6 +2,7 @@
 //! check-in, no-show, approval and completion. Doctors see their own list first.
 
 use super::{
+    desk_changes::{Back, Changes, Done},
     error::{Page, PageError},
     forms::{Outcome, QueryOr, see_other},
     layout::{Nav, nav},
@@ -40,6 +41,8 @@ struct Row {
     status: &'static str,
     status_class: &'static str,
     actions: Vec<(&'static str, &'static str)>,
+    /// Cancel and reschedule, while it is still to come.
+    changes: Option<Changes>,
 }
 
 /// One day's appointments.
@@ -161,6 +164,7 @@ async fn day_page(
         .checked_add(jiff::Span::new().days(days - 1))
         .unwrap_or(date);
     let list = visits::list(state, ctx, caller, Some(date), Some(last), &filter, 2000).await?;
+    let back = Back::day(date, is_doctor && me_doctor.is_none(), view.week);
     let mut groups: Vec<DayGroup> = Vec::new();
     for a in list {
         let local = a.start.to_zoned(zone.clone());
@@ -169,6 +173,7 @@ async fn day_page(
             id: a.id.to_string(),
             time: local.strftime("%H:%M").to_string(),
             actions: actions(&a, &caller.roles, now, today),
+            changes: Changes::of(&a, now, &back),
             status: a.status.label(),
             status_class: match a.status {
                 AppointmentStatus::Booked | AppointmentStatus::Fulfilled => "ok",
@@ -235,6 +240,7 @@ pub async fn show(
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
     QueryOr(q): QueryOr<DayQuery>,
+    QueryOr(changed): QueryOr<Done>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
     let date = q.date.as_deref().and_then(|d| d.parse().ok());
@@ -248,7 +254,7 @@ pub async fn show(
         }
         _ if checked_in.is_some() => checked_in.map(|n| format!("Checked in. {n}")),
         (_, Some(_)) => Some("Saved.".to_owned()),
-        _ => None,
+        _ => changed.notice(&caller.clinic),
     };
     let mut page = day_page(&state, &ctx, &caller, date, q.view(), notice, None).await?;
     page.slip_href = slip_href;

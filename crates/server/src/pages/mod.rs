@@ -11,10 +11,14 @@ mod auth;
 mod board;
 mod book;
 mod booking;
+mod clinic_contact;
 mod confirm;
 mod consultation;
 mod desk;
 mod desk_book;
+mod desk_changes;
+mod desk_reschedule;
+mod doctor_profile;
 mod doctors;
 mod documents;
 mod error;
@@ -27,6 +31,7 @@ mod live;
 mod password;
 mod patients;
 mod prescriptions;
+mod profile_form;
 mod queue;
 mod queue_list;
 mod queue_status;
@@ -119,8 +124,24 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/clinics/{clinic_id}/day", get(desk::show))
         .route("/clinics/{clinic_id}/doctors", get(doctors::list))
         .route(
+            "/clinics/{clinic_id}/doctors/{doctor_id}/profile",
+            get(doctor_profile::show).post(doctor_profile::save),
+        )
+        .route(
+            "/clinics/{clinic_id}/specialties",
+            post(doctors::add_specialty),
+        )
+        .route(
             "/clinics/{clinic_id}/doctors/{doctor_id}/{decision}",
             post(doctors::decide),
+        )
+        .route(
+            "/clinics/{clinic_id}/appointments/{appointment_id}/cancel",
+            get(desk_changes::cancel_form).post(desk_changes::cancel),
+        )
+        .route(
+            "/clinics/{clinic_id}/appointments/{appointment_id}/reschedule",
+            get(desk_reschedule::reschedule_form).post(desk_reschedule::reschedule),
         )
         .route(
             "/clinics/{clinic_id}/appointments/{appointment_id}/{action}",
@@ -206,6 +227,10 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
             post(visit_types::archive),
         )
         .route("/clinics/{clinic_id}/settings", get(settings::show))
+        .route(
+            "/clinics/{clinic_id}/settings/details",
+            post(settings::save_details),
+        )
         .route(
             "/clinics/{clinic_id}/settings/policy",
             post(settings::save_policy),

@@ -2,6 +2,7 @@
 //! the likely-duplicate check), read and edit a record, link it to the patient's login.
 
 use super::{
+    desk_changes::{Back, Changes, Done},
     error::{Page, PageError},
     forms::{Choice, Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
@@ -282,6 +283,18 @@ pub(super) struct RecordPage {
     documents: Vec<DocumentRow>,
     categories: Vec<Choice>,
     pub(super) upload_alert: Option<String>,
+    /// The patient's appointments still to come, each with cancel and reschedule.
+    upcoming: Vec<UpcomingRow>,
+    /// What a cancel or reschedule just did.
+    pub(super) notice: Option<String>,
+}
+
+/// An appointment still to come, as the record lists it.
+struct UpcomingRow {
+    when: String,
+    detail: String,
+    status: &'static str,
+    changes: Option<Changes>,
 }
 
 /// A document as the record lists it.
@@ -362,6 +375,17 @@ pub(super) async fn record_page(
             name: d.file_name,
         })
         .collect();
+    let now = state.now();
+    let upcoming = crate::app::appointments::upcoming_of_patient(state, caller, p.id, 20)
+        .await?
+        .into_iter()
+        .map(|a| UpcomingRow {
+            when: crate::app::notices::local_time(&caller.clinic.time_zone, a.start),
+            detail: format!("{} · {} · {}", a.doctor_name, a.visit_type_name, a.ref_code),
+            status: a.status.label(),
+            changes: Changes::of(&a, now, &Back::record()),
+        })
+        .collect();
     let categories = DocCategory::ALL
         .iter()
         .map(|c| Choice {
@@ -374,6 +398,8 @@ pub(super) async fn record_page(
         documents,
         categories,
         upload_alert: None,
+        upcoming,
+        notice: None,
         nav: nav(state, &caller.me, "patients").await?,
         clinic_id: caller.clinic.id.to_string(),
         row: PatientRow::of(&p, today),
@@ -396,9 +422,10 @@ pub async fn show(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     Path((_, id)): Path<(String, String)>,
     QueryOr(q): QueryOr<SearchQuery>,
+    QueryOr(changed): QueryOr<Done>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let page = record_page(
+    let mut page = record_page(
         &state,
         &ctx,
         &caller,
@@ -408,6 +435,7 @@ pub async fn show(
         Errors::default(),
     )
     .await?;
+    page.notice = changed.notice(&caller.clinic);
     Ok(Outcome::OK.render(&page))
 }
 

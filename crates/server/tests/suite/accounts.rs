@@ -99,7 +99,6 @@ async fn bad_registrations_get_field_errors_and_create_nothing() {
             "{}: nothing was created",
             app.backend
         );
-
     }
 }
 
@@ -113,14 +112,25 @@ async fn registering_a_taken_address_reveals_nothing_and_tells_its_owner() {
         app.deliver_mail().await;
         let fresh = app.register("new@example.com", "Two").await;
         let again = app.register("DUP@example.com", "Two").await;
-        assert_eq!(again.status, fresh.status, "{}: {}", app.backend, again.text);
+        assert_eq!(
+            again.status, fresh.status,
+            "{}: {}",
+            app.backend, again.text
+        );
         let shape = |r: &crate::helpers::Resp| {
             let mut keys: Vec<String> = r.body.as_object().unwrap().keys().cloned().collect();
             keys.sort();
-            (keys, r.body["name"].clone(), r.body["email_confirmed"].clone())
+            (
+                keys,
+                r.body["name"].clone(),
+                r.body["email_confirmed"].clone(),
+            )
         };
         assert_eq!(shape(&again), shape(&fresh), "{}", app.backend);
-        assert_ne!(again.body["id"], first.body["id"], "the owner's id is not shown");
+        assert_ne!(
+            again.body["id"], first.body["id"],
+            "the owner's id is not shown"
+        );
         let mails = app.deliver_mail().await;
         let to_owner: Vec<_> = mails
             .iter()
@@ -129,7 +139,10 @@ async fn registering_a_taken_address_reveals_nothing_and_tells_its_owner() {
             .collect();
         assert_eq!(to_owner.len(), 1, "{}: the owner is told", app.backend);
         // The account is unchanged: the first password still works, the second does not.
-        assert_eq!(app.login_with("dup@example.com", PW).await.status, StatusCode::OK);
+        assert_eq!(
+            app.login_with("dup@example.com", PW).await.status,
+            StatusCode::OK
+        );
         assert_eq!(app.audit_count("user.register_existing").await, 1);
         // The page answers alike too: a message is on its way, sign in.
         for email in ["dup@example.com", "other@example.com"] {
@@ -142,7 +155,8 @@ async fn registering_a_taken_address_reveals_nothing_and_tells_its_owner() {
                 .await;
             assert_eq!(r.status, StatusCode::OK, "{email}: {}", r.text);
             assert!(
-                r.text.contains(&format!("We have sent a message to {email}"))
+                r.text
+                    .contains(&format!("We have sent a message to {email}"))
                     && r.headers.get(header::SET_COOKIE).is_none(),
                 "{email}: {}",
                 r.text
@@ -174,15 +188,26 @@ async fn a_reset_request_does_the_same_work_whether_or_not_the_address_has_an_ac
         };
         let mut took = [Vec::new(), Vec::new()];
         for round in 0..12 {
-            for (i, email) in ["known@example.com", "unknown@example.com"].iter().enumerate() {
-                let before = (count("jobs").await, count("password_resets").await, count("audit_events").await);
+            for (i, email) in ["known@example.com", "unknown@example.com"]
+                .iter()
+                .enumerate()
+            {
+                let before = (
+                    count("jobs").await,
+                    count("password_resets").await,
+                    count("audit_events").await,
+                );
                 let started = std::time::Instant::now();
                 let r = app
                     .post("/api/v1/auth/password-reset", None, json!({"email": email}))
                     .await;
                 took[i].push(started.elapsed());
                 assert_eq!(r.status, StatusCode::ACCEPTED);
-                let after = (count("jobs").await, count("password_resets").await, count("audit_events").await);
+                let after = (
+                    count("jobs").await,
+                    count("password_resets").await,
+                    count("audit_events").await,
+                );
                 assert_eq!(
                     after,
                     (before.0 + 1, before.1, before.2),
@@ -206,10 +231,15 @@ async fn a_reset_request_does_the_same_work_whether_or_not_the_address_has_an_ac
         let resets = |to: &str| {
             mails
                 .iter()
-                .filter(|(_, m)| m.contains(&format!("To: {to}")) && m.contains("Reset your DocSpot password"))
+                .filter(|(_, m)| {
+                    m.contains(&format!("To: {to}")) && m.contains("Reset your DocSpot password")
+                })
                 .count()
         };
-        assert_eq!((resets("known@example.com"), resets("unknown@example.com")), (12, 0));
+        assert_eq!(
+            (resets("known@example.com"), resets("unknown@example.com")),
+            (12, 0)
+        );
     }
 }
 

@@ -6,7 +6,7 @@ use axum::{
     http::{Method, Request, StatusCode, header},
 };
 
-const OPERATION_IDS: [&str; 74] = [
+const OPERATION_IDS: [&str; 75] = [
     "register_patient",
     "login",
     "refresh_token",
@@ -22,6 +22,7 @@ const OPERATION_IDS: [&str; 74] = [
     "accept_invite",
     "create_clinic",
     "list_clinics",
+    "set_clinic_details",
     "invite_staff",
     "list_staff",
     "deactivate_staff",

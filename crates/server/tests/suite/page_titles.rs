@@ -62,6 +62,10 @@ async fn every_page_has_a_plain_title_that_names_it() {
             Some(&w.doctor_token),
         ),
         (format!("/clinics/{c}/schedule"), Some(&w.doctor_token)),
+        (
+            format!("/clinics/{c}/doctors/{}/profile", w.doctor),
+            Some(&w.doctor_token),
+        ),
         (format!("/clinics/{c}/settings"), Some(&w.admin)),
         (format!("/clinics/{c}/staff"), Some(&w.admin)),
         ("/no-such-page".into(), None),

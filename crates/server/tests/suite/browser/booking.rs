@@ -181,6 +181,15 @@ async fn staff_run_the_week_from_their_pages_and_a_patient_moves_a_visit() {
     wait_text(d, "Booked ").await;
     wait_text(d, "Kavya Nair").await;
     assert!(path(d).await.ends_with("/day"));
+    // Kavya asks for a later time: the desk moves her to the next free one from the day page.
+    click(d, "main a[href*='/reschedule']").await;
+    wait_text(d, "Move this appointment").await;
+    assert_fits(d).await;
+    click(d, "a.slot").await;
+    wait_text(d, "Move to this time").await;
+    click(d, "main form[method='post'] button[type='submit']").await;
+    wait_text(d, "; new reference ").await;
+    assert!(path(d).await.ends_with("/day"));
     if today_possible {
         click(d, "main form[action*='/arrive'] button").await;
         wait_text(d, "Checked in. Token 1 · Kavya Nair").await;
