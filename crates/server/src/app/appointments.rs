@@ -1,4 +1,4 @@
-//! An appointment's life after booking: reading and listing, moving, cancelling (also by
+//! An appointment's life after booking: reading one, moving, cancelling (also by
 //! an e-mailed link) and the staff status moves.
 
 use super::{
@@ -7,7 +7,7 @@ use super::{
     notices,
 };
 use crate::{
-    auth::extract::{ClinicCaller, CurrentUser, RequestCtx},
+    auth::extract::{ClinicCaller, RequestCtx},
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -62,6 +62,14 @@ pub async fn get(
 /// Whether the caller may still change `a` themselves; staff may always, audited.
 fn within_cutoff(policy: &Policy, a: &Appointment, now: Timestamp) -> bool {
     now + jiff::SignedDuration::from_mins(policy.cancel_cutoff_min.into()) <= a.start
+}
+
+/// "Please call the clinic on +91…", or without a number when the clinic has none.
+fn call_the(clinic: &Clinic) -> String {
+    match clinic.details.phone() {
+        Some(p) => format!("Please call the clinic on {}.", p.as_str()),
+        None => "Please call the clinic.".to_owned(),
+    }
 }
 
 /// Cancels with a reason. Patients may until the cutoff; staff after it too (audited).
@@ -124,8 +132,9 @@ pub async fn cancel_in<C: Conn>(
         return Err(AppError::Refused {
             rule: "cancel_cutoff",
             message: format!(
-                "It is too late to cancel online ({} hours before). Please call the clinic.",
-                policy.cancel_cutoff_min as f64 / 60.0
+                "It is too late to cancel online ({} hours before). {}",
+                policy.cancel_cutoff_min as f64 / 60.0,
+                call_the(clinic)
             ),
         });
     }
@@ -185,8 +194,10 @@ pub async fn reschedule(
     if late && !staff {
         return Err(AppError::Refused {
             rule: "cancel_cutoff",
-            message: "It is too late to move this appointment online. Please call the clinic."
-                .into(),
+            message: format!(
+                "It is too late to move this appointment online. {}",
+                call_the(clinic)
+            ),
         });
     }
     let vt = bookable(&rules, old.visit_type_id)?;
@@ -266,6 +277,8 @@ pub async fn reschedule(
     store::commit(tx).await?;
     Ok(new)
 }
+
+pub use super::appointment_lists::{list, list_mine, upcoming_of_patient};
 
 /// A staff status change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -374,93 +387,6 @@ pub async fn move_status_with(
         state.queue_changed(caller.clinic.id);
     }
     Ok((a, token))
-}
-
-/// The clinic's appointments between two local dates (staff). Reading them is audited.
-pub async fn list(
-    state: &AppState,
-    ctx: &RequestCtx,
-    caller: &ClinicCaller,
-    from: Option<Date>,
-    to: Option<Date>,
-    filter: &appointments::Filter,
-    limit: u64,
-) -> AppResult<Vec<Appointment>> {
-    if !caller.is_staff() {
-        return Err(AppError::NotFound);
-    }
-    let zone = zone_of(&caller.clinic);
-    let now = state.now();
-    let today = now.to_zoned(zone.clone()).date();
-    let from = from.unwrap_or(today);
-    let to = to.unwrap_or(from);
-    if to < from || from.until(to).map_or(true, |s| s.get_days() > 62) {
-        return Err(AppError::field(
-            "to",
-            "Choose an end date 0 to 62 days after the start.",
-        ));
-    }
-    let start = |d: Date| {
-        d.to_zoned(zone.clone())
-            .map(|z| z.timestamp())
-            .map_err(|e| AppError::Internal(e.to_string()))
-    };
-    let lo = start(from)?;
-    let hi = start(to.tomorrow().unwrap_or(to))?;
-    let tx = state.store().write().await?;
-    let list = appointments::list(&tx, caller.clinic.id, lo, hi, filter, limit).await?;
-    audit::append(
-        &tx,
-        &ctx.actor(Some(caller.me.id())),
-        audit::Event::new("appointment.list", "clinic", caller.clinic.id)
-            .in_clinic(caller.clinic.id)
-            .detail(json!({"from": from.to_string(), "to": to.to_string(), "count": list.len()})),
-        now,
-    )
-    .await?;
-    store::commit(tx).await?;
-    Ok(list)
-}
-
-/// A patient's pending and booked appointments from now on, soonest first (staff of the
-/// clinic; the record page that shows them has audited the read).
-pub async fn upcoming_of_patient(
-    state: &AppState,
-    caller: &ClinicCaller,
-    patient: domain::PatientId,
-    limit: u64,
-) -> AppResult<Vec<Appointment>> {
-    if !caller.is_staff() {
-        return Err(AppError::NotFound);
-    }
-    let filter = appointments::Filter {
-        patient: Some(patient),
-        ..appointments::Filter::default()
-    };
-    let list = appointments::list(
-        state.store().conn(),
-        caller.clinic.id,
-        state.now(),
-        Timestamp::MAX,
-        &filter,
-        200,
-    )
-    .await?;
-    Ok(list
-        .into_iter()
-        .filter(|a| a.status.is_open())
-        .take(limit as usize)
-        .collect())
-}
-
-/// The caller's own appointments in every clinic: upcoming first, then past.
-pub async fn list_mine(
-    state: &AppState,
-    me: &CurrentUser,
-    limit: u64,
-    offset: u64,
-) -> AppResult<Vec<Appointment>> {
-    Ok(appointments::of_user(state.store().conn(), me.id(), state.now(), limit, offset).await?)
 }
 
 /// The appointment and clinic an e-mailed cancel link points at, while it is valid.

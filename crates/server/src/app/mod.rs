@@ -2,6 +2,7 @@
 //! scope, applies domain rules, runs its store calls in one transaction and returns plain data.
 
 pub mod accounts;
+pub mod appointment_lists;
 pub mod appointments;
 pub mod board;
 pub mod booking;

@@ -40,10 +40,12 @@ struct Row {
     change_href: Option<String>,
     /// Upcoming, but past the clinic's cutoff: only the clinic can change it now.
     too_late: bool,
+    /// The clinic's phone number, for changes it alone can make now.
+    phone: Option<String>,
 }
 
 /// `cutoff`: the clinic's cancel/reschedule cutoff in minutes, for upcoming appointments.
-fn row(a: Appointment, now: jiff::Timestamp, cutoff: Option<i32>) -> Row {
+fn row(a: Appointment, now: jiff::Timestamp, cutoff: Option<i32>, phone: Option<String>) -> Row {
     let too_late = cutoff
         .is_some_and(|m| a.start.duration_since(now) < jiff::SignedDuration::from_mins(m.into()));
     let open = a.status.is_open() && a.start > now && !too_late;
@@ -62,6 +64,7 @@ fn row(a: Appointment, now: jiff::Timestamp, cutoff: Option<i32>) -> Row {
         visit: a.visit_type_name,
         code: a.ref_code,
         too_late,
+        phone,
         status: a.status.label(),
         status_class: match a.status {
             domain::AppointmentStatus::Booked | domain::AppointmentStatus::Fulfilled => "ok",
@@ -107,24 +110,30 @@ async fn my_page(
     Ok(MyPage {
         nav: nav(state, me, "appointments").await?,
         upcoming: {
-            let mut cutoffs: Vec<(ClinicId, i32)> = Vec::new();
+            // Each clinic's cutoff and phone, read once.
+            let mut clinics: Vec<(ClinicId, i32, Option<String>)> = Vec::new();
             let mut rows = Vec::new();
             for a in upcoming {
-                let cutoff = match cutoffs.iter().find(|(c, _)| *c == a.clinic_id) {
-                    Some((_, m)) => *m,
+                let (cutoff, phone) = match clinics.iter().find(|(c, ..)| *c == a.clinic_id) {
+                    Some((_, m, p)) => (*m, p.clone()),
                     None => {
                         let m = get_booking_policy(state, a.clinic_id)
                             .await?
                             .cancel_cutoff_min;
-                        cutoffs.push((a.clinic_id, m));
-                        m
+                        let p = get_clinic(state, a.clinic_id)
+                            .await?
+                            .details
+                            .phone()
+                            .map(|p| p.as_str().to_owned());
+                        clinics.push((a.clinic_id, m, p.clone()));
+                        (m, p)
                     }
                 };
-                rows.push(row(a, now, Some(cutoff)));
+                rows.push(row(a, now, Some(cutoff), phone));
             }
             rows
         },
-        past: past.into_iter().map(|a| row(a, now, None)).collect(),
+        past: past.into_iter().map(|a| row(a, now, None, None)).collect(),
         notice,
         alert,
         errors,

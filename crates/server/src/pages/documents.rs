@@ -5,7 +5,8 @@ use super::{
     error::{Page, PageError},
     forms::{Choice, Errors, Outcome, QueryOr, refused_upload, see_other},
     layout::{Nav, nav},
-    patients::{patient_id, record_page},
+    patient_record::record_page,
+    patients::patient_id,
 };
 use crate::{
     api::documents::{attachment, read_upload},

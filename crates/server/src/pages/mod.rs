@@ -29,6 +29,7 @@ mod join;
 mod layout;
 mod live;
 mod password;
+mod patient_record;
 mod patients;
 mod prescriptions;
 mod profile_form;
@@ -159,7 +160,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         )
         .route(
             "/clinics/{clinic_id}/patients/{patient_id}",
-            get(patients::show),
+            get(patient_record::show),
         )
         .route(
             "/clinics/{clinic_id}/patients/{patient_id}/edit",
@@ -167,7 +168,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         )
         .route(
             "/clinics/{clinic_id}/patients/{patient_id}/link",
-            post(patients::link),
+            post(patient_record::link),
         )
         .route(
             "/clinics/{clinic_id}/patients/{patient_id}/documents/{document_id}",

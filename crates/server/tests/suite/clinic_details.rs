@@ -403,3 +403,48 @@ async fn the_openapi_request_schema_carries_the_limits() {
     let put = &doc.body["paths"]["/api/v1/clinics/{clinic_id}/details"]["put"];
     assert_eq!(put["operationId"], "set_clinic_details");
 }
+
+/// Past the cutoff a patient is told to call the clinic: with its number, on the API's
+/// refusal and on My appointments.
+#[tokio::test]
+async fn a_patient_told_to_call_the_clinic_is_given_its_number() {
+    for app in TestApp::each().await {
+        let w = world(&app, "callus").await;
+        let r = app
+            .put(&w.at("/details"), Some(&w.admin), good_details())
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        // Monday 09:00 in the clinic; the clock reads Sunday 14:30.
+        let a = book(&app, &w, &w.patient, "2026-11-23T03:30:00Z").await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+        let id = a.body["id"].as_str().unwrap();
+        app.advance(jiff::SignedDuration::from_hours(17)); // 1.5 h before; cutoff 2 h
+        let patient = app.login("pat@callus.test").await.0;
+        let r = app
+            .post(
+                &w.at(&format!("/appointments/{id}/cancel")),
+                Some(&patient),
+                json!({"reason": "fever"}),
+            )
+            .await;
+        assert_eq!(r.body["rule"], "cancel_cutoff", "{}", r.text);
+        let number = stored(&app, &w).await.phone().unwrap().as_str().to_owned();
+        assert!(
+            r.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("Please call the clinic on {number}.")),
+            "{}: {}",
+            app.backend,
+            r.text
+        );
+        let mine = app.send(page_get("/appointments", &patient)).await.text;
+        assert!(
+            mine.contains(&format!(
+                "Please call the clinic on <a href=\"tel:{number}\">"
+            )),
+            "{}: {mine}",
+            app.backend
+        );
+    }
+}

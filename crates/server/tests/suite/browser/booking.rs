@@ -193,6 +193,7 @@ async fn staff_run_the_week_from_their_pages_and_a_patient_moves_a_visit() {
     if today_possible {
         click(d, "main form[action*='/arrive'] button").await;
         wait_text(d, "Checked in. Token 1 · Kavya Nair").await;
+        assert_in_view(d, "table.stack td[data-label='Status']").await;
         wait_text(d, "warn\">Arrived<").await;
     }
     sign_out(d).await;
