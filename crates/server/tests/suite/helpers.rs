@@ -79,6 +79,15 @@ pub struct TestApp {
     _db: Option<TestDb>,
 }
 
+impl Drop for TestApp {
+    /// The app that owns the database also owns the data folder (outbox, documents).
+    fn drop(&mut self) {
+        if self._db.is_some() {
+            let _ = std::fs::remove_dir_all(&self.data_dir);
+        }
+    }
+}
+
 pub struct Resp {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
