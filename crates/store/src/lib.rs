@@ -27,9 +27,9 @@ pub mod tokens;
 pub mod users;
 
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, ExecResult, QueryResult, SqlErr, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait, Value,
+    ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, SqlErr, SqliteTransactionMode,
+    Statement, TransactionOptions, TransactionTrait, Value,
 };
 use sea_orm_migration::MigratorTrait;
 use std::{sync::Arc, time::Duration};
@@ -292,8 +292,10 @@ impl Store {
             Some(w) => Some(
                 tokio::time::timeout(WRITE_WAIT, w.clone().lock_owned())
                     .await
+                    // Like a pool that has no connection to give: the database is busy
+                    // (another writer holds it), so callers answer 503 and retry.
                     .map_err(|_| {
-                        StoreError::Db(DbErr::Custom("timed out waiting to write".into()))
+                        StoreError::Db(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))
                     })?,
             ),
             None => None,

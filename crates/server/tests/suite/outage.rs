@@ -6,7 +6,7 @@
 use crate::helpers::TestApp;
 use axum::{
     body::Body,
-    http::{Request, StatusCode, header},
+    http::{Method, Request, StatusCode, header},
 };
 use std::sync::{
     Arc, Mutex,
@@ -134,4 +134,61 @@ async fn while_postgres_is_unreachable_requests_answer_503_and_sessions_survive(
         StatusCode::OK,
         "the same session works again, no restart"
     );
+}
+
+/// SQLite cannot drop off the network, but another process can hold its write lock (a
+/// stray `sqlite3` shell in a transaction, a backup tool). Writes then wait out the busy
+/// timeout and answer 503 with `Retry-After`, never 500, and work again once it lets go.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn while_another_process_holds_sqlites_write_lock_writes_answer_503() {
+    use sea_orm::{ConnectOptions, ConnectionTrait, Database};
+    let app = TestApp::new(store::testing::TestDb::sqlite().await).await;
+    app.register("lock@example.com", "Lock Tester").await;
+    app.deliver_mail().await;
+
+    let mut opts = ConnectOptions::new(app.db_url.clone());
+    opts.max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
+    let holder = Database::connect(opts).await.unwrap();
+    holder.execute_unprepared("BEGIN IMMEDIATE").await.unwrap();
+    holder
+        .execute_unprepared("UPDATE users SET name = name WHERE email = 'nobody'")
+        .await
+        .unwrap();
+
+    let login = serde_json::json!({"email": "lock@example.com", "password": crate::helpers::PW});
+    let api = {
+        let router = app.router.clone();
+        let req = TestApp::req(Method::POST, "/api/v1/auth/login", None, Some(&login));
+        tokio::spawn(async move { crate::helpers::send_to(router, req).await })
+    };
+    let page = {
+        let router = app.router.clone();
+        let req = crate::helpers::form_post(
+            "/login",
+            None,
+            "email=lock%40example.com&password=correct+horse+battery+staple",
+        );
+        tokio::spawn(async move { crate::helpers::send_to(router, req).await })
+    };
+    let (api, page) = (api.await.unwrap(), page.await.unwrap());
+    assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE, "{}", api.text);
+    assert_eq!(
+        api.headers[header::CONTENT_TYPE],
+        "application/problem+json"
+    );
+    assert!(api.headers.contains_key(header::RETRY_AFTER));
+    assert_eq!(
+        page.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        page.text
+    );
+    assert!(page.text.contains("Back in a moment"), "{}", page.text);
+
+    holder.execute_unprepared("ROLLBACK").await.unwrap();
+    holder.close().await.unwrap();
+    let again = app.login_with("lock@example.com", crate::helpers::PW).await;
+    assert_eq!(again.status, StatusCode::OK, "back without a restart");
 }
