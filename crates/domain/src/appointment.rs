@@ -1,6 +1,7 @@
 //! Appointment and doctor-profile lifecycles, and appointment reference codes.
 
-use crate::{DomainError, wire::labelled_enum};
+use crate::{DomainError, Role, wire::labelled_enum};
+use jiff::{SignedDuration, Timestamp, civil::Date};
 use serde::{Deserialize, Serialize};
 
 labelled_enum!(
@@ -58,6 +59,104 @@ impl AppointmentStatus {
         } else {
             Err(IllegalMove { from: self, to })
         }
+    }
+}
+
+/// Whether the patient may still change or cancel an appointment that starts at `start`,
+/// when the clinic closes changes `cutoff` before the start. Staff may after it too.
+pub fn before_cutoff(start: Timestamp, cutoff: SignedDuration, now: Timestamp) -> bool {
+    now.checked_add(cutoff).is_ok_and(|limit| limit <= start)
+}
+
+/// A status change that staff make on the day page or through the API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffMove {
+    /// Confirm a pending online request.
+    Approve,
+    /// The patient checked in.
+    Arrive,
+    /// The patient did not come (only after the start).
+    NoShow,
+    /// The visit took place (doctors and admins).
+    Complete,
+}
+
+impl StaffMove {
+    /// Every move, in the order the day page offers them.
+    pub const ALL: [StaffMove; 4] = [
+        StaffMove::Approve,
+        StaffMove::Arrive,
+        StaffMove::NoShow,
+        StaffMove::Complete,
+    ];
+
+    /// The status the move leads to.
+    pub fn target(self) -> AppointmentStatus {
+        match self {
+            StaffMove::Approve => AppointmentStatus::Booked,
+            StaffMove::Arrive => AppointmentStatus::Arrived,
+            StaffMove::NoShow => AppointmentStatus::Noshow,
+            StaffMove::Complete => AppointmentStatus::Fulfilled,
+        }
+    }
+
+    /// The roles that may make the move.
+    pub fn roles(self) -> &'static [Role] {
+        match self {
+            StaffMove::Complete => &[Role::Admin, Role::Doctor],
+            _ => &Role::ALL,
+        }
+    }
+
+    /// Its name in page addresses (`/appointments/{id}/arrive`).
+    pub fn action(self) -> &'static str {
+        match self {
+            StaffMove::Approve => "approve",
+            StaffMove::Arrive => "arrive",
+            StaffMove::NoShow => "noshow",
+            StaffMove::Complete => "complete",
+        }
+    }
+
+    /// The move named `action`, if any.
+    pub fn from_action(action: &str) -> Option<StaffMove> {
+        Self::ALL.into_iter().find(|m| m.action() == action)
+    }
+
+    /// The day page's button.
+    pub fn label(self) -> &'static str {
+        match self {
+            StaffMove::Approve => "Approve",
+            StaffMove::Arrive => "Arrived",
+            StaffMove::NoShow => "No-show",
+            StaffMove::Complete => "Done",
+        }
+    }
+
+    /// Why the move is refused for an appointment in `status` that starts at `start` on
+    /// the clinic's local date `date`, as of `now` (the clinic's `today`); `None` when it
+    /// is allowed. Roles are checked apart ([`StaffMove::roles`]).
+    pub fn refusal(
+        self,
+        status: AppointmentStatus,
+        start: Timestamp,
+        date: Option<Date>,
+        now: Timestamp,
+        today: Date,
+    ) -> Option<String> {
+        if self == StaffMove::Approve && status != AppointmentStatus::Pending {
+            return Some("Only requests awaiting approval can be approved.".into());
+        }
+        if let Err(e) = status.move_to(self.target()) {
+            return Some(e.to_string());
+        }
+        if self == StaffMove::NoShow && now < start {
+            return Some("A patient can be marked as a no-show only after the start time.".into());
+        }
+        if self == StaffMove::Arrive && date.is_some_and(|d| d > today) {
+            return Some("Patients check in on the day of their appointment.".into());
+        }
+        None
     }
 }
 

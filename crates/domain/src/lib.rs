@@ -14,7 +14,7 @@ pub mod upload;
 pub mod values;
 mod wire;
 
-pub use appointment::{AppointmentStatus, DoctorStatus, Source, VisitMode};
+pub use appointment::{AppointmentStatus, DoctorStatus, Source, StaffMove, VisitMode};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use ids::{
     AppointmentId, ClinicId, DoctorId, DocumentId, EncounterId, ExceptionId, JobId, MembershipId,

@@ -375,6 +375,13 @@ pub struct Policy {
     pub require_approval: bool,
 }
 
+impl Policy {
+    /// How long before the start patients' changes close.
+    pub fn cancel_cutoff(&self) -> jiff::SignedDuration {
+        jiff::SignedDuration::from_mins(self.cancel_cutoff_min.into())
+    }
+}
+
 impl Default for Policy {
     /// Two hours' notice, 60 days ahead, changes up to 2 hours before, no cap, no approval.
     /// The notice is never shorter than the cutoff, so nobody books a time they could not

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::{
     app::{
-        appointments::{self as visits, Move},
+        appointments::{self as visits},
         booking::{self, BookInput, Idempotency, PatientChoice},
     },
     auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
@@ -302,7 +302,7 @@ async fn move_to(
     ctx: RequestCtx,
     caller: ClinicCaller,
     path: AppointmentPath,
-    m: Move,
+    m: domain::StaffMove,
 ) -> AppResult<Json<AppointmentView>> {
     Ok(Json(
         visits::move_status(&state, &ctx, &caller, appointment_id(&path), m)
@@ -322,7 +322,7 @@ pub async fn mark_arrived(
     caller: ClinicCaller,
     path: AppointmentPath,
 ) -> AppResult<Json<AppointmentView>> {
-    move_to(state, ctx, caller, path, Move::Arrive).await
+    move_to(state, ctx, caller, path, domain::StaffMove::Arrive).await
 }
 
 /// Mark a booked patient who did not come, after the start time (staff).
@@ -336,7 +336,7 @@ pub async fn mark_noshow(
     caller: ClinicCaller,
     path: AppointmentPath,
 ) -> AppResult<Json<AppointmentView>> {
-    move_to(state, ctx, caller, path, Move::NoShow).await
+    move_to(state, ctx, caller, path, domain::StaffMove::NoShow).await
 }
 
 /// Mark an arrived patient's visit as done (doctors and admins).
@@ -350,7 +350,7 @@ pub async fn complete_appointment(
     caller: ClinicCaller,
     path: AppointmentPath,
 ) -> AppResult<Json<AppointmentView>> {
-    move_to(state, ctx, caller, path, Move::Complete).await
+    move_to(state, ctx, caller, path, domain::StaffMove::Complete).await
 }
 
 /// Confirm an online request that awaits approval (staff).
@@ -364,5 +364,5 @@ pub async fn approve_appointment(
     caller: ClinicCaller,
     path: AppointmentPath,
 ) -> AppResult<Json<AppointmentView>> {
-    move_to(state, ctx, caller, path, Move::Approve).await
+    move_to(state, ctx, caller, path, domain::StaffMove::Approve).await
 }

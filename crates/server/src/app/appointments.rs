@@ -12,10 +12,10 @@ use crate::{
     state::AppState,
 };
 use domain::{
-    AppointmentId, AppointmentStatus, Role, queue::Priority, schedule::Refusal,
-    values::bounded_text,
+    AppointmentId, AppointmentStatus, StaffMove, appointment::before_cutoff, queue::Priority,
+    schedule::Refusal, values::bounded_text,
 };
-use jiff::{Timestamp, civil::Date};
+use jiff::Timestamp;
 use serde_json::json;
 use store::{
     Conn,
@@ -59,9 +59,9 @@ pub async fn get(
     Ok(a)
 }
 
-/// Whether the caller may still change `a` themselves; staff may always, audited.
+/// Whether the patient may still change `a` themselves; staff may always, audited.
 fn within_cutoff(policy: &Policy, a: &Appointment, now: Timestamp) -> bool {
-    now + jiff::SignedDuration::from_mins(policy.cancel_cutoff_min.into()) <= a.start
+    before_cutoff(a.start, policy.cancel_cutoff(), now)
 }
 
 /// "Please call the clinic on +91…", or without a number when the clinic has none.
@@ -280,19 +280,6 @@ pub async fn reschedule(
 
 pub use super::appointment_lists::{list, list_mine, upcoming_of_patient};
 
-/// A staff status change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Move {
-    /// Confirm a pending online request.
-    Approve,
-    /// The patient checked in.
-    Arrive,
-    /// The patient did not come (only after the start).
-    NoShow,
-    /// The visit took place (doctors and admins).
-    Complete,
-}
-
 /// Applies a staff status change; illegal moves are 409. Checking in also gives the
 /// patient a token in their doctor's queue (normal priority).
 pub async fn move_status(
@@ -300,7 +287,7 @@ pub async fn move_status(
     ctx: &RequestCtx,
     caller: &ClinicCaller,
     id: AppointmentId,
-    m: Move,
+    m: StaffMove,
 ) -> AppResult<Appointment> {
     Ok(
         move_status_with(state, ctx, caller, id, m, Priority::Normal)
@@ -315,47 +302,23 @@ pub async fn move_status_with(
     ctx: &RequestCtx,
     caller: &ClinicCaller,
     id: AppointmentId,
-    m: Move,
+    m: StaffMove,
     priority: Priority,
 ) -> AppResult<(Appointment, Option<store::queue::Token>)> {
-    let allowed: &[Role] = match m {
-        Move::Complete => &[Role::Admin, Role::Doctor],
-        _ => &Role::ALL,
-    };
-    if !caller.has_any(allowed) {
+    if !caller.has_any(m.roles()) {
         return Err(AppError::NotFound);
     }
-    let to = match m {
-        Move::Approve => AppointmentStatus::Booked,
-        Move::Arrive => AppointmentStatus::Arrived,
-        Move::NoShow => AppointmentStatus::Noshow,
-        Move::Complete => AppointmentStatus::Fulfilled,
-    };
+    let to = m.target();
     let now = state.now();
-    let tx = if m == Move::Arrive {
+    let tx = if m == StaffMove::Arrive {
         super::queue::issuing_write(state).await?
     } else {
         state.store().write().await?
     };
     let a = visible(&tx, caller, id).await?;
-    if m == Move::Approve && a.status != AppointmentStatus::Pending {
-        return Err(AppError::Conflict(
-            "Only requests awaiting approval can be approved.".into(),
-        ));
-    }
-    a.status
-        .move_to(to)
-        .map_err(|e| AppError::Conflict(e.to_string()))?;
-    if m == Move::NoShow && now < a.start {
-        return Err(AppError::Conflict(
-            "A patient can be marked as a no-show only after the start time.".into(),
-        ));
-    }
     let today = now.to_zoned(zone_of(&caller.clinic)).date();
-    if m == Move::Arrive && a.local_date.parse::<Date>().is_ok_and(|d| d > today) {
-        return Err(AppError::Conflict(
-            "Patients check in on the day of their appointment.".into(),
-        ));
+    if let Some(why) = m.refusal(a.status, a.start, a.local_date.parse().ok(), now, today) {
+        return Err(AppError::Conflict(why));
     }
     if !appointments::set_status(&tx, a.id, a.version, to, None, now).await? {
         return Err(AppError::Conflict(
@@ -365,11 +328,11 @@ pub async fn move_status_with(
     let a = appointments::find(&tx, caller.clinic.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if m == Move::Approve {
+    if m == StaffMove::Approve {
         notices::approved(state, &tx, &caller.clinic, &a, now).await?;
     }
     let token = match m {
-        Move::Arrive => Some(
+        StaffMove::Arrive => Some(
             super::queue::join_for_appointment(state, &tx, ctx, caller, &a, priority, now).await?,
         ),
         _ => None,

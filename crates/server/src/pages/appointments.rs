@@ -46,8 +46,9 @@ struct Row {
 
 /// `cutoff`: the clinic's cancel/reschedule cutoff in minutes, for upcoming appointments.
 fn row(a: Appointment, now: jiff::Timestamp, cutoff: Option<i32>, phone: Option<String>) -> Row {
-    let too_late = cutoff
-        .is_some_and(|m| a.start.duration_since(now) < jiff::SignedDuration::from_mins(m.into()));
+    let too_late = cutoff.is_some_and(|m| {
+        !domain::appointment::before_cutoff(a.start, jiff::SignedDuration::from_mins(m.into()), now)
+    });
     let open = a.status.is_open() && a.start > now && !too_late;
     Row {
         id: a.id.to_string(),

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     app::{
-        appointments::{self as visits, Move},
+        appointments::{self as visits},
         local_time::zone_of,
     },
     auth::{
@@ -25,7 +25,7 @@ use axum::{
     http::StatusCode,
     response::Response,
 };
-use domain::{AppointmentId, AppointmentStatus, Role, queue::Priority};
+use domain::{AppointmentId, AppointmentStatus, Role, StaffMove, queue::Priority};
 use jiff::civil::Date;
 use serde::Deserialize;
 use store::appointments::{Appointment, Filter};
@@ -108,28 +108,13 @@ fn actions(
     now: jiff::Timestamp,
     today: Date,
 ) -> Vec<(&'static str, &'static str)> {
-    let on_day = a.local_date.parse::<Date>().is_ok_and(|d| d <= today);
-    let mut out = Vec::new();
-    match a.status {
-        AppointmentStatus::Pending => out.push(("approve", "Approve")),
-        AppointmentStatus::Booked => {
-            if on_day {
-                out.push(("arrive", "Arrived"));
-            }
-            if a.start <= now {
-                out.push(("noshow", "No-show"));
-            }
-        }
-        AppointmentStatus::Arrived
-            if roles
-                .iter()
-                .any(|r| matches!(r, Role::Admin | Role::Doctor)) =>
-        {
-            out.push(("complete", "Done"))
-        }
-        _ => {}
-    }
-    out
+    let date = a.local_date.parse::<Date>().ok();
+    StaffMove::ALL
+        .into_iter()
+        .filter(|m| roles.iter().any(|r| m.roles().contains(r)))
+        .filter(|m| m.refusal(a.status, a.start, date, now, today).is_none())
+        .map(|m| (m.action(), m.label()))
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -271,12 +256,8 @@ pub async fn act(
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
     let id: AppointmentId = id.parse().map_err(|_| AppError::NotFound)?;
-    let m = match action.as_str() {
-        "approve" => Move::Approve,
-        "arrive" => Move::Arrive,
-        "noshow" => Move::NoShow,
-        "complete" => Move::Complete,
-        _ => return Err(AppError::NotFound.into()),
+    let Some(m) = StaffMove::from_action(&action) else {
+        return Err(AppError::NotFound.into());
     };
     let date = q.date.as_deref().and_then(|d| d.parse::<Date>().ok());
     match visits::move_status_with(&state, &ctx, &caller, id, m, Priority::Normal).await {

@@ -173,8 +173,8 @@ pub async fn check_in(
     priority: Priority,
 ) -> AppResult<Token> {
     desk(caller)?;
-    use crate::app::appointments::{Move, move_status_with};
-    move_status_with(state, ctx, caller, id, Move::Arrive, priority)
+    use crate::app::appointments::move_status_with;
+    move_status_with(state, ctx, caller, id, domain::StaffMove::Arrive, priority)
         .await?
         .1
         .ok_or_else(|| AppError::Internal("check-in without a token".into()))
