@@ -5,6 +5,7 @@ pub mod clinic;
 pub mod clinical;
 pub mod clock;
 pub mod ids;
+pub mod money;
 pub mod password;
 pub mod patient;
 pub mod queue;
@@ -20,6 +21,7 @@ pub use ids::{
     AppointmentId, ClinicId, DoctorId, DocumentId, EncounterId, ExceptionId, JobId, MembershipId,
     PatientId, PrescriptionId, SessionId, SpecialtyId, TokenId, UserId, VisitTypeId,
 };
+pub use money::Money;
 pub use role::Role;
 pub use values::{ClinicName, ClinicSlug, Currency, Email, PersonName, Phone, TimeZoneName};
 

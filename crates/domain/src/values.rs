@@ -178,6 +178,12 @@ impl Currency {
     }
 }
 
+impl std::fmt::Display for Currency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A phone number: 7–15 digits, optionally with a leading `+`; spaces, dots, dashes and
 /// brackets are dropped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -14,7 +14,7 @@ pub struct Clinic {
     pub slug: String,
     pub name: String,
     pub time_zone: String,
-    pub currency: String,
+    pub currency: Currency,
     pub created_at: jiff::Timestamp,
     /// Address, phone, opening hours and map location, as patients see them.
     pub details: ClinicDetails,
@@ -55,7 +55,8 @@ fn row(r: &QueryResult) -> StoreResult<Clinic> {
         slug: get(r, "slug")?,
         name: get(r, "name")?,
         time_zone: get(r, "time_zone")?,
-        currency: get(r, "currency")?,
+        currency: Currency::parse(&get::<String>(r, "currency")?)
+            .map_err(|e| StoreError::Corrupt(format!("clinic {e}")))?,
         created_at: ts(get(r, "created_at")?)?,
         details: details(r)?,
     })
@@ -89,7 +90,7 @@ pub async fn insert<C: ConnectionTrait>(
         slug: new.slug.as_str().to_owned(),
         name: new.name.as_str().to_owned(),
         time_zone: new.time_zone.as_str().to_owned(),
-        currency: new.currency.as_str().to_owned(),
+        currency: new.currency.clone(),
         created_at: now,
         details: ClinicDetails::default(),
     })

@@ -149,7 +149,7 @@ mod tests {
                 slug: "c".into(),
                 name: "C".into(),
                 time_zone: zone.into(),
-                currency: "INR".into(),
+                currency: domain::Currency::parse("INR").unwrap(),
                 created_at: jiff::Timestamp::UNIX_EPOCH,
                 details: Default::default(),
             };

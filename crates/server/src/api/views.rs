@@ -46,7 +46,7 @@ impl From<store::clinics::Clinic> for ClinicView {
             slug: c.slug,
             name: c.name,
             time_zone: c.time_zone,
-            currency: c.currency,
+            currency: c.currency.to_string(),
             created_at: time(c.created_at),
         }
     }
@@ -209,7 +209,8 @@ pub struct DoctorView {
     pub qualifications: String,
     pub languages: Vec<String>,
     pub registration_number: String,
-    /// In the clinic currency's minor unit.
+    /// Consultation fee in the clinic currency's minor unit per ISO 4217 (paise for INR, yen
+    /// for JPY, fils for KWD): 50000 is INR 500.00.
     pub fee_minor: i64,
     pub bio: String,
     pub specialties: Vec<SpecialtyView>,
@@ -246,6 +247,8 @@ pub struct VisitTypeView {
     pub duration_min: i32,
     pub buffer_before_min: i32,
     pub buffer_after_min: i32,
+    /// In the clinic currency's minor unit per ISO 4217 (paise for INR, yen for JPY, fils for
+    /// KWD): 50000 is INR 500.00.
     pub price_minor: i64,
     /// `in_person` or `video`.
     pub mode: String,

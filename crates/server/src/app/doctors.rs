@@ -8,11 +8,12 @@ use crate::{
     state::AppState,
 };
 use domain::{
-    ClinicId, DoctorId, DoctorStatus, PersonName, Role, SpecialtyId, UserId, values::bounded_text,
+    ClinicId, DoctorId, DoctorStatus, Money, PersonName, Role, SpecialtyId, UserId,
+    values::bounded_text,
 };
 use serde_json::json;
 use store::{
-    Conn, audit,
+    Conn, audit, clinics,
     doctors::{self, Doctor, Profile, Specialty},
 };
 
@@ -33,9 +34,11 @@ pub struct ProfileInput {
     /// The medical council registration number.
     #[schema(min_length = 1, max_length = 50)]
     pub registration_number: String,
-    /// Consultation fee in the currency's minor unit (paise, cents).
+    /// Consultation fee in the clinic currency's minor unit per ISO 4217 (paise for INR, yen
+    /// for JPY, fils for KWD): 50000 is INR 500.00. At most 100,000,000 major units (the
+    /// maximum here is that bound in a currency with four decimals).
     #[serde(default)]
-    #[schema(minimum = 0, maximum = 100000000)]
+    #[schema(minimum = 0, maximum = 1000000000000_i64)]
     pub fee_minor: i64,
     #[serde(default)]
     #[schema(max_length = 1000)]
@@ -77,8 +80,12 @@ async fn parse_profile<C: Conn>(c: &C, clinic: ClinicId, p: &ProfileInput) -> Ap
             }
         }
     }
-    if !(0..=100_000_000).contains(&p.fee_minor) {
-        f.push("fee_minor", "The fee must be between 0 and 1,000,000.");
+    let currency = clinics::find(c, clinic)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .currency;
+    if let Err(e) = Money::checked(&currency, p.fee_minor) {
+        f.push("fee_minor", e.message);
     }
     let known = doctors::specialties(c, clinic).await?;
     let mut specialties: Vec<SpecialtyId> = Vec::new();

@@ -3,6 +3,7 @@
 
 use super::{
     Fields, checked,
+    clinics::get_clinic,
     doctors::managed,
     local_time::{hhmm, parse_date, parse_minutes},
 };
@@ -11,7 +12,7 @@ use crate::{
     error::{AppError, AppResult},
     state::AppState,
 };
-use domain::{ClinicId, DoctorId, VisitMode, VisitTypeId, values::bounded_text};
+use domain::{ClinicId, DoctorId, Money, VisitMode, VisitTypeId, values::bounded_text};
 use serde_json::json;
 use store::{
     audit, doctors,
@@ -37,9 +38,11 @@ pub struct VisitTypeInput {
     #[serde(default)]
     #[schema(minimum = 0, maximum = 120)]
     pub buffer_after_min: i32,
-    /// In the currency's minor unit.
+    /// In the clinic currency's minor unit per ISO 4217 (paise for INR, yen for JPY, fils
+    /// for KWD): 50000 is INR 500.00. At most 100,000,000 major units (the maximum here is
+    /// that bound in a currency with four decimals).
     #[serde(default)]
-    #[schema(minimum = 0, maximum = 100000000)]
+    #[schema(minimum = 0, maximum = 1000000000000_i64)]
     pub price_minor: i64,
     /// `in_person` (default) or `video`.
     #[serde(default)]
@@ -67,8 +70,9 @@ pub async fn create_visit_type(
     if !(0..=120).contains(&input.buffer_after_min) {
         f.push("buffer_after_min", "A buffer must be 0 to 120 minutes.");
     }
-    if !(0..=100_000_000).contains(&input.price_minor) {
-        f.push("price_minor", "The price must be between 0 and 1,000,000.");
+    let currency = get_clinic(state, scope.clinic).await?.currency;
+    if let Err(e) = Money::checked(&currency, input.price_minor) {
+        f.push("price_minor", e.message);
     }
     let mode = match input.mode.as_deref().unwrap_or("in_person") {
         "in_person" => Some(VisitMode::InPerson),

@@ -99,7 +99,7 @@ async fn page(
             name: c.name,
             slug: c.slug,
             time_zone: c.time_zone,
-            currency: c.currency,
+            currency: c.currency.to_string(),
             created: fmt_ts(c.created_at),
         })
         .collect();

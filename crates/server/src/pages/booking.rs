@@ -25,15 +25,10 @@ use axum::{
     http::StatusCode,
     response::Response,
 };
-use domain::{AppointmentId, DoctorId, SpecialtyId, VisitTypeId};
+use domain::{AppointmentId, Currency, DoctorId, Money, SpecialtyId, VisitTypeId};
 use jiff::{Timestamp, civil::Date};
 use serde::Deserialize;
 use store::{clinics::Clinic, schedules::VisitType};
-
-/// `INR 500.00`.
-pub fn money(minor: i64, currency: &str) -> String {
-    format!("{currency} {}.{:02}", minor / 100, minor % 100)
-}
 
 /// The confirm page for one slot (moving appointment `reschedule`, when not empty).
 pub(super) fn book_href(
@@ -118,7 +113,7 @@ pub async fn clinic_page(
                 .join(", "),
             qualifications: d.qualifications,
             languages: d.languages.join(", "),
-            fee: money(d.fee_minor, &clinic.currency),
+            fee: Money::new(&clinic.currency, d.fee_minor).to_string(),
             name: d.name,
         })
         .collect();
@@ -174,7 +169,7 @@ impl Week {
 pub(super) fn visit_type_choices<'a>(
     types: &'a [VisitType],
     asked: &str,
-    currency: &str,
+    currency: &Currency,
 ) -> (Option<&'a VisitType>, Vec<Choice>) {
     let wanted: Option<VisitTypeId> = asked.parse().ok();
     let vt = types
@@ -189,7 +184,7 @@ pub(super) fn visit_type_choices<'a>(
                 "{} · {} min · {}",
                 t.name,
                 t.duration_min,
-                money(t.price_minor, currency)
+                Money::new(currency, t.price_minor)
             ),
             selected: vt.is_some_and(|v| v.id == t.id),
         })
@@ -314,7 +309,7 @@ pub async fn doctor_page(
             .map(|s| s.name.as_str())
             .collect::<Vec<_>>()
             .join(", "),
-        fee: money(doctor.fee_minor, &clinic.currency),
+        fee: Money::new(&clinic.currency, doctor.fee_minor).to_string(),
         visit_types,
         visit_type_label: vt.map(|v| v.name.clone()).unwrap_or_default(),
         prev_href: week.prev.map(&week_href),
@@ -361,7 +356,7 @@ impl Chosen {
         Ok(Chosen {
             visit_type_name: format!("{} ({} min)", vt.name, vt.duration_min),
             when: local_time(&clinic.time_zone, start),
-            fee: money(vt.price_minor.max(doctor.fee_minor), &clinic.currency),
+            fee: Money::new(&clinic.currency, vt.price_minor.max(doctor.fee_minor)).to_string(),
             doctor,
             vt,
             start,

@@ -26,7 +26,7 @@ use axum::{
 };
 use domain::{DoctorId, DoctorStatus};
 use serde::Deserialize;
-use store::doctors::Doctor;
+use store::{clinics::Clinic, doctors::Doctor};
 
 #[derive(Template)]
 #[template(path = "doctor_profile.html")]
@@ -65,12 +65,12 @@ async fn doctor_in(
 async fn render(
     state: &AppState,
     scope: &ClinicScope<AdminOrDoctor>,
+    clinic: &Clinic,
     doctor: &Doctor,
     form: ProfileForm,
     errors: Errors,
     notice: Option<&'static str>,
 ) -> Result<ProfilePage, PageError> {
-    let clinic = get_clinic(state, scope.clinic).await?;
     let own = doctor.user_id == scope.me.id();
     let (title, back_href, back_label, current) = if own {
         (
@@ -119,8 +119,10 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let doctor = doctor_in(&state, &scope, &id).await?;
     let notice = q.done.is_some().then_some("Saved.");
-    let form = ProfileForm::of(&doctor);
-    let page = render(&state, &scope, &doctor, form, Errors::default(), notice).await?;
+    let clinic = get_clinic(&state, scope.clinic).await?;
+    let form = ProfileForm::of(&doctor, &clinic.currency);
+    let errors = Errors::default();
+    let page = render(&state, &scope, &clinic, &doctor, form, errors, notice).await?;
     Ok(Outcome::OK.render(&page))
 }
 
@@ -133,16 +135,18 @@ pub async fn save(
     PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let doctor = doctor_in(&state, &scope, &id).await?;
+    let clinic = get_clinic(&state, scope.clinic).await?;
     let form = ProfileForm::from_pairs(pairs);
-    let (input, fee_problem) = form.input();
+    let (input, fee_problem) = form.input(&clinic.currency);
     match doctors::update_profile(&state, &ctx, &scope, doctor.id, &input).await {
         Ok(_) => Ok(see_other(&format!(
             "/clinics/{}/doctors/{}/profile?done=1",
             scope.clinic, doctor.id
         ))),
         Err(e) => {
+            let fee_problem = fee_problem.as_deref();
             let (outcome, errors) = failure(on_fee_field(e, fee_problem), PROFILE_FIELDS)?;
-            let page = render(&state, &scope, &doctor, form, errors, None).await?;
+            let page = render(&state, &scope, &clinic, &doctor, form, errors, None).await?;
             Ok(outcome.render(&page))
         }
     }

@@ -115,10 +115,10 @@ pub async fn apply(
 ) -> Result<Response, PageError> {
     let clinic = clinic_by_slug(&state, &slug).await?;
     let form = ProfileForm::from_pairs(pairs);
-    let (input, fee_problem) = form.input();
+    let (input, fee_problem) = form.input(&clinic.currency);
     let applied = doctors::apply_as_doctor(&state, &ctx, &me, clinic.id, &input)
         .await
-        .map_err(|e| on_fee_field(e, fee_problem));
+        .map_err(|e| on_fee_field(e, fee_problem.as_deref()));
     match applied {
         Ok(_) => Ok(see_other(&format!("/c/{}/join", clinic.slug))),
         Err(e) => {

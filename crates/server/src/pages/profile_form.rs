@@ -2,11 +2,9 @@
 //! typed (languages comma-separated, the fee in the clinic's major unit), their labels, and
 //! the clinic's specialties as checkboxes. The rules are the use case's (`app::doctors`).
 
-use super::{
-    forms::Label,
-    visit_types::{parse_price, price_input},
-};
+use super::forms::Label;
 use crate::{app::doctors::ProfileInput, error::AppError};
+use domain::{Currency, Money};
 use store::doctors::{Doctor, Specialty};
 
 pub(super) const PROFILE_FIELDS: &[Label] = &[
@@ -50,25 +48,28 @@ impl ProfileForm {
         f
     }
 
-    /// The form filled in with `d`'s profile as it stands.
-    pub fn of(d: &Doctor) -> Self {
+    /// The form filled in with `d`'s profile as it stands, the fee in `currency`.
+    pub fn of(d: &Doctor, currency: &Currency) -> Self {
         ProfileForm {
             name: d.name.clone(),
             registration_number: d.registration_number.clone(),
             qualifications: d.qualifications.clone(),
             languages: d.languages.join(", "),
-            fee: price_input(d.fee_minor),
+            fee: Money::new(currency, d.fee_minor).major_input(),
             bio: d.bio.clone(),
             specialties: d.specialties.iter().map(|s| s.id.to_string()).collect(),
         }
     }
 
-    /// The use case's input, and why the typed fee does not read as money, if it does not.
-    /// Such a fee goes in as -1, which the use case refuses, so that every other problem
-    /// shows too. An unknown specialty id goes in as the nil id, which the clinic's list
-    /// refuses.
-    pub fn input(&self) -> (ProfileInput, Option<&'static str>) {
-        let fee = parse_price(&self.fee);
+    /// The use case's input, and why the typed fee does not read as `currency`, if it does
+    /// not. Such a fee goes in as -1, which the use case refuses, so that every other problem
+    /// shows too. An empty fee is no fee. An unknown specialty id goes in as the nil id,
+    /// which the clinic's list refuses.
+    pub fn input(&self, currency: &Currency) -> (ProfileInput, Option<String>) {
+        let fee = match self.fee.trim() {
+            "" => Ok(Money::zero(currency)),
+            typed => Money::parse(currency, typed),
+        };
         let input = ProfileInput {
             name: self.name.clone(),
             qualifications: self.qualifications.clone(),
@@ -80,7 +81,7 @@ impl ProfileForm {
                 .map(str::to_owned)
                 .collect(),
             registration_number: self.registration_number.clone(),
-            fee_minor: fee.unwrap_or(-1),
+            fee_minor: fee.as_ref().map_or(-1, Money::minor),
             bio: self.bio.clone(),
             specialties: self
                 .specialties
@@ -88,7 +89,7 @@ impl ProfileForm {
                 .map(|s| s.parse().unwrap_or_default())
                 .collect(),
         };
-        (input, fee.err())
+        (input, fee.err().map(|e| e.message))
     }
 }
 
@@ -128,8 +129,8 @@ pub(super) fn specialty_boxes(list: Vec<Specialty>, form: &ProfileForm) -> Vec<S
 }
 
 /// What the fee field says about money: `In INR, for example 500 or 450.50`.
-pub(super) fn fee_hint(currency: &str) -> String {
-    format!("In {currency}, for example 500 or 450.50")
+pub(super) fn fee_hint(currency: &Currency) -> String {
+    format!("In {currency}, {}", Money::input_hint(currency))
 }
 
 #[cfg(test)]
@@ -149,7 +150,8 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         );
-        let (input, fee_problem) = form.input();
+        let inr = Currency::parse("INR").unwrap();
+        let (input, fee_problem) = form.input(&inr);
         assert_eq!(input.languages, ["English", "Hindi"]);
         assert_eq!(input.fee_minor, 49_950);
         assert_eq!(fee_problem, None);
@@ -158,8 +160,13 @@ mod tests {
             fee: "-5".into(),
             ..ProfileForm::default()
         };
-        let (input, fee_problem) = bad.input();
+        let (input, fee_problem) = bad.input(&inr);
         assert_eq!(input.fee_minor, -1);
         assert!(fee_problem.is_some());
+        let blank = ProfileForm::default();
+        assert_eq!(
+            (blank.input(&inr).0.fee_minor, blank.input(&inr).1),
+            (0, None)
+        );
     }
 }

@@ -7,7 +7,7 @@ use super::{
     forms::{Choice, Errors, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
     time_off::{ExceptionForm, ExceptionLine},
-    visit_types::{VisitTypeForm, VisitTypeRow, visit_type_detail},
+    visit_types::{VisitTypeForm, VisitTypeRow, price_hint, visit_type_detail},
 };
 use crate::{
     app::clinics::get_clinic,
@@ -113,6 +113,8 @@ struct SchedulePage {
     vt_form: VisitTypeForm,
     vt_errors: Errors,
     vt_action: String,
+    /// What the price field takes in the clinic's currency.
+    vt_price_hint: String,
     notice: Option<&'static str>,
 }
 
@@ -286,6 +288,7 @@ async fn render(
         vt_form,
         vt_errors,
         vt_action: format!("/clinics/{}/visit-types", clinic.id),
+        vt_price_hint: price_hint(&clinic.currency),
         notice,
     })
 }

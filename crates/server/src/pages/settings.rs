@@ -7,7 +7,7 @@ use super::{
     forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
     time_off::ExceptionLine,
-    visit_types::{VISIT_TYPE_FIELDS, VisitTypeForm, VisitTypeRow, visit_type_detail},
+    visit_types::{VISIT_TYPE_FIELDS, VisitTypeForm, VisitTypeRow, price_hint, visit_type_detail},
 };
 use crate::{
     app::clinics::{get_clinic, set_clinic_details},
@@ -141,6 +141,8 @@ struct SettingsPage {
     vt_form: VisitTypeForm,
     vt_errors: Errors,
     vt_action: String,
+    /// What the price field takes in the clinic's currency.
+    vt_price_hint: String,
     notice: Option<&'static str>,
 }
 
@@ -203,6 +205,7 @@ async fn render<R: RoleSet>(
         vt_form: VisitTypeForm::default(),
         vt_errors: Errors::default(),
         vt_action: format!("/clinics/{}/visit-types", clinic.id),
+        vt_price_hint: price_hint(&clinic.currency),
         notice,
     };
     match failed {

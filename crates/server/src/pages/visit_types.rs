@@ -8,7 +8,10 @@ use super::{
     settings, time_off,
 };
 use crate::{
-    app::schedule::{self, VisitTypeInput},
+    app::{
+        clinics::get_clinic,
+        schedule::{self, VisitTypeInput},
+    },
     auth::{
         RequestCtx,
         extract::{AdminOrDoctor, ClinicScope},
@@ -20,7 +23,7 @@ use axum::{
     extract::{Path, State},
     response::Response,
 };
-use domain::{DoctorId, VisitMode, VisitTypeId};
+use domain::{Currency, DoctorId, DomainError, Money, VisitMode, VisitTypeId};
 use serde::Deserialize;
 use store::clinics::Clinic;
 
@@ -71,37 +74,20 @@ impl Default for VisitTypeForm {
     }
 }
 
-/// The clinic's money in its minor unit: `450.50` → 45050. At most two decimals.
-pub(super) fn parse_price(raw: &str) -> Result<i64, &'static str> {
-    const MSG: &str = "Enter an amount like 500 or 450.50.";
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(0);
+/// What a typed price means: empty is free, anything else reads as the clinic's money.
+fn parse_price(currency: &Currency, raw: &str) -> Result<Money, DomainError> {
+    if raw.trim().is_empty() {
+        return Ok(Money::zero(currency));
     }
-    let (whole, frac) = raw.split_once('.').unwrap_or((raw, ""));
-    if whole.is_empty()
-        || whole.len() > 7
-        || frac.len() > 2
-        || !whole
-            .bytes()
-            .chain(frac.bytes())
-            .all(|b| b.is_ascii_digit())
-    {
-        return Err(MSG);
-    }
-    let whole: i64 = whole.parse().map_err(|_| MSG)?;
-    let frac: i64 = format!("{frac:0<2}").parse().map_err(|_| MSG)?;
-    Ok(whole * 100 + frac)
+    Money::parse(currency, raw)
 }
 
-/// An amount in minor units as [`parse_price`] reads it back: 50000 → `500`, 45050 →
-/// `450.50`.
-pub(super) fn price_input(minor: i64) -> String {
-    if minor % 100 == 0 {
-        (minor / 100).to_string()
-    } else {
-        format!("{}.{:02}", minor / 100, minor % 100)
-    }
+/// The price field's hint: `In INR, for example 500 or 450.50; empty is free`.
+pub(super) fn price_hint(currency: &Currency) -> String {
+    format!(
+        "In {currency}, {}; empty is free",
+        Money::input_hint(currency)
+    )
 }
 
 /// A visit type's summary: `20 min (+5 after) · INR 500.00 · video`.
@@ -114,7 +100,7 @@ pub(super) fn visit_type_detail(v: &store::schedules::VisitType, clinic: &Clinic
         ));
     }
     s.push_str(" · ");
-    s.push_str(&super::booking::money(v.price_minor, &clinic.currency));
+    s.push_str(&Money::new(&clinic.currency, v.price_minor).to_string());
     if v.mode == VisitMode::Video {
         s.push_str(" · video");
     }
@@ -134,14 +120,15 @@ pub async fn create(
         return Err(AppError::NotFound.into());
     }
     let num = |s: &str| s.trim().parse::<i32>().unwrap_or(-1);
-    let result = match parse_price(&form.price) {
-        Ok(price_minor) => {
+    let clinic = get_clinic(&state, scope.clinic).await?;
+    let result = match parse_price(&clinic.currency, &form.price) {
+        Ok(price) => {
             let input = VisitTypeInput {
                 name: form.name.clone(),
                 duration_min: num(&form.duration_min),
                 buffer_before_min: num(&form.buffer_before_min),
                 buffer_after_min: num(&form.buffer_after_min),
-                price_minor,
+                price_minor: price.minor(),
                 mode: Some(form.mode.clone()),
                 doctor_id: doctor.map(|d| d.as_uuid()),
             };
@@ -149,7 +136,7 @@ pub async fn create(
                 .await
                 .map(|_| ())
         }
-        Err(msg) => Err(AppError::field("price", msg)),
+        Err(e) => Err(AppError::field("price", e.message)),
     };
     match (result, doctor) {
         (Ok(()), _) => Ok(see_other(&time_off::return_to(scope.clinic, &form.doctor))),
@@ -187,18 +174,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn prices_read_in_major_units_with_at_most_two_decimals() {
-        assert_eq!(parse_price(""), Ok(0));
-        assert_eq!(parse_price("500"), Ok(50_000));
-        assert_eq!(parse_price(" 450.5 "), Ok(45_050));
-        assert_eq!(parse_price("0.05"), Ok(5));
-        for bad in ["-1", "1.234", "abc", ".5", "1e3", "12345678", "1,000"] {
-            assert!(parse_price(bad).is_err(), "{bad}");
-        }
-        for minor in [0, 5, 50_000, 45_050, 999_999_999] {
-            assert_eq!(parse_price(&price_input(minor)), Ok(minor), "{minor}");
-        }
-        assert_eq!(price_input(45_050), "450.50");
-        assert_eq!(price_input(50_000), "500");
+    fn an_empty_price_is_free_and_others_read_as_the_clinics_money() {
+        let jpy = Currency::parse("JPY").unwrap();
+        assert_eq!(parse_price(&jpy, "  ").map(|m| m.minor()), Ok(0));
+        assert_eq!(parse_price(&jpy, "1,500").map(|m| m.minor()), Ok(1500));
+        assert!(parse_price(&jpy, "1500.5").is_err());
+        assert_eq!(
+            price_hint(&jpy),
+            "In JPY, whole amounts, for example 500; empty is free"
+        );
     }
 }

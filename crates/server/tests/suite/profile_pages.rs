@@ -251,9 +251,15 @@ async fn bad_profile_input_names_each_field_and_changes_nothing() {
         // A malformed fee, and one above the limit, each on the fee field.
         for (fee, message) in [
             ("4%2C99", "Enter an amount like 500 or 450.50."),
-            ("12.345", "Enter an amount like 500 or 450.50."),
+            (
+                "12.345",
+                "INR amounts have at most 2 decimals. Enter an amount like 500 or 450.50.",
+            ),
             ("lots", "Enter an amount like 500 or 450.50."),
-            ("2000000", "The fee must be between 0 and 1,000,000."),
+            (
+                "100000000.01",
+                "Consultation fee must be between 0 and 100,000,000.",
+            ),
         ] {
             let body = format!("name=Dr+Asha+Rao&registration_number=KMC-1&fee={fee}");
             let r = page_post(&app, &path, &w.doctor_token, &body).await;
