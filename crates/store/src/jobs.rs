@@ -260,3 +260,66 @@ pub async fn count<C: ConnectionTrait>(c: &C, status: &str) -> StoreResult<i64> 
         .transpose()
         .map(|n| n.unwrap_or(0))
 }
+
+/// A job as tests and the admin view see it.
+#[derive(Debug, Clone)]
+pub struct JobInfo {
+    pub id: JobId,
+    pub kind: String,
+    pub status: String,
+    pub attempts: i32,
+    pub run_at: jiff::Timestamp,
+    /// Until when a worker holds it, while it runs.
+    pub lease_until: Option<jiff::Timestamp>,
+    /// Why its last run failed.
+    pub last_error: Option<String>,
+}
+
+const INFO_COLUMNS: &str = "id, kind, status, attempts, run_at, lease_until, last_error";
+
+fn info(r: &sea_orm::QueryResult) -> StoreResult<JobInfo> {
+    Ok(JobInfo {
+        id: JobId::from_uuid(get(r, "id")?),
+        kind: get(r, "kind")?,
+        status: get(r, "status")?,
+        attempts: get(r, "attempts")?,
+        run_at: ts(get(r, "run_at")?)?,
+        lease_until: get::<Option<i64>>(r, "lease_until")?.map(ts).transpose()?,
+        last_error: get(r, "last_error")?,
+    })
+}
+
+/// Up to `limit` jobs in `status`, by run time.
+pub async fn in_status<C: ConnectionTrait>(
+    c: &C,
+    status: &str,
+    limit: u64,
+) -> StoreResult<Vec<JobInfo>> {
+    crate::all(
+        c,
+        &format!("SELECT {INFO_COLUMNS} FROM jobs WHERE status = $1 ORDER BY run_at, id LIMIT $2"),
+        vec![status.into(), (limit.min(i64::MAX as u64) as i64).into()],
+    )
+    .await?
+    .iter()
+    .map(info)
+    .collect()
+}
+
+/// Jobs whose lease ran out by `now` without them completing or failing: their worker died
+/// (`claim` hands them out again). Once no worker runs, as at a test's end, pass
+/// `jiff::Timestamp::MAX` and every job still leased is stuck.
+pub async fn stuck<C: ConnectionTrait>(c: &C, now: jiff::Timestamp) -> StoreResult<Vec<JobInfo>> {
+    crate::all(
+        c,
+        &format!(
+            "SELECT {INFO_COLUMNS} FROM jobs WHERE status = 'running' AND lease_until < $1 \
+             ORDER BY run_at, id"
+        ),
+        vec![ms(now).into()],
+    )
+    .await?
+    .iter()
+    .map(info)
+    .collect()
+}

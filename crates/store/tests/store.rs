@@ -280,6 +280,55 @@ async fn an_expired_lease_is_reclaimed_and_a_failed_job_waits_for_its_retry_time
 }
 
 #[tokio::test]
+async fn a_job_is_stuck_once_its_lease_runs_out_unfinished_and_not_while_queued() {
+    for db in TestDb::each().await {
+        let c = db.store.conn();
+        let later = jobs::enqueue(
+            c,
+            None,
+            "email",
+            &serde_json::json!({}),
+            t(500_000),
+            t(1_000),
+        )
+        .await
+        .unwrap();
+        let now = jobs::enqueue(c, None, "email", &serde_json::json!({}), t(1_000), t(1_000))
+            .await
+            .unwrap();
+        let lease = jiff::SignedDuration::from_secs(60);
+        assert!(jobs::claim(c, t(1_000), lease).await.unwrap().is_some());
+        assert!(
+            jobs::stuck(c, t(61_000)).await.unwrap().is_empty(),
+            "{}: its lease holds",
+            db.backend
+        );
+        let stuck = jobs::stuck(c, jiff::Timestamp::MAX).await.unwrap();
+        assert_eq!(
+            stuck.iter().map(|j| j.id).collect::<Vec<_>>(),
+            [now],
+            "{}: only the claimed one, not the one queued for later",
+            db.backend
+        );
+        assert_eq!(stuck[0].lease_until, Some(t(61_000)), "{}", db.backend);
+        jobs::fail(c, now, "smtp down", None, t(2_000))
+            .await
+            .unwrap();
+        assert!(
+            jobs::stuck(c, jiff::Timestamp::MAX)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let failed = jobs::in_status(c, "failed", 10).await.unwrap();
+        assert_eq!(failed.len(), 1, "{}", db.backend);
+        assert_eq!(failed[0].last_error.as_deref(), Some("smtp down"));
+        let queued = jobs::in_status(c, "queued", 10).await.unwrap();
+        assert_eq!(queued.iter().map(|j| j.id).collect::<Vec<_>>(), [later]);
+    }
+}
+
+#[tokio::test]
 async fn emails_are_unique_case_insensitively_and_conflicts_are_named() {
     for db in TestDb::each().await {
         let c = db.store.conn();

@@ -5,6 +5,7 @@ use super::{Fields, checked, limit, mail};
 use crate::{
     auth::{CurrentUser, extract::RequestCtx, password},
     error::{AppError, AppResult},
+    jobs::{Job, password_reset::PasswordReset},
     state::AppState,
 };
 use domain::{Email, PersonName, password::NewPassword};
@@ -299,9 +300,6 @@ pub async fn change_password(
     Ok(())
 }
 
-/// The job kind that answers a password-reset request.
-pub const RESET_KIND: &str = "account.password_reset";
-
 /// Someone asks for a reset link. Known address or not, the request does the same work
 /// (one transaction that queues one job), so neither its answer nor its timing tells
 /// whether the address has an account; the worker looks the address up and mails the link.
@@ -316,15 +314,12 @@ pub async fn request_password_reset(
         return Err(AppError::field("email", "Enter a valid e-mail address."));
     };
     let now = state.now();
-    let job = store::jobs::NewJob {
-        id: domain::JobId::new(),
-        clinic: None,
-        kind: RESET_KIND.to_owned(),
-        payload: json!({"email": email.as_str(), "request_id": ctx.request_id, "ip": ctx.ip})
-            .to_string(),
-        run_at: now,
-        dedupe_key: None,
-    };
+    let job = PasswordReset {
+        email: email.as_str().to_owned(),
+        request_id: ctx.request_id.clone(),
+        ip: ctx.ip.clone(),
+    }
+    .new_job(None, now)?;
     let tx = state.store().write().await?;
     store::jobs::enqueue_all(&tx, &[job], now).await?;
     store::commit(tx).await?;
@@ -332,56 +327,53 @@ pub async fn request_password_reset(
 }
 
 /// Runs a queued reset request: for an active account, stores a single-use link (audited
-/// with the request's id and address) and returns the e-mail carrying it; for an unknown
-/// or deactivated address, nothing.
+/// with the request's id and client address) and returns the e-mail carrying it; for an
+/// unknown or deactivated address, nothing.
 pub async fn password_reset_mail(
     state: &AppState,
-    payload: &serde_json::Value,
-) -> Result<Option<mail::Email>, String> {
-    let text = |k: &str| payload.get(k).and_then(|v| v.as_str()).unwrap_or("");
-    let email = Email::parse(text("email")).map_err(|_| "reset without an address")?;
-    let run = async {
-        let c = state.store().conn();
-        let Some(user) = users::find_by_email(c, &email)
-            .await?
-            .filter(|u| u.is_active)
-        else {
-            return Ok(None);
-        };
-        let now = state.now();
-        let token = new_token();
-        let expires = now.checked_add(state.settings().reset_ttl).unwrap_or(now);
-        let tx = state.store().write().await?;
-        tokens::insert_reset(&tx, user.id, &token_hash(&token), now, expires).await?;
-        let actor = audit::Actor {
-            user: None,
-            request_id: text("request_id").to_owned(),
-            ip: text("ip").to_owned(),
-        };
-        audit::append(
-            &tx,
-            &actor,
-            audit::Event::new("user.password_reset_request", "user", user.id),
-            now,
-        )
-        .await?;
-        store::commit(tx).await?;
-        let link = format!(
-            "{}/reset-password?token={token}",
-            state.settings().public_url
-        );
-        Ok::<_, AppError>(Some(mail::Email::text(
-            &user.email,
-            "Reset your DocSpot password".into(),
-            format!(
-                "Hello {},\n\nSomeone asked to reset the password of your DocSpot account. \
-                 To choose a new password, open this link within 30 minutes:\n\n{link}\n\n\
-                 If it was not you, ignore this e-mail; your password stays as it is.\n",
-                user.name
-            ),
-        )))
+    email: &Email,
+    request_id: &str,
+    ip: &str,
+) -> AppResult<Option<mail::Email>> {
+    let c = state.store().conn();
+    let Some(user) = users::find_by_email(c, email)
+        .await?
+        .filter(|u| u.is_active)
+    else {
+        return Ok(None);
     };
-    run.await.map_err(|e| e.to_string())
+    let now = state.now();
+    let token = new_token();
+    let expires = now.checked_add(state.settings().reset_ttl).unwrap_or(now);
+    let tx = state.store().write().await?;
+    tokens::insert_reset(&tx, user.id, &token_hash(&token), now, expires).await?;
+    let actor = audit::Actor {
+        user: None,
+        request_id: request_id.to_owned(),
+        ip: ip.to_owned(),
+    };
+    audit::append(
+        &tx,
+        &actor,
+        audit::Event::new("user.password_reset_request", "user", user.id),
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    let link = format!(
+        "{}/reset-password?token={token}",
+        state.settings().public_url
+    );
+    Ok(Some(mail::Email::text(
+        &user.email,
+        "Reset your DocSpot password".into(),
+        format!(
+            "Hello {},\n\nSomeone asked to reset the password of your DocSpot account. \
+             To choose a new password, open this link within 30 minutes:\n\n{link}\n\n\
+             If it was not you, ignore this e-mail; your password stays as it is.\n",
+            user.name
+        ),
+    )))
 }
 
 /// Whether a reset link can still be used.

@@ -101,6 +101,7 @@ pub async fn cancel(
         .await?
         .ok_or(AppError::NotFound)?;
     store::commit(tx).await?;
+    super::counters::cancelled(staff);
     Ok(a)
 }
 
@@ -275,6 +276,7 @@ pub async fn reschedule(
     )
     .await?;
     store::commit(tx).await?;
+    super::counters::rescheduled();
     Ok(new)
 }
 
@@ -346,7 +348,9 @@ pub async fn move_status_with(
     )
     .await?;
     store::commit(tx).await?;
+    super::counters::moved(to);
     if token.is_some() {
+        super::counters::token_issued(true);
         state.queue_changed(caller.clinic.id);
     }
     Ok((a, token))
@@ -405,5 +409,6 @@ pub async fn cancel_by_link(
         .await?
         .ok_or(AppError::NotFound)?;
     store::commit(tx).await?;
+    super::counters::cancelled(false);
     Ok(a)
 }

@@ -316,6 +316,7 @@ pub async fn book(
         )
         .await?;
         store::commit(tx).await?;
+        super::counters::booked(prepared.appointment.source);
         return Ok((prepared.appointment, false));
     }
     Err(AppError::Internal(

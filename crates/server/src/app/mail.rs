@@ -1,11 +1,11 @@
 //! E-mails are outbox jobs: enqueued with the change that causes them, sent by the worker.
 
-use crate::error::AppResult;
+use crate::{
+    error::AppResult,
+    jobs::{Job, email::SendEmail},
+};
 use domain::ClinicId;
 use store::Conn;
-
-/// The job kind the e-mail worker handles.
-pub const KIND: &str = "email";
 
 /// An e-mail to send.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -36,15 +36,7 @@ pub fn job(
     email: &Email,
     now: jiff::Timestamp,
 ) -> AppResult<store::jobs::NewJob> {
-    Ok(store::jobs::NewJob {
-        id: domain::JobId::new(),
-        clinic,
-        kind: KIND.to_owned(),
-        payload: serde_json::to_string(email)
-            .map_err(|e| crate::error::AppError::Internal(e.to_string()))?,
-        run_at: now,
-        dedupe_key: None,
-    })
+    SendEmail(email.clone()).new_job(clinic, now)
 }
 
 /// Enqueues `email` in the caller's transaction.

@@ -8,6 +8,7 @@ pub mod board;
 pub mod booking;
 pub mod clinics;
 pub mod consultations;
+pub mod counters;
 pub mod demo;
 pub mod doctors;
 pub mod documents;

@@ -4,15 +4,16 @@
 //! reference and links. Times are in the clinic's zone, with the zone named.
 
 use super::{local_time::zone_named, mail};
-use crate::{error::AppResult, state::AppState};
+use crate::{
+    error::{AppError, AppResult},
+    jobs::{Job, reminder::Reminder},
+    state::AppState,
+};
 use domain::AppointmentStatus;
 use jiff::{SignedDuration, Timestamp};
 use store::{
     Conn, appointments::Appointment, clinics::Clinic, jobs, new_token, token_hash, tokens,
 };
-
-/// The job kind of a reminder.
-pub const REMINDER_KIND: &str = "appointment.reminder";
 
 /// Link tokens that cancel an appointment.
 pub const CANCEL_PURPOSE: &str = "appointment.cancel";
@@ -198,18 +199,20 @@ impl Outbox {
     }
 }
 
-fn reminders(a: &Appointment, now: Timestamp) -> Vec<jobs::NewJob> {
+fn reminders(a: &Appointment, now: Timestamp) -> AppResult<Vec<jobs::NewJob>> {
     REMINDERS
         .iter()
         .zip(dedupe_keys(a))
         .filter(|((_, before), _)| a.start - *before > now)
-        .map(|((label, before), key)| jobs::NewJob {
-            id: domain::JobId::new(),
-            clinic: Some(a.clinic_id),
-            kind: REMINDER_KIND.to_owned(),
-            payload: serde_json::json!({"appointment": a.id, "which": label}).to_string(),
-            run_at: a.start - *before,
-            dedupe_key: Some(key),
+        .map(|((label, before), key)| {
+            let reminder = Reminder {
+                appointment: a.id,
+                which: (*label).to_owned(),
+            };
+            Ok(jobs::NewJob {
+                dedupe_key: Some(key),
+                ..reminder.new_job(Some(a.clinic_id), a.start - *before)?
+            })
         })
         .collect()
 }
@@ -224,7 +227,7 @@ pub fn booked_outbox(
     now: Timestamp,
 ) -> AppResult<Outbox> {
     let mut out = Outbox {
-        jobs: reminders(a, now),
+        jobs: reminders(a, now)?,
         link: None,
     };
     let Some(to) = a.patient_email.as_deref() else {
@@ -362,17 +365,10 @@ pub async fn cancelled<C: Conn>(
 /// The reminder e-mail a reminder job should send now, if the appointment still stands.
 pub async fn reminder(
     state: &AppState,
-    payload: &serde_json::Value,
-) -> Result<Option<mail::Email>, String> {
-    let id: domain::AppointmentId = payload
-        .get("appointment")
-        .and_then(|v| v.as_str())
-        .and_then(|s| s.parse().ok())
-        .ok_or("reminder without an appointment id")?;
+    id: domain::AppointmentId,
+) -> AppResult<Option<mail::Email>> {
     let c = state.store().conn();
-    let a = store::appointments::find_any(c, id)
-        .await
-        .map_err(|e| e.to_string())?;
+    let a = store::appointments::find_any(c, id).await?;
     let Some(a) = a.filter(|a| a.status == AppointmentStatus::Booked) else {
         return Ok(None);
     };
@@ -380,13 +376,10 @@ pub async fn reminder(
         return Ok(None);
     };
     let clinic = store::clinics::find(c, a.clinic_id)
-        .await
-        .map_err(|e| e.to_string())?
-        .ok_or("clinic gone")?;
+        .await?
+        .ok_or_else(|| AppError::Internal("clinic gone".into()))?;
     let now = state.now();
-    let link = cancel_link(state, c, &a, now)
-        .await
-        .map_err(|e| e.to_string())?;
+    let link = cancel_link(state, c, &a, now).await?;
     Ok(Some(mail::Email::text(
         &to,
         format!("Reminder: {}", local_time(&clinic.time_zone, a.start)),

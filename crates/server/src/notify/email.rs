@@ -1,26 +1,176 @@
-//! E-mail transports: `.eml` files under the data folder (the default, so a demo needs
-//! nothing) or SMTP through lettre.
+//! E-mail transports behind [`MailSender`]: `.eml` files under the data folder (the default,
+//! so a demo needs nothing) or SMTP through lettre. [`Mailer`] is the one configuration picks.
 
 use crate::app::mail::Email;
+use futures_util::future::BoxFuture;
 use lettre::{
     AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
     message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType},
 };
-use std::path::PathBuf;
+use std::{error::Error as _, path::PathBuf};
 
-/// Where e-mail goes.
-pub enum Mailer {
-    /// Writes one `<job id>.eml` per message into this folder.
-    Files(PathBuf),
-    /// Hands messages to an SMTP server.
-    Smtp(Box<AsyncSmtpTransport<Tokio1Executor>>),
+/// A way to send e-mail. Boxed futures keep it object-safe, so the worker takes any sender
+/// (a test's fake too) as `&dyn MailSender`.
+pub trait MailSender: Send + Sync {
+    /// Sends `email` from `from`. `message_id` stays the same when a failed send is retried,
+    /// so a transport can make the retry overwrite rather than duplicate.
+    fn send<'a>(
+        &'a self,
+        from: &'a str,
+        email: &'a Email,
+        message_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), MailError>>;
 }
 
-impl std::fmt::Debug for Mailer {
+/// Why a message was not sent: [`MailError::is_permanent`] tells whether trying again later
+/// can help.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// An address that does not parse: permanent.
+    #[error("bad {which} address: {reason}")]
+    BadAddress { which: &'static str, reason: String },
+    /// A message lettre cannot build: permanent.
+    #[error("cannot build the message: {0}")]
+    Message(String),
+    /// A 5xx SMTP reply: the server will not take this message. Permanent.
+    #[error("SMTP server refused the message: {code} {text}")]
+    Rejected { code: u16, text: String },
+    /// A 4xx SMTP reply: the server may take the message later. Transient.
+    #[error("SMTP server deferred the message: {code} {text}")]
+    Deferred { code: u16, text: String },
+    /// No complete conversation with the server: connection refused, timed out or cut off,
+    /// TLS, an unreadable reply. Transient.
+    #[error("SMTP: {0}")]
+    Transport(String),
+    /// The `.eml` file cannot be written. Transient.
+    #[error("cannot write to the outbox: {0}")]
+    Outbox(#[source] std::io::Error),
+}
+
+impl MailError {
+    /// Whether trying again cannot help, so the message should be given up at once.
+    pub fn is_permanent(&self) -> bool {
+        matches!(
+            self,
+            MailError::BadAddress { .. } | MailError::Message(_) | MailError::Rejected { .. }
+        )
+    }
+}
+
+impl From<lettre::transport::smtp::Error> for MailError {
+    fn from(e: lettre::transport::smtp::Error) -> Self {
+        // For a reply, lettre's source is the server's text.
+        let text = || e.source().map(|s| s.to_string()).unwrap_or_default();
+        match e.status() {
+            Some(code) if e.is_permanent() => MailError::Rejected {
+                code: code.into(),
+                text: text(),
+            },
+            Some(code) => MailError::Deferred {
+                code: code.into(),
+                text: text(),
+            },
+            None => MailError::Transport(e.to_string()),
+        }
+    }
+}
+
+/// Writes one `<message id>.eml` per message into a folder.
+#[derive(Debug)]
+pub struct FileMailer {
+    dir: PathBuf,
+}
+
+impl FileMailer {
+    /// Files go into `dir`, created on the first message.
+    pub fn new(dir: PathBuf) -> Self {
+        FileMailer { dir }
+    }
+
+    async fn write(&self, from: &str, email: &Email, id: &str) -> Result<(), MailError> {
+        let msg = message(from, email)?;
+        tokio::fs::create_dir_all(&self.dir)
+            .await
+            .map_err(MailError::Outbox)?;
+        // Written aside, then renamed: a reader never sees half a message.
+        let tmp = self.dir.join(format!(".{id}.tmp"));
+        tokio::fs::write(&tmp, msg.formatted())
+            .await
+            .map_err(MailError::Outbox)?;
+        tokio::fs::rename(&tmp, self.dir.join(format!("{id}.eml")))
+            .await
+            .map_err(MailError::Outbox)
+    }
+}
+
+impl MailSender for FileMailer {
+    fn send<'a>(
+        &'a self,
+        from: &'a str,
+        email: &'a Email,
+        message_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), MailError>> {
+        Box::pin(self.write(from, email, message_id))
+    }
+}
+
+/// Hands messages to an SMTP server.
+pub struct SmtpMailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+}
+
+impl std::fmt::Debug for SmtpMailer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry credentials.
+        f.write_str("SmtpMailer([redacted])")
+    }
+}
+
+impl SmtpMailer {
+    /// From an `smtp://` or `smtps://` URL.
+    pub fn from_url(url: &str) -> Result<Self, String> {
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map(|b| SmtpMailer {
+                transport: b.build(),
+            })
+            .map_err(|e| format!("invalid SMTP URL: {e}"))
+    }
+
+    async fn deliver(&self, from: &str, email: &Email) -> Result<(), MailError> {
+        let msg = message(from, email)?;
+        self.transport.send(msg).await?;
+        Ok(())
+    }
+}
+
+impl MailSender for SmtpMailer {
+    fn send<'a>(
+        &'a self,
+        from: &'a str,
+        email: &'a Email,
+        _message_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), MailError>> {
+        Box::pin(self.deliver(from, email))
+    }
+}
+
+/// The transport configuration picks.
+#[derive(Debug)]
+pub enum Mailer {
+    Files(FileMailer),
+    Smtp(SmtpMailer),
+}
+
+impl MailSender for Mailer {
+    fn send<'a>(
+        &'a self,
+        from: &'a str,
+        email: &'a Email,
+        message_id: &'a str,
+    ) -> BoxFuture<'a, Result<(), MailError>> {
         match self {
-            Mailer::Files(p) => write!(f, "Mailer::Files({})", p.display()),
-            Mailer::Smtp(_) => f.write_str("Mailer::Smtp([redacted])"),
+            Mailer::Files(m) => m.send(from, email, message_id),
+            Mailer::Smtp(m) => m.send(from, email, message_id),
         }
     }
 }
@@ -29,59 +179,72 @@ impl Mailer {
     /// SMTP when a URL is given, else files under `data_dir/outbox`.
     pub fn new(smtp_url: Option<&str>, data_dir: &std::path::Path) -> Result<Self, String> {
         match smtp_url {
-            Some(url) if !url.is_empty() => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                .map(|b| Mailer::Smtp(Box::new(b.build())))
-                .map_err(|e| format!("invalid SMTP URL: {e}")),
-            _ => Ok(Mailer::Files(data_dir.join("outbox"))),
+            Some(url) if !url.is_empty() => SmtpMailer::from_url(url).map(Mailer::Smtp),
+            _ => Ok(Mailer::Files(FileMailer::new(data_dir.join("outbox")))),
         }
     }
+}
 
-    /// Sends one message. `id` names the file, so a retried job overwrites, not duplicates.
-    pub async fn send(&self, from: &str, email: &Email, id: &str) -> Result<(), String> {
-        let from: Mailbox = from.parse().map_err(|e| format!("bad From address: {e}"))?;
-        let to: Mailbox = email
-            .to
-            .parse()
-            .map_err(|e| format!("bad To address: {e}"))?;
-        let builder = Message::builder()
-            .from(from)
-            .to(to)
-            .subject(email.subject.clone());
-        let msg = match &email.ics {
-            None => builder
-                .header(ContentType::TEXT_PLAIN)
-                .body(email.body.clone()),
-            Some(ics) => {
-                let calendar = ContentType::parse("text/calendar; charset=utf-8")
-                    .map_err(|e| format!("content type: {e}"))?;
-                builder.multipart(
-                    MultiPart::mixed()
-                        .singlepart(SinglePart::plain(email.body.clone()))
-                        .singlepart(
-                            Attachment::new("appointment.ics".into()).body(ics.clone(), calendar),
-                        ),
-                )
-            }
+/// The message for `email`, from `from`.
+fn message(from: &str, email: &Email) -> Result<Message, MailError> {
+    let address = |which: &'static str, text: &str| {
+        text.parse::<Mailbox>().map_err(|e| MailError::BadAddress {
+            which,
+            reason: e.to_string(),
+        })
+    };
+    let builder = Message::builder()
+        .from(address("From", from)?)
+        .to(address("To", &email.to)?)
+        .subject(email.subject.clone());
+    match &email.ics {
+        None => builder
+            .header(ContentType::TEXT_PLAIN)
+            .body(email.body.clone()),
+        Some(ics) => {
+            let calendar = ContentType::parse("text/calendar; charset=utf-8")
+                .map_err(|e| MailError::Message(format!("content type: {e}")))?;
+            builder.multipart(
+                MultiPart::mixed()
+                    .singlepart(SinglePart::plain(email.body.clone()))
+                    .singlepart(
+                        Attachment::new("appointment.ics".into()).body(ics.clone(), calendar),
+                    ),
+            )
         }
-        .map_err(|e| format!("build message: {e}"))?;
-        match self {
-            Mailer::Files(dir) => {
-                tokio::fs::create_dir_all(dir)
-                    .await
-                    .map_err(|e| format!("create outbox: {e}"))?;
-                let tmp = dir.join(format!(".{id}.tmp"));
-                tokio::fs::write(&tmp, msg.formatted())
-                    .await
-                    .map_err(|e| format!("write .eml: {e}"))?;
-                tokio::fs::rename(&tmp, dir.join(format!("{id}.eml")))
-                    .await
-                    .map_err(|e| format!("rename .eml: {e}"))
-            }
-            Mailer::Smtp(t) => t
-                .send(msg)
-                .await
-                .map(|_| ())
-                .map_err(|e| format!("SMTP: {e}")),
-        }
+    }
+    .map_err(|e| MailError::Message(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Email, MailError, message};
+
+    #[test]
+    fn a_bad_address_is_a_permanent_failure() {
+        let to_nobody = Email::text("not an address", "S".into(), "B".into());
+        let err = message("DocSpot <noreply@docspot.test>", &to_nobody).unwrap_err();
+        assert!(
+            matches!(err, MailError::BadAddress { which: "To", .. }),
+            "{err:?}"
+        );
+        assert!(err.is_permanent());
+        let ok = Email::text("a@b.test", "S".into(), "B".into());
+        assert!(message("not a sender", &ok).unwrap_err().is_permanent());
+    }
+
+    #[test]
+    fn deferrals_and_broken_connections_are_transient() {
+        let deferred = MailError::Deferred {
+            code: 451,
+            text: "later".into(),
+        };
+        assert!(!deferred.is_permanent());
+        assert!(!MailError::Transport("connection refused".into()).is_permanent());
+        let rejected = MailError::Rejected {
+            code: 550,
+            text: "no".into(),
+        };
+        assert!(rejected.is_permanent());
     }
 }

@@ -2,3 +2,5 @@
 //! are to come, behind the same kind of adapter.
 
 pub mod email;
+
+pub use email::{MailError, MailSender, Mailer};

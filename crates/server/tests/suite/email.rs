@@ -1,83 +1,15 @@
 //! E-mail through the outbox: a real SMTP conversation with a loopback server, retries with
 //! backoff, and the same-transaction guarantee.
 
-use crate::helpers::TestApp;
+use crate::{fakes::SmtpFake, helpers::TestApp};
 use docspot_server::{jobs, notify::email::Mailer};
-use std::sync::{Arc, Mutex};
-use tokio::{
-    io::{AsyncBufReadExt, AsyncWriteExt, BufReader},
-    net::TcpListener,
-};
-
-/// Envelope recipients and message data of each accepted message.
-type Received = Arc<Mutex<Vec<(Vec<String>, String)>>>;
-
-/// A minimal SMTP server on loopback that records each message's envelope and data.
-struct SmtpSink {
-    port: u16,
-    messages: Received,
-}
-
-impl SmtpSink {
-    async fn start() -> SmtpSink {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let messages: Received = Arc::new(Mutex::new(Vec::new()));
-        let sink = messages.clone();
-        tokio::spawn(async move {
-            while let Ok((sock, _)) = listener.accept().await {
-                let sink = sink.clone();
-                tokio::spawn(async move {
-                    let (r, mut w) = sock.into_split();
-                    let mut lines = BufReader::new(r).lines();
-                    w.write_all(b"220 sink.test ESMTP\r\n").await.unwrap();
-                    let mut rcpt = Vec::new();
-                    while let Ok(Some(line)) = lines.next_line().await {
-                        let upper = line.to_ascii_uppercase();
-                        if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-                            w.write_all(b"250-sink.test\r\n250 8BITMIME\r\n")
-                                .await
-                                .unwrap();
-                        } else if upper.starts_with("MAIL FROM") {
-                            w.write_all(b"250 OK\r\n").await.unwrap();
-                        } else if upper.starts_with("RCPT TO") {
-                            rcpt.push(line[8..].trim().to_owned());
-                            w.write_all(b"250 OK\r\n").await.unwrap();
-                        } else if upper == "DATA" {
-                            w.write_all(b"354 go ahead\r\n").await.unwrap();
-                            let mut data = String::new();
-                            while let Ok(Some(l)) = lines.next_line().await {
-                                if l == "." {
-                                    break;
-                                }
-                                data.push_str(&l);
-                                data.push('\n');
-                            }
-                            sink.lock().unwrap().push((std::mem::take(&mut rcpt), data));
-                            w.write_all(b"250 queued\r\n").await.unwrap();
-                        } else if upper == "QUIT" {
-                            w.write_all(b"221 bye\r\n").await.unwrap();
-                            break;
-                        } else {
-                            w.write_all(b"250 OK\r\n").await.unwrap();
-                        }
-                    }
-                });
-            }
-        });
-        SmtpSink { port, messages }
-    }
-}
+use tokio::net::TcpListener;
 
 #[tokio::test]
 async fn invitation_mail_goes_out_over_smtp() {
     for app in TestApp::each().await {
-        let sink = SmtpSink::start().await;
-        let mailer = Mailer::new(
-            Some(&format!("smtp://127.0.0.1:{}", sink.port)),
-            &app.data_dir,
-        )
-        .unwrap();
+        let sink = SmtpFake::start().await;
+        let mailer = sink.mailer();
         let root = app.platform_admin("root@smtp.test").await;
         let r = app
             .post(
@@ -93,21 +25,21 @@ async fn invitation_mail_goes_out_over_smtp() {
             "{}: nothing left",
             app.backend
         );
-        let got = sink.messages.lock().unwrap().clone();
+        let got = sink.received();
         assert_eq!(got.len(), 1, "{}", app.backend);
         assert!(
-            got[0].0[0].contains("boss@mail.test"),
+            got[0].rcpt[0].contains("boss@mail.test"),
             "envelope {:?}",
-            got[0].0
+            got[0].rcpt
         );
         assert!(
             got[0]
-                .1
+                .data
                 .contains("Subject: You are invited to Mail Clinic on DocSpot"),
             "{}",
-            got[0].1
+            got[0].data
         );
-        assert!(got[0].1.contains("/invite?token="), "{}", got[0].1);
+        assert!(got[0].data.contains("/invite?token="), "{}", got[0].data);
         assert_eq!(
             store::jobs::count(app.state.store().conn(), "done")
                 .await
@@ -151,19 +83,15 @@ async fn a_failed_send_is_retried_with_backoff_and_then_delivered() {
             app.backend
         );
 
-        let sink = SmtpSink::start().await;
-        let up = Mailer::new(
-            Some(&format!("smtp://127.0.0.1:{}", sink.port)),
-            &app.data_dir,
-        )
-        .unwrap();
+        let sink = SmtpFake::start().await;
+        let up = sink.mailer();
         app.advance(jiff::SignedDuration::from_secs(10));
         assert!(
             jobs::run_once(&app.state, &up).await.unwrap(),
             "{}: due after 10 s",
             app.backend
         );
-        assert_eq!(sink.messages.lock().unwrap().len(), 1);
+        assert_eq!(sink.received().len(), 1);
         assert_eq!(
             store::jobs::count(conn, "done").await.unwrap(),
             2,
@@ -202,4 +130,111 @@ async fn the_default_transport_writes_eml_files_under_the_data_folder() {
             .any(|(_, m)| m.contains("Subject: Confirm your e-mail address for DocSpot"))
     );
     assert!(app.data_dir.join("outbox").join(&mails[0].0).exists());
+}
+
+#[tokio::test]
+async fn a_4xx_reply_is_retried_later_and_then_delivered() {
+    for app in TestApp::each().await {
+        let smtp = SmtpFake::start().await;
+        smtp.refuse_next(451, "4.7.1 greylisted, try again later");
+        let mailer = smtp.mailer();
+        app.register("g@grey.test", "G").await; // queues the address confirmation
+
+        assert!(jobs::run_once(&app.state, &mailer).await.unwrap());
+        let conn = app.state.store().conn();
+        let queued = store::jobs::in_status(conn, "queued", 10).await.unwrap();
+        assert_eq!(queued.len(), 1, "{}: back in the queue", app.backend);
+        assert_eq!(queued[0].attempts, 1, "{}", app.backend);
+        assert_eq!(
+            queued[0].run_at,
+            crate::helpers::start_time() + jiff::SignedDuration::from_secs(10),
+            "{}: after the first backoff",
+            app.backend
+        );
+        let reason = queued[0].last_error.clone().unwrap_or_default();
+        assert!(
+            reason.contains("451") && reason.contains("greylisted"),
+            "{}: the reason is recorded: {reason}",
+            app.backend
+        );
+        assert_eq!(
+            jobs::run_jobs(&app.state, &mailer).await.unwrap(),
+            0,
+            "{}: not due before its backoff",
+            app.backend
+        );
+        assert!(smtp.received().is_empty(), "{}", app.backend);
+
+        app.advance(jiff::SignedDuration::from_secs(10));
+        assert_eq!(jobs::run_jobs(&app.state, &mailer).await.unwrap(), 1);
+        let got = smtp.received();
+        assert_eq!(got.len(), 1, "{}: delivered on the retry", app.backend);
+        assert!(got[0].rcpt[0].contains("g@grey.test"), "{:?}", got[0].rcpt);
+        assert!(
+            got[0]
+                .data
+                .contains("Subject: Confirm your e-mail address for DocSpot"),
+            "{}",
+            got[0].data
+        );
+        assert_eq!(store::jobs::count(conn, "done").await.unwrap(), 1);
+        assert_eq!(store::jobs::count(conn, "failed").await.unwrap(), 0);
+    }
+}
+
+#[tokio::test]
+async fn a_5xx_reply_fails_the_job_at_once_with_the_reason_recorded() {
+    for app in TestApp::each().await {
+        let smtp = SmtpFake::start().await;
+        smtp.refuse_next(550, "5.1.1 no such mailbox");
+        let mailer = smtp.mailer();
+        app.register("gone@bounce.test", "Gone").await;
+
+        assert_eq!(jobs::run_jobs(&app.state, &mailer).await.unwrap(), 1);
+        let conn = app.state.store().conn();
+        let failed = store::jobs::in_status(conn, "failed", 10).await.unwrap();
+        assert_eq!(failed.len(), 1, "{}: given up at once", app.backend);
+        assert_eq!(failed[0].kind, "email");
+        assert_eq!(failed[0].attempts, 1, "{}: one attempt only", app.backend);
+        let reason = failed[0].last_error.clone().unwrap_or_default();
+        assert!(
+            reason.contains("550") && reason.contains("no such mailbox"),
+            "{}: the reason is recorded: {reason}",
+            app.backend
+        );
+
+        app.advance(jiff::SignedDuration::from_hours(24));
+        assert_eq!(
+            jobs::run_jobs(&app.state, &mailer).await.unwrap(),
+            0,
+            "{}: never retried",
+            app.backend
+        );
+        assert!(smtp.received().is_empty(), "{}", app.backend);
+        assert_eq!(store::jobs::count(conn, "queued").await.unwrap(), 0);
+    }
+}
+
+#[tokio::test]
+async fn a_message_to_a_bad_address_fails_at_once_without_reaching_the_server() {
+    for app in TestApp::each().await {
+        let smtp = SmtpFake::start().await;
+        let conn = app.state.store().conn();
+        let email =
+            docspot_server::app::mail::Email::text("not an address", "Hello".into(), "Body".into());
+        docspot_server::app::mail::enqueue(conn, None, &email, app.state.now())
+            .await
+            .unwrap();
+
+        assert_eq!(jobs::run_jobs(&app.state, &smtp.mailer()).await.unwrap(), 1);
+        let failed = store::jobs::in_status(conn, "failed", 10).await.unwrap();
+        assert_eq!(failed.len(), 1, "{}", app.backend);
+        let reason = failed[0].last_error.clone().unwrap_or_default();
+        assert!(
+            reason.contains("bad To address"),
+            "{}: {reason}",
+            app.backend
+        );
+        assert!(smtp.received().is_empty());
+    }
 }

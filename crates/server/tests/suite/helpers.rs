@@ -76,16 +76,7 @@ pub struct TestApp {
     pub mailer: Mailer,
     pub db_url: String,
     /// Keeps the database alive; `None` on a second instance (the first one owns it).
-    _db: Option<TestDb>,
-}
-
-impl Drop for TestApp {
-    /// The app that owns the database also owns the data folder (outbox, documents).
-    fn drop(&mut self) {
-        if self._db.is_some() {
-            let _ = std::fs::remove_dir_all(&self.data_dir);
-        }
-    }
+    pub(crate) _db: Option<TestDb>,
 }
 
 pub struct Resp {
@@ -371,9 +362,12 @@ impl TestApp {
         (clinic, self.login(admin_email).await.0)
     }
 
-    /// Runs the e-mail worker until the outbox is empty; returns the messages sent.
+    /// Runs the worker until no job is due; returns the messages sent. Fails the test if a
+    /// job is left stuck.
     pub async fn deliver_mail(&self) -> Vec<(String, String)> {
-        while jobs::run_once(&self.state, &self.mailer).await.unwrap() {}
+        jobs::run_jobs(&self.state, &self.mailer).await.unwrap();
+        let stuck = crate::teardown::stuck_jobs(self.state.store()).await;
+        assert!(stuck.is_empty(), "{}: jobs stuck: {stuck:?}", self.backend);
         let mut out = Vec::new();
         if let Ok(dir) = std::fs::read_dir(self.data_dir.join("outbox")) {
             for entry in dir.flatten() {

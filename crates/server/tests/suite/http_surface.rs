@@ -395,3 +395,47 @@ async fn pages_styles_and_json_are_compressed_but_live_streams_are_not() {
         "the board's event stream goes out as it is written"
     );
 }
+
+/// `/metrics` counts what the clinics did: bookings by source, cancellations by who,
+/// staff moves and queue tokens, each after its change committed.
+#[tokio::test]
+async fn business_counters_show_on_metrics() {
+    let app = TestApp::new(store::testing::TestDb::sqlite().await).await;
+    let w = crate::world::world(&app, "counted").await;
+    let desk = crate::world::desk(&app, &w, "counted").await;
+    let count = |text: &str, series: &str| -> f64 {
+        text.lines()
+            .find(|l| l.starts_with(series))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0)
+    };
+    let before = app.get("/metrics", None).await.text;
+    let a = crate::world::book(&app, &w, &w.patient, "2026-11-23T03:30:00Z").await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let r = app
+        .post(
+            &w.at(&format!(
+                "/appointments/{}/cancel",
+                a.body["id"].as_str().unwrap()
+            )),
+            Some(&w.patient),
+            serde_json::json!({"reason": "feeling better"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let (_, _, _) = crate::consultations::kavya_in_queue(&app, &w, &desk, "counted").await;
+    app.deliver_mail().await;
+    let after = app.get("/metrics", None).await.text;
+    for series in [
+        "docspot_appointments_booked_total{source=\"online\"}",
+        "docspot_appointments_cancelled_total{by=\"patient\"}",
+        "docspot_tokens_issued_total{kind=\"walk_in\"}",
+        "docspot_jobs_total{kind=\"email\",outcome=\"done\"}",
+    ] {
+        assert!(
+            count(&after, series) >= count(&before, series) + 1.0,
+            "{series} counts the change: {after}"
+        );
+    }
+}

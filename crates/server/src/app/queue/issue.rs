@@ -114,6 +114,7 @@ pub async fn issue_token(
     )
     .await?;
     commit_change(state, tx, caller.clinic.id).await?;
+    crate::app::counters::token_issued(false);
     Ok(t)
 }
 
