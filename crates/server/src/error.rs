@@ -160,12 +160,34 @@ impl From<store::StoreError> for AppError {
             tracing::warn!(request_id = %request_id(), cause = %e, "database unavailable");
             AppError::Unavailable
         } else {
-            AppError::Internal(e.to_string())
+            AppError::Internal(cause_chain(&e))
         }
     }
 }
 
+/// `e` and every cause below it, "outer: inner: innermost", each said once (a wrapper whose
+/// message already quotes its source does not repeat it). Logged with internal errors, so
+/// the log names the failing statement or connection, not just "database error".
+pub fn cause_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = cause.source();
+    }
+    out
+}
+
 impl AppError {
+    /// An internal error with what was being done (`context`) and the cause chain.
+    pub fn internal(context: &str, e: &dyn std::error::Error) -> Self {
+        AppError::Internal(format!("{context}: {}", cause_chain(e)))
+    }
+
     /// The `Retry-After` seconds this error asks for, if any.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
@@ -267,3 +289,34 @@ impl IntoResponse for AppError {
 
 /// Result type of handlers and use cases.
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("outer failed")]
+    struct Outer(#[source] Middle);
+    #[derive(Debug, thiserror::Error)]
+    #[error("middle failed: {0}")]
+    struct Middle(#[source] std::io::Error);
+
+    #[test]
+    fn internal_errors_keep_their_whole_cause_chain_once() {
+        let e = Outer(Middle(std::io::Error::other("disk on fire")));
+        assert_eq!(
+            cause_chain(&e),
+            "outer failed: middle failed: disk on fire",
+            "the innermost cause, already quoted by its wrapper, is not repeated"
+        );
+        let err = AppError::internal("store document", &e);
+        assert!(
+            matches!(&err, AppError::Internal(m) if m == "store document: outer failed: middle failed: disk on fire")
+        );
+        assert_eq!(
+            err.public_message(),
+            "Something went wrong on our side.",
+            "never shown"
+        );
+    }
+}

@@ -107,7 +107,7 @@ impl axum::response::IntoResponse for SlotsView {
                 body,
             )
                 .into_response(),
-            Err(e) => crate::error::AppError::Internal(e.to_string()).into_response(),
+            Err(e) => crate::error::AppError::internal("write the slot list", &e).into_response(),
         }
     }
 }

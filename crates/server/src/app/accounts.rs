@@ -57,6 +57,7 @@ pub enum Signup {
 /// A patient creates their own account. For an address that already has one, the same
 /// work is done (the password is hashed, one transaction writes a job and an audit event)
 /// and the owner is told by e-mail instead.
+#[tracing::instrument(name = "register_patient", skip_all)]
 pub async fn register_patient(
     state: &AppState,
     ctx: &RequestCtx,
@@ -303,6 +304,7 @@ pub async fn change_password(
 /// Someone asks for a reset link. Known address or not, the request does the same work
 /// (one transaction that queues one job), so neither its answer nor its timing tells
 /// whether the address has an account; the worker looks the address up and mails the link.
+#[tracing::instrument(name = "request_password_reset", skip_all)]
 pub async fn request_password_reset(
     state: &AppState,
     ctx: &RequestCtx,

@@ -41,7 +41,7 @@ pub async fn list(
     let start = |d: Date| {
         d.to_zoned(zone.clone())
             .map(|z| z.timestamp())
-            .map_err(|e| AppError::Internal(e.to_string()))
+            .map_err(|e| AppError::internal("the local day's bounds", &e))
     };
     let lo = start(from)?;
     let hi = start(to.tomorrow().unwrap_or(to))?;

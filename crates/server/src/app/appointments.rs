@@ -73,6 +73,7 @@ fn call_the(clinic: &Clinic) -> String {
 }
 
 /// Cancels with a reason. Patients may until the cutoff; staff after it too (audited).
+#[tracing::instrument(name = "cancel_appointment", skip_all, fields(clinic = %caller.clinic.id))]
 pub async fn cancel(
     state: &AppState,
     ctx: &RequestCtx,
@@ -168,6 +169,7 @@ pub async fn cancel_in<C: Conn>(
 
 /// Moves an appointment to a new start (same doctor and visit type): the new one is booked
 /// and the old one cancelled in one transaction, linked both ways.
+#[tracing::instrument(name = "reschedule_appointment", skip_all, fields(clinic = %caller.clinic.id))]
 pub async fn reschedule(
     state: &AppState,
     ctx: &RequestCtx,
@@ -299,6 +301,7 @@ pub async fn move_status(
 }
 
 /// [`move_status`], returning the queue token a check-in issued, with its `priority`.
+#[tracing::instrument(name = "move_appointment", skip_all, fields(clinic = %caller.clinic.id))]
 pub async fn move_status_with(
     state: &AppState,
     ctx: &RequestCtx,

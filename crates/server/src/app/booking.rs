@@ -171,6 +171,7 @@ struct Prepared {
 /// rendered, before the write transaction; inside it only the doctor's busy time is read
 /// again (under the doctor's lock on PostgreSQL, under SQLite's single writer) and the rows
 /// are written, so the write lock is held briefly. The overlap constraint stays the last word.
+#[tracing::instrument(name = "book", skip_all, fields(clinic = %caller.clinic.id))]
 pub async fn book(
     state: &AppState,
     ctx: &RequestCtx,

@@ -39,7 +39,7 @@ pub trait Job: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The outbox row that runs this job at `run_at`, for the caller's transaction.
     fn new_job(&self, clinic: Option<ClinicId>, run_at: Timestamp) -> AppResult<NewJob> {
         let payload = serde_json::to_string(self)
-            .map_err(|e| AppError::Internal(format!("{} payload: {e}", Self::KIND)))?;
+            .map_err(|e| AppError::internal(&format!("{} payload", Self::KIND), &e))?;
         Ok(NewJob {
             id: JobId::new(),
             clinic,

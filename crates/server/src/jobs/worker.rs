@@ -6,6 +6,7 @@ use crate::{error::AppResult, notify::MailSender, state::AppState};
 use std::{sync::Arc, time::Duration};
 use store::jobs;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 const LEASE: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
 const IDLE_POLL: Duration = Duration::from_millis(500);
@@ -32,7 +33,9 @@ pub async fn run_once(state: &AppState, mail: &dyn MailSender) -> AppResult<bool
         mail,
         id: job.id,
     };
-    let outcome = (entry.run)(&ctx, job.payload).await;
+    // Everything the job logs names its kind, id and attempt.
+    let span = tracing::info_span!("job", kind = %job.kind, id = %job.id, attempt = job.attempts);
+    let outcome = (entry.run)(&ctx, job.payload).instrument(span).await;
     let now = state.now();
     let ran = match outcome {
         Ok(()) => {

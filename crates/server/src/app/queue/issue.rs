@@ -71,6 +71,7 @@ pub struct IssueInput {
 }
 
 /// Issues today's token for a walk-in to a doctor (desk staff).
+#[tracing::instrument(name = "issue_token", skip_all, fields(clinic = %caller.clinic.id))]
 pub async fn issue_token(
     state: &AppState,
     ctx: &RequestCtx,
