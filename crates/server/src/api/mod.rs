@@ -13,6 +13,7 @@ pub mod patients;
 pub mod queue;
 pub mod schedule;
 pub mod slot_views;
+pub mod slots;
 pub mod views;
 
 use crate::state::AppState;
@@ -94,7 +95,7 @@ pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenAp
             schedule::set_booking_policy,
             schedule::get_booking_policy
         ))
-        .routes(routes!(schedule::search_slots))
+        .routes(routes!(slots::search_slots))
         .routes(routes!(
             appointments::book_appointment,
             appointments::list_appointments
