@@ -6,7 +6,7 @@ use super::{
 };
 use crate::{
     app::{
-        appointments::{self as visits},
+        appointments,
         booking::{self, BookInput, Idempotency, PatientChoice},
     },
     auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
@@ -167,7 +167,7 @@ pub async fn get_appointment(
     path: AppointmentPath,
 ) -> AppResult<Json<AppointmentView>> {
     Ok(Json(
-        visits::get(&state, &ctx, &caller, appointment_id(&path))
+        appointments::get(&state, &ctx, &caller, appointment_id(&path))
             .await?
             .into(),
     ))
@@ -209,7 +209,7 @@ pub async fn list_appointments(
             .map(|s| s.parse::<AppointmentStatus>())
             .transpose()?,
     };
-    let list = visits::list(
+    let list = appointments::list(
         &state,
         &ctx,
         &caller,
@@ -232,7 +232,7 @@ pub async fn list_my_appointments(
     me: CurrentUser,
     ApiQuery(p): ApiQuery<Page>,
 ) -> AppResult<Json<Vec<AppointmentView>>> {
-    let list = visits::list_mine(&state, &me, p.limit(), p.offset()).await?;
+    let list = appointments::list_mine(&state, &me, p.limit(), p.offset()).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
@@ -258,7 +258,7 @@ pub async fn reschedule_appointment(
     path: AppointmentPath,
     ApiJson(b): ApiJson<RescheduleRequest>,
 ) -> AppResult<(StatusCode, Json<AppointmentView>)> {
-    let a = visits::reschedule(
+    let a = appointments::reschedule(
         &state,
         &ctx,
         &caller,
@@ -291,7 +291,7 @@ pub async fn cancel_appointment(
     ApiJson(b): ApiJson<CancelRequest>,
 ) -> AppResult<Json<AppointmentView>> {
     Ok(Json(
-        visits::cancel(&state, &ctx, &caller, appointment_id(&path), &b.reason)
+        appointments::cancel(&state, &ctx, &caller, appointment_id(&path), &b.reason)
             .await?
             .into(),
     ))
@@ -305,7 +305,7 @@ async fn move_to(
     m: domain::StaffMove,
 ) -> AppResult<Json<AppointmentView>> {
     Ok(Json(
-        visits::move_status(&state, &ctx, &caller, appointment_id(&path), m)
+        appointments::move_status(&state, &ctx, &caller, appointment_id(&path), m)
             .await?
             .into(),
     ))

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::{
     app::{
-        consultations::{self as visit, Consultation, ConsultationForm},
+        consultations::{self, Consultation, ConsultationForm},
         prescriptions::{self as rx, RxRow},
     },
     auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
@@ -190,8 +190,9 @@ pub async fn start_consultation(
     caller: ClinicCaller,
     ApiPath((_, token)): Pair,
 ) -> AppResult<(StatusCode, Json<ConsultationView>)> {
-    let e = visit::start_consultation(&state, &ctx, &caller, TokenId::from_uuid(token)).await?;
-    let c = visit::get_consultation(&state, &ctx, &caller, e.id).await?;
+    let e =
+        consultations::start_consultation(&state, &ctx, &caller, TokenId::from_uuid(token)).await?;
+    let c = consultations::get_consultation(&state, &ctx, &caller, e.id).await?;
     Ok((StatusCode::CREATED, Json(c.into())))
 }
 
@@ -206,7 +207,8 @@ pub async fn get_consultation(
     caller: ClinicCaller,
     ApiPath((_, id)): Pair,
 ) -> AppResult<Json<ConsultationView>> {
-    let c = visit::get_consultation(&state, &ctx, &caller, EncounterId::from_uuid(id)).await?;
+    let c =
+        consultations::get_consultation(&state, &ctx, &caller, EncounterId::from_uuid(id)).await?;
     Ok(Json(c.into()))
 }
 
@@ -228,7 +230,7 @@ pub async fn save_consultation(
 ) -> AppResult<Json<ConsultationView>> {
     let id = EncounterId::from_uuid(id);
     Ok(Json(
-        visit::save_consultation(&state, &ctx, &caller, id, &form)
+        consultations::save_consultation(&state, &ctx, &caller, id, &form)
             .await?
             .into(),
     ))
@@ -257,7 +259,7 @@ pub async fn sign_consultation(
 ) -> AppResult<Json<ConsultationView>> {
     let id = EncounterId::from_uuid(id);
     Ok(Json(
-        visit::sign_consultation(&state, &ctx, &caller, id, b.version)
+        consultations::sign_consultation(&state, &ctx, &caller, id, b.version)
             .await?
             .into(),
     ))
@@ -286,7 +288,8 @@ pub async fn add_addendum(
     ApiPath((_, id)): Pair,
     ApiJson(b): ApiJson<AddendumRequest>,
 ) -> AppResult<(StatusCode, Json<AddendumView>)> {
-    let a = visit::add_addendum(&state, &ctx, &caller, EncounterId::from_uuid(id), &b.body).await?;
+    let a = consultations::add_addendum(&state, &ctx, &caller, EncounterId::from_uuid(id), &b.body)
+        .await?;
     Ok((StatusCode::CREATED, Json(a.into())))
 }
 

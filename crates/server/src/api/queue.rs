@@ -4,7 +4,7 @@
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::{
     app::{
-        queue::{self as line, DoctorQueue, IssueInput},
+        queue::{self, DoctorQueue, IssueInput},
         queue_status::signed_path,
     },
     auth::{RequestCtx, extract::ClinicCaller},
@@ -120,7 +120,7 @@ pub async fn issue_token(
         patient_id: PatientId::from_uuid(b.patient_id),
         priority: priority(b.priority.as_deref())?,
     };
-    let t = line::issue_token(&state, &ctx, &caller, &input).await?;
+    let t = queue::issue_token(&state, &ctx, &caller, &input).await?;
     Ok((StatusCode::CREATED, TokenView::one(&state, t).await?))
 }
 
@@ -149,7 +149,7 @@ pub async fn check_in_appointment(
     ApiJson(b): ApiJson<CheckInRequest>,
 ) -> AppResult<(StatusCode, Json<TokenView>)> {
     let p = priority(b.priority.as_deref())?;
-    let t = line::check_in(&state, &ctx, &caller, AppointmentId::from_uuid(id), p).await?;
+    let t = queue::check_in(&state, &ctx, &caller, AppointmentId::from_uuid(id), p).await?;
     Ok((StatusCode::CREATED, TokenView::one(&state, t).await?))
 }
 
@@ -202,7 +202,7 @@ pub async fn get_queue(
     caller: ClinicCaller,
     ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> AppResult<Json<Vec<DoctorQueueView>>> {
-    let list = line::get_queue(&state, &caller, q.doctor_id.map(DoctorId::from_uuid)).await?;
+    let list = queue::get_queue(&state, &caller, q.doctor_id.map(DoctorId::from_uuid)).await?;
     let key = state.link_key().await?;
     let views = list.into_iter().map(|q| DoctorQueueView::of(q, key));
     Ok(Json(views.collect::<AppResult<_>>()?))
@@ -221,7 +221,7 @@ pub async fn call_next_token(
     caller: ClinicCaller,
     ApiPath((_, doctor)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<Json<TokenView>> {
-    let t = line::call_next(&state, &ctx, &caller, DoctorId::from_uuid(doctor)).await?;
+    let t = queue::call_next(&state, &ctx, &caller, DoctorId::from_uuid(doctor)).await?;
     TokenView::one(&state, t).await
 }
 
@@ -235,7 +235,7 @@ async fn move_token(
     mv: TokenMove,
 ) -> AppResult<Json<TokenView>> {
     let id = TokenId::from_uuid(path.0.1);
-    let t = line::move_token(&state, &ctx, &caller, id, mv).await?;
+    let t = queue::move_token(&state, &ctx, &caller, id, mv).await?;
     TokenView::one(&state, t).await
 }
 
@@ -302,7 +302,7 @@ pub async fn transfer_token(
     ApiJson(b): ApiJson<TransferRequest>,
 ) -> AppResult<(StatusCode, Json<TokenView>)> {
     let id = TokenId::from_uuid(path.0.1);
-    let t = line::transfer(&state, &ctx, &caller, id, DoctorId::from_uuid(b.doctor_id)).await?;
+    let t = queue::transfer(&state, &ctx, &caller, id, DoctorId::from_uuid(b.doctor_id)).await?;
     Ok((StatusCode::CREATED, TokenView::one(&state, t).await?))
 }
 

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::{
     app::clinics::get_clinic,
-    app::{appointments as visits, notices::local_time, schedule::get_booking_policy},
+    app::{appointments, notices::local_time, schedule::get_booking_policy},
     auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
     error::AppError,
     state::AppState,
@@ -104,7 +104,7 @@ async fn my_page(
 ) -> Result<MyPage, PageError> {
     let now = state.now();
     let (upcoming, past): (Vec<Appointment>, Vec<Appointment>) =
-        visits::list_mine(state, me, 200, 0)
+        appointments::list_mine(state, me, 200, 0)
             .await?
             .into_iter()
             .partition(|a| a.start > now && a.status.is_open());
@@ -191,7 +191,7 @@ pub async fn cancel(
         clinic,
         roles: Vec::new(),
     };
-    match visits::cancel(&state, &ctx, &caller, id, &form.reason).await {
+    match appointments::cancel(&state, &ctx, &caller, id, &form.reason).await {
         Ok(_) => Ok(see_other("/appointments?cancelled=1")),
         Err(e) => {
             let (status, alert, errors) = cancel_failure(e)?;
@@ -250,7 +250,7 @@ async fn link_page(
     errors: Errors,
     reason: String,
 ) -> Result<LinkPage, PageError> {
-    let (clinic, a) = visits::by_cancel_link(state, token)
+    let (clinic, a) = appointments::by_cancel_link(state, token)
         .await
         .map_err(|_| AppError::BadRequest(LINK_GONE.into()))?;
     Ok(LinkPage {
@@ -293,7 +293,7 @@ pub async fn link_cancel(
     maybe: MaybeUser,
     PageForm(form): PageForm<CancelForm>,
 ) -> Result<Response, PageError> {
-    match visits::cancel_by_link(&state, &ctx, &form.token, &form.reason).await {
+    match appointments::cancel_by_link(&state, &ctx, &form.token, &form.reason).await {
         Ok(a) => {
             let page = LinkPage {
                 nav: maybe.nav(&state, "appointments").await?,

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     app::{
-        accounts, appointments as visits,
+        accounts, appointments,
         booking::{self, BookInput, PatientChoice},
         sessions,
     },
@@ -182,7 +182,7 @@ pub async fn book(
         return Err(AppError::NotFound.into());
     };
     let result = match form.reschedule.parse::<AppointmentId>() {
-        Ok(old) => visits::reschedule(&state, &ctx, &caller, old, start)
+        Ok(old) => appointments::reschedule(&state, &ctx, &caller, old, start)
             .await
             .map(|a| (a, "moved")),
         Err(_) => {

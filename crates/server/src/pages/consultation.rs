@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     app::{
-        consultations::{self as visit, Consultation, ConsultationForm, VisitForm},
+        consultations::{self, Consultation, ConsultationForm, VisitForm},
         history::History,
         local_time::zone_of,
         prescriptions::{MAX_ROWS, RxRow},
@@ -298,7 +298,7 @@ pub async fn show(
     QueryOr(q): QueryOr<ConsultQuery>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let c = visit::get_consultation(&state, &ctx, &caller, encounter_id(&id)?).await?;
+    let c = consultations::get_consultation(&state, &ctx, &caller, encounter_id(&id)?).await?;
     let notice = match q.done.as_str() {
         "saved" => Some("Draft saved.".to_owned()),
         "signed" => Some(
@@ -383,13 +383,13 @@ pub async fn save(
     }
     let sign = action == "sign";
     let here = format!("/clinics/{}/consultations/{id}", caller.clinic.id);
-    match visit::save_visit(&state, &ctx, &caller, id, &form, sign).await {
+    match consultations::save_visit(&state, &ctx, &caller, id, &form, sign).await {
         Ok(_) if sign => Ok(see_other(&format!("{here}?done=signed"))),
         Ok(_) if action == "add_row" => Ok(see_other(&format!("{here}?extra=1"))),
         Ok(_) => Ok(see_other(&format!("{here}?done=saved"))),
         Err(e) => {
             let (outcome, errors) = failure(e, FIELDS)?;
-            let c = visit::get_consultation(&state, &ctx, &caller, id).await?;
+            let c = consultations::get_consultation(&state, &ctx, &caller, id).await?;
             let shown = Shown {
                 form: form.notes,
                 rows: form.rows,
@@ -422,14 +422,14 @@ pub async fn add_addendum(
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
     let id = encounter_id(&id)?;
-    match visit::add_addendum(&state, &ctx, &caller, id, &form.body).await {
+    match consultations::add_addendum(&state, &ctx, &caller, id, &form.body).await {
         Ok(_) => Ok(see_other(&format!(
             "/clinics/{}/consultations/{id}?done=added",
             caller.clinic.id
         ))),
         Err(e) => {
             let (outcome, errors) = failure(e, &[("body", "Addendum")])?;
-            let c = visit::get_consultation(&state, &ctx, &caller, id).await?;
+            let c = consultations::get_consultation(&state, &ctx, &caller, id).await?;
             let view = View {
                 errors,
                 ..View::default()
@@ -450,7 +450,7 @@ pub async fn consult(
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
     let token: TokenId = token.parse().map_err(|_| AppError::NotFound)?;
-    let e = visit::start_consultation(&state, &ctx, &caller, token).await?;
+    let e = consultations::start_consultation(&state, &ctx, &caller, token).await?;
     Ok(see_other(&format!(
         "/clinics/{}/consultations/{}",
         caller.clinic.id, e.id

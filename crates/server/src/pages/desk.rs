@@ -8,10 +8,7 @@ use super::{
     layout::{Nav, nav},
 };
 use crate::{
-    app::{
-        appointments::{self as visits},
-        local_time::zone_of,
-    },
+    app::{appointments, local_time::zone_of},
     auth::{
         RequestCtx,
         extract::{AnyStaff, ClinicCaller, ClinicScope},
@@ -148,7 +145,8 @@ async fn day_page(
     let last = date
         .checked_add(jiff::Span::new().days(days - 1))
         .unwrap_or(date);
-    let list = visits::list(state, ctx, caller, Some(date), Some(last), &filter, 2000).await?;
+    let list =
+        appointments::list(state, ctx, caller, Some(date), Some(last), &filter, 2000).await?;
     let back = Back::day(date, is_doctor && me_doctor.is_none(), view.week);
     let mut groups: Vec<DayGroup> = Vec::new();
     for a in list {
@@ -260,7 +258,7 @@ pub async fn act(
         return Err(AppError::NotFound.into());
     };
     let date = q.date.as_deref().and_then(|d| d.parse::<Date>().ok());
-    match visits::move_status_with(&state, &ctx, &caller, id, m, Priority::Normal).await {
+    match appointments::move_status_with(&state, &ctx, &caller, id, m, Priority::Normal).await {
         Ok((a, token)) => Ok(see_other(&format!(
             "/clinics/{}/day?date={}{}{}&done=1{}",
             caller.clinic.id,

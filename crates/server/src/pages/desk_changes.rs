@@ -11,7 +11,7 @@ use super::{
     layout::{Nav, nav},
 };
 use crate::{
-    app::{appointments as visits, notices::local_time, schedule::get_booking_policy},
+    app::{appointments, notices::local_time, schedule::get_booking_policy},
     auth::{
         RequestCtx,
         extract::{AnyStaff, ClinicCaller, ClinicScope},
@@ -233,7 +233,7 @@ async fn cancel_page(
     alert: Option<String>,
     errors: Errors,
 ) -> Result<CancelPage, PageError> {
-    let a = visits::get(state, ctx, caller, id).await?;
+    let a = appointments::get(state, ctx, caller, id).await?;
     let now = state.now();
     let cutoff = get_booking_policy(state, caller.clinic.id)
         .await?
@@ -301,7 +301,7 @@ pub async fn cancel(
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
     let id = appointment_id(&id)?;
-    match visits::cancel(&state, &ctx, &caller, id, &form.reason).await {
+    match appointments::cancel(&state, &ctx, &caller, id, &form.reason).await {
         Ok(a) => Ok(see_other(
             &back.href(&a, &[("cancelled", a.ref_code.clone())]),
         )),

@@ -11,7 +11,7 @@ use super::{
     layout::{Nav, nav},
 };
 use crate::{
-    app::{appointments as visits, local_time::zone_of, notices::local_time},
+    app::{appointments, local_time::zone_of, notices::local_time},
     auth::{
         RequestCtx,
         extract::{AnyStaff, ClinicCaller, ClinicScope},
@@ -92,7 +92,7 @@ async fn move_page(
     trouble: Trouble,
 ) -> Result<MovePage, PageError> {
     let clinic = &caller.clinic;
-    let a = visits::get(state, ctx, caller, id).await?;
+    let a = appointments::get(state, ctx, caller, id).await?;
     let open = a.status.is_open();
     let start = q.start.parse::<Timestamp>().ok().filter(|_| open);
     let week = Week::asked(&q.week_of, state.now().to_zoned(zone_of(clinic)).date());
@@ -159,7 +159,7 @@ pub async fn reschedule(
     let caller = scope.into_caller(&state).await?;
     let id = appointment_id(&id)?;
     let start: Timestamp = form.start.parse().map_err(|_| AppError::NotFound)?;
-    let e = match visits::reschedule(&state, &ctx, &caller, id, start).await {
+    let e = match appointments::reschedule(&state, &ctx, &caller, id, start).await {
         Ok(new) => {
             let done = [
                 ("moved", new.ref_code.clone()),

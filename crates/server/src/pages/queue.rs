@@ -10,7 +10,7 @@ use super::{
 use crate::{
     app::{
         local_time::zone_of,
-        queue::{self as line, IssueInput},
+        queue::{self, IssueInput},
     },
     auth::{
         RequestCtx,
@@ -158,7 +158,7 @@ pub async fn call_next(
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
     let doctor: DoctorId = doctor.parse().map_err(|_| AppError::NotFound)?;
-    let r = line::call_next(&state, &ctx, &caller, doctor).await;
+    let r = queue::call_next(&state, &ctx, &caller, doctor).await;
     answer(&state, &caller, r).await
 }
 
@@ -173,7 +173,7 @@ pub async fn act(
     let caller = scope.into_caller(&state).await?;
     let id: TokenId = id.parse().map_err(|_| AppError::NotFound)?;
     let mv: TokenMove = action.parse().map_err(|_| AppError::NotFound)?;
-    let r = line::move_token(&state, &ctx, &caller, id, mv).await;
+    let r = queue::move_token(&state, &ctx, &caller, id, mv).await;
     answer(&state, &caller, r).await
 }
 
@@ -194,7 +194,7 @@ pub async fn transfer(
     let caller = scope.into_caller(&state).await?;
     let id: TokenId = id.parse().map_err(|_| AppError::NotFound)?;
     let r = match form.doctor.parse::<DoctorId>() {
-        Ok(to) => line::transfer(&state, &ctx, &caller, id, to).await,
+        Ok(to) => queue::transfer(&state, &ctx, &caller, id, to).await,
         Err(_) => Err(AppError::field("doctor_id", "Choose a doctor.")),
     };
     answer(&state, &caller, r).await
@@ -231,7 +231,7 @@ pub async fn issue(
         })
     })();
     let r = match input {
-        Ok(input) => line::issue_token(&state, &ctx, &caller, &input).await,
+        Ok(input) => queue::issue_token(&state, &ctx, &caller, &input).await,
         Err(e) => Err(e),
     };
     answer(&state, &caller, r).await

@@ -12,7 +12,7 @@ use crate::{
     app::{
         doctors,
         local_time::zone_of,
-        queue::{self as line, DoctorQueue},
+        queue::{self, DoctorQueue},
     },
     auth::extract::{AnyStaff, ClinicCaller, ClinicScope},
     error::{AppError, AppResult},
@@ -159,7 +159,7 @@ fn queue_box(q: DoctorQueue, v: &Viewer, zone: &jiff::tz::TimeZone) -> QueueBox 
 pub(super) async fn queue_list(state: &AppState, caller: &ClinicCaller) -> AppResult<QueueList> {
     let v = Viewer::of(state, caller).await?;
     let zone = zone_of(&caller.clinic);
-    let mut queues = line::get_queue(state, caller, None).await?;
+    let mut queues = queue::get_queue(state, caller, None).await?;
     // A doctor sees their own queue first, and sees it even while it is empty.
     if let Some(me) = v.doctor {
         match queues.iter().position(|q| q.doctor_id == me) {
@@ -168,7 +168,7 @@ pub(super) async fn queue_list(state: &AppState, caller: &ClinicCaller) -> AppRe
                 if let Some(d) =
                     store::doctors::find(state.store().conn(), caller.clinic.id, me).await?
                 {
-                    queues.insert(0, line::arrange_empty(d.id, d.name));
+                    queues.insert(0, queue::arrange_empty(d.id, d.name));
                 }
             }
         }
