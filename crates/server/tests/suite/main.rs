@@ -29,6 +29,7 @@ mod operations;
 mod outage;
 mod page_titles;
 mod patients;
+mod policy;
 mod processes;
 mod profile_pages;
 mod queue;

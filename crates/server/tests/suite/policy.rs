@@ -1,0 +1,476 @@
+//! One authorization model, checked as a generated matrix: every operation of the OpenAPI
+//! document × every kind of caller, against the table in `policy.tsv`. A new operation
+//! without a row fails the test, and so does a row for an operation that is gone.
+
+use crate::{
+    helpers::{PW, Resp, TestApp},
+    world::{World, book, desk, second_doctor, world},
+};
+use axum::{
+    body::Body,
+    http::{Method, Request, StatusCode, header},
+};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+const TABLE: &str = include_str!("policy.tsv");
+
+/// The caller kinds, in the table's column order.
+const CALLERS: [&str; 9] = [
+    "anonymous",
+    "patient_a",
+    "patient_b",
+    "receptionist",
+    "doctor",
+    "suspended_doctor",
+    "admin",
+    "other_admin",
+    "platform_admin",
+];
+
+/// Operations that end the caller's session: each call gets a fresh one.
+const SESSION_ENDING: [&str; 3] = ["logout", "revoke_session", "change_password"];
+
+/// A start in the past: booking or moving to it passes access control and is then refused
+/// by the rules, so the matrix books nothing.
+const PAST: &str = "2026-11-20T04:30:00Z";
+
+/// One row of the table: whether each caller kind is allowed (`None` for `-`).
+struct Row {
+    allowed: Vec<Option<bool>>,
+}
+
+fn table() -> BTreeMap<String, Row> {
+    let mut rows = BTreeMap::new();
+    for line in TABLE.lines() {
+        if line.trim().is_empty() || line.starts_with('#') || line.starts_with("operation_id\t") {
+            continue;
+        }
+        let cells: Vec<&str> = line.split('\t').collect();
+        assert!(cells.len() > CALLERS.len(), "short row: {line}");
+        let allowed = cells[1..=CALLERS.len()]
+            .iter()
+            .map(|c| match *c {
+                "y" => Some(true),
+                "n" => Some(false),
+                "-" => None,
+                other => panic!("policy.tsv: {}: bad cell {other:?}", cells[0]),
+            })
+            .collect::<Vec<_>>();
+        if allowed.contains(&None) {
+            assert!(
+                cells.get(1 + CALLERS.len()).is_some_and(|c| !c.is_empty()),
+                "policy.tsv: {}: a `-` needs a comment saying why",
+                cells[0]
+            );
+        }
+        let dup = rows.insert(cells[0].to_owned(), Row { allowed });
+        assert!(dup.is_none(), "policy.tsv: {} twice", cells[0]);
+    }
+    rows
+}
+
+/// An operation of the OpenAPI document.
+struct Op {
+    id: String,
+    method: Method,
+    path: String,
+}
+
+fn operations(doc: &Value) -> Vec<Op> {
+    let mut ops = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("path item") {
+            let Some(id) = op["operationId"].as_str() else {
+                continue;
+            };
+            ops.push(Op {
+                id: id.to_owned(),
+                method: method.to_uppercase().parse().expect("method"),
+                path: path.clone(),
+            });
+        }
+    }
+    ops.sort_by(|a, b| a.id.cmp(&b.id));
+    ops
+}
+
+/// A caller kind: the e-mail it signs in with and its access token (none: anonymous).
+struct Caller {
+    kind: &'static str,
+    email: Option<String>,
+    token: Option<String>,
+}
+
+/// Everything the matrix needs: the callers and the ids that fill path parameters.
+struct Matrix {
+    w: World,
+    callers: Vec<Caller>,
+    ids: BTreeMap<&'static str, String>,
+    suspended_doctor: String,
+}
+
+fn ok(r: &Resp, want: StatusCode, what: &str, backend: &str) {
+    assert_eq!(r.status, want, "{backend}: {what}: {}", r.text);
+}
+
+fn id_of(r: &Resp) -> String {
+    r.body["id"].as_str().expect("id").to_owned()
+}
+
+async fn build(app: &TestApp) -> Matrix {
+    let b = app.backend;
+    let slug = "policy";
+    let w = world(app, slug).await;
+    let desk_token = desk(app, &w, slug).await;
+    let (suspended_doctor, suspended_token) = second_doctor(app, &w, slug).await;
+    let r = app
+        .post(
+            &w.at(&format!("/doctors/{suspended_doctor}/suspend")),
+            Some(&w.admin),
+            json!({"reason": "policy matrix"}),
+        )
+        .await;
+    ok(&r, StatusCode::OK, "suspend", b);
+    // A spare receptionist, for the admin to deactivate.
+    let spare = format!("spare@{slug}.test");
+    app.join(&w.clinic, &w.admin, &spare, "receptionist", "Spare Desk")
+        .await;
+    let staff = app.get(&w.at("/staff"), Some(&w.admin)).await;
+    ok(&staff, StatusCode::OK, "list staff", b);
+    let membership = staff.body["staff"]
+        .as_array()
+        .expect("staff")
+        .iter()
+        .find(|m| m["user_email"] == spare.as_str())
+        .map(|m| m["id"].as_str().expect("membership id").to_owned())
+        .expect("spare membership");
+    let patient_b = format!("patb@{slug}.test");
+    app.register(&patient_b, "Meera Iyer").await;
+    let patient_b_token = app.login(&patient_b).await.0;
+    let (_, other_admin) = app
+        .clinic_with_admin("policy-other", "admin@policy-other.test")
+        .await;
+    let platform = app.platform_admin("platform@policy.test").await;
+
+    // Patient A's appointment, which makes their record at the clinic.
+    let r = book(app, &w, &w.patient, "2026-11-23T04:30:00Z").await;
+    ok(&r, StatusCode::CREATED, "book", b);
+    let appointment = id_of(&r);
+    let patient = r.body["patient_id"].as_str().expect("patient").to_owned();
+    // A token for patient A in the doctor's queue, and a signed consultation with a
+    // prescription from it.
+    let r = app
+        .post(
+            &w.at("/queue/tokens"),
+            Some(&desk_token),
+            json!({"doctor_id": w.doctor, "patient_id": patient}),
+        )
+        .await;
+    ok(&r, StatusCode::CREATED, "issue token", b);
+    let token = id_of(&r);
+    let status_path = r.body["status_path"].as_str().expect("status path");
+    let signature = status_path
+        .rsplit('/')
+        .next()
+        .expect("signature")
+        .to_owned();
+    let r = app
+        .post(
+            &w.at(&format!("/queue/tokens/{token}/consultation")),
+            Some(&w.doctor_token),
+            json!({}),
+        )
+        .await;
+    ok(&r, StatusCode::CREATED, "start consultation", b);
+    let consultation = id_of(&r);
+    let r = app
+        .put(
+            &w.at(&format!("/consultations/{consultation}/prescription")),
+            Some(&w.doctor_token),
+            json!({"items": [rx_item()], "notes": ""}),
+        )
+        .await;
+    ok(&r, StatusCode::OK, "prescription", b);
+    let prescription = id_of(&r);
+    let r = app
+        .get(
+            &w.at(&format!("/consultations/{consultation}")),
+            Some(&w.doctor_token),
+        )
+        .await;
+    let version = r.body["version"].clone();
+    let r = app
+        .post(
+            &w.at(&format!("/consultations/{consultation}/sign")),
+            Some(&w.doctor_token),
+            json!({"version": version}),
+        )
+        .await;
+    ok(&r, StatusCode::OK, "sign", b);
+    let r = app
+        .send(upload(
+            &w.at(&format!("/patients/{patient}/documents")),
+            &desk_token,
+        ))
+        .await;
+    ok(&r, StatusCode::CREATED, "upload", b);
+    let document = id_of(&r);
+
+    let ids = BTreeMap::from([
+        ("clinic_id", w.clinic.clone()),
+        ("doctor_id", w.doctor.clone()),
+        ("appointment_id", appointment),
+        ("patient_id", patient),
+        ("token_id", token),
+        ("signature", signature),
+        ("consultation_id", consultation),
+        ("prescription_id", prescription),
+        ("document_id", document),
+        ("membership_id", membership),
+    ]);
+    let signed_in = |kind, email: String, token: &str| Caller {
+        kind,
+        email: Some(email),
+        token: Some(token.to_owned()),
+    };
+    let callers = vec![
+        Caller {
+            kind: "anonymous",
+            email: None,
+            token: None,
+        },
+        signed_in("patient_a", format!("pat@{slug}.test"), &w.patient),
+        signed_in("patient_b", patient_b, &patient_b_token),
+        signed_in("receptionist", format!("desk@{slug}.test"), &desk_token),
+        signed_in("doctor", format!("doc@{slug}.test"), &w.doctor_token),
+        signed_in(
+            "suspended_doctor",
+            format!("doc2@{slug}.test"),
+            &suspended_token,
+        ),
+        signed_in("admin", format!("admin@{slug}.test"), &w.admin),
+        signed_in(
+            "other_admin",
+            "admin@policy-other.test".to_owned(),
+            &other_admin,
+        ),
+        signed_in(
+            "platform_admin",
+            "platform@policy.test".to_owned(),
+            &platform,
+        ),
+    ];
+    assert_eq!(
+        callers.iter().map(|c| c.kind).collect::<Vec<_>>(),
+        CALLERS,
+        "callers in the table's order"
+    );
+    Matrix {
+        w,
+        callers,
+        ids,
+        suspended_doctor,
+    }
+}
+
+fn rx_item() -> Value {
+    json!({"drug": "Paracetamol", "strength": "500 mg", "form": "tablet", "dose": "1 tablet",
+        "frequency": "TDS", "duration": "3 days", "route": "oral", "instructions": "after food"})
+}
+
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+const BOUNDARY: &str = "policymatrixboundary";
+
+fn multipart() -> Vec<u8> {
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\nreport\r\n\
+         --{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"report.pdf\"\r\n\
+         Content-Type: application/pdf\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(PDF);
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+fn upload(path: &str, token: &str) -> Request<Body> {
+    Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={BOUNDARY}"),
+        )
+        .body(Body::from(multipart()))
+        .unwrap()
+}
+
+/// A body that gets past deserialization, so a use case's own access check is reached.
+/// Handlers that check access in their extractor get `{}` (a 422 past the check).
+fn body_for(m: &Matrix, op: &str) -> Value {
+    let w = &m.w;
+    let patient = &m.ids["patient_id"];
+    match op {
+        "book_appointment" => {
+            json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type, "start": PAST, "reason": "policy matrix"})
+        }
+        "reschedule_appointment" => json!({"start": PAST}),
+        "cancel_appointment" => json!({"reason": "policy matrix"}),
+        "suspend_doctor" => json!({"reason": "policy matrix"}),
+        "issue_token" => json!({"doctor_id": w.doctor, "patient_id": patient}),
+        "transfer_token" => json!({"doctor_id": w.doctor}),
+        "create_patient" => {
+            json!({"name": "Policy Walkin", "sex": "female", "birth_date": "1990-01-01", "phone": "9845000001"})
+        }
+        "update_patient" => json!({"name": "Ravi Kumar", "sex": "male", "phone": "9845000002"}),
+        "link_patient_account" => json!({"email": "pat@policy.test"}),
+        "save_consultation" => json!({"complaints": "Fever", "bp": "120/80", "pulse": "88",
+            "temperature": "101.3", "weight": "62.5", "height": "160", "spo2": "97",
+            "examination": "", "diagnosis": "Viral fever", "icd10": "", "advice": "",
+            "follow_up_date": "", "version": 1}),
+        "sign_consultation" => json!({"version": 1}),
+        "add_addendum" => json!({"body": "policy matrix"}),
+        "create_prescription" => json!({"items": [rx_item()], "notes": ""}),
+        _ => json!({}),
+    }
+}
+
+/// The path of `op` with its parameters filled; per-call resources are made here, so that
+/// a call that archives, removes or signs out never changes what a later call sees.
+async fn path_for(app: &TestApp, m: &Matrix, op: &Op, n: usize, session: Option<&str>) -> String {
+    let w = &m.w;
+    let mut ids = m.ids.clone();
+    match op.id.as_str() {
+        "suspend_doctor" => {
+            // Suspending the suspended doctor again leaves every caller as it was.
+            ids.insert("doctor_id", m.suspended_doctor.clone());
+        }
+        "archive_visit_type" => {
+            let r = app
+                .post(
+                    &w.at("/visit-types"),
+                    Some(&w.doctor_token),
+                    json!({"name": format!("Policy visit {n}"), "duration_min": 15, "price_minor": 100}),
+                )
+                .await;
+            ok(&r, StatusCode::CREATED, "visit type", app.backend);
+            ids.insert("visit_type_id", id_of(&r));
+        }
+        "remove_schedule_exception" => {
+            let r = app
+                .post(
+                    &w.at(&format!("/doctors/{}/leave", w.doctor)),
+                    Some(&w.doctor_token),
+                    json!({"from": format!("2027-01-{:02}", n + 1), "note": "policy matrix"}),
+                )
+                .await;
+            ok(&r, StatusCode::CREATED, "leave", app.backend);
+            ids.insert("exception_id", id_of(&r));
+        }
+        _ => {}
+    }
+    let session = session.map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
+    ids.insert("session_id", session);
+    let mut path = op.path.clone();
+    for (name, value) in &ids {
+        path = path.replace(&format!("{{{name}}}"), value);
+    }
+    assert!(
+        !path.contains('{'),
+        "{}: no value for a parameter of {path}",
+        op.id
+    );
+    if op.id == "search_patients" {
+        path.push_str("?q=ravi");
+    }
+    path
+}
+
+#[tokio::test]
+async fn every_operation_answers_every_kind_of_caller_as_the_policy_table_says() {
+    let table = table();
+    for app in TestApp::each().await {
+        let b = app.backend;
+        let doc = app.get("/api/v1/openapi.json", None).await;
+        ok(&doc, StatusCode::OK, "openapi", b);
+        let ops = operations(&doc.body);
+        let published: BTreeSet<&str> = ops.iter().map(|o| o.id.as_str()).collect();
+        let listed: BTreeSet<&str> = table.keys().map(String::as_str).collect();
+        let unlisted: Vec<_> = published.difference(&listed).collect();
+        let gone: Vec<_> = listed.difference(&published).collect();
+        assert!(
+            unlisted.is_empty() && gone.is_empty(),
+            "policy.tsv is out of date: operations without a row {unlisted:?}; rows for operations that no longer exist {gone:?}"
+        );
+
+        let m = build(&app).await;
+        let mut mismatches = Vec::new();
+        let mut calls = 0;
+        for op in &ops {
+            let row = &table[&op.id];
+            for (i, caller) in m.callers.iter().enumerate() {
+                let Some(expected) = row.allowed[i] else {
+                    continue;
+                };
+                calls += 1;
+                let (token, session) =
+                    match (&caller.email, SESSION_ENDING.contains(&op.id.as_str())) {
+                        (Some(email), true) => {
+                            let r = app.login_with(email, PW).await;
+                            ok(&r, StatusCode::OK, "fresh login", b);
+                            (
+                                r.body["access_token"].as_str().map(str::to_owned),
+                                r.body["session_id"].as_str().map(str::to_owned),
+                            )
+                        }
+                        _ => (caller.token.clone(), None),
+                    };
+                let path = path_for(&app, &m, op, i, session.as_deref()).await;
+                let req = if op.id == "upload_document" {
+                    let mut req = upload(&path, token.as_deref().unwrap_or(""));
+                    if token.is_none() {
+                        req.headers_mut().remove(header::AUTHORIZATION);
+                    }
+                    req
+                } else {
+                    let body = (op.method == Method::POST || op.method == Method::PUT)
+                        .then(|| body_for(&m, &op.id));
+                    TestApp::req(op.method.clone(), &path, token.as_deref(), body.as_ref())
+                };
+                let r = app.send(req).await;
+                assert!(
+                    !r.status.is_server_error(),
+                    "{b}: {} as {}: {} {}",
+                    op.id,
+                    caller.kind,
+                    r.status,
+                    r.text
+                );
+                let allowed = !matches!(r.status.as_u16(), 401 | 403 | 404);
+                if allowed != expected {
+                    mismatches.push(format!(
+                        "{:<26} {:<17} {:<8} {:<8} {}",
+                        op.id,
+                        caller.kind,
+                        if expected { "allowed" } else { "refused" },
+                        if allowed { "allowed" } else { "refused" },
+                        r.status.as_u16()
+                    ));
+                }
+            }
+        }
+        assert!(
+            mismatches.is_empty(),
+            "{b}: {} of {calls} calls disagree with policy.tsv:\n{:<26} {:<17} {:<8} {:<8} status\n{}",
+            mismatches.len(),
+            "operation",
+            "caller",
+            "expected",
+            "got",
+            mismatches.join("\n")
+        );
+    }
+}
