@@ -1,7 +1,7 @@
 //! The signed-in user's account: profile, password, sessions, and the working clinic.
 
 use super::{
-    error::{Page, PageError},
+    error::{Page, PageError, PagePath},
     forms::{
         Errors, Label, Outcome, PageForm, QueryOr, failure, fmt_ts, see_other,
         see_other_with_cookies,
@@ -15,10 +15,7 @@ use crate::{
     state::AppState,
 };
 use askama::Template;
-use axum::{
-    extract::{Path, State, rejection::PathRejection},
-    response::Response,
-};
+use axum::{extract::State, response::Response};
 use domain::{ClinicId, SessionId, password::NewPassword};
 use serde::Deserialize;
 
@@ -181,13 +178,8 @@ pub async fn revoke_session(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(me): Page<CurrentUser>,
-    id: Result<Path<String>, PathRejection>,
+    PagePath(id): PagePath<SessionId>,
 ) -> Result<Response, PageError> {
-    let id: SessionId = id
-        .map_err(|_| AppError::NotFound)?
-        .0
-        .parse()
-        .map_err(|_| AppError::NotFound)?;
     sessions::revoke_session(&state, &ctx, &me, id).await?;
     if id == me.session().id {
         return Ok(see_other_with_cookies(

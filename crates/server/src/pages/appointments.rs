@@ -2,7 +2,7 @@
 //! e-mailed cancel link opens (it asks before it acts).
 
 use super::{
-    error::{Page, PageError},
+    error::{Page, PageError, PagePath},
     forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{MaybeUser, Nav, nav},
 };
@@ -14,11 +14,7 @@ use crate::{
     state::AppState,
 };
 use askama::Template;
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    response::Response,
-};
+use axum::{extract::State, http::StatusCode, response::Response};
 use domain::{AppointmentId, ClinicId};
 use serde::Deserialize;
 use store::appointments::Appointment;
@@ -179,11 +175,9 @@ pub async fn cancel(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(me): Page<CurrentUser>,
-    Path((clinic, id)): Path<(String, String)>,
+    PagePath((clinic, id)): PagePath<(ClinicId, AppointmentId)>,
     PageForm(form): PageForm<CancelForm>,
 ) -> Result<Response, PageError> {
-    let clinic: ClinicId = clinic.parse().map_err(|_| AppError::NotFound)?;
-    let id: AppointmentId = id.parse().map_err(|_| AppError::NotFound)?;
     let clinic = get_clinic(&state, clinic).await?;
     // This page is the patient's own list: act as the patient even if they also work there.
     let caller = ClinicCaller {

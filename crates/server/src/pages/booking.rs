@@ -4,7 +4,7 @@
 
 use super::{
     clinic_contact::ContactCard,
-    error::PageError,
+    error::{PageError, PagePath},
     forms::{Choice, Errors, Label, QueryOr, failure},
     layout::{MaybeUser, Nav},
 };
@@ -266,11 +266,10 @@ pub struct DoctorQuery {
 pub async fn doctor_page(
     State(state): State<AppState>,
     maybe: MaybeUser,
-    Path((slug, doctor)): Path<(String, String)>,
+    PagePath((slug, doctor_id)): PagePath<(String, DoctorId)>,
     QueryOr(q): QueryOr<DoctorQuery>,
 ) -> Result<Response, PageError> {
     let clinic = clinic_by_slug(&state, &slug).await?;
-    let doctor_id: DoctorId = doctor.parse().map_err(|_| AppError::NotFound)?;
     let doctor = doctors::get_doctor(&state, clinic.id, doctor_id).await?;
     let types = schedule::list_visit_types(&state, clinic.id, Some(doctor.id)).await?;
     let (vt, visit_types) = visit_type_choices(&types, &q.visit_type, &clinic.currency);

@@ -3,7 +3,7 @@
 //! without JavaScript; every button saves the draft first, so nothing typed is lost.
 
 use super::{
-    error::{Page, PageError},
+    error::{Page, PageError, PagePath},
     forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
 };
@@ -18,16 +18,12 @@ use crate::{
         RequestCtx,
         extract::{AnyStaff, ClinicCaller, ClinicScope},
     },
-    error::AppError,
     state::AppState,
 };
 use askama::Template;
-use axum::{
-    extract::{Path, State},
-    response::Response,
-};
+use axum::{extract::State, response::Response};
 use domain::{
-    EncounterId, TokenId,
+    ClinicId, EncounterId, TokenId,
     clinical::{FORMS, FREQUENCIES, ROUTES},
 };
 use serde::Deserialize;
@@ -93,10 +89,6 @@ pub struct ConsultQuery {
     extra: usize,
     /// `saved`, `signed` or `added` after a POST.
     done: String,
-}
-
-fn encounter_id(raw: &str) -> Result<EncounterId, PageError> {
-    raw.parse().map_err(|_| AppError::NotFound.into())
 }
 
 /// What a failed save shows again instead of the stored draft.
@@ -294,11 +286,11 @@ pub async fn show(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id)): Path<(String, String)>,
+    PagePath((_, id)): PagePath<(ClinicId, EncounterId)>,
     QueryOr(q): QueryOr<ConsultQuery>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let c = consultations::get_consultation(&state, &ctx, &caller, encounter_id(&id)?).await?;
+    let c = consultations::get_consultation(&state, &ctx, &caller, id).await?;
     let notice = match q.done.as_str() {
         "saved" => Some("Draft saved.".to_owned()),
         "signed" => Some(
@@ -372,11 +364,10 @@ pub async fn save(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id)): Path<(String, String)>,
+    PagePath((_, id)): PagePath<(ClinicId, EncounterId)>,
     PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let id = encounter_id(&id)?;
     let (mut form, action, remove) = read_form(pairs);
     if let Some(i) = remove.filter(|i| *i < form.rows.len()) {
         form.rows.remove(i);
@@ -417,11 +408,10 @@ pub async fn add_addendum(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id)): Path<(String, String)>,
+    PagePath((_, id)): PagePath<(ClinicId, EncounterId)>,
     PageForm(form): PageForm<AddendumForm>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let id = encounter_id(&id)?;
     match consultations::add_addendum(&state, &ctx, &caller, id, &form.body).await {
         Ok(_) => Ok(see_other(&format!(
             "/clinics/{}/consultations/{id}?done=added",
@@ -446,10 +436,9 @@ pub async fn consult(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, token)): Path<(String, String)>,
+    PagePath((_, token)): PagePath<(ClinicId, TokenId)>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let token: TokenId = token.parse().map_err(|_| AppError::NotFound)?;
     let e = consultations::start_consultation(&state, &ctx, &caller, token).await?;
     Ok(see_other(&format!(
         "/clinics/{}/consultations/{}",

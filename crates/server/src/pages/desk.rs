@@ -3,7 +3,7 @@
 
 use super::{
     desk_changes::{Back, Changes, Done},
-    error::{Page, PageError},
+    error::{Page, PageError, PagePath},
     forms::{Outcome, QueryOr, see_other},
     layout::{Nav, nav},
 };
@@ -17,12 +17,8 @@ use crate::{
     state::AppState,
 };
 use askama::Template;
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    response::Response,
-};
-use domain::{AppointmentId, AppointmentStatus, Role, StaffMove, queue::Priority};
+use axum::{extract::State, http::StatusCode, response::Response};
+use domain::{AppointmentId, AppointmentStatus, ClinicId, Role, StaffMove, queue::Priority};
 use jiff::civil::Date;
 use serde::Deserialize;
 use store::appointments::{Appointment, Filter};
@@ -249,11 +245,10 @@ pub async fn act(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id, action)): Path<(String, String, String)>,
+    PagePath((_, id, action)): PagePath<(ClinicId, AppointmentId, String)>,
     QueryOr(q): QueryOr<DayQuery>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let id: AppointmentId = id.parse().map_err(|_| AppError::NotFound)?;
     let Some(m) = StaffMove::from_action(&action) else {
         return Err(AppError::NotFound.into());
     };

@@ -6,7 +6,7 @@
 
 use super::{
     appointments::cancel_failure,
-    error::{Page, PageError},
+    error::{Page, PageError, PagePath},
     forms::{Errors, Outcome, PageForm, QueryOr, see_other},
     layout::{Nav, nav},
 };
@@ -16,15 +16,11 @@ use crate::{
         RequestCtx,
         extract::{AnyStaff, ClinicCaller, ClinicScope},
     },
-    error::AppError,
     state::AppState,
 };
 use askama::Template;
-use axum::{
-    extract::{Path, State},
-    response::Response,
-};
-use domain::{AppointmentId, AppointmentStatus};
+use axum::{extract::State, response::Response};
+use domain::{AppointmentId, AppointmentStatus, ClinicId};
 use jiff::{Timestamp, civil::Date};
 use serde::Deserialize;
 use store::{appointments::Appointment, clinics::Clinic};
@@ -196,10 +192,6 @@ impl Facts {
     }
 }
 
-pub(super) fn appointment_id(raw: &str) -> Result<AppointmentId, PageError> {
-    raw.parse().map_err(|_| AppError::NotFound.into())
-}
-
 #[derive(Template)]
 #[template(path = "staff_cancel.html")]
 struct CancelPage {
@@ -270,11 +262,10 @@ pub async fn cancel_form(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id)): Path<(String, String)>,
+    PagePath((_, id)): PagePath<(ClinicId, AppointmentId)>,
     QueryOr(back): QueryOr<Back>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let id = appointment_id(&id)?;
     let page = cancel_page(
         &state,
         &ctx,
@@ -295,12 +286,11 @@ pub async fn cancel(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id)): Path<(String, String)>,
+    PagePath((_, id)): PagePath<(ClinicId, AppointmentId)>,
     QueryOr(back): QueryOr<Back>,
     PageForm(form): PageForm<CancelForm>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let id = appointment_id(&id)?;
     match appointments::cancel(&state, &ctx, &caller, id, &form.reason).await {
         Ok(a) => Ok(see_other(
             &back.href(&a, &[("cancelled", a.ref_code.clone())]),

@@ -5,8 +5,8 @@
 
 use super::{
     booking::{Day, SlotLink, Trouble, Week, free_week},
-    desk_changes::{Back, Facts, appointment_id},
-    error::{Page, PageError},
+    desk_changes::{Back, Facts},
+    error::{Page, PageError, PagePath},
     forms::{Errors, Outcome, PageForm, QueryOr, see_other},
     layout::{Nav, nav},
 };
@@ -20,11 +20,8 @@ use crate::{
     state::AppState,
 };
 use askama::Template;
-use axum::{
-    extract::{Path, State},
-    response::Response,
-};
-use domain::AppointmentId;
+use axum::{extract::State, response::Response};
+use domain::{AppointmentId, ClinicId};
 use jiff::{Timestamp, civil::Date};
 use serde::Deserialize;
 use store::clinics::Clinic;
@@ -136,12 +133,11 @@ pub async fn reschedule_form(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id)): Path<(String, String)>,
+    PagePath((_, id)): PagePath<(ClinicId, AppointmentId)>,
     QueryOr(back): QueryOr<Back>,
     QueryOr(q): QueryOr<PickQuery>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let id = appointment_id(&id)?;
     let page = move_page(&state, &ctx, &caller, id, &back, &q, Trouble::default()).await?;
     Ok(Outcome::OK.render(&page))
 }
@@ -152,12 +148,11 @@ pub async fn reschedule(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id)): Path<(String, String)>,
+    PagePath((_, id)): PagePath<(ClinicId, AppointmentId)>,
     QueryOr(back): QueryOr<Back>,
     PageForm(form): PageForm<MoveForm>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let id = appointment_id(&id)?;
     let start: Timestamp = form.start.parse().map_err(|_| AppError::NotFound)?;
     let e = match appointments::reschedule(&state, &ctx, &caller, id, start).await {
         Ok(new) => {

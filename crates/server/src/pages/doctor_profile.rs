@@ -3,7 +3,7 @@
 //! everyone else gets a 404). The form's pieces are shared with the join page.
 
 use super::{
-    error::{Page, PageError},
+    error::{Page, PageError, PagePath},
     forms::{Errors, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
     profile_form::{
@@ -16,15 +16,11 @@ use crate::{
         RequestCtx,
         extract::{AdminOrDoctor, ClinicScope},
     },
-    error::AppError,
     state::AppState,
 };
 use askama::Template;
-use axum::{
-    extract::{Path, State},
-    response::Response,
-};
-use domain::{DoctorId, DoctorStatus};
+use axum::{extract::State, response::Response};
+use domain::{ClinicId, DoctorId, DoctorStatus};
 use serde::Deserialize;
 use store::{clinics::Clinic, doctors::Doctor};
 
@@ -50,15 +46,14 @@ pub struct Done {
     done: Option<String>,
 }
 
-type ProfilePath = Path<(String, String)>;
+type ProfilePath = PagePath<(ClinicId, DoctorId)>;
 
 /// The doctor in the path, if the caller may edit their profile; else a 404.
 async fn doctor_in(
     state: &AppState,
     scope: &ClinicScope<AdminOrDoctor>,
-    raw: &str,
+    id: DoctorId,
 ) -> Result<Doctor, PageError> {
-    let id: DoctorId = raw.parse().map_err(|_| AppError::NotFound)?;
     Ok(doctors::managed(state.store().conn(), scope, id).await?)
 }
 
@@ -114,10 +109,10 @@ async fn render(
 pub async fn show(
     State(state): State<AppState>,
     Page(scope): Page<ClinicScope<AdminOrDoctor>>,
-    Path((_, id)): ProfilePath,
+    PagePath((_, id)): ProfilePath,
     QueryOr(q): QueryOr<Done>,
 ) -> Result<Response, PageError> {
-    let doctor = doctor_in(&state, &scope, &id).await?;
+    let doctor = doctor_in(&state, &scope, id).await?;
     let notice = q.done.is_some().then_some("Saved.");
     let clinic = get_clinic(&state, scope.clinic).await?;
     let form = ProfileForm::of(&doctor, &clinic.currency);
@@ -131,10 +126,10 @@ pub async fn save(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AdminOrDoctor>>,
-    Path((_, id)): ProfilePath,
+    PagePath((_, id)): ProfilePath,
     PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let doctor = doctor_in(&state, &scope, &id).await?;
+    let doctor = doctor_in(&state, &scope, id).await?;
     let clinic = get_clinic(&state, scope.clinic).await?;
     let form = ProfileForm::from_pairs(pairs);
     let (input, fee_problem) = form.input(&clinic.currency);

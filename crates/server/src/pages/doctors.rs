@@ -2,7 +2,7 @@
 //! and reinstate; and keep the clinic's list of specialties.
 
 use super::{
-    error::{Page, PageError},
+    error::{Page, PageError, PagePath},
     forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
 };
@@ -13,11 +13,8 @@ use crate::{
     state::AppState,
 };
 use askama::Template;
-use axum::{
-    extract::{Path, State},
-    response::Response,
-};
-use domain::{DoctorId, DoctorStatus, SpecialtyId};
+use axum::{extract::State, response::Response};
+use domain::{ClinicId, DoctorId, DoctorStatus, SpecialtyId};
 use serde::Deserialize;
 
 struct Row {
@@ -157,10 +154,9 @@ pub async fn decide(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicAdmin>,
-    Path((_, id, decision)): Path<(String, String, String)>,
+    PagePath((_, id, decision)): PagePath<(ClinicId, DoctorId, String)>,
     PageForm(form): PageForm<DecisionForm>,
 ) -> Result<Response, PageError> {
-    let id: DoctorId = id.parse().map_err(|_| AppError::NotFound)?;
     let decision = match decision.as_str() {
         "approve" => Decision::Approve,
         "reject" => Decision::Reject,

@@ -2,11 +2,10 @@
 //! patients keep their own at each clinic (/documents). Every check is the use case's.
 
 use super::{
-    error::{Page, PageError},
+    error::{Page, PageError, PagePath},
     forms::{Choice, Errors, Outcome, QueryOr, refused_upload, see_other},
     layout::{Nav, nav},
     patient_record::record_page,
-    patients::patient_id,
 };
 use crate::{
     api::documents::{attachment, read_upload},
@@ -24,7 +23,7 @@ use crate::{
 };
 use askama::Template;
 use axum::{
-    extract::{Multipart, Path, State},
+    extract::{Multipart, State},
     response::Response,
 };
 use domain::{ClinicId, DocumentId, PatientId, upload::DocCategory};
@@ -34,11 +33,10 @@ pub async fn upload(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id)): Path<(String, String)>,
+    PagePath((_, id)): PagePath<(ClinicId, PatientId)>,
     form: Multipart,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let id = patient_id(&id)?;
     let result = match read_upload(form).await {
         Ok((name, category, bytes)) => {
             upload_document(&state, &ctx, &caller, id, &name, &category, bytes).await
@@ -74,11 +72,9 @@ pub async fn download(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id, doc)): Path<(String, String, String)>,
+    PagePath((_, id, doc)): PagePath<(ClinicId, PatientId, DocumentId)>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let id = patient_id(&id)?;
-    let doc: DocumentId = doc.parse().map_err(|_| AppError::NotFound)?;
     let (d, bytes) = download_document(&state, &ctx, &caller, id, doc).await?;
     Ok(attachment(&d, bytes))
 }
@@ -177,11 +173,9 @@ async fn docs_page(
 async fn as_patient(
     state: &AppState,
     me: CurrentUser,
-    clinic: &str,
-    patient: &str,
+    clinic: ClinicId,
+    patient: PatientId,
 ) -> Result<(ClinicCaller, PatientId), PageError> {
-    let clinic: ClinicId = clinic.parse().map_err(|_| AppError::NotFound)?;
-    let patient: PatientId = patient.parse().map_err(|_| AppError::NotFound)?;
     let clinic = get_clinic(state, clinic).await?;
     Ok((
         ClinicCaller {
@@ -198,10 +192,10 @@ pub async fn upload_mine(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(me): Page<CurrentUser>,
-    Path((clinic, patient)): Path<(String, String)>,
+    PagePath((clinic, patient)): PagePath<(ClinicId, PatientId)>,
     form: Multipart,
 ) -> Result<Response, PageError> {
-    let (caller, patient) = as_patient(&state, me.clone(), &clinic, &patient).await?;
+    let (caller, patient) = as_patient(&state, me.clone(), clinic, patient).await?;
     let result = match read_upload(form).await {
         Ok((name, category, bytes)) => {
             upload_document(&state, &ctx, &caller, patient, &name, &category, bytes).await
@@ -221,10 +215,9 @@ pub async fn download_mine(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(me): Page<CurrentUser>,
-    Path((clinic, patient, doc)): Path<(String, String, String)>,
+    PagePath((clinic, patient, doc)): PagePath<(ClinicId, PatientId, DocumentId)>,
 ) -> Result<Response, PageError> {
-    let (caller, patient) = as_patient(&state, me, &clinic, &patient).await?;
-    let doc: DocumentId = doc.parse().map_err(|_| AppError::NotFound)?;
+    let (caller, patient) = as_patient(&state, me, clinic, patient).await?;
     let (d, bytes) = download_document(&state, &ctx, &caller, patient, doc).await?;
     Ok(attachment(&d, bytes))
 }

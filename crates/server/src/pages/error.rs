@@ -5,7 +5,7 @@ use super::{forms::render, layout::Nav};
 use crate::{error::AppError, state::AppState};
 use askama::Template;
 use axum::{
-    extract::FromRequestParts,
+    extract::{FromRequestParts, Path},
     http::{HeaderValue, Method, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
@@ -133,6 +133,26 @@ where
         match T::from_request_parts(parts, state).await {
             Ok(v) => Ok(Page(v)),
             Err(e) => Err(PageError::at(e, parts)),
+        }
+    }
+}
+
+/// Path parameters parsed into their types (`PatientId`, `(ClinicId, TokenId)`, …): a
+/// malformed or wrong-typed segment is the 404 page, as if nothing were there.
+pub struct PagePath<T>(pub T);
+
+impl<T> FromRequestParts<AppState> for PagePath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+{
+    type Rejection = PageError;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(PagePath(v)),
+            Err(_) => Err(AppError::NotFound.into()),
         }
     }
 }

@@ -3,10 +3,10 @@
 
 use super::{
     desk_changes::{Back, Changes, Done},
-    error::{Page, PageError},
+    error::{Page, PageError, PagePath},
     forms::{Choice, Errors, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
-    patients::{PatientRow, SearchQuery, patient_id},
+    patients::{PatientRow, SearchQuery},
 };
 use crate::{
     app::{
@@ -22,11 +22,8 @@ use crate::{
     state::AppState,
 };
 use askama::Template;
-use axum::{
-    extract::{Path, State},
-    response::Response,
-};
-use domain::{PatientId, Role, queue::Priority, upload::DocCategory};
+use axum::{extract::State, response::Response};
+use domain::{ClinicId, PatientId, Role, queue::Priority, upload::DocCategory};
 use serde::Deserialize;
 use store::patients::Patient;
 
@@ -183,7 +180,7 @@ pub async fn show(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id)): Path<(String, String)>,
+    PagePath((_, id)): PagePath<(ClinicId, PatientId)>,
     QueryOr(q): QueryOr<SearchQuery>,
     QueryOr(changed): QueryOr<Done>,
 ) -> Result<Response, PageError> {
@@ -192,7 +189,7 @@ pub async fn show(
         &state,
         &ctx,
         &caller,
-        patient_id(&id)?,
+        id,
         q.done,
         String::new(),
         Errors::default(),
@@ -213,11 +210,10 @@ pub async fn link(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id)): Path<(String, String)>,
+    PagePath((_, id)): PagePath<(ClinicId, PatientId)>,
     PageForm(form): PageForm<LinkForm>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let id = patient_id(&id)?;
     match patients::link_account(&state, &ctx, &caller, id, &form.email).await {
         Ok(p) => Ok(see_other(&format!(
             "/clinics/{}/patients/{}?done=linked",

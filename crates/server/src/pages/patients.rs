@@ -2,7 +2,7 @@
 //! the likely-duplicate check) and edit a record. The record page is `patient_record`.
 
 use super::{
-    error::{Page, PageError},
+    error::{Page, PageError, PagePath},
     forms::{Choice, Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
 };
@@ -19,12 +19,9 @@ use crate::{
     state::AppState,
 };
 use askama::Template;
-use axum::{
-    extract::{Path, State},
-    response::Response,
-};
+use axum::{extract::State, response::Response};
 use domain::{
-    PatientId,
+    ClinicId, PatientId,
     patient::{DuplicateReason, Sex},
 };
 use serde::Deserialize;
@@ -259,19 +256,14 @@ pub async fn create(
     }
 }
 
-pub(super) fn patient_id(raw: &str) -> Result<PatientId, PageError> {
-    raw.parse().map_err(|_| AppError::NotFound.into())
-}
-
 /// GET /clinics/{clinic_id}/patients/{patient_id}/edit.
 pub async fn edit_form(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id)): Path<(String, String)>,
+    PagePath((_, id)): PagePath<(ClinicId, PatientId)>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let id = patient_id(&id)?;
     let p = patients::get_patient(&state, &ctx, &caller, id).await?;
     let nav = nav(&state, &caller.me, "patients").await?;
     let page = form_page(
@@ -290,11 +282,10 @@ pub async fn update(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id)): Path<(String, String)>,
+    PagePath((_, id)): PagePath<(ClinicId, PatientId)>,
     PageForm(form): PageForm<PatientForm>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let id = patient_id(&id)?;
     match patients::update_patient(&state, &ctx, &caller, id, &form).await {
         Ok(p) => Ok(see_other(&format!(
             "/clinics/{}/patients/{}?done=saved",

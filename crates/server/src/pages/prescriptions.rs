@@ -3,7 +3,7 @@
 //! list of signed prescriptions with their visit summaries.
 
 use super::{
-    error::{Page, PageError},
+    error::{Page, PageError, PagePath},
     forms::Outcome,
     layout::{Nav, nav},
 };
@@ -14,10 +14,7 @@ use crate::{
     state::AppState,
 };
 use askama::Template;
-use axum::{
-    extract::{Path, State},
-    response::Response,
-};
+use axum::{extract::State, response::Response};
 use domain::{ClinicId, PrescriptionId, Role};
 use store::encounters::Prescription;
 
@@ -42,10 +39,8 @@ pub async fn print(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(me): Page<CurrentUser>,
-    Path((clinic, id)): Path<(String, String)>,
+    PagePath((clinic, id)): PagePath<(ClinicId, PrescriptionId)>,
 ) -> Result<Response, PageError> {
-    let clinic: ClinicId = clinic.parse().map_err(|_| AppError::NotFound)?;
-    let id: PrescriptionId = id.parse().map_err(|_| AppError::NotFound)?;
     let clinic = get_clinic(&state, clinic).await?;
     let caller = ClinicCaller::new(&state, me, clinic).await?;
     let p = prescriptions::get_prescription(&state, &ctx, &caller, id).await?;

@@ -2,7 +2,7 @@
 //! `queue_list`), the moves on it, and issuing a walk-in's token.
 
 use super::{
-    error::{Page, PageError},
+    error::{Page, PageError, PagePath},
     forms::{Outcome, PageForm, QueryOr, see_other},
     layout::{Nav, nav},
     queue_list::{QueueList, queue_list},
@@ -20,13 +20,9 @@ use crate::{
     state::AppState,
 };
 use askama::Template;
-use axum::{
-    extract::{Path, State},
-    http::StatusCode,
-    response::Response,
-};
+use axum::{extract::State, http::StatusCode, response::Response};
 use domain::{
-    DoctorId, TokenId,
+    ClinicId, DoctorId, TokenId,
     queue::{Priority, TokenMove, TokenStatus},
 };
 use serde::Deserialize;
@@ -154,10 +150,9 @@ pub async fn call_next(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, doctor)): Path<(String, String)>,
+    PagePath((_, doctor)): PagePath<(ClinicId, DoctorId)>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let doctor: DoctorId = doctor.parse().map_err(|_| AppError::NotFound)?;
     let r = queue::call_next(&state, &ctx, &caller, doctor).await;
     answer(&state, &caller, r).await
 }
@@ -168,10 +163,9 @@ pub async fn act(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id, action)): Path<(String, String, String)>,
+    PagePath((_, id, action)): PagePath<(ClinicId, TokenId, String)>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let id: TokenId = id.parse().map_err(|_| AppError::NotFound)?;
     let mv: TokenMove = action.parse().map_err(|_| AppError::NotFound)?;
     let r = queue::move_token(&state, &ctx, &caller, id, mv).await;
     answer(&state, &caller, r).await
@@ -188,11 +182,10 @@ pub async fn transfer(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id)): Path<(String, String)>,
+    PagePath((_, id)): PagePath<(ClinicId, TokenId)>,
     PageForm(form): PageForm<TransferForm>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let id: TokenId = id.parse().map_err(|_| AppError::NotFound)?;
     let r = match form.doctor.parse::<DoctorId>() {
         Ok(to) => queue::transfer(&state, &ctx, &caller, id, to).await,
         Err(_) => Err(AppError::field("doctor_id", "Choose a doctor.")),

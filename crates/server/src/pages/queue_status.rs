@@ -2,7 +2,7 @@
 //! carries the link.
 
 use super::{
-    error::{Page, PageError},
+    error::{Page, PageError, PagePath},
     forms::Outcome,
     layout::MaybeUser,
 };
@@ -20,7 +20,7 @@ use axum::{
     extract::{Path, State},
     response::Response,
 };
-use domain::{TokenId, queue::TokenStatus};
+use domain::{ClinicId, TokenId, queue::TokenStatus};
 
 #[derive(Template)]
 #[template(path = "queue_status.html")]
@@ -80,10 +80,9 @@ struct SlipPage {
 pub async fn slip(
     State(state): State<AppState>,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    Path((_, id)): Path<(String, String)>,
+    PagePath((_, id)): PagePath<(ClinicId, TokenId)>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
-    let id: TokenId = id.parse().map_err(|_| AppError::NotFound)?;
     let t = store::queue::find(state.store().conn(), caller.clinic.id, id)
         .await
         .map_err(AppError::from)?

@@ -3,7 +3,7 @@
 //! pieces live in `visit_types`, shared with the clinic settings page.
 
 use super::{
-    error::{Page, PageError},
+    error::{Page, PageError, PagePath},
     forms::{Choice, Errors, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
     time_off::{ExceptionForm, ExceptionLine},
@@ -25,11 +25,8 @@ use crate::{
     state::AppState,
 };
 use askama::Template;
-use axum::{
-    extract::{Path, State},
-    response::Response,
-};
-use domain::{DoctorId, DoctorStatus, VisitTypeId};
+use axum::{extract::State, response::Response};
+use domain::{ClinicId, DoctorId, DoctorStatus, VisitTypeId};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -341,10 +338,9 @@ pub async fn save_hours(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AdminOrDoctor>>,
-    Path((_, doctor)): Path<(String, String)>,
+    PagePath((_, doctor_id)): PagePath<(ClinicId, DoctorId)>,
     PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let doctor_id: DoctorId = doctor.parse().map_err(|_| AppError::NotFound)?;
     let (rows, saved) = match hour_rows(&pairs) {
         Ok(rows) => {
             let saved = async {
@@ -366,7 +362,7 @@ pub async fn save_hours(
             again(
                 &state,
                 &scope,
-                &doctor,
+                &doctor_id.to_string(),
                 outcome,
                 Failed::Hours(rows, errors),
             )

@@ -1,7 +1,7 @@
 //! A clinic's staff, for its admins: members, invitations, inviting and deactivating.
 
 use super::{
-    error::{Page, PageError},
+    error::{Page, PageError, PagePath},
     forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, fmt_ts, see_other},
     layout::{Nav, memberships},
 };
@@ -12,11 +12,8 @@ use crate::{
     state::AppState,
 };
 use askama::Template;
-use axum::{
-    extract::{Path, State, rejection::PathRejection},
-    response::Response,
-};
-use domain::{MembershipId, Role};
+use axum::{extract::State, response::Response};
+use domain::{ClinicId, MembershipId, Role};
 use serde::Deserialize;
 
 const INVITE_FIELDS: &[Label] = &[("email", "E-mail"), ("role", "Role")];
@@ -188,10 +185,8 @@ pub async fn deactivate(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicAdmin>,
-    ids: Result<Path<(String, String)>, PathRejection>,
+    PagePath((_, id)): PagePath<(ClinicId, MembershipId)>,
 ) -> Result<Response, PageError> {
-    let Path((_, membership)) = ids.map_err(|_| AppError::NotFound)?;
-    let id: MembershipId = membership.parse().map_err(|_| AppError::NotFound)?;
     match staff::deactivate_staff(&state, &ctx, &scope, id).await {
         Ok(()) => Ok(see_other(&format!(
             "/clinics/{}/staff?done=deactivated",

@@ -2,7 +2,7 @@
 //! schedule page and removing an entry from either page.
 
 use super::{
-    error::{Page, PageError},
+    error::{Page, PageError, PagePath},
     forms::{Label, PageForm, failure, see_other},
     schedule::{self as schedule_page, Failed},
     settings,
@@ -16,14 +16,10 @@ use crate::{
         RequestCtx,
         extract::{AdminOrDoctor, ClinicScope},
     },
-    error::AppError,
     state::AppState,
 };
-use axum::{
-    extract::{Path, State},
-    response::Response,
-};
-use domain::{DoctorId, ExceptionId};
+use axum::{extract::State, response::Response};
+use domain::{ClinicId, DoctorId, ExceptionId};
 use serde::Deserialize;
 use store::schedules::ExceptionRow;
 
@@ -101,10 +97,9 @@ pub async fn add(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AdminOrDoctor>>,
-    Path((_, doctor)): Path<(String, String)>,
+    PagePath((_, doctor_id)): PagePath<(ClinicId, DoctorId)>,
     PageForm(form): PageForm<ExceptionForm>,
 ) -> Result<Response, PageError> {
-    let doctor_id: DoctorId = doctor.parse().map_err(|_| AppError::NotFound)?;
     let kind = if form.kind == "extra" {
         ExceptionKind::Extra
     } else {
@@ -119,7 +114,7 @@ pub async fn add(
             schedule_page::again(
                 &state,
                 &scope,
-                &doctor,
+                &doctor_id.to_string(),
                 outcome,
                 Failed::Exception(form, errors),
             )
@@ -140,10 +135,9 @@ pub async fn remove(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AdminOrDoctor>>,
-    Path((_, id)): Path<(String, String)>,
+    PagePath((_, id)): PagePath<(ClinicId, ExceptionId)>,
     PageForm(form): PageForm<RemoveForm>,
 ) -> Result<Response, PageError> {
-    let id: ExceptionId = id.parse().map_err(|_| AppError::NotFound)?;
     exceptions::remove_exception(&state, &ctx, &scope, id).await?;
     Ok(see_other(&return_to(scope.clinic, &form.doctor)))
 }

@@ -2,7 +2,7 @@
 //! the list, the add form and retiring one.
 
 use super::{
-    error::{Page, PageError},
+    error::{Page, PageError, PagePath},
     forms::{Label, PageForm, failure, see_other},
     schedule::{self as schedule_page, Failed},
     settings, time_off,
@@ -19,11 +19,8 @@ use crate::{
     error::AppError,
     state::AppState,
 };
-use axum::{
-    extract::{Path, State},
-    response::Response,
-};
-use domain::{Currency, DoctorId, DomainError, Money, VisitMode, VisitTypeId};
+use axum::{extract::State, response::Response};
+use domain::{ClinicId, Currency, DoctorId, DomainError, Money, VisitMode, VisitTypeId};
 use serde::Deserialize;
 use store::clinics::Clinic;
 
@@ -161,10 +158,9 @@ pub async fn archive(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AdminOrDoctor>>,
-    Path((_, id)): Path<(String, String)>,
+    PagePath((_, id)): PagePath<(ClinicId, VisitTypeId)>,
     PageForm(form): PageForm<time_off::RemoveForm>,
 ) -> Result<Response, PageError> {
-    let id: VisitTypeId = id.parse().map_err(|_| AppError::NotFound)?;
     schedule::archive_visit_type(&state, &ctx, &scope, id).await?;
     Ok(see_other(&time_off::return_to(scope.clinic, &form.doctor)))
 }

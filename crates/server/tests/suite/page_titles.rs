@@ -175,3 +175,40 @@ async fn the_token_slip_has_a_qr_code_of_the_status_link() {
     let (_, content) = grids[0].decode().expect("the QR code decodes");
     assert_eq!(content, link.replace("&amp;", "&"));
 }
+
+/// A malformed id in a page's path answers the 404 page, not a 400 or a plain-text error.
+#[tokio::test]
+async fn pages_with_a_malformed_id_in_the_path_answer_the_not_found_page() {
+    let app = TestApp::new(store::testing::TestDb::sqlite().await).await;
+    let w = world(&app, "badids").await;
+    let desk = desk(&app, &w, "badids").await;
+    let c = &w.clinic;
+    for (path, who) in [
+        (format!("/clinics/{c}/patients/not-an-id"), Some(&desk)),
+        (format!("/clinics/{c}/patients/not-an-id/edit"), Some(&desk)),
+        (
+            format!("/clinics/{c}/consultations/x"),
+            Some(&w.doctor_token),
+        ),
+        (format!("/clinics/{c}/queue/tokens/x/slip"), Some(&desk)),
+        (format!("/clinics/{c}/appointments/x/cancel"), Some(&desk)),
+        (format!("/clinics/{c}/doctors/x/profile"), Some(&w.admin)),
+        (format!("/c/badids/doctors/{c}x"), None),
+    ] {
+        let r = match who {
+            Some(t) => app.send(page_get(&path, t)).await,
+            None => app.get(&path, None).await,
+        };
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.text);
+        let content_type = r
+            .headers
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(
+            content_type.starts_with("text/html"),
+            "{path}: {content_type}"
+        );
+        assert!(r.text.contains("Page not found"), "{path}: {}", r.text);
+    }
+}
