@@ -47,9 +47,9 @@ pub async fn today(
         .iter()
         .filter(|t| matches!(t.status, TokenStatus::Waiting | TokenStatus::Called))
         .count();
-    let with_hours = schedules::doctors_with_hours(c, clinic.id).await?;
     let (pending_doctors, without_hours) = match role {
         Role::Admin => {
+            let with_hours = schedules::doctors_with_hours(c, clinic.id).await?;
             let pending = doctors::list(c, clinic.id, DoctorStatus::Pending, None, 200, 0).await?;
             let approved =
                 doctors::list(c, clinic.id, DoctorStatus::Approved, None, 500, 0).await?;
@@ -60,12 +60,10 @@ pub async fn today(
                 .collect();
             (pending.len(), idle)
         }
-        Role::Doctor => (
-            0,
-            me.filter(|d| d.status == DoctorStatus::Approved && !with_hours.contains(&d.id))
-                .map(|d| vec![d.name])
-                .unwrap_or_default(),
-        ),
+        Role::Doctor => match me.filter(|d| d.status == DoctorStatus::Approved) {
+            Some(d) if schedules::hours(c, clinic.id, d.id).await?.is_empty() => (0, vec![d.name]),
+            _ => (0, Vec::new()),
+        },
         Role::Receptionist => (0, Vec::new()),
     };
     Ok(Today {

@@ -152,14 +152,7 @@ async fn docs_page(
                 .collect(),
         });
     }
-    let categories = DocCategory::ALL
-        .iter()
-        .map(|c| Choice {
-            id: c.as_str().to_owned(),
-            name: c.label().to_owned(),
-            selected: *c == DocCategory::Report,
-        })
-        .collect();
+    let categories = category_choices();
     Ok(DocsPage {
         nav: nav(state, me, "documents").await?,
         records: out,
@@ -220,4 +213,16 @@ pub async fn download_mine(
     let (caller, patient) = as_patient(&state, me, clinic, patient).await?;
     let (d, bytes) = download_document(&state, &ctx, &caller, patient, doc).await?;
     Ok(attachment(&d, bytes))
+}
+
+/// The upload form's kinds of document, a report chosen.
+pub(super) fn category_choices() -> Vec<Choice> {
+    DocCategory::ALL
+        .iter()
+        .map(|c| Choice {
+            id: c.as_str().to_owned(),
+            name: c.label().to_owned(),
+            selected: *c == DocCategory::Report,
+        })
+        .collect()
 }

@@ -23,7 +23,7 @@ use crate::{
 };
 use askama::Template;
 use axum::{extract::State, response::Response};
-use domain::{ClinicId, PatientId, Role, queue::Priority, upload::DocCategory};
+use domain::{ClinicId, PatientId, Role, queue::Priority};
 use serde::Deserialize;
 use store::patients::Patient;
 
@@ -146,14 +146,7 @@ pub(super) async fn record_page(
             changes: Changes::of(&a, now, &Back::record()),
         })
         .collect();
-    let categories = DocCategory::ALL
-        .iter()
-        .map(|c| Choice {
-            id: c.as_str().to_owned(),
-            name: c.label().to_owned(),
-            selected: *c == DocCategory::Report,
-        })
-        .collect();
+    let categories = super::documents::category_choices();
     Ok(RecordPage {
         documents,
         categories,
