@@ -99,7 +99,7 @@ id_type!(
 );
 id_type!(
     /// A consultation (encounter): what the doctor recorded at one visit.
-    EncounterId
+    ConsultationId
 );
 id_type!(
     /// A prescription written in a consultation.

@@ -2,8 +2,8 @@
 
 pub mod appointment;
 pub mod clinic;
-pub mod clinical;
 pub mod clock;
+pub mod consultation;
 pub mod ids;
 pub mod money;
 pub mod password;
@@ -18,8 +18,8 @@ mod wire;
 pub use appointment::{AppointmentStatus, DoctorStatus, Source, StaffMove, VisitMode};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use ids::{
-    AppointmentId, ClinicId, DoctorId, DocumentId, EncounterId, ExceptionId, JobId, MembershipId,
-    PatientId, PrescriptionId, SessionId, SpecialtyId, TokenId, UserId, VisitTypeId,
+    AppointmentId, ClinicId, ConsultationId, DoctorId, DocumentId, ExceptionId, JobId,
+    MembershipId, PatientId, PrescriptionId, SessionId, SpecialtyId, TokenId, UserId, VisitTypeId,
 };
 pub use money::Money;
 pub use role::Role;

@@ -8,11 +8,12 @@
 pub mod appointments;
 pub mod audit;
 pub mod clinics;
+pub mod consultations;
 pub mod doctors;
 pub mod documents;
-pub mod encounters;
 pub mod idempotency;
 pub mod jobs;
+pub mod links;
 pub mod memberships;
 pub mod migrations;
 pub mod patients;
@@ -23,7 +24,6 @@ mod schema;
 pub mod secrets;
 pub mod sessions;
 pub mod testing;
-pub mod tokens;
 pub mod users;
 
 use sea_orm::{

@@ -7,7 +7,7 @@ use super::{
 };
 use crate::{
     app::{
-        consultations::{self, Consultation, ConsultationForm},
+        consultations::{self, ConsultationForm, ConsultationRecord},
         prescriptions::{self as rx, RxRow},
     },
     auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
@@ -15,9 +15,9 @@ use crate::{
     state::AppState,
 };
 use axum::{Json, extract::State, http::StatusCode};
-use domain::{EncounterId, PatientId, PrescriptionId, TokenId};
+use domain::{ConsultationId, PatientId, PrescriptionId, TokenId};
 use serde::{Deserialize, Serialize};
-use store::encounters::{Addendum, Encounter, Prescription};
+use store::consultations::{Addendum, Consultation, Prescription};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -133,7 +133,7 @@ pub struct ConsultationView {
 }
 
 impl ConsultationView {
-    fn of(e: Encounter, addenda: Vec<Addendum>, rx: Option<Prescription>) -> Self {
+    fn of(e: Consultation, addenda: Vec<Addendum>, rx: Option<Prescription>) -> Self {
         let v = e.notes.vitals;
         ConsultationView {
             id: e.id.as_uuid(),
@@ -169,9 +169,9 @@ impl ConsultationView {
     }
 }
 
-impl From<Consultation> for ConsultationView {
-    fn from(c: Consultation) -> Self {
-        ConsultationView::of(c.encounter, c.addenda, c.prescription)
+impl From<ConsultationRecord> for ConsultationView {
+    fn from(c: ConsultationRecord) -> Self {
+        ConsultationView::of(c.consultation, c.addenda, c.prescription)
     }
 }
 
@@ -207,8 +207,8 @@ pub async fn get_consultation(
     caller: ClinicCaller,
     ApiPath((_, id)): Pair,
 ) -> AppResult<Json<ConsultationView>> {
-    let c =
-        consultations::get_consultation(&state, &ctx, &caller, EncounterId::from_uuid(id)).await?;
+    let c = consultations::get_consultation(&state, &ctx, &caller, ConsultationId::from_uuid(id))
+        .await?;
     Ok(Json(c.into()))
 }
 
@@ -228,7 +228,7 @@ pub async fn save_consultation(
     ApiPath((_, id)): Pair,
     ApiJson(form): ApiJson<ConsultationForm>,
 ) -> AppResult<Json<ConsultationView>> {
-    let id = EncounterId::from_uuid(id);
+    let id = ConsultationId::from_uuid(id);
     Ok(Json(
         consultations::save_consultation(&state, &ctx, &caller, id, &form)
             .await?
@@ -257,7 +257,7 @@ pub async fn sign_consultation(
     ApiPath((_, id)): Pair,
     ApiJson(b): ApiJson<SignRequest>,
 ) -> AppResult<Json<ConsultationView>> {
-    let id = EncounterId::from_uuid(id);
+    let id = ConsultationId::from_uuid(id);
     Ok(Json(
         consultations::sign_consultation(&state, &ctx, &caller, id, b.version)
             .await?
@@ -288,8 +288,14 @@ pub async fn add_addendum(
     ApiPath((_, id)): Pair,
     ApiJson(b): ApiJson<AddendumRequest>,
 ) -> AppResult<(StatusCode, Json<AddendumView>)> {
-    let a = consultations::add_addendum(&state, &ctx, &caller, EncounterId::from_uuid(id), &b.body)
-        .await?;
+    let a = consultations::add_addendum(
+        &state,
+        &ctx,
+        &caller,
+        ConsultationId::from_uuid(id),
+        &b.body,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(a.into())))
 }
 
@@ -321,7 +327,7 @@ pub async fn create_prescription(
     ApiPath((_, id)): Pair,
     ApiJson(b): ApiJson<PrescriptionRequest>,
 ) -> AppResult<Json<PrescriptionView>> {
-    let id = EncounterId::from_uuid(id);
+    let id = ConsultationId::from_uuid(id);
     let p = rx::save_prescription(&state, &ctx, &caller, id, &b.items, &b.notes).await?;
     Ok(Json(p.into()))
 }

@@ -7,8 +7,8 @@ use super::{
 };
 use crate::{
     app::{
-        exceptions::{self, ExceptionInput, ExceptionKind},
         schedule::{self, IntervalInput, PolicyInput, VisitTypeInput},
+        time_off::{self, TimeOffInput, TimeOffKind},
     },
     auth::{
         RequestCtx,
@@ -128,7 +128,7 @@ pub async fn get_weekly_hours(
 
 /// Add leave for a doctor: one day or a range, whole days or `start`–`end` each day.
 #[utoipa::path(post, path = "/api/v1/clinics/{clinic_id}/doctors/{doctor_id}/leave", operation_id = "add_leave", tag = "schedule",
-    params(("clinic_id" = Uuid, Path), ("doctor_id" = Uuid, Path)), request_body = ExceptionInput,
+    params(("clinic_id" = Uuid, Path), ("doctor_id" = Uuid, Path)), request_body = TimeOffInput,
     responses((status = 201, body = ExceptionView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn add_leave(
@@ -136,14 +136,14 @@ pub async fn add_leave(
     ctx: RequestCtx,
     scope: ClinicScope<AdminOrDoctor>,
     ApiPath((_, doctor)): ApiPath<(Uuid, Uuid)>,
-    ApiJson(b): ApiJson<ExceptionInput>,
+    ApiJson(b): ApiJson<TimeOffInput>,
 ) -> AppResult<(StatusCode, Json<ExceptionView>)> {
-    let e = exceptions::add_doctor_exception(
+    let e = time_off::add_doctor_time_off(
         &state,
         &ctx,
         &scope,
         DoctorId::from_uuid(doctor),
-        ExceptionKind::Leave,
+        TimeOffKind::Leave,
         &b,
     )
     .await?;
@@ -152,7 +152,7 @@ pub async fn add_leave(
 
 /// Add one-off extra hours for a doctor on one day.
 #[utoipa::path(post, path = "/api/v1/clinics/{clinic_id}/doctors/{doctor_id}/extra-hours", operation_id = "add_extra_hours", tag = "schedule",
-    params(("clinic_id" = Uuid, Path), ("doctor_id" = Uuid, Path)), request_body = ExceptionInput,
+    params(("clinic_id" = Uuid, Path), ("doctor_id" = Uuid, Path)), request_body = TimeOffInput,
     responses((status = 201, body = ExceptionView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn add_extra_hours(
@@ -160,14 +160,14 @@ pub async fn add_extra_hours(
     ctx: RequestCtx,
     scope: ClinicScope<AdminOrDoctor>,
     ApiPath((_, doctor)): ApiPath<(Uuid, Uuid)>,
-    ApiJson(b): ApiJson<ExceptionInput>,
+    ApiJson(b): ApiJson<TimeOffInput>,
 ) -> AppResult<(StatusCode, Json<ExceptionView>)> {
-    let e = exceptions::add_doctor_exception(
+    let e = time_off::add_doctor_time_off(
         &state,
         &ctx,
         &scope,
         DoctorId::from_uuid(doctor),
-        ExceptionKind::Extra,
+        TimeOffKind::Extra,
         &b,
     )
     .await?;
@@ -176,16 +176,16 @@ pub async fn add_extra_hours(
 
 /// Close the clinic on a day or a range of days (clinic admins).
 #[utoipa::path(post, path = "/api/v1/clinics/{clinic_id}/holidays", operation_id = "add_holiday", tag = "schedule",
-    params(("clinic_id" = Uuid, Path)), request_body = ExceptionInput,
+    params(("clinic_id" = Uuid, Path)), request_body = TimeOffInput,
     responses((status = 201, body = ExceptionView), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn add_holiday(
     State(state): State<AppState>,
     ctx: RequestCtx,
     scope: ClinicAdmin,
-    ApiJson(b): ApiJson<ExceptionInput>,
+    ApiJson(b): ApiJson<TimeOffInput>,
 ) -> AppResult<(StatusCode, Json<ExceptionView>)> {
-    let e = exceptions::add_holiday(&state, &ctx, &scope, &b).await?;
+    let e = time_off::add_holiday(&state, &ctx, &scope, &b).await?;
     Ok((StatusCode::CREATED, Json(e.into())))
 }
 
@@ -200,7 +200,7 @@ pub async fn remove_schedule_exception(
     scope: ClinicScope<AdminOrDoctor>,
     ApiPath((_, id)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<StatusCode> {
-    exceptions::remove_exception(&state, &ctx, &scope, ExceptionId::from_uuid(id)).await?;
+    time_off::remove_time_off(&state, &ctx, &scope, ExceptionId::from_uuid(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -233,7 +233,7 @@ pub async fn list_schedule_exceptions(
             .date()
     });
     let list =
-        exceptions::upcoming(&state, &scope, q.doctor_id.map(DoctorId::from_uuid), from).await?;
+        time_off::upcoming(&state, &scope, q.doctor_id.map(DoctorId::from_uuid), from).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 

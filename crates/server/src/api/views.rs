@@ -92,8 +92,8 @@ pub struct InviteView {
     pub used_at: Option<String>,
 }
 
-impl From<store::tokens::Invite> for InviteView {
-    fn from(i: store::tokens::Invite) -> Self {
+impl From<store::links::Invite> for InviteView {
+    fn from(i: store::links::Invite) -> Self {
         InviteView {
             id: i.id,
             email: i.email,

@@ -11,7 +11,7 @@ use crate::{
 use domain::{Email, PersonName, password::NewPassword};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
-use store::{Conn, audit, memberships::Membership, new_token, sessions, token_hash, tokens, users};
+use store::{Conn, audit, links, memberships::Membership, new_token, sessions, token_hash, users};
 
 /// Input of self-registration.
 pub struct Registration<'a> {
@@ -122,8 +122,7 @@ async fn send_confirmation<C: Conn>(
     let token = new_token();
     let ttl = state.settings().confirm_ttl;
     let expires = now.checked_add(ttl).unwrap_or(now);
-    tokens::insert_confirmation(tx, user.id, &user.email, &token_hash(&token), now, expires)
-        .await?;
+    links::insert_confirmation(tx, user.id, &user.email, &token_hash(&token), now, expires).await?;
     let link = format!(
         "{}/confirm-email?token={token}",
         state.settings().public_url
@@ -160,7 +159,7 @@ pub async fn request_confirmation(
     }
     let now = state.now();
     let tx = state.store().write().await?;
-    if let Some(last) = tokens::last_confirmation_sent(&tx, user.id).await? {
+    if let Some(last) = links::last_confirmation_sent(&tx, user.id).await? {
         let wait = last.duration_until(now);
         if wait < CONFIRMATION_GAP {
             return Err(AppError::RateLimited {
@@ -194,7 +193,7 @@ pub async fn confirm_email(state: &AppState, ctx: &RequestCtx, token: &str) -> A
     }
     let now = state.now();
     let tx = state.store().write().await?;
-    let Some((user, email)) = tokens::take_confirmation(&tx, &token_hash(token), now).await? else {
+    let Some((user, email)) = links::take_confirmation(&tx, &token_hash(token), now).await? else {
         return Err(invalid());
     };
     if !users::set_email_verified(&tx, user, &email, now).await? {
@@ -348,7 +347,7 @@ pub async fn password_reset_mail(
     let token = new_token();
     let expires = now.checked_add(state.settings().reset_ttl).unwrap_or(now);
     let tx = state.store().write().await?;
-    tokens::insert_reset(&tx, user.id, &token_hash(&token), now, expires).await?;
+    links::insert_reset(&tx, user.id, &token_hash(&token), now, expires).await?;
     let actor = audit::Actor {
         user: None,
         request_id: request_id.to_owned(),
@@ -383,7 +382,7 @@ pub async fn reset_link_is_open(state: &AppState, token: &str) -> AppResult<bool
     if token.len() > 128 {
         return Ok(false);
     }
-    Ok(tokens::reset_is_open(state.store().conn(), &token_hash(token), state.now()).await?)
+    Ok(links::reset_is_open(state.store().conn(), &token_hash(token), state.now()).await?)
 }
 
 /// Sets a new password from a reset link; ends every session of the account.
@@ -406,7 +405,7 @@ pub async fn reset_password(
     }
     let now = state.now();
     let tx = state.store().write().await?;
-    let Some(user) = tokens::take_reset(&tx, &token_hash(token), now).await? else {
+    let Some(user) = links::take_reset(&tx, &token_hash(token), now).await? else {
         return Err(expired());
     };
     users::set_password(&tx, user, &hash).await?;

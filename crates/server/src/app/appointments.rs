@@ -365,7 +365,7 @@ pub async fn by_cancel_link(state: &AppState, token: &str) -> AppResult<(Clinic,
         return Err(AppError::NotFound);
     }
     let c = state.store().conn();
-    let (clinic, target) = store::tokens::find_link(
+    let (clinic, target) = store::links::find_link(
         c,
         notices::CANCEL_PURPOSE,
         &store::token_hash(token),

@@ -14,16 +14,16 @@ use crate::{
     state::AppState,
 };
 use domain::{
-    EncounterId, Role, TokenId,
-    clinical::{Icd10, Vitals, VitalsInput},
+    ConsultationId, Role, TokenId,
+    consultation::{Icd10, Vitals, VitalsInput},
     queue::{TokenMove, TokenStatus},
     values::bounded_text,
 };
 use jiff::civil::Date;
 use store::{
-    Conn, audit, doctors,
-    encounters::{self, Addendum, Encounter, NewEncounter, Notes, Prescription},
-    queue,
+    Conn, audit,
+    consultations::{self, Addendum, Consultation, NewConsultation, Notes, Prescription},
+    doctors, queue,
 };
 
 /// The caller's doctor profile in the clinic: the only way to clinical notes. Everyone
@@ -63,7 +63,7 @@ pub async fn start_consultation(
     ctx: &RequestCtx,
     caller: &ClinicCaller,
     token: TokenId,
-) -> AppResult<Encounter> {
+) -> AppResult<Consultation> {
     let now = state.now();
     let tx = state.store().write().await?;
     let doctor = clinician(&tx, caller).await?;
@@ -75,23 +75,23 @@ pub async fn start_consultation(
             "This patient is in another doctor's queue.".into(),
         ));
     }
-    if let Some(e) = encounters::of_token(&tx, caller.clinic.id, token).await? {
+    if let Some(e) = consultations::of_token(&tx, caller.clinic.id, token).await? {
         return Ok(e);
     }
     if t.status != TokenStatus::InConsultation {
         doctor_free_for(&tx, &t).await?;
         apply(&tx, &t, TokenMove::Start, now).await?;
     }
-    let new = NewEncounter {
+    let new = NewConsultation {
         clinic_id: caller.clinic.id,
         patient_id: t.patient_id,
         doctor_id: doctor.id,
         token_id: Some(t.id),
         appointment_id: t.appointment_id,
     };
-    let id = encounters::insert(&tx, &new, now).await?;
+    let id = consultations::insert(&tx, &new, now).await?;
     log(&tx, ctx, caller, "encounter.start", "encounter", id, now).await?;
-    let e = encounters::find(&tx, caller.clinic.id, id)
+    let e = consultations::find(&tx, caller.clinic.id, id)
         .await?
         .ok_or_else(|| AppError::Internal("new consultation vanished".into()))?;
     commit_change(state, tx, caller.clinic.id).await?;
@@ -100,8 +100,8 @@ pub async fn start_consultation(
 
 /// A consultation with its addenda and prescription.
 #[derive(Debug, Clone)]
-pub struct Consultation {
-    pub encounter: Encounter,
+pub struct ConsultationRecord {
+    pub consultation: Consultation,
     pub addenda: Vec<Addendum>,
     pub prescription: Option<Prescription>,
 }
@@ -111,8 +111,8 @@ pub async fn get_consultation(
     state: &AppState,
     ctx: &RequestCtx,
     caller: &ClinicCaller,
-    id: EncounterId,
-) -> AppResult<Consultation> {
+    id: ConsultationId,
+) -> AppResult<ConsultationRecord> {
     let now = state.now();
     let tx = state.store().write().await?;
     clinician(&tx, caller).await?;
@@ -123,14 +123,18 @@ pub async fn get_consultation(
 }
 
 /// The consultation with its addenda and prescription, read in `c`'s transaction.
-async fn load<C: Conn>(c: &C, caller: &ClinicCaller, id: EncounterId) -> AppResult<Consultation> {
-    let encounter = encounters::find(c, caller.clinic.id, id)
+async fn load<C: Conn>(
+    c: &C,
+    caller: &ClinicCaller,
+    id: ConsultationId,
+) -> AppResult<ConsultationRecord> {
+    let consultation = consultations::find(c, caller.clinic.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(Consultation {
-        encounter,
-        addenda: encounters::addenda(c, id).await?,
-        prescription: encounters::prescription_of(c, id).await?,
+    Ok(ConsultationRecord {
+        consultation,
+        addenda: consultations::addenda(c, id).await?,
+        prescription: consultations::prescription_of(c, id).await?,
     })
 }
 
@@ -168,7 +172,7 @@ pub struct ConsultationForm {
 
 impl ConsultationForm {
     /// The form filled from a consultation.
-    pub fn of(e: &Encounter) -> Self {
+    pub fn of(e: &Consultation) -> Self {
         let n = &e.notes;
         let v = n.vitals.form_values();
         ConsultationForm {
@@ -247,10 +251,10 @@ impl ConsultationForm {
 pub(super) async fn own_draft<C: Conn>(
     c: &C,
     caller: &ClinicCaller,
-    id: EncounterId,
-) -> AppResult<Encounter> {
+    id: ConsultationId,
+) -> AppResult<Consultation> {
     clinician(c, caller).await?;
-    let e = encounters::find(c, caller.clinic.id, id)
+    let e = consultations::find(c, caller.clinic.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if e.doctor_user_id != caller.me.id() {
@@ -292,13 +296,13 @@ async fn write_notes<C: Conn>(
     c: &C,
     ctx: &RequestCtx,
     caller: &ClinicCaller,
-    id: EncounterId,
+    id: ConsultationId,
     version: i32,
     notes: &Notes,
     now: jiff::Timestamp,
-) -> AppResult<Encounter> {
+) -> AppResult<Consultation> {
     let e = own_draft(c, caller, id).await?;
-    if e.version != version || !encounters::save(c, id, version, notes, now).await? {
+    if e.version != version || !consultations::save(c, id, version, notes, now).await? {
         return Err(stale());
     }
     log(c, ctx, caller, "encounter.save", "encounter", id, now).await?;
@@ -310,9 +314,9 @@ pub async fn save_consultation(
     state: &AppState,
     ctx: &RequestCtx,
     caller: &ClinicCaller,
-    id: EncounterId,
+    id: ConsultationId,
     form: &ConsultationForm,
-) -> AppResult<Consultation> {
+) -> AppResult<ConsultationRecord> {
     let (notes, version) = notes_of(state, caller, form)?;
     let now = state.now();
     let tx = state.store().write().await?;
@@ -329,9 +333,9 @@ pub async fn sign_consultation(
     state: &AppState,
     ctx: &RequestCtx,
     caller: &ClinicCaller,
-    id: EncounterId,
+    id: ConsultationId,
     version: i32,
-) -> AppResult<Consultation> {
+) -> AppResult<ConsultationRecord> {
     let now = state.now();
     let tx = state.store().write().await?;
     let e = own_draft(&tx, caller, id).await?;
@@ -349,11 +353,11 @@ async fn sign_in<C: Conn>(
     c: &C,
     ctx: &RequestCtx,
     caller: &ClinicCaller,
-    e: &Encounter,
+    e: &Consultation,
     version: i32,
     now: jiff::Timestamp,
 ) -> AppResult<()> {
-    if !encounters::sign(c, e.id, version, caller.me.id(), now).await? {
+    if !consultations::sign(c, e.id, version, caller.me.id(), now).await? {
         return Err(stale());
     }
     if let Some(t) = e.token_id
@@ -372,14 +376,14 @@ pub async fn add_addendum(
     state: &AppState,
     ctx: &RequestCtx,
     caller: &ClinicCaller,
-    id: EncounterId,
+    id: ConsultationId,
     body: &str,
 ) -> AppResult<Addendum> {
     let body = bounded_text("body", body, 4000, true)?;
     let now = state.now();
     let tx = state.store().write().await?;
     let doctor = clinician(&tx, caller).await?;
-    let e = encounters::find(&tx, caller.clinic.id, id)
+    let e = consultations::find(&tx, caller.clinic.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !e.signed {
@@ -387,7 +391,7 @@ pub async fn add_addendum(
             "The consultation is still a draft; edit it instead.".into(),
         ));
     }
-    encounters::add_addendum(&tx, &e, caller.me.id(), &doctor.name, &body, now).await?;
+    consultations::add_addendum(&tx, &e, caller.me.id(), &doctor.name, &body, now).await?;
     log(&tx, ctx, caller, "encounter.addendum", "encounter", id, now).await?;
     store::commit(tx).await?;
     Ok(Addendum {
@@ -411,10 +415,10 @@ pub async fn save_visit(
     state: &AppState,
     ctx: &RequestCtx,
     caller: &ClinicCaller,
-    id: EncounterId,
+    id: ConsultationId,
     visit: &VisitForm,
     sign: bool,
-) -> AppResult<Encounter> {
+) -> AppResult<Consultation> {
     let (form, rows, rx_notes) = (&visit.notes, &visit.rows, &visit.rx_notes);
     let ((notes, version), rx) = match (notes_of(state, caller, form), parse_rx(rows, rx_notes)) {
         (Ok(n), Ok(r)) => (n, r),
@@ -427,9 +431,9 @@ pub async fn save_visit(
     let now = state.now();
     let tx = state.store().write().await?;
     let e = write_notes(&tx, ctx, caller, id, version, &notes, now).await?;
-    let had_rx = encounters::prescription_of(&tx, id).await?.is_some();
+    let had_rx = consultations::prescription_of(&tx, id).await?.is_some();
     if had_rx || !rx.0.is_empty() {
-        let p = encounters::put_prescription(&tx, &e, &rx.0, &rx.1, now).await?;
+        let p = consultations::put_prescription(&tx, &e, &rx.0, &rx.1, now).await?;
         log(
             &tx,
             ctx,
@@ -444,7 +448,7 @@ pub async fn save_visit(
     if sign {
         sign_in(&tx, ctx, caller, &e, version + 1, now).await?;
     }
-    let e = encounters::find(&tx, caller.clinic.id, id)
+    let e = consultations::find(&tx, caller.clinic.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     commit_change(state, tx, caller.clinic.id).await?;

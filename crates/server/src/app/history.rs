@@ -7,14 +7,14 @@ use crate::{
     error::{AppError, AppResult},
     state::AppState,
 };
-use store::encounters::{self, Encounter, Prescription};
+use store::consultations::{self, Consultation, Prescription};
 
 /// A patient's record for the consultation screen.
 #[derive(Debug, Clone)]
 pub struct History {
     pub patient: store::patients::Patient,
     /// Newest first.
-    pub encounters: Vec<Encounter>,
+    pub encounters: Vec<Consultation>,
     pub prescriptions: Vec<Prescription>,
     /// Past and upcoming, newest first.
     pub appointments: Vec<store::appointments::Appointment>,
@@ -36,9 +36,9 @@ pub async fn get_patient_history(
     let p = store::patients::find(&tx, caller.clinic.id, patient)
         .await?
         .ok_or(AppError::NotFound)?;
-    let encounters = encounters::of_patient(&tx, caller.clinic.id, patient, 100).await?;
+    let encounters = consultations::of_patient(&tx, caller.clinic.id, patient, 100).await?;
     let prescriptions =
-        encounters::prescriptions_of_patient(&tx, caller.clinic.id, patient, false, 100).await?;
+        consultations::prescriptions_of_patient(&tx, caller.clinic.id, patient, false, 100).await?;
     let year = jiff::SignedDuration::from_hours(24 * 366);
     let mut appointments = store::appointments::list(
         &tx,

@@ -12,7 +12,6 @@ pub mod counters;
 pub mod demo;
 pub mod doctors;
 pub mod documents;
-pub mod exceptions;
 pub mod history;
 pub mod local_time;
 pub mod mail;
@@ -25,6 +24,7 @@ pub mod schedule;
 pub mod sessions;
 pub mod slots;
 pub mod staff;
+pub mod time_off;
 pub mod today;
 
 use crate::{

@@ -11,9 +11,7 @@ use crate::{
 };
 use domain::AppointmentStatus;
 use jiff::{SignedDuration, Timestamp};
-use store::{
-    Conn, appointments::Appointment, clinics::Clinic, jobs, new_token, token_hash, tokens,
-};
+use store::{Conn, appointments::Appointment, clinics::Clinic, jobs, links, new_token, token_hash};
 
 /// Link tokens that cancel an appointment.
 pub const CANCEL_PURPOSE: &str = "appointment.cancel";
@@ -65,7 +63,7 @@ impl CancelLink {
     }
 
     async fn store<C: Conn>(&self, c: &C, now: Timestamp) -> AppResult<()> {
-        tokens::insert_link(
+        links::insert_link(
             c,
             self.clinic,
             CANCEL_PURPOSE,
@@ -335,7 +333,7 @@ pub async fn cancelled<C: Conn>(
     now: Timestamp,
 ) -> AppResult<()> {
     jobs::drop_queued(c, &dedupe_keys(a)).await?;
-    tokens::use_links(c, a.id.as_uuid(), now).await?;
+    links::use_links(c, a.id.as_uuid(), now).await?;
     if moved {
         return Ok(());
     }

@@ -11,14 +11,14 @@ use crate::{
     state::AppState,
 };
 use domain::{
-    EncounterId,
-    clinical::{RxItem, RxItemInput, parse_rx_items},
+    ConsultationId,
+    consultation::{RxItem, RxItemInput, parse_rx_items},
     values::bounded_text,
 };
 use serde_json::json;
 use store::{
     audit,
-    encounters::{self, Prescription},
+    consultations::{self, Prescription},
 };
 
 /// One prescription row as typed (also the API's).
@@ -87,7 +87,7 @@ pub async fn save_prescription(
     state: &AppState,
     ctx: &RequestCtx,
     caller: &ClinicCaller,
-    id: EncounterId,
+    id: ConsultationId,
     rows: &[RxRow],
     notes: &str,
 ) -> AppResult<Prescription> {
@@ -95,7 +95,7 @@ pub async fn save_prescription(
     let now = state.now();
     let tx = state.store().write().await?;
     let e = own_draft(&tx, caller, id).await?;
-    let rx = encounters::put_prescription(&tx, &e, &items, &notes, now).await?;
+    let rx = consultations::put_prescription(&tx, &e, &items, &notes, now).await?;
     log(
         &tx,
         ctx,
@@ -106,7 +106,7 @@ pub async fn save_prescription(
         now,
     )
     .await?;
-    let p = encounters::prescription_of(&tx, id)
+    let p = consultations::prescription_of(&tx, id)
         .await?
         .ok_or_else(|| AppError::Internal("prescription vanished".into()))?;
     store::commit(tx).await?;
@@ -122,7 +122,7 @@ pub async fn get_prescription(
 ) -> AppResult<Prescription> {
     let now = state.now();
     let tx = state.store().write().await?;
-    let p = encounters::find_prescription(&tx, caller.clinic.id, id)
+    let p = consultations::find_prescription(&tx, caller.clinic.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let own = p.patient_user_id == Some(caller.me.id()) && p.signed_at.is_some();
@@ -151,7 +151,7 @@ pub async fn my_prescriptions(
 ) -> AppResult<Vec<Prescription>> {
     let now = state.now();
     let tx = state.store().write().await?;
-    let list = encounters::prescriptions_of_user(&tx, me.id(), 200).await?;
+    let list = consultations::prescriptions_of_user(&tx, me.id(), 200).await?;
     audit::append(
         &tx,
         &ctx.actor(Some(me.id())),

@@ -11,7 +11,7 @@ use crate::{
 };
 use domain::{ClinicId, Email, MembershipId, PersonName, Role, UserId, password::NewPassword};
 use serde_json::json;
-use store::{Conn, audit, memberships, new_token, token_hash, tokens, users};
+use store::{Conn, audit, links, memberships, new_token, token_hash, users};
 
 /// Who is invited where, and by whom.
 pub struct InviteTarget<'a> {
@@ -39,7 +39,7 @@ pub async fn create_invite<C: Conn>(
     let now = state.now();
     let token = new_token();
     let expires = now.checked_add(state.settings().invite_ttl).unwrap_or(now);
-    let id = tokens::insert_invite(
+    let id = links::insert_invite(
         c,
         clinic,
         email.as_str(),
@@ -115,17 +115,17 @@ pub async fn invite_staff(
 }
 
 /// An invitation as its link shows it.
-pub async fn open_invite(state: &AppState, token: &str) -> AppResult<tokens::Invite> {
+pub async fn open_invite(state: &AppState, token: &str) -> AppResult<links::Invite> {
     if token.is_empty() || token.len() > 128 {
         return Err(AppError::NotFound);
     }
-    tokens::find_open_invite(state.store().conn(), &token_hash(token), state.now())
+    links::find_open_invite(state.store().conn(), &token_hash(token), state.now())
         .await?
         .ok_or(AppError::NotFound)
 }
 
 /// Whether the invited address already has an account (then the invite asks for its password).
-pub async fn invitee_has_account(state: &AppState, invite: &tokens::Invite) -> AppResult<bool> {
+pub async fn invitee_has_account(state: &AppState, invite: &links::Invite) -> AppResult<bool> {
     let email = Email::parse(&invite.email)?;
     Ok(users::find_by_email(state.store().conn(), &email)
         .await?
@@ -140,7 +140,7 @@ pub async fn accept_invite(
     token: &str,
     name: &str,
     password_raw: &str,
-) -> AppResult<tokens::Invite> {
+) -> AppResult<links::Invite> {
     let invite = open_invite(state, token).await.map_err(|_| {
         AppError::field(
             "token",
@@ -169,7 +169,7 @@ pub async fn accept_invite(
     };
     let now = state.now();
     let tx = state.store().write().await?;
-    if !tokens::use_invite(&tx, invite.id, now).await? {
+    if !links::use_invite(&tx, invite.id, now).await? {
         return Err(AppError::field(
             "token",
             "This invitation has already been used.",
@@ -221,7 +221,7 @@ pub async fn list_staff(
     scope: &ClinicAdmin,
     limit: u64,
     offset: u64,
-) -> AppResult<(Vec<memberships::Membership>, Vec<tokens::Invite>)> {
+) -> AppResult<(Vec<memberships::Membership>, Vec<links::Invite>)> {
     let now = state.now();
     let tx = state.store().write().await?;
     let staff = memberships::of_clinic(
@@ -231,7 +231,7 @@ pub async fn list_staff(
         offset.min(1_000_000),
     )
     .await?;
-    let invites = tokens::invites_of_clinic(&tx, scope.clinic).await?;
+    let invites = links::invites_of_clinic(&tx, scope.clinic).await?;
     audit::append(
         &tx,
         &ctx.actor(Some(scope.me.id())),

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     app::{
-        consultations::{self, Consultation, ConsultationForm, VisitForm},
+        consultations::{self, ConsultationForm, ConsultationRecord, VisitForm},
         history::History,
         local_time::zone_of,
         prescriptions::{MAX_ROWS, RxRow},
@@ -23,8 +23,8 @@ use crate::{
 use askama::Template;
 use axum::{extract::State, response::Response};
 use domain::{
-    ClinicId, EncounterId, TokenId,
-    clinical::{FORMS, FREQUENCIES, ROUTES},
+    ClinicId, ConsultationId, TokenId,
+    consultation::{FORMS, FREQUENCIES, ROUTES},
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -112,7 +112,7 @@ async fn page(
     state: &AppState,
     ctx: &RequestCtx,
     caller: &ClinicCaller,
-    c: Consultation,
+    c: ConsultationRecord,
     view: View,
 ) -> Result<ConsultPage, PageError> {
     let View {
@@ -123,7 +123,7 @@ async fn page(
     } = view;
     let zone = zone_of(&caller.clinic);
     let day = |t: jiff::Timestamp| t.to_zoned(zone.clone()).strftime("%-d %b %Y").to_string();
-    let e = &c.encounter;
+    let e = &c.consultation;
     let h: History =
         crate::app::history::get_patient_history(state, ctx, caller, e.patient_id).await?;
     let today = state.now().to_zoned(zone.clone()).date();
@@ -286,7 +286,7 @@ pub async fn show(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    PagePath((_, id)): PagePath<(ClinicId, EncounterId)>,
+    PagePath((_, id)): PagePath<(ClinicId, ConsultationId)>,
     QueryOr(q): QueryOr<ConsultQuery>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
@@ -364,7 +364,7 @@ pub async fn save(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    PagePath((_, id)): PagePath<(ClinicId, EncounterId)>,
+    PagePath((_, id)): PagePath<(ClinicId, ConsultationId)>,
     PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;
@@ -408,7 +408,7 @@ pub async fn add_addendum(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicScope<AnyStaff>>,
-    PagePath((_, id)): PagePath<(ClinicId, EncounterId)>,
+    PagePath((_, id)): PagePath<(ClinicId, ConsultationId)>,
     PageForm(form): PageForm<AddendumForm>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller(&state).await?;

@@ -14,10 +14,10 @@ mod booking;
 mod clinic_contact;
 mod confirm;
 mod consultation;
-mod desk;
-mod desk_book;
-mod desk_changes;
-mod desk_reschedule;
+mod day;
+mod day_book;
+mod day_changes;
+mod day_reschedule;
 mod doctor_profile;
 mod doctors;
 mod documents;
@@ -122,7 +122,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
             "/appointments/{clinic_id}/{appointment_id}/cancel",
             post(appointments::cancel),
         )
-        .route("/clinics/{clinic_id}/day", get(desk::show))
+        .route("/clinics/{clinic_id}/day", get(day::show))
         .route("/clinics/{clinic_id}/doctors", get(doctors::list))
         .route(
             "/clinics/{clinic_id}/doctors/{doctor_id}/profile",
@@ -138,20 +138,20 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         )
         .route(
             "/clinics/{clinic_id}/appointments/{appointment_id}/cancel",
-            get(desk_changes::cancel_form).post(desk_changes::cancel),
+            get(day_changes::cancel_form).post(day_changes::cancel),
         )
         .route(
             "/clinics/{clinic_id}/appointments/{appointment_id}/reschedule",
-            get(desk_reschedule::reschedule_form).post(desk_reschedule::reschedule),
+            get(day_reschedule::reschedule_form).post(day_reschedule::reschedule),
         )
         .route(
             "/clinics/{clinic_id}/appointments/{appointment_id}/{action}",
-            post(desk::act),
+            post(day::act),
         )
-        .route("/clinics/{clinic_id}/book", get(desk_book::pick))
+        .route("/clinics/{clinic_id}/book", get(day_book::pick))
         .route(
             "/clinics/{clinic_id}/book/confirm",
-            get(desk_book::confirm).post(desk_book::book),
+            get(day_book::confirm).post(day_book::book),
         )
         .route("/clinics/{clinic_id}/patients", get(patients::search))
         .route(

@@ -2,7 +2,7 @@
 //! appointments (with cancel and reschedule), documents, and linking the patient's login.
 
 use super::{
-    desk_changes::{Back, Changes, Done},
+    day_changes::{Back, Changes, Done},
     error::{Page, PageError, PagePath},
     forms::{Choice, Errors, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},

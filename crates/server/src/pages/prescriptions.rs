@@ -16,7 +16,7 @@ use crate::{
 use askama::Template;
 use axum::{extract::State, response::Response};
 use domain::{ClinicId, PrescriptionId, Role};
-use store::encounters::Prescription;
+use store::consultations::Prescription;
 
 fn day(p: &Prescription, t: jiff::Timestamp) -> String {
     t.to_zoned(zone_named(&p.clinic_time_zone))

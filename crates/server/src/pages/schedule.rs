@@ -13,9 +13,9 @@ use crate::{
     app::clinics::get_clinic,
     app::{
         doctors::managed,
-        exceptions,
         local_time::zone_of,
         schedule::{self, IntervalInput},
+        time_off,
     },
     auth::{
         RequestCtx,
@@ -223,7 +223,7 @@ async fn render(
             })
             .collect();
         let today = state.now().to_zoned(zone_of(&clinic)).date();
-        exception_lines = exceptions::upcoming(state, scope, Some(d.id), today)
+        exception_lines = time_off::upcoming(state, scope, Some(d.id), today)
             .await?
             .iter()
             .map(|e| ExceptionLine::of(e, e.doctor_id.is_some()))

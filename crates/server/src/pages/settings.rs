@@ -12,9 +12,9 @@ use super::{
 use crate::{
     app::clinics::{get_clinic, set_clinic_details},
     app::{
-        exceptions::{self, ExceptionInput},
         local_time::zone_of,
         schedule::{self, PolicyInput},
+        time_off::{self, TimeOffInput},
     },
     auth::{
         RequestCtx,
@@ -173,7 +173,7 @@ async fn render<R: RoleSet>(
     }
     let clinic = get_clinic(state, scope.clinic).await?;
     let today = state.now().to_zoned(zone_of(&clinic)).date();
-    let holidays = exceptions::upcoming(state, scope, None, today)
+    let holidays = time_off::upcoming(state, scope, None, today)
         .await?
         .iter()
         .map(|e| ExceptionLine::of(e, true))
@@ -296,13 +296,13 @@ pub async fn add_holiday(
     Page(scope): Page<ClinicAdmin>,
     PageForm(form): PageForm<HolidayForm>,
 ) -> Result<Response, PageError> {
-    let input = ExceptionInput {
+    let input = TimeOffInput {
         from: form.from.clone(),
         to: (!form.to.trim().is_empty()).then(|| form.to.clone()),
         note: form.note.clone(),
-        ..ExceptionInput::default()
+        ..TimeOffInput::default()
     };
-    match exceptions::add_holiday(&state, &ctx, &scope, &input).await {
+    match time_off::add_holiday(&state, &ctx, &scope, &input).await {
         Ok(_) => Ok(see_other(&back(scope.clinic))),
         Err(e) => {
             let (outcome, errors) = failure(e, HOLIDAY_FIELDS)?;

@@ -9,8 +9,8 @@ use super::{
 };
 use crate::{
     app::{
-        exceptions::{self, ExceptionInput, ExceptionKind},
         local_time::hhmm,
+        time_off::{self, TimeOffInput, TimeOffKind},
     },
     auth::{
         RequestCtx,
@@ -80,9 +80,9 @@ pub struct ExceptionForm {
 }
 
 impl ExceptionForm {
-    fn input(&self) -> ExceptionInput {
+    fn input(&self) -> TimeOffInput {
         let opt = |s: &str| (!s.trim().is_empty()).then(|| s.to_owned());
-        ExceptionInput {
+        TimeOffInput {
             from: self.from.clone(),
             to: opt(&self.to),
             start: opt(&self.start),
@@ -101,12 +101,11 @@ pub async fn add(
     PageForm(form): PageForm<ExceptionForm>,
 ) -> Result<Response, PageError> {
     let kind = if form.kind == "extra" {
-        ExceptionKind::Extra
+        TimeOffKind::Extra
     } else {
-        ExceptionKind::Leave
+        TimeOffKind::Leave
     };
-    match exceptions::add_doctor_exception(&state, &ctx, &scope, doctor_id, kind, &form.input())
-        .await
+    match time_off::add_doctor_time_off(&state, &ctx, &scope, doctor_id, kind, &form.input()).await
     {
         Ok(_) => Ok(see_other(&schedule_page::back(scope.clinic, doctor_id))),
         Err(e) => {
@@ -138,7 +137,7 @@ pub async fn remove(
     PagePath((_, id)): PagePath<(ClinicId, ExceptionId)>,
     PageForm(form): PageForm<RemoveForm>,
 ) -> Result<Response, PageError> {
-    exceptions::remove_exception(&state, &ctx, &scope, id).await?;
+    time_off::remove_time_off(&state, &ctx, &scope, id).await?;
     Ok(see_other(&return_to(scope.clinic, &form.doctor)))
 }
 

@@ -5,7 +5,7 @@
 
 use super::{
     booking::{Day, SlotLink, Trouble, Week, free_week},
-    desk_changes::{Back, Facts},
+    day_changes::{Back, Facts},
     error::{Page, PageError, PagePath},
     forms::{Errors, Outcome, PageForm, QueryOr, see_other},
     layout::{Nav, nav},

@@ -1,6 +1,6 @@
 //! Staff cancel or move an appointment from the day page or a patient's record. This
 //! module holds what both share (where a change returns to, the links, the notice after)
-//! and the cancel page, which asks for the reason first; `desk_reschedule` picks a new
+//! and the cancel page, which asks for the reason first; `day_reschedule` picks a new
 //! time. Both call the use cases the API calls, so the same rules, e-mails and audit
 //! events follow.
 

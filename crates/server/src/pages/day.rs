@@ -2,7 +2,7 @@
 //! check-in, no-show, approval and completion. Doctors see their own list first.
 
 use super::{
-    desk_changes::{Back, Changes, Done},
+    day_changes::{Back, Changes, Done},
     error::{Page, PageError, PagePath},
     forms::{Outcome, QueryOr, see_other},
     layout::{Nav, nav},

@@ -1,4 +1,5 @@
-//! Exceptions to a doctor's week: leave, clinic holidays and one-off extra hours.
+//! Time off and one-off extra hours: a doctor's leave, clinic holidays, extra sessions (stored as
+//! schedule exceptions; the API keeps its `schedule-exceptions` paths).
 
 use super::{
     Fields, checked,
@@ -21,7 +22,7 @@ use store::{
 /// Leave, a holiday or extra hours as typed in.
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ExceptionInput {
+pub struct TimeOffInput {
     /// First day, `YYYY-MM-DD`.
     pub from: String,
     /// Last day (inclusive); omitted means one day.
@@ -40,26 +41,26 @@ pub struct ExceptionInput {
 
 /// Which kind of exception.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExceptionKind {
+pub enum TimeOffKind {
     Leave,
     Holiday,
     Extra,
 }
 
-impl ExceptionKind {
+impl TimeOffKind {
     fn as_str(self) -> &'static str {
         match self {
-            ExceptionKind::Leave => "leave",
-            ExceptionKind::Holiday => "holiday",
-            ExceptionKind::Extra => "extra",
+            TimeOffKind::Leave => "leave",
+            TimeOffKind::Holiday => "holiday",
+            TimeOffKind::Extra => "extra",
         }
     }
 }
 
 fn parse_exception(
-    kind: ExceptionKind,
+    kind: TimeOffKind,
     doctor: Option<DoctorId>,
-    input: &ExceptionInput,
+    input: &TimeOffInput,
 ) -> AppResult<ExceptionRow> {
     let mut f = Fields::default();
     let from = f.take(parse_date("from", &input.from));
@@ -93,10 +94,10 @@ fn parse_exception(
         }
         _ => {}
     }
-    if kind == ExceptionKind::Extra && (start.is_none() || from != to) {
+    if kind == TimeOffKind::Extra && (start.is_none() || from != to) {
         f.push("start", "Extra hours need one day with a start and an end.");
     }
-    if kind == ExceptionKind::Holiday && start.is_some() {
+    if kind == TimeOffKind::Holiday && start.is_some() {
         f.push("start", "A holiday closes the whole day.");
     }
     f.finish()?;
@@ -136,13 +137,13 @@ async fn record_exception<C: Conn>(
 
 /// Adds leave or extra hours for a doctor (the doctor, or an admin). Existing appointments
 /// stay: staff see them on the day view and move them.
-pub async fn add_doctor_exception(
+pub async fn add_doctor_time_off(
     state: &AppState,
     ctx: &RequestCtx,
     scope: &ClinicScope<AdminOrDoctor>,
     doctor: DoctorId,
-    kind: ExceptionKind,
-    input: &ExceptionInput,
+    kind: TimeOffKind,
+    input: &TimeOffInput,
 ) -> AppResult<ExceptionRow> {
     let tx = state.store().write().await?;
     let d = managed(&tx, scope, doctor).await?;
@@ -157,9 +158,9 @@ pub async fn add_holiday(
     state: &AppState,
     ctx: &RequestCtx,
     scope: &ClinicAdmin,
-    input: &ExceptionInput,
+    input: &TimeOffInput,
 ) -> AppResult<ExceptionRow> {
-    let e = parse_exception(ExceptionKind::Holiday, None, input)?;
+    let e = parse_exception(TimeOffKind::Holiday, None, input)?;
     let tx = state.store().write().await?;
     record_exception(state, &tx, ctx, scope.clinic, scope.me.id(), &e).await?;
     store::commit(tx).await?;
@@ -167,7 +168,7 @@ pub async fn add_holiday(
 }
 
 /// Removes a leave, holiday or extra-hours entry. Doctors remove only their own.
-pub async fn remove_exception(
+pub async fn remove_time_off(
     state: &AppState,
     ctx: &RequestCtx,
     scope: &ClinicScope<AdminOrDoctor>,

@@ -1,7 +1,7 @@
 //! Vitals, ICD-10 codes and prescription rows: every range edge and every refusal.
 
 use docspot_domain::DomainError;
-use docspot_domain::clinical::{
+use docspot_domain::consultation::{
     FORMS, FREQUENCIES, Icd10, MAX_RX_ITEMS, ROUTES, RxItem, RxItemInput, Vitals, VitalsInput,
     parse_rx_items,
 };

@@ -2,8 +2,8 @@
 
 use crate::{StoreError, StoreResult, all_as, exec, get, ms, one_as, ts};
 use domain::{
-    AppointmentId, ClinicId, DoctorId, EncounterId, PatientId, PrescriptionId, TokenId, UserId,
-    clinical::{RxItem, Vitals},
+    AppointmentId, ClinicId, ConsultationId, DoctorId, PatientId, PrescriptionId, TokenId, UserId,
+    consultation::{RxItem, Vitals},
 };
 use jiff::Timestamp;
 use sea_orm::{ConnectionTrait, QueryResult};
@@ -24,8 +24,8 @@ pub struct Notes {
 
 /// A consultation, with the names its pages show.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Encounter {
-    pub id: EncounterId,
+pub struct Consultation {
+    pub id: ConsultationId,
     pub clinic_id: ClinicId,
     pub patient_id: PatientId,
     pub patient_name: String,
@@ -55,10 +55,10 @@ fn json<T: serde::de::DeserializeOwned>(r: &QueryResult, col: &str) -> StoreResu
     serde_json::from_str(&s).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
 }
 
-fn row(r: &QueryResult) -> StoreResult<Encounter> {
+fn row(r: &QueryResult) -> StoreResult<Consultation> {
     let opt_id = |col| get::<Option<uuid::Uuid>>(r, col);
-    Ok(Encounter {
-        id: EncounterId::from_uuid(get(r, "id")?),
+    Ok(Consultation {
+        id: ConsultationId::from_uuid(get(r, "id")?),
         clinic_id: ClinicId::from_uuid(get(r, "clinic_id")?),
         patient_id: PatientId::from_uuid(get(r, "patient_id")?),
         patient_name: get(r, "patient_name")?,
@@ -90,7 +90,7 @@ fn vitals_json(v: &Vitals) -> StoreResult<String> {
 }
 
 /// A new draft consultation.
-pub struct NewEncounter {
+pub struct NewConsultation {
     pub clinic_id: ClinicId,
     pub patient_id: PatientId,
     pub doctor_id: DoctorId,
@@ -101,10 +101,10 @@ pub struct NewEncounter {
 /// Opens an empty draft. A second draft for the same token is `Conflict`.
 pub async fn insert<C: ConnectionTrait>(
     c: &C,
-    new: &NewEncounter,
+    new: &NewConsultation,
     now: Timestamp,
-) -> StoreResult<EncounterId> {
-    let id = EncounterId::new();
+) -> StoreResult<ConsultationId> {
+    let id = ConsultationId::new();
     exec(
         c,
         "INSERT INTO encounters (id, clinic_id, patient_id, doctor_id, token_id, appointment_id, \
@@ -129,8 +129,8 @@ pub async fn insert<C: ConnectionTrait>(
 pub async fn find<C: ConnectionTrait>(
     c: &C,
     clinic: ClinicId,
-    id: EncounterId,
-) -> StoreResult<Option<Encounter>> {
+    id: ConsultationId,
+) -> StoreResult<Option<Consultation>> {
     one_as(
         c,
         &format!("{SELECT} WHERE e.clinic_id = $1 AND e.id = $2"),
@@ -145,7 +145,7 @@ pub async fn of_token<C: ConnectionTrait>(
     c: &C,
     clinic: ClinicId,
     token: TokenId,
-) -> StoreResult<Option<Encounter>> {
+) -> StoreResult<Option<Consultation>> {
     one_as(
         c,
         &format!("{SELECT} WHERE e.clinic_id = $1 AND e.token_id = $2"),
@@ -161,7 +161,7 @@ pub async fn of_patient<C: ConnectionTrait>(
     clinic: ClinicId,
     patient: PatientId,
     limit: u64,
-) -> StoreResult<Vec<Encounter>> {
+) -> StoreResult<Vec<Consultation>> {
     all_as(
         c,
         &format!(
@@ -181,7 +181,7 @@ pub async fn of_patient<C: ConnectionTrait>(
 /// Saves a draft still at `version`; false when it moved on or is signed.
 pub async fn save<C: ConnectionTrait>(
     c: &C,
-    id: EncounterId,
+    id: ConsultationId,
     version: i32,
     notes: &Notes,
     now: Timestamp,
@@ -211,7 +211,7 @@ pub async fn save<C: ConnectionTrait>(
 /// Signs a draft still at `version`, locking it; false when it moved on or is signed.
 pub async fn sign<C: ConnectionTrait>(
     c: &C,
-    id: EncounterId,
+    id: ConsultationId,
     version: i32,
     by: UserId,
     now: Timestamp,
@@ -242,7 +242,7 @@ pub struct Addendum {
 /// Adds an addendum.
 pub async fn add_addendum<C: ConnectionTrait>(
     c: &C,
-    e: &Encounter,
+    e: &Consultation,
     author: UserId,
     author_name: &str,
     body: &str,
@@ -267,7 +267,7 @@ pub async fn add_addendum<C: ConnectionTrait>(
 }
 
 /// A consultation's addenda, oldest first.
-pub async fn addenda<C: ConnectionTrait>(c: &C, id: EncounterId) -> StoreResult<Vec<Addendum>> {
+pub async fn addenda<C: ConnectionTrait>(c: &C, id: ConsultationId) -> StoreResult<Vec<Addendum>> {
     all_as(
         c,
         "SELECT author_name, body, created_at FROM encounter_addenda WHERE encounter_id = $1 \
@@ -289,7 +289,7 @@ pub async fn addenda<C: ConnectionTrait>(c: &C, id: EncounterId) -> StoreResult<
 pub struct Prescription {
     pub id: PrescriptionId,
     pub clinic_id: ClinicId,
-    pub encounter_id: EncounterId,
+    pub encounter_id: ConsultationId,
     pub patient_id: PatientId,
     pub patient_name: String,
     pub patient_mrn: String,
@@ -323,7 +323,7 @@ fn rx_row(r: &QueryResult) -> StoreResult<Prescription> {
     Ok(Prescription {
         id: PrescriptionId::from_uuid(get(r, "id")?),
         clinic_id: ClinicId::from_uuid(get(r, "clinic_id")?),
-        encounter_id: EncounterId::from_uuid(get(r, "encounter_id")?),
+        encounter_id: ConsultationId::from_uuid(get(r, "encounter_id")?),
         patient_id: PatientId::from_uuid(get(r, "patient_id")?),
         patient_name: get(r, "patient_name")?,
         patient_mrn: get(r, "patient_mrn")?,
@@ -346,7 +346,7 @@ fn rx_row(r: &QueryResult) -> StoreResult<Prescription> {
 /// Writes (or replaces) the prescription of a draft consultation; returns its id.
 pub async fn put_prescription<C: ConnectionTrait>(
     c: &C,
-    e: &Encounter,
+    e: &Consultation,
     items: &[RxItem],
     notes: &str,
     now: Timestamp,
@@ -406,7 +406,7 @@ pub async fn find_prescription<C: ConnectionTrait>(
 /// The prescription written in a consultation, if any.
 pub async fn prescription_of<C: ConnectionTrait>(
     c: &C,
-    encounter: EncounterId,
+    encounter: ConsultationId,
 ) -> StoreResult<Option<Prescription>> {
     one_as(
         c,

@@ -47,7 +47,7 @@ pub struct PickQuery {
 }
 
 #[derive(Template)]
-#[template(path = "desk_book.html")]
+#[template(path = "day_book.html")]
 struct PickPage {
     nav: Nav,
     clinic_id: String,
@@ -173,7 +173,7 @@ struct PatientOption {
 }
 
 #[derive(Template)]
-#[template(path = "desk_confirm.html")]
+#[template(path = "day_confirm.html")]
 struct ConfirmPage {
     nav: Nav,
     clinic_id: String,
