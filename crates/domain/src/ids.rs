@@ -70,6 +70,10 @@ id_type!(
     JobId
 );
 id_type!(
+    /// A domain event: one thing that happened, recorded with the change.
+    EventId
+);
+id_type!(
     /// A doctor's profile in one clinic.
     DoctorId
 );

@@ -4,6 +4,7 @@ pub mod appointment;
 pub mod clinic;
 pub mod clock;
 pub mod consultation;
+pub mod events;
 pub mod ids;
 pub mod money;
 pub mod password;
@@ -17,8 +18,9 @@ mod wire;
 
 pub use appointment::{AppointmentStatus, DoctorStatus, Source, StaffMove, VisitMode};
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use events::Event;
 pub use ids::{
-    AppointmentId, ClinicId, ConsultationId, DoctorId, DocumentId, ExceptionId, JobId,
+    AppointmentId, ClinicId, ConsultationId, DoctorId, DocumentId, EventId, ExceptionId, JobId,
     MembershipId, PatientId, PrescriptionId, SessionId, SpecialtyId, TokenId, UserId, VisitTypeId,
 };
 pub use money::Money;

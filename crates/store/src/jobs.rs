@@ -273,9 +273,12 @@ pub struct JobInfo {
     pub lease_until: Option<jiff::Timestamp>,
     /// Why its last run failed.
     pub last_error: Option<String>,
+    /// The key that makes it one of a kind (see `enqueue_keyed`).
+    pub dedupe_key: Option<String>,
 }
 
-const INFO_COLUMNS: &str = "id, kind, status, attempts, run_at, lease_until, last_error";
+const INFO_COLUMNS: &str =
+    "id, kind, status, attempts, run_at, lease_until, last_error, dedupe_key";
 
 fn info(r: &sea_orm::QueryResult) -> StoreResult<JobInfo> {
     Ok(JobInfo {
@@ -286,6 +289,7 @@ fn info(r: &sea_orm::QueryResult) -> StoreResult<JobInfo> {
         run_at: ts(get(r, "run_at")?)?,
         lease_until: get::<Option<i64>>(r, "lease_until")?.map(ts).transpose()?,
         last_error: get(r, "last_error")?,
+        dedupe_key: get(r, "dedupe_key")?,
     })
 }
 

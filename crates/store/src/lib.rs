@@ -11,6 +11,7 @@ pub mod clinics;
 pub mod consultations;
 pub mod doctors;
 pub mod documents;
+pub mod events;
 pub mod idempotency;
 pub mod jobs;
 pub mod links;

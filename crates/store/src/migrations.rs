@@ -24,6 +24,7 @@ impl MigratorTrait for Migrator {
             Step::new("m0009_email_confirmation", schema::email_confirmation),
             Step::new("m0010_sqlite_no_overlap", schema::no_overlap_sqlite),
             Step::new("m0011_clinic_contact", schema::clinic_contact),
+            Step::new("m0012_events", schema::events),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

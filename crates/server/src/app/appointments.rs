@@ -3,6 +3,7 @@
 
 use super::{
     booking::{Details, Inserted, Want, bookable, fresh_ref_code},
+    events,
     local_time::zone_of,
     notices,
 };
@@ -12,8 +13,8 @@ use crate::{
     state::AppState,
 };
 use domain::{
-    AppointmentId, AppointmentStatus, StaffMove, appointment::before_cutoff, queue::Priority,
-    schedule::Refusal, values::bounded_text,
+    AppointmentId, AppointmentStatus, Event, StaffMove, appointment::before_cutoff,
+    events::CancelledBy, queue::Priority, schedule::Refusal, values::bounded_text,
 };
 use jiff::Timestamp;
 use serde_json::json;
@@ -94,7 +95,11 @@ pub async fn cancel(
         &caller.clinic,
         &a,
         &reason,
-        staff,
+        if staff {
+            CancelledBy::Staff
+        } else {
+            CancelledBy::Patient
+        },
         now,
     )
     .await?;
@@ -116,9 +121,10 @@ pub async fn cancel_in<C: Conn>(
     clinic: &Clinic,
     a: &Appointment,
     reason: &str,
-    staff: bool,
+    by: CancelledBy,
     now: Timestamp,
 ) -> AppResult<()> {
+    let staff = by == CancelledBy::Staff;
     if !staff && !a.status.is_open() {
         return Err(AppError::Conflict(format!(
             "This appointment is {} and can no longer be cancelled online.",
@@ -154,7 +160,7 @@ pub async fn cancel_in<C: Conn>(
             "Someone else changed this appointment; reload and try again.".into(),
         ));
     }
-    notices::cancelled(state, c, clinic, a, false, now).await?;
+    notices::cancelled(state, c, clinic, a, by, actor, now).await?;
     audit::append(
         c,
         &ctx.actor(actor),
@@ -263,8 +269,16 @@ pub async fn reschedule(
     let new = appointments::find(&tx, clinic.id, new_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    notices::cancelled(state, &tx, clinic, &old, true, now).await?;
-    notices::booked(state, &tx, clinic, &new, Some(&old), now).await?;
+    notices::booked(
+        state,
+        &tx,
+        clinic,
+        &new,
+        Some(&old),
+        Some(caller.me.id()),
+        now,
+    )
+    .await?;
     audit::append(
         &tx,
         &ctx.actor(Some(caller.me.id())),
@@ -333,8 +347,37 @@ pub async fn move_status_with(
     let a = appointments::find(&tx, caller.clinic.id, id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if m == StaffMove::Approve {
-        notices::approved(state, &tx, &caller.clinic, &a, now).await?;
+    let actor = Some(caller.me.id());
+    let (appointment, doctor, patient) = (a.id, a.doctor_id, a.patient_id);
+    match m {
+        StaffMove::Approve => {
+            notices::approved(state, &tx, &caller.clinic, &a, actor, now).await?;
+        }
+        StaffMove::Arrive => {
+            let e = Event::AppointmentArrived {
+                appointment,
+                doctor,
+                patient,
+            };
+            events::record(&tx, caller.clinic.id, actor, e, now).await?;
+        }
+        StaffMove::NoShow => {
+            let e = Event::AppointmentNoShow {
+                appointment,
+                doctor,
+                patient,
+                start: a.start,
+            };
+            events::record(&tx, caller.clinic.id, actor, e, now).await?;
+        }
+        StaffMove::Complete => {
+            let e = Event::AppointmentCompleted {
+                appointment,
+                doctor,
+                patient,
+            };
+            events::record(&tx, caller.clinic.id, actor, e, now).await?;
+        }
     }
     let token = match m {
         StaffMove::Arrive => Some(
@@ -404,7 +447,7 @@ pub async fn cancel_by_link(
         &clinic,
         &a,
         &reason,
-        false,
+        CancelledBy::Link,
         now,
     )
     .await?;

@@ -368,6 +368,12 @@ async fn sign_in<C: Conn>(
         log(c, ctx, caller, "queue.end", "queue_token", t.id, now).await?;
     }
     log(c, ctx, caller, "encounter.sign", "encounter", e.id, now).await?;
+    let signed = domain::Event::ConsultationSigned {
+        consultation: e.id,
+        doctor: e.doctor_id,
+        patient: e.patient_id,
+    };
+    super::events::record(c, caller.clinic.id, Some(caller.me.id()), signed, now).await?;
     Ok(())
 }
 

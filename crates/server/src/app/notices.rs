@@ -3,13 +3,18 @@
 //! details: only time, place (the clinic's address and phone, when it gave them), doctor,
 //! reference and links. Times are in the clinic's zone, with the zone named.
 
-use super::{local_time::zone_named, mail};
+use super::{
+    calendar::{details, ics},
+    events::{Recording, Subscriber},
+    local_time::zone_named,
+    mail,
+};
 use crate::{
     error::{AppError, AppResult},
     jobs::{Job, reminder::Reminder},
     state::AppState,
 };
-use domain::AppointmentStatus;
+use domain::{AppointmentStatus, Event, EventId, UserId, events::CancelledBy};
 use jiff::{SignedDuration, Timestamp};
 use store::{Conn, appointments::Appointment, clinics::Clinic, jobs, links, new_token, token_hash};
 
@@ -89,115 +94,39 @@ async fn cancel_link<C: Conn>(
     Ok(link.url)
 }
 
-/// Where to go: the clinic's name, and its address when it has given one.
-fn place(clinic: &Clinic) -> String {
-    match clinic.details.address() {
-        "" => clinic.name.clone(),
-        address => format!("{}, {address}", clinic.name),
-    }
-}
-
-fn details(clinic: &Clinic, a: &Appointment) -> String {
-    let phone = clinic
-        .details
-        .phone()
-        .map(|p| format!("Phone:     {}\n", p.as_str()))
-        .unwrap_or_default();
-    format!(
-        "When:      {}\nDoctor:    {}\nVisit:     {}\nWhere:     {}\n{phone}Reference: {}\n",
-        local_time(&clinic.time_zone, a.start),
-        a.doctor_name,
-        a.visit_type_name,
-        place(clinic),
-        a.ref_code
-    )
-}
-
-fn ics_escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace(';', "\\;")
-        .replace(',', "\\,")
-        .replace('\n', "\\n")
-}
-
-/// Folds content lines at 75 octets, as RFC 5545 asks.
-fn ics_fold(line: &str) -> String {
-    let mut out = String::new();
-    let mut used = 0;
-    for ch in line.chars() {
-        if used + ch.len_utf8() > 75 {
-            out.push_str("\r\n ");
-            used = 1;
-        }
-        out.push(ch);
-        used += ch.len_utf8();
-    }
-    out.push_str("\r\n");
-    out
-}
-
-/// A calendar entry for `a`; `cancelled` withdraws it.
-pub fn ics(clinic: &Clinic, a: &Appointment, now: Timestamp, cancelled: bool) -> String {
-    let utc = |t: Timestamp| t.strftime("%Y%m%dT%H%M%SZ").to_string();
-    let (method, status, seq) = if cancelled {
-        ("CANCEL", "CANCELLED", 1)
-    } else {
-        ("PUBLISH", "CONFIRMED", 0)
-    };
-    let geo = clinic
-        .details
-        .location()
-        .map(|p| format!("GEO:{};{}", p.latitude_text(), p.longitude_text()));
-    let lines = [
-        "BEGIN:VCALENDAR".to_owned(),
-        "VERSION:2.0".into(),
-        "PRODID:-//DocSpot//Appointments//EN".into(),
-        format!("METHOD:{method}"),
-        "BEGIN:VEVENT".into(),
-        format!("UID:{}@docspot", a.id),
-        format!("SEQUENCE:{seq}"),
-        format!("DTSTAMP:{}", utc(now)),
-        format!("DTSTART:{}", utc(a.start)),
-        format!("DTEND:{}", utc(a.end)),
-        format!(
-            "SUMMARY:{}",
-            ics_escape(&format!("{} with {}", a.visit_type_name, a.doctor_name))
-        ),
-        format!("LOCATION:{}", ics_escape(&place(clinic))),
-    ]
-    .into_iter()
-    .chain(geo)
-    .chain([
-        format!(
-            "DESCRIPTION:{}",
-            ics_escape(&format!("Reference {}", a.ref_code))
-        ),
-        format!("STATUS:{status}"),
-        "END:VEVENT".into(),
-        "END:VCALENDAR".into(),
-    ]);
-    lines.map(|l| ics_fold(&l)).collect()
-}
-
-/// What a booking sends: reminder and e-mail jobs and a cancel link, rendered before the
+/// What a booking (or a rescheduled one) sends: its event with the e-mail and reminder
+/// jobs its subscribers get, and the cancel link the e-mail carries. Rendered before the
 /// booking's transaction so that the transaction only writes them.
 pub struct Outbox {
-    jobs: Vec<jobs::NewJob>,
+    recording: Recording,
     link: Option<CancelLink>,
+    /// The appointment a reschedule replaces: its reminders and links go.
+    previous: Option<Appointment>,
 }
 
 impl Outbox {
-    /// Writes the jobs (one statement) and the link token in the caller's transaction.
-    pub async fn write<C: Conn>(&self, c: &C, now: Timestamp) -> AppResult<()> {
-        jobs::enqueue_all(c, &self.jobs, now).await?;
+    /// Writes the event, its jobs and the link token in the caller's transaction.
+    pub async fn write<C: Conn>(&self, c: &C, now: Timestamp) -> AppResult<EventId> {
+        if let Some(old) = &self.previous {
+            withdraw(c, old, now).await?;
+        }
+        let id = self.recording.write(c, now).await?;
         if let Some(link) = &self.link {
             link.store(c, now).await?;
         }
-        Ok(())
+        Ok(id)
     }
 }
 
+/// Takes back what still waits for `a`: its queued reminders and its cancel links.
+async fn withdraw<C: Conn>(c: &C, a: &Appointment, now: Timestamp) -> AppResult<()> {
+    jobs::drop_queued(c, &dedupe_keys(a)).await?;
+    links::use_links(c, a.id.as_uuid(), now).await?;
+    Ok(())
+}
+
 fn reminders(a: &Appointment, now: Timestamp) -> AppResult<Vec<jobs::NewJob>> {
+    // Keyed per appointment, not per event: a cancellation takes them back by key.
     REMINDERS
         .iter()
         .zip(dedupe_keys(a))
@@ -215,19 +144,41 @@ fn reminders(a: &Appointment, now: Timestamp) -> AppResult<Vec<jobs::NewJob>> {
         .collect()
 }
 
-/// After a booking (or a rescheduled one): confirmation or request-received e-mail, with
-/// a cancel link, and the reminders.
+/// After a booking (or a rescheduled one, `previous`): its event, the confirmation or
+/// request-received e-mail with a cancel link, and the reminders.
 pub fn booked_outbox(
     state: &AppState,
     clinic: &Clinic,
     a: &Appointment,
     previous: Option<&Appointment>,
+    actor: Option<UserId>,
     now: Timestamp,
 ) -> AppResult<Outbox> {
-    let mut out = Outbox {
-        jobs: reminders(a, now)?,
-        link: None,
+    let event = match previous {
+        Some(old) => Event::AppointmentRescheduled {
+            appointment: a.id,
+            previous: old.id,
+            doctor: a.doctor_id,
+            patient: a.patient_id,
+            start: a.start,
+            previous_start: old.start,
+        },
+        None => Event::AppointmentBooked {
+            appointment: a.id,
+            doctor: a.doctor_id,
+            patient: a.patient_id,
+            start: a.start,
+            pending: a.status == AppointmentStatus::Pending,
+        },
     };
+    let mut out = Outbox {
+        recording: Recording::new(a.clinic_id, actor, event),
+        link: None,
+        previous: previous.cloned(),
+    };
+    for job in reminders(a, now)? {
+        out.recording.then(Subscriber::Reminders, job);
+    }
     let Some(to) = a.patient_email.as_deref() else {
         return Ok(out);
     };
@@ -273,7 +224,10 @@ pub fn booked_outbox(
     if a.status == AppointmentStatus::Booked {
         email.ics = Some(ics(clinic, a, now, false));
     }
-    out.jobs.push(mail::job(Some(a.clinic_id), &email, now)?);
+    out.recording.then(
+        Subscriber::Email,
+        mail::job(Some(a.clinic_id), &email, now)?,
+    );
     out.link = Some(link);
     Ok(out)
 }
@@ -285,79 +239,105 @@ pub async fn booked<C: Conn>(
     clinic: &Clinic,
     a: &Appointment,
     previous: Option<&Appointment>,
+    actor: Option<UserId>,
     now: Timestamp,
-) -> AppResult<()> {
-    booked_outbox(state, clinic, a, previous, now)?
+) -> AppResult<EventId> {
+    booked_outbox(state, clinic, a, previous, actor, now)?
         .write(c, now)
         .await
 }
 
-/// After staff approve a pending request: the confirmation with its calendar entry.
+/// After staff approve a pending request: its event, and the confirmation with its
+/// calendar entry.
 pub async fn approved<C: Conn>(
     state: &AppState,
     c: &C,
     clinic: &Clinic,
     a: &Appointment,
+    actor: Option<UserId>,
     now: Timestamp,
-) -> AppResult<()> {
-    let Some(to) = a.patient_email.as_deref() else {
-        return Ok(());
-    };
-    let link = cancel_link(state, c, a, now).await?;
-    let body = format!(
-        "Hello {},\n\n{} has confirmed your appointment.\n\n{}\nCannot come? Cancel here: {link}\n",
-        a.patient_name,
-        clinic.name,
-        details(clinic, a)
+) -> AppResult<EventId> {
+    let mut rec = Recording::new(
+        a.clinic_id,
+        actor,
+        Event::AppointmentApproved {
+            appointment: a.id,
+            doctor: a.doctor_id,
+            patient: a.patient_id,
+            start: a.start,
+        },
     );
-    let mut email = mail::Email::text(
-        to,
-        format!(
-            "Appointment confirmed: {}",
-            local_time(&clinic.time_zone, a.start)
-        ),
-        body,
-    );
-    email.ics = Some(ics(clinic, a, now, false));
-    mail::enqueue(c, Some(a.clinic_id), &email, now).await
+    if let Some(to) = a.patient_email.as_deref() {
+        let link = cancel_link(state, c, a, now).await?;
+        let body = format!(
+            "Hello {},\n\n{} has confirmed your appointment.\n\n{}\nCannot come? Cancel here: {link}\n",
+            a.patient_name,
+            clinic.name,
+            details(clinic, a)
+        );
+        let mut email = mail::Email::text(
+            to,
+            format!(
+                "Appointment confirmed: {}",
+                local_time(&clinic.time_zone, a.start)
+            ),
+            body,
+        );
+        email.ics = Some(ics(clinic, a, now, false));
+        rec.then(
+            Subscriber::Email,
+            mail::job(Some(a.clinic_id), &email, now)?,
+        );
+    }
+    rec.write(c, now).await
 }
 
-/// After a cancellation (`moved` when it was replaced by a new time): the reminders and
-/// links go; a notice goes out unless the move's own e-mail covers it.
+/// After a cancellation: its event; the reminders and links go; the patient is told.
 pub async fn cancelled<C: Conn>(
     state: &AppState,
     c: &C,
     clinic: &Clinic,
     a: &Appointment,
-    moved: bool,
+    by: CancelledBy,
+    actor: Option<UserId>,
     now: Timestamp,
-) -> AppResult<()> {
-    jobs::drop_queued(c, &dedupe_keys(a)).await?;
-    links::use_links(c, a.id.as_uuid(), now).await?;
-    if moved {
-        return Ok(());
+) -> AppResult<EventId> {
+    withdraw(c, a, now).await?;
+    let mut rec = Recording::new(
+        a.clinic_id,
+        actor,
+        Event::AppointmentCancelled {
+            appointment: a.id,
+            doctor: a.doctor_id,
+            patient: a.patient_id,
+            start: a.start,
+            by,
+        },
+    );
+    if let Some(to) = a.patient_email.as_deref() {
+        let body = format!(
+            "Hello {},\n\nYour appointment at {} has been cancelled.\n\n{}\nBook again: {}/c/{}\n",
+            a.patient_name,
+            clinic.name,
+            details(clinic, a),
+            state.settings().public_url,
+            clinic.slug
+        );
+        let mut email = mail::Email::text(
+            to,
+            format!(
+                "Appointment cancelled: {}",
+                local_time(&clinic.time_zone, a.start)
+            ),
+            body,
+        );
+        email.ics = Some(ics(clinic, a, now, true));
+        rec.then(
+            Subscriber::Email,
+            mail::job(Some(a.clinic_id), &email, now)?,
+        );
     }
-    let Some(to) = a.patient_email.as_deref() else {
-        return Ok(());
-    };
-    let body = format!(
-        "Hello {},\n\nYour appointment at {} has been cancelled.\n\n{}\nBook again: {}/c/{}\n",
-        a.patient_name,
-        clinic.name,
-        details(clinic, a),
-        state.settings().public_url,
-        clinic.slug
-    );
-    let mut email = mail::Email::text(
-        to,
-        format!(
-            "Appointment cancelled: {}",
-            local_time(&clinic.time_zone, a.start)
-        ),
-        body,
-    );
-    email.ics = Some(ics(clinic, a, now, true));
-    mail::enqueue(c, Some(a.clinic_id), &email, now).await
+    rec.write(c, now).await
 }
 
 /// The reminder e-mail a reminder job should send now, if the appointment still stands.
@@ -388,21 +368,4 @@ pub async fn reminder(
             details(&clinic, &a)
         ),
     )))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ics_fold;
-
-    #[test]
-    fn long_calendar_lines_fold_at_75_octets() {
-        let folded = ics_fold(&format!("SUMMARY:{}", "é".repeat(60)));
-        for line in folded.split("\r\n") {
-            assert!(line.len() <= 75, "{line:?} is {} octets", line.len());
-        }
-        assert_eq!(
-            folded.replace("\r\n ", ""),
-            format!("SUMMARY:{}\r\n", "é".repeat(60))
-        );
-    }
 }

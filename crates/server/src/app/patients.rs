@@ -183,6 +183,8 @@ pub async fn create_patient(
         return Err(AppError::LikelyDuplicate { matches });
     }
     let p = patients::insert(&tx, caller.clinic.id, None, &details, now).await?;
+    let e = domain::Event::PatientRegistered { patient: p.id };
+    super::events::record(&tx, caller.clinic.id, Some(caller.me.id()), e, now).await?;
     audit::append(
         &tx,
         &ctx.actor(Some(caller.me.id())),

@@ -88,7 +88,7 @@ impl FileMailer {
     }
 
     async fn write(&self, from: &str, email: &Email, id: &str) -> Result<(), MailError> {
-        let msg = message(from, email)?;
+        let msg = message(from, email, id)?;
         tokio::fs::create_dir_all(&self.dir)
             .await
             .map_err(MailError::Outbox)?;
@@ -136,8 +136,8 @@ impl SmtpMailer {
             .map_err(|e| format!("invalid SMTP URL: {e}"))
     }
 
-    async fn deliver(&self, from: &str, email: &Email) -> Result<(), MailError> {
-        let msg = message(from, email)?;
+    async fn deliver(&self, from: &str, email: &Email, id: &str) -> Result<(), MailError> {
+        let msg = message(from, email, id)?;
         self.transport.send(msg).await?;
         Ok(())
     }
@@ -148,9 +148,9 @@ impl MailSender for SmtpMailer {
         &'a self,
         from: &'a str,
         email: &'a Email,
-        _message_id: &'a str,
+        message_id: &'a str,
     ) -> BoxFuture<'a, Result<(), MailError>> {
-        Box::pin(self.deliver(from, email))
+        Box::pin(self.deliver(from, email, message_id))
     }
 }
 
@@ -186,15 +186,20 @@ impl Mailer {
 }
 
 /// The message for `email`, from `from`.
-fn message(from: &str, email: &Email) -> Result<Message, MailError> {
+/// The message, its `Message-ID` made from `id` (the job's, the same on every retry) and the
+/// sender's domain, so that a message sent again after a crash is recognisably the same one.
+fn message(from: &str, email: &Email, id: &str) -> Result<Message, MailError> {
     let address = |which: &'static str, text: &str| {
         text.parse::<Mailbox>().map_err(|e| MailError::BadAddress {
             which,
             reason: e.to_string(),
         })
     };
+    let from = address("From", from)?;
+    let message_id = format!("<{id}@{}>", from.email.domain());
     let builder = Message::builder()
-        .from(address("From", from)?)
+        .message_id(Some(message_id))
+        .from(from)
         .to(address("To", &email.to)?)
         .subject(email.subject.clone());
     match &email.ics {
@@ -223,14 +228,37 @@ mod tests {
     #[test]
     fn a_bad_address_is_a_permanent_failure() {
         let to_nobody = Email::text("not an address", "S".into(), "B".into());
-        let err = message("DocSpot <noreply@docspot.test>", &to_nobody).unwrap_err();
+        let err = message("DocSpot <noreply@docspot.test>", &to_nobody, "j1").unwrap_err();
         assert!(
             matches!(err, MailError::BadAddress { which: "To", .. }),
             "{err:?}"
         );
         assert!(err.is_permanent());
         let ok = Email::text("a@b.test", "S".into(), "B".into());
-        assert!(message("not a sender", &ok).unwrap_err().is_permanent());
+        assert!(
+            message("not a sender", &ok, "j1")
+                .unwrap_err()
+                .is_permanent()
+        );
+    }
+
+    #[test]
+    fn the_message_id_is_the_jobs_so_a_resent_message_is_the_same_one() {
+        let e = Email::text("a@b.test", "S".into(), "B".into());
+        let from = "DocSpot <noreply@docspot.test>";
+        let text = |id| String::from_utf8(message(from, &e, id).unwrap().formatted()).unwrap();
+        let first = text("0193a0c4-5d2e-7c3a-9b1e-2f4d6a8c0e12");
+        assert!(
+            first.contains("Message-ID: <0193a0c4-5d2e-7c3a-9b1e-2f4d6a8c0e12@docspot.test>"),
+            "{first}"
+        );
+        let again = text("0193a0c4-5d2e-7c3a-9b1e-2f4d6a8c0e12");
+        let id_line = |t: &str| {
+            t.lines()
+                .find(|l| l.starts_with("Message-ID"))
+                .map(str::to_owned)
+        };
+        assert_eq!(id_line(&first), id_line(&again));
     }
 
     #[test]

@@ -187,7 +187,7 @@ async fn a_reset_request_does_the_same_work_whether_or_not_the_address_has_an_ac
             r.try_get::<i64>("", "n").unwrap()
         };
         let mut took = [Vec::new(), Vec::new()];
-        for round in 0..12 {
+        for round in 0..20 {
             for (i, email) in ["known@example.com", "unknown@example.com"]
                 .iter()
                 .enumerate()
@@ -221,9 +221,11 @@ async fn a_reset_request_does_the_same_work_whether_or_not_the_address_has_an_ac
             v[v.len() / 2]
         };
         let (known, unknown) = (median(&mut took[0]), median(&mut took[1]));
+        // The same work either way (asserted above, row by row); the band only catches a
+        // gross difference, since other tests load the machine meanwhile.
         let ratio = known.as_secs_f64() / unknown.as_secs_f64();
         assert!(
-            (0.5..2.0).contains(&ratio),
+            (1.0 / 3.0..3.0).contains(&ratio),
             "{}: median {known:?} for a known address, {unknown:?} for an unknown one",
             app.backend
         );

@@ -15,6 +15,7 @@ mod desk_pages;
 mod doctors;
 mod documents;
 mod email;
+mod events;
 mod fakes;
 mod helpers;
 mod home_pages;

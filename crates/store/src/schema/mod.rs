@@ -428,3 +428,42 @@ ALTER TABLE clinics ADD COLUMN longitude_e6 BIGINT
 "#
     .to_owned()
 }
+
+/// Domain events, written in the transaction of the change they record. Append-only like the
+/// audit log: subscribers read them; nothing updates or deletes them.
+pub fn events(backend: DbBackend) -> String {
+    let sql = r#"
+CREATE TABLE events (
+    id {uuid} PRIMARY KEY,
+    clinic_id {uuid} NOT NULL REFERENCES clinics(id),
+    kind TEXT NOT NULL,
+    subject_id {uuid} NOT NULL,
+    body TEXT NOT NULL,
+    actor_user_id {uuid},
+    occurred_at BIGINT NOT NULL
+);
+CREATE INDEX events_clinic_idx ON events (clinic_id, occurred_at);
+CREATE INDEX events_subject_idx ON events (subject_id, occurred_at);
+"#;
+    let (uuid, guard) = match backend {
+        DbBackend::Postgres => (
+            "UUID",
+            r#"
+CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'events is append-only'; END; $$;
+CREATE TRIGGER events_no_change BEFORE UPDATE OR DELETE ON events
+FOR EACH ROW EXECUTE FUNCTION events_append_only();
+"#,
+        ),
+        _ => (
+            "BLOB",
+            r#"
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events is append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events is append-only'); END;
+"#,
+        ),
+    };
+    format!("{}{guard}", sql.replace("{uuid}", uuid))
+}

@@ -126,12 +126,18 @@ pub(in crate::app) async fn register<C: Conn>(
             })
         }
         PatientPlan::Register { user_id, details } => {
-            match patients::insert(c, clinic, *user_id, details, now).await {
-                Err(StoreError::Conflict(_)) if user_id.is_some() => Err(AppError::Conflict(
-                    "Your patient record is being created by another request; try again.".into(),
-                )),
-                other => Ok(other?),
-            }
+            let p = match patients::insert(c, clinic, *user_id, details, now).await {
+                Err(StoreError::Conflict(_)) if user_id.is_some() => {
+                    return Err(AppError::Conflict(
+                        "Your patient record is being created by another request; try again."
+                            .into(),
+                    ));
+                }
+                other => other?,
+            };
+            let e = domain::Event::PatientRegistered { patient: p.id };
+            crate::app::events::record(c, clinic, actor.user, e, now).await?;
+            Ok(p)
         }
     }
 }

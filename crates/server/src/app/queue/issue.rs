@@ -1,6 +1,6 @@
 //! Issuing tokens: walk-ins from the desk, and booked patients as they check in.
 
-use super::{append, commit_change, desk, issuing_write, today};
+use super::{append, commit_change, desk, issuing_write, today, token_event};
 use crate::app::local_time::date_of;
 use crate::{
     auth::extract::{ClinicCaller, RequestCtx},
@@ -114,6 +114,7 @@ pub async fn issue_token(
         now,
     )
     .await?;
+    token_event(&tx, caller, &t, false, now).await?;
     commit_change(state, tx, caller.clinic.id).await?;
     crate::app::counters::token_issued(false);
     Ok(t)
@@ -162,6 +163,7 @@ pub(crate) async fn join_for_appointment<C: Conn>(
         now,
     )
     .await?;
+    token_event(c, caller, &t, false, now).await?;
     queue::announce(c, caller.clinic.id).await?;
     Ok(t)
 }

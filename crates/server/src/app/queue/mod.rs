@@ -72,6 +72,35 @@ async fn append(
     Ok(())
 }
 
+/// Records that `t` was issued (or, `called`, called in), in `c`'s transaction.
+async fn token_event(
+    c: &impl Conn,
+    caller: &ClinicCaller,
+    t: &Token,
+    called: bool,
+    now: Timestamp,
+) -> AppResult<()> {
+    let (token, doctor, patient, number) = (t.id, t.doctor_id, t.patient_id, t.number);
+    let event = if called {
+        domain::Event::TokenCalled {
+            token,
+            doctor,
+            patient,
+            number,
+        }
+    } else {
+        domain::Event::TokenIssued {
+            token,
+            doctor,
+            patient,
+            number,
+            appointment: t.appointment_id,
+        }
+    };
+    super::events::record(c, caller.clinic.id, Some(caller.me.id()), event, now).await?;
+    Ok(())
+}
+
 mod issue;
 mod moves;
 

@@ -3,7 +3,7 @@
 use super::{
     append, arrange, commit_change, desk,
     issue::{bookable_doctor, issue_in},
-    issuing_write, today,
+    issuing_write, today, token_event,
 };
 use crate::{
     auth::extract::{ClinicCaller, RequestCtx},
@@ -165,6 +165,9 @@ async fn record_move(
         now,
     )
     .await?;
+    if mv == TokenMove::Call {
+        token_event(&tx, caller, &t, true, now).await?;
+    }
     commit_change(state, tx, caller.clinic.id).await?;
     Ok(t)
 }

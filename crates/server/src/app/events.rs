@@ -1,0 +1,105 @@
+//! Domain events and who reacts to them. A use case records its event in the transaction of
+//! the change; the event's subscribers get their jobs in the same transaction, one per
+//! subscriber and event under the dedupe key `{subscriber}:{event id}`, so a crash loses
+//! none and nothing runs twice for one event. Two workers never hold one job (claims are
+//! leased); a job that crashes after sending and before its commit is sent again under the
+//! same message id (the job's), for the receiving side to recognise.
+//!
+//! | event | e-mail | reminders |
+//! |---|---|---|
+//! | `appointment.booked` | confirmation, or "request received" | 24 h and 2 h before |
+//! | `appointment.rescheduled` | "moved", with the new time | the old ones go; new ones |
+//! | `appointment.approved` | confirmation | (set at booking) |
+//! | `appointment.cancelled` | "cancelled" | the queued ones go |
+//! | `appointment.arrived`, `.noshow`, `.completed`, `token.issued`, `token.called`, `consultation.signed`, `patient.registered` | — | — |
+//!
+//! SMS, push, webhooks and billing subscribe here next.
+
+use crate::error::AppResult;
+use domain::{ClinicId, Event, EventId, UserId};
+use jiff::Timestamp;
+use store::{Conn, jobs::NewJob};
+
+/// Who reacts to events; each has one job per event it reacts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subscriber {
+    /// The patient's e-mail.
+    Email,
+    /// Reminders before a visit (keyed per appointment: a cancellation takes them back).
+    Reminders,
+}
+
+impl Subscriber {
+    /// The name in dedupe keys.
+    pub fn name(self) -> &'static str {
+        match self {
+            Subscriber::Email => "email",
+            Subscriber::Reminders => "reminders",
+        }
+    }
+}
+
+/// An event about to be recorded, with its subscribers' jobs.
+#[derive(Debug)]
+pub struct Recording {
+    id: EventId,
+    clinic: ClinicId,
+    actor: Option<UserId>,
+    event: Event,
+    jobs: Vec<NewJob>,
+}
+
+impl Recording {
+    /// `event` in `clinic`, caused by `actor` (`None`: a system actor or an e-mailed link).
+    pub fn new(clinic: ClinicId, actor: Option<UserId>, event: Event) -> Self {
+        Recording {
+            id: EventId::new(),
+            clinic,
+            actor,
+            event,
+            jobs: Vec::new(),
+        }
+    }
+
+    /// The event's id.
+    pub fn id(&self) -> EventId {
+        self.id
+    }
+
+    /// What happened.
+    pub fn event(&self) -> &Event {
+        &self.event
+    }
+
+    /// Adds `subscriber`'s job for this event, keyed `{subscriber}:{event id}` unless the
+    /// job keeps a key of its own (a reminder's is per appointment).
+    pub fn then(&mut self, subscriber: Subscriber, mut job: NewJob) {
+        if job.dedupe_key.is_none() {
+            job.dedupe_key = Some(dedupe_key(subscriber, self.id));
+        }
+        self.jobs.push(job);
+    }
+
+    /// Writes the event and its jobs in the caller's transaction.
+    pub async fn write<C: Conn>(&self, c: &C, now: Timestamp) -> AppResult<EventId> {
+        store::events::record(c, self.id, self.clinic, self.actor, &self.event, now).await?;
+        store::jobs::enqueue_all(c, &self.jobs, now).await?;
+        Ok(self.id)
+    }
+}
+
+/// The dedupe key of `subscriber`'s job for event `id`.
+pub fn dedupe_key(subscriber: Subscriber, id: EventId) -> String {
+    format!("{}:{id}", subscriber.name())
+}
+
+/// Records an event no subscriber reacts to yet, in the caller's transaction.
+pub async fn record<C: Conn>(
+    c: &C,
+    clinic: ClinicId,
+    actor: Option<UserId>,
+    event: Event,
+    now: Timestamp,
+) -> AppResult<EventId> {
+    Recording::new(clinic, actor, event).write(c, now).await
+}
