@@ -7,7 +7,9 @@ use domain::{
     AppointmentId, AppointmentStatus, ClinicId, DoctorId, PatientId, Source, UserId, VisitTypeId,
 };
 use jiff::Timestamp;
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Value};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
+
+pub use crate::appointment_lists::{Filter, count_active, list, of_user};
 
 /// An appointment with the names people see next to it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -118,7 +120,7 @@ impl NewAppointment<'_> {
     }
 }
 
-const SELECT: &str = "SELECT a.id, a.clinic_id, a.doctor_id, a.patient_id, a.visit_type_id, \
+pub(crate) const SELECT: &str = "SELECT a.id, a.clinic_id, a.doctor_id, a.patient_id, a.visit_type_id, \
     a.start_at, a.end_at, a.block_start, a.block_end, a.local_date, a.status, a.source, a.reason, \
     a.ref_code, a.rescheduled_from, a.rescheduled_to, a.cancel_reason, a.created_by, a.created_at, \
     a.updated_at, a.version, d.name AS doctor_name, p.name AS patient_name, p.mrn AS patient_mrn, \
@@ -128,7 +130,7 @@ const SELECT: &str = "SELECT a.id, a.clinic_id, a.doctor_id, a.patient_id, a.vis
     JOIN visit_types vt ON vt.id = a.visit_type_id JOIN clinics c ON c.id = a.clinic_id";
 
 /// The active statuses as an SQL list.
-const ACTIVE: &str = "('pending', 'booked', 'arrived', 'fulfilled')";
+pub(crate) const ACTIVE: &str = "('pending', 'booked', 'arrived', 'fulfilled')";
 
 pub(crate) fn parse<T: std::str::FromStr>(r: &QueryResult, col: &str) -> StoreResult<T> {
     let s: String = get(r, col)?;
@@ -140,7 +142,7 @@ fn opt_id(r: &QueryResult, col: &str) -> StoreResult<Option<uuid::Uuid>> {
     get::<Option<uuid::Uuid>>(r, col)
 }
 
-fn row(r: &QueryResult) -> StoreResult<Appointment> {
+pub(crate) fn row(r: &QueryResult) -> StoreResult<Appointment> {
     Ok(Appointment {
         id: AppointmentId::from_uuid(get(r, "id")?),
         clinic_id: ClinicId::from_uuid(get(r, "clinic_id")?),
@@ -384,93 +386,4 @@ pub async fn set_rescheduled_to<C: ConnectionTrait>(
     )
     .await?;
     Ok(())
-}
-
-/// Filters for the clinic's appointment list.
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    pub doctor: Option<DoctorId>,
-    pub patient: Option<PatientId>,
-    pub status: Option<AppointmentStatus>,
-}
-
-/// How many active appointments of the clinic (of one doctor, with `doctor`) start in
-/// `from..to`.
-pub async fn count_active<C: ConnectionTrait>(
-    c: &C,
-    clinic: ClinicId,
-    from: Timestamp,
-    to: Timestamp,
-    doctor: Option<DoctorId>,
-) -> StoreResult<i64> {
-    let mut sql = format!(
-        "SELECT COUNT(*) AS n FROM appointments WHERE clinic_id = $1 AND start_at >= $2 \
-         AND start_at < $3 AND status IN {ACTIVE}"
-    );
-    let mut values: Vec<Value> = vec![clinic.as_uuid().into(), ms(from).into(), ms(to).into()];
-    if let Some(d) = doctor {
-        values.push(d.as_uuid().into());
-        sql.push_str(" AND doctor_id = $4");
-    }
-    match one(c, &sql, values).await? {
-        Some(r) => get(&r, "n"),
-        None => Ok(0),
-    }
-}
-
-/// The clinic's appointments starting in `from..to`, by start.
-pub async fn list<C: ConnectionTrait>(
-    c: &C,
-    clinic: ClinicId,
-    from: Timestamp,
-    to: Timestamp,
-    filter: &Filter,
-    limit: u64,
-) -> StoreResult<Vec<Appointment>> {
-    let mut sql =
-        format!("{SELECT} WHERE a.clinic_id = $1 AND a.start_at >= $2 AND a.start_at < $3");
-    let mut values: Vec<Value> = vec![clinic.as_uuid().into(), ms(from).into(), ms(to).into()];
-    if let Some(d) = filter.doctor {
-        values.push(d.as_uuid().into());
-        sql.push_str(&format!(" AND a.doctor_id = ${}", values.len()));
-    }
-    if let Some(p) = filter.patient {
-        values.push(p.as_uuid().into());
-        sql.push_str(&format!(" AND a.patient_id = ${}", values.len()));
-    }
-    if let Some(s) = filter.status {
-        values.push(s.as_str().into());
-        sql.push_str(&format!(" AND a.status = ${}", values.len()));
-    }
-    values.push((limit as i64).into());
-    sql.push_str(&format!(
-        " ORDER BY a.start_at, a.id LIMIT ${}",
-        values.len()
-    ));
-    all_as(c, &sql, values, row).await
-}
-
-/// A signed-in person's appointments in every clinic, soonest upcoming first, then past.
-pub async fn of_user<C: ConnectionTrait>(
-    c: &C,
-    user: UserId,
-    now: Timestamp,
-    limit: u64,
-    offset: u64,
-) -> StoreResult<Vec<Appointment>> {
-    all_as(
-        c,
-        &format!(
-            "{SELECT} WHERE p.user_id = $1 ORDER BY CASE WHEN a.start_at >= $2 THEN 0 ELSE 1 END, \
-             CASE WHEN a.start_at >= $2 THEN a.start_at ELSE -a.start_at END, a.id LIMIT $3 OFFSET $4"
-        ),
-        vec![
-            user.as_uuid().into(),
-            ms(now).into(),
-            (limit as i64).into(),
-            (offset as i64).into(),
-        ],
-        row,
-    )
-    .await
 }

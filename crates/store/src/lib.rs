@@ -5,6 +5,7 @@
 //! transaction and migration machinery. Backend-specific SQL is confined to `schema/` and
 //! the few spots that say so.
 
+pub mod appointment_lists;
 pub mod appointments;
 pub mod audit;
 pub mod clinics;
@@ -18,6 +19,8 @@ pub mod links;
 pub mod memberships;
 pub mod migrations;
 pub mod patients;
+pub mod policy;
+pub mod prescriptions;
 pub mod queue;
 pub mod rules;
 pub mod schedules;
@@ -26,6 +29,7 @@ pub mod secrets;
 pub mod sessions;
 pub mod testing;
 pub mod users;
+pub mod visit_types;
 
 use sea_orm::{
     ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,

@@ -5,9 +5,9 @@
 
 use crate::{
     StoreError, StoreResult, all, get,
-    schedules::{
-        ExceptionRow, Hours, Policy, VisitType, parse_date, parse_mode, parse_visit_type_list,
-    },
+    policy::Policy,
+    schedules::{ExceptionRow, Hours, parse_date, parse_visit_type_list},
+    visit_types::{VisitType, parse_mode},
 };
 use domain::{ClinicId, DoctorId, DoctorStatus, ExceptionId, VisitTypeId};
 use jiff::civil::Date;
