@@ -10,6 +10,7 @@ pub mod http;
 pub mod jobs;
 pub mod notify;
 pub mod pages;
+pub mod routes;
 pub mod startup;
 pub mod state;
 

@@ -2,6 +2,7 @@
 //! passwords and resets.
 
 use super::{Fields, checked, limit, mail};
+use crate::routes;
 use crate::{
     auth::{CurrentUser, extract::RequestCtx, password},
     error::{AppError, AppResult},
@@ -73,12 +74,13 @@ pub async fn register_patient(
             subject: "Someone tried to register with your e-mail address".into(),
             body: format!(
                 "Hello {},\n\nSomeone tried to create a DocSpot account with this e-mail address, \
-                 which already has one. If it was you, sign in instead:\n\n{}/login\n\n\
-                 Forgot your password? Choose a new one here:\n\n{}/forgot-password\n\n\
+                 which already has one. If it was you, sign in instead:\n\n{url}{}\n\n\
+                 Forgot your password? Choose a new one here:\n\n{url}{}\n\n\
                  If it was not you, you need not do anything: your account is unchanged.\n",
                 owner.name,
-                state.settings().public_url,
-                state.settings().public_url
+                routes::login(),
+                routes::forgot_password(),
+                url = state.settings().public_url,
             ),
             ics: None,
         };
@@ -124,8 +126,9 @@ async fn send_confirmation<C: Conn>(
     let expires = now.checked_add(ttl).unwrap_or(now);
     links::insert_confirmation(tx, user.id, &user.email, &token_hash(&token), now, expires).await?;
     let link = format!(
-        "{}/confirm-email?token={token}",
-        state.settings().public_url
+        "{}{}?token={token}",
+        state.settings().public_url,
+        routes::confirm_email()
     );
     let email = mail::Email {
         to: user.email.clone(),
@@ -362,8 +365,9 @@ pub async fn password_reset_mail(
     .await?;
     store::commit(tx).await?;
     let link = format!(
-        "{}/reset-password?token={token}",
-        state.settings().public_url
+        "{}{}?token={token}",
+        state.settings().public_url,
+        routes::reset_password()
     );
     Ok(Some(mail::Email::text(
         &user.email,

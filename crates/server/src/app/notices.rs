@@ -9,6 +9,7 @@ use super::{
     local_time::zone_named,
     mail,
 };
+use crate::routes;
 use crate::{
     error::{AppError, AppResult},
     jobs::{Job, reminder::Reminder},
@@ -57,8 +58,9 @@ impl CancelLink {
         let token = new_token();
         CancelLink {
             url: format!(
-                "{}/appointments/cancel?token={token}",
-                state.settings().public_url
+                "{}{}?token={token}",
+                state.settings().public_url,
+                routes::cancel_by_link()
             ),
             token_hash: token_hash(&token),
             clinic: a.clinic_id,
@@ -183,7 +185,11 @@ pub fn booked_outbox(
         return Ok(out);
     };
     let link = CancelLink::new(state, a);
-    let manage = format!("{}/appointments", state.settings().public_url);
+    let manage = format!(
+        "{}{}",
+        state.settings().public_url,
+        routes::my_appointments()
+    );
     let (subject, opening) = match (previous, a.status) {
         (Some(p), _) => (
             format!(
@@ -316,12 +322,12 @@ pub async fn cancelled<C: Conn>(
     );
     if let Some(to) = a.patient_email.as_deref() {
         let body = format!(
-            "Hello {},\n\nYour appointment at {} has been cancelled.\n\n{}\nBook again: {}/c/{}\n",
+            "Hello {},\n\nYour appointment at {} has been cancelled.\n\n{}\nBook again: {}{}\n",
             a.patient_name,
             clinic.name,
             details(clinic, a),
             state.settings().public_url,
-            clinic.slug
+            routes::clinic_page(&clinic.slug)
         );
         let mut email = mail::Email::text(
             to,

@@ -35,7 +35,7 @@ fn mac(key: &str, id: TokenId) -> AppResult<HmacSha256> {
 /// (`AppState::link_key`).
 pub fn signed_path(key: &str, id: TokenId) -> AppResult<String> {
     let sig = hex::encode(mac(key, id)?.finalize().into_bytes());
-    Ok(format!("/q/{id}/{}", &sig[..SIG_HEX]))
+    Ok(crate::routes::queue_status(id, &sig[..SIG_HEX]))
 }
 
 /// [`signed_path`] with the install's key.

@@ -1,6 +1,7 @@
 //! Clinic staff: invitations, accepting them, listing and deactivating members.
 
 use super::{Fields, checked, mail};
+use crate::routes;
 use crate::{
     auth::{
         extract::{ClinicAdmin, RequestCtx},
@@ -50,7 +51,11 @@ pub async fn create_invite<C: Conn>(
         expires,
     )
     .await?;
-    let link = format!("{}/invite?token={token}", state.settings().public_url);
+    let link = format!(
+        "{}{}?token={token}",
+        state.settings().public_url,
+        routes::invite()
+    );
     mail::enqueue(
         c,
         Some(clinic),

@@ -8,6 +8,7 @@ use super::{
     },
     layout::{Nav, nav},
 };
+use crate::routes;
 use crate::{
     app::{accounts, sessions},
     auth::{CurrentUser, RequestCtx, cookies},
@@ -27,7 +28,7 @@ const PASSWORD_FIELDS: &[Label] = &[
 
 /// One live session as the table shows it.
 struct SessionRow {
-    id: String,
+    id: domain::SessionId,
     user_agent: String,
     ip: String,
     created: String,
@@ -85,7 +86,7 @@ async fn page(
         .await?
         .into_iter()
         .map(|s| SessionRow {
-            id: s.id.to_string(),
+            id: s.id,
             user_agent: short_agent(&s.user_agent),
             ip: s.ip,
             created: fmt_ts(s.created_at),

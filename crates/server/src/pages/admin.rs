@@ -5,6 +5,7 @@ use super::{
     forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, fmt_ts, see_other},
     layout::{Nav, nav},
 };
+use crate::routes;
 use crate::{
     app::clinics::{self, NewClinicInput},
     auth::{PlatformAdmin, RequestCtx},
@@ -146,7 +147,7 @@ pub async fn create(
         Ok(clinic) => {
             let q = serde_urlencoded::to_string([("created", clinic.slug.as_str())])
                 .unwrap_or_default();
-            Ok(see_other(&format!("/admin/clinics?{q}")))
+            Ok(see_other(&format!("{}?{q}", routes::admin_clinics())))
         }
         Err(e) => {
             let (outcome, errors) = failure(e, FIELDS)?;

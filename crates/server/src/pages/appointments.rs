@@ -6,6 +6,7 @@ use super::{
     forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{MaybeUser, Nav, nav},
 };
+use crate::routes;
 use crate::{
     app::clinics::get_clinic,
     app::{appointments, notices::local_time, schedule::get_booking_policy},
@@ -24,8 +25,8 @@ const CANCEL_FIELDS: &[Label] = &[("reason", "Reason")];
 const LINK_GONE: &str = "This cancel link is invalid, used or expired. Sign in to see your appointments, or call the clinic.";
 
 struct Row {
-    id: String,
-    clinic_id: String,
+    id: domain::AppointmentId,
+    clinic_id: domain::ClinicId,
     when: String,
     doctor: String,
     clinic: String,
@@ -47,8 +48,8 @@ fn row(a: Appointment, now: jiff::Timestamp, cutoff: Option<i32>, phone: Option<
     });
     let open = a.status.is_open() && a.start > now && !too_late;
     Row {
-        id: a.id.to_string(),
-        clinic_id: a.clinic_id.to_string(),
+        id: a.id,
+        clinic_id: a.clinic_id,
         when: local_time(&a.clinic_time_zone, a.start),
         change_href: open.then(|| {
             format!(

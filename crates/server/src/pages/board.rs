@@ -7,6 +7,7 @@ use super::{
     forms::Outcome,
     live::{self, Region, redraw},
 };
+use crate::routes;
 use crate::{
     app::board::{BoardDoctor, board},
     error::AppError,

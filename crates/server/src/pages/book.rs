@@ -7,6 +7,7 @@ use super::{
     forms::{Errors, Label, PageForm, QueryOr, login_href, see_other_with_cookies},
     layout::{MaybeUser, Nav},
 };
+use crate::routes;
 use crate::{
     app::{
         accounts, appointments,
@@ -202,7 +203,7 @@ pub async fn book(
     };
     match result {
         Ok((a, what)) => Ok(see_other_with_cookies(
-            &format!("/appointments?{what}={}", a.ref_code),
+            &format!("{}?{what}={}", routes::my_appointments(), a.ref_code),
             cookies,
         )),
         Err(e) => {

@@ -8,6 +8,7 @@ use super::{
     forms::{Choice, Errors, Label, QueryOr, failure},
     layout::{MaybeUser, Nav},
 };
+use crate::routes;
 use crate::{
     app::{
         doctors,
@@ -38,7 +39,8 @@ pub(super) fn book_href(
     start: &str,
     reschedule: &str,
 ) -> String {
-    let mut href = format!("/c/{slug}/book?doctor={doctor}&visit_type={vt}&start={start}");
+    let book = routes::public_book(slug);
+    let mut href = format!("{book}?doctor={doctor}&visit_type={vt}&start={start}");
     if !reschedule.is_empty() {
         href.push_str("&reschedule=");
         href.push_str(reschedule);
@@ -104,7 +106,7 @@ pub async fn clinic_page(
         .await?
         .into_iter()
         .map(|d| DoctorCard {
-            href: format!("/c/{}/doctors/{}", clinic.slug, d.id),
+            href: routes::public_doctor(&clinic.slug, d.id),
             specialties: d
                 .specialties
                 .iter()
@@ -279,7 +281,7 @@ pub async fn doctor_page(
     let reschedule_q = reschedule
         .map(|r| format!("&reschedule={r}"))
         .unwrap_or_default();
-    let base = format!("/c/{}/doctors/{}", clinic.slug, doctor.id);
+    let base = routes::public_doctor(&clinic.slug, doctor.id);
     let vt_q = vt
         .map(|v| format!("visit_type={}", v.id))
         .unwrap_or_default();

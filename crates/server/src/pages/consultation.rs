@@ -7,6 +7,7 @@ use super::{
     forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
 };
+use crate::routes;
 use crate::{
     app::{
         consultations::{self, ConsultationForm, ConsultationRecord, VisitForm},
@@ -56,8 +57,8 @@ struct HistoryLine {
 #[template(path = "consultation.html")]
 struct ConsultPage {
     nav: Nav,
-    clinic_id: String,
-    id: String,
+    clinic_id: domain::ClinicId,
+    id: domain::ConsultationId,
     patient: String,
     patient_line: String,
     doctor: String,
@@ -134,7 +135,7 @@ async fn page(
     if let Some(b) = h.patient.details.birth {
         facts.push(b.age_text(today));
     }
-    let base = format!("/clinics/{}", caller.clinic.id);
+    let cid = caller.clinic.id;
     let editable = !e.signed && e.doctor_user_id == caller.me.id();
     let saved_rows: Vec<RxRow> = c
         .prescription
@@ -185,8 +186,8 @@ async fn page(
     .join(" · ");
     Ok(ConsultPage {
         nav: nav(state, &caller.me, "queue").await?,
-        clinic_id: caller.clinic.id.to_string(),
-        id: e.id.to_string(),
+        clinic_id: caller.clinic.id,
+        id: e.id,
         patient: e.patient_name.clone(),
         patient_line: facts.join(" · "),
         doctor: e.doctor_name.clone(),
@@ -212,11 +213,13 @@ async fn page(
             .prescription
             .as_ref()
             .filter(|p| !p.items.is_empty())
-            .map(|p| format!("{base}/prescriptions/{}/print", p.id)),
+            .map(|p| routes::prescription_print(cid, p.id)),
         follow_up_href: e.notes.follow_up_date.as_ref().map(|d| {
             format!(
-                "{base}/book?doctor={}&patient={}&week={d}",
-                e.doctor_id, e.patient_id
+                "{}?doctor={}&patient={}&week={d}",
+                routes::desk_book(cid),
+                e.doctor_id,
+                e.patient_id
             )
         }),
         visits: h
@@ -234,7 +237,7 @@ async fn page(
                         x.notes.diagnosis.clone()
                     }
                 ),
-                href: Some(format!("{base}/consultations/{}", x.id)),
+                href: Some(routes::consultation(cid, x.id)),
             })
             .collect(),
         medicines: h
@@ -249,7 +252,7 @@ async fn page(
                     .map(|i| format!("{} {}", i.drug, i.strength).trim().to_owned())
                     .collect::<Vec<_>>()
                     .join(", "),
-                href: Some(format!("{base}/prescriptions/{}/print", p.id)),
+                href: Some(routes::prescription_print(cid, p.id)),
             })
             .collect(),
         appointments: h
@@ -267,10 +270,7 @@ async fn page(
             .map(|d| HistoryLine {
                 when: day(d.created_at),
                 what: format!("{} · {}", d.category.label(), d.file_name),
-                href: Some(format!(
-                    "{base}/patients/{}/documents/{}",
-                    d.patient_id, d.id
-                )),
+                href: Some(routes::patient_document(cid, d.patient_id, d.id)),
             })
             .collect(),
         forms: FORMS,
@@ -373,7 +373,7 @@ pub async fn save(
         form.rows.remove(i);
     }
     let sign = action == "sign";
-    let here = format!("/clinics/{}/consultations/{id}", caller.clinic.id);
+    let here = routes::consultation(caller.clinic.id, id);
     match consultations::save_visit(&state, &ctx, &caller, id, &form, sign).await {
         Ok(_) if sign => Ok(see_other(&format!("{here}?done=signed"))),
         Ok(_) if action == "add_row" => Ok(see_other(&format!("{here}?extra=1"))),

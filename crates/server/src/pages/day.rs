@@ -7,6 +7,7 @@ use super::{
     forms::{Outcome, QueryOr, see_other},
     layout::{Nav, nav},
 };
+use crate::routes;
 use crate::{
     app::{appointments, local_time::zone_of},
     auth::{
@@ -24,7 +25,7 @@ use serde::Deserialize;
 use store::appointments::{Appointment, Filter};
 
 struct Row {
-    id: String,
+    id: domain::AppointmentId,
     time: String,
     patient: String,
     mrn: String,
@@ -48,7 +49,7 @@ struct DayGroup {
 #[template(path = "day.html")]
 struct DayPage {
     nav: Nav,
-    clinic_id: String,
+    clinic_id: domain::ClinicId,
     clinic_name: String,
     time_zone: String,
     date: String,
@@ -149,7 +150,7 @@ async fn day_page(
         let local = a.start.to_zoned(zone.clone());
         let label = local.strftime("%A %-d %B").to_string();
         let row = Row {
-            id: a.id.to_string(),
+            id: a.id,
             time: local.strftime("%H:%M").to_string(),
             actions: actions(&a, &caller.roles, now, today),
             changes: Changes::of(&a, now, &back),
@@ -187,7 +188,7 @@ async fn day_page(
     }
     Ok(DayPage {
         nav: nav(state, &caller.me, "day").await?,
-        clinic_id: caller.clinic.id.to_string(),
+        clinic_id: caller.clinic.id,
         clinic_name: caller.clinic.name.clone(),
         time_zone: caller.clinic.time_zone.clone(),
         date: date.to_string(),

@@ -8,6 +8,7 @@ use super::{
     forms::{Choice, Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
 };
+use crate::routes;
 use crate::{
     app::{
         booking::{self, BookInput, PatientChoice},
@@ -50,7 +51,7 @@ pub struct PickQuery {
 #[template(path = "day_book.html")]
 struct PickPage {
     nav: Nav,
-    clinic_id: String,
+    clinic_id: domain::ClinicId,
     time_zone: String,
     doctors: Vec<Choice>,
     visit_types: Vec<Choice>,
@@ -126,7 +127,7 @@ pub async fn pick(
     };
     let page = PickPage {
         nav: nav(&state, &caller.me, "book").await?,
-        clinic_id: clinic.id.to_string(),
+        clinic_id: clinic.id,
         time_zone: clinic.time_zone.clone(),
         doctors: list
             .iter()
@@ -176,7 +177,7 @@ struct PatientOption {
 #[template(path = "day_confirm.html")]
 struct ConfirmPage {
     nav: Nav,
-    clinic_id: String,
+    clinic_id: domain::ClinicId,
     doctor_name: String,
     visit_type_name: String,
     when: String,
@@ -236,7 +237,7 @@ async fn confirm_page(
     let new_checked = form.patient == "new" || (results.is_empty() && !form.name.is_empty());
     Ok(ConfirmPage {
         nav: nav(state, &caller.me, "book").await?,
-        clinic_id: clinic.id.to_string(),
+        clinic_id: clinic.id,
         doctor_name: slot.doctor.name,
         visit_type_name: slot.visit_type_name,
         when: slot.when,

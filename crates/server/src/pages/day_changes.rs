@@ -10,6 +10,7 @@ use super::{
     forms::{Errors, Outcome, PageForm, QueryOr, see_other},
     layout::{Nav, nav},
 };
+use crate::routes;
 use crate::{
     app::{appointments, notices::local_time, schedule::get_booking_policy},
     auth::{
@@ -98,16 +99,13 @@ impl Back {
     /// The page to return to about `a`, with `done` added to its query.
     pub(super) fn href(&self, a: &Appointment, done: &[(&'static str, String)]) -> String {
         if self.to_record() {
-            return Back::default().link(
-                &format!("/clinics/{}/patients/{}", a.clinic_id, a.patient_id),
-                done,
-            );
+            return Back::default().link(&routes::patient(a.clinic_id, a.patient_id), done);
         }
         let mut keep = self.clone();
         if keep.date().is_none() {
             keep.date = a.local_date.clone();
         }
-        keep.link(&format!("/clinics/{}/day", a.clinic_id), done)
+        keep.link(&routes::day(a.clinic_id), done)
     }
 
     pub(super) fn nav_item(&self) -> &'static str {
@@ -125,12 +123,9 @@ impl Changes {
     /// Links for `a` when it is pending or booked and starts after `now`; they return to
     /// `back` when done.
     pub(super) fn of(a: &Appointment, now: Timestamp, back: &Back) -> Option<Changes> {
-        (a.status.is_open() && a.start > now).then(|| {
-            let base = format!("/clinics/{}/appointments/{}", a.clinic_id, a.id);
-            Changes {
-                cancel: back.link(&format!("{base}/cancel"), &[]),
-                reschedule: back.link(&format!("{base}/reschedule"), &[]),
-            }
+        (a.status.is_open() && a.start > now).then(|| Changes {
+            cancel: back.link(&routes::appointment_cancel(a.clinic_id, a.id), &[]),
+            reschedule: back.link(&routes::appointment_reschedule(a.clinic_id, a.id), &[]),
         })
     }
 }
@@ -183,7 +178,7 @@ impl Facts {
         Facts {
             when: local_time(&clinic.time_zone, a.start),
             patient: format!("{} · {}", a.patient_name, a.patient_mrn),
-            patient_href: format!("/clinics/{}/patients/{}", clinic.id, a.patient_id),
+            patient_href: routes::patient(clinic.id, a.patient_id),
             doctor: a.doctor_name.clone(),
             visit: a.visit_type_name.clone(),
             code: a.ref_code.clone(),
@@ -244,10 +239,7 @@ async fn cancel_page(
     Ok(CancelPage {
         nav: nav(state, &caller.me, back.nav_item()).await?,
         facts: Facts::of(&a, &caller.clinic),
-        action: back.link(
-            &format!("/clinics/{}/appointments/{}/cancel", caller.clinic.id, a.id),
-            &[],
-        ),
+        action: back.link(&routes::appointment_cancel(caller.clinic.id, a.id), &[]),
         back_href: back.href(&a, &[]),
         open,
         late,

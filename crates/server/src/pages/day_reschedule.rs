@@ -10,6 +10,7 @@ use super::{
     forms::{Errors, Outcome, PageForm, QueryOr, see_other},
     layout::{Nav, nav},
 };
+use crate::routes;
 use crate::{
     app::{appointments, local_time::zone_of, notices::local_time},
     auth::{
@@ -73,10 +74,7 @@ fn move_href(
     back: &Back,
     more: &[(&'static str, String)],
 ) -> String {
-    back.link(
-        &format!("/clinics/{}/appointments/{id}/reschedule", clinic.id),
-        more,
-    )
+    back.link(&routes::appointment_reschedule(clinic.id, id), more)
 }
 
 async fn move_page(

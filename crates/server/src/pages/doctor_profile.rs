@@ -10,6 +10,7 @@ use super::{
         PROFILE_FIELDS, ProfileForm, SpecialtyBox, fee_hint, on_fee_field, specialty_boxes,
     },
 };
+use crate::routes;
 use crate::{
     app::{clinics::get_clinic, doctors},
     auth::{
@@ -70,14 +71,14 @@ async fn render(
     let (title, back_href, back_label, current) = if own {
         (
             "Your profile and fee".to_owned(),
-            format!("/clinics/{}/schedule", clinic.id),
+            routes::schedule(clinic.id),
             "My schedule",
             "schedule",
         )
     } else {
         (
             format!("Profile of {}", doctor.name),
-            format!("/clinics/{}/doctors", clinic.id),
+            routes::doctors(clinic.id),
             "Doctors",
             "doctors",
         )
@@ -95,7 +96,7 @@ async fn render(
         title,
         back_href,
         back_label,
-        action: format!("/clinics/{}/doctors/{}/profile", clinic.id, doctor.id),
+        action: routes::doctor_profile(clinic.id, doctor.id),
         status_note,
         notice,
         fee_hint: fee_hint(&clinic.currency),

@@ -6,6 +6,7 @@ use super::{
     forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
 };
+use crate::routes;
 use crate::{
     app::doctors::{self, Decision},
     auth::{RequestCtx, extract::ClinicAdmin},
@@ -18,7 +19,7 @@ use domain::{ClinicId, DoctorId, DoctorStatus, SpecialtyId};
 use serde::Deserialize;
 
 struct Row {
-    id: String,
+    id: domain::DoctorId,
     name: String,
     registration: String,
     qualifications: String,
@@ -38,7 +39,7 @@ struct Group {
 #[template(path = "doctors_admin.html")]
 struct DoctorsPage {
     nav: Nav,
-    clinic_id: String,
+    clinic_id: domain::ClinicId,
     groups: Vec<Group>,
     specialties: Vec<String>,
     specialty: SpecialtyForm,
@@ -91,7 +92,7 @@ async fn page(
                 .into_iter()
                 .map(|d| Row {
                     needs_hours: status == DoctorStatus::Approved && !with_hours.contains(&d.id),
-                    id: d.id.to_string(),
+                    id: d.id,
                     specialties: d
                         .specialties
                         .iter()
@@ -108,7 +109,7 @@ async fn page(
     }
     Ok(DoctorsPage {
         nav: nav(state, &scope.me, "doctors").await?,
-        clinic_id: scope.clinic.to_string(),
+        clinic_id: scope.clinic,
         groups,
         specialties: doctors::list_specialties(state, scope.clinic)
             .await?

@@ -7,6 +7,7 @@ use super::{
     layout::{Nav, nav},
     patient_record::record_page,
 };
+use crate::routes;
 use crate::{
     api::documents::{attachment, read_upload},
     app::{
@@ -134,13 +135,13 @@ async fn docs_page(
         };
         let docs = list_documents(state, ctx, &caller, p.id).await?;
         out.push(RecordDocs {
-            action: format!("/documents/{}/{}", p.clinic_id, p.id),
+            action: routes::my_document_upload(p.clinic_id, p.id),
             clinic_name: caller.clinic.name.clone(),
             documents: docs
                 .into_iter()
                 .map(|d| {
                     (
-                        format!("/documents/{}/{}/{}", p.clinic_id, p.id, d.id),
+                        routes::my_document(p.clinic_id, p.id, d.id),
                         d.file_name,
                         format!(
                             "{} · {}",

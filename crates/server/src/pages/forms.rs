@@ -61,7 +61,7 @@ pub fn login_href(next: &str) -> String {
         return "/login".to_owned();
     }
     let q = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
-    format!("/login?{q}")
+    format!("{}?{q}", crate::routes::login())
 }
 
 /// A post-login target: a relative path on this site, or `/`. Refuses `//host`, `/\host`,

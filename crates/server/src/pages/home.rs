@@ -5,6 +5,7 @@ use super::{
     forms::Outcome,
     layout::{MaybeUser, Nav},
 };
+use crate::routes;
 use crate::{
     app::{
         accounts,
@@ -102,13 +103,13 @@ pub async fn show(
         cards.push(Card {
             clinic: m.clinic_name.clone(),
             role: m.role,
-            staff_href: format!("/clinics/{}/staff", m.clinic_id),
-            day_href: format!("/clinics/{}/day", m.clinic_id),
-            doctors_href: format!("/clinics/{}/doctors", m.clinic_id),
-            schedule_href: format!("/clinics/{}/schedule", m.clinic_id),
-            settings_href: format!("/clinics/{}/settings", m.clinic_id),
-            book_href: format!("/clinics/{}/book", m.clinic_id),
-            queue_href: format!("/clinics/{}/queue", m.clinic_id),
+            staff_href: routes::staff(m.clinic_id),
+            day_href: routes::day(m.clinic_id),
+            doctors_href: routes::doctors(m.clinic_id),
+            schedule_href: routes::schedule(m.clinic_id),
+            settings_href: routes::settings(m.clinic_id),
+            book_href: routes::desk_book(m.clinic_id),
+            queue_href: routes::queue(m.clinic_id),
             today: today(&state, m.clinic_id, me.id(), m.role).await?,
         });
     }

@@ -10,6 +10,7 @@ use super::{
         PROFILE_FIELDS, ProfileForm, SpecialtyBox, fee_hint, on_fee_field, specialty_boxes,
     },
 };
+use crate::routes;
 use crate::{
     app::doctors,
     auth::{CurrentUser, RequestCtx},
@@ -65,7 +66,7 @@ async fn page(
     errors: Errors,
 ) -> Result<JoinPage, PageError> {
     let (login, standing) = match &maybe.0 {
-        None => (Some(login_href(&format!("/c/{}/join", clinic.slug))), None),
+        None => (Some(login_href(&routes::join(&clinic.slug))), None),
         Some(me) => (
             None,
             doctors::own_profile(state, me, clinic.id)
@@ -120,7 +121,7 @@ pub async fn apply(
         .await
         .map_err(|e| on_fee_field(e, fee_problem.as_deref()));
     match applied {
-        Ok(_) => Ok(see_other(&format!("/c/{}/join", clinic.slug))),
+        Ok(_) => Ok(see_other(&routes::join(&clinic.slug))),
         Err(e) => {
             let (outcome, errors) = failure(e, PROFILE_FIELDS)?;
             let p = page(&state, &MaybeUser(Some(me)), clinic, form, errors).await?;

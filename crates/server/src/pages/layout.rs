@@ -1,6 +1,7 @@
 //! The layout's navigation: what links a visitor sees and which clinic they work in.
 
 use super::error::PageError;
+use crate::routes;
 use crate::{auth::CurrentUser, state::AppState};
 use axum::{extract::FromRequestParts, http::request::Parts};
 use domain::{ClinicId, Role};
@@ -78,11 +79,11 @@ impl Nav {
             known: true,
             signed_in: true,
             platform_admin: me.user().is_platform_admin,
-            staff_href: admin_of.map(|c| format!("/clinics/{c}/staff")),
-            day_href: holds(None).map(|c| format!("/clinics/{c}/day")),
-            patients_href: holds(None).map(|c| format!("/clinics/{c}/patients")),
-            queue_href: holds(None).map(|c| format!("/clinics/{c}/queue")),
-            settings_href: admin_of.map(|c| format!("/clinics/{c}/settings")),
+            staff_href: admin_of.map(routes::staff),
+            day_href: holds(None).map(routes::day),
+            patients_href: holds(None).map(routes::patients),
+            queue_href: holds(None).map(routes::queue),
+            settings_href: admin_of.map(routes::settings),
             own_appointments: me.user().is_patient || memberships.is_empty(),
             clinics,
             current,

@@ -53,193 +53,119 @@ use axum::{
 /// All page routes, merged into the app router by `startup`. Document uploads may carry
 /// `upload_limit` bytes.
 pub fn router(upload_limit: usize) -> Router<AppState> {
+    use crate::routes::pattern;
     let uploads = Router::new()
-        .route(
-            "/clinics/{clinic_id}/patients/{patient_id}/documents",
-            post(documents::upload),
-        )
-        .route(
-            "/documents/{clinic_id}/{patient_id}",
-            post(documents::upload_mine),
-        )
+        .route(pattern::patient_documents, post(documents::upload))
+        .route(pattern::my_document_upload, post(documents::upload_mine))
         .layer(axum::extract::DefaultBodyLimit::max(upload_limit));
     Router::new()
         .merge(uploads)
-        .route("/", get(home::show))
-        .route("/login", get(auth::login_form).post(auth::login))
-        .route("/register", get(auth::register_form).post(auth::register))
-        .route("/logout", post(auth::logout))
+        .route(pattern::home, get(home::show))
+        .route(pattern::login, get(auth::login_form).post(auth::login))
         .route(
-            "/forgot-password",
+            pattern::register,
+            get(auth::register_form).post(auth::register),
+        )
+        .route(pattern::logout, post(auth::logout))
+        .route(
+            pattern::forgot_password,
             get(password::forgot_form).post(password::forgot),
         )
         .route(
-            "/reset-password",
+            pattern::reset_password,
             get(password::reset_form).post(password::reset),
         )
-        .route("/confirm-email", get(confirm::show).post(confirm::confirm))
-        .route("/invite", get(invite::show).post(invite::accept))
-        .route("/account", get(account::show))
-        .route("/account/password", post(account::change_password))
         .route(
-            "/account/email-confirmation",
+            pattern::confirm_email,
+            get(confirm::show).post(confirm::confirm),
+        )
+        .route(pattern::invite, get(invite::show).post(invite::accept))
+        .route(pattern::account, get(account::show))
+        .route(pattern::account_password, post(account::change_password))
+        .route(
+            pattern::account_email_confirmation,
             post(account::send_confirmation),
         )
+        .route(pattern::revoke_session, post(account::revoke_session))
+        .route(pattern::switch_clinic, post(account::switch_clinic))
+        .route(pattern::admin_clinics, get(admin::list).post(admin::create))
+        .route(pattern::staff, get(staff::list))
+        .route(pattern::staff_invite, post(staff::invite))
+        .route(pattern::staff_deactivate, post(staff::deactivate))
+        .route(pattern::clinic_page, get(booking::clinic_page))
+        .route(pattern::public_doctor, get(booking::doctor_page))
+        .route(pattern::public_book, get(book::confirm).post(book::book))
+        .route(pattern::join, get(join::show).post(join::apply))
+        .route(pattern::board, get(board::show))
+        .route(pattern::board_events, get(board::events))
+        .route(pattern::my_appointments, get(appointments::mine))
+        .route(pattern::my_prescriptions, get(prescriptions::mine))
+        .route(pattern::my_documents, get(documents::my_documents))
+        .route(pattern::my_document, get(documents::download_mine))
+        .route(pattern::prescription_print, get(prescriptions::print))
         .route(
-            "/account/sessions/{id}/revoke",
-            post(account::revoke_session),
-        )
-        .route("/switch-clinic", post(account::switch_clinic))
-        .route("/admin/clinics", get(admin::list).post(admin::create))
-        .route("/clinics/{clinic_id}/staff", get(staff::list))
-        .route("/clinics/{clinic_id}/staff/invite", post(staff::invite))
-        .route(
-            "/clinics/{clinic_id}/staff/{membership_id}/deactivate",
-            post(staff::deactivate),
-        )
-        .route("/c/{slug}", get(booking::clinic_page))
-        .route("/c/{slug}/doctors/{doctor_id}", get(booking::doctor_page))
-        .route("/c/{slug}/book", get(book::confirm).post(book::book))
-        .route("/c/{slug}/join", get(join::show).post(join::apply))
-        .route("/c/{slug}/board", get(board::show))
-        .route("/c/{slug}/board/events", get(board::events))
-        .route("/appointments", get(appointments::mine))
-        .route("/prescriptions", get(prescriptions::mine))
-        .route("/documents", get(documents::my_documents))
-        .route(
-            "/documents/{clinic_id}/{patient_id}/{document_id}",
-            get(documents::download_mine),
-        )
-        .route(
-            "/clinics/{clinic_id}/prescriptions/{prescription_id}/print",
-            get(prescriptions::print),
-        )
-        .route(
-            "/appointments/cancel",
+            pattern::cancel_by_link,
             get(appointments::link_form).post(appointments::link_cancel),
         )
+        .route(pattern::my_appointment_cancel, post(appointments::cancel))
+        .route(pattern::day, get(day::show))
+        .route(pattern::doctors, get(doctors::list))
         .route(
-            "/appointments/{clinic_id}/{appointment_id}/cancel",
-            post(appointments::cancel),
-        )
-        .route("/clinics/{clinic_id}/day", get(day::show))
-        .route("/clinics/{clinic_id}/doctors", get(doctors::list))
-        .route(
-            "/clinics/{clinic_id}/doctors/{doctor_id}/profile",
+            pattern::doctor_profile,
             get(doctor_profile::show).post(doctor_profile::save),
         )
+        .route(pattern::specialties, post(doctors::add_specialty))
+        .route(pattern::doctor_decision, post(doctors::decide))
         .route(
-            "/clinics/{clinic_id}/specialties",
-            post(doctors::add_specialty),
-        )
-        .route(
-            "/clinics/{clinic_id}/doctors/{doctor_id}/{decision}",
-            post(doctors::decide),
-        )
-        .route(
-            "/clinics/{clinic_id}/appointments/{appointment_id}/cancel",
+            pattern::appointment_cancel,
             get(day_changes::cancel_form).post(day_changes::cancel),
         )
         .route(
-            "/clinics/{clinic_id}/appointments/{appointment_id}/reschedule",
+            pattern::appointment_reschedule,
             get(day_reschedule::reschedule_form).post(day_reschedule::reschedule),
         )
+        .route(pattern::appointment_action, post(day::act))
+        .route(pattern::desk_book, get(day_book::pick))
         .route(
-            "/clinics/{clinic_id}/appointments/{appointment_id}/{action}",
-            post(day::act),
-        )
-        .route("/clinics/{clinic_id}/book", get(day_book::pick))
-        .route(
-            "/clinics/{clinic_id}/book/confirm",
+            pattern::desk_book_confirm,
             get(day_book::confirm).post(day_book::book),
         )
-        .route("/clinics/{clinic_id}/patients", get(patients::search))
+        .route(pattern::patients, get(patients::search))
         .route(
-            "/clinics/{clinic_id}/patients/new",
+            pattern::new_patient,
             get(patients::new_form).post(patients::create),
         )
+        .route(pattern::patient, get(patient_record::show))
         .route(
-            "/clinics/{clinic_id}/patients/{patient_id}",
-            get(patient_record::show),
-        )
-        .route(
-            "/clinics/{clinic_id}/patients/{patient_id}/edit",
+            pattern::edit_patient,
             get(patients::edit_form).post(patients::update),
         )
+        .route(pattern::link_patient, post(patient_record::link))
+        .route(pattern::patient_document, get(documents::download))
+        .route(pattern::queue, get(queue::show))
+        .route(pattern::queue_events, get(queue_list::events))
+        .route(pattern::queue_tokens, post(queue::issue))
+        .route(pattern::call_next, post(queue::call_next))
+        .route(pattern::token_transfer, post(queue::transfer))
+        .route(pattern::token_slip, get(queue_status::slip))
+        .route(pattern::token_action, post(queue::act))
+        .route(pattern::queue_status, get(queue_status::show))
+        .route(pattern::consult, post(consultation::consult))
         .route(
-            "/clinics/{clinic_id}/patients/{patient_id}/link",
-            post(patient_record::link),
-        )
-        .route(
-            "/clinics/{clinic_id}/patients/{patient_id}/documents/{document_id}",
-            get(documents::download),
-        )
-        .route("/clinics/{clinic_id}/queue", get(queue::show))
-        .route("/clinics/{clinic_id}/queue/events", get(queue_list::events))
-        .route("/clinics/{clinic_id}/queue/tokens", post(queue::issue))
-        .route(
-            "/clinics/{clinic_id}/queue/doctors/{doctor_id}/call-next",
-            post(queue::call_next),
-        )
-        .route(
-            "/clinics/{clinic_id}/queue/tokens/{token_id}/transfer",
-            post(queue::transfer),
-        )
-        .route(
-            "/clinics/{clinic_id}/queue/tokens/{token_id}/slip",
-            get(queue_status::slip),
-        )
-        .route(
-            "/clinics/{clinic_id}/queue/tokens/{token_id}/{action}",
-            post(queue::act),
-        )
-        .route("/q/{token_id}/{signature}", get(queue_status::show))
-        .route(
-            "/clinics/{clinic_id}/queue/tokens/{token_id}/consult",
-            post(consultation::consult),
-        )
-        .route(
-            "/clinics/{clinic_id}/consultations/{consultation_id}",
+            pattern::consultation,
             get(consultation::show).post(consultation::save),
         )
-        .route(
-            "/clinics/{clinic_id}/consultations/{consultation_id}/addenda",
-            post(consultation::add_addendum),
-        )
-        .route("/clinics/{clinic_id}/schedule", get(schedule::show))
-        .route(
-            "/clinics/{clinic_id}/schedule/{doctor_id}/hours",
-            post(schedule::save_hours),
-        )
-        .route(
-            "/clinics/{clinic_id}/schedule/{doctor_id}/exceptions",
-            post(time_off::add),
-        )
-        .route(
-            "/clinics/{clinic_id}/schedule-exceptions/{exception_id}/remove",
-            post(time_off::remove),
-        )
-        .route(
-            "/clinics/{clinic_id}/visit-types",
-            post(visit_types::create),
-        )
-        .route(
-            "/clinics/{clinic_id}/visit-types/{visit_type_id}/archive",
-            post(visit_types::archive),
-        )
-        .route("/clinics/{clinic_id}/settings", get(settings::show))
-        .route(
-            "/clinics/{clinic_id}/settings/details",
-            post(settings::save_details),
-        )
-        .route(
-            "/clinics/{clinic_id}/settings/policy",
-            post(settings::save_policy),
-        )
-        .route(
-            "/clinics/{clinic_id}/settings/holidays",
-            post(settings::add_holiday),
-        )
+        .route(pattern::addenda, post(consultation::add_addendum))
+        .route(pattern::schedule, get(schedule::show))
+        .route(pattern::hours, post(schedule::save_hours))
+        .route(pattern::time_off, post(time_off::add))
+        .route(pattern::remove_time_off, post(time_off::remove))
+        .route(pattern::visit_types, post(visit_types::create))
+        .route(pattern::archive_visit_type, post(visit_types::archive))
+        .route(pattern::settings, get(settings::show))
+        .route(pattern::settings_details, post(settings::save_details))
+        .route(pattern::settings_policy, post(settings::save_policy))
+        .route(pattern::settings_holidays, post(settings::add_holiday))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
         .route("/static/icon.svg", get(assets::icon))

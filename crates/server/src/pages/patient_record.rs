@@ -8,6 +8,7 @@ use super::{
     layout::{Nav, nav},
     patients::{PatientRow, SearchQuery},
 };
+use crate::routes;
 use crate::{
     app::{
         doctors,
@@ -31,7 +32,7 @@ use store::patients::Patient;
 #[template(path = "patient.html")]
 pub(super) struct RecordPage {
     nav: Nav,
-    clinic_id: String,
+    clinic_id: domain::ClinicId,
     row: PatientRow,
     p: Patient,
     done: String,
@@ -154,7 +155,7 @@ pub(super) async fn record_page(
         upcoming,
         notice: None,
         nav: nav(state, &caller.me, "patients").await?,
-        clinic_id: caller.clinic.id.to_string(),
+        clinic_id: caller.clinic.id,
         row: PatientRow::of(&p, today),
         p,
         done,

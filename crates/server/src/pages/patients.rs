@@ -6,6 +6,7 @@ use super::{
     forms::{Choice, Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
 };
+use crate::routes;
 use crate::{
     app::{
         local_time::date_of,
@@ -61,7 +62,7 @@ impl PatientRow {
             sex_age.push(b.age_text(today));
         }
         PatientRow {
-            href: format!("/clinics/{}/patients/{}", p.clinic_id, p.id),
+            href: routes::patient(p.clinic_id, p.id),
             name: d.name.clone(),
             mrn: p.mrn.clone(),
             sex_age: sex_age.join(" · "),
@@ -82,7 +83,7 @@ pub struct SearchQuery {
 #[template(path = "patients.html")]
 struct SearchPage {
     nav: Nav,
-    clinic_id: String,
+    clinic_id: domain::ClinicId,
     q: String,
     searched: bool,
     results: Vec<PatientRow>,
@@ -110,7 +111,7 @@ pub async fn search(
     }
     let page = SearchPage {
         nav: nav(&state, &caller.me, "patients").await?,
-        clinic_id: caller.clinic.id.to_string(),
+        clinic_id: caller.clinic.id,
         q: q.q,
         searched,
         results,
@@ -146,7 +147,7 @@ fn form_page(
     duplicates: Vec<DuplicateView>,
     errors: Errors,
 ) -> FormPage {
-    let base = format!("/clinics/{}/patients", caller.clinic.id);
+    let cid = caller.clinic.id;
     let sexes = std::iter::once(("", "Choose…"))
         .chain(Sex::ALL.iter().map(|s| (s.as_str(), s.label())))
         .map(|(id, name)| Choice {
@@ -158,7 +159,7 @@ fn form_page(
     let duplicates = duplicates
         .into_iter()
         .map(|d| DuplicateRow {
-            href: format!("{base}/{}", d.id),
+            href: routes::patient(cid, PatientId::from_uuid(d.id)),
             label: format!(
                 "{} · {} · {} · born {} ({})",
                 d.name,
@@ -174,14 +175,14 @@ fn form_page(
     let (title, action, cancel_href, submit) = match editing {
         Some(id) => (
             "Edit patient",
-            format!("{base}/{id}/edit"),
-            format!("{base}/{id}"),
+            routes::edit_patient(cid, id),
+            routes::patient(cid, id),
             "Save changes",
         ),
         None => (
             "Register a patient",
-            format!("{base}/new"),
-            base.clone(),
+            routes::new_patient(cid),
+            routes::patients(cid),
             "Register",
         ),
     };

@@ -7,6 +7,7 @@ use super::{
     forms::Outcome,
     layout::{Nav, nav},
 };
+use crate::routes;
 use crate::{
     app::{clinics::get_clinic, local_time::zone_named, prescriptions},
     auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
@@ -99,7 +100,7 @@ pub async fn mine(
     let cards = list
         .into_iter()
         .map(|p| Card {
-            href: format!("/clinics/{}/prescriptions/{}/print", p.clinic_id, p.id),
+            href: routes::prescription_print(p.clinic_id, p.id),
             title: format!(
                 "{} · {} · {}",
                 day(&p, p.signed_at.unwrap_or(p.created_at)),

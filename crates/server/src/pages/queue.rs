@@ -7,6 +7,7 @@ use super::{
     layout::{Nav, nav},
     queue_list::{QueueList, queue_list},
 };
+use crate::routes;
 use crate::{
     app::{
         local_time::zone_of,
@@ -32,7 +33,7 @@ use store::queue::Token;
 #[template(path = "queue.html")]
 struct QueuePage {
     nav: Nav,
-    clinic_id: String,
+    clinic_id: domain::ClinicId,
     date_label: String,
     list: QueueList,
     notice: Option<String>,
@@ -57,7 +58,7 @@ async fn queue_page(
     let zone = zone_of(&caller.clinic);
     Ok(QueuePage {
         nav: nav(state, &caller.me, "queue").await?,
-        clinic_id: caller.clinic.id.to_string(),
+        clinic_id: caller.clinic.id,
         date_label: state
             .now()
             .to_zoned(zone)
@@ -108,8 +109,8 @@ pub(super) async fn token_notice(
         t.doctor_name,
         t.status.label().to_lowercase()
     );
-    let slip = (t.status == TokenStatus::Waiting)
-        .then(|| format!("/clinics/{}/queue/tokens/{}/slip", caller.clinic.id, t.id));
+    let slip =
+        (t.status == TokenStatus::Waiting).then(|| routes::token_slip(caller.clinic.id, t.id));
     Ok((Some(notice), slip))
 }
 

@@ -8,6 +8,7 @@ use super::{
     forms::Choice,
     live::{self, Region, redraw},
 };
+use crate::routes;
 use crate::{
     app::{
         doctors,
@@ -33,7 +34,7 @@ use store::queue::Token;
 
 /// One token as a row, with the moves this viewer may make.
 struct TokenRow {
-    id: String,
+    id: domain::TokenId,
     number: i32,
     patient: String,
     mrn: String,
@@ -48,7 +49,7 @@ struct TokenRow {
 }
 
 struct QueueBox {
-    doctor_id: String,
+    doctor_id: domain::DoctorId,
     doctor_name: String,
     can_call: bool,
     current: Vec<TokenRow>,
@@ -61,7 +62,7 @@ struct QueueBox {
 #[derive(Template)]
 #[template(path = "queue_list.html")]
 pub(super) struct QueueList {
-    clinic_id: String,
+    clinic_id: domain::ClinicId,
     queues: Vec<QueueBox>,
     doctors: Vec<Choice>,
     pub(super) is_desk: bool,
@@ -125,7 +126,7 @@ fn row(t: &Token, v: &Viewer, zone: &jiff::tz::TimeZone, free: bool) -> TokenRow
     offer(runs || v.desk, TokenMove::Skip, "Skip");
     offer(runs || v.desk, TokenMove::Requeue, "Put back");
     TokenRow {
-        id: t.id.to_string(),
+        id: t.id,
         number: t.number,
         patient: t.patient_name.clone(),
         mrn: t.patient_mrn.clone(),
@@ -145,7 +146,7 @@ fn queue_box(q: DoctorQueue, v: &Viewer, zone: &jiff::tz::TimeZone) -> QueueBox 
     let free = q.current.is_empty();
     let rows = |list: &[Token]| list.iter().map(|t| row(t, v, zone, free)).collect();
     QueueBox {
-        doctor_id: q.doctor_id.to_string(),
+        doctor_id: q.doctor_id,
         can_call: v.runs(q.doctor_id) && free && !q.waiting.is_empty(),
         current: rows(&q.current),
         waiting: rows(&q.waiting),
@@ -175,7 +176,7 @@ pub(super) async fn queue_list(state: &AppState, caller: &ClinicCaller) -> AppRe
     }
     let list = doctors::list_doctors(state, caller.clinic.id, None, 500, 0).await?;
     Ok(QueueList {
-        clinic_id: caller.clinic.id.to_string(),
+        clinic_id: caller.clinic.id,
         queues: queues
             .into_iter()
             .map(|q| queue_box(q, &v, &zone))

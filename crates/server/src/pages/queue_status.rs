@@ -6,6 +6,7 @@ use super::{
     forms::Outcome,
     layout::MaybeUser,
 };
+use crate::routes;
 use crate::{
     app::{
         local_time::zone_of,
@@ -66,7 +67,7 @@ pub async fn show(
 #[template(path = "token_slip.html")]
 struct SlipPage {
     clinic_name: String,
-    clinic_id: String,
+    clinic_id: domain::ClinicId,
     number: i32,
     doctor_name: String,
     issued: String,
@@ -90,7 +91,7 @@ pub async fn slip(
     let link = status_url(&state, t.id).await?;
     let page = SlipPage {
         clinic_name: caller.clinic.name.clone(),
-        clinic_id: caller.clinic.id.to_string(),
+        clinic_id: caller.clinic.id,
         number: t.number,
         issued: t
             .arrived_at

@@ -9,6 +9,7 @@ use super::{
     time_off::{ExceptionForm, ExceptionLine},
     visit_types::{VisitTypeForm, VisitTypeRow, price_hint, visit_type_detail},
 };
+use crate::routes;
 use crate::{
     app::clinics::get_clinic,
     app::{
@@ -94,7 +95,7 @@ pub(super) async fn again(
 #[template(path = "schedule.html")]
 struct SchedulePage {
     nav: Nav,
-    clinic_id: String,
+    clinic_id: domain::ClinicId,
     time_zone: String,
     is_admin: bool,
     doctors: Vec<Choice>,
@@ -116,7 +117,7 @@ struct SchedulePage {
 }
 
 struct DoctorView {
-    id: String,
+    id: domain::DoctorId,
     /// The caller's own profile.
     own: bool,
     name: String,
@@ -196,7 +197,7 @@ async fn render(
         vt_rows = types
             .iter()
             .map(|v| VisitTypeRow {
-                id: v.id.to_string(),
+                id: v.id,
                 name: v.name.clone(),
                 detail: visit_type_detail(v, &clinic),
                 scope: if v.doctor_id.is_some() {
@@ -255,12 +256,12 @@ async fn render(
     }
     Ok(SchedulePage {
         nav: nav(state, &scope.me, "schedule").await?,
-        clinic_id: clinic.id.to_string(),
+        clinic_id: clinic.id,
         time_zone: clinic.time_zone.clone(),
         is_admin: scope.is_admin(),
         doctors,
         doctor: doctor.map(|d| DoctorView {
-            id: d.id.to_string(),
+            id: d.id,
             own: d.user_id == scope.me.id(),
             approved: d.status == DoctorStatus::Approved,
             status: d.status.as_str(),
@@ -284,7 +285,7 @@ async fn render(
         visit_types: vt_rows,
         vt_form,
         vt_errors,
-        vt_action: format!("/clinics/{}/visit-types", clinic.id),
+        vt_action: routes::visit_types(clinic.id),
         vt_price_hint: price_hint(&clinic.currency),
         notice,
     })
@@ -372,8 +373,8 @@ pub async fn save_hours(
 }
 
 /// Where a saved form returns: the doctor's schedule.
-pub(super) fn back(clinic: impl std::fmt::Display, doctor: impl std::fmt::Display) -> String {
-    format!("/clinics/{clinic}/schedule?doctor={doctor}&done=1")
+pub(super) fn back(clinic: ClinicId, doctor: DoctorId) -> String {
+    format!("{}?doctor={doctor}&done=1", routes::schedule(clinic))
 }
 
 #[cfg(test)]

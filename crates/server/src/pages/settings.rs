@@ -9,6 +9,7 @@ use super::{
     time_off::ExceptionLine,
     visit_types::{VISIT_TYPE_FIELDS, VisitTypeForm, VisitTypeRow, price_hint, visit_type_detail},
 };
+use crate::routes;
 use crate::{
     app::clinics::{get_clinic, set_clinic_details},
     app::{
@@ -128,7 +129,7 @@ enum Failed {
 #[template(path = "settings.html")]
 struct SettingsPage {
     nav: Nav,
-    clinic_id: String,
+    clinic_id: domain::ClinicId,
     clinic_name: String,
     details: DetailsForm,
     details_errors: Errors,
@@ -159,7 +160,7 @@ pub struct SettingsQuery {
 
 /// Where a saved settings form returns.
 pub(super) fn back(clinic: ClinicId) -> String {
-    format!("/clinics/{clinic}/settings?done=1")
+    format!("{}?done=1", routes::settings(clinic))
 }
 
 async fn render<R: RoleSet>(
@@ -183,7 +184,7 @@ async fn render<R: RoleSet>(
         .iter()
         .filter(|v| v.doctor_id.is_none())
         .map(|v| VisitTypeRow {
-            id: v.id.to_string(),
+            id: v.id,
             name: v.name.clone(),
             detail: visit_type_detail(v, &clinic),
             scope: "Whole clinic",
@@ -192,7 +193,7 @@ async fn render<R: RoleSet>(
         .collect();
     let mut page = SettingsPage {
         nav: nav(state, &scope.me, "settings").await?,
-        clinic_id: clinic.id.to_string(),
+        clinic_id: clinic.id,
         clinic_name: clinic.name.clone(),
         details: DetailsForm::from(&clinic.details),
         details_errors: Errors::default(),
@@ -204,7 +205,7 @@ async fn render<R: RoleSet>(
         visit_types,
         vt_form: VisitTypeForm::default(),
         vt_errors: Errors::default(),
-        vt_action: format!("/clinics/{}/visit-types", clinic.id),
+        vt_action: routes::visit_types(clinic.id),
         vt_price_hint: price_hint(&clinic.currency),
         notice,
     };

@@ -5,6 +5,7 @@ use super::{
     forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, fmt_ts, see_other},
     layout::{Nav, memberships},
 };
+use crate::routes;
 use crate::{
     app::staff,
     auth::{RequestCtx, extract::ClinicAdmin},
@@ -19,7 +20,7 @@ use serde::Deserialize;
 const INVITE_FIELDS: &[Label] = &[("email", "E-mail"), ("role", "Role")];
 
 struct StaffRow {
-    id: String,
+    id: domain::MembershipId,
     name: String,
     email: String,
     role: &'static str,
@@ -54,7 +55,7 @@ impl InviteForm {
 #[template(path = "staff.html")]
 struct StaffPage {
     nav: Nav,
-    clinic_id: String,
+    clinic_id: domain::ClinicId,
     clinic_name: String,
     staff: Vec<StaffRow>,
     invites: Vec<InviteRow>,
@@ -105,7 +106,7 @@ async fn page(
     let staff = members
         .into_iter()
         .map(|m| StaffRow {
-            id: m.id.to_string(),
+            id: m.id,
             name: m.user_name,
             email: m.user_email,
             role: m.role.label(),
@@ -127,7 +128,7 @@ async fn page(
         .collect();
     Ok(StaffPage {
         nav: Nav::signed_in(&scope.me, &mine, "staff"),
-        clinic_id: scope.clinic.to_string(),
+        clinic_id: scope.clinic,
         clinic_name,
         staff,
         invites,

@@ -33,7 +33,7 @@ const EXCEPTION_FIELDS: &[Label] = &[
 
 /// A leave, holiday or extra-hours entry as listed.
 pub(super) struct ExceptionLine {
-    pub id: String,
+    pub id: domain::ExceptionId,
     pub kind: &'static str,
     pub dates: String,
     pub times: String,
@@ -45,7 +45,7 @@ impl ExceptionLine {
     pub fn of(e: &ExceptionRow, can_remove: bool) -> Self {
         let day = |d: jiff::civil::Date| d.strftime("%a %-d %b %Y").to_string();
         ExceptionLine {
-            id: e.id.to_string(),
+            id: e.id,
             kind: match e.kind.as_str() {
                 "holiday" => "Clinic holiday",
                 "extra" => "Extra hours",

@@ -36,7 +36,7 @@ pub(super) const VISIT_TYPE_FIELDS: &[Label] = &[
 
 /// A visit type as listed, with whether the viewer may retire it here.
 pub(super) struct VisitTypeRow {
-    pub id: String,
+    pub id: domain::VisitTypeId,
     pub name: String,
     pub detail: String,
     pub scope: &'static str,

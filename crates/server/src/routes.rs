@@ -1,0 +1,203 @@
+//! Every page's address, written once. The router mounts each pattern ([`pattern`]);
+//! handlers and templates build links with the function of the same name, which takes the
+//! typed ids the pattern names, so a link to a patient cannot be built from a doctor's id.
+//! Templates call them as `{{ routes::patient(clinic_id, p.id) }}`.
+
+use domain::{
+    AppointmentId, ClinicId, ConsultationId, DoctorId, DocumentId, ExceptionId, MembershipId,
+    PatientId, PrescriptionId, SessionId, TokenId, VisitTypeId,
+};
+
+/// A value that fills a path segment of type `T`: the value itself or a reference to it
+/// (templates pass references).
+pub trait Segment<T: ?Sized> {
+    fn segment(&self) -> &T;
+}
+
+macro_rules! segments {
+    ($($t:ty),* $(,)?) => {
+        $(
+            impl Segment<$t> for $t {
+                fn segment(&self) -> &$t {
+                    self
+                }
+            }
+        )*
+    };
+}
+
+segments!(
+    AppointmentId,
+    ClinicId,
+    ConsultationId,
+    DoctorId,
+    DocumentId,
+    ExceptionId,
+    MembershipId,
+    PatientId,
+    PrescriptionId,
+    SessionId,
+    TokenId,
+    VisitTypeId,
+);
+
+impl Segment<str> for str {
+    fn segment(&self) -> &str {
+        self
+    }
+}
+impl Segment<str> for String {
+    fn segment(&self) -> &str {
+        self
+    }
+}
+
+/// Templates pass references, sometimes of references.
+impl<T: ?Sized, S: Segment<T> + ?Sized> Segment<T> for &S {
+    fn segment(&self) -> &T {
+        (**self).segment()
+    }
+}
+
+macro_rules! routes {
+    ($( $(#[$doc:meta])* $name:ident ( $($arg:ident: $ty:ty),* ) => $pattern:literal; )*) => {
+        /// The patterns the router mounts, by page.
+        #[allow(non_upper_case_globals)]
+        pub mod pattern {
+            $( pub const $name: &str = $pattern; )*
+        }
+        $(
+            $(#[$doc])*
+            pub fn $name($($arg: impl Segment<$ty>),*) -> String {
+                $( let $arg: &$ty = $arg.segment(); )*
+                format!($pattern)
+            }
+        )*
+        /// Every pattern, for tests.
+        pub const ALL: &[&str] = &[$($pattern),*];
+    };
+}
+
+routes! {
+    /// The start page.
+    home() => "/";
+    login() => "/login";
+    register() => "/register";
+    logout() => "/logout";
+    forgot_password() => "/forgot-password";
+    /// Where an e-mailed reset link lands.
+    reset_password() => "/reset-password";
+    confirm_email() => "/confirm-email";
+    /// Where an e-mailed staff invitation lands.
+    invite() => "/invite";
+    account() => "/account";
+    account_password() => "/account/password";
+    account_email_confirmation() => "/account/email-confirmation";
+    revoke_session(id: SessionId) => "/account/sessions/{id}/revoke";
+    switch_clinic() => "/switch-clinic";
+    admin_clinics() => "/admin/clinics";
+
+    /// A clinic's public page: its doctors and their next free times.
+    clinic_page(slug: str) => "/c/{slug}";
+    public_doctor(slug: str, doctor_id: DoctorId) => "/c/{slug}/doctors/{doctor_id}";
+    /// A patient's booking of a chosen slot.
+    public_book(slug: str) => "/c/{slug}/book";
+    join(slug: str) => "/c/{slug}/join";
+    board(slug: str) => "/c/{slug}/board";
+    board_events(slug: str) => "/c/{slug}/board/events";
+
+    /// A patient's own appointments, prescriptions and documents, across clinics.
+    my_appointments() => "/appointments";
+    my_prescriptions() => "/prescriptions";
+    my_documents() => "/documents";
+    my_document_upload(clinic_id: ClinicId, patient_id: PatientId) => "/documents/{clinic_id}/{patient_id}";
+    my_document(clinic_id: ClinicId, patient_id: PatientId, document_id: DocumentId) => "/documents/{clinic_id}/{patient_id}/{document_id}";
+    /// Where an e-mailed cancel link lands.
+    cancel_by_link() => "/appointments/cancel";
+    my_appointment_cancel(clinic_id: ClinicId, appointment_id: AppointmentId) => "/appointments/{clinic_id}/{appointment_id}/cancel";
+    prescription_print(clinic_id: ClinicId, prescription_id: PrescriptionId) => "/clinics/{clinic_id}/prescriptions/{prescription_id}/print";
+    /// The signed queue-status page a patient follows.
+    queue_status(token_id: TokenId, signature: str) => "/q/{token_id}/{signature}";
+
+    staff(clinic_id: ClinicId) => "/clinics/{clinic_id}/staff";
+    staff_invite(clinic_id: ClinicId) => "/clinics/{clinic_id}/staff/invite";
+    staff_deactivate(clinic_id: ClinicId, membership_id: MembershipId) => "/clinics/{clinic_id}/staff/{membership_id}/deactivate";
+    /// The staff's day: appointments by doctor.
+    day(clinic_id: ClinicId) => "/clinics/{clinic_id}/day";
+    doctors(clinic_id: ClinicId) => "/clinics/{clinic_id}/doctors";
+    doctor_profile(clinic_id: ClinicId, doctor_id: DoctorId) => "/clinics/{clinic_id}/doctors/{doctor_id}/profile";
+    specialties(clinic_id: ClinicId) => "/clinics/{clinic_id}/specialties";
+    /// Approve, reject or suspend a doctor (`decision`).
+    doctor_decision(clinic_id: ClinicId, doctor_id: DoctorId, decision: str) => "/clinics/{clinic_id}/doctors/{doctor_id}/{decision}";
+    appointment_cancel(clinic_id: ClinicId, appointment_id: AppointmentId) => "/clinics/{clinic_id}/appointments/{appointment_id}/cancel";
+    appointment_reschedule(clinic_id: ClinicId, appointment_id: AppointmentId) => "/clinics/{clinic_id}/appointments/{appointment_id}/reschedule";
+    /// A status move of an appointment (`action`: approve, arrive, noshow, complete).
+    appointment_action(clinic_id: ClinicId, appointment_id: AppointmentId, action: str) => "/clinics/{clinic_id}/appointments/{appointment_id}/{action}";
+    /// The desk's booking: pick a slot, then confirm.
+    desk_book(clinic_id: ClinicId) => "/clinics/{clinic_id}/book";
+    desk_book_confirm(clinic_id: ClinicId) => "/clinics/{clinic_id}/book/confirm";
+    patients(clinic_id: ClinicId) => "/clinics/{clinic_id}/patients";
+    new_patient(clinic_id: ClinicId) => "/clinics/{clinic_id}/patients/new";
+    /// A patient's record.
+    patient(clinic_id: ClinicId, patient_id: PatientId) => "/clinics/{clinic_id}/patients/{patient_id}";
+    edit_patient(clinic_id: ClinicId, patient_id: PatientId) => "/clinics/{clinic_id}/patients/{patient_id}/edit";
+    link_patient(clinic_id: ClinicId, patient_id: PatientId) => "/clinics/{clinic_id}/patients/{patient_id}/link";
+    patient_documents(clinic_id: ClinicId, patient_id: PatientId) => "/clinics/{clinic_id}/patients/{patient_id}/documents";
+    patient_document(clinic_id: ClinicId, patient_id: PatientId, document_id: DocumentId) => "/clinics/{clinic_id}/patients/{patient_id}/documents/{document_id}";
+    queue(clinic_id: ClinicId) => "/clinics/{clinic_id}/queue";
+    queue_events(clinic_id: ClinicId) => "/clinics/{clinic_id}/queue/events";
+    queue_tokens(clinic_id: ClinicId) => "/clinics/{clinic_id}/queue/tokens";
+    call_next(clinic_id: ClinicId, doctor_id: DoctorId) => "/clinics/{clinic_id}/queue/doctors/{doctor_id}/call-next";
+    token_transfer(clinic_id: ClinicId, token_id: TokenId) => "/clinics/{clinic_id}/queue/tokens/{token_id}/transfer";
+    token_slip(clinic_id: ClinicId, token_id: TokenId) => "/clinics/{clinic_id}/queue/tokens/{token_id}/slip";
+    /// A queue move of a token (`action`: start, skip, requeue, done, …).
+    token_action(clinic_id: ClinicId, token_id: TokenId, action: str) => "/clinics/{clinic_id}/queue/tokens/{token_id}/{action}";
+    consult(clinic_id: ClinicId, token_id: TokenId) => "/clinics/{clinic_id}/queue/tokens/{token_id}/consult";
+    consultation(clinic_id: ClinicId, consultation_id: ConsultationId) => "/clinics/{clinic_id}/consultations/{consultation_id}";
+    addenda(clinic_id: ClinicId, consultation_id: ConsultationId) => "/clinics/{clinic_id}/consultations/{consultation_id}/addenda";
+    schedule(clinic_id: ClinicId) => "/clinics/{clinic_id}/schedule";
+    hours(clinic_id: ClinicId, doctor_id: DoctorId) => "/clinics/{clinic_id}/schedule/{doctor_id}/hours";
+    time_off(clinic_id: ClinicId, doctor_id: DoctorId) => "/clinics/{clinic_id}/schedule/{doctor_id}/exceptions";
+    remove_time_off(clinic_id: ClinicId, exception_id: ExceptionId) => "/clinics/{clinic_id}/schedule-exceptions/{exception_id}/remove";
+    visit_types(clinic_id: ClinicId) => "/clinics/{clinic_id}/visit-types";
+    archive_visit_type(clinic_id: ClinicId, visit_type_id: VisitTypeId) => "/clinics/{clinic_id}/visit-types/{visit_type_id}/archive";
+    settings(clinic_id: ClinicId) => "/clinics/{clinic_id}/settings";
+    settings_details(clinic_id: ClinicId) => "/clinics/{clinic_id}/settings/details";
+    settings_policy(clinic_id: ClinicId) => "/clinics/{clinic_id}/settings/policy";
+    settings_holidays(clinic_id: ClinicId) => "/clinics/{clinic_id}/settings/holidays";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_fills_its_pattern_with_the_ids_it_is_given() {
+        let (c, p) = (ClinicId::new(), PatientId::new());
+        assert_eq!(patient(c, p), format!("/clinics/{c}/patients/{p}"));
+        let (rc, rp) = (&c, &p);
+        assert_eq!(patient(rc, rp), patient(c, p), "templates pass references");
+        let (rrc, rrp) = (&rc, &rp);
+        assert_eq!(
+            patient(rrc, rrp),
+            patient(c, p),
+            "and references of references"
+        );
+        let slug = "sunrise".to_owned();
+        assert_eq!(clinic_page("sunrise"), "/c/sunrise");
+        assert_eq!(clinic_page(&slug), "/c/sunrise");
+        assert_eq!(
+            pattern::patient,
+            "/clinics/{clinic_id}/patients/{patient_id}"
+        );
+    }
+
+    #[test]
+    fn no_two_pages_share_a_pattern() {
+        let mut all = ALL.to_vec();
+        all.sort_unstable();
+        let n = all.len();
+        all.dedup();
+        assert_eq!(all.len(), n);
+    }
+}
