@@ -8,6 +8,7 @@ use super::{
     forms::{Choice, Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
 };
+use crate::app::scope::Caller;
 use crate::{
     app::{
         booking::{self, BookInput, PatientChoice},
@@ -17,7 +18,7 @@ use crate::{
     },
     auth::{
         RequestCtx,
-        extract::{AnyStaff, ClinicCaller, ClinicScope},
+        extract::{AnyStaff, ClinicScope},
     },
     error::AppError,
     state::AppState,
@@ -80,8 +81,8 @@ pub async fn pick(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     QueryOr(q): QueryOr<PickQuery>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
-    let clinic = &caller.clinic;
+    let caller = scope.into_caller();
+    let clinic = caller.clinic();
     let list = doctors::list_doctors(&state, clinic.id, None, 500, 0).await?;
     let wanted: Option<DoctorId> = q.doctor.parse().ok();
     let doctor = list.iter().find(|d| Some(d.id) == wanted).or(list.first());
@@ -125,7 +126,7 @@ pub async fn pick(
         )
     };
     let page = PickPage {
-        nav: nav(&state, &caller.me, "book").await?,
+        nav: nav(&state, caller.person()?, "book").await?,
         clinic_id: clinic.id.to_string(),
         time_zone: clinic.time_zone.clone(),
         doctors: list
@@ -195,11 +196,11 @@ struct ConfirmPage {
 async fn confirm_page(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     form: ConfirmForm,
     trouble: Trouble,
 ) -> Result<ConfirmPage, PageError> {
-    let clinic = &caller.clinic;
+    let clinic = caller.clinic();
     let slot = Chosen::load(state, clinic, &form.doctor, &form.visit_type, &form.start).await?;
     let mut errors = trouble.errors;
     let mut results = Vec::new();
@@ -235,7 +236,7 @@ async fn confirm_page(
     }
     let new_checked = form.patient == "new" || (results.is_empty() && !form.name.is_empty());
     Ok(ConfirmPage {
-        nav: nav(state, &caller.me, "book").await?,
+        nav: nav(state, caller.person()?, "book").await?,
         clinic_id: clinic.id.to_string(),
         doctor_name: slot.doctor.name,
         visit_type_name: slot.visit_type_name,
@@ -272,7 +273,7 @@ pub async fn confirm(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     QueryOr(form): QueryOr<ConfirmForm>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let page = confirm_page(&state, &ctx, &caller, form, Trouble::default()).await?;
     Ok(Outcome::OK.render(&page))
 }
@@ -284,7 +285,7 @@ pub async fn book(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let start: Timestamp = form.start.parse().map_err(|_| AppError::NotFound)?;
     let patient = match form.patient.as_str() {
         "new" => Ok(PatientChoice::New {
@@ -325,12 +326,14 @@ pub async fn book(
         Ok((a, _)) => {
             return Ok(see_other(&format!(
                 "/clinics/{}/day?date={}&booked={}",
-                caller.clinic.id, a.local_date, a.ref_code
+                caller.clinic_id(),
+                a.local_date,
+                a.ref_code
             )));
         }
         Err(e) => e,
     };
-    let clinic = &caller.clinic;
+    let clinic = caller.clinic();
     let keep = if form.patient == "new" {
         ""
     } else {

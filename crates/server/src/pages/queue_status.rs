@@ -82,19 +82,19 @@ pub async fn slip(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     PagePath((_, id)): PagePath<(ClinicId, TokenId)>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
-    let t = store::queue::find(state.store().conn(), caller.clinic.id, id)
+    let caller = scope.into_caller();
+    let t = store::queue::find(state.store().conn(), caller.clinic_id(), id)
         .await
         .map_err(AppError::from)?
         .ok_or(AppError::NotFound)?;
     let link = status_url(&state, t.id).await?;
     let page = SlipPage {
-        clinic_name: caller.clinic.name.clone(),
-        clinic_id: caller.clinic.id.to_string(),
+        clinic_name: caller.clinic().name.clone(),
+        clinic_id: caller.clinic_id().to_string(),
         number: t.number,
         issued: t
             .arrived_at
-            .to_zoned(zone_of(&caller.clinic))
+            .to_zoned(zone_of(caller.clinic()))
             .strftime("%-d %b %Y, %H:%M")
             .to_string(),
         initials: crate::app::board::initials(&t.patient_name),

@@ -9,6 +9,7 @@ use super::{
     time_off::{ExceptionForm, ExceptionLine},
     visit_types::{VisitTypeForm, VisitTypeRow, price_hint, visit_type_detail},
 };
+use crate::app::policy::Capability;
 use crate::{
     app::clinics::get_clinic,
     app::{
@@ -143,7 +144,7 @@ async fn doctor_for(
         let id: DoctorId = id.parse().map_err(|_| AppError::NotFound)?;
         return Ok(Some(managed(c, scope, id).await?));
     }
-    let own = store::doctors::of_user(c, scope.clinic, scope.me.id())
+    let own = store::doctors::of_user(c, scope.clinic_id(), scope.person()?.id())
         .await
         .map_err(AppError::from)?;
     Ok(own.or_else(|| all.first().cloned()))
@@ -156,10 +157,10 @@ async fn render(
     failed: Failed,
     notice: Option<&'static str>,
 ) -> Result<SchedulePage, PageError> {
-    let clinic = get_clinic(state, scope.clinic).await?;
+    let clinic = get_clinic(state, scope.clinic_id()).await?;
     let c = state.store().conn();
     let mut all = Vec::new();
-    if scope.is_admin() {
+    if scope.can(Capability::ManageAnyPractice) {
         for status in [
             DoctorStatus::Approved,
             DoctorStatus::Pending,
@@ -254,14 +255,14 @@ async fn render(
         vt_form.doctor = d.id.to_string();
     }
     Ok(SchedulePage {
-        nav: nav(state, &scope.me, "schedule").await?,
+        nav: nav(state, scope.person()?, "schedule").await?,
         clinic_id: clinic.id.to_string(),
         time_zone: clinic.time_zone.clone(),
-        is_admin: scope.is_admin(),
+        is_admin: scope.can(Capability::ManageAnyPractice),
         doctors,
         doctor: doctor.map(|d| DoctorView {
             id: d.id.to_string(),
-            own: d.user_id == scope.me.id(),
+            own: scope.is_user(Some(d.user_id)),
             approved: d.status == DoctorStatus::Approved,
             status: d.status.as_str(),
             name: d.name,
@@ -356,7 +357,7 @@ pub async fn save_hours(
         Err(e) => (Vec::new(), Err(e)),
     };
     match saved {
-        Ok(_) => Ok(see_other(&back(scope.clinic, doctor_id))),
+        Ok(_) => Ok(see_other(&back(scope.clinic_id(), doctor_id))),
         Err(e) => {
             let (outcome, errors) = failure(e, &[])?;
             again(

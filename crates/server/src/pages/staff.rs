@@ -96,11 +96,11 @@ async fn page(
 ) -> Result<StaffPage, PageError> {
     let now = state.now();
     let (members, invites) = staff::list_staff(state, ctx, scope, 200, 0).await?;
-    let mine = memberships(state, &scope.me).await?;
+    let mine = memberships(state, scope.person()?).await?;
     let clinic_name = mine
         .iter()
         .chain(members.iter())
-        .find(|m| m.clinic_id == scope.clinic)
+        .find(|m| m.clinic_id == scope.clinic_id())
         .map_or_else(|| "Clinic".to_owned(), |m| m.clinic_name.clone());
     let staff = members
         .into_iter()
@@ -126,8 +126,8 @@ async fn page(
         })
         .collect();
     Ok(StaffPage {
-        nav: Nav::signed_in(&scope.me, &mine, "staff"),
-        clinic_id: scope.clinic.to_string(),
+        nav: Nav::signed_in(scope.person()?, &mine, "staff"),
+        clinic_id: scope.clinic_id().to_string(),
         clinic_name,
         staff,
         invites,
@@ -170,7 +170,7 @@ pub async fn invite(
     match staff::invite_staff(&state, &ctx, &scope, &form.email, &form.role).await {
         Ok(()) => Ok(see_other(&format!(
             "/clinics/{}/staff?done=invited",
-            scope.clinic
+            scope.clinic_id()
         ))),
         Err(e) => {
             let (outcome, errors) = failure(e, INVITE_FIELDS)?;
@@ -190,7 +190,7 @@ pub async fn deactivate(
     match staff::deactivate_staff(&state, &ctx, &scope, id).await {
         Ok(()) => Ok(see_other(&format!(
             "/clinics/{}/staff?done=deactivated",
-            scope.clinic
+            scope.clinic_id()
         ))),
         Err(AppError::Conflict(msg)) => {
             let form = InviteForm::blank();
