@@ -31,6 +31,18 @@ impl fmt::Display for SystemActor {
     }
 }
 
+impl SystemActor {
+    /// The request context of one run of the actor (`run` names it: a job or event id),
+    /// for use cases called outside any HTTP request.
+    pub fn ctx(self, run: impl fmt::Display) -> RequestCtx {
+        RequestCtx {
+            request_id: run.to_string(),
+            ip: self.to_string(),
+            user_agent: String::new(),
+        }
+    }
+}
+
 #[derive(Clone)]
 enum Who {
     /// Works at the clinic: every role they hold there in good standing (never empty).
