@@ -33,6 +33,16 @@ pub async fn get_clinic(state: &AppState, id: domain::ClinicId) -> AppResult<cli
         .ok_or(AppError::NotFound)
 }
 
+/// The clinic with `slug` (public); an unknown or overlong slug is `NotFound`.
+pub async fn by_slug(state: &AppState, slug: &str) -> AppResult<clinics::Clinic> {
+    if slug.len() > 40 {
+        return Err(AppError::NotFound);
+    }
+    clinics::find_by_slug(state.store().conn(), slug)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
 /// Creates a clinic and invites its first admin.
 pub async fn create_clinic(
     state: &AppState,

@@ -351,6 +351,24 @@ pub async fn get_doctor(state: &AppState, clinic: ClinicId, id: DoctorId) -> App
         .ok_or(AppError::NotFound)
 }
 
+/// The clinic's doctors in `status`, by name, up to `limit` (those who manage any
+/// doctor's practice: admins).
+pub async fn list_in_status(
+    state: &AppState,
+    caller: &Caller,
+    status: DoctorStatus,
+    limit: u64,
+) -> AppResult<Vec<Doctor>> {
+    caller.require(Capability::ManageAnyPractice)?;
+    let c = state.store().conn();
+    Ok(doctors::list(c, caller.clinic_id(), status, None, limit, 0).await?)
+}
+
+/// A doctor the caller may manage (see [`managed`]), for a page about them.
+pub async fn get_managed(state: &AppState, caller: &Caller, id: DoctorId) -> AppResult<Doctor> {
+    managed(state.store().conn(), caller, id).await
+}
+
 /// A doctor a staff caller may manage: admins any of the clinic's, doctors only their own.
 pub async fn managed<C: Conn>(c: &C, scope: &Caller, id: DoctorId) -> AppResult<Doctor> {
     let d = doctors::find(c, scope.clinic_id(), id)

@@ -4,7 +4,7 @@
 use crate::app::{policy::Capability, scope::Caller};
 use crate::{
     app::{Fields, checked, local_time::date_of},
-    auth::extract::RequestCtx,
+    auth::extract::{CurrentUser, RequestCtx},
     error::{AppError, AppResult, DuplicateView},
     state::AppState,
 };
@@ -157,6 +157,22 @@ async fn duplicates_of<C: Conn>(
             })
         })
         .collect())
+}
+
+/// A patient of the clinic for a label on a staff form, or `None` (staff; not audited:
+/// the form shows only the name the staff member chose).
+pub async fn find_for_form(
+    state: &AppState,
+    caller: &Caller,
+    id: domain::PatientId,
+) -> AppResult<Option<Patient>> {
+    caller.require(Capability::ReadRecords)?;
+    Ok(patients::find(state.store().conn(), caller.clinic_id(), id).await?)
+}
+
+/// The signed-in person's own patient records, at every clinic.
+pub async fn records_of(state: &AppState, me: &CurrentUser) -> AppResult<Vec<Patient>> {
+    Ok(patients::all_of_user(state.store().conn(), me.id()).await?)
 }
 
 /// Registers a patient (staff). A likely duplicate is refused with the records it resembles

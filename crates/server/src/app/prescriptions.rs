@@ -144,6 +144,21 @@ pub async fn get_prescription(
     Ok(p)
 }
 
+/// A prescription to print, with its patient's record: whoever may read it (see
+/// [`get_prescription`]; audited).
+pub async fn printable(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &Caller,
+    id: domain::PrescriptionId,
+) -> AppResult<(Prescription, store::patients::Patient)> {
+    let p = get_prescription(state, ctx, caller, id).await?;
+    let patient = store::patients::find(state.store().conn(), caller.clinic_id(), p.patient_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((p, patient))
+}
+
 /// The signed-in patient's prescriptions from every clinic (audited).
 pub async fn my_prescriptions(
     state: &AppState,

@@ -151,6 +151,12 @@ pub async fn archive_visit_type(
     Ok(())
 }
 
+/// The clinic's doctors who have weekly hours (admins, to flag those without).
+pub async fn doctors_with_hours(state: &AppState, caller: &Caller) -> AppResult<Vec<DoctorId>> {
+    caller.require(Capability::ManageAnyPractice)?;
+    Ok(schedules::doctors_with_hours(state.store().conn(), caller.clinic_id()).await?)
+}
+
 /// Whose entries a caller may change: every doctor's for admins (`None`), else their own.
 pub(super) async fn only_own<C: store::Conn>(c: &C, scope: &Caller) -> AppResult<Option<DoctorId>> {
     if scope.can(Capability::ManageAnyPractice) {

@@ -128,14 +128,9 @@ async fn day_page(
     let date = date.unwrap_or(today);
     let is_doctor = caller.roles().contains(&Role::Doctor);
     let me_doctor = if is_doctor && !view.all {
-        store::doctors::of_user(
-            state.store().conn(),
-            caller.clinic_id(),
-            caller.person()?.id(),
-        )
-        .await
-        .map_err(AppError::from)?
-        .map(|d| d.id)
+        crate::app::doctors::own_profile(state, caller.person()?, caller.clinic_id())
+            .await?
+            .map(|d| d.id)
     } else {
         None
     };

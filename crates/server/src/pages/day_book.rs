@@ -221,9 +221,7 @@ async fn confirm_page(
     // A patient chosen earlier (or passed from the picker) stays on offer.
     if let Ok(id) = form.patient.parse::<PatientId>()
         && !results.iter().any(|r| r.id == form.patient)
-        && let Some(p) = store::patients::find(state.store().conn(), clinic.id, id)
-            .await
-            .map_err(AppError::from)?
+        && let Some(p) = crate::app::patients::find_for_form(state, caller, id).await?
     {
         results.insert(
             0,

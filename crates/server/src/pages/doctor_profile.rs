@@ -54,7 +54,7 @@ async fn doctor_in(
     scope: &ClinicScope<AdminOrDoctor>,
     id: DoctorId,
 ) -> Result<Doctor, PageError> {
-    Ok(doctors::managed(state.store().conn(), scope, id).await?)
+    Ok(doctors::get_managed(state, scope, id).await?)
 }
 
 async fn render(

@@ -70,10 +70,7 @@ async fn page(
     alert: Option<String>,
     specialty: SpecialtyForm,
 ) -> Result<DoctorsPage, PageError> {
-    let c = state.store().conn();
-    let with_hours = store::schedules::doctors_with_hours(c, scope.clinic_id())
-        .await
-        .map_err(AppError::from)?;
+    let with_hours = crate::app::schedule::doctors_with_hours(state, scope).await?;
     let mut groups = Vec::new();
     for (status, title) in [
         (DoctorStatus::Pending, "Waiting for review"),
@@ -81,9 +78,7 @@ async fn page(
         (DoctorStatus::Suspended, "Suspended"),
         (DoctorStatus::Rejected, "Rejected"),
     ] {
-        let list = store::doctors::list(c, scope.clinic_id(), status, None, 200, 0)
-            .await
-            .map_err(AppError::from)?;
+        let list = doctors::list_in_status(state, scope, status, 200).await?;
         groups.push(Group {
             title,
             status: status.as_str(),

@@ -19,7 +19,6 @@ use crate::{
         CurrentUser, RequestCtx,
         extract::{AnyStaff, ClinicScope},
     },
-    error::AppError,
     state::AppState,
 };
 use askama::Template;
@@ -121,9 +120,7 @@ async fn docs_page(
     done: bool,
     alert: Option<String>,
 ) -> Result<DocsPage, PageError> {
-    let records = store::patients::all_of_user(state.store().conn(), me.id())
-        .await
-        .map_err(AppError::from)?;
+    let records = crate::app::patients::records_of(state, me).await?;
     let mut out = Vec::new();
     for p in records {
         let clinic = get_clinic(state, p.clinic_id).await?;

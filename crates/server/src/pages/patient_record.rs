@@ -20,7 +20,6 @@ use crate::{
         RequestCtx,
         extract::{AnyStaff, ClinicScope},
     },
-    error::AppError,
     state::AppState,
 };
 use askama::Template;
@@ -100,24 +99,18 @@ pub(super) async fn record_page(
             selected: *p == Priority::Normal,
         })
         .collect();
-    let tokens_today = store::queue::of_patient(
-        state.store().conn(),
-        caller.clinic_id(),
-        p.id,
-        &today.to_string(),
-    )
-    .await
-    .map_err(AppError::from)?
-    .into_iter()
-    .map(|t| {
-        format!(
-            "Token {} · {} · {}",
-            t.number,
-            t.doctor_name,
-            t.status.label().to_lowercase()
-        )
-    })
-    .collect();
+    let tokens_today = crate::app::queue::tokens_of_patient(state, caller, p.id, today)
+        .await?
+        .into_iter()
+        .map(|t| {
+            format!(
+                "Token {} · {} · {}",
+                t.number,
+                t.doctor_name,
+                t.status.label().to_lowercase()
+            )
+        })
+        .collect();
     let zone = zone_of(caller.clinic());
     let documents = crate::app::documents::list_documents(state, ctx, caller, p.id)
         .await?

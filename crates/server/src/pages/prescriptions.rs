@@ -12,7 +12,6 @@ use crate::app::scope::Caller;
 use crate::{
     app::{clinics::get_clinic, local_time::zone_named, prescriptions},
     auth::{CurrentUser, RequestCtx},
-    error::AppError,
     state::AppState,
 };
 use askama::Template;
@@ -45,11 +44,7 @@ pub async fn print(
 ) -> Result<Response, PageError> {
     let clinic = get_clinic(&state, clinic).await?;
     let caller = Caller::signed_in(&state, me, clinic).await?;
-    let p = prescriptions::get_prescription(&state, &ctx, &caller, id).await?;
-    let patient = store::patients::find(state.store().conn(), caller.clinic_id(), p.patient_id)
-        .await
-        .map_err(AppError::from)?
-        .ok_or(AppError::NotFound)?;
+    let (p, patient) = prescriptions::printable(&state, &ctx, &caller, id).await?;
     let today = state.now().to_zoned(zone_named(&p.clinic_time_zone)).date();
     let mut facts = vec![format!("MRN {}", p.patient_mrn)];
     if let Some(b) = patient.details.birth {

@@ -96,10 +96,7 @@ pub(super) async fn token_notice(
     let Ok(id) = token.parse::<TokenId>() else {
         return Ok((None, None));
     };
-    let Some(t) = store::queue::find(state.store().conn(), caller.clinic_id(), id)
-        .await
-        .map_err(AppError::from)?
-    else {
+    let Some(t) = crate::app::queue::find_token(state, caller, id).await? else {
         return Ok((None, None));
     };
     let notice = format!(

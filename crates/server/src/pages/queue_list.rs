@@ -75,25 +75,21 @@ struct Viewer {
     desk: bool,
     admin: bool,
     doctor: Option<DoctorId>,
+    doctor_name: String,
 }
 
 impl Viewer {
     async fn of(state: &AppState, caller: &Caller) -> AppResult<Self> {
-        let doctor = if caller.roles().contains(&Role::Doctor) {
-            store::doctors::of_user(
-                state.store().conn(),
-                caller.clinic_id(),
-                caller.person()?.id(),
-            )
-            .await?
-            .map(|d| d.id)
+        let own = if caller.roles().contains(&Role::Doctor) {
+            crate::app::doctors::own_profile(state, caller.person()?, caller.clinic_id()).await?
         } else {
             None
         };
         Ok(Viewer {
             desk: caller.can(Capability::IssueTokens),
             admin: caller.can(Capability::RunAnyQueue),
-            doctor,
+            doctor: own.as_ref().map(|d| d.id),
+            doctor_name: own.map(|d| d.name).unwrap_or_default(),
         })
     }
 
@@ -170,13 +166,7 @@ pub(super) async fn queue_list(state: &AppState, caller: &Caller) -> AppResult<Q
     if let Some(me) = v.doctor {
         match queues.iter().position(|q| q.doctor_id == me) {
             Some(i) => queues[..=i].rotate_right(1),
-            None => {
-                if let Some(d) =
-                    store::doctors::find(state.store().conn(), caller.clinic_id(), me).await?
-                {
-                    queues.insert(0, queue::arrange_empty(d.id, d.name));
-                }
-            }
+            None => queues.insert(0, queue::arrange_empty(me, v.doctor_name.clone())),
         }
     }
     let list = doctors::list_doctors(state, caller.clinic_id(), None, 500, 0).await?;

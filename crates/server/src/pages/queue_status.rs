@@ -83,9 +83,8 @@ pub async fn slip(
     PagePath((_, id)): PagePath<(ClinicId, TokenId)>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller();
-    let t = store::queue::find(state.store().conn(), caller.clinic_id(), id)
-        .await
-        .map_err(AppError::from)?
+    let t = crate::app::queue::find_token(&state, &caller, id)
+        .await?
         .ok_or(AppError::NotFound)?;
     let link = status_url(&state, t.id).await?;
     let page = SlipPage {

@@ -13,7 +13,7 @@ use crate::app::policy::Capability;
 use crate::{
     app::clinics::get_clinic,
     app::{
-        doctors::managed,
+        doctors::get_managed,
         local_time::zone_of,
         schedule::{self, IntervalInput},
         time_off,
@@ -139,14 +139,11 @@ async fn doctor_for(
     asked: Option<&str>,
     all: &[store::doctors::Doctor],
 ) -> Result<Option<store::doctors::Doctor>, PageError> {
-    let c = state.store().conn();
     if let Some(id) = asked.filter(|s| !s.is_empty()) {
         let id: DoctorId = id.parse().map_err(|_| AppError::NotFound)?;
-        return Ok(Some(managed(c, scope, id).await?));
+        return Ok(Some(get_managed(state, scope, id).await?));
     }
-    let own = store::doctors::of_user(c, scope.clinic_id(), scope.person()?.id())
-        .await
-        .map_err(AppError::from)?;
+    let own = crate::app::doctors::own_profile(state, scope.person()?, scope.clinic_id()).await?;
     Ok(own.or_else(|| all.first().cloned()))
 }
 
@@ -158,7 +155,6 @@ async fn render(
     notice: Option<&'static str>,
 ) -> Result<SchedulePage, PageError> {
     let clinic = get_clinic(state, scope.clinic_id()).await?;
-    let c = state.store().conn();
     let mut all = Vec::new();
     if scope.can(Capability::ManageAnyPractice) {
         for status in [
@@ -166,11 +162,7 @@ async fn render(
             DoctorStatus::Pending,
             DoctorStatus::Suspended,
         ] {
-            all.extend(
-                store::doctors::list(c, clinic.id, status, None, 500, 0)
-                    .await
-                    .map_err(AppError::from)?,
-            );
+            all.extend(crate::app::doctors::list_in_status(state, scope, status, 500).await?);
         }
     }
     let doctor = doctor_for(state, scope, asked, &all).await?;

@@ -140,3 +140,25 @@ pub async fn get_queue(
     let tokens = queue::day(state.store().conn(), caller.clinic_id(), &date, doctor).await?;
     Ok(arrange(tokens))
 }
+
+/// One token of the clinic, any day (staff).
+pub async fn find_token(
+    state: &AppState,
+    caller: &Caller,
+    id: domain::TokenId,
+) -> AppResult<Option<Token>> {
+    caller.require(Capability::ViewQueue)?;
+    Ok(queue::find(state.store().conn(), caller.clinic_id(), id).await?)
+}
+
+/// A patient's tokens on the clinic's local `date` (staff).
+pub async fn tokens_of_patient(
+    state: &AppState,
+    caller: &Caller,
+    patient: domain::PatientId,
+    date: jiff::civil::Date,
+) -> AppResult<Vec<Token>> {
+    caller.require(Capability::ViewQueue)?;
+    let c = state.store().conn();
+    Ok(queue::of_patient(c, caller.clinic_id(), patient, &date.to_string()).await?)
+}
