@@ -4,12 +4,13 @@ use super::{
     extract::{ApiJson, ApiPath, ApiQuery, Page, date_param},
     views::AppointmentView,
 };
+use crate::app::scope::Caller;
 use crate::{
     app::{
         appointments,
         booking::{self, BookInput, Idempotency, PatientChoice},
     },
-    auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
+    auth::{CurrentUser, RequestCtx},
     error::{AppError, AppResult, Problem},
     state::AppState,
 };
@@ -97,7 +98,7 @@ fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
 pub async fn book_appointment(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     headers: HeaderMap,
     ApiJson(b): ApiJson<BookRequest>,
 ) -> AppResult<(StatusCode, Json<AppointmentView>)> {
@@ -105,7 +106,7 @@ pub async fn book_appointment(
         key,
         request_hash: store::token_hash(&format!(
             "{}\n{}",
-            caller.clinic.id,
+            caller.clinic_id(),
             serde_json::to_string(&b).unwrap_or_default()
         )),
     });
@@ -163,7 +164,7 @@ fn appointment_id(p: &AppointmentPath) -> AppointmentId {
 pub async fn get_appointment(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     path: AppointmentPath,
 ) -> AppResult<Json<AppointmentView>> {
     Ok(Json(
@@ -197,7 +198,7 @@ pub struct ListQuery {
 pub async fn list_appointments(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> AppResult<Json<Vec<AppointmentView>>> {
     let filter = store::appointments::Filter {
@@ -254,7 +255,7 @@ pub struct RescheduleRequest {
 pub async fn reschedule_appointment(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     path: AppointmentPath,
     ApiJson(b): ApiJson<RescheduleRequest>,
 ) -> AppResult<(StatusCode, Json<AppointmentView>)> {
@@ -286,7 +287,7 @@ pub struct CancelRequest {
 pub async fn cancel_appointment(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     path: AppointmentPath,
     ApiJson(b): ApiJson<CancelRequest>,
 ) -> AppResult<Json<AppointmentView>> {
@@ -300,7 +301,7 @@ pub async fn cancel_appointment(
 async fn move_to(
     state: AppState,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     path: AppointmentPath,
     m: domain::StaffMove,
 ) -> AppResult<Json<AppointmentView>> {
@@ -319,7 +320,7 @@ async fn move_to(
 pub async fn mark_arrived(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     path: AppointmentPath,
 ) -> AppResult<Json<AppointmentView>> {
     move_to(state, ctx, caller, path, domain::StaffMove::Arrive).await
@@ -333,7 +334,7 @@ pub async fn mark_arrived(
 pub async fn mark_noshow(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     path: AppointmentPath,
 ) -> AppResult<Json<AppointmentView>> {
     move_to(state, ctx, caller, path, domain::StaffMove::NoShow).await
@@ -347,7 +348,7 @@ pub async fn mark_noshow(
 pub async fn complete_appointment(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     path: AppointmentPath,
 ) -> AppResult<Json<AppointmentView>> {
     move_to(state, ctx, caller, path, domain::StaffMove::Complete).await
@@ -361,7 +362,7 @@ pub async fn complete_appointment(
 pub async fn approve_appointment(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     path: AppointmentPath,
 ) -> AppResult<Json<AppointmentView>> {
     move_to(state, ctx, caller, path, domain::StaffMove::Approve).await

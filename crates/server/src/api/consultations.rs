@@ -5,12 +5,13 @@ use super::{
     extract::{ApiJson, ApiPath},
     views::{AppointmentView, PatientView},
 };
+use crate::app::scope::Caller;
 use crate::{
     app::{
         consultations::{self, ConsultationForm, ConsultationRecord},
         prescriptions::{self as rx, RxRow},
     },
-    auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
+    auth::{CurrentUser, RequestCtx},
     error::{AppResult, Problem},
     state::AppState,
 };
@@ -187,7 +188,7 @@ type Pair = ApiPath<(Uuid, Uuid)>;
 pub async fn start_consultation(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     ApiPath((_, token)): Pair,
 ) -> AppResult<(StatusCode, Json<ConsultationView>)> {
     let e =
@@ -204,7 +205,7 @@ pub async fn start_consultation(
 pub async fn get_consultation(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     ApiPath((_, id)): Pair,
 ) -> AppResult<Json<ConsultationView>> {
     let c = consultations::get_consultation(&state, &ctx, &caller, ConsultationId::from_uuid(id))
@@ -224,7 +225,7 @@ pub async fn get_consultation(
 pub async fn save_consultation(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     ApiPath((_, id)): Pair,
     ApiJson(form): ApiJson<ConsultationForm>,
 ) -> AppResult<Json<ConsultationView>> {
@@ -253,7 +254,7 @@ pub struct SignRequest {
 pub async fn sign_consultation(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     ApiPath((_, id)): Pair,
     ApiJson(b): ApiJson<SignRequest>,
 ) -> AppResult<Json<ConsultationView>> {
@@ -284,7 +285,7 @@ pub struct AddendumRequest {
 pub async fn add_addendum(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     ApiPath((_, id)): Pair,
     ApiJson(b): ApiJson<AddendumRequest>,
 ) -> AppResult<(StatusCode, Json<AddendumView>)> {
@@ -323,7 +324,7 @@ pub struct PrescriptionRequest {
 pub async fn create_prescription(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     ApiPath((_, id)): Pair,
     ApiJson(b): ApiJson<PrescriptionRequest>,
 ) -> AppResult<Json<PrescriptionView>> {
@@ -340,7 +341,7 @@ pub async fn create_prescription(
 pub async fn get_prescription(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     ApiPath((_, id)): Pair,
 ) -> AppResult<Json<PrescriptionView>> {
     let p = rx::get_prescription(&state, &ctx, &caller, PrescriptionId::from_uuid(id)).await?;
@@ -394,7 +395,7 @@ pub struct HistoryView {
 pub async fn get_patient_history(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     ApiPath((_, id)): Pair,
 ) -> AppResult<Json<HistoryView>> {
     let h =

@@ -1,9 +1,10 @@
 //! Documents in a patient's record: upload (multipart), list, download.
 
 use super::extract::ApiPath;
+use crate::app::scope::Caller;
 use crate::{
     app::documents as files,
-    auth::{RequestCtx, extract::ClinicCaller},
+    auth::RequestCtx,
     error::{AppError, AppResult, Problem},
     state::AppState,
 };
@@ -95,7 +96,7 @@ type Pair = ApiPath<(Uuid, Uuid)>;
 pub async fn upload_document(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     ApiPath((_, patient)): Pair,
     form: Multipart,
 ) -> AppResult<(StatusCode, Json<DocumentView>)> {
@@ -121,7 +122,7 @@ pub async fn upload_document(
 pub async fn list_documents(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     ApiPath((_, patient)): Pair,
 ) -> AppResult<Json<Vec<DocumentView>>> {
     let list = files::list_documents(&state, &ctx, &caller, PatientId::from_uuid(patient)).await?;
@@ -171,7 +172,7 @@ pub fn attachment(d: &Document, bytes: Vec<u8>) -> Response {
 pub async fn download_document(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     ApiPath((_, patient, id)): ApiPath<(Uuid, Uuid, Uuid)>,
 ) -> AppResult<Response> {
     let (d, bytes) = files::download_document(

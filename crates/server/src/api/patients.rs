@@ -4,9 +4,10 @@ use super::{
     extract::{ApiJson, ApiPath, ApiQuery},
     views::PatientView,
 };
+use crate::app::scope::Caller;
 use crate::{
     app::patients::{self, PatientForm},
-    auth::{RequestCtx, extract::ClinicCaller},
+    auth::RequestCtx,
     error::{AppResult, Problem},
     state::AppState,
 };
@@ -27,7 +28,7 @@ use uuid::Uuid;
 pub async fn create_patient(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     ApiJson(form): ApiJson<PatientForm>,
 ) -> AppResult<(StatusCode, Json<PatientView>)> {
     let p = patients::create_patient(&state, &ctx, &caller, &form).await?;
@@ -52,7 +53,7 @@ pub struct PatientQuery {
 pub async fn search_patients(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     ApiQuery(q): ApiQuery<PatientQuery>,
 ) -> AppResult<Json<Vec<PatientView>>> {
     let list = patients::search_patients(&state, &ctx, &caller, &q.q).await?;
@@ -73,7 +74,7 @@ fn patient_id(p: &PatientPath) -> PatientId {
 pub async fn get_patient(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     path: PatientPath,
 ) -> AppResult<Json<PatientView>> {
     let p = patients::get_patient(&state, &ctx, &caller, patient_id(&path)).await?;
@@ -91,7 +92,7 @@ pub async fn get_patient(
 pub async fn update_patient(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     path: PatientPath,
     ApiJson(form): ApiJson<PatientForm>,
 ) -> AppResult<Json<PatientView>> {
@@ -119,7 +120,7 @@ pub struct LinkAccountRequest {
 pub async fn link_patient_account(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     path: PatientPath,
     ApiJson(b): ApiJson<LinkAccountRequest>,
 ) -> AppResult<Json<PatientView>> {

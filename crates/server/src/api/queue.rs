@@ -2,12 +2,13 @@
 //! tokens (call next, recall, skip, put back, start, end, transfer).
 
 use super::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::app::scope::Caller;
 use crate::{
     app::{
         queue::{self, DoctorQueue, IssueInput},
         queue_status::signed_path,
     },
-    auth::{RequestCtx, extract::ClinicCaller},
+    auth::RequestCtx,
     error::{AppResult, Problem},
     state::AppState,
 };
@@ -112,7 +113,7 @@ pub struct IssueRequest {
 pub async fn issue_token(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     ApiJson(b): ApiJson<IssueRequest>,
 ) -> AppResult<(StatusCode, Json<TokenView>)> {
     let input = IssueInput {
@@ -144,7 +145,7 @@ pub struct CheckInRequest {
 pub async fn check_in_appointment(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     ApiPath((_, id)): ApiPath<(Uuid, Uuid)>,
     ApiJson(b): ApiJson<CheckInRequest>,
 ) -> AppResult<(StatusCode, Json<TokenView>)> {
@@ -199,7 +200,7 @@ pub struct QueueQuery {
     security(("bearer" = [])))]
 pub async fn get_queue(
     State(state): State<AppState>,
-    caller: ClinicCaller,
+    caller: Caller,
     ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> AppResult<Json<Vec<DoctorQueueView>>> {
     let list = queue::get_queue(&state, &caller, q.doctor_id.map(DoctorId::from_uuid)).await?;
@@ -218,7 +219,7 @@ pub async fn get_queue(
 pub async fn call_next_token(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     ApiPath((_, doctor)): ApiPath<(Uuid, Uuid)>,
 ) -> AppResult<Json<TokenView>> {
     let t = queue::call_next(&state, &ctx, &caller, DoctorId::from_uuid(doctor)).await?;
@@ -230,7 +231,7 @@ type TokenPath = ApiPath<(Uuid, Uuid)>;
 async fn move_token(
     state: AppState,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     path: TokenPath,
     mv: TokenMove,
 ) -> AppResult<Json<TokenView>> {
@@ -250,7 +251,7 @@ macro_rules! token_move {
         pub async fn $name(
             State(state): State<AppState>,
             ctx: RequestCtx,
-            caller: ClinicCaller,
+            caller: Caller,
             path: TokenPath,
         ) -> AppResult<Json<TokenView>> {
             move_token(state, ctx, caller, path, $mv).await
@@ -297,7 +298,7 @@ pub struct TransferRequest {
 pub async fn transfer_token(
     State(state): State<AppState>,
     ctx: RequestCtx,
-    caller: ClinicCaller,
+    caller: Caller,
     path: TokenPath,
     ApiJson(b): ApiJson<TransferRequest>,
 ) -> AppResult<(StatusCode, Json<TokenView>)> {

@@ -225,7 +225,7 @@ pub async fn list_schedule_exceptions(
     scope: ClinicScope<AnyStaff>,
     ApiQuery(q): ApiQuery<ExceptionQuery>,
 ) -> AppResult<Json<Vec<ExceptionView>>> {
-    let clinic = crate::app::clinics::get_clinic(&state, scope.clinic).await?;
+    let clinic = crate::app::clinics::get_clinic(&state, scope.clinic_id()).await?;
     let from = date_param("from", &q.from)?.unwrap_or_else(|| {
         state
             .now()

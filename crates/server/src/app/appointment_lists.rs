@@ -2,8 +2,9 @@
 //! caller's own. Re-exported by `appointments`.
 
 use super::local_time::zone_of;
+use crate::app::{policy::Capability, scope::Caller};
 use crate::{
-    auth::extract::{ClinicCaller, CurrentUser, RequestCtx},
+    auth::extract::{CurrentUser, RequestCtx},
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -18,16 +19,16 @@ use store::{
 pub async fn list(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     from: Option<Date>,
     to: Option<Date>,
     filter: &appointments::Filter,
     limit: u64,
 ) -> AppResult<Vec<Appointment>> {
-    if !caller.is_staff() {
+    if !caller.can(Capability::ReadAppointments) {
         return Err(AppError::NotFound);
     }
-    let zone = zone_of(&caller.clinic);
+    let zone = zone_of(caller.clinic());
     let now = state.now();
     let today = now.to_zoned(zone.clone()).date();
     let from = from.unwrap_or(today);
@@ -46,12 +47,12 @@ pub async fn list(
     let lo = start(from)?;
     let hi = start(to.tomorrow().unwrap_or(to))?;
     let tx = state.store().write().await?;
-    let list = appointments::list(&tx, caller.clinic.id, lo, hi, filter, limit).await?;
+    let list = appointments::list(&tx, caller.clinic_id(), lo, hi, filter, limit).await?;
     audit::append(
         &tx,
-        &ctx.actor(Some(caller.me.id())),
-        audit::Event::new("appointment.list", "clinic", caller.clinic.id)
-            .in_clinic(caller.clinic.id)
+        &caller.actor(ctx),
+        audit::Event::new("appointment.list", "clinic", caller.clinic_id())
+            .in_clinic(caller.clinic_id())
             .detail(json!({"from": from.to_string(), "to": to.to_string(), "count": list.len()})),
         now,
     )
@@ -64,11 +65,11 @@ pub async fn list(
 /// clinic; the record page that shows them has audited the read).
 pub async fn upcoming_of_patient(
     state: &AppState,
-    caller: &ClinicCaller,
+    caller: &Caller,
     patient: domain::PatientId,
     limit: u64,
 ) -> AppResult<Vec<Appointment>> {
-    if !caller.is_staff() {
+    if !caller.can(Capability::ReadAppointments) {
         return Err(AppError::NotFound);
     }
     let filter = appointments::Filter {
@@ -77,7 +78,7 @@ pub async fn upcoming_of_patient(
     };
     let list = appointments::list(
         state.store().conn(),
-        caller.clinic.id,
+        caller.clinic_id(),
         state.now(),
         Timestamp::MAX,
         &filter,

@@ -7,8 +7,9 @@ use super::{
     local_time::zone_of,
     notices,
 };
+use crate::app::{policy::Capability, scope::Caller};
 use crate::{
-    auth::extract::{ClinicCaller, RequestCtx},
+    auth::extract::RequestCtx,
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -28,14 +29,10 @@ use store::{
 };
 
 /// An appointment the caller may see: staff of its clinic, or the patient it is for.
-async fn visible<C: Conn>(
-    c: &C,
-    caller: &ClinicCaller,
-    id: AppointmentId,
-) -> AppResult<Appointment> {
-    appointments::find(c, caller.clinic.id, id)
+async fn visible<C: Conn>(c: &C, caller: &Caller, id: AppointmentId) -> AppResult<Appointment> {
+    appointments::find(c, caller.clinic_id(), id)
         .await?
-        .filter(|a| caller.is_staff() || a.patient_user_id == Some(caller.me.id()))
+        .filter(|a| caller.can(Capability::ReadAppointments) || caller.is_user(a.patient_user_id))
         .ok_or(AppError::NotFound)
 }
 
@@ -43,7 +40,7 @@ async fn visible<C: Conn>(
 pub async fn get(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: AppointmentId,
 ) -> AppResult<Appointment> {
     let now = state.now();
@@ -51,8 +48,8 @@ pub async fn get(
     let a = visible(&tx, caller, id).await?;
     audit::append(
         &tx,
-        &ctx.actor(Some(caller.me.id())),
-        audit::Event::new("appointment.read", "appointment", id).in_clinic(caller.clinic.id),
+        &caller.actor(ctx),
+        audit::Event::new("appointment.read", "appointment", id).in_clinic(caller.clinic_id()),
         now,
     )
     .await?;
@@ -74,11 +71,11 @@ fn call_the(clinic: &Clinic) -> String {
 }
 
 /// Cancels with a reason. Patients may until the cutoff; staff after it too (audited).
-#[tracing::instrument(name = "cancel_appointment", skip_all, fields(clinic = %caller.clinic.id))]
+#[tracing::instrument(name = "cancel_appointment", skip_all, fields(clinic = %caller.clinic_id()))]
 pub async fn cancel(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: AppointmentId,
     reason: &str,
 ) -> AppResult<Appointment> {
@@ -86,13 +83,12 @@ pub async fn cancel(
     let now = state.now();
     let tx = state.store().write().await?;
     let a = visible(&tx, caller, id).await?;
-    let staff = caller.is_staff();
+    let staff = caller.can(Capability::ChangeAppointments);
     cancel_in(
         state,
         &tx,
-        ctx,
-        Some(caller.me.id()),
-        &caller.clinic,
+        &caller.actor(ctx),
+        caller.clinic(),
         &a,
         &reason,
         if staff {
@@ -103,7 +99,7 @@ pub async fn cancel(
         now,
     )
     .await?;
-    let a = appointments::find(&tx, caller.clinic.id, id)
+    let a = appointments::find(&tx, caller.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     store::commit(tx).await?;
@@ -116,8 +112,7 @@ pub async fn cancel(
 pub async fn cancel_in<C: Conn>(
     state: &AppState,
     c: &C,
-    ctx: &RequestCtx,
-    actor: Option<domain::UserId>,
+    actor: &audit::Actor,
     clinic: &Clinic,
     a: &Appointment,
     reason: &str,
@@ -160,10 +155,10 @@ pub async fn cancel_in<C: Conn>(
             "Someone else changed this appointment; reload and try again.".into(),
         ));
     }
-    notices::cancelled(state, c, clinic, a, by, actor, now).await?;
+    notices::cancelled(state, c, clinic, a, by, actor.user, now).await?;
     audit::append(
         c,
-        &ctx.actor(actor),
+        actor,
         audit::Event::new("appointment.cancel", "appointment", a.id)
             .in_clinic(clinic.id)
             .detail(json!({"reason": reason, "after_cutoff_override": late, "by_staff": staff})),
@@ -175,17 +170,17 @@ pub async fn cancel_in<C: Conn>(
 
 /// Moves an appointment to a new start (same doctor and visit type): the new one is booked
 /// and the old one cancelled in one transaction, linked both ways.
-#[tracing::instrument(name = "reschedule_appointment", skip_all, fields(clinic = %caller.clinic.id))]
+#[tracing::instrument(name = "reschedule_appointment", skip_all, fields(clinic = %caller.clinic_id()))]
 pub async fn reschedule(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: AppointmentId,
     start: Timestamp,
 ) -> AppResult<Appointment> {
     let now = state.now();
-    let clinic = &caller.clinic;
-    let staff = caller.is_staff();
+    let clinic = caller.clinic();
+    let staff = caller.can(Capability::ChangeAppointments);
     let tx = state.store().write().await?;
     // Read once to learn whose lock to take, then again under it: the version may have moved.
     let old = visible(&tx, caller, id).await?;
@@ -247,7 +242,7 @@ pub async fn reschedule(
         source: old.source,
         reason: &old.reason,
         rescheduled_from: Some(old.id),
-        created_by: caller.me.id(),
+        created_by: caller.person()?.id(),
     };
     let new_id = AppointmentId::new();
     let ref_code = fresh_ref_code(&tx, clinic.id).await?;
@@ -269,19 +264,10 @@ pub async fn reschedule(
     let new = appointments::find(&tx, clinic.id, new_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    notices::booked(
-        state,
-        &tx,
-        clinic,
-        &new,
-        Some(&old),
-        Some(caller.me.id()),
-        now,
-    )
-    .await?;
+    notices::booked(state, &tx, clinic, &new, Some(&old), caller.user_id(), now).await?;
     audit::append(
         &tx,
-        &ctx.actor(Some(caller.me.id())),
+        &caller.actor(ctx),
         audit::Event::new("appointment.reschedule", "appointment", old.id)
             .in_clinic(clinic.id)
             .detail(json!({
@@ -303,7 +289,7 @@ pub use super::appointment_lists::{list, list_mine, upcoming_of_patient};
 pub async fn move_status(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: AppointmentId,
     m: StaffMove,
 ) -> AppResult<Appointment> {
@@ -315,16 +301,16 @@ pub async fn move_status(
 }
 
 /// [`move_status`], returning the queue token a check-in issued, with its `priority`.
-#[tracing::instrument(name = "move_appointment", skip_all, fields(clinic = %caller.clinic.id))]
+#[tracing::instrument(name = "move_appointment", skip_all, fields(clinic = %caller.clinic_id()))]
 pub async fn move_status_with(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: AppointmentId,
     m: StaffMove,
     priority: Priority,
 ) -> AppResult<(Appointment, Option<store::queue::Token>)> {
-    if !caller.has_any(m.roles()) {
+    if !caller.can(Capability::to_move(m)) {
         return Err(AppError::NotFound);
     }
     let to = m.target();
@@ -335,7 +321,7 @@ pub async fn move_status_with(
         state.store().write().await?
     };
     let a = visible(&tx, caller, id).await?;
-    let today = now.to_zoned(zone_of(&caller.clinic)).date();
+    let today = now.to_zoned(zone_of(caller.clinic())).date();
     if let Some(why) = m.refusal(a.status, a.start, a.local_date.parse().ok(), now, today) {
         return Err(AppError::Conflict(why));
     }
@@ -344,14 +330,14 @@ pub async fn move_status_with(
             "Someone else changed this appointment; reload and try again.".into(),
         ));
     }
-    let a = appointments::find(&tx, caller.clinic.id, id)
+    let a = appointments::find(&tx, caller.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let actor = Some(caller.me.id());
+    let actor = caller.user_id();
     let (appointment, doctor, patient) = (a.id, a.doctor_id, a.patient_id);
     match m {
         StaffMove::Approve => {
-            notices::approved(state, &tx, &caller.clinic, &a, actor, now).await?;
+            notices::approved(state, &tx, caller.clinic(), &a, actor, now).await?;
         }
         StaffMove::Arrive => {
             let e = Event::AppointmentArrived {
@@ -359,7 +345,7 @@ pub async fn move_status_with(
                 doctor,
                 patient,
             };
-            events::record(&tx, caller.clinic.id, actor, e, now).await?;
+            events::record(&tx, caller.clinic_id(), actor, e, now).await?;
         }
         StaffMove::NoShow => {
             let e = Event::AppointmentNoShow {
@@ -368,7 +354,7 @@ pub async fn move_status_with(
                 patient,
                 start: a.start,
             };
-            events::record(&tx, caller.clinic.id, actor, e, now).await?;
+            events::record(&tx, caller.clinic_id(), actor, e, now).await?;
         }
         StaffMove::Complete => {
             let e = Event::AppointmentCompleted {
@@ -376,7 +362,7 @@ pub async fn move_status_with(
                 doctor,
                 patient,
             };
-            events::record(&tx, caller.clinic.id, actor, e, now).await?;
+            events::record(&tx, caller.clinic_id(), actor, e, now).await?;
         }
     }
     let token = match m {
@@ -387,9 +373,9 @@ pub async fn move_status_with(
     };
     audit::append(
         &tx,
-        &ctx.actor(Some(caller.me.id())),
+        &caller.actor(ctx),
         audit::Event::new(&format!("appointment.{}", to.as_str()), "appointment", id)
-            .in_clinic(caller.clinic.id),
+            .in_clinic(caller.clinic_id()),
         now,
     )
     .await?;
@@ -397,7 +383,7 @@ pub async fn move_status_with(
     super::counters::moved(to);
     if token.is_some() {
         super::counters::token_issued(true);
-        state.queue_changed(caller.clinic.id);
+        state.queue_changed(caller.clinic_id());
     }
     Ok((a, token))
 }
@@ -442,8 +428,7 @@ pub async fn cancel_by_link(
     cancel_in(
         state,
         &tx,
-        ctx,
-        a.patient_user_id,
+        &ctx.actor(a.patient_user_id),
         &clinic,
         &a,
         &reason,

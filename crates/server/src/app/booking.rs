@@ -7,8 +7,9 @@ use super::{
     notices,
     slots::read,
 };
+use crate::app::{policy::Capability, scope::Caller};
 use crate::{
-    auth::extract::{ClinicCaller, RequestCtx},
+    auth::extract::RequestCtx,
     error::{AppError, AppResult, SlotView},
     state::AppState,
 };
@@ -136,7 +137,7 @@ pub(super) async fn fresh_ref_code<C: Conn>(c: &C, clinic: domain::ClinicId) -> 
 /// The answer to a retried request: the appointment the first one made.
 async fn replay(
     state: &AppState,
-    caller: &ClinicCaller,
+    caller: &Caller,
     rec: idempotency::Recorded,
     request_hash: &str,
 ) -> AppResult<(Appointment, bool)> {
@@ -148,7 +149,7 @@ async fn replay(
     }
     let a = appointments::find(
         state.store().conn(),
-        caller.clinic.id,
+        caller.clinic_id(),
         AppointmentId::from_uuid(rec.result_id),
     )
     .await?
@@ -171,24 +172,25 @@ struct Prepared {
 /// rendered, before the write transaction; inside it only the doctor's busy time is read
 /// again (under the doctor's lock on PostgreSQL, under SQLite's single writer) and the rows
 /// are written, so the write lock is held briefly. The overlap constraint stays the last word.
-#[tracing::instrument(name = "book", skip_all, fields(clinic = %caller.clinic.id))]
+#[tracing::instrument(name = "book", skip_all, fields(clinic = %caller.clinic_id()))]
 pub async fn book(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     input: &BookInput,
     idem: Option<&Idempotency>,
 ) -> AppResult<(Appointment, bool)> {
     let reason = bounded_text("reason", &input.reason, 500, false)?;
-    let me = caller.me.id();
+    let me = caller.person()?.id();
     let pool = state.store().conn();
     if let Some(i) = idem
         && let Some(rec) = idempotency::find(pool, me, &i.key).await?
     {
         return replay(state, caller, rec, &i.request_hash).await;
     }
-    let clinic = &caller.clinic;
-    let staff = caller.is_staff() && !matches!(input.patient, PatientChoice::Me);
+    let clinic = caller.clinic();
+    let staff =
+        caller.can(Capability::BookForOthers) && !matches!(input.patient, PatientChoice::Me);
     let source = match (staff, input.source) {
         (true, Some(s)) if s != Source::Online => s,
         (true, _) => Source::Desk,

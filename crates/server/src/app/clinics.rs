@@ -1,10 +1,11 @@
 //! Clinics: created by platform admins, each with its first admin invited by e-mail.
 
 use super::{Fields, checked, staff};
+use crate::app::{policy::Capability, scope::Caller};
 use crate::{
     auth::{
         CurrentUser,
-        extract::{ClinicAdmin, PlatformAdmin, RequestCtx},
+        extract::{PlatformAdmin, RequestCtx},
     },
     error::{AppError, AppResult, FieldError},
     state::AppState,
@@ -28,6 +29,16 @@ pub struct NewClinicInput<'a> {
 /// An existing clinic; an unknown id is `NotFound`.
 pub async fn get_clinic(state: &AppState, id: domain::ClinicId) -> AppResult<clinics::Clinic> {
     clinics::find(state.store().conn(), id)
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+/// The clinic with `slug` (public); an unknown or overlong slug is `NotFound`.
+pub async fn by_slug(state: &AppState, slug: &str) -> AppResult<clinics::Clinic> {
+    if slug.len() > 40 {
+        return Err(AppError::NotFound);
+    }
+    clinics::find_by_slug(state.store().conn(), slug)
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -113,9 +124,10 @@ pub async fn list_clinics(
 pub async fn set_clinic_details(
     state: &AppState,
     ctx: &RequestCtx,
-    scope: &ClinicAdmin,
+    scope: &Caller,
     input: &DetailsInput<'_>,
 ) -> AppResult<clinics::Clinic> {
+    scope.require(Capability::ClinicSettings)?;
     let details = ClinicDetails::parse(input).map_err(|errors| {
         AppError::Validation(
             errors
@@ -129,19 +141,19 @@ pub async fn set_clinic_details(
     })?;
     let now = state.now();
     let tx = state.store().write().await?;
-    if !clinics::set_details(&tx, scope.clinic, &details).await? {
+    if !clinics::set_details(&tx, scope.clinic_id(), &details).await? {
         return Err(AppError::NotFound);
     }
     audit::append(
         &tx,
-        &ctx.actor(Some(scope.me.id())),
-        audit::Event::new("clinic.details_set", "clinic", scope.clinic)
-            .in_clinic(scope.clinic)
+        &scope.actor(ctx),
+        audit::Event::new("clinic.details_set", "clinic", scope.clinic_id())
+            .in_clinic(scope.clinic_id())
             .detail(serde_json::to_value(&details).unwrap_or_default()),
         now,
     )
     .await?;
-    let clinic = clinics::find(&tx, scope.clinic)
+    let clinic = clinics::find(&tx, scope.clinic_id())
         .await?
         .ok_or(AppError::NotFound)?;
     store::commit(tx).await?;

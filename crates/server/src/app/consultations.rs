@@ -8,13 +8,14 @@ use super::{
     prescriptions::{RxRow, parse_rx},
     queue::{apply, commit_change, doctor_free_for, end_visit},
 };
+use crate::app::{policy::Capability, scope::Caller};
 use crate::{
-    auth::extract::{ClinicCaller, RequestCtx},
+    auth::extract::RequestCtx,
     error::{AppError, AppResult},
     state::AppState,
 };
 use domain::{
-    ConsultationId, Role, TokenId,
+    ConsultationId, TokenId,
     consultation::{Icd10, Vitals, VitalsInput},
     queue::{TokenMove, TokenStatus},
     values::bounded_text,
@@ -28,11 +29,11 @@ use store::{
 
 /// The caller's doctor profile in the clinic: the only way to clinical notes. Everyone
 /// else, receptionists and admins who are not doctors included, gets 404.
-pub(super) async fn clinician<C: Conn>(c: &C, caller: &ClinicCaller) -> AppResult<doctors::Doctor> {
-    if !caller.has_any(&[Role::Doctor]) {
+pub(super) async fn clinician<C: Conn>(c: &C, caller: &Caller) -> AppResult<doctors::Doctor> {
+    if !caller.can(Capability::WriteConsultation) {
         return Err(AppError::NotFound);
     }
-    doctors::of_user(c, caller.clinic.id, caller.me.id())
+    doctors::of_user(c, caller.clinic_id(), caller.person()?.id())
         .await?
         .ok_or(AppError::NotFound)
 }
@@ -40,7 +41,7 @@ pub(super) async fn clinician<C: Conn>(c: &C, caller: &ClinicCaller) -> AppResul
 pub(super) async fn log(
     c: &impl Conn,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     action: &str,
     kind: &str,
     id: impl ToString,
@@ -48,8 +49,8 @@ pub(super) async fn log(
 ) -> AppResult<()> {
     audit::append(
         c,
-        &ctx.actor(Some(caller.me.id())),
-        audit::Event::new(action, kind, id).in_clinic(caller.clinic.id),
+        &caller.actor(ctx),
+        audit::Event::new(action, kind, id).in_clinic(caller.clinic_id()),
         now,
     )
     .await?;
@@ -61,13 +62,13 @@ pub(super) async fn log(
 pub async fn start_consultation(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     token: TokenId,
 ) -> AppResult<Consultation> {
     let now = state.now();
     let tx = state.store().write().await?;
     let doctor = clinician(&tx, caller).await?;
-    let t = queue::find(&tx, caller.clinic.id, token)
+    let t = queue::find(&tx, caller.clinic_id(), token)
         .await?
         .ok_or(AppError::NotFound)?;
     if t.doctor_id != doctor.id {
@@ -75,7 +76,7 @@ pub async fn start_consultation(
             "This patient is in another doctor's queue.".into(),
         ));
     }
-    if let Some(e) = consultations::of_token(&tx, caller.clinic.id, token).await? {
+    if let Some(e) = consultations::of_token(&tx, caller.clinic_id(), token).await? {
         return Ok(e);
     }
     if t.status != TokenStatus::InConsultation {
@@ -83,7 +84,7 @@ pub async fn start_consultation(
         apply(&tx, &t, TokenMove::Start, now).await?;
     }
     let new = NewConsultation {
-        clinic_id: caller.clinic.id,
+        clinic_id: caller.clinic_id(),
         patient_id: t.patient_id,
         doctor_id: doctor.id,
         token_id: Some(t.id),
@@ -91,10 +92,10 @@ pub async fn start_consultation(
     };
     let id = consultations::insert(&tx, &new, now).await?;
     log(&tx, ctx, caller, "encounter.start", "encounter", id, now).await?;
-    let e = consultations::find(&tx, caller.clinic.id, id)
+    let e = consultations::find(&tx, caller.clinic_id(), id)
         .await?
         .ok_or_else(|| AppError::Internal("new consultation vanished".into()))?;
-    commit_change(state, tx, caller.clinic.id).await?;
+    commit_change(state, tx, caller.clinic_id()).await?;
     Ok(e)
 }
 
@@ -110,7 +111,7 @@ pub struct ConsultationRecord {
 pub async fn get_consultation(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: ConsultationId,
 ) -> AppResult<ConsultationRecord> {
     let now = state.now();
@@ -125,10 +126,10 @@ pub async fn get_consultation(
 /// The consultation with its addenda and prescription, read in `c`'s transaction.
 async fn load<C: Conn>(
     c: &C,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: ConsultationId,
 ) -> AppResult<ConsultationRecord> {
-    let consultation = consultations::find(c, caller.clinic.id, id)
+    let consultation = consultations::find(c, caller.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(ConsultationRecord {
@@ -250,14 +251,14 @@ impl ConsultationForm {
 /// The caller's own draft, at the version they read.
 pub(super) async fn own_draft<C: Conn>(
     c: &C,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: ConsultationId,
 ) -> AppResult<Consultation> {
     clinician(c, caller).await?;
-    let e = consultations::find(c, caller.clinic.id, id)
+    let e = consultations::find(c, caller.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if e.doctor_user_id != caller.me.id() {
+    if e.doctor_user_id != caller.person()?.id() {
         return Err(AppError::Forbidden(
             "Only the doctor who saw the patient edits this consultation; add an addendum once it is signed."
                 .into(),
@@ -279,15 +280,11 @@ fn stale() -> AppError {
 }
 
 /// The form's notes, checked, and the version it was read at.
-fn notes_of(
-    state: &AppState,
-    caller: &ClinicCaller,
-    form: &ConsultationForm,
-) -> AppResult<(Notes, i32)> {
+fn notes_of(state: &AppState, caller: &Caller, form: &ConsultationForm) -> AppResult<(Notes, i32)> {
     let version = form
         .version
         .ok_or_else(|| AppError::field("version", "Send the version you read."))?;
-    let today = date_of(&caller.clinic, state.now());
+    let today = date_of(caller.clinic(), state.now());
     Ok((form.parse(today)?, version))
 }
 
@@ -295,7 +292,7 @@ fn notes_of(
 async fn write_notes<C: Conn>(
     c: &C,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: ConsultationId,
     version: i32,
     notes: &Notes,
@@ -313,7 +310,7 @@ async fn write_notes<C: Conn>(
 pub async fn save_consultation(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: ConsultationId,
     form: &ConsultationForm,
 ) -> AppResult<ConsultationRecord> {
@@ -332,7 +329,7 @@ pub async fn save_consultation(
 pub async fn sign_consultation(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: ConsultationId,
     version: i32,
 ) -> AppResult<ConsultationRecord> {
@@ -344,7 +341,7 @@ pub async fn sign_consultation(
     }
     sign_in(&tx, ctx, caller, &e, version, now).await?;
     let signed = load(&tx, caller, id).await?;
-    commit_change(state, tx, caller.clinic.id).await?;
+    commit_change(state, tx, caller.clinic_id()).await?;
     Ok(signed)
 }
 
@@ -352,16 +349,16 @@ pub async fn sign_consultation(
 async fn sign_in<C: Conn>(
     c: &C,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     e: &Consultation,
     version: i32,
     now: jiff::Timestamp,
 ) -> AppResult<()> {
-    if !consultations::sign(c, e.id, version, caller.me.id(), now).await? {
+    if !consultations::sign(c, e.id, version, caller.person()?.id(), now).await? {
         return Err(stale());
     }
     if let Some(t) = e.token_id
-        && let Some(t) = queue::find(c, caller.clinic.id, t).await?
+        && let Some(t) = queue::find(c, caller.clinic_id(), t).await?
         && t.status == TokenStatus::InConsultation
     {
         end_visit(c, &t, now).await?;
@@ -373,7 +370,7 @@ async fn sign_in<C: Conn>(
         doctor: e.doctor_id,
         patient: e.patient_id,
     };
-    super::events::record(c, caller.clinic.id, Some(caller.me.id()), signed, now).await?;
+    super::events::record(c, caller.clinic_id(), caller.user_id(), signed, now).await?;
     Ok(())
 }
 
@@ -381,7 +378,7 @@ async fn sign_in<C: Conn>(
 pub async fn add_addendum(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: ConsultationId,
     body: &str,
 ) -> AppResult<Addendum> {
@@ -389,7 +386,7 @@ pub async fn add_addendum(
     let now = state.now();
     let tx = state.store().write().await?;
     let doctor = clinician(&tx, caller).await?;
-    let e = consultations::find(&tx, caller.clinic.id, id)
+    let e = consultations::find(&tx, caller.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !e.signed {
@@ -397,7 +394,7 @@ pub async fn add_addendum(
             "The consultation is still a draft; edit it instead.".into(),
         ));
     }
-    consultations::add_addendum(&tx, &e, caller.me.id(), &doctor.name, &body, now).await?;
+    consultations::add_addendum(&tx, &e, caller.person()?.id(), &doctor.name, &body, now).await?;
     log(&tx, ctx, caller, "encounter.addendum", "encounter", id, now).await?;
     store::commit(tx).await?;
     Ok(Addendum {
@@ -420,7 +417,7 @@ pub struct VisitForm {
 pub async fn save_visit(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: ConsultationId,
     visit: &VisitForm,
     sign: bool,
@@ -454,9 +451,9 @@ pub async fn save_visit(
     if sign {
         sign_in(&tx, ctx, caller, &e, version + 1, now).await?;
     }
-    let e = consultations::find(&tx, caller.clinic.id, id)
+    let e = consultations::find(&tx, caller.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    commit_change(state, tx, caller.clinic.id).await?;
+    commit_change(state, tx, caller.clinic_id()).await?;
     Ok(e)
 }

@@ -2,8 +2,9 @@
 //! and the clinic's list of specialties.
 
 use super::{Fields, checked, mail};
+use crate::app::{policy::Capability, scope::Caller};
 use crate::{
-    auth::extract::{AdminOrDoctor, ClinicAdmin, ClinicScope, CurrentUser, RequestCtx},
+    auth::extract::{CurrentUser, RequestCtx},
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -181,10 +182,11 @@ pub async fn profile_for_invited<C: Conn>(
 }
 
 /// Profiles waiting for review (clinic admins).
-pub async fn list_pending(state: &AppState, scope: &ClinicAdmin) -> AppResult<Vec<Doctor>> {
+pub async fn list_pending(state: &AppState, scope: &Caller) -> AppResult<Vec<Doctor>> {
+    scope.require(Capability::DecideDoctors)?;
     Ok(doctors::list(
         state.store().conn(),
-        scope.clinic,
+        scope.clinic_id(),
         DoctorStatus::Pending,
         None,
         200,
@@ -206,11 +208,12 @@ pub enum Decision {
 pub async fn decide(
     state: &AppState,
     ctx: &RequestCtx,
-    scope: &ClinicAdmin,
+    scope: &Caller,
     id: DoctorId,
     decision: Decision,
     reason: &str,
 ) -> AppResult<Doctor> {
+    scope.require(Capability::DecideDoctors)?;
     let reason = bounded_text("reason", reason, 500, decision == Decision::Reject)?;
     let to = match decision {
         Decision::Approve => DoctorStatus::Approved,
@@ -219,10 +222,10 @@ pub async fn decide(
     };
     let now = state.now();
     let tx = state.store().write().await?;
-    let clinic = store::clinics::find(&tx, scope.clinic)
+    let clinic = store::clinics::find(&tx, scope.clinic_id())
         .await?
         .ok_or(AppError::NotFound)?;
-    let doctor = doctors::find(&tx, scope.clinic, id)
+    let doctor = doctors::find(&tx, scope.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     doctor
@@ -232,7 +235,7 @@ pub async fn decide(
     let reason = (!reason.is_empty()).then_some(reason);
     if !doctors::set_status(
         &tx,
-        scope.clinic,
+        scope.clinic_id(),
         id,
         doctor.status,
         to,
@@ -246,13 +249,14 @@ pub async fn decide(
         ));
     }
     if to == DoctorStatus::Approved {
-        store::memberships::grant(&tx, scope.clinic, doctor.user_id, Role::Doctor, now).await?;
+        store::memberships::grant(&tx, scope.clinic_id(), doctor.user_id, Role::Doctor, now)
+            .await?;
     }
     audit::append(
         &tx,
-        &ctx.actor(Some(scope.me.id())),
+        &scope.actor(ctx),
         audit::Event::new(&format!("doctor.{}", to.as_str()), "doctor", id)
-            .in_clinic(scope.clinic)
+            .in_clinic(scope.clinic_id())
             .detail(json!({"from": doctor.status.as_str(), "reason": reason})),
         now,
     )
@@ -285,7 +289,7 @@ pub async fn decide(
         };
         mail::enqueue(
             &tx,
-            Some(scope.clinic),
+            Some(scope.clinic_id()),
             &mail::Email::text(
                 &user.email,
                 format!("Your doctor profile at {}: {}", clinic.name, to.as_str()),
@@ -295,7 +299,7 @@ pub async fn decide(
         )
         .await?;
     }
-    let doctor = doctors::find(&tx, scope.clinic, id)
+    let doctor = doctors::find(&tx, scope.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     store::commit(tx).await?;
@@ -347,16 +351,30 @@ pub async fn get_doctor(state: &AppState, clinic: ClinicId, id: DoctorId) -> App
         .ok_or(AppError::NotFound)
 }
 
+/// The clinic's doctors in `status`, by name, up to `limit` (those who manage any
+/// doctor's practice: admins).
+pub async fn list_in_status(
+    state: &AppState,
+    caller: &Caller,
+    status: DoctorStatus,
+    limit: u64,
+) -> AppResult<Vec<Doctor>> {
+    caller.require(Capability::ManageAnyPractice)?;
+    let c = state.store().conn();
+    Ok(doctors::list(c, caller.clinic_id(), status, None, limit, 0).await?)
+}
+
+/// A doctor the caller may manage (see [`managed`]), for a page about them.
+pub async fn get_managed(state: &AppState, caller: &Caller, id: DoctorId) -> AppResult<Doctor> {
+    managed(state.store().conn(), caller, id).await
+}
+
 /// A doctor a staff caller may manage: admins any of the clinic's, doctors only their own.
-pub async fn managed<C: Conn, R: crate::auth::extract::RoleSet>(
-    c: &C,
-    scope: &ClinicScope<R>,
-    id: DoctorId,
-) -> AppResult<Doctor> {
-    let d = doctors::find(c, scope.clinic, id)
+pub async fn managed<C: Conn>(c: &C, scope: &Caller, id: DoctorId) -> AppResult<Doctor> {
+    let d = doctors::find(c, scope.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if scope.is_admin() || d.user_id == scope.me.id() {
+    if scope.can(Capability::ManageAnyPractice) || d.user_id == scope.person()?.id() {
         Ok(d)
     } else {
         Err(AppError::NotFound)
@@ -367,23 +385,24 @@ pub async fn managed<C: Conn, R: crate::auth::extract::RoleSet>(
 pub async fn update_profile(
     state: &AppState,
     ctx: &RequestCtx,
-    scope: &ClinicScope<AdminOrDoctor>,
+    scope: &Caller,
     id: DoctorId,
     input: &ProfileInput,
 ) -> AppResult<Doctor> {
+    scope.require(Capability::ManagePractice)?;
     let now = state.now();
     let tx = state.store().write().await?;
     managed(&tx, scope, id).await?;
-    let profile = parse_profile(&tx, scope.clinic, input).await?;
-    doctors::update_profile(&tx, scope.clinic, id, &profile, now).await?;
+    let profile = parse_profile(&tx, scope.clinic_id(), input).await?;
+    doctors::update_profile(&tx, scope.clinic_id(), id, &profile, now).await?;
     audit::append(
         &tx,
-        &ctx.actor(Some(scope.me.id())),
-        audit::Event::new("doctor.update", "doctor", id).in_clinic(scope.clinic),
+        &scope.actor(ctx),
+        audit::Event::new("doctor.update", "doctor", id).in_clinic(scope.clinic_id()),
         now,
     )
     .await?;
-    let doctor = doctors::find(&tx, scope.clinic, id)
+    let doctor = doctors::find(&tx, scope.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     store::commit(tx).await?;
@@ -399,13 +418,14 @@ pub async fn list_specialties(state: &AppState, clinic: ClinicId) -> AppResult<V
 pub async fn create_specialty(
     state: &AppState,
     ctx: &RequestCtx,
-    scope: &ClinicAdmin,
+    scope: &Caller,
     name: &str,
 ) -> AppResult<Specialty> {
+    scope.require(Capability::DecideDoctors)?;
     let name = bounded_text("name", name, 60, true)?;
     let now = state.now();
     let tx = state.store().write().await?;
-    let s = match doctors::insert_specialty(&tx, scope.clinic, &name, now).await {
+    let s = match doctors::insert_specialty(&tx, scope.clinic_id(), &name, now).await {
         Err(store::StoreError::Conflict(c)) if c == "specialties_clinic_name_key" => {
             return Err(AppError::field("name", "This specialty is already listed."));
         }
@@ -413,9 +433,9 @@ pub async fn create_specialty(
     };
     audit::append(
         &tx,
-        &ctx.actor(Some(scope.me.id())),
+        &scope.actor(ctx),
         audit::Event::new("specialty.create", "specialty", s.id)
-            .in_clinic(scope.clinic)
+            .in_clinic(scope.clinic_id())
             .detail(json!({"name": name})),
         now,
     )

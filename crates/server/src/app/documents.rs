@@ -2,8 +2,9 @@
 //! kept in the object store. The type comes from the bytes, the name is rewritten, the
 //! SHA-256 is checked on every download, and every read is audited.
 
+use crate::app::{policy::Capability, scope::Caller};
 use crate::{
-    auth::extract::{ClinicCaller, RequestCtx},
+    auth::extract::RequestCtx,
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -24,12 +25,12 @@ use store::{
 /// clinic, or the patient it belongs to. Anyone else gets 404.
 async fn record<C: Conn>(
     c: &C,
-    caller: &ClinicCaller,
+    caller: &Caller,
     patient: PatientId,
 ) -> AppResult<patients::Patient> {
-    patients::find(c, caller.clinic.id, patient)
+    patients::find(c, caller.clinic_id(), patient)
         .await?
-        .filter(|p| caller.is_staff() || p.user_id == Some(caller.me.id()))
+        .filter(|p| caller.can(Capability::ReadRecords) || caller.is_user(p.user_id))
         .ok_or(AppError::NotFound)
 }
 
@@ -50,7 +51,7 @@ pub fn too_large(max: usize) -> String {
 pub async fn upload_document(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     patient: PatientId,
     file_name: &str,
     category: &str,
@@ -69,10 +70,10 @@ pub async fn upload_document(
     let c = state.store().conn();
     let p = record(c, caller, patient).await?;
     let id = DocumentId::new();
-    let key = format!("{}/{}/{id}.{}", caller.clinic.id, p.id, kind.extension());
+    let key = format!("{}/{}/{id}.{}", caller.clinic_id(), p.id, kind.extension());
     let doc = Document {
         id,
-        clinic_id: caller.clinic.id,
+        clinic_id: caller.clinic_id(),
         patient_id: p.id,
         category,
         kind,
@@ -80,8 +81,8 @@ pub async fn upload_document(
         size_bytes: bytes.len() as i64,
         sha256: hex::encode(Sha256::digest(&bytes)),
         object_key: key.clone(),
-        uploaded_by: caller.me.id(),
-        uploader_name: caller.me.user().name.clone(),
+        uploaded_by: caller.person()?.id(),
+        uploader_name: caller.person()?.user().name.clone(),
         created_at: state.now(),
     };
     let objects = state.documents().await.map_err(unavailable)?;
@@ -95,9 +96,9 @@ pub async fn upload_document(
         documents::insert(&tx, &doc).await?;
         audit::append(
             &tx,
-            &ctx.actor(Some(caller.me.id())),
+            &caller.actor(ctx),
             audit::Event::new("document.upload", "document", id)
-                .in_clinic(caller.clinic.id)
+                .in_clinic(caller.clinic_id())
                 .detail(
                     json!({"patient_id": p.id.as_uuid(), "kind": kind, "size": doc.size_bytes}),
                 ),
@@ -121,17 +122,17 @@ pub async fn upload_document(
 pub async fn list_documents(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     patient: PatientId,
 ) -> AppResult<Vec<Document>> {
     let now = state.now();
     let tx = state.store().write().await?;
     record(&tx, caller, patient).await?;
-    let list = documents::of_patient(&tx, caller.clinic.id, patient, 200).await?;
+    let list = documents::of_patient(&tx, caller.clinic_id(), patient, 200).await?;
     audit::append(
         &tx,
-        &ctx.actor(Some(caller.me.id())),
-        audit::Event::new("document.list", "patient", patient).in_clinic(caller.clinic.id),
+        &caller.actor(ctx),
+        audit::Event::new("document.list", "patient", patient).in_clinic(caller.clinic_id()),
         now,
     )
     .await?;
@@ -144,13 +145,13 @@ pub async fn list_documents(
 pub async fn download_document(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     patient: PatientId,
     id: DocumentId,
 ) -> AppResult<(Document, Vec<u8>)> {
     let c = state.store().conn();
     record(c, caller, patient).await?;
-    let doc = documents::find(c, caller.clinic.id, patient, id)
+    let doc = documents::find(c, caller.clinic_id(), patient, id)
         .await?
         .ok_or(AppError::NotFound)?;
     let objects = state.documents().await.map_err(unavailable)?;
@@ -172,8 +173,8 @@ pub async fn download_document(
     let tx = state.store().write().await?;
     audit::append(
         &tx,
-        &ctx.actor(Some(caller.me.id())),
-        audit::Event::new("document.read", "document", id).in_clinic(caller.clinic.id),
+        &caller.actor(ctx),
+        audit::Event::new("document.read", "document", id).in_clinic(caller.clinic_id()),
         now,
     )
     .await?;

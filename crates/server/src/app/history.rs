@@ -2,8 +2,9 @@
 //! appointments and documents (the clinic's doctors; audited).
 
 use super::consultations::{clinician, log};
+use crate::app::scope::Caller;
 use crate::{
-    auth::extract::{ClinicCaller, RequestCtx},
+    auth::extract::RequestCtx,
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -27,22 +28,23 @@ pub struct History {
 pub async fn get_patient_history(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     patient: domain::PatientId,
 ) -> AppResult<History> {
     let now = state.now();
     let tx = state.store().write().await?;
     clinician(&tx, caller).await?;
-    let p = store::patients::find(&tx, caller.clinic.id, patient)
+    let p = store::patients::find(&tx, caller.clinic_id(), patient)
         .await?
         .ok_or(AppError::NotFound)?;
-    let encounters = consultations::of_patient(&tx, caller.clinic.id, patient, 100).await?;
+    let encounters = consultations::of_patient(&tx, caller.clinic_id(), patient, 100).await?;
     let prescriptions =
-        consultations::prescriptions_of_patient(&tx, caller.clinic.id, patient, false, 100).await?;
+        consultations::prescriptions_of_patient(&tx, caller.clinic_id(), patient, false, 100)
+            .await?;
     let year = jiff::SignedDuration::from_hours(24 * 366);
     let mut appointments = store::appointments::list(
         &tx,
-        caller.clinic.id,
+        caller.clinic_id(),
         now - year * 5,
         now + year,
         &store::appointments::Filter {
@@ -54,7 +56,7 @@ pub async fn get_patient_history(
     )
     .await?;
     appointments.reverse();
-    let documents = store::documents::of_patient(&tx, caller.clinic.id, patient, 100).await?;
+    let documents = store::documents::of_patient(&tx, caller.clinic_id(), patient, 100).await?;
     log(&tx, ctx, caller, "patient.history", "patient", patient, now).await?;
     store::commit(tx).await?;
     Ok(History {

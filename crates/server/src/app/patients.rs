@@ -1,9 +1,10 @@
 //! The clinic's patient registry: register (with the likely-duplicate check), find, read,
 //! edit and link a record to a patient's own login. Every read and write is audited.
 
+use crate::app::{policy::Capability, scope::Caller};
 use crate::{
     app::{Fields, checked, local_time::date_of},
-    auth::extract::{ClinicCaller, RequestCtx},
+    auth::extract::{CurrentUser, RequestCtx},
     error::{AppError, AppResult, DuplicateView},
     state::AppState,
 };
@@ -116,14 +117,6 @@ impl PatientForm {
     }
 }
 
-fn staff_only(caller: &ClinicCaller) -> AppResult<()> {
-    if caller.is_staff() {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
-}
-
 fn identity(d: &PatientDetails) -> Identity<'_> {
     Identity {
         name: &d.name,
@@ -136,17 +129,17 @@ fn identity(d: &PatientDetails) -> Identity<'_> {
 /// Records of the clinic that `new` likely duplicates.
 async fn duplicates_of<C: Conn>(
     c: &C,
-    caller: &ClinicCaller,
+    caller: &Caller,
     new: &PatientDetails,
     except: Option<PatientId>,
 ) -> AppResult<Vec<DuplicateView>> {
     let mut candidates = Vec::new();
     if let Some(phone) = &new.phone {
-        candidates.extend(patients::with_phone(c, caller.clinic.id, phone).await?);
+        candidates.extend(patients::with_phone(c, caller.clinic_id(), phone).await?);
     }
     if let Some(email) = &new.email {
         let seen: Vec<PatientId> = candidates.iter().map(|p| p.id).collect();
-        let by_email = patients::with_email(c, caller.clinic.id, email).await?;
+        let by_email = patients::with_email(c, caller.clinic_id(), email).await?;
         candidates.extend(by_email.into_iter().filter(|p| !seen.contains(&p.id)));
     }
     Ok(candidates
@@ -166,30 +159,46 @@ async fn duplicates_of<C: Conn>(
         .collect())
 }
 
+/// A patient of the clinic for a label on a staff form, or `None` (staff; not audited:
+/// the form shows only the name the staff member chose).
+pub async fn find_for_form(
+    state: &AppState,
+    caller: &Caller,
+    id: domain::PatientId,
+) -> AppResult<Option<Patient>> {
+    caller.require(Capability::ReadRecords)?;
+    Ok(patients::find(state.store().conn(), caller.clinic_id(), id).await?)
+}
+
+/// The signed-in person's own patient records, at every clinic.
+pub async fn records_of(state: &AppState, me: &CurrentUser) -> AppResult<Vec<Patient>> {
+    Ok(patients::all_of_user(state.store().conn(), me.id()).await?)
+}
+
 /// Registers a patient (staff). A likely duplicate is refused with the records it resembles
 /// unless the form's `allow_duplicate` says the staff member has checked; the override is audited.
 pub async fn create_patient(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     form: &PatientForm,
 ) -> AppResult<Patient> {
-    staff_only(caller)?;
-    let details = form.parse(date_of(&caller.clinic, state.now()))?;
+    caller.require(Capability::RegisterPatients)?;
+    let details = form.parse(date_of(caller.clinic(), state.now()))?;
     let now = state.now();
     let tx = state.store().write().await?;
     let matches = duplicates_of(&tx, caller, &details, None).await?;
     if !matches.is_empty() && !form.allow_duplicate {
         return Err(AppError::LikelyDuplicate { matches });
     }
-    let p = patients::insert(&tx, caller.clinic.id, None, &details, now).await?;
+    let p = patients::insert(&tx, caller.clinic_id(), None, &details, now).await?;
     let e = domain::Event::PatientRegistered { patient: p.id };
-    super::events::record(&tx, caller.clinic.id, Some(caller.me.id()), e, now).await?;
+    super::events::record(&tx, caller.clinic_id(), caller.user_id(), e, now).await?;
     audit::append(
         &tx,
-        &ctx.actor(Some(caller.me.id())),
+        &caller.actor(ctx),
         audit::Event::new("patient.create", "patient", p.id)
-            .in_clinic(caller.clinic.id)
+            .in_clinic(caller.clinic_id())
             .detail(json!({
                 "mrn": p.mrn,
                 "duplicate_override": !matches.is_empty(),
@@ -209,19 +218,19 @@ pub const SEARCH_LIMIT: u64 = 20;
 pub async fn search_patients(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     q: &str,
 ) -> AppResult<Vec<Patient>> {
-    staff_only(caller)?;
+    caller.require(Capability::ReadRecords)?;
     let terms = SearchTerms::parse(q)?;
     let now = state.now();
     let tx = state.store().write().await?;
-    let list = patients::search(&tx, caller.clinic.id, &terms, SEARCH_LIMIT).await?;
+    let list = patients::search(&tx, caller.clinic_id(), &terms, SEARCH_LIMIT).await?;
     audit::append(
         &tx,
-        &ctx.actor(Some(caller.me.id())),
-        audit::Event::new("patient.search", "clinic", caller.clinic.id)
-            .in_clinic(caller.clinic.id)
+        &caller.actor(ctx),
+        audit::Event::new("patient.search", "clinic", caller.clinic_id())
+            .in_clinic(caller.clinic_id())
             .detail(json!({"count": list.len()})),
         now,
     )
@@ -234,19 +243,19 @@ pub async fn search_patients(
 pub async fn get_patient(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: PatientId,
 ) -> AppResult<Patient> {
     let now = state.now();
     let tx = state.store().write().await?;
-    let p = patients::find(&tx, caller.clinic.id, id)
+    let p = patients::find(&tx, caller.clinic_id(), id)
         .await?
-        .filter(|p| caller.is_staff() || p.user_id == Some(caller.me.id()))
+        .filter(|p| caller.can(Capability::ReadRecords) || caller.is_user(p.user_id))
         .ok_or(AppError::NotFound)?;
     audit::append(
         &tx,
-        &ctx.actor(Some(caller.me.id())),
-        audit::Event::new("patient.read", "patient", p.id).in_clinic(caller.clinic.id),
+        &caller.actor(ctx),
+        audit::Event::new("patient.read", "patient", p.id).in_clinic(caller.clinic_id()),
         now,
     )
     .await?;
@@ -260,18 +269,18 @@ pub async fn get_patient(
 pub async fn update_patient(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: PatientId,
     form: &PatientForm,
 ) -> AppResult<Patient> {
-    staff_only(caller)?;
+    caller.require(Capability::RegisterPatients)?;
     let version = form
         .version
         .ok_or_else(|| AppError::field("version", "Send the version you read with the record."))?;
-    let details = form.parse(date_of(&caller.clinic, state.now()))?;
+    let details = form.parse(date_of(caller.clinic(), state.now()))?;
     let now = state.now();
     let tx = state.store().write().await?;
-    let old = patients::find(&tx, caller.clinic.id, id)
+    let old = patients::find(&tx, caller.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     if old.version != version {
@@ -285,14 +294,14 @@ pub async fn update_patient(
     if !matches.is_empty() && !form.allow_duplicate {
         return Err(AppError::LikelyDuplicate { matches });
     }
-    if !patients::update(&tx, caller.clinic.id, id, version, &details, now).await? {
+    if !patients::update(&tx, caller.clinic_id(), id, version, &details, now).await? {
         return Err(stale());
     }
     audit::append(
         &tx,
-        &ctx.actor(Some(caller.me.id())),
+        &caller.actor(ctx),
         audit::Event::new("patient.update", "patient", id)
-            .in_clinic(caller.clinic.id)
+            .in_clinic(caller.clinic_id())
             .detail(json!({"fields": changed, "duplicate_override": !matches.is_empty()})),
         now,
     )
@@ -339,15 +348,15 @@ fn changed_fields(old: &PatientDetails, new: &PatientDetails) -> Vec<&'static st
 pub async fn link_account(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: PatientId,
     email: &str,
 ) -> AppResult<Patient> {
-    staff_only(caller)?;
+    caller.require(Capability::RegisterPatients)?;
     let email = Email::parse(email)?;
     let now = state.now();
     let tx = state.store().write().await?;
-    let p = patients::find(&tx, caller.clinic.id, id)
+    let p = patients::find(&tx, caller.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     if p.user_id.is_some() {
@@ -365,7 +374,7 @@ pub async fn link_account(
         .await?
         .filter(|u| u.is_patient && u.is_active)
         .ok_or_else(no_account)?;
-    if let Some(other) = patients::of_user(&tx, caller.clinic.id, user.id).await? {
+    if let Some(other) = patients::of_user(&tx, caller.clinic_id(), user.id).await? {
         return Err(AppError::field(
             "email",
             format!(
@@ -374,14 +383,14 @@ pub async fn link_account(
             ),
         ));
     }
-    if !patients::link_user(&tx, caller.clinic.id, id, user.id, now).await? {
+    if !patients::link_user(&tx, caller.clinic_id(), id, user.id, now).await? {
         return Err(stale());
     }
     audit::append(
         &tx,
-        &ctx.actor(Some(caller.me.id())),
+        &caller.actor(ctx),
         audit::Event::new("patient.link", "patient", id)
-            .in_clinic(caller.clinic.id)
+            .in_clinic(caller.clinic_id())
             .detail(json!({"user_id": user.id.as_uuid()})),
         now,
     )

@@ -5,8 +5,9 @@ use super::{
     Fields, checked,
     consultations::{clinician, log, own_draft},
 };
+use crate::app::scope::Caller;
 use crate::{
-    auth::extract::{ClinicCaller, RequestCtx},
+    auth::extract::RequestCtx,
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -86,7 +87,7 @@ pub(super) fn parse_rx(rows: &[RxRow], notes: &str) -> AppResult<(Vec<RxItem>, S
 pub async fn save_prescription(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: ConsultationId,
     rows: &[RxRow],
     notes: &str,
@@ -117,15 +118,15 @@ pub async fn save_prescription(
 pub async fn get_prescription(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: domain::PrescriptionId,
 ) -> AppResult<Prescription> {
     let now = state.now();
     let tx = state.store().write().await?;
-    let p = consultations::find_prescription(&tx, caller.clinic.id, id)
+    let p = consultations::find_prescription(&tx, caller.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let own = p.patient_user_id == Some(caller.me.id()) && p.signed_at.is_some();
+    let own = caller.is_user(p.patient_user_id) && p.signed_at.is_some();
     if !own {
         clinician(&tx, caller).await?;
     }
@@ -141,6 +142,21 @@ pub async fn get_prescription(
     .await?;
     store::commit(tx).await?;
     Ok(p)
+}
+
+/// A prescription to print, with its patient's record: whoever may read it (see
+/// [`get_prescription`]; audited).
+pub async fn printable(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &Caller,
+    id: domain::PrescriptionId,
+) -> AppResult<(Prescription, store::patients::Patient)> {
+    let p = get_prescription(state, ctx, caller, id).await?;
+    let patient = store::patients::find(state.store().conn(), caller.clinic_id(), p.patient_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((p, patient))
 }
 
 /// The signed-in patient's prescriptions from every clinic (audited).

@@ -7,8 +7,9 @@ use super::{
     doctors::managed,
     local_time::{hhmm, parse_date, parse_minutes},
 };
+use crate::app::{policy::Capability, scope::Caller};
 use crate::{
-    auth::extract::{AdminOrDoctor, ClinicAdmin, ClinicScope, RequestCtx},
+    auth::extract::RequestCtx,
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -56,9 +57,10 @@ pub struct VisitTypeInput {
 pub async fn create_visit_type(
     state: &AppState,
     ctx: &RequestCtx,
-    scope: &ClinicScope<AdminOrDoctor>,
+    scope: &Caller,
     input: &VisitTypeInput,
 ) -> AppResult<VisitType> {
+    scope.require(Capability::ManagePractice)?;
     let mut f = Fields::default();
     let name = f.take(bounded_text("name", &input.name, 80, true));
     if !(5..=480).contains(&input.duration_min) {
@@ -70,7 +72,7 @@ pub async fn create_visit_type(
     if !(0..=120).contains(&input.buffer_after_min) {
         f.push("buffer_after_min", "A buffer must be 0 to 120 minutes.");
     }
-    let currency = get_clinic(state, scope.clinic).await?.currency;
+    let currency = get_clinic(state, scope.clinic_id()).await?.currency;
     if let Err(e) = Money::checked(&currency, input.price_minor) {
         f.push("price_minor", e.message);
     }
@@ -92,12 +94,12 @@ pub async fn create_visit_type(
                 .map_err(|_| AppError::field("doctor_id", "Choose a doctor of this clinic."))?
                 .id,
         ),
-        None if scope.is_admin() => None,
+        None if scope.can(Capability::ManageAnyPractice) => None,
         None => Some(own_doctor(&tx, scope).await?),
     };
     let vt = VisitType {
         id: VisitTypeId::new(),
-        clinic_id: scope.clinic,
+        clinic_id: scope.clinic_id(),
         doctor_id: doctor,
         name: checked(name)?,
         duration_min: input.duration_min,
@@ -110,9 +112,9 @@ pub async fn create_visit_type(
     schedules::insert_visit_type(&tx, &vt, now).await?;
     audit::append(
         &tx,
-        &ctx.actor(Some(scope.me.id())),
+        &scope.actor(ctx),
         audit::Event::new("visit_type.create", "visit_type", vt.id)
-            .in_clinic(scope.clinic)
+            .in_clinic(scope.clinic_id())
             .detail(
                 json!({"name": vt.name, "duration_min": vt.duration_min, "doctor": vt.doctor_id}),
             ),
@@ -128,19 +130,20 @@ pub async fn create_visit_type(
 pub async fn archive_visit_type(
     state: &AppState,
     ctx: &RequestCtx,
-    scope: &ClinicScope<AdminOrDoctor>,
+    scope: &Caller,
     id: VisitTypeId,
 ) -> AppResult<()> {
+    scope.require(Capability::ManagePractice)?;
     let now = state.now();
     let tx = state.store().write().await?;
     let only = only_own(&tx, scope).await?;
-    if !schedules::set_visit_type_active(&tx, scope.clinic, id, only, false).await? {
+    if !schedules::set_visit_type_active(&tx, scope.clinic_id(), id, only, false).await? {
         return Err(AppError::NotFound);
     }
     audit::append(
         &tx,
-        &ctx.actor(Some(scope.me.id())),
-        audit::Event::new("visit_type.archive", "visit_type", id).in_clinic(scope.clinic),
+        &scope.actor(ctx),
+        audit::Event::new("visit_type.archive", "visit_type", id).in_clinic(scope.clinic_id()),
         now,
     )
     .await?;
@@ -148,12 +151,15 @@ pub async fn archive_visit_type(
     Ok(())
 }
 
+/// The clinic's doctors who have weekly hours (admins, to flag those without).
+pub async fn doctors_with_hours(state: &AppState, caller: &Caller) -> AppResult<Vec<DoctorId>> {
+    caller.require(Capability::ManageAnyPractice)?;
+    Ok(schedules::doctors_with_hours(state.store().conn(), caller.clinic_id()).await?)
+}
+
 /// Whose entries a caller may change: every doctor's for admins (`None`), else their own.
-pub(super) async fn only_own<C: store::Conn, R: crate::auth::extract::RoleSet>(
-    c: &C,
-    scope: &ClinicScope<R>,
-) -> AppResult<Option<DoctorId>> {
-    if scope.is_admin() {
+pub(super) async fn only_own<C: store::Conn>(c: &C, scope: &Caller) -> AppResult<Option<DoctorId>> {
+    if scope.can(Capability::ManageAnyPractice) {
         Ok(None)
     } else {
         own_doctor(c, scope).await.map(Some)
@@ -161,11 +167,8 @@ pub(super) async fn only_own<C: store::Conn, R: crate::auth::extract::RoleSet>(
 }
 
 /// The doctor profile of a caller who acts as a doctor (not as an admin).
-pub(super) async fn own_doctor<C: store::Conn, R: crate::auth::extract::RoleSet>(
-    c: &C,
-    scope: &ClinicScope<R>,
-) -> AppResult<DoctorId> {
-    Ok(doctors::of_user(c, scope.clinic, scope.me.id())
+pub(super) async fn own_doctor<C: store::Conn>(c: &C, scope: &Caller) -> AppResult<DoctorId> {
+    Ok(doctors::of_user(c, scope.clinic_id(), scope.person()?.id())
         .await?
         .ok_or(AppError::NotFound)?
         .id)
@@ -331,21 +334,22 @@ fn parse_hours(input: &[IntervalInput], offered: &[VisitType]) -> AppResult<Vec<
 pub async fn set_weekly_hours(
     state: &AppState,
     ctx: &RequestCtx,
-    scope: &ClinicScope<AdminOrDoctor>,
+    scope: &Caller,
     doctor: DoctorId,
     input: &[IntervalInput],
 ) -> AppResult<Vec<Hours>> {
+    scope.require(Capability::ManagePractice)?;
     let now = state.now();
     let tx = state.store().write().await?;
     let d = managed(&tx, scope, doctor).await?;
-    let offered = schedules::visit_types(&tx, scope.clinic, Some(d.id)).await?;
+    let offered = schedules::visit_types(&tx, scope.clinic_id(), Some(d.id)).await?;
     let hours = parse_hours(input, &offered)?;
-    schedules::replace_hours(&tx, scope.clinic, d.id, &hours).await?;
+    schedules::replace_hours(&tx, scope.clinic_id(), d.id, &hours).await?;
     audit::append(
         &tx,
-        &ctx.actor(Some(scope.me.id())),
+        &scope.actor(ctx),
         audit::Event::new("hours.set", "doctor", d.id)
-            .in_clinic(scope.clinic)
+            .in_clinic(scope.clinic_id())
             .detail(json!({"intervals": hours.len()})),
         now,
     )
@@ -407,9 +411,10 @@ impl From<Policy> for PolicyInput {
 pub async fn set_booking_policy(
     state: &AppState,
     ctx: &RequestCtx,
-    scope: &ClinicAdmin,
+    scope: &Caller,
     input: &PolicyInput,
 ) -> AppResult<Policy> {
+    scope.require(Capability::ClinicSettings)?;
     let mut f = Fields::default();
     if !(0..=43_200).contains(&input.min_notice_min) {
         f.push(
@@ -452,12 +457,12 @@ pub async fn set_booking_policy(
     };
     let now = state.now();
     let tx = state.store().write().await?;
-    schedules::set_policy(&tx, scope.clinic, &p, now).await?;
+    schedules::set_policy(&tx, scope.clinic_id(), &p, now).await?;
     audit::append(
         &tx,
-        &ctx.actor(Some(scope.me.id())),
-        audit::Event::new("policy.set", "clinic", scope.clinic)
-            .in_clinic(scope.clinic)
+        &scope.actor(ctx),
+        audit::Event::new("policy.set", "clinic", scope.clinic_id())
+            .in_clinic(scope.clinic_id())
             .detail(serde_json::to_value(p).unwrap_or_default()),
         now,
     )

@@ -1,12 +1,10 @@
 //! Clinic staff: invitations, accepting them, listing and deactivating members.
 
 use super::{Fields, checked, mail};
+use crate::app::{policy::Capability, scope::Caller};
 use crate::routes;
 use crate::{
-    auth::{
-        extract::{ClinicAdmin, RequestCtx},
-        password,
-    },
+    auth::{extract::RequestCtx, password},
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -89,17 +87,18 @@ pub async fn create_invite<C: Conn>(
 pub async fn invite_staff(
     state: &AppState,
     ctx: &RequestCtx,
-    scope: &ClinicAdmin,
+    scope: &Caller,
     email: &str,
     role: &str,
 ) -> AppResult<()> {
+    scope.require(Capability::ManageStaff)?;
     let mut f = Fields::default();
     let email = f.take(Email::parse(email));
     let role = f.take(role.parse::<Role>());
     f.finish()?;
     let (email, role) = (checked(email)?, checked(role)?);
     let tx = state.store().write().await?;
-    let clinic = store::clinics::find(&tx, scope.clinic)
+    let clinic = store::clinics::find(&tx, scope.clinic_id())
         .await?
         .ok_or(AppError::NotFound)?;
     create_invite(
@@ -111,7 +110,7 @@ pub async fn invite_staff(
             clinic_name: &clinic.name,
             email: &email,
             role,
-            invited_by: scope.me.id(),
+            invited_by: scope.person()?.id(),
         },
     )
     .await?;
@@ -223,25 +222,26 @@ pub async fn accept_invite(
 pub async fn list_staff(
     state: &AppState,
     ctx: &RequestCtx,
-    scope: &ClinicAdmin,
+    scope: &Caller,
     limit: u64,
     offset: u64,
 ) -> AppResult<(Vec<memberships::Membership>, Vec<links::Invite>)> {
+    scope.require(Capability::ManageStaff)?;
     let now = state.now();
     let tx = state.store().write().await?;
     let staff = memberships::of_clinic(
         &tx,
-        scope.clinic,
+        scope.clinic_id(),
         limit.clamp(1, 200),
         offset.min(1_000_000),
     )
     .await?;
-    let invites = links::invites_of_clinic(&tx, scope.clinic).await?;
+    let invites = links::invites_of_clinic(&tx, scope.clinic_id()).await?;
     audit::append(
         &tx,
-        &ctx.actor(Some(scope.me.id())),
-        audit::Event::new("membership.list", "clinic", scope.clinic)
-            .in_clinic(scope.clinic)
+        &scope.actor(ctx),
+        audit::Event::new("membership.list", "clinic", scope.clinic_id())
+            .in_clinic(scope.clinic_id())
             .detail(json!({"count": staff.len()})),
         now,
     )
@@ -254,12 +254,13 @@ pub async fn list_staff(
 pub async fn deactivate_staff(
     state: &AppState,
     ctx: &RequestCtx,
-    scope: &ClinicAdmin,
+    scope: &Caller,
     id: MembershipId,
 ) -> AppResult<()> {
+    scope.require(Capability::ManageStaff)?;
     let now = state.now();
     let tx = state.store().write().await?;
-    let m = memberships::find_in_clinic(&tx, scope.clinic, id)
+    let m = memberships::find_in_clinic(&tx, scope.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     if !m.is_active {
@@ -267,17 +268,17 @@ pub async fn deactivate_staff(
             "This membership is already inactive.".into(),
         ));
     }
-    if m.role == Role::Admin && memberships::active_admins(&tx, scope.clinic).await? <= 1 {
+    if m.role == Role::Admin && memberships::active_admins(&tx, scope.clinic_id()).await? <= 1 {
         return Err(AppError::Conflict(
             "A clinic needs at least one active admin.".into(),
         ));
     }
-    memberships::deactivate(&tx, scope.clinic, id).await?;
+    memberships::deactivate(&tx, scope.clinic_id(), id).await?;
     audit::append(
         &tx,
-        &ctx.actor(Some(scope.me.id())),
+        &scope.actor(ctx),
         audit::Event::new("membership.deactivate", "membership", id)
-            .in_clinic(scope.clinic)
+            .in_clinic(scope.clinic_id())
             .detail(json!({"user": m.user_id, "role": m.role.as_str()})),
         now,
     )

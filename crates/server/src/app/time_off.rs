@@ -7,8 +7,9 @@ use super::{
     local_time::{parse_date, parse_minutes},
     schedule::only_own,
 };
+use crate::app::{policy::Capability, scope::Caller};
 use crate::{
-    auth::extract::{AdminOrDoctor, ClinicAdmin, ClinicScope, RequestCtx},
+    auth::extract::RequestCtx,
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -140,15 +141,16 @@ async fn record_exception<C: Conn>(
 pub async fn add_doctor_time_off(
     state: &AppState,
     ctx: &RequestCtx,
-    scope: &ClinicScope<AdminOrDoctor>,
+    scope: &Caller,
     doctor: DoctorId,
     kind: TimeOffKind,
     input: &TimeOffInput,
 ) -> AppResult<ExceptionRow> {
+    scope.require(Capability::ManagePractice)?;
     let tx = state.store().write().await?;
     let d = managed(&tx, scope, doctor).await?;
     let e = parse_exception(kind, Some(d.id), input)?;
-    record_exception(state, &tx, ctx, scope.clinic, scope.me.id(), &e).await?;
+    record_exception(state, &tx, ctx, scope.clinic_id(), scope.person()?.id(), &e).await?;
     store::commit(tx).await?;
     Ok(e)
 }
@@ -157,12 +159,13 @@ pub async fn add_doctor_time_off(
 pub async fn add_holiday(
     state: &AppState,
     ctx: &RequestCtx,
-    scope: &ClinicAdmin,
+    scope: &Caller,
     input: &TimeOffInput,
 ) -> AppResult<ExceptionRow> {
+    scope.require(Capability::ManageAnyPractice)?;
     let e = parse_exception(TimeOffKind::Holiday, None, input)?;
     let tx = state.store().write().await?;
-    record_exception(state, &tx, ctx, scope.clinic, scope.me.id(), &e).await?;
+    record_exception(state, &tx, ctx, scope.clinic_id(), scope.person()?.id(), &e).await?;
     store::commit(tx).await?;
     Ok(e)
 }
@@ -171,19 +174,20 @@ pub async fn add_holiday(
 pub async fn remove_time_off(
     state: &AppState,
     ctx: &RequestCtx,
-    scope: &ClinicScope<AdminOrDoctor>,
+    scope: &Caller,
     id: ExceptionId,
 ) -> AppResult<()> {
+    scope.require(Capability::ManagePractice)?;
     let now = state.now();
     let tx = state.store().write().await?;
     let only = only_own(&tx, scope).await?;
-    if !schedules::delete_exception(&tx, scope.clinic, id, only).await? {
+    if !schedules::delete_exception(&tx, scope.clinic_id(), id, only).await? {
         return Err(AppError::NotFound);
     }
     audit::append(
         &tx,
-        &ctx.actor(Some(scope.me.id())),
-        audit::Event::new("exception.remove", "exception", id).in_clinic(scope.clinic),
+        &scope.actor(ctx),
+        audit::Event::new("exception.remove", "exception", id).in_clinic(scope.clinic_id()),
         now,
     )
     .await?;
@@ -193,24 +197,27 @@ pub async fn remove_time_off(
 
 /// Exceptions from `from` on, for up to a year: with `doctor`, that doctor's leave and
 /// extra hours plus clinic holidays; without, clinic holidays only. Staff of the clinic.
-pub async fn upcoming<R: crate::auth::extract::RoleSet>(
+pub async fn upcoming(
     state: &AppState,
-    scope: &ClinicScope<R>,
+    scope: &Caller,
     doctor: Option<DoctorId>,
     from: jiff::civil::Date,
 ) -> AppResult<Vec<ExceptionRow>> {
+    scope.require(Capability::ClinicWork)?;
     let c = state.store().conn();
     // Any staff member may read any doctor's leave (the desk plans around it); only the
     // doctor and admins change it.
     if let Some(d) = doctor
-        && store::doctors::find(c, scope.clinic, d).await?.is_none()
+        && store::doctors::find(c, scope.clinic_id(), d)
+            .await?
+            .is_none()
     {
         return Err(AppError::NotFound);
     }
     let to = from
         .checked_add(jiff::Span::new().days(366))
         .unwrap_or(from);
-    let mut list = schedules::exceptions(c, scope.clinic, doctor, from, to).await?;
+    let mut list = schedules::exceptions(c, scope.clinic_id(), doctor, from, to).await?;
     if doctor.is_none() {
         list.retain(|e| e.doctor_id.is_none());
     }

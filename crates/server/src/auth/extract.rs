@@ -1,10 +1,14 @@
 //! Extractors that say who may call a handler. A handler's signature is its access rule.
 
 use super::identity::{ClientMeta, Identity, Resolved};
-use crate::{app::clinics::get_clinic, error::AppError, state::AppState};
+use crate::{
+    app::{clinics::get_clinic, policy::Capability, scope::Caller},
+    error::AppError,
+    state::AppState,
+};
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
-use domain::{ClinicId, Role};
+use domain::ClinicId;
 use std::{marker::PhantomData, sync::Arc};
 use store::audit::Actor;
 
@@ -92,52 +96,47 @@ impl FromRequestParts<AppState> for PlatformAdmin {
     }
 }
 
-/// Which clinic roles may pass a `ClinicScope`.
+/// Which callers may pass a `ClinicScope`: those holding its capability (the policy table).
 pub trait RoleSet: Send + Sync + 'static {
-    const ROLES: &'static [Role];
+    const CAPABILITY: Capability;
 }
 
 /// Clinic admins only.
 pub struct AdminOnly;
 impl RoleSet for AdminOnly {
-    const ROLES: &'static [Role] = &[Role::Admin];
+    const CAPABILITY: Capability = Capability::AdministerClinic;
 }
 
 /// Any active staff role.
 pub struct AnyStaff;
 impl RoleSet for AnyStaff {
-    const ROLES: &'static [Role] = &[Role::Admin, Role::Doctor, Role::Receptionist];
+    const CAPABILITY: Capability = Capability::ClinicWork;
 }
 
 /// Admins and doctors (a doctor acts on their own schedule; admins on anyone's).
 pub struct AdminOrDoctor;
 impl RoleSet for AdminOrDoctor {
-    const ROLES: &'static [Role] = &[Role::Admin, Role::Doctor];
+    const CAPABILITY: Capability = Capability::ManagePractice;
 }
 
-/// A caller who holds one of `R`'s roles in the clinic named by the `{clinic_id}` path
-/// segment. Anyone else, a malformed id and an unknown clinic all get the same 404.
+/// A signed-in caller who holds `R`'s capability in the clinic named by the `{clinic_id}`
+/// path segment. Anyone else, a malformed id and an unknown clinic all get the same 404.
 pub struct ClinicScope<R: RoleSet> {
-    pub me: CurrentUser,
-    pub clinic: ClinicId,
-    /// Every active role the caller holds there (at least one of `R`'s).
-    pub roles: Vec<Role>,
+    caller: Caller,
     _roles: PhantomData<R>,
 }
 
 impl<R: RoleSet> ClinicScope<R> {
-    /// Whether the caller is an admin of the clinic.
-    pub fn is_admin(&self) -> bool {
-        self.roles.contains(&Role::Admin)
+    /// The caller, for use cases.
+    pub fn into_caller(self) -> Caller {
+        self.caller
     }
+}
 
-    /// The same caller with their clinic loaded, for use cases that take a `ClinicCaller`.
-    pub async fn into_caller(self, state: &AppState) -> Result<ClinicCaller, AppError> {
-        Ok(ClinicCaller {
-            clinic: get_clinic(state, self.clinic).await?,
-            me: self.me,
-            roles: self.roles,
-        })
+impl<R: RoleSet> std::ops::Deref for ClinicScope<R> {
+    type Target = Caller;
+    fn deref(&self) -> &Caller {
+        &self.caller
     }
 }
 
@@ -156,60 +155,7 @@ async fn clinic_in_path(parts: &mut Parts, state: &AppState) -> Result<ClinicId,
 
 /// Any signed-in caller acting in an existing clinic named by `{clinic_id}`: staff (with
 /// their roles) or a patient (no roles). Use cases decide what a patient may see.
-pub struct ClinicCaller {
-    pub me: CurrentUser,
-    pub clinic: store::clinics::Clinic,
-    pub roles: Vec<Role>,
-}
-
-impl ClinicCaller {
-    /// `me` acting in `clinic`, with the roles they hold there.
-    pub async fn new(
-        state: &AppState,
-        me: CurrentUser,
-        clinic: store::clinics::Clinic,
-    ) -> Result<Self, AppError> {
-        let roles = store::memberships::roles_in(state.store().conn(), clinic.id, me.id()).await?;
-        Ok(ClinicCaller { me, clinic, roles })
-    }
-
-    /// The same caller read afresh, for a response that lasts (a live page's stream):
-    /// `None` once their session has ended, their account is deactivated or they no longer
-    /// hold one of `R`'s roles in the clinic.
-    pub async fn reread<R: RoleSet>(&self, state: &AppState) -> Result<Option<Self>, AppError> {
-        let c = state.store().conn();
-        let me = self.me.id();
-        let session = store::sessions::find_live(c, self.me.session().id, state.now())
-            .await?
-            .filter(|s| s.user_id == me);
-        let Some(session) = session else {
-            return Ok(None);
-        };
-        let Some(user) = store::users::find(c, me).await?.filter(|u| u.is_active) else {
-            return Ok(None);
-        };
-        let roles = store::memberships::roles_in(c, self.clinic.id, me).await?;
-        if !roles.iter().any(|r| R::ROLES.contains(r)) {
-            return Ok(None);
-        }
-        Ok(Some(ClinicCaller {
-            me: CurrentUser(Arc::new(Identity { user, session })),
-            clinic: get_clinic(state, self.clinic.id).await?,
-            roles,
-        }))
-    }
-
-    /// Whether the caller works at the clinic.
-    pub fn is_staff(&self) -> bool {
-        !self.roles.is_empty()
-    }
-    /// Whether the caller holds any of `roles` there.
-    pub fn has_any(&self, roles: &[Role]) -> bool {
-        self.roles.iter().any(|r| roles.contains(r))
-    }
-}
-
-impl FromRequestParts<AppState> for ClinicCaller {
+impl FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
     async fn from_request_parts(
         parts: &mut Parts,
@@ -217,7 +163,7 @@ impl FromRequestParts<AppState> for ClinicCaller {
     ) -> Result<Self, Self::Rejection> {
         let me = CurrentUser::from_request_parts(parts, state).await?;
         let id = clinic_in_path(parts, state).await?;
-        ClinicCaller::new(state, me, get_clinic(state, id).await?).await
+        Caller::signed_in(state, me, get_clinic(state, id).await?).await
     }
 }
 
@@ -260,16 +206,11 @@ impl<R: RoleSet> FromRequestParts<AppState> for ClinicScope<R> {
     ) -> Result<Self, Self::Rejection> {
         let me = CurrentUser::from_request_parts(parts, state).await?;
         let clinic = clinic_in_path(parts, state).await?;
-        let roles = store::memberships::roles_in(state.store().conn(), clinic, me.id()).await?;
-        if roles.iter().any(|r| R::ROLES.contains(r)) {
-            Ok(ClinicScope {
-                me,
-                clinic,
-                roles,
-                _roles: PhantomData,
-            })
-        } else {
-            Err(AppError::NotFound)
-        }
+        let caller = Caller::signed_in(state, me, get_clinic(state, clinic).await?).await?;
+        caller.require(R::CAPABILITY)?;
+        Ok(ClinicScope {
+            caller,
+            _roles: PhantomData,
+        })
     }
 }

@@ -6,11 +6,12 @@ use super::{
     forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{MaybeUser, Nav, nav},
 };
+use crate::app::scope::Caller;
 use crate::routes;
 use crate::{
     app::clinics::get_clinic,
     app::{appointments, notices::local_time, schedule::get_booking_policy},
-    auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
+    auth::{CurrentUser, RequestCtx},
     error::AppError,
     state::AppState,
 };
@@ -181,11 +182,7 @@ pub async fn cancel(
 ) -> Result<Response, PageError> {
     let clinic = get_clinic(&state, clinic).await?;
     // This page is the patient's own list: act as the patient even if they also work there.
-    let caller = ClinicCaller {
-        me: me.clone(),
-        clinic,
-        roles: Vec::new(),
-    };
+    let caller = Caller::patient(me.clone(), clinic);
     match appointments::cancel(&state, &ctx, &caller, id, &form.reason).await {
         Ok(_) => Ok(see_other("/appointments?cancelled=1")),
         Err(e) => {

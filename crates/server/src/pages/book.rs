@@ -7,6 +7,7 @@ use super::{
     forms::{Errors, Label, PageForm, QueryOr, login_href, see_other_with_cookies},
     layout::{MaybeUser, Nav},
 };
+use crate::app::scope::Caller;
 use crate::routes;
 use crate::{
     app::{
@@ -14,7 +15,7 @@ use crate::{
         booking::{self, BookInput, PatientChoice},
         sessions,
     },
-    auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
+    auth::{CurrentUser, RequestCtx},
     error::AppError,
     state::AppState,
 };
@@ -178,7 +179,7 @@ pub async fn book(
             }
         }
     };
-    let caller = ClinicCaller::new(&state, me, clinic.clone()).await?;
+    let caller = Caller::signed_in(&state, me, clinic.clone()).await?;
     let Ok(start) = form.start.parse::<Timestamp>() else {
         return Err(AppError::NotFound.into());
     };
@@ -208,7 +209,7 @@ pub async fn book(
         )),
         Err(e) => {
             // A visitor who just registered is signed in from now on, even if the slot went.
-            let maybe = MaybeUser(Some(caller.me.clone()));
+            let maybe = MaybeUser(Some(caller.person()?.clone()));
             let mut res = failed(&state, &maybe, clinic, form, e).await?;
             for c in cookies {
                 res.headers_mut().append(axum::http::header::SET_COOKIE, c);

@@ -49,13 +49,7 @@ pub(super) fn book_href(
 }
 
 pub(super) async fn clinic_by_slug(state: &AppState, slug: &str) -> Result<Clinic, PageError> {
-    if slug.len() > 40 {
-        return Err(AppError::NotFound.into());
-    }
-    Ok(store::clinics::find_by_slug(state.store().conn(), slug)
-        .await
-        .map_err(AppError::from)?
-        .ok_or(AppError::NotFound)?)
+    Ok(crate::app::clinics::by_slug(state, slug).await?)
 }
 
 struct DoctorCard {

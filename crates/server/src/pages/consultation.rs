@@ -7,6 +7,7 @@ use super::{
     forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
 };
+use crate::app::scope::Caller;
 use crate::routes;
 use crate::{
     app::{
@@ -17,7 +18,7 @@ use crate::{
     },
     auth::{
         RequestCtx,
-        extract::{AnyStaff, ClinicCaller, ClinicScope},
+        extract::{AnyStaff, ClinicScope},
     },
     state::AppState,
 };
@@ -112,7 +113,7 @@ struct View {
 async fn page(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     c: ConsultationRecord,
     view: View,
 ) -> Result<ConsultPage, PageError> {
@@ -122,7 +123,7 @@ async fn page(
         notice,
         errors,
     } = view;
-    let zone = zone_of(&caller.clinic);
+    let zone = zone_of(caller.clinic());
     let day = |t: jiff::Timestamp| t.to_zoned(zone.clone()).strftime("%-d %b %Y").to_string();
     let e = &c.consultation;
     let h: History =
@@ -135,8 +136,8 @@ async fn page(
     if let Some(b) = h.patient.details.birth {
         facts.push(b.age_text(today));
     }
-    let cid = caller.clinic.id;
-    let editable = !e.signed && e.doctor_user_id == caller.me.id();
+    let cid = caller.clinic_id();
+    let editable = !e.signed && e.doctor_user_id == caller.person()?.id();
     let saved_rows: Vec<RxRow> = c
         .prescription
         .as_ref()
@@ -185,8 +186,8 @@ async fn page(
     .collect::<Vec<_>>()
     .join(" · ");
     Ok(ConsultPage {
-        nav: nav(state, &caller.me, "queue").await?,
-        clinic_id: caller.clinic.id,
+        nav: nav(state, caller.person()?, "queue").await?,
+        clinic_id: caller.clinic_id(),
         id: e.id,
         patient: e.patient_name.clone(),
         patient_line: facts.join(" · "),
@@ -289,7 +290,7 @@ pub async fn show(
     PagePath((_, id)): PagePath<(ClinicId, ConsultationId)>,
     QueryOr(q): QueryOr<ConsultQuery>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let c = consultations::get_consultation(&state, &ctx, &caller, id).await?;
     let notice = match q.done.as_str() {
         "saved" => Some("Draft saved.".to_owned()),
@@ -367,13 +368,13 @@ pub async fn save(
     PagePath((_, id)): PagePath<(ClinicId, ConsultationId)>,
     PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let (mut form, action, remove) = read_form(pairs);
     if let Some(i) = remove.filter(|i| *i < form.rows.len()) {
         form.rows.remove(i);
     }
     let sign = action == "sign";
-    let here = routes::consultation(caller.clinic.id, id);
+    let here = routes::consultation(caller.clinic_id(), id);
     match consultations::save_visit(&state, &ctx, &caller, id, &form, sign).await {
         Ok(_) if sign => Ok(see_other(&format!("{here}?done=signed"))),
         Ok(_) if action == "add_row" => Ok(see_other(&format!("{here}?extra=1"))),
@@ -411,11 +412,11 @@ pub async fn add_addendum(
     PagePath((_, id)): PagePath<(ClinicId, ConsultationId)>,
     PageForm(form): PageForm<AddendumForm>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     match consultations::add_addendum(&state, &ctx, &caller, id, &form.body).await {
         Ok(_) => Ok(see_other(&format!(
             "/clinics/{}/consultations/{id}?done=added",
-            caller.clinic.id
+            caller.clinic_id()
         ))),
         Err(e) => {
             let (outcome, errors) = failure(e, &[("body", "Addendum")])?;
@@ -438,10 +439,11 @@ pub async fn consult(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     PagePath((_, token)): PagePath<(ClinicId, TokenId)>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let e = consultations::start_consultation(&state, &ctx, &caller, token).await?;
     Ok(see_other(&format!(
         "/clinics/{}/consultations/{}",
-        caller.clinic.id, e.id
+        caller.clinic_id(),
+        e.id
     )))
 }

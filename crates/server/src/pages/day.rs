@@ -7,12 +7,14 @@ use super::{
     forms::{Outcome, QueryOr, see_other},
     layout::{Nav, nav},
 };
+use crate::app::policy::Capability;
+use crate::app::scope::Caller;
 use crate::routes;
 use crate::{
     app::{appointments, local_time::zone_of},
     auth::{
         RequestCtx,
-        extract::{AnyStaff, ClinicCaller, ClinicScope},
+        extract::{AnyStaff, ClinicScope},
     },
     error::AppError,
     state::AppState,
@@ -98,14 +100,14 @@ struct View {
 
 fn actions(
     a: &Appointment,
-    roles: &[Role],
+    caller: &Caller,
     now: jiff::Timestamp,
     today: Date,
 ) -> Vec<(&'static str, &'static str)> {
     let date = a.local_date.parse::<Date>().ok();
     StaffMove::ALL
         .into_iter()
-        .filter(|m| roles.iter().any(|r| m.roles().contains(r)))
+        .filter(|m| caller.can(Capability::to_move(*m)))
         .filter(|m| m.refusal(a.status, a.start, date, now, today).is_none())
         .map(|m| (m.action(), m.label()))
         .collect()
@@ -115,21 +117,20 @@ fn actions(
 async fn day_page(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     date: Option<Date>,
     view: View,
     notice: Option<String>,
     alert: Option<String>,
 ) -> Result<DayPage, PageError> {
-    let zone = zone_of(&caller.clinic);
+    let zone = zone_of(caller.clinic());
     let now = state.now();
     let today = now.to_zoned(zone.clone()).date();
     let date = date.unwrap_or(today);
-    let is_doctor = caller.roles.contains(&Role::Doctor);
+    let is_doctor = caller.roles().contains(&Role::Doctor);
     let me_doctor = if is_doctor && !view.all {
-        store::doctors::of_user(state.store().conn(), caller.clinic.id, caller.me.id())
-            .await
-            .map_err(AppError::from)?
+        crate::app::doctors::own_profile(state, caller.person()?, caller.clinic_id())
+            .await?
             .map(|d| d.id)
     } else {
         None
@@ -152,7 +153,7 @@ async fn day_page(
         let row = Row {
             id: a.id,
             time: local.strftime("%H:%M").to_string(),
-            actions: actions(&a, &caller.roles, now, today),
+            actions: actions(&a, caller, now, today),
             changes: Changes::of(&a, now, &back),
             status: a.status.label(),
             status_class: match a.status {
@@ -187,10 +188,10 @@ async fn day_page(
         keep.push_str("&week=1");
     }
     Ok(DayPage {
-        nav: nav(state, &caller.me, "day").await?,
-        clinic_id: caller.clinic.id,
-        clinic_name: caller.clinic.name.clone(),
-        time_zone: caller.clinic.time_zone.clone(),
+        nav: nav(state, caller.person()?, "day").await?,
+        clinic_id: caller.clinic_id(),
+        clinic_name: caller.clinic().name.clone(),
+        time_zone: caller.clinic().time_zone.clone(),
         date: date.to_string(),
         date_label: if view.week {
             format!(
@@ -222,7 +223,7 @@ pub async fn show(
     QueryOr(q): QueryOr<DayQuery>,
     QueryOr(changed): QueryOr<Done>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let date = q.date.as_deref().and_then(|d| d.parse().ok());
     let (checked_in, slip_href) =
         super::queue::token_notice(&state, &caller, q.token.as_deref().unwrap_or("")).await?;
@@ -234,7 +235,7 @@ pub async fn show(
         }
         _ if checked_in.is_some() => checked_in.map(|n| format!("Checked in. {n}")),
         (_, Some(_)) => Some("Saved.".to_owned()),
-        _ => changed.notice(&caller.clinic),
+        _ => changed.notice(caller.clinic()),
     };
     let mut page = day_page(&state, &ctx, &caller, date, q.view(), notice, None).await?;
     page.slip_href = slip_href;
@@ -249,7 +250,7 @@ pub async fn act(
     PagePath((_, id, action)): PagePath<(ClinicId, AppointmentId, String)>,
     QueryOr(q): QueryOr<DayQuery>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let Some(m) = StaffMove::from_action(&action) else {
         return Err(AppError::NotFound.into());
     };
@@ -257,7 +258,7 @@ pub async fn act(
     match appointments::move_status_with(&state, &ctx, &caller, id, m, Priority::Normal).await {
         Ok((a, token)) => Ok(see_other(&format!(
             "/clinics/{}/day?date={}{}{}&done=1{}",
-            caller.clinic.id,
+            caller.clinic_id(),
             date.map_or(a.local_date, |d| d.to_string()),
             if q.all.is_some() { "&all=1" } else { "" },
             if q.week.is_some() { "&week=1" } else { "" },

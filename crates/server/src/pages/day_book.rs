@@ -8,6 +8,7 @@ use super::{
     forms::{Choice, Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
 };
+use crate::app::scope::Caller;
 use crate::routes;
 use crate::{
     app::{
@@ -18,7 +19,7 @@ use crate::{
     },
     auth::{
         RequestCtx,
-        extract::{AnyStaff, ClinicCaller, ClinicScope},
+        extract::{AnyStaff, ClinicScope},
     },
     error::AppError,
     state::AppState,
@@ -81,8 +82,8 @@ pub async fn pick(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     QueryOr(q): QueryOr<PickQuery>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
-    let clinic = &caller.clinic;
+    let caller = scope.into_caller();
+    let clinic = caller.clinic();
     let list = doctors::list_doctors(&state, clinic.id, None, 500, 0).await?;
     let wanted: Option<DoctorId> = q.doctor.parse().ok();
     let doctor = list.iter().find(|d| Some(d.id) == wanted).or(list.first());
@@ -126,7 +127,7 @@ pub async fn pick(
         )
     };
     let page = PickPage {
-        nav: nav(&state, &caller.me, "book").await?,
+        nav: nav(&state, caller.person()?, "book").await?,
         clinic_id: clinic.id,
         time_zone: clinic.time_zone.clone(),
         doctors: list
@@ -196,11 +197,11 @@ struct ConfirmPage {
 async fn confirm_page(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     form: ConfirmForm,
     trouble: Trouble,
 ) -> Result<ConfirmPage, PageError> {
-    let clinic = &caller.clinic;
+    let clinic = caller.clinic();
     let slot = Chosen::load(state, clinic, &form.doctor, &form.visit_type, &form.start).await?;
     let mut errors = trouble.errors;
     let mut results = Vec::new();
@@ -221,9 +222,7 @@ async fn confirm_page(
     // A patient chosen earlier (or passed from the picker) stays on offer.
     if let Ok(id) = form.patient.parse::<PatientId>()
         && !results.iter().any(|r| r.id == form.patient)
-        && let Some(p) = store::patients::find(state.store().conn(), clinic.id, id)
-            .await
-            .map_err(AppError::from)?
+        && let Some(p) = crate::app::patients::find_for_form(state, caller, id).await?
     {
         results.insert(
             0,
@@ -236,7 +235,7 @@ async fn confirm_page(
     }
     let new_checked = form.patient == "new" || (results.is_empty() && !form.name.is_empty());
     Ok(ConfirmPage {
-        nav: nav(state, &caller.me, "book").await?,
+        nav: nav(state, caller.person()?, "book").await?,
         clinic_id: clinic.id,
         doctor_name: slot.doctor.name,
         visit_type_name: slot.visit_type_name,
@@ -273,7 +272,7 @@ pub async fn confirm(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     QueryOr(form): QueryOr<ConfirmForm>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let page = confirm_page(&state, &ctx, &caller, form, Trouble::default()).await?;
     Ok(Outcome::OK.render(&page))
 }
@@ -285,7 +284,7 @@ pub async fn book(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     PageForm(form): PageForm<ConfirmForm>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let start: Timestamp = form.start.parse().map_err(|_| AppError::NotFound)?;
     let patient = match form.patient.as_str() {
         "new" => Ok(PatientChoice::New {
@@ -326,12 +325,14 @@ pub async fn book(
         Ok((a, _)) => {
             return Ok(see_other(&format!(
                 "/clinics/{}/day?date={}&booked={}",
-                caller.clinic.id, a.local_date, a.ref_code
+                caller.clinic_id(),
+                a.local_date,
+                a.ref_code
             )));
         }
         Err(e) => e,
     };
-    let clinic = &caller.clinic;
+    let clinic = caller.clinic();
     let keep = if form.patient == "new" {
         ""
     } else {

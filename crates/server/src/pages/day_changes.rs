@@ -10,12 +10,13 @@ use super::{
     forms::{Errors, Outcome, PageForm, QueryOr, see_other},
     layout::{Nav, nav},
 };
+use crate::app::scope::Caller;
 use crate::routes;
 use crate::{
     app::{appointments, notices::local_time, schedule::get_booking_policy},
     auth::{
         RequestCtx,
-        extract::{AnyStaff, ClinicCaller, ClinicScope},
+        extract::{AnyStaff, ClinicScope},
     },
     state::AppState,
 };
@@ -213,7 +214,7 @@ pub struct CancelForm {
 async fn cancel_page(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: AppointmentId,
     back: &Back,
     reason: String,
@@ -222,7 +223,7 @@ async fn cancel_page(
 ) -> Result<CancelPage, PageError> {
     let a = appointments::get(state, ctx, caller, id).await?;
     let now = state.now();
-    let cutoff = get_booking_policy(state, caller.clinic.id)
+    let cutoff = get_booking_policy(state, caller.clinic_id())
         .await?
         .cancel_cutoff_min;
     let open = a.status.move_to(AppointmentStatus::Cancelled).is_ok();
@@ -237,9 +238,9 @@ async fn cancel_page(
         )
     });
     Ok(CancelPage {
-        nav: nav(state, &caller.me, back.nav_item()).await?,
-        facts: Facts::of(&a, &caller.clinic),
-        action: back.link(&routes::appointment_cancel(caller.clinic.id, a.id), &[]),
+        nav: nav(state, caller.person()?, back.nav_item()).await?,
+        facts: Facts::of(&a, caller.clinic()),
+        action: back.link(&routes::appointment_cancel(caller.clinic_id(), a.id), &[]),
         back_href: back.href(&a, &[]),
         open,
         late,
@@ -257,7 +258,7 @@ pub async fn cancel_form(
     PagePath((_, id)): PagePath<(ClinicId, AppointmentId)>,
     QueryOr(back): QueryOr<Back>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let page = cancel_page(
         &state,
         &ctx,
@@ -282,7 +283,7 @@ pub async fn cancel(
     QueryOr(back): QueryOr<Back>,
     PageForm(form): PageForm<CancelForm>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     match appointments::cancel(&state, &ctx, &caller, id, &form.reason).await {
         Ok(a) => Ok(see_other(
             &back.href(&a, &[("cancelled", a.ref_code.clone())]),

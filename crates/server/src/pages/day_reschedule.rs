@@ -10,12 +10,13 @@ use super::{
     forms::{Errors, Outcome, PageForm, QueryOr, see_other},
     layout::{Nav, nav},
 };
+use crate::app::scope::Caller;
 use crate::routes;
 use crate::{
     app::{appointments, local_time::zone_of, notices::local_time},
     auth::{
         RequestCtx,
-        extract::{AnyStaff, ClinicCaller, ClinicScope},
+        extract::{AnyStaff, ClinicScope},
     },
     error::AppError,
     state::AppState,
@@ -80,13 +81,13 @@ fn move_href(
 async fn move_page(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: AppointmentId,
     back: &Back,
     q: &PickQuery,
     trouble: Trouble,
 ) -> Result<MovePage, PageError> {
-    let clinic = &caller.clinic;
+    let clinic = caller.clinic();
     let a = appointments::get(state, ctx, caller, id).await?;
     let open = a.status.is_open();
     let start = q.start.parse::<Timestamp>().ok().filter(|_| open);
@@ -107,7 +108,7 @@ async fn move_page(
     };
     let week_href = |d: Date| move_href(clinic, a.id, back, &[("week_of", d.to_string())]);
     Ok(MovePage {
-        nav: nav(state, &caller.me, back.nav_item()).await?,
+        nav: nav(state, caller.person()?, back.nav_item()).await?,
         facts: Facts::of(&a, clinic),
         back_href: back.href(&a, &[]),
         time_zone: clinic.time_zone.clone(),
@@ -135,7 +136,7 @@ pub async fn reschedule_form(
     QueryOr(back): QueryOr<Back>,
     QueryOr(q): QueryOr<PickQuery>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let page = move_page(&state, &ctx, &caller, id, &back, &q, Trouble::default()).await?;
     Ok(Outcome::OK.render(&page))
 }
@@ -150,7 +151,7 @@ pub async fn reschedule(
     QueryOr(back): QueryOr<Back>,
     PageForm(form): PageForm<MoveForm>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let start: Timestamp = form.start.parse().map_err(|_| AppError::NotFound)?;
     let e = match appointments::reschedule(&state, &ctx, &caller, id, start).await {
         Ok(new) => {
@@ -162,7 +163,7 @@ pub async fn reschedule(
         }
         Err(e) => e,
     };
-    let clinic = &caller.clinic;
+    let clinic = caller.clinic();
     let trouble = Trouble::of(
         e,
         clinic,

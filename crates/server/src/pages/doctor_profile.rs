@@ -55,7 +55,7 @@ async fn doctor_in(
     scope: &ClinicScope<AdminOrDoctor>,
     id: DoctorId,
 ) -> Result<Doctor, PageError> {
-    Ok(doctors::managed(state.store().conn(), scope, id).await?)
+    Ok(doctors::get_managed(state, scope, id).await?)
 }
 
 async fn render(
@@ -67,7 +67,7 @@ async fn render(
     errors: Errors,
     notice: Option<&'static str>,
 ) -> Result<ProfilePage, PageError> {
-    let own = doctor.user_id == scope.me.id();
+    let own = doctor.user_id == scope.person()?.id();
     let (title, back_href, back_label, current) = if own {
         (
             "Your profile and fee".to_owned(),
@@ -92,7 +92,7 @@ async fn render(
     };
     let specialties = specialty_boxes(doctors::list_specialties(state, clinic.id).await?, &form);
     Ok(ProfilePage {
-        nav: nav(state, &scope.me, current).await?,
+        nav: nav(state, scope.person()?, current).await?,
         title,
         back_href,
         back_label,
@@ -115,7 +115,7 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let doctor = doctor_in(&state, &scope, id).await?;
     let notice = q.done.is_some().then_some("Saved.");
-    let clinic = get_clinic(&state, scope.clinic).await?;
+    let clinic = get_clinic(&state, scope.clinic_id()).await?;
     let form = ProfileForm::of(&doctor, &clinic.currency);
     let errors = Errors::default();
     let page = render(&state, &scope, &clinic, &doctor, form, errors, notice).await?;
@@ -131,13 +131,14 @@ pub async fn save(
     PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let doctor = doctor_in(&state, &scope, id).await?;
-    let clinic = get_clinic(&state, scope.clinic).await?;
+    let clinic = get_clinic(&state, scope.clinic_id()).await?;
     let form = ProfileForm::from_pairs(pairs);
     let (input, fee_problem) = form.input(&clinic.currency);
     match doctors::update_profile(&state, &ctx, &scope, doctor.id, &input).await {
         Ok(_) => Ok(see_other(&format!(
             "/clinics/{}/doctors/{}/profile?done=1",
-            scope.clinic, doctor.id
+            scope.clinic_id(),
+            doctor.id
         ))),
         Err(e) => {
             let fee_problem = fee_problem.as_deref();

@@ -71,10 +71,7 @@ async fn page(
     alert: Option<String>,
     specialty: SpecialtyForm,
 ) -> Result<DoctorsPage, PageError> {
-    let c = state.store().conn();
-    let with_hours = store::schedules::doctors_with_hours(c, scope.clinic)
-        .await
-        .map_err(AppError::from)?;
+    let with_hours = crate::app::schedule::doctors_with_hours(state, scope).await?;
     let mut groups = Vec::new();
     for (status, title) in [
         (DoctorStatus::Pending, "Waiting for review"),
@@ -82,9 +79,7 @@ async fn page(
         (DoctorStatus::Suspended, "Suspended"),
         (DoctorStatus::Rejected, "Rejected"),
     ] {
-        let list = store::doctors::list(c, scope.clinic, status, None, 200, 0)
-            .await
-            .map_err(AppError::from)?;
+        let list = doctors::list_in_status(state, scope, status, 200).await?;
         groups.push(Group {
             title,
             status: status.as_str(),
@@ -108,10 +103,10 @@ async fn page(
         });
     }
     Ok(DoctorsPage {
-        nav: nav(state, &scope.me, "doctors").await?,
-        clinic_id: scope.clinic,
+        nav: nav(state, scope.person()?, "doctors").await?,
+        clinic_id: scope.clinic_id(),
         groups,
-        specialties: doctors::list_specialties(state, scope.clinic)
+        specialties: doctors::list_specialties(state, scope.clinic_id())
             .await?
             .into_iter()
             .map(|s| s.name)
@@ -134,7 +129,7 @@ pub async fn list(
         .then_some("Saved. The doctor has been e-mailed.");
     let mut specialty = SpecialtyForm::default();
     if let Some(added) = q.added.and_then(|id| id.parse::<SpecialtyId>().ok()) {
-        specialty.notice = doctors::list_specialties(&state, scope.clinic)
+        specialty.notice = doctors::list_specialties(&state, scope.clinic_id())
             .await?
             .into_iter()
             .find(|s| s.id == added)
@@ -167,7 +162,7 @@ pub async fn decide(
     match doctors::decide(&state, &ctx, &scope, id, decision, &form.reason).await {
         Ok(_) => Ok(see_other(&format!(
             "/clinics/{}/doctors?done=1",
-            scope.clinic
+            scope.clinic_id()
         ))),
         Err(e @ (AppError::Conflict(_) | AppError::Validation(_))) => {
             let msg = match &e {
@@ -206,7 +201,8 @@ pub async fn add_specialty(
     match doctors::create_specialty(&state, &ctx, &scope, &form.name).await {
         Ok(s) => Ok(see_other(&format!(
             "/clinics/{}/doctors?added={}",
-            scope.clinic, s.id
+            scope.clinic_id(),
+            s.id
         ))),
         Err(e) => {
             let (outcome, errors) = failure(e, SPECIALTY_FIELDS)?;

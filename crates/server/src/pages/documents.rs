@@ -7,6 +7,7 @@ use super::{
     layout::{Nav, nav},
     patient_record::record_page,
 };
+use crate::app::scope::Caller;
 use crate::routes;
 use crate::{
     api::documents::{attachment, read_upload},
@@ -17,9 +18,8 @@ use crate::{
     },
     auth::{
         CurrentUser, RequestCtx,
-        extract::{AnyStaff, ClinicCaller, ClinicScope},
+        extract::{AnyStaff, ClinicScope},
     },
-    error::AppError,
     state::AppState,
 };
 use askama::Template;
@@ -37,7 +37,7 @@ pub async fn upload(
     PagePath((_, id)): PagePath<(ClinicId, PatientId)>,
     form: Multipart,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let result = match read_upload(form).await {
         Ok((name, category, bytes)) => {
             upload_document(&state, &ctx, &caller, id, &name, &category, bytes).await
@@ -47,7 +47,7 @@ pub async fn upload(
     match result {
         Ok(_) => Ok(see_other(&format!(
             "/clinics/{}/patients/{id}?done=uploaded",
-            caller.clinic.id
+            caller.clinic_id()
         ))),
         Err(e) => {
             let (outcome, alert) = refused_upload(e, state.settings().max_upload_bytes)?;
@@ -75,7 +75,7 @@ pub async fn download(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     PagePath((_, id, doc)): PagePath<(ClinicId, PatientId, DocumentId)>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let (d, bytes) = download_document(&state, &ctx, &caller, id, doc).await?;
     Ok(attachment(&d, bytes))
 }
@@ -121,22 +121,16 @@ async fn docs_page(
     done: bool,
     alert: Option<String>,
 ) -> Result<DocsPage, PageError> {
-    let records = store::patients::all_of_user(state.store().conn(), me.id())
-        .await
-        .map_err(AppError::from)?;
+    let records = crate::app::patients::records_of(state, me).await?;
     let mut out = Vec::new();
     for p in records {
         let clinic = get_clinic(state, p.clinic_id).await?;
         let zone = zone_named(&clinic.time_zone);
-        let caller = ClinicCaller {
-            me: me.clone(),
-            clinic,
-            roles: Vec::new(),
-        };
+        let caller = Caller::patient(me.clone(), clinic);
         let docs = list_documents(state, ctx, &caller, p.id).await?;
         out.push(RecordDocs {
             action: routes::my_document_upload(p.clinic_id, p.id),
-            clinic_name: caller.clinic.name.clone(),
+            clinic_name: caller.clinic().name.clone(),
             documents: docs
                 .into_iter()
                 .map(|d| {
@@ -169,16 +163,9 @@ async fn as_patient(
     me: CurrentUser,
     clinic: ClinicId,
     patient: PatientId,
-) -> Result<(ClinicCaller, PatientId), PageError> {
+) -> Result<(Caller, PatientId), PageError> {
     let clinic = get_clinic(state, clinic).await?;
-    Ok((
-        ClinicCaller {
-            me,
-            clinic,
-            roles: Vec::new(),
-        },
-        patient,
-    ))
+    Ok((Caller::patient(me, clinic), patient))
 }
 
 /// POST /documents/{clinic_id}/{patient_id}: the patient uploads a report or image.

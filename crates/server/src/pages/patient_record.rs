@@ -8,6 +8,8 @@ use super::{
     layout::{Nav, nav},
     patients::{PatientRow, SearchQuery},
 };
+use crate::app::policy::Capability;
+use crate::app::scope::Caller;
 use crate::routes;
 use crate::{
     app::{
@@ -17,14 +19,13 @@ use crate::{
     },
     auth::{
         RequestCtx,
-        extract::{AnyStaff, ClinicCaller, ClinicScope},
+        extract::{AnyStaff, ClinicScope},
     },
-    error::AppError,
     state::AppState,
 };
 use askama::Template;
 use axum::{extract::State, response::Response};
-use domain::{ClinicId, PatientId, Role, queue::Priority};
+use domain::{ClinicId, PatientId, queue::Priority};
 use serde::Deserialize;
 use store::patients::Patient;
 
@@ -72,22 +73,22 @@ struct DocumentRow {
 pub(super) async fn record_page(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: PatientId,
     done: String,
     link_email: String,
     errors: Errors,
 ) -> Result<RecordPage, PageError> {
     let p = patients::get_patient(state, ctx, caller, id).await?;
-    let today = date_of(&caller.clinic, state.now());
+    let today = date_of(caller.clinic(), state.now());
     let born = match p.details.birth {
         Some(b) if b.estimated => format!("about {} (age given)", b.date.year()),
         Some(b) => b.date.strftime("%-d %b %Y").to_string(),
         None => "not recorded".into(),
     };
-    let is_desk = caller.has_any(&[Role::Admin, Role::Receptionist]);
+    let is_desk = caller.can(Capability::IssueTokens);
     let doctors = if is_desk {
-        desk_doctor_choices(state, caller.clinic.id, today).await?
+        desk_doctor_choices(state, caller.clinic_id(), today).await?
     } else {
         Vec::new()
     };
@@ -99,32 +100,28 @@ pub(super) async fn record_page(
             selected: *p == Priority::Normal,
         })
         .collect();
-    let tokens_today = store::queue::of_patient(
-        state.store().conn(),
-        caller.clinic.id,
-        p.id,
-        &today.to_string(),
-    )
-    .await
-    .map_err(AppError::from)?
-    .into_iter()
-    .map(|t| {
-        format!(
-            "Token {} · {} · {}",
-            t.number,
-            t.doctor_name,
-            t.status.label().to_lowercase()
-        )
-    })
-    .collect();
-    let zone = zone_of(&caller.clinic);
+    let tokens_today = crate::app::queue::tokens_of_patient(state, caller, p.id, today)
+        .await?
+        .into_iter()
+        .map(|t| {
+            format!(
+                "Token {} · {} · {}",
+                t.number,
+                t.doctor_name,
+                t.status.label().to_lowercase()
+            )
+        })
+        .collect();
+    let zone = zone_of(caller.clinic());
     let documents = crate::app::documents::list_documents(state, ctx, caller, p.id)
         .await?
         .into_iter()
         .map(|d| DocumentRow {
             href: format!(
                 "/clinics/{}/patients/{}/documents/{}",
-                caller.clinic.id, p.id, d.id
+                caller.clinic_id(),
+                p.id,
+                d.id
             ),
             detail: format!(
                 "{} · {} KB · {} · {}",
@@ -141,7 +138,7 @@ pub(super) async fn record_page(
         .await?
         .into_iter()
         .map(|a| UpcomingRow {
-            when: crate::app::notices::local_time(&caller.clinic.time_zone, a.start),
+            when: crate::app::notices::local_time(&caller.clinic().time_zone, a.start),
             detail: format!("{} · {} · {}", a.doctor_name, a.visit_type_name, a.ref_code),
             status: a.status.label(),
             changes: Changes::of(&a, now, &Back::record()),
@@ -154,8 +151,8 @@ pub(super) async fn record_page(
         upload_alert: None,
         upcoming,
         notice: None,
-        nav: nav(state, &caller.me, "patients").await?,
-        clinic_id: caller.clinic.id,
+        nav: nav(state, caller.person()?, "patients").await?,
+        clinic_id: caller.clinic_id(),
         row: PatientRow::of(&p, today),
         p,
         done,
@@ -178,7 +175,7 @@ pub async fn show(
     QueryOr(q): QueryOr<SearchQuery>,
     QueryOr(changed): QueryOr<Done>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let mut page = record_page(
         &state,
         &ctx,
@@ -189,7 +186,7 @@ pub async fn show(
         Errors::default(),
     )
     .await?;
-    page.notice = changed.notice(&caller.clinic);
+    page.notice = changed.notice(caller.clinic());
     Ok(Outcome::OK.render(&page))
 }
 
@@ -207,11 +204,12 @@ pub async fn link(
     PagePath((_, id)): PagePath<(ClinicId, PatientId)>,
     PageForm(form): PageForm<LinkForm>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     match patients::link_account(&state, &ctx, &caller, id, &form.email).await {
         Ok(p) => Ok(see_other(&format!(
             "/clinics/{}/patients/{}?done=linked",
-            caller.clinic.id, p.id
+            caller.clinic_id(),
+            p.id
         ))),
         Err(e) => {
             let (outcome, errors) = failure(e, &[("email", "Account e-mail")])?;

@@ -6,6 +6,7 @@ use super::{
     forms::{Choice, Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
 };
+use crate::app::scope::Caller;
 use crate::routes;
 use crate::{
     app::{
@@ -14,7 +15,7 @@ use crate::{
     },
     auth::{
         RequestCtx,
-        extract::{AnyStaff, ClinicCaller, ClinicScope},
+        extract::{AnyStaff, ClinicScope},
     },
     error::{AppError, DuplicateView},
     state::AppState,
@@ -97,21 +98,21 @@ pub async fn search(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     QueryOr(q): QueryOr<SearchQuery>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let searched = !q.q.trim().is_empty();
     let (mut outcome, mut errors, mut results) = (Outcome::OK, Errors::default(), Vec::new());
     if searched {
         match patients::search_patients(&state, &ctx, &caller, &q.q).await {
             Ok(list) => {
-                let today = date_of(&caller.clinic, state.now());
+                let today = date_of(caller.clinic(), state.now());
                 results = list.iter().map(|p| PatientRow::of(p, today)).collect();
             }
             Err(e) => (outcome, errors) = failure(e, FIELDS)?,
         }
     }
     let page = SearchPage {
-        nav: nav(&state, &caller.me, "patients").await?,
-        clinic_id: caller.clinic.id,
+        nav: nav(&state, caller.person()?, "patients").await?,
+        clinic_id: caller.clinic_id(),
         q: q.q,
         searched,
         results,
@@ -141,13 +142,13 @@ struct DuplicateRow {
 
 fn form_page(
     nav: Nav,
-    caller: &ClinicCaller,
+    caller: &Caller,
     editing: Option<PatientId>,
     form: PatientForm,
     duplicates: Vec<DuplicateView>,
     errors: Errors,
 ) -> FormPage {
-    let cid = caller.clinic.id;
+    let cid = caller.clinic_id();
     let sexes = std::iter::once(("", "Choose…"))
         .chain(Sex::ALL.iter().map(|s| (s.as_str(), s.label())))
         .map(|(id, name)| Choice {
@@ -203,12 +204,12 @@ fn form_page(
 /// offer to save anyway.
 async fn failed(
     state: &AppState,
-    caller: &ClinicCaller,
+    caller: &Caller,
     editing: Option<PatientId>,
     mut form: PatientForm,
     err: AppError,
 ) -> Result<Response, PageError> {
-    let nav = nav(state, &caller.me, "patients").await?;
+    let nav = nav(state, caller.person()?, "patients").await?;
     form.allow_duplicate = false;
     if let AppError::LikelyDuplicate { matches } = err {
         let page = form_page(nav, caller, editing, form, matches, Errors::default());
@@ -227,8 +228,8 @@ pub async fn new_form(
     State(state): State<AppState>,
     Page(scope): Page<ClinicScope<AnyStaff>>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
-    let nav = nav(&state, &caller.me, "patients").await?;
+    let caller = scope.into_caller();
+    let nav = nav(&state, caller.person()?, "patients").await?;
     let page = form_page(
         nav,
         &caller,
@@ -247,11 +248,12 @@ pub async fn create(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     PageForm(form): PageForm<PatientForm>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     match patients::create_patient(&state, &ctx, &caller, &form).await {
         Ok(p) => Ok(see_other(&format!(
             "/clinics/{}/patients/{}?done=registered",
-            caller.clinic.id, p.id
+            caller.clinic_id(),
+            p.id
         ))),
         Err(e) => failed(&state, &caller, None, form, e).await,
     }
@@ -264,9 +266,9 @@ pub async fn edit_form(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     PagePath((_, id)): PagePath<(ClinicId, PatientId)>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let p = patients::get_patient(&state, &ctx, &caller, id).await?;
-    let nav = nav(&state, &caller.me, "patients").await?;
+    let nav = nav(&state, caller.person()?, "patients").await?;
     let page = form_page(
         nav,
         &caller,
@@ -286,11 +288,12 @@ pub async fn update(
     PagePath((_, id)): PagePath<(ClinicId, PatientId)>,
     PageForm(form): PageForm<PatientForm>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     match patients::update_patient(&state, &ctx, &caller, id, &form).await {
         Ok(p) => Ok(see_other(&format!(
             "/clinics/{}/patients/{}?done=saved",
-            caller.clinic.id, p.id
+            caller.clinic_id(),
+            p.id
         ))),
         Err(e) => failed(&state, &caller, Some(id), form, e).await,
     }

@@ -7,16 +7,17 @@ use super::{
     forms::Outcome,
     layout::{Nav, nav},
 };
+use crate::app::policy::Capability;
+use crate::app::scope::Caller;
 use crate::routes;
 use crate::{
     app::{clinics::get_clinic, local_time::zone_named, prescriptions},
-    auth::{CurrentUser, RequestCtx, extract::ClinicCaller},
-    error::AppError,
+    auth::{CurrentUser, RequestCtx},
     state::AppState,
 };
 use askama::Template;
 use axum::{extract::State, response::Response};
-use domain::{ClinicId, PrescriptionId, Role};
+use domain::{ClinicId, PrescriptionId};
 use store::consultations::Prescription;
 
 fn day(p: &Prescription, t: jiff::Timestamp) -> String {
@@ -43,12 +44,8 @@ pub async fn print(
     PagePath((clinic, id)): PagePath<(ClinicId, PrescriptionId)>,
 ) -> Result<Response, PageError> {
     let clinic = get_clinic(&state, clinic).await?;
-    let caller = ClinicCaller::new(&state, me, clinic).await?;
-    let p = prescriptions::get_prescription(&state, &ctx, &caller, id).await?;
-    let patient = store::patients::find(state.store().conn(), caller.clinic.id, p.patient_id)
-        .await
-        .map_err(AppError::from)?
-        .ok_or(AppError::NotFound)?;
+    let caller = Caller::signed_in(&state, me, clinic).await?;
+    let (p, patient) = prescriptions::printable(&state, &ctx, &caller, id).await?;
     let today = state.now().to_zoned(zone_named(&p.clinic_time_zone)).date();
     let mut facts = vec![format!("MRN {}", p.patient_mrn)];
     if let Some(b) = patient.details.birth {
@@ -57,10 +54,11 @@ pub async fn print(
     if let Some(s) = patient.details.sex {
         facts.push(s.label().to_owned());
     }
-    let back_href = if caller.has_any(&[Role::Doctor]) {
+    let back_href = if caller.can(Capability::WriteConsultation) {
         format!(
             "/clinics/{}/consultations/{}",
-            caller.clinic.id, p.encounter_id
+            caller.clinic_id(),
+            p.encounter_id
         )
     } else {
         "/prescriptions".to_owned()

@@ -7,6 +7,7 @@ use super::{
     layout::{Nav, nav},
     queue_list::{QueueList, queue_list},
 };
+use crate::app::scope::Caller;
 use crate::routes;
 use crate::{
     app::{
@@ -15,7 +16,7 @@ use crate::{
     },
     auth::{
         RequestCtx,
-        extract::{AnyStaff, ClinicCaller, ClinicScope},
+        extract::{AnyStaff, ClinicScope},
     },
     error::AppError,
     state::AppState,
@@ -51,14 +52,14 @@ pub struct QueueQuery {
 
 async fn queue_page(
     state: &AppState,
-    caller: &ClinicCaller,
+    caller: &Caller,
     notice: Option<String>,
     alert: Option<String>,
 ) -> Result<QueuePage, PageError> {
-    let zone = zone_of(&caller.clinic);
+    let zone = zone_of(caller.clinic());
     Ok(QueuePage {
-        nav: nav(state, &caller.me, "queue").await?,
-        clinic_id: caller.clinic.id,
+        nav: nav(state, caller.person()?, "queue").await?,
+        clinic_id: caller.clinic_id(),
         date_label: state
             .now()
             .to_zoned(zone)
@@ -77,7 +78,7 @@ pub async fn show(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     QueryOr(q): QueryOr<QueueQuery>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let (notice, slip_href) = token_notice(&state, &caller, &q.token).await?;
     let mut page = queue_page(&state, &caller, notice, None).await?;
     if page.list.is_desk {
@@ -90,16 +91,13 @@ pub async fn show(
 /// "Token 3 · Kavya Nair · Dr Rao: waiting.", and, while it waits, where its slip prints.
 pub(super) async fn token_notice(
     state: &AppState,
-    caller: &ClinicCaller,
+    caller: &Caller,
     token: &str,
 ) -> Result<(Option<String>, Option<String>), PageError> {
     let Ok(id) = token.parse::<TokenId>() else {
         return Ok((None, None));
     };
-    let Some(t) = store::queue::find(state.store().conn(), caller.clinic.id, id)
-        .await
-        .map_err(AppError::from)?
-    else {
+    let Some(t) = crate::app::queue::find_token(state, caller, id).await? else {
         return Ok((None, None));
     };
     let notice = format!(
@@ -110,21 +108,22 @@ pub(super) async fn token_notice(
         t.status.label().to_lowercase()
     );
     let slip =
-        (t.status == TokenStatus::Waiting).then(|| routes::token_slip(caller.clinic.id, t.id));
+        (t.status == TokenStatus::Waiting).then(|| routes::token_slip(caller.clinic_id(), t.id));
     Ok((Some(notice), slip))
 }
 
 /// After a move: back to the queue confirming `t`, or the queue with the refusal.
 async fn answer(
     state: &AppState,
-    caller: &ClinicCaller,
+    caller: &Caller,
     result: Result<Token, AppError>,
 ) -> Result<Response, PageError> {
     let (status, msg) = match result {
         Ok(t) => {
             return Ok(see_other(&format!(
                 "/clinics/{}/queue?token={}",
-                caller.clinic.id, t.id
+                caller.clinic_id(),
+                t.id
             )));
         }
         Err(AppError::Conflict(m)) => (StatusCode::CONFLICT, m),
@@ -153,7 +152,7 @@ pub async fn call_next(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     PagePath((_, doctor)): PagePath<(ClinicId, DoctorId)>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let r = queue::call_next(&state, &ctx, &caller, doctor).await;
     answer(&state, &caller, r).await
 }
@@ -166,7 +165,7 @@ pub async fn act(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     PagePath((_, id, action)): PagePath<(ClinicId, TokenId, String)>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let mv: TokenMove = action.parse().map_err(|_| AppError::NotFound)?;
     let r = queue::move_token(&state, &ctx, &caller, id, mv).await;
     answer(&state, &caller, r).await
@@ -186,7 +185,7 @@ pub async fn transfer(
     PagePath((_, id)): PagePath<(ClinicId, TokenId)>,
     PageForm(form): PageForm<TransferForm>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let r = match form.doctor.parse::<DoctorId>() {
         Ok(to) => queue::transfer(&state, &ctx, &caller, id, to).await,
         Err(_) => Err(AppError::field("doctor_id", "Choose a doctor.")),
@@ -209,7 +208,7 @@ pub async fn issue(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     PageForm(form): PageForm<IssueForm>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     let input = (|| {
         Ok::<_, AppError>(IssueInput {
             patient_id: form.patient.parse().map_err(|_| AppError::NotFound)?,

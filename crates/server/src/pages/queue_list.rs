@@ -8,6 +8,8 @@ use super::{
     forms::Choice,
     live::{self, Region, redraw},
 };
+use crate::app::policy::Capability;
+use crate::app::scope::Caller;
 use crate::routes;
 use crate::{
     app::{
@@ -15,7 +17,7 @@ use crate::{
         local_time::zone_of,
         queue::{self, DoctorQueue},
     },
-    auth::extract::{AnyStaff, ClinicCaller, ClinicScope},
+    auth::extract::{AnyStaff, ClinicScope, RoleSet},
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -74,21 +76,21 @@ struct Viewer {
     desk: bool,
     admin: bool,
     doctor: Option<DoctorId>,
+    doctor_name: String,
 }
 
 impl Viewer {
-    async fn of(state: &AppState, caller: &ClinicCaller) -> AppResult<Self> {
-        let doctor = if caller.has_any(&[Role::Doctor]) {
-            store::doctors::of_user(state.store().conn(), caller.clinic.id, caller.me.id())
-                .await?
-                .map(|d| d.id)
+    async fn of(state: &AppState, caller: &Caller) -> AppResult<Self> {
+        let own = if caller.roles().contains(&Role::Doctor) {
+            crate::app::doctors::own_profile(state, caller.person()?, caller.clinic_id()).await?
         } else {
             None
         };
         Ok(Viewer {
-            desk: caller.has_any(&[Role::Admin, Role::Receptionist]),
-            admin: caller.has_any(&[Role::Admin]),
-            doctor,
+            desk: caller.can(Capability::IssueTokens),
+            admin: caller.can(Capability::RunAnyQueue),
+            doctor: own.as_ref().map(|d| d.id),
+            doctor_name: own.map(|d| d.name).unwrap_or_default(),
         })
     }
 
@@ -157,26 +159,20 @@ fn queue_box(q: DoctorQueue, v: &Viewer, zone: &jiff::tz::TimeZone) -> QueueBox 
 }
 
 /// Today's queues as `caller` sees them.
-pub(super) async fn queue_list(state: &AppState, caller: &ClinicCaller) -> AppResult<QueueList> {
+pub(super) async fn queue_list(state: &AppState, caller: &Caller) -> AppResult<QueueList> {
     let v = Viewer::of(state, caller).await?;
-    let zone = zone_of(&caller.clinic);
+    let zone = zone_of(caller.clinic());
     let mut queues = queue::get_queue(state, caller, None).await?;
     // A doctor sees their own queue first, and sees it even while it is empty.
     if let Some(me) = v.doctor {
         match queues.iter().position(|q| q.doctor_id == me) {
             Some(i) => queues[..=i].rotate_right(1),
-            None => {
-                if let Some(d) =
-                    store::doctors::find(state.store().conn(), caller.clinic.id, me).await?
-                {
-                    queues.insert(0, queue::arrange_empty(d.id, d.name));
-                }
-            }
+            None => queues.insert(0, queue::arrange_empty(me, v.doctor_name.clone())),
         }
     }
-    let list = doctors::list_doctors(state, caller.clinic.id, None, 500, 0).await?;
+    let list = doctors::list_doctors(state, caller.clinic_id(), None, 500, 0).await?;
     Ok(QueueList {
-        clinic_id: caller.clinic.id,
+        clinic_id: caller.clinic_id(),
         queues: queues
             .into_iter()
             .map(|q| queue_box(q, &v, &zone))
@@ -195,16 +191,16 @@ pub(super) async fn queue_list(state: &AppState, caller: &ClinicCaller) -> AppRe
 }
 
 /// One staff member's view of the queue, as a live region.
-struct LiveQueue(ClinicCaller);
+struct LiveQueue(Caller);
 
 impl Region for LiveQueue {
     fn clinic(&self) -> domain::ClinicId {
-        self.0.clinic.id
+        self.0.clinic_id()
     }
 
     async fn draw(&mut self, state: &AppState) -> Option<Event> {
         // The stream outlives the request that opened it: check the viewer again each time.
-        match self.0.reread::<AnyStaff>(state).await {
+        match self.0.reread(state, AnyStaff::CAPABILITY).await {
             Ok(Some(now)) => self.0 = now,
             Ok(None) => return None,
             Err(e) => return Some(redraw::<QueueList>("queue", Err(e))),
@@ -224,6 +220,6 @@ pub async fn events(
         AppError::Unauthorized | AppError::Forbidden(_) => AppError::NotFound,
         other => other,
     })?;
-    let caller = scope.into_caller(&state).await?;
+    let caller = scope.into_caller();
     Ok(live::events(state, LiveQueue(caller)).await)
 }

@@ -83,19 +83,18 @@ pub async fn slip(
     Page(scope): Page<ClinicScope<AnyStaff>>,
     PagePath((_, id)): PagePath<(ClinicId, TokenId)>,
 ) -> Result<Response, PageError> {
-    let caller = scope.into_caller(&state).await?;
-    let t = store::queue::find(state.store().conn(), caller.clinic.id, id)
-        .await
-        .map_err(AppError::from)?
+    let caller = scope.into_caller();
+    let t = crate::app::queue::find_token(&state, &caller, id)
+        .await?
         .ok_or(AppError::NotFound)?;
     let link = status_url(&state, t.id).await?;
     let page = SlipPage {
-        clinic_name: caller.clinic.name.clone(),
-        clinic_id: caller.clinic.id,
+        clinic_name: caller.clinic().name.clone(),
+        clinic_id: caller.clinic_id(),
         number: t.number,
         issued: t
             .arrived_at
-            .to_zoned(zone_of(&caller.clinic))
+            .to_zoned(zone_of(caller.clinic()))
             .strftime("%-d %b %Y, %H:%M")
             .to_string(),
         initials: crate::app::board::initials(&t.patient_name),

@@ -9,11 +9,12 @@ use super::{
     time_off::{ExceptionForm, ExceptionLine},
     visit_types::{VisitTypeForm, VisitTypeRow, price_hint, visit_type_detail},
 };
+use crate::app::policy::Capability;
 use crate::routes;
 use crate::{
     app::clinics::get_clinic,
     app::{
-        doctors::managed,
+        doctors::get_managed,
         local_time::zone_of,
         schedule::{self, IntervalInput},
         time_off,
@@ -139,14 +140,11 @@ async fn doctor_for(
     asked: Option<&str>,
     all: &[store::doctors::Doctor],
 ) -> Result<Option<store::doctors::Doctor>, PageError> {
-    let c = state.store().conn();
     if let Some(id) = asked.filter(|s| !s.is_empty()) {
         let id: DoctorId = id.parse().map_err(|_| AppError::NotFound)?;
-        return Ok(Some(managed(c, scope, id).await?));
+        return Ok(Some(get_managed(state, scope, id).await?));
     }
-    let own = store::doctors::of_user(c, scope.clinic, scope.me.id())
-        .await
-        .map_err(AppError::from)?;
+    let own = crate::app::doctors::own_profile(state, scope.person()?, scope.clinic_id()).await?;
     Ok(own.or_else(|| all.first().cloned()))
 }
 
@@ -157,20 +155,15 @@ async fn render(
     failed: Failed,
     notice: Option<&'static str>,
 ) -> Result<SchedulePage, PageError> {
-    let clinic = get_clinic(state, scope.clinic).await?;
-    let c = state.store().conn();
+    let clinic = get_clinic(state, scope.clinic_id()).await?;
     let mut all = Vec::new();
-    if scope.is_admin() {
+    if scope.can(Capability::ManageAnyPractice) {
         for status in [
             DoctorStatus::Approved,
             DoctorStatus::Pending,
             DoctorStatus::Suspended,
         ] {
-            all.extend(
-                store::doctors::list(c, clinic.id, status, None, 500, 0)
-                    .await
-                    .map_err(AppError::from)?,
-            );
+            all.extend(crate::app::doctors::list_in_status(state, scope, status, 500).await?);
         }
     }
     let doctor = doctor_for(state, scope, asked, &all).await?;
@@ -255,14 +248,14 @@ async fn render(
         vt_form.doctor = d.id.to_string();
     }
     Ok(SchedulePage {
-        nav: nav(state, &scope.me, "schedule").await?,
+        nav: nav(state, scope.person()?, "schedule").await?,
         clinic_id: clinic.id,
         time_zone: clinic.time_zone.clone(),
-        is_admin: scope.is_admin(),
+        is_admin: scope.can(Capability::ManageAnyPractice),
         doctors,
         doctor: doctor.map(|d| DoctorView {
             id: d.id,
-            own: d.user_id == scope.me.id(),
+            own: scope.is_user(Some(d.user_id)),
             approved: d.status == DoctorStatus::Approved,
             status: d.status.as_str(),
             name: d.name,
@@ -357,7 +350,7 @@ pub async fn save_hours(
         Err(e) => (Vec::new(), Err(e)),
     };
     match saved {
-        Ok(_) => Ok(see_other(&back(scope.clinic, doctor_id))),
+        Ok(_) => Ok(see_other(&back(scope.clinic_id(), doctor_id))),
         Err(e) => {
             let (outcome, errors) = failure(e, &[])?;
             again(

@@ -9,6 +9,7 @@ use super::{
     time_off::ExceptionLine,
     visit_types::{VISIT_TYPE_FIELDS, VisitTypeForm, VisitTypeRow, price_hint, visit_type_detail},
 };
+use crate::app::{policy::Capability, scope::Caller};
 use crate::routes;
 use crate::{
     app::clinics::{get_clinic, set_clinic_details},
@@ -17,10 +18,7 @@ use crate::{
         schedule::{self, PolicyInput},
         time_off::{self, TimeOffInput},
     },
-    auth::{
-        RequestCtx,
-        extract::{ClinicAdmin, ClinicScope, RoleSet},
-    },
+    auth::{RequestCtx, extract::ClinicAdmin},
     error::AppError,
     state::AppState,
 };
@@ -163,16 +161,16 @@ pub(super) fn back(clinic: ClinicId) -> String {
     format!("{}?done=1", routes::settings(clinic))
 }
 
-async fn render<R: RoleSet>(
+async fn render(
     state: &AppState,
-    scope: &ClinicScope<R>,
+    scope: &Caller,
     failed: Failed,
     notice: Option<&'static str>,
 ) -> Result<SettingsPage, PageError> {
-    if !scope.is_admin() {
+    if !scope.can(Capability::ClinicSettings) {
         return Err(AppError::NotFound.into());
     }
-    let clinic = get_clinic(state, scope.clinic).await?;
+    let clinic = get_clinic(state, scope.clinic_id()).await?;
     let today = state.now().to_zoned(zone_of(&clinic)).date();
     let holidays = time_off::upcoming(state, scope, None, today)
         .await?
@@ -192,7 +190,7 @@ async fn render<R: RoleSet>(
         })
         .collect();
     let mut page = SettingsPage {
-        nav: nav(state, &scope.me, "settings").await?,
+        nav: nav(state, scope.person()?, "settings").await?,
         clinic_id: clinic.id,
         clinic_name: clinic.name.clone(),
         details: DetailsForm::from(&clinic.details),
@@ -238,7 +236,7 @@ pub async fn save_details(
     PageForm(form): PageForm<DetailsForm>,
 ) -> Result<Response, PageError> {
     match set_clinic_details(&state, &ctx, &scope, &form.input()).await {
-        Ok(_) => Ok(see_other(&back(scope.clinic))),
+        Ok(_) => Ok(see_other(&back(scope.clinic_id()))),
         Err(e) => {
             let (outcome, errors) = failure(e, DETAILS_FIELDS)?;
             let page = render(&state, &scope, Failed::Details(form, errors), None).await?;
@@ -281,7 +279,7 @@ pub async fn save_policy(
         other => other.map(|_| ()),
     };
     match result {
-        Ok(()) => Ok(see_other(&back(scope.clinic))),
+        Ok(()) => Ok(see_other(&back(scope.clinic_id()))),
         Err(e) => {
             let (outcome, errors) = failure(e, POLICY_FIELDS)?;
             let page = render(&state, &scope, Failed::Policy(form, errors), None).await?;
@@ -304,7 +302,7 @@ pub async fn add_holiday(
         ..TimeOffInput::default()
     };
     match time_off::add_holiday(&state, &ctx, &scope, &input).await {
-        Ok(_) => Ok(see_other(&back(scope.clinic))),
+        Ok(_) => Ok(see_other(&back(scope.clinic_id()))),
         Err(e) => {
             let (outcome, errors) = failure(e, HOLIDAY_FIELDS)?;
             let page = render(&state, &scope, Failed::Holiday(form, errors), None).await?;
@@ -314,9 +312,9 @@ pub async fn add_holiday(
 }
 
 /// The settings page again with the clinic-wide visit-type form's errors.
-pub(super) async fn visit_type_failed<R: RoleSet>(
+pub(super) async fn visit_type_failed(
     state: &AppState,
-    scope: &ClinicScope<R>,
+    scope: &Caller,
     form: VisitTypeForm,
     e: AppError,
 ) -> Result<Response, PageError> {

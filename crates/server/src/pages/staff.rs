@@ -97,11 +97,11 @@ async fn page(
 ) -> Result<StaffPage, PageError> {
     let now = state.now();
     let (members, invites) = staff::list_staff(state, ctx, scope, 200, 0).await?;
-    let mine = memberships(state, &scope.me).await?;
+    let mine = memberships(state, scope.person()?).await?;
     let clinic_name = mine
         .iter()
         .chain(members.iter())
-        .find(|m| m.clinic_id == scope.clinic)
+        .find(|m| m.clinic_id == scope.clinic_id())
         .map_or_else(|| "Clinic".to_owned(), |m| m.clinic_name.clone());
     let staff = members
         .into_iter()
@@ -127,8 +127,8 @@ async fn page(
         })
         .collect();
     Ok(StaffPage {
-        nav: Nav::signed_in(&scope.me, &mine, "staff"),
-        clinic_id: scope.clinic,
+        nav: Nav::signed_in(scope.person()?, &mine, "staff"),
+        clinic_id: scope.clinic_id(),
         clinic_name,
         staff,
         invites,
@@ -171,7 +171,7 @@ pub async fn invite(
     match staff::invite_staff(&state, &ctx, &scope, &form.email, &form.role).await {
         Ok(()) => Ok(see_other(&format!(
             "/clinics/{}/staff?done=invited",
-            scope.clinic
+            scope.clinic_id()
         ))),
         Err(e) => {
             let (outcome, errors) = failure(e, INVITE_FIELDS)?;
@@ -191,7 +191,7 @@ pub async fn deactivate(
     match staff::deactivate_staff(&state, &ctx, &scope, id).await {
         Ok(()) => Ok(see_other(&format!(
             "/clinics/{}/staff?done=deactivated",
-            scope.clinic
+            scope.clinic_id()
         ))),
         Err(AppError::Conflict(msg)) => {
             let form = InviteForm::blank();

@@ -107,7 +107,10 @@ pub async fn add(
     };
     match time_off::add_doctor_time_off(&state, &ctx, &scope, doctor_id, kind, &form.input()).await
     {
-        Ok(_) => Ok(see_other(&schedule_page::back(scope.clinic, doctor_id))),
+        Ok(_) => Ok(see_other(&schedule_page::back(
+            scope.clinic_id(),
+            doctor_id,
+        ))),
         Err(e) => {
             let (outcome, errors) = failure(e, EXCEPTION_FIELDS)?;
             schedule_page::again(
@@ -138,7 +141,7 @@ pub async fn remove(
     PageForm(form): PageForm<RemoveForm>,
 ) -> Result<Response, PageError> {
     time_off::remove_time_off(&state, &ctx, &scope, id).await?;
-    Ok(see_other(&return_to(scope.clinic, &form.doctor)))
+    Ok(see_other(&return_to(scope.clinic_id(), &form.doctor)))
 }
 
 /// Where a form shared by both pages returns: a doctor's schedule, or the settings.

@@ -7,6 +7,7 @@ use super::{
     schedule::{self as schedule_page, Failed},
     settings, time_off,
 };
+use crate::app::policy::Capability;
 use crate::{
     app::{
         clinics::get_clinic,
@@ -113,11 +114,11 @@ pub async fn create(
     PageForm(form): PageForm<VisitTypeForm>,
 ) -> Result<Response, PageError> {
     let doctor = form.doctor.parse::<DoctorId>().ok();
-    if doctor.is_none() && !scope.is_admin() {
+    if doctor.is_none() && !scope.can(Capability::ManageAnyPractice) {
         return Err(AppError::NotFound.into());
     }
     let num = |s: &str| s.trim().parse::<i32>().unwrap_or(-1);
-    let clinic = get_clinic(&state, scope.clinic).await?;
+    let clinic = get_clinic(&state, scope.clinic_id()).await?;
     let result = match parse_price(&clinic.currency, &form.price) {
         Ok(price) => {
             let input = VisitTypeInput {
@@ -136,7 +137,10 @@ pub async fn create(
         Err(e) => Err(AppError::field("price", e.message)),
     };
     match (result, doctor) {
-        (Ok(()), _) => Ok(see_other(&time_off::return_to(scope.clinic, &form.doctor))),
+        (Ok(()), _) => Ok(see_other(&time_off::return_to(
+            scope.clinic_id(),
+            &form.doctor,
+        ))),
         (Err(e), Some(_)) => {
             let (outcome, errors) = failure(e, VISIT_TYPE_FIELDS)?;
             let doctor = form.doctor.clone();
@@ -162,7 +166,10 @@ pub async fn archive(
     PageForm(form): PageForm<time_off::RemoveForm>,
 ) -> Result<Response, PageError> {
     schedule::archive_visit_type(&state, &ctx, &scope, id).await?;
-    Ok(see_other(&time_off::return_to(scope.clinic, &form.doctor)))
+    Ok(see_other(&time_off::return_to(
+        scope.clinic_id(),
+        &form.doctor,
+    )))
 }
 
 #[cfg(test)]

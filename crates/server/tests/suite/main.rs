@@ -37,6 +37,7 @@ mod queue;
 mod queue_order;
 mod race;
 mod schedule_pages;
+mod scope;
 mod sessions;
 mod staff;
 mod staff_changes;

@@ -1,9 +1,9 @@
 //! The patient a booking is for: found before the write, or registered inside it.
 
 use super::PatientChoice;
+use crate::app::{policy::Capability, scope::Caller};
 use crate::{
     app::{Fields, checked, notices},
-    auth::extract::ClinicCaller,
     error::{AppError, AppResult},
 };
 use domain::{Email, PersonName, Phone, UserId, patient::same_name};
@@ -25,13 +25,15 @@ pub(in crate::app) enum PatientPlan {
 /// Finds (or validates, for a new one) the booking's patient, before any write.
 pub(in crate::app) async fn plan_patient<C: Conn>(
     c: &C,
-    caller: &ClinicCaller,
+    caller: &Caller,
     choice: &PatientChoice,
 ) -> AppResult<PatientPlan> {
-    let clinic = caller.clinic.id;
+    let clinic = caller.clinic_id();
     match choice {
         PatientChoice::Me => my_record(c, caller).await,
-        _ if !caller.is_staff() => Err(AppError::field("patient", "Patients book for themselves.")),
+        _ if !caller.can(Capability::BookForOthers) => {
+            Err(AppError::field("patient", "Patients book for themselves."))
+        }
         PatientChoice::Existing(id) => patients::find(c, clinic, *id)
             .await?
             .map(PatientPlan::Known)
@@ -63,9 +65,9 @@ pub(in crate::app) async fn plan_patient<C: Conn>(
 /// clinic's unlinked record with their e-mail address and name, linked now if they have
 /// confirmed that address (never on an unconfirmed one: anyone can type an address); else
 /// a new record. A patient the desk registered before they signed up is never duplicated.
-async fn my_record<C: Conn>(c: &C, caller: &ClinicCaller) -> AppResult<PatientPlan> {
-    let clinic = caller.clinic.id;
-    let u = caller.me.user();
+async fn my_record<C: Conn>(c: &C, caller: &Caller) -> AppResult<PatientPlan> {
+    let clinic = caller.clinic_id();
+    let u = caller.person()?.user();
     if let Some(p) = patients::of_user(c, clinic, u.id).await? {
         return Ok(PatientPlan::Known(p));
     }

@@ -2,8 +2,9 @@
 
 use super::{append, commit_change, desk, issuing_write, today, token_event};
 use crate::app::local_time::date_of;
+use crate::app::scope::Caller;
 use crate::{
-    auth::extract::{ClinicCaller, RequestCtx},
+    auth::extract::RequestCtx,
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -20,10 +21,10 @@ use store::{
 /// An approved doctor of the clinic, or a field error on `doctor_id`.
 pub(super) async fn bookable_doctor<C: Conn>(
     c: &C,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: DoctorId,
 ) -> AppResult<doctors::Doctor> {
-    doctors::find(c, caller.clinic.id, id)
+    doctors::find(c, caller.clinic_id(), id)
         .await?
         .filter(|d| d.status == DoctorStatus::Approved)
         .ok_or_else(|| AppError::field("doctor_id", "Choose a doctor of this clinic."))
@@ -34,11 +35,11 @@ pub(super) async fn bookable_doctor<C: Conn>(
 pub(super) async fn issue_in<C: Conn>(
     state: &AppState,
     c: &C,
-    caller: &ClinicCaller,
+    caller: &Caller,
     new: NewToken<'_>,
     now: Timestamp,
 ) -> AppResult<Token> {
-    let held = queue::of_patient(c, caller.clinic.id, new.patient_id, new.local_date).await?;
+    let held = queue::of_patient(c, caller.clinic_id(), new.patient_id, new.local_date).await?;
     if let Some(t) = held
         .iter()
         .find(|t| t.doctor_id == new.doctor_id && !t.status.is_closed())
@@ -56,10 +57,10 @@ pub(super) async fn issue_in<C: Conn>(
         }
         other => other?,
     };
-    let t = queue::find(c, caller.clinic.id, id)
+    let t = queue::find(c, caller.clinic_id(), id)
         .await?
         .ok_or_else(|| AppError::Internal("issued token vanished".into()))?;
-    crate::app::queue_status::email_link(state, c, &caller.clinic, &t, now).await?;
+    crate::app::queue_status::email_link(state, c, caller.clinic(), &t, now).await?;
     Ok(t)
 }
 
@@ -71,11 +72,11 @@ pub struct IssueInput {
 }
 
 /// Issues today's token for a walk-in to a doctor (desk staff).
-#[tracing::instrument(name = "issue_token", skip_all, fields(clinic = %caller.clinic.id))]
+#[tracing::instrument(name = "issue_token", skip_all, fields(clinic = %caller.clinic_id()))]
 pub async fn issue_token(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     input: &IssueInput,
 ) -> AppResult<Token> {
     desk(caller)?;
@@ -83,7 +84,7 @@ pub async fn issue_token(
     let date = today(state, caller);
     let tx = issuing_write(state).await?;
     bookable_doctor(&tx, caller, input.doctor_id).await?;
-    patients::find(&tx, caller.clinic.id, input.patient_id)
+    patients::find(&tx, caller.clinic_id(), input.patient_id)
         .await?
         .ok_or_else(|| AppError::field("patient_id", "Choose a patient of this clinic."))?;
     let t = issue_in(
@@ -91,7 +92,7 @@ pub async fn issue_token(
         &tx,
         caller,
         NewToken {
-            clinic_id: caller.clinic.id,
+            clinic_id: caller.clinic_id(),
             doctor_id: input.doctor_id,
             local_date: &date,
             patient_id: input.patient_id,
@@ -99,7 +100,7 @@ pub async fn issue_token(
             slot_start: None,
             priority: input.priority,
             arrival: Arrival::Now(now),
-            created_by: caller.me.id(),
+            created_by: caller.person()?.id(),
         },
         now,
     )
@@ -115,7 +116,7 @@ pub async fn issue_token(
     )
     .await?;
     token_event(&tx, caller, &t, false, now).await?;
-    commit_change(state, tx, caller.clinic.id).await?;
+    commit_change(state, tx, caller.clinic_id()).await?;
     crate::app::counters::token_issued(false);
     Ok(t)
 }
@@ -126,7 +127,7 @@ pub(crate) async fn join_for_appointment<C: Conn>(
     state: &AppState,
     c: &C,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     a: &Appointment,
     priority: Priority,
     now: Timestamp,
@@ -134,13 +135,13 @@ pub(crate) async fn join_for_appointment<C: Conn>(
     if let Some(t) = queue::of_appointment(c, a.id).await? {
         return Ok(t);
     }
-    let date = date_of(&caller.clinic, now).to_string();
+    let date = date_of(caller.clinic(), now).to_string();
     let t = issue_in(
         state,
         c,
         caller,
         NewToken {
-            clinic_id: caller.clinic.id,
+            clinic_id: caller.clinic_id(),
             doctor_id: a.doctor_id,
             local_date: &date,
             patient_id: a.patient_id,
@@ -148,7 +149,7 @@ pub(crate) async fn join_for_appointment<C: Conn>(
             slot_start: Some(a.start),
             priority,
             arrival: Arrival::Now(now),
-            created_by: caller.me.id(),
+            created_by: caller.person()?.id(),
         },
         now,
     )
@@ -164,7 +165,7 @@ pub(crate) async fn join_for_appointment<C: Conn>(
     )
     .await?;
     token_event(c, caller, &t, false, now).await?;
-    queue::announce(c, caller.clinic.id).await?;
+    queue::announce(c, caller.clinic_id()).await?;
     Ok(t)
 }
 
@@ -172,7 +173,7 @@ pub(crate) async fn join_for_appointment<C: Conn>(
 pub async fn check_in(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: AppointmentId,
     priority: Priority,
 ) -> AppResult<Token> {

@@ -2,13 +2,10 @@
 //! called in the order `domain::queue::call_order` gives; every move is audited.
 
 use super::local_time::date_of;
-use crate::{
-    auth::extract::{ClinicCaller, RequestCtx},
-    error::{AppError, AppResult},
-    state::AppState,
-};
+use crate::app::{policy::Capability, scope::Caller};
+use crate::{auth::extract::RequestCtx, error::AppResult, state::AppState};
 use domain::{
-    ClinicId, DoctorId, Role,
+    ClinicId, DoctorId,
     queue::{TokenStatus, call_order},
 };
 use jiff::Timestamp;
@@ -18,8 +15,8 @@ use store::{
 };
 
 /// The clinic's local date today, as tokens store it.
-fn today(state: &AppState, caller: &ClinicCaller) -> String {
-    date_of(&caller.clinic, state.now()).to_string()
+fn today(state: &AppState, caller: &Caller) -> String {
+    date_of(caller.clinic(), state.now()).to_string()
 }
 
 /// A write transaction that may issue tokens. Issuing signs the patient's status link, and
@@ -43,18 +40,14 @@ pub(crate) async fn commit_change(
     Ok(())
 }
 
-fn desk(caller: &ClinicCaller) -> AppResult<()> {
-    if caller.has_any(&[Role::Admin, Role::Receptionist]) {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
+fn desk(caller: &Caller) -> AppResult<()> {
+    caller.require(Capability::IssueTokens)
 }
 
 async fn append(
     c: &impl Conn,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     action: &str,
     t: &Token,
     detail: serde_json::Value,
@@ -62,9 +55,9 @@ async fn append(
 ) -> AppResult<()> {
     audit::append(
         c,
-        &ctx.actor(Some(caller.me.id())),
+        &caller.actor(ctx),
         audit::Event::new(action, "queue_token", t.id)
-            .in_clinic(caller.clinic.id)
+            .in_clinic(caller.clinic_id())
             .detail(detail),
         now,
     )
@@ -75,7 +68,7 @@ async fn append(
 /// Records that `t` was issued (or, `called`, called in), in `c`'s transaction.
 async fn token_event(
     c: &impl Conn,
-    caller: &ClinicCaller,
+    caller: &Caller,
     t: &Token,
     called: bool,
     now: Timestamp,
@@ -97,7 +90,7 @@ async fn token_event(
             appointment: t.appointment_id,
         }
     };
-    super::events::record(c, caller.clinic.id, Some(caller.me.id()), event, now).await?;
+    super::events::record(c, caller.clinic_id(), caller.user_id(), event, now).await?;
     Ok(())
 }
 
@@ -168,13 +161,33 @@ pub fn arrange(tokens: Vec<Token>) -> Vec<DoctorQueue> {
 /// Today's queues (staff): every doctor's, or one doctor's.
 pub async fn get_queue(
     state: &AppState,
-    caller: &ClinicCaller,
+    caller: &Caller,
     doctor: Option<DoctorId>,
 ) -> AppResult<Vec<DoctorQueue>> {
-    if !caller.is_staff() {
-        return Err(AppError::NotFound);
-    }
+    caller.require(Capability::ViewQueue)?;
     let date = today(state, caller);
-    let tokens = queue::day(state.store().conn(), caller.clinic.id, &date, doctor).await?;
+    let tokens = queue::day(state.store().conn(), caller.clinic_id(), &date, doctor).await?;
     Ok(arrange(tokens))
+}
+
+/// One token of the clinic, any day (staff).
+pub async fn find_token(
+    state: &AppState,
+    caller: &Caller,
+    id: domain::TokenId,
+) -> AppResult<Option<Token>> {
+    caller.require(Capability::ViewQueue)?;
+    Ok(queue::find(state.store().conn(), caller.clinic_id(), id).await?)
+}
+
+/// A patient's tokens on the clinic's local `date` (staff).
+pub async fn tokens_of_patient(
+    state: &AppState,
+    caller: &Caller,
+    patient: domain::PatientId,
+    date: jiff::civil::Date,
+) -> AppResult<Vec<Token>> {
+    caller.require(Capability::ViewQueue)?;
+    let c = state.store().conn();
+    Ok(queue::of_patient(c, caller.clinic_id(), patient, &date.to_string()).await?)
 }

@@ -5,13 +5,14 @@ use super::{
     issue::{bookable_doctor, issue_in},
     issuing_write, today, token_event,
 };
+use crate::app::{policy::Capability, scope::Caller};
 use crate::{
-    auth::extract::{ClinicCaller, RequestCtx},
+    auth::extract::RequestCtx,
     error::{AppError, AppResult},
     state::AppState,
 };
 use domain::{
-    AppointmentStatus, DoctorId, Role, TokenId,
+    AppointmentStatus, DoctorId, TokenId,
     queue::{TokenMove, TokenStatus},
 };
 use jiff::Timestamp;
@@ -24,16 +25,16 @@ use store::{
 /// The caller may run `t`'s queue: its doctor, or an admin; desk staff too for `desk_ok`.
 async fn may_run<C: Conn>(
     c: &C,
-    caller: &ClinicCaller,
+    caller: &Caller,
     doctor: DoctorId,
     desk_ok: bool,
 ) -> AppResult<()> {
-    if caller.has_any(&[Role::Admin]) || (desk_ok && caller.has_any(&[Role::Receptionist])) {
+    if caller.can(Capability::RunAnyQueue) || (desk_ok && caller.can(Capability::IssueTokens)) {
         return Ok(());
     }
-    match doctors::of_user(c, caller.clinic.id, caller.me.id()).await? {
+    match doctors::of_user(c, caller.clinic_id(), caller.person()?.id()).await? {
         Some(d) if d.id == doctor => Ok(()),
-        _ if caller.is_staff() => Err(AppError::Forbidden(
+        _ if caller.can(Capability::ViewQueue) => Err(AppError::Forbidden(
             "Only the token's doctor, an admin or the desk can do that.".into(),
         )),
         _ => Err(AppError::NotFound),
@@ -126,14 +127,14 @@ fn doctor_free(tokens: &[Token]) -> AppResult<()> {
 pub async fn call_next(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     doctor: DoctorId,
 ) -> AppResult<Token> {
     let now = state.now();
     let date = today(state, caller);
     let tx = state.store().write().await?;
     may_run(&tx, caller, doctor, false).await?;
-    let tokens = queue::day(&tx, caller.clinic.id, &date, Some(doctor)).await?;
+    let tokens = queue::day(&tx, caller.clinic_id(), &date, Some(doctor)).await?;
     doctor_free(&tokens)?;
     let next = arrange(tokens)
         .into_iter()
@@ -149,7 +150,7 @@ async fn record_move(
     state: &AppState,
     tx: store::Tx,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     mv: TokenMove,
     t: Token,
     now: Timestamp,
@@ -168,7 +169,7 @@ async fn record_move(
     if mv == TokenMove::Call {
         token_event(&tx, caller, &t, true, now).await?;
     }
-    commit_change(state, tx, caller.clinic.id).await?;
+    commit_change(state, tx, caller.clinic_id()).await?;
     Ok(t)
 }
 
@@ -177,16 +178,16 @@ async fn record_move(
 pub async fn move_token(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: TokenId,
     mv: TokenMove,
 ) -> AppResult<Token> {
-    if mv == TokenMove::Transfer || !caller.is_staff() {
+    if mv == TokenMove::Transfer || !caller.can(Capability::ViewQueue) {
         return Err(AppError::NotFound);
     }
     let now = state.now();
     let tx = state.store().write().await?;
-    let t = queue::find(&tx, caller.clinic.id, id)
+    let t = queue::find(&tx, caller.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     let desk_ok = matches!(mv, TokenMove::Skip | TokenMove::Requeue);
@@ -207,14 +208,14 @@ pub async fn move_token(
 pub async fn transfer(
     state: &AppState,
     ctx: &RequestCtx,
-    caller: &ClinicCaller,
+    caller: &Caller,
     id: TokenId,
     to: DoctorId,
 ) -> AppResult<Token> {
     desk(caller)?;
     let now = state.now();
     let tx = issuing_write(state).await?;
-    let t = queue::find(&tx, caller.clinic.id, id)
+    let t = queue::find(&tx, caller.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     let doctor = bookable_doctor(&tx, caller, to).await?;
@@ -231,7 +232,7 @@ pub async fn transfer(
         &tx,
         caller,
         NewToken {
-            clinic_id: caller.clinic.id,
+            clinic_id: caller.clinic_id(),
             doctor_id: to,
             local_date: &t.local_date,
             patient_id: t.patient_id,
@@ -239,7 +240,7 @@ pub async fn transfer(
             slot_start: None,
             priority: t.priority,
             arrival: Arrival::Kept(t.arrived_at),
-            created_by: caller.me.id(),
+            created_by: caller.person()?.id(),
         },
         now,
     )
@@ -267,6 +268,6 @@ pub async fn transfer(
         now,
     )
     .await?;
-    commit_change(state, tx, caller.clinic.id).await?;
+    commit_change(state, tx, caller.clinic_id()).await?;
     Ok(new)
 }
