@@ -58,7 +58,7 @@ async fn rescheduling_books_the_new_slot_cancels_the_old_and_moves_the_reminders
 
 each_backend!(reminders_go_out_24_and_2_hours_before_exactly_once_even_with_two_workers);
 async fn reminders_go_out_24_and_2_hours_before_exactly_once_even_with_two_workers(app: TestApp) {
-    let w = world(&app, "remind").await;
+    let w = crate::fixtures::world(&app, "remind").await;
     assert_eq!(
         book(&app, &w, &w.patient, "2026-11-24T03:30:00Z")
             .await

@@ -40,6 +40,7 @@ mod doctors;
 mod documents;
 mod email;
 mod fakes;
+mod fixtures;
 mod helpers;
 mod home_pages;
 mod http_surface;

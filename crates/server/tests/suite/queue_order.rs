@@ -4,9 +4,9 @@
 
 use crate::backends::each_backend;
 use crate::{
+    fixtures::{desk, patient_record, world},
     helpers::{TestApp, send_to},
-    queue::{issue, patient, waiting},
-    world::{desk, world},
+    queue::{issue, waiting},
 };
 use axum::http::{Method, StatusCode};
 use serde_json::json;
@@ -18,18 +18,12 @@ each_backend!(
 async fn concurrent_issues_give_gap_free_numbers_that_are_never_reused(app: TestApp) {
     let w = world(&app, "burst").await;
     let desk = desk(&app, &w, "burst").await;
+    let clinic = w.clinic.parse().unwrap();
     let mut ids = Vec::new();
     for i in 0..30 {
-        ids.push(
-            patient(
-                &app,
-                &w,
-                &desk,
-                &format!("Burst Patient {i}"),
-                &format!("98450{i:05}"),
-            )
-            .await,
-        );
+        let name = format!("Burst Patient {i}");
+        let record = patient_record(&app, clinic, None, &name, &format!("98450{i:05}")).await;
+        ids.push(record.to_string());
     }
     // Two instances on PostgreSQL; SQLite serves one process.
     let routers = if app.backend == "postgres" {
@@ -81,18 +75,12 @@ async fn walk_ins_are_called_in_number_order_even_when_their_clock_readings_run_
 ) {
     let w = world(&app, "qclock").await;
     let desk = desk(&app, &w, "qclock").await;
+    let clinic = w.clinic.parse().unwrap();
     let mut ids = Vec::new();
     for i in 0..5 {
-        ids.push(
-            patient(
-                &app,
-                &w,
-                &desk,
-                &format!("Clock Patient {i}"),
-                &format!("98451{i:05}"),
-            )
-            .await,
-        );
+        let name = format!("Clock Patient {i}");
+        let record = patient_record(&app, clinic, None, &name, &format!("98451{i:05}")).await;
+        ids.push(record.to_string());
     }
     let mut numbers = Vec::new();
     for id in &ids {

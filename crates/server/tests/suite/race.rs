@@ -3,8 +3,9 @@
 
 use crate::backends::each_backend;
 use crate::{
+    fixtures::world,
     helpers::{PW, TestApp, send_to, serve},
-    world::{World, book, world},
+    world::{World, book},
 };
 use axum::http::StatusCode;
 use serde_json::json;
