@@ -23,6 +23,12 @@
 //! and passes, unless DOCSPOT_TEST_REQUIRE_POSTGRES=1 (as CI sets), which makes a missing or
 //! unreachable PostgreSQL fail. `TestApp::each()` (a loop over both inside one test) still
 //! works for tests not yet converted, but a failure there does not name the database.
+//!
+//! `fixtures` builds a clinic, its people and its visit types straight in the store, for
+//! tests whose subject is not how they came to be; `world` builds them through the API.
+//! `pinned::problem` and `pinned::mail` pin problem+json bodies and e-mails with insta, in
+//! `snapshots/`, one file per name for both databases; under CI=true a missing or changed
+//! snapshot fails.
 
 mod accounts;
 mod audit;
@@ -48,13 +54,16 @@ mod jobs;
 mod lifecycle;
 mod linking;
 mod live_queue;
+mod mails;
 mod money_pages;
 mod openapi;
 mod operations;
 mod outage;
 mod page_titles;
 mod patients;
+mod pinned;
 mod policy;
+mod problems;
 mod processes;
 mod profile_pages;
 mod queue;
