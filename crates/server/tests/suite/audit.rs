@@ -1,27 +1,26 @@
 //! Audit events from the API and `docspot audit verify` on the real binary.
 
+use crate::backends::each_backend;
 use crate::helpers::{self, TestApp};
 
-#[tokio::test]
-async fn writes_are_audited_with_actor_request_id_and_ip() {
-    for app in TestApp::each().await {
-        let r = app.register("aud@example.com", "Aud").await;
-        let rid = r.headers["x-request-id"].to_str().unwrap().to_owned();
-        let events = store::audit::recent(app.state.store().conn(), None, 10)
-            .await
-            .unwrap();
-        let reg = events
-            .iter()
-            .find(|e| e.action == "user.register")
-            .expect("register audited");
-        assert_eq!(reg.request_id, rid, "{}", app.backend);
-        assert_eq!(reg.ip, "10.0.0.1", "{}", app.backend);
-        assert_eq!(
-            reg.actor_user_id.map(|u| u.to_string()),
-            r.body["id"].as_str().map(str::to_owned)
-        );
-        assert_eq!(reg.hash.len(), 64);
-    }
+each_backend!(writes_are_audited_with_actor_request_id_and_ip);
+async fn writes_are_audited_with_actor_request_id_and_ip(app: TestApp) {
+    let r = app.register("aud@example.com", "Aud").await;
+    let rid = r.headers["x-request-id"].to_str().unwrap().to_owned();
+    let events = store::audit::recent(app.state.store().conn(), None, 10)
+        .await
+        .unwrap();
+    let reg = events
+        .iter()
+        .find(|e| e.action == "user.register")
+        .expect("register audited");
+    assert_eq!(reg.request_id, rid, "{}", app.backend);
+    assert_eq!(reg.ip, "10.0.0.1", "{}", app.backend);
+    assert_eq!(
+        reg.actor_user_id.map(|u| u.to_string()),
+        r.body["id"].as_str().map(str::to_owned)
+    );
+    assert_eq!(reg.hash.len(), 64);
 }
 
 /// `docspot ARGS` on the SQLite database in `data_dir`.

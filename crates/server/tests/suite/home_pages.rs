@@ -1,6 +1,7 @@
 //! The start page tells each role what is happening today at their clinic: real counts,
 //! and the doctors nobody can book because they have no hours.
 
+use crate::backends::each_backend;
 use crate::{
     consultations::kavya_in_queue,
     helpers::{TestApp, page_get},
@@ -9,74 +10,72 @@ use crate::{
 use axum::http::StatusCode;
 use serde_json::json;
 
-#[tokio::test]
-async fn the_start_page_counts_today_and_asks_doctors_without_hours_to_set_them() {
-    for app in TestApp::each().await {
-        let w = world(&app, "home").await;
-        let desk = desk(&app, &w, "home").await;
-        let (_, vikram) = second_doctor(&app, &w, "home").await;
-        kavya_in_queue(&app, &w, &desk, "home").await;
-        // 16:40 today in the clinic: an appointment still to come.
-        let r = book(&app, &w, &w.patient, "2026-11-22T11:10:00Z").await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        app.register("applicant@home.test", "Dr Meera Iyer").await;
-        let applicant = app.login("applicant@home.test").await.0;
-        let r = app
-            .post(
-                &w.at("/doctor-applications"),
-                Some(&applicant),
-                json!({"name": "Dr Meera Iyer", "registration_number": "KMC-1"}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+each_backend!(the_start_page_counts_today_and_asks_doctors_without_hours_to_set_them);
+async fn the_start_page_counts_today_and_asks_doctors_without_hours_to_set_them(app: TestApp) {
+    let w = world(&app, "home").await;
+    let desk = desk(&app, &w, "home").await;
+    let (_, vikram) = second_doctor(&app, &w, "home").await;
+    kavya_in_queue(&app, &w, &desk, "home").await;
+    // 16:40 today in the clinic: an appointment still to come.
+    let r = book(&app, &w, &w.patient, "2026-11-22T11:10:00Z").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    app.register("applicant@home.test", "Dr Meera Iyer").await;
+    let applicant = app.login("applicant@home.test").await.0;
+    let r = app
+        .post(
+            &w.at("/doctor-applications"),
+            Some(&applicant),
+            json!({"name": "Dr Meera Iyer", "registration_number": "KMC-1"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 
-        let home = |token: String| {
-            let app = &app;
-            async move { app.send(page_get("/", &token)).await.text }
-        };
-        let at_desk = home(desk.clone()).await;
-        assert!(
-            at_desk.contains("1 waiting</a> in the queue")
-                && at_desk.contains("1 appointment today")
-                && !at_desk.contains("Nothing at the desk yet"),
-            "{}: {at_desk}",
-            app.backend
-        );
-        let asha = home(w.doctor_token.clone()).await;
-        assert!(
-            asha.contains("1 waiting</a> in your queue")
-                && asha.contains("1 appointment today")
-                && !asha.contains("Set your weekly hours")
-                && !asha.contains("No patients waiting"),
-            "{}: {asha}",
-            app.backend
-        );
-        let no_hours = home(vikram.clone()).await;
-        assert!(
-            no_hours.contains("Set your weekly hours: patients cannot book you until you do.")
-                && no_hours.contains("Nobody waiting"),
-            "{}: {no_hours}",
-            app.backend
-        );
-        let admin = home(w.admin.clone()).await;
-        assert!(
-            admin.contains("1 doctor waiting for review")
-                && admin.contains("No weekly hours yet, so patients cannot book: Dr Vikram Shah."),
-            "{}: {admin}",
-            app.backend
-        );
-        let doctors = app
-            .send(page_get(
-                &format!("/clinics/{}/doctors", w.clinic),
-                &w.admin,
-            ))
-            .await
-            .text;
-        assert!(
-            doctors.contains("No weekly hours yet: patients cannot book Dr Vikram Shah")
-                && !doctors.contains("cannot book Dr Asha Rao"),
-            "{}: {doctors}",
-            app.backend
-        );
-    }
+    let home = |token: String| {
+        let app = &app;
+        async move { app.send(page_get("/", &token)).await.text }
+    };
+    let at_desk = home(desk.clone()).await;
+    assert!(
+        at_desk.contains("1 waiting</a> in the queue")
+            && at_desk.contains("1 appointment today")
+            && !at_desk.contains("Nothing at the desk yet"),
+        "{}: {at_desk}",
+        app.backend
+    );
+    let asha = home(w.doctor_token.clone()).await;
+    assert!(
+        asha.contains("1 waiting</a> in your queue")
+            && asha.contains("1 appointment today")
+            && !asha.contains("Set your weekly hours")
+            && !asha.contains("No patients waiting"),
+        "{}: {asha}",
+        app.backend
+    );
+    let no_hours = home(vikram.clone()).await;
+    assert!(
+        no_hours.contains("Set your weekly hours: patients cannot book you until you do.")
+            && no_hours.contains("Nobody waiting"),
+        "{}: {no_hours}",
+        app.backend
+    );
+    let admin = home(w.admin.clone()).await;
+    assert!(
+        admin.contains("1 doctor waiting for review")
+            && admin.contains("No weekly hours yet, so patients cannot book: Dr Vikram Shah."),
+        "{}: {admin}",
+        app.backend
+    );
+    let doctors = app
+        .send(page_get(
+            &format!("/clinics/{}/doctors", w.clinic),
+            &w.admin,
+        ))
+        .await
+        .text;
+    assert!(
+        doctors.contains("No weekly hours yet: patients cannot book Dr Vikram Shah")
+            && !doctors.contains("cannot book Dr Asha Rao"),
+        "{}: {doctors}",
+        app.backend
+    );
 }

@@ -1,5 +1,6 @@
 //! Health, metrics, OpenAPI, security headers, request ids, CSRF, malformed input.
 
+use crate::backends::each_backend;
 use crate::helpers::{PW, TestApp};
 use axum::{
     body::Body,
@@ -60,93 +61,89 @@ async fn every_response_carries_security_headers_and_a_request_id() {
     );
 }
 
-#[tokio::test]
-async fn malformed_requests_get_4xx_problems_never_500() {
-    for app in TestApp::each().await {
-        app.register("m@example.com", "M").await;
-        let (token, _) = app.login("m@example.com").await;
-        let raw = |method: Method, path: &str, ctype: Option<&str>, body: Vec<u8>| {
-            let mut b = Request::builder()
-                .method(method)
-                .uri(path)
-                .header(header::AUTHORIZATION, format!("Bearer {token}"));
-            if let Some(c) = ctype {
-                b = b.header(header::CONTENT_TYPE, c);
-            }
-            b.body(Body::from(body)).unwrap()
-        };
-        let cases = [
-            (
-                raw(
-                    Method::POST,
-                    "/api/v1/auth/login",
-                    Some("application/json"),
-                    b"{not json".to_vec(),
-                ),
-                StatusCode::BAD_REQUEST,
+each_backend!(malformed_requests_get_4xx_problems_never_500);
+async fn malformed_requests_get_4xx_problems_never_500(app: TestApp) {
+    app.register("m@example.com", "M").await;
+    let (token, _) = app.login("m@example.com").await;
+    let raw = |method: Method, path: &str, ctype: Option<&str>, body: Vec<u8>| {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        if let Some(c) = ctype {
+            b = b.header(header::CONTENT_TYPE, c);
+        }
+        b.body(Body::from(body)).unwrap()
+    };
+    let cases = [
+        (
+            raw(
+                Method::POST,
+                "/api/v1/auth/login",
+                Some("application/json"),
+                b"{not json".to_vec(),
             ),
-            (
-                raw(
-                    Method::POST,
-                    "/api/v1/auth/login",
-                    Some("text/plain"),
-                    b"{}".to_vec(),
-                ),
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            raw(
+                Method::POST,
+                "/api/v1/auth/login",
+                Some("text/plain"),
+                b"{}".to_vec(),
             ),
-            (
-                raw(Method::POST, "/api/v1/auth/login", None, b"{}".to_vec()),
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            raw(Method::POST, "/api/v1/auth/login", None, b"{}".to_vec()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ),
+        (
+            raw(
+                Method::POST,
+                "/api/v1/auth/login",
+                Some("application/json"),
+                br#"{"email":"a@b.c","password":"x","admin":true}"#.to_vec(),
             ),
-            (
-                raw(
-                    Method::POST,
-                    "/api/v1/auth/login",
-                    Some("application/json"),
-                    br#"{"email":"a@b.c","password":"x","admin":true}"#.to_vec(),
-                ),
-                StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            raw(
+                Method::POST,
+                "/api/v1/auth/login",
+                Some("application/json"),
+                br#"{"email":5}"#.to_vec(),
             ),
-            (
-                raw(
-                    Method::POST,
-                    "/api/v1/auth/login",
-                    Some("application/json"),
-                    br#"{"email":5}"#.to_vec(),
-                ),
-                StatusCode::UNPROCESSABLE_ENTITY,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            raw(
+                Method::POST,
+                "/api/v1/auth/register",
+                Some("application/json"),
+                vec![b' '; 2 * 1024 * 1024],
             ),
-            (
-                raw(
-                    Method::POST,
-                    "/api/v1/auth/register",
-                    Some("application/json"),
-                    vec![b' '; 2 * 1024 * 1024],
-                ),
-                StatusCode::PAYLOAD_TOO_LARGE,
-            ),
-            (
-                raw(Method::GET, "/api/v1/clinics?limit=lots", None, vec![]),
-                StatusCode::BAD_REQUEST,
-            ),
-            (
-                raw(Method::GET, "/api/v1/does-not-exist", None, vec![]),
-                StatusCode::NOT_FOUND,
-            ),
-        ];
-        for (req, want) in cases {
-            let label = format!("{} {}", req.method(), req.uri());
-            let r = app.send(req).await;
-            assert_eq!(r.status, want, "{}: {label}: {}", app.backend, r.text);
-            if want != StatusCode::PAYLOAD_TOO_LARGE
-                || r.headers.get(header::CONTENT_TYPE).is_some()
-            {
-                assert_eq!(
-                    r.headers[header::CONTENT_TYPE],
-                    "application/problem+json",
-                    "{label}"
-                );
-            }
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        (
+            raw(Method::GET, "/api/v1/clinics?limit=lots", None, vec![]),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            raw(Method::GET, "/api/v1/does-not-exist", None, vec![]),
+            StatusCode::NOT_FOUND,
+        ),
+    ];
+    for (req, want) in cases {
+        let label = format!("{} {}", req.method(), req.uri());
+        let r = app.send(req).await;
+        assert_eq!(r.status, want, "{}: {label}: {}", app.backend, r.text);
+        if want != StatusCode::PAYLOAD_TOO_LARGE || r.headers.get(header::CONTENT_TYPE).is_some() {
+            assert_eq!(
+                r.headers[header::CONTENT_TYPE],
+                "application/problem+json",
+                "{label}"
+            );
         }
     }
 }
@@ -249,101 +246,97 @@ async fn error_pages_show_the_request_id_as_a_reference() {
     assert!(r.text.contains(id), "the page names its request id {id}");
 }
 
-#[tokio::test]
-async fn a_nul_byte_in_a_path_or_query_is_refused_on_every_route() {
-    for app in TestApp::each().await {
-        let w = crate::world::world(&app, "nul").await;
-        let desk = crate::world::desk(&app, &w, "nul").await;
-        let c = &w.clinic;
-        for (path, api) in [
-            ("/c/nul%00".to_owned(), false),
-            ("/c/nul?x=%00".to_owned(), false),
-            (format!("/clinics/{c}/patients?q=ar%00jun"), false),
-            (format!("/api/v1/clinics/{c}/patients?q=ar%00jun"), true),
-            (
-                format!("/api/v1/clinics/{c}/doctors?specialty_id=%00"),
-                true,
-            ),
-            ("/api/v1/clinics?q=%00".to_owned(), true),
-            (format!("/api/v1/clinics/{c}%00/staff"), true),
-        ] {
-            let r = app
-                .send(
-                    Request::builder()
-                        .uri(&path)
-                        .header(header::AUTHORIZATION, format!("Bearer {desk}"))
-                        .header(header::COOKIE, format!("ds_access={desk}"))
-                        .body(Body::empty())
-                        .unwrap(),
-                )
-                .await;
-            assert_eq!(
-                r.status,
-                StatusCode::BAD_REQUEST,
-                "{}: {path}: {}",
-                app.backend,
-                r.text
-            );
-            let ct = r.headers[header::CONTENT_TYPE].to_str().unwrap();
-            if api {
-                assert_eq!(ct, "application/problem+json", "{path}");
-            } else {
-                assert!(ct.starts_with("text/html"), "{path}: {ct}");
-            }
+each_backend!(a_nul_byte_in_a_path_or_query_is_refused_on_every_route);
+async fn a_nul_byte_in_a_path_or_query_is_refused_on_every_route(app: TestApp) {
+    let w = crate::world::world(&app, "nul").await;
+    let desk = crate::world::desk(&app, &w, "nul").await;
+    let c = &w.clinic;
+    for (path, api) in [
+        ("/c/nul%00".to_owned(), false),
+        ("/c/nul?x=%00".to_owned(), false),
+        (format!("/clinics/{c}/patients?q=ar%00jun"), false),
+        (format!("/api/v1/clinics/{c}/patients?q=ar%00jun"), true),
+        (
+            format!("/api/v1/clinics/{c}/doctors?specialty_id=%00"),
+            true,
+        ),
+        ("/api/v1/clinics?q=%00".to_owned(), true),
+        (format!("/api/v1/clinics/{c}%00/staff"), true),
+    ] {
+        let r = app
+            .send(
+                Request::builder()
+                    .uri(&path)
+                    .header(header::AUTHORIZATION, format!("Bearer {desk}"))
+                    .header(header::COOKIE, format!("ds_access={desk}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::BAD_REQUEST,
+            "{}: {path}: {}",
+            app.backend,
+            r.text
+        );
+        let ct = r.headers[header::CONTENT_TYPE].to_str().unwrap();
+        if api {
+            assert_eq!(ct, "application/problem+json", "{path}");
+        } else {
+            assert!(ct.starts_with("text/html"), "{path}: {ct}");
         }
     }
 }
 
-#[tokio::test]
-async fn a_json_field_of_the_wrong_type_is_named_with_what_it_expects() {
-    for app in TestApp::each().await {
-        let w = crate::world::world(&app, "jsonf").await;
-        let cases = [
-            (
-                serde_json::json!({"doctor_id": "not-a-uuid", "visit_type_id": w.visit_type, "start": "2026-11-23T03:30:00Z"}),
-                "doctor_id",
-                "must be an id",
-            ),
-            (
-                serde_json::json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type, "start": 5}),
-                "start",
-                "must be a string",
-            ),
-            (
-                serde_json::json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type}),
-                "start",
-                "is required",
-            ),
-            (
-                serde_json::json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type, "start": "2026-11-23T03:30:00Z", "colour": 1}),
-                "colour",
-                "is not a field",
-            ),
-        ];
-        for (body, field, says) in cases {
-            let r = app
-                .post(&w.at("/appointments"), Some(&w.patient), body.clone())
-                .await;
-            assert_eq!(
-                r.status,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "{body}: {}",
-                r.text
-            );
-            assert_eq!(r.body["errors"][0]["field"], field, "{body}: {}", r.text);
-            let message = r.body["errors"][0]["message"].as_str().unwrap();
-            assert!(message.contains(says), "{body}: {message}");
-        }
+each_backend!(a_json_field_of_the_wrong_type_is_named_with_what_it_expects);
+async fn a_json_field_of_the_wrong_type_is_named_with_what_it_expects(app: TestApp) {
+    let w = crate::world::world(&app, "jsonf").await;
+    let cases = [
+        (
+            serde_json::json!({"doctor_id": "not-a-uuid", "visit_type_id": w.visit_type, "start": "2026-11-23T03:30:00Z"}),
+            "doctor_id",
+            "must be an id",
+        ),
+        (
+            serde_json::json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type, "start": 5}),
+            "start",
+            "must be a string",
+        ),
+        (
+            serde_json::json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type}),
+            "start",
+            "is required",
+        ),
+        (
+            serde_json::json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type, "start": "2026-11-23T03:30:00Z", "colour": 1}),
+            "colour",
+            "is not a field",
+        ),
+    ];
+    for (body, field, says) in cases {
         let r = app
-            .post(
-                &w.at("/patients"),
-                Some(&w.admin),
-                serde_json::json!({"name": "X", "sex": "female", "age": "40", "phone": "9845000000", "email": ["x"]}),
-            )
+            .post(&w.at("/appointments"), Some(&w.patient), body.clone())
             .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
-        assert_eq!(r.body["errors"][0]["field"], "email", "{}", r.text);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            r.text
+        );
+        assert_eq!(r.body["errors"][0]["field"], field, "{body}: {}", r.text);
+        let message = r.body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(says), "{body}: {message}");
     }
+    let r = app
+        .post(
+            &w.at("/patients"),
+            Some(&w.admin),
+            serde_json::json!({"name": "X", "sex": "female", "age": "40", "phone": "9845000000", "email": ["x"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.body["errors"][0]["field"], "email", "{}", r.text);
 }
 
 #[tokio::test]

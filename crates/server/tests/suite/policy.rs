@@ -2,6 +2,7 @@
 //! document × every kind of caller, against the table in `policy.tsv`. A new operation
 //! without a row fails the test, and so does a row for an operation that is gone.
 
+use crate::backends::each_backend;
 use crate::{
     helpers::{PW, Resp, TestApp},
     world::{World, book, desk, second_doctor, world},
@@ -389,88 +390,86 @@ async fn path_for(app: &TestApp, m: &Matrix, op: &Op, n: usize, session: Option<
     path
 }
 
-#[tokio::test]
-async fn every_operation_answers_every_kind_of_caller_as_the_policy_table_says() {
+each_backend!(every_operation_answers_every_kind_of_caller_as_the_policy_table_says);
+async fn every_operation_answers_every_kind_of_caller_as_the_policy_table_says(app: TestApp) {
     let table = table();
-    for app in TestApp::each().await {
-        let b = app.backend;
-        let doc = app.get("/api/v1/openapi.json", None).await;
-        ok(&doc, StatusCode::OK, "openapi", b);
-        let ops = operations(&doc.body);
-        let published: BTreeSet<&str> = ops.iter().map(|o| o.id.as_str()).collect();
-        let listed: BTreeSet<&str> = table.keys().map(String::as_str).collect();
-        let unlisted: Vec<_> = published.difference(&listed).collect();
-        let gone: Vec<_> = listed.difference(&published).collect();
-        assert!(
-            unlisted.is_empty() && gone.is_empty(),
-            "policy.tsv is out of date: operations without a row {unlisted:?}; rows for operations that no longer exist {gone:?}"
-        );
 
-        let m = build(&app).await;
-        let mut mismatches = Vec::new();
-        let mut calls = 0;
-        for op in &ops {
-            let row = &table[&op.id];
-            for (i, caller) in m.callers.iter().enumerate() {
-                let Some(expected) = row.allowed[i] else {
-                    continue;
-                };
-                calls += 1;
-                let (token, session) =
-                    match (&caller.email, SESSION_ENDING.contains(&op.id.as_str())) {
-                        (Some(email), true) => {
-                            let r = app.login_with(email, PW).await;
-                            ok(&r, StatusCode::OK, "fresh login", b);
-                            (
-                                r.body["access_token"].as_str().map(str::to_owned),
-                                r.body["session_id"].as_str().map(str::to_owned),
-                            )
-                        }
-                        _ => (caller.token.clone(), None),
-                    };
-                let path = path_for(&app, &m, op, i, session.as_deref()).await;
-                let req = if op.id == "upload_document" {
-                    let mut req = upload(&path, token.as_deref().unwrap_or(""));
-                    if token.is_none() {
-                        req.headers_mut().remove(header::AUTHORIZATION);
-                    }
-                    req
-                } else {
-                    let body = (op.method == Method::POST || op.method == Method::PUT)
-                        .then(|| body_for(&m, &op.id));
-                    TestApp::req(op.method.clone(), &path, token.as_deref(), body.as_ref())
-                };
-                let r = app.send(req).await;
-                assert!(
-                    !r.status.is_server_error(),
-                    "{b}: {} as {}: {} {}",
+    let b = app.backend;
+    let doc = app.get("/api/v1/openapi.json", None).await;
+    ok(&doc, StatusCode::OK, "openapi", b);
+    let ops = operations(&doc.body);
+    let published: BTreeSet<&str> = ops.iter().map(|o| o.id.as_str()).collect();
+    let listed: BTreeSet<&str> = table.keys().map(String::as_str).collect();
+    let unlisted: Vec<_> = published.difference(&listed).collect();
+    let gone: Vec<_> = listed.difference(&published).collect();
+    assert!(
+        unlisted.is_empty() && gone.is_empty(),
+        "policy.tsv is out of date: operations without a row {unlisted:?}; rows for operations that no longer exist {gone:?}"
+    );
+
+    let m = build(&app).await;
+    let mut mismatches = Vec::new();
+    let mut calls = 0;
+    for op in &ops {
+        let row = &table[&op.id];
+        for (i, caller) in m.callers.iter().enumerate() {
+            let Some(expected) = row.allowed[i] else {
+                continue;
+            };
+            calls += 1;
+            let (token, session) = match (&caller.email, SESSION_ENDING.contains(&op.id.as_str())) {
+                (Some(email), true) => {
+                    let r = app.login_with(email, PW).await;
+                    ok(&r, StatusCode::OK, "fresh login", b);
+                    (
+                        r.body["access_token"].as_str().map(str::to_owned),
+                        r.body["session_id"].as_str().map(str::to_owned),
+                    )
+                }
+                _ => (caller.token.clone(), None),
+            };
+            let path = path_for(&app, &m, op, i, session.as_deref()).await;
+            let req = if op.id == "upload_document" {
+                let mut req = upload(&path, token.as_deref().unwrap_or(""));
+                if token.is_none() {
+                    req.headers_mut().remove(header::AUTHORIZATION);
+                }
+                req
+            } else {
+                let body = (op.method == Method::POST || op.method == Method::PUT)
+                    .then(|| body_for(&m, &op.id));
+                TestApp::req(op.method.clone(), &path, token.as_deref(), body.as_ref())
+            };
+            let r = app.send(req).await;
+            assert!(
+                !r.status.is_server_error(),
+                "{b}: {} as {}: {} {}",
+                op.id,
+                caller.kind,
+                r.status,
+                r.text
+            );
+            let allowed = !matches!(r.status.as_u16(), 401 | 403 | 404);
+            if allowed != expected {
+                mismatches.push(format!(
+                    "{:<26} {:<17} {:<8} {:<8} {}",
                     op.id,
                     caller.kind,
-                    r.status,
-                    r.text
-                );
-                let allowed = !matches!(r.status.as_u16(), 401 | 403 | 404);
-                if allowed != expected {
-                    mismatches.push(format!(
-                        "{:<26} {:<17} {:<8} {:<8} {}",
-                        op.id,
-                        caller.kind,
-                        if expected { "allowed" } else { "refused" },
-                        if allowed { "allowed" } else { "refused" },
-                        r.status.as_u16()
-                    ));
-                }
+                    if expected { "allowed" } else { "refused" },
+                    if allowed { "allowed" } else { "refused" },
+                    r.status.as_u16()
+                ));
             }
         }
-        assert!(
-            mismatches.is_empty(),
-            "{b}: {} of {calls} calls disagree with policy.tsv:\n{:<26} {:<17} {:<8} {:<8} status\n{}",
-            mismatches.len(),
-            "operation",
-            "caller",
-            "expected",
-            "got",
-            mismatches.join("\n")
-        );
     }
+    assert!(
+        mismatches.is_empty(),
+        "{b}: {} of {calls} calls disagree with policy.tsv:\n{:<26} {:<17} {:<8} {:<8} status\n{}",
+        mismatches.len(),
+        "operation",
+        "caller",
+        "expected",
+        "got",
+        mismatches.join("\n")
+    );
 }

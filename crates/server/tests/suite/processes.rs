@@ -50,9 +50,13 @@ pub fn serve(args: &[&str]) -> (Proc, String, Vec<String>) {
     let stdout = child.stdout.take().unwrap();
     let proc = Proc(child);
     let mut printed = Vec::new();
-    for line in BufReader::new(stdout).lines() {
+    let mut lines = BufReader::new(stdout).lines();
+    while let Some(line) = lines.next() {
         let line = line.unwrap();
         if let Some(rest) = line.strip_prefix("DocSpot is running at ") {
+            // Keep reading what it prints later (such as the no-platform-admin hint): with
+            // its stdout closed, its next line would end it.
+            std::thread::spawn(move || lines.for_each(drop));
             return (proc, rest.trim_end_matches('/').to_owned(), printed);
         }
         printed.push(line);

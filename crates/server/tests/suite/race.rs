@@ -1,9 +1,11 @@
 //! No double booking, ever: many concurrent bookers on one doctor, and the database's own
 //! refusal of an overlapping row.
 
+use crate::backends::each_backend;
 use crate::{
+    fixtures::world,
     helpers::{PW, TestApp, send_to, serve},
-    world::{World, book, world},
+    world::{World, book},
 };
 use axum::http::StatusCode;
 use serde_json::json;
@@ -62,120 +64,119 @@ async fn overlapping_pairs(app: &TestApp) -> i64 {
     r.try_get::<i64>("", "n").unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sixty_concurrent_bookings_of_overlapping_slots_leave_exactly_one_winner_per_slot() {
-    for app in TestApp::each().await {
-        let w = world(&app, "race").await;
-        let long = long_visit(&app, &w).await;
-        let mut patients = Vec::new();
-        for i in 0..60 {
-            let email = format!("p{i}@race.test");
-            app.register(&email, &format!("Patient {i}")).await;
-            patients.push(app.login(&email).await.0);
-        }
-        // On PostgreSQL, half the requests go through a second app instance.
-        let second = app.second_instance().await;
-        let apps: Vec<&TestApp> = if app.backend == "postgres" {
-            vec![&app, &second]
-        } else {
-            vec![&app]
-        };
-        // Each round: half want a 30-minute visit at 09:00, half a 15-minute one at 09:20
-        // (which overlaps it), all at once.
-        let rounds = [
-            ("2026-11-23T03:30:00Z", "2026-11-23T03:50:00Z"),
-            ("2026-11-23T08:30:00Z", "2026-11-23T08:50:00Z"),
-            ("2026-11-24T03:30:00Z", "2026-11-24T03:50:00Z"),
-            ("2026-11-25T08:30:00Z", "2026-11-25T08:50:00Z"),
-        ];
-        for (a, b) in rounds {
-            let attempts = patients
-                .iter()
-                .enumerate()
-                .map(|(i, p)| {
-                    if i % 2 == 0 {
-                        (p.clone(), long.clone(), a.to_owned())
-                    } else {
-                        (p.clone(), w.visit_type.clone(), b.to_owned())
-                    }
-                })
-                .collect();
-            let winners = race(&apps, &w, attempts).await;
-            assert_eq!(winners, 1, "{}: exactly one winner around {a}", app.backend);
-        }
-        assert_eq!(
-            overlapping_pairs(&app).await,
-            0,
-            "{}: no overlapping active rows",
-            app.backend
-        );
-        let list = app
-            .get(
-                &w.at("/appointments?from=2026-11-23&to=2026-11-25"),
-                Some(&w.admin),
-            )
-            .await;
-        assert_eq!(list.body.as_array().unwrap().len(), rounds.len());
-        assert_eq!(app.audit_count("appointment.book").await, rounds.len());
+each_backend!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    sixty_concurrent_bookings_of_overlapping_slots_leave_exactly_one_winner_per_slot
+);
+async fn sixty_concurrent_bookings_of_overlapping_slots_leave_exactly_one_winner_per_slot(
+    app: TestApp,
+) {
+    let w = world(&app, "race").await;
+    let long = long_visit(&app, &w).await;
+    let mut patients = Vec::new();
+    for i in 0..60 {
+        let email = format!("p{i}@race.test");
+        app.register(&email, &format!("Patient {i}")).await;
+        patients.push(app.login(&email).await.0);
     }
+    // On PostgreSQL, half the requests go through a second app instance.
+    let second = app.second_instance().await;
+    let apps: Vec<&TestApp> = if app.backend == "postgres" {
+        vec![&app, &second]
+    } else {
+        vec![&app]
+    };
+    // Each round: half want a 30-minute visit at 09:00, half a 15-minute one at 09:20
+    // (which overlaps it), all at once.
+    let rounds = [
+        ("2026-11-23T03:30:00Z", "2026-11-23T03:50:00Z"),
+        ("2026-11-23T08:30:00Z", "2026-11-23T08:50:00Z"),
+        ("2026-11-24T03:30:00Z", "2026-11-24T03:50:00Z"),
+        ("2026-11-25T08:30:00Z", "2026-11-25T08:50:00Z"),
+    ];
+    for (a, b) in rounds {
+        let attempts = patients
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                if i % 2 == 0 {
+                    (p.clone(), long.clone(), a.to_owned())
+                } else {
+                    (p.clone(), w.visit_type.clone(), b.to_owned())
+                }
+            })
+            .collect();
+        let winners = race(&apps, &w, attempts).await;
+        assert_eq!(winners, 1, "{}: exactly one winner around {a}", app.backend);
+    }
+    assert_eq!(
+        overlapping_pairs(&app).await,
+        0,
+        "{}: no overlapping active rows",
+        app.backend
+    );
+    let list = app
+        .get(
+            &w.at("/appointments?from=2026-11-23&to=2026-11-25"),
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(list.body.as_array().unwrap().len(), rounds.len());
+    assert_eq!(app.audit_count("appointment.book").await, rounds.len());
 }
 
-#[tokio::test]
-async fn the_database_itself_refuses_an_overlapping_active_appointment() {
-    for app in TestApp::each().await {
-        let w = world(&app, "constraint").await;
-        let a = book(&app, &w, &w.patient, "2026-11-23T03:30:00Z").await;
-        assert_eq!(a.status, StatusCode::CREATED);
-        use sea_orm::ConnectionTrait;
-        let c = app.state.store().conn();
-        // Copy the row with a new id and reference, shifted by 10 minutes: it overlaps.
-        let uuid = if app.backend == "postgres" {
-            "gen_random_uuid()"
-        } else {
-            "randomblob(16)"
-        };
-        let sql = format!(
-            "INSERT INTO appointments (id, clinic_id, doctor_id, patient_id, visit_type_id, start_at, end_at, block_start, block_end, \
+each_backend!(the_database_itself_refuses_an_overlapping_active_appointment);
+async fn the_database_itself_refuses_an_overlapping_active_appointment(app: TestApp) {
+    let w = world(&app, "constraint").await;
+    let a = book(&app, &w, &w.patient, "2026-11-23T03:30:00Z").await;
+    assert_eq!(a.status, StatusCode::CREATED);
+    use sea_orm::ConnectionTrait;
+    let c = app.state.store().conn();
+    // Copy the row with a new id and reference, shifted by 10 minutes: it overlaps.
+    let uuid = if app.backend == "postgres" {
+        "gen_random_uuid()"
+    } else {
+        "randomblob(16)"
+    };
+    let sql = format!(
+        "INSERT INTO appointments (id, clinic_id, doctor_id, patient_id, visit_type_id, start_at, end_at, block_start, block_end, \
              local_date, status, source, reason, ref_code, created_at, updated_at, version) \
              SELECT {uuid}, clinic_id, doctor_id, patient_id, visit_type_id, start_at + 600000, end_at + 600000, \
              block_start + 600000, block_end + 600000, local_date, 'booked', source, reason, 'ZZZ-ZZZ', created_at, updated_at, 1 FROM appointments"
+    );
+    // Each statement must be refused by the database, naming the overlap rule.
+    let refused = |stmt: String, why: &'static str| async move {
+        let e = c.execute_unprepared(&stmt).await.expect_err(why);
+        assert!(
+            e.to_string().contains("appointments_no_overlap"),
+            "{}: {why}: {e}",
+            app.backend
         );
-        // Each statement must be refused by the database, naming the overlap rule.
-        let refused = |stmt: String, why: &'static str| async move {
-            let e = c.execute_unprepared(&stmt).await.expect_err(why);
-            assert!(
-                e.to_string().contains("appointments_no_overlap"),
-                "{}: {why}: {e}",
-                app.backend
-            );
-        };
-        refused(sql.clone(), "a copy 10 minutes later").await;
-        // A span that starts before and ends inside the booked one, and one that holds it.
-        for shift in ["- 600000", "- 0"] {
-            let overlapping = sql
-                .replace("start_at + 600000", &format!("start_at {shift}"))
-                .replace("end_at + 600000", &format!("end_at {shift}"))
-                .replace("block_start + 600000", "block_start - 600000");
-            refused(overlapping, "a span around the booked one").await;
-        }
-        // Moving a cancelled copy onto the booked time is refused too; the next free
-        // span right after (buffers touching) is accepted.
-        let after = sql
-            .replace("+ 600000", "+ 1200000")
-            .replace("'booked'", "'cancelled'");
-        c.execute_unprepared(&after)
-            .await
-            .expect("a cancelled copy");
-        let reactivate = "UPDATE appointments SET status = 'booked', start_at = start_at - 1500000, \
+    };
+    refused(sql.clone(), "a copy 10 minutes later").await;
+    // A span that starts before and ends inside the booked one, and one that holds it.
+    for shift in ["- 600000", "- 0"] {
+        let overlapping = sql
+            .replace("start_at + 600000", &format!("start_at {shift}"))
+            .replace("end_at + 600000", &format!("end_at {shift}"))
+            .replace("block_start + 600000", "block_start - 600000");
+        refused(overlapping, "a span around the booked one").await;
+    }
+    // Moving a cancelled copy onto the booked time is refused too; the next free
+    // span right after (buffers touching) is accepted.
+    let after = sql
+        .replace("+ 600000", "+ 1200000")
+        .replace("'booked'", "'cancelled'");
+    c.execute_unprepared(&after)
+        .await
+        .expect("a cancelled copy");
+    let reactivate = "UPDATE appointments SET status = 'booked', start_at = start_at - 1500000, \
              end_at = end_at - 1500000, block_start = block_start - 1500000, \
              block_end = block_end - 1500000 WHERE ref_code = 'ZZZ-ZZZ'";
-        refused(reactivate.to_owned(), "reactivating onto a taken time").await;
-        c.execute_unprepared(
-            "UPDATE appointments SET status = 'booked' WHERE ref_code = 'ZZZ-ZZZ'",
-        )
+    refused(reactivate.to_owned(), "reactivating onto a taken time").await;
+    c.execute_unprepared("UPDATE appointments SET status = 'booked' WHERE ref_code = 'ZZZ-ZZZ'")
         .await
         .expect("20 minutes later the blocked spans (15 + 5) only touch");
-    }
 }
 
 /// One `POST` of a JSON body to a real server over HTTP; the answer's status.

@@ -2,6 +2,7 @@
 //! clinic through `app`, holds only what the policy table gives it, and is named in the
 //! audit log without a user.
 
+use crate::backends::each_backend;
 use crate::{
     helpers::TestApp,
     world::{book, world},
@@ -15,72 +16,68 @@ use docspot_server::{
     error::AppError,
 };
 
-#[tokio::test]
-async fn a_webhook_cancels_an_appointment_and_the_audit_names_it_without_a_user() {
-    for app in TestApp::each().await {
-        let w = world(&app, "sunrise").await;
-        let r = book(&app, &w, &w.patient, "2026-11-23T03:30:00Z").await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}: {}", app.backend, r.text);
-        let id: domain::AppointmentId = r.body["id"].as_str().unwrap().parse().unwrap();
-        let clinic_id: domain::ClinicId = w.clinic.parse().unwrap();
-        // Past the patient's cancel cutoff: a system caller may still cancel.
-        app.advance(jiff::SignedDuration::from_hours(18));
+each_backend!(a_webhook_cancels_an_appointment_and_the_audit_names_it_without_a_user);
+async fn a_webhook_cancels_an_appointment_and_the_audit_names_it_without_a_user(app: TestApp) {
+    let w = world(&app, "sunrise").await;
+    let r = book(&app, &w, &w.patient, "2026-11-23T03:30:00Z").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}: {}", app.backend, r.text);
+    let id: domain::AppointmentId = r.body["id"].as_str().unwrap().parse().unwrap();
+    let clinic_id: domain::ClinicId = w.clinic.parse().unwrap();
+    // Past the patient's cancel cutoff: a system caller may still cancel.
+    app.advance(jiff::SignedDuration::from_hours(18));
 
-        let clinic = app::clinics::get_clinic(&app.state, clinic_id)
-            .await
-            .unwrap();
-        let actor = SystemActor::Webhook("payments");
-        let caller = Caller::system(clinic, actor);
-        let ctx = actor.ctx("evt-1");
-        let a = app::appointments::cancel(&app.state, &ctx, &caller, id, "payment failed")
-            .await
-            .unwrap_or_else(|e| panic!("{}: {e:?}", app.backend));
-        assert_eq!(a.status, domain::AppointmentStatus::Cancelled);
+    let clinic = app::clinics::get_clinic(&app.state, clinic_id)
+        .await
+        .unwrap();
+    let actor = SystemActor::Webhook("payments");
+    let caller = Caller::system(clinic, actor);
+    let ctx = actor.ctx("evt-1");
+    let a = app::appointments::cancel(&app.state, &ctx, &caller, id, "payment failed")
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e:?}", app.backend));
+    assert_eq!(a.status, domain::AppointmentStatus::Cancelled);
 
-        let rows = store::audit::recent(app.state.store().conn(), Some(clinic_id), 50)
-            .await
-            .unwrap();
-        let row = rows
-            .iter()
-            .find(|e| e.action == "appointment.cancel")
-            .expect("a cancel event");
-        assert_eq!(row.actor_user_id, None, "{}", app.backend);
-        assert_eq!(row.ip, "webhook:payments");
-        assert_eq!(row.request_id, "evt-1");
-        let detail: serde_json::Value = serde_json::from_str(&row.detail).unwrap();
-        assert_eq!(detail["after_cutoff_override"], true, "{detail}");
-    }
+    let rows = store::audit::recent(app.state.store().conn(), Some(clinic_id), 50)
+        .await
+        .unwrap();
+    let row = rows
+        .iter()
+        .find(|e| e.action == "appointment.cancel")
+        .expect("a cancel event");
+    assert_eq!(row.actor_user_id, None, "{}", app.backend);
+    assert_eq!(row.ip, "webhook:payments");
+    assert_eq!(row.request_id, "evt-1");
+    let detail: serde_json::Value = serde_json::from_str(&row.detail).unwrap();
+    assert_eq!(detail["after_cutoff_override"], true, "{detail}");
 }
 
-#[tokio::test]
-async fn a_job_holds_only_what_the_policy_gives_it() {
-    for app in TestApp::each().await {
-        let w = world(&app, "sunrise").await;
-        let clinic_id: domain::ClinicId = w.clinic.parse().unwrap();
-        let clinic = app::clinics::get_clinic(&app.state, clinic_id)
-            .await
-            .unwrap();
-        let actor = SystemActor::Job("appointment.reminder");
-        let caller = Caller::system(clinic, actor);
-        let ctx = actor.ctx("job-1");
-        assert!(caller.me().is_none() && caller.user_id().is_none());
-        assert_eq!(caller.system_actor(), Some(actor));
-        assert!(caller.roles().is_empty() && !caller.is_staff());
-        // Patients' records, the queue and the staff's lists are not a job's.
-        let found = app::patients::search_patients(&app.state, &ctx, &caller, "Priya").await;
-        assert!(
-            matches!(found, Err(AppError::NotFound)),
-            "{}: {found:?}",
-            app.backend
-        );
-        let queue = app::queue::get_queue(&app.state, &caller, None).await;
-        assert!(matches!(queue, Err(AppError::NotFound)), "{queue:?}");
-        assert!(matches!(caller.person(), Err(AppError::Forbidden(_))));
-        assert_eq!(
-            caller.actor(&ctx).ip,
-            "job:appointment.reminder",
-            "the audit names the job"
-        );
-        assert_eq!(caller.actor(&ctx).user, None);
-    }
+each_backend!(a_job_holds_only_what_the_policy_gives_it);
+async fn a_job_holds_only_what_the_policy_gives_it(app: TestApp) {
+    let w = world(&app, "sunrise").await;
+    let clinic_id: domain::ClinicId = w.clinic.parse().unwrap();
+    let clinic = app::clinics::get_clinic(&app.state, clinic_id)
+        .await
+        .unwrap();
+    let actor = SystemActor::Job("appointment.reminder");
+    let caller = Caller::system(clinic, actor);
+    let ctx = actor.ctx("job-1");
+    assert!(caller.me().is_none() && caller.user_id().is_none());
+    assert_eq!(caller.system_actor(), Some(actor));
+    assert!(caller.roles().is_empty() && !caller.is_staff());
+    // Patients' records, the queue and the staff's lists are not a job's.
+    let found = app::patients::search_patients(&app.state, &ctx, &caller, "Priya").await;
+    assert!(
+        matches!(found, Err(AppError::NotFound)),
+        "{}: {found:?}",
+        app.backend
+    );
+    let queue = app::queue::get_queue(&app.state, &caller, None).await;
+    assert!(matches!(queue, Err(AppError::NotFound)), "{queue:?}");
+    assert!(matches!(caller.person(), Err(AppError::Forbidden(_))));
+    assert_eq!(
+        caller.actor(&ctx).ip,
+        "job:appointment.reminder",
+        "the audit names the job"
+    );
+    assert_eq!(caller.actor(&ctx).user, None);
 }
