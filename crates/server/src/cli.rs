@@ -33,9 +33,11 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     }
 }
 
-#[allow(clippy::print_stdout)]
+/// Tells the operator something on stdout. A closed stdout (a supervisor that stopped
+/// reading) must not stop the server, so a failed write is dropped.
 fn say(line: &str) {
-    println!("{line}");
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 /// Creates the data folder, unless the data lives in PostgreSQL.
