@@ -9,6 +9,8 @@ use sea_orm::{ConnectionTrait, DbBackend};
 #[derive(Debug, Clone)]
 pub struct Job {
     pub id: JobId,
+    /// The clinic it works for; `None` for platform work (account e-mails).
+    pub clinic: Option<ClinicId>,
     pub kind: String,
     pub payload: serde_json::Value,
     pub attempts: i32,
@@ -159,7 +161,7 @@ pub async fn claim<C: ConnectionTrait>(
     let Some(r) = one(
         c,
         &format!(
-            "SELECT id, kind, payload, attempts, max_attempts FROM jobs \
+            "SELECT id, clinic_id, kind, payload, attempts, max_attempts FROM jobs \
              WHERE (status = 'queued' AND run_at <= $1) OR (status = 'running' AND lease_until < $1) \
              ORDER BY run_at LIMIT 1 {lock}"
         ),
@@ -180,6 +182,7 @@ pub async fn claim<C: ConnectionTrait>(
     let payload: String = get(&r, "payload")?;
     Ok(Some(Job {
         id,
+        clinic: get::<Option<uuid::Uuid>>(&r, "clinic_id")?.map(ClinicId::from_uuid),
         kind: get(&r, "kind")?,
         payload: serde_json::from_str(&payload)
             .map_err(|e| crate::StoreError::Corrupt(e.to_string()))?,

@@ -8,10 +8,12 @@ use super::{
     events::{Recording, Subscriber},
     local_time::zone_named,
     mail,
+    policy::Capability,
+    scope::Caller,
 };
 use crate::routes;
 use crate::{
-    error::{AppError, AppResult},
+    error::AppResult,
     jobs::{Job, reminder::Reminder},
     state::AppState,
 };
@@ -346,22 +348,23 @@ pub async fn cancelled<C: Conn>(
     rec.write(c, now).await
 }
 
-/// The reminder e-mail a reminder job should send now, if the appointment still stands.
+/// The reminder e-mail a reminder job (`caller`, acting in the appointment's clinic) should
+/// send now, if the appointment still stands.
 pub async fn reminder(
     state: &AppState,
+    caller: &Caller,
     id: domain::AppointmentId,
 ) -> AppResult<Option<mail::Email>> {
+    caller.require(Capability::ReadAppointments)?;
     let c = state.store().conn();
-    let a = store::appointments::find_any(c, id).await?;
+    let a = store::appointments::find(c, caller.clinic_id(), id).await?;
     let Some(a) = a.filter(|a| a.status == AppointmentStatus::Booked) else {
         return Ok(None);
     };
     let Some(to) = a.patient_email.clone() else {
         return Ok(None);
     };
-    let clinic = store::clinics::find(c, a.clinic_id)
-        .await?
-        .ok_or_else(|| AppError::Internal("clinic gone".into()))?;
+    let clinic = caller.clinic();
     let now = state.now();
     let link = cancel_link(state, c, &a, now).await?;
     Ok(Some(mail::Email::text(
@@ -371,7 +374,7 @@ pub async fn reminder(
             "Hello {},\n\nThis is a reminder of your appointment at {}.\n\n{}\nCannot come? Cancel here: {link}\n",
             a.patient_name,
             clinic.name,
-            details(&clinic, &a)
+            details(clinic, &a)
         ),
     )))
 }

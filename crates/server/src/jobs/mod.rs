@@ -11,7 +11,10 @@ pub mod reminder;
 mod worker;
 
 use crate::{
-    app::mail::Email,
+    app::{
+        mail::Email,
+        scope::{Caller, SystemActor},
+    },
     error::{AppError, AppResult},
     notify::{MailError, MailSender},
     state::AppState,
@@ -92,9 +95,24 @@ pub struct JobCtx<'a> {
     pub mail: &'a dyn MailSender,
     /// The job's id, the same on every retry.
     pub id: JobId,
+    /// The clinic the job works for, as its row says.
+    pub clinic: Option<ClinicId>,
 }
 
 impl JobCtx<'_> {
+    /// The job acting as `kind` in its clinic, for use cases; `None` for a job without one,
+    /// or whose clinic is gone.
+    pub async fn caller(&self, kind: &'static str) -> AppResult<Option<Caller>> {
+        let Some(id) = self.clinic else {
+            return Ok(None);
+        };
+        match crate::app::clinics::get_clinic(self.state, id).await {
+            Ok(clinic) => Ok(Some(Caller::system(clinic, SystemActor::Job(kind)))),
+            Err(AppError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Sends `email` from the configured sender, named after this job so that a retry
     /// replaces rather than duplicates.
     pub async fn send_mail(&self, email: &Email) -> Result<(), MailError> {

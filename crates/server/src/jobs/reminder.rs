@@ -18,7 +18,12 @@ impl Job for Reminder {
     const KIND: &'static str = "appointment.reminder";
 
     async fn run(&self, ctx: &JobCtx<'_>) -> Result<(), JobError> {
-        if let Some(email) = notices::reminder(ctx.state, self.appointment).await? {
+        // Reminders are enqueued with their clinic; one whose clinic is gone has nobody to
+        // remind.
+        let Some(caller) = ctx.caller(Self::KIND).await? else {
+            return Ok(());
+        };
+        if let Some(email) = notices::reminder(ctx.state, &caller, self.appointment).await? {
             ctx.send_mail(&email).await?;
         }
         Ok(())

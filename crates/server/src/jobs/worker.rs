@@ -32,6 +32,7 @@ pub async fn run_once(state: &AppState, mail: &dyn MailSender) -> AppResult<bool
         state,
         mail,
         id: job.id,
+        clinic: job.clinic,
     };
     // Everything the job logs names its kind, id and attempt.
     let span = tracing::info_span!("job", kind = %job.kind, id = %job.id, attempt = job.attempts);
