@@ -6,8 +6,10 @@ pub mod appointment_lists;
 pub mod appointments;
 pub mod board;
 pub mod booking;
+pub mod booking_policy;
 pub mod calendar;
 pub mod clinics;
+pub mod consultation_form;
 pub mod consultations;
 pub mod counters;
 pub mod demo;
@@ -30,6 +32,7 @@ pub mod slots;
 pub mod staff;
 pub mod time_off;
 pub mod today;
+pub mod visit_types;
 
 use crate::{
     error::{AppError, AppResult, FieldError},
