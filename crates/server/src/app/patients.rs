@@ -159,17 +159,6 @@ async fn duplicates_of<C: Conn>(
         .collect())
 }
 
-/// A patient of the clinic for a label on a staff form, or `None` (staff; not audited:
-/// the form shows only the name the staff member chose).
-pub async fn find_for_form(
-    state: &AppState,
-    caller: &Caller,
-    id: domain::PatientId,
-) -> AppResult<Option<Patient>> {
-    caller.require(Capability::ReadRecords)?;
-    Ok(patients::find(state.store().conn(), caller.clinic_id(), id).await?)
-}
-
 /// The signed-in person's own patient records, at every clinic.
 pub async fn records_of(state: &AppState, me: &CurrentUser) -> AppResult<Vec<Patient>> {
     Ok(patients::all_of_user(state.store().conn(), me.id()).await?)

@@ -222,7 +222,13 @@ async fn confirm_page(
     // A patient chosen earlier (or passed from the picker) stays on offer.
     if let Ok(id) = form.patient.parse::<PatientId>()
         && !results.iter().any(|r| r.id == form.patient)
-        && let Some(p) = crate::app::patients::find_for_form(state, caller, id).await?
+        && let Some(p) = patients::get_patient(state, ctx, caller, id)
+            .await
+            .map(Some)
+            .or_else(|e| match e {
+                AppError::NotFound => Ok(None),
+                e => Err(e),
+            })?
     {
         results.insert(
             0,
