@@ -200,4 +200,27 @@ mod tests {
         all.dedup();
         assert_eq!(all.len(), n);
     }
+
+    #[test]
+    fn templates_build_every_page_link_with_routes() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut literal = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            for attr in ["href=\"/", "action=\"/", "data-live=\"/", "formaction=\"/"] {
+                for (at, _) in text.match_indices(attr) {
+                    let rest = &text[at + attr.len() - 1..];
+                    if !rest.starts_with("/static/") {
+                        let end = rest.find('"').unwrap_or(rest.len());
+                        literal.push(format!("{}: {}", path.display(), &rest[..end]));
+                    }
+                }
+            }
+        }
+        assert!(
+            literal.is_empty(),
+            "links not built by routes: {literal:#?}"
+        );
+    }
 }

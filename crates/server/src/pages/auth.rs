@@ -8,6 +8,7 @@ use super::{
     },
     layout::{MaybeUser, Nav},
 };
+use crate::routes;
 use crate::{
     app::{accounts, sessions},
     auth::{CurrentUser, RequestCtx, cookies},

@@ -6,6 +6,7 @@ use super::{
     forms::{Errors, Outcome, PageForm, QueryOr, failure},
     layout::{MaybeUser, Nav},
 };
+use crate::routes;
 use crate::{app::accounts, auth::RequestCtx, error::AppError, state::AppState};
 use askama::Template;
 use axum::{extract::State, response::Response};

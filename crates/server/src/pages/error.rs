@@ -2,6 +2,7 @@
 //! everything else.
 
 use super::{forms::render, layout::Nav};
+use crate::routes;
 use crate::{error::AppError, state::AppState};
 use askama::Template;
 use axum::{

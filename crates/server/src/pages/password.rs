@@ -5,6 +5,7 @@ use super::{
     forms::{Errors, Label, Outcome, PageForm, QueryOr, failure},
     layout::{MaybeUser, Nav},
 };
+use crate::routes;
 use crate::{app::accounts, auth::RequestCtx, state::AppState};
 use askama::Template;
 use axum::{extract::State, http::StatusCode, response::Response};
