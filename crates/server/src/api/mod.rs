@@ -10,6 +10,7 @@ pub mod documents;
 pub mod extract;
 pub mod me;
 pub mod patients;
+pub mod prescriptions;
 pub mod queue;
 pub mod schedule;
 pub mod slot_views;
@@ -129,9 +130,9 @@ pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenAp
         ))
         .routes(routes!(consultations::sign_consultation))
         .routes(routes!(consultations::add_addendum))
-        .routes(routes!(consultations::create_prescription))
-        .routes(routes!(consultations::get_prescription))
-        .routes(routes!(consultations::list_my_prescriptions))
+        .routes(routes!(prescriptions::create_prescription))
+        .routes(routes!(prescriptions::get_prescription))
+        .routes(routes!(prescriptions::list_my_prescriptions))
         .routes(routes!(consultations::get_patient_history))
         .merge(
             OpenApiRouter::new()

@@ -25,7 +25,7 @@ use crate::{
 use askama::Template;
 use axum::{extract::State, response::Response};
 use domain::{
-    ClinicId, ConsultationId, TokenId,
+    ClinicId, ConsultationId,
     consultation::{FORMS, FREQUENCIES, ROUTES},
 };
 use serde::Deserialize;
@@ -56,7 +56,7 @@ struct HistoryLine {
 
 #[derive(Template)]
 #[template(path = "consultation.html")]
-struct ConsultPage {
+pub(super) struct ConsultPage {
     nav: Nav,
     clinic_id: domain::ClinicId,
     id: domain::ConsultationId,
@@ -102,7 +102,7 @@ struct Shown {
 
 /// How the page is drawn besides the consultation itself.
 #[derive(Default)]
-struct View {
+pub(super) struct View {
     shown: Option<Shown>,
     /// Blank rows beyond the saved ones.
     extra: usize,
@@ -110,7 +110,17 @@ struct View {
     errors: Errors,
 }
 
-async fn page(
+impl View {
+    /// The stored consultation again, with `errors` above it.
+    pub(super) fn refused(errors: Errors) -> Self {
+        View {
+            errors,
+            ..View::default()
+        }
+    }
+}
+
+pub(super) async fn page(
     state: &AppState,
     ctx: &RequestCtx,
     caller: &Caller,
@@ -396,54 +406,4 @@ pub async fn save(
             Ok(outcome.render(&p))
         }
     }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct AddendumForm {
-    body: String,
-}
-
-/// POST /clinics/{clinic_id}/consultations/{id}/addenda.
-pub async fn add_addendum(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    Page(scope): Page<ClinicScope<AnyStaff>>,
-    PagePath((_, id)): PagePath<(ClinicId, ConsultationId)>,
-    PageForm(form): PageForm<AddendumForm>,
-) -> Result<Response, PageError> {
-    let caller = scope.into_caller();
-    match consultations::add_addendum(&state, &ctx, &caller, id, &form.body).await {
-        Ok(_) => Ok(see_other(&format!(
-            "/clinics/{}/consultations/{id}?done=added",
-            caller.clinic_id()
-        ))),
-        Err(e) => {
-            let (outcome, errors) = failure(e, &[("body", "Addendum")])?;
-            let c = consultations::get_consultation(&state, &ctx, &caller, id).await?;
-            let view = View {
-                errors,
-                ..View::default()
-            };
-            let p = page(&state, &ctx, &caller, c, view).await?;
-            Ok(outcome.render(&p))
-        }
-    }
-}
-
-/// POST /clinics/{clinic_id}/queue/tokens/{token_id}/consult: open (or reopen) the
-/// consultation for a token of the doctor's queue.
-pub async fn consult(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    Page(scope): Page<ClinicScope<AnyStaff>>,
-    PagePath((_, token)): PagePath<(ClinicId, TokenId)>,
-) -> Result<Response, PageError> {
-    let caller = scope.into_caller();
-    let e = consultations::start_consultation(&state, &ctx, &caller, token).await?;
-    Ok(see_other(&format!(
-        "/clinics/{}/consultations/{}",
-        caller.clinic_id(),
-        e.id
-    )))
 }

@@ -14,6 +14,7 @@ mod booking;
 mod clinic_contact;
 mod confirm;
 mod consultation;
+mod consultation_notes;
 mod day;
 mod day_book;
 mod day_changes;
@@ -38,6 +39,7 @@ mod queue_list;
 mod queue_status;
 mod schedule;
 mod settings;
+mod slot_choice;
 mod staff;
 mod time_off;
 mod visit_types;
@@ -150,12 +152,12 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route(pattern::token_slip, get(queue_status::slip))
         .route(pattern::token_action, post(queue::act))
         .route(pattern::queue_status, get(queue_status::show))
-        .route(pattern::consult, post(consultation::consult))
+        .route(pattern::consult, post(consultation_notes::consult))
         .route(
             pattern::consultation,
             get(consultation::show).post(consultation::save),
         )
-        .route(pattern::addenda, post(consultation::add_addendum))
+        .route(pattern::addenda, post(consultation_notes::add_addendum))
         .route(pattern::schedule, get(schedule::show))
         .route(pattern::hours, post(schedule::save_hours))
         .route(pattern::time_off, post(time_off::add))
