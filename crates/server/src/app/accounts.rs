@@ -26,7 +26,7 @@ pub struct Registration<'a> {
 
 /// Checks a new account's e-mail, name and password together (every error at once) and
 /// hashes the password.
-async fn new_account(
+pub(crate) async fn new_account(
     email: &str,
     name: &str,
     password_raw: &str,
@@ -227,32 +227,59 @@ pub async fn create_platform_admin(
     name: &str,
     password_raw: &str,
 ) -> AppResult<users::User> {
-    let (email, name, hash) = new_account(email, name, password_raw).await?;
+    let account = new_account(email, name, password_raw).await?;
     let now = state.now();
     let tx = state.store().write().await?;
-    let new = users::NewUser {
-        email: &email,
-        name: &name,
-        password_hash: Some(hash),
-        is_platform_admin: true,
-        is_patient: false,
-    };
-    let user = users::insert(&tx, new, now)
-        .await
-        .map_err(email_taken("A user with this e-mail already exists."))?;
     let actor = audit::Actor {
         user: None,
         request_id: "cli".into(),
         ip: "local".into(),
     };
-    audit::append(
-        &tx,
-        &actor,
-        audit::Event::new("user.create_platform_admin", "user", user.id),
-        now,
-    )
-    .await?;
+    let user = insert_account_in(&tx, &actor, account, AccountKind::PlatformAdmin, now).await?;
     store::commit(tx).await?;
+    Ok(user)
+}
+
+/// What an account created by [`insert_account_in`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AccountKind {
+    PlatformAdmin,
+    /// Works at a clinic (the membership is granted separately).
+    Staff,
+    Patient,
+}
+
+/// Creates a checked account ([`new_account`]) in `c`'s transaction, audited as `actor`'s
+/// (the `user create-admin` command, the demo seeder). A taken address is a field error.
+pub(crate) async fn insert_account_in<C: Conn>(
+    c: &C,
+    actor: &audit::Actor,
+    (email, name, hash): (Email, PersonName, String),
+    kind: AccountKind,
+    now: Timestamp,
+) -> AppResult<users::User> {
+    let new = users::NewUser {
+        email: &email,
+        name: &name,
+        password_hash: Some(hash),
+        is_platform_admin: kind == AccountKind::PlatformAdmin,
+        is_patient: kind == AccountKind::Patient,
+    };
+    let user = users::insert(c, new, now)
+        .await
+        .map_err(email_taken("A user with this e-mail already exists."))?;
+    let event = match kind {
+        AccountKind::PlatformAdmin => {
+            audit::Event::new("user.create_platform_admin", "user", user.id)
+        }
+        AccountKind::Staff => {
+            audit::Event::new("user.create", "user", user.id).detail(json!({"role": "staff"}))
+        }
+        AccountKind::Patient => {
+            audit::Event::new("user.create", "user", user.id).detail(json!({"role": "patient"}))
+        }
+    };
+    audit::append(c, actor, event, now).await?;
     Ok(user)
 }
 

@@ -33,6 +33,41 @@ pub async fn get_clinic(state: &AppState, id: domain::ClinicId) -> AppResult<cli
         .ok_or(AppError::NotFound)
 }
 
+/// Whether the install has no clinic yet (the demo seeds only then).
+pub(crate) async fn install_is_empty(state: &AppState) -> AppResult<bool> {
+    Ok(clinics::list(state.store().conn(), 1, 0).await?.is_empty())
+}
+
+/// Creates the clinic `new` in `c`'s transaction, audited as `actor`'s (the platform
+/// admin's `create_clinic`, the demo seeder). A taken slug is a field error.
+pub(crate) async fn insert_clinic_in<C: store::Conn>(
+    c: &C,
+    actor: &audit::Actor,
+    new: &clinics::NewClinic,
+    now: jiff::Timestamp,
+) -> AppResult<clinics::Clinic> {
+    let clinic = match clinics::insert(c, new, now).await {
+        Ok(clinic) => clinic,
+        Err(store::StoreError::Conflict(_)) => {
+            return Err(AppError::field(
+                "slug",
+                "This slug is taken; choose another.",
+            ));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::append(
+        c,
+        actor,
+        audit::Event::new("clinic.create", "clinic", clinic.id)
+            .in_clinic(clinic.id)
+            .detail(json!({"slug": clinic.slug, "name": clinic.name})),
+        now,
+    )
+    .await?;
+    Ok(clinic)
+}
+
 /// The clinic with `slug` (public); an unknown or overlong slug is `NotFound`.
 pub async fn by_slug(state: &AppState, slug: &str) -> AppResult<clinics::Clinic> {
     if slug.len() > 40 {
@@ -69,25 +104,7 @@ pub async fn create_clinic(
     let admin_email = checked(admin_email)?;
     let now = state.now();
     let tx = state.store().write().await?;
-    let clinic = match clinics::insert(&tx, &new, now).await {
-        Ok(c) => c,
-        Err(store::StoreError::Conflict(_)) => {
-            return Err(AppError::field(
-                "slug",
-                "This slug is taken; choose another.",
-            ));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    audit::append(
-        &tx,
-        &ctx.actor(Some(admin.0.id())),
-        audit::Event::new("clinic.create", "clinic", clinic.id)
-            .in_clinic(clinic.id)
-            .detail(json!({"slug": clinic.slug, "name": clinic.name})),
-        now,
-    )
-    .await?;
+    let clinic = insert_clinic_in(&tx, &ctx.actor(Some(admin.0.id())), &new, now).await?;
     staff::create_invite(
         state,
         &tx,

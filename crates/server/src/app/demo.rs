@@ -1,12 +1,24 @@
 //! Demo data for `docspot serve --demo`: one clinic with staff and patients, each with a
 //! freshly generated password that is shown once.
 
-use crate::{auth::password, error::AppResult, state::AppState};
-use domain::{
-    ClinicName, ClinicSlug, Currency, Email, PersonName, Role, TimeZoneName, password::NewPassword,
+use super::{
+    accounts::{AccountKind, insert_account_in, new_account},
+    clinics::insert_clinic_in,
+    doctor_decisions::{Decision, decide_in},
+    doctors::{ProfileInput, create_specialty_in, update_profile_in},
+    schedule::{IntervalInput, set_weekly_hours_in},
+    scope::{Caller, SystemActor},
+    staff::{Grant, grant_in},
+    visit_types::{VisitTypeInput, create_visit_type_in},
 };
+use crate::{
+    auth::extract::RequestCtx,
+    error::{AppError, AppResult},
+    state::AppState,
+};
+use domain::{ClinicName, ClinicSlug, Currency, Role, TimeZoneName};
 use serde_json::json;
-use store::{audit, clinics, memberships, users};
+use store::{audit, clinics::NewClinic};
 
 /// One seeded login.
 pub struct DemoLogin {
@@ -30,7 +42,7 @@ fn generated_password() -> String {
 
 /// Seeds the demo clinic unless any clinic exists. Returns the logins it created.
 pub async fn seed(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
-    if !clinics::list(state.store().conn(), 1, 0).await?.is_empty() {
+    if !super::clinics::install_is_empty(state).await? {
         return Ok(None);
     }
     let people: [(&'static str, &str, &str, Option<Role>); 7] = [
@@ -67,17 +79,28 @@ pub async fn seed(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
         ("patient", "Arjun Rao", "arjun@demo.docspot.test", None),
         ("patient", "Meera Pillai", "meera@demo.docspot.test", None),
     ];
-    let mut hashed = Vec::new();
+    let mut checked = Vec::new();
     for (role, name, email, staff_role) in people {
         let pw = generated_password();
-        let hash = password::hash(&NewPassword::parse(&pw)?).await?;
-        hashed.push((role, name, email, staff_role, pw, hash));
+        checked.push((
+            role,
+            staff_role,
+            pw.clone(),
+            new_account(email, name, &pw).await?,
+        ));
     }
     let now = state.now();
+    let run = SystemActor::Seed.ctx("demo");
+    let platform = audit::Actor {
+        user: None,
+        request_id: run.request_id.clone(),
+        ip: run.ip.clone(),
+    };
     let tx = state.store().write().await?;
-    let clinic = clinics::insert(
+    let clinic = insert_clinic_in(
         &tx,
-        &clinics::NewClinic {
+        &platform,
+        &NewClinic {
             name: ClinicName::parse("Sunrise Family Clinic")?,
             slug: ClinicSlug::parse("sunrise")?,
             time_zone: TimeZoneName::parse("Asia/Kolkata")?,
@@ -86,106 +109,71 @@ pub async fn seed(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
         now,
     )
     .await?;
-    let actor = audit::Actor {
-        user: None,
-        request_id: "demo-seed".into(),
-        ip: "local".into(),
-    };
-    audit::append(
-        &tx,
-        &actor,
-        audit::Event::new("clinic.create", "clinic", clinic.id)
-            .in_clinic(clinic.id)
-            .detail(json!({"demo": true})),
-        now,
-    )
-    .await?;
+    let seed = Caller::system(clinic.clone(), SystemActor::Seed);
     let mut logins = Vec::new();
-    let mut doctor_users = Vec::new();
-    for (role, name, email, staff_role, pw, hash) in hashed {
-        let email_v = Email::parse(email)?;
-        let user = users::insert(
-            &tx,
-            users::NewUser {
-                email: &email_v,
-                name: &PersonName::parse(name)?,
-                password_hash: Some(hash),
-                is_platform_admin: role == "platform admin",
-                is_patient: role == "patient",
-            },
-            now,
-        )
-        .await?;
-        if staff_role == Some(Role::Doctor) {
-            doctor_users.push((user.id, name));
-        }
+    let mut doctors_ = Vec::new();
+    for (role, staff_role, password, account) in checked {
+        let email = account.0.as_str().to_owned();
+        let name = account.1.as_str().to_owned();
+        let kind = match (role, staff_role) {
+            ("platform admin", _) => AccountKind::PlatformAdmin,
+            (_, Some(_)) => AccountKind::Staff,
+            _ => AccountKind::Patient,
+        };
+        let user = insert_account_in(&tx, &platform, account, kind, now).await?;
         if let Some(r) = staff_role {
-            let mid = memberships::grant(&tx, clinic.id, user.id, r, now).await?;
-            audit::append(
-                &tx,
-                &actor,
-                audit::Event::new("membership.grant", "membership", mid)
-                    .in_clinic(clinic.id)
-                    .detail(json!({"role": r.as_str(), "demo": true})),
-                now,
-            )
-            .await?;
-        } else {
-            audit::append(
-                &tx,
-                &actor,
-                audit::Event::new("user.create", "user", user.id)
-                    .detail(json!({"role": role, "demo": true})),
-                now,
-            )
-            .await?;
+            let grant = Grant {
+                clinic: clinic.id,
+                user: user.id,
+                name: &name,
+                role: r,
+            };
+            let detail = json!({"role": r.as_str(), "via": "demo"});
+            grant_in(&tx, &seed.actor(&run), grant, detail, now).await?;
+        }
+        if staff_role == Some(Role::Doctor) {
+            doctors_.push((user.id, name));
         }
         logins.push(DemoLogin {
             role,
-            email: email.to_owned(),
-            password: pw,
+            email,
+            password,
         });
     }
-    bookable_doctors(&tx, clinic.id, &doctor_users, now).await?;
+    bookable_doctors(&tx, state, &run, &seed, &doctors_, now).await?;
     store::commit(tx).await?;
     Ok(Some(logins))
 }
 
 /// Specialties, visit types, approved profiles and weekly hours, so the demo clinic's
-/// public page offers slots straight away.
+/// public page offers slots straight away: set up through the same use cases an admin's
+/// pages use, as the seeder.
 async fn bookable_doctors<C: store::Conn>(
     c: &C,
-    clinic: domain::ClinicId,
-    doctors_: &[(domain::UserId, &str)],
+    state: &AppState,
+    run: &RequestCtx,
+    seed: &Caller,
+    doctors_: &[(domain::UserId, String)],
     now: jiff::Timestamp,
 ) -> AppResult<()> {
-    use domain::{DoctorStatus, VisitMode, VisitTypeId};
-    use store::{doctors, schedules};
-    let general = doctors::insert_specialty(c, clinic, "General Medicine", now).await?;
-    let paeds = doctors::insert_specialty(c, clinic, "Paediatrics", now).await?;
+    let general = create_specialty_in(c, run, seed, "General Medicine", now).await?;
+    let paeds = create_specialty_in(c, run, seed, "Paediatrics", now).await?;
     for (name, minutes, price) in [("Consultation", 15, 50_000), ("Follow-up", 10, 30_000)] {
-        schedules::insert_visit_type(
-            c,
-            &schedules::VisitType {
-                id: VisitTypeId::new(),
-                clinic_id: clinic,
-                doctor_id: None,
-                name: name.into(),
-                duration_min: minutes,
-                buffer_before_min: 0,
-                buffer_after_min: 5,
-                price_minor: price,
-                mode: VisitMode::InPerson,
-                is_active: true,
-            },
-            now,
-        )
-        .await?;
+        let vt = VisitTypeInput {
+            name: name.into(),
+            duration_min: minutes,
+            buffer_before_min: 0,
+            buffer_after_min: 5,
+            price_minor: price,
+            mode: None,
+            doctor_id: None,
+        };
+        create_visit_type_in(c, run, seed, &vt, now).await?;
     }
-    // (weekdays, daily windows in minutes, specialty, qualifications, registration)
+    // (weekdays, daily windows, specialty, qualifications, registration)
     type Plan<'a> = (
         &'a [i32],
-        &'a [(i32, i32)],
+        &'a [(&'a str, &'a str)],
         domain::SpecialtyId,
         &'a str,
         &'a str,
@@ -193,54 +181,49 @@ async fn bookable_doctors<C: store::Conn>(
     let plans: [Plan; 2] = [
         (
             &[1, 2, 3, 4, 5, 6],
-            &[(9 * 60, 13 * 60), (16 * 60, 19 * 60)],
+            &[("09:00", "13:00"), ("16:00", "19:00")],
             general.id,
             "MBBS, MD (Internal Medicine)",
             "KMC-48211",
         ),
         (
             &[1, 2, 3, 4, 5],
-            &[(10 * 60, 14 * 60)],
+            &[("10:00", "14:00")],
             paeds.id,
             "MBBS, DCH",
             "KMC-51907",
         ),
     ];
     for ((user, name), (days, windows, specialty, quals, reg)) in doctors_.iter().zip(plans) {
-        let profile = doctors::Profile {
-            name: (*name).to_owned(),
+        let id = store::doctors::of_user(c, seed.clinic_id(), *user)
+            .await?
+            .ok_or_else(|| AppError::Internal("demo doctor without a profile".into()))?
+            .id;
+        let profile = ProfileInput {
+            name: name.clone(),
             qualifications: quals.into(),
             languages: vec!["English".into(), "Hindi".into(), "Malayalam".into()],
             registration_number: reg.into(),
             fee_minor: 50_000,
             bio: "Sees adults and families for everyday illness and long-term care.".into(),
-            specialties: vec![specialty],
+            specialties: vec![specialty.as_uuid()],
         };
-        let id = doctors::insert(c, clinic, *user, &profile, now).await?;
-        doctors::set_status(
-            c,
-            clinic,
-            id,
-            DoctorStatus::Pending,
-            DoctorStatus::Approved,
-            None,
-            now,
-        )
-        .await?;
-        let hours: Vec<schedules::Hours> = days
+        update_profile_in(c, run, seed, id, &profile, now).await?;
+        decide_in(c, state, run, seed, id, Decision::Approve, "", now).await?;
+        let hours: Vec<IntervalInput> = days
             .iter()
             .flat_map(|d| {
-                windows.iter().map(|(s, e)| schedules::Hours {
+                windows.iter().map(|(start, end)| IntervalInput {
                     weekday: *d,
-                    start_min: *s,
-                    end_min: *e,
+                    start: (*start).into(),
+                    end: (*end).into(),
                     visit_types: Vec::new(),
                     valid_from: None,
                     valid_to: None,
                 })
             })
             .collect();
-        schedules::replace_hours(c, clinic, id, &hours).await?;
+        set_weekly_hours_in(c, run, seed, id, &hours, now).await?;
     }
     Ok(())
 }

@@ -46,6 +46,25 @@ pub async fn decide(
     decision: Decision,
     reason: &str,
 ) -> AppResult<Doctor> {
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let out = decide_in(&tx, state, ctx, scope, id, decision, reason, now).await?;
+    store::commit(tx).await?;
+    Ok(out)
+}
+
+/// [`decide`] in `c`'s transaction, at `now`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn decide_in<C: store::Conn>(
+    c: &C,
+    state: &AppState,
+    ctx: &RequestCtx,
+    scope: &Caller,
+    id: DoctorId,
+    decision: Decision,
+    reason: &str,
+    now: jiff::Timestamp,
+) -> AppResult<Doctor> {
     scope.require(Capability::DecideDoctors)?;
     let reason = bounded_text("reason", reason, 500, decision == Decision::Reject)?;
     let to = match decision {
@@ -53,12 +72,10 @@ pub async fn decide(
         Decision::Reject => DoctorStatus::Rejected,
         Decision::Suspend => DoctorStatus::Suspended,
     };
-    let now = state.now();
-    let tx = state.store().write().await?;
-    let clinic = store::clinics::find(&tx, scope.clinic_id())
+    let clinic = store::clinics::find(c, scope.clinic_id())
         .await?
         .ok_or(AppError::NotFound)?;
-    let doctor = doctors::find(&tx, scope.clinic_id(), id)
+    let doctor = doctors::find(c, scope.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
     doctor
@@ -67,7 +84,7 @@ pub async fn decide(
         .map_err(|e| AppError::Conflict(e.message))?;
     let reason = (!reason.is_empty()).then_some(reason);
     if !doctors::set_status(
-        &tx,
+        c,
         scope.clinic_id(),
         id,
         doctor.status,
@@ -82,11 +99,10 @@ pub async fn decide(
         ));
     }
     if to == DoctorStatus::Approved {
-        store::memberships::grant(&tx, scope.clinic_id(), doctor.user_id, Role::Doctor, now)
-            .await?;
+        store::memberships::grant(c, scope.clinic_id(), doctor.user_id, Role::Doctor, now).await?;
     }
     audit::append(
-        &tx,
+        c,
         &scope.actor(ctx),
         audit::Event::new(&format!("doctor.{}", to.as_str()), "doctor", id)
             .in_clinic(scope.clinic_id())
@@ -94,7 +110,7 @@ pub async fn decide(
         now,
     )
     .await?;
-    if let Some(user) = store::users::find(&tx, doctor.user_id).await? {
+    if let Some(user) = store::users::find(c, doctor.user_id).await? {
         let body = match to {
             DoctorStatus::Approved => format!(
                 "Hello {},\n\n{} has approved your doctor profile. Patients can now find you and book \
@@ -121,7 +137,7 @@ pub async fn decide(
             ),
         };
         mail::enqueue(
-            &tx,
+            c,
             Some(scope.clinic_id()),
             &mail::Email::text(
                 &user.email,
@@ -132,9 +148,8 @@ pub async fn decide(
         )
         .await?;
     }
-    let doctor = doctors::find(&tx, scope.clinic_id(), id)
+    let doctor = doctors::find(c, scope.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    store::commit(tx).await?;
     Ok(doctor)
 }

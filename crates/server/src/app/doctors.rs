@@ -265,23 +265,36 @@ pub async fn update_profile(
     id: DoctorId,
     input: &ProfileInput,
 ) -> AppResult<Doctor> {
-    scope.require(Capability::ManagePractice)?;
     let now = state.now();
     let tx = state.store().write().await?;
-    managed(&tx, scope, id).await?;
-    let profile = parse_profile(&tx, scope.clinic_id(), input).await?;
-    doctors::update_profile(&tx, scope.clinic_id(), id, &profile, now).await?;
+    let out = update_profile_in(&tx, ctx, scope, id, input, now).await?;
+    store::commit(tx).await?;
+    Ok(out)
+}
+
+/// [`update_profile`] in `c`'s transaction, at `now`.
+pub(crate) async fn update_profile_in<C: store::Conn>(
+    c: &C,
+    ctx: &RequestCtx,
+    scope: &Caller,
+    id: DoctorId,
+    input: &ProfileInput,
+    now: jiff::Timestamp,
+) -> AppResult<Doctor> {
+    scope.require(Capability::ManagePractice)?;
+    managed(c, scope, id).await?;
+    let profile = parse_profile(c, scope.clinic_id(), input).await?;
+    doctors::update_profile(c, scope.clinic_id(), id, &profile, now).await?;
     audit::append(
-        &tx,
+        c,
         &scope.actor(ctx),
         audit::Event::new("doctor.update", "doctor", id).in_clinic(scope.clinic_id()),
         now,
     )
     .await?;
-    let doctor = doctors::find(&tx, scope.clinic_id(), id)
+    let doctor = doctors::find(c, scope.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;
-    store::commit(tx).await?;
     Ok(doctor)
 }
 
@@ -297,18 +310,31 @@ pub async fn create_specialty(
     scope: &Caller,
     name: &str,
 ) -> AppResult<Specialty> {
-    scope.require(Capability::DecideDoctors)?;
-    let name = bounded_text("name", name, 60, true)?;
     let now = state.now();
     let tx = state.store().write().await?;
-    let s = match doctors::insert_specialty(&tx, scope.clinic_id(), &name, now).await {
+    let out = create_specialty_in(&tx, ctx, scope, name, now).await?;
+    store::commit(tx).await?;
+    Ok(out)
+}
+
+/// [`create_specialty`] in `c`'s transaction, at `now`.
+pub(crate) async fn create_specialty_in<C: store::Conn>(
+    c: &C,
+    ctx: &RequestCtx,
+    scope: &Caller,
+    name: &str,
+    now: jiff::Timestamp,
+) -> AppResult<Specialty> {
+    scope.require(Capability::DecideDoctors)?;
+    let name = bounded_text("name", name, 60, true)?;
+    let s = match doctors::insert_specialty(c, scope.clinic_id(), &name, now).await {
         Err(store::StoreError::Conflict(c)) if c == "specialties_clinic_name_key" => {
             return Err(AppError::field("name", "This specialty is already listed."));
         }
         other => other?,
     };
     audit::append(
-        &tx,
+        c,
         &scope.actor(ctx),
         audit::Event::new("specialty.create", "specialty", s.id)
             .in_clinic(scope.clinic_id())
@@ -316,6 +342,5 @@ pub async fn create_specialty(
         now,
     )
     .await?;
-    store::commit(tx).await?;
     Ok(s)
 }

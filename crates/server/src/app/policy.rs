@@ -106,11 +106,12 @@ pub fn holders(cap: Capability) -> &'static [Holder] {
             Job,
             Webhook,
         ],
-        CompleteVisit | ManagePractice => &[Holder::Role(Admin), Holder::Role(Doctor)],
+        CompleteVisit => &[Holder::Role(Admin), Holder::Role(Doctor)],
+        ManagePractice => &[Holder::Role(Admin), Holder::Role(Doctor), Holder::Seed],
         IssueTokens => &[Holder::Role(Admin), Holder::Role(Receptionist)],
         WriteConsultation => &[Holder::Role(Doctor)],
-        AdministerClinic | RunAnyQueue | ManageAnyPractice | DecideDoctors | ManageStaff
-        | ClinicSettings => ADMIN,
+        ManageAnyPractice | DecideDoctors => &[Holder::Role(Admin), Holder::Seed],
+        AdministerClinic | RunAnyQueue | ManageStaff | ClinicSettings => ADMIN,
     }
 }
 

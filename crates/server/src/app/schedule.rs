@@ -203,15 +203,29 @@ pub async fn set_weekly_hours(
     doctor: DoctorId,
     input: &[IntervalInput],
 ) -> AppResult<Vec<Hours>> {
-    scope.require(Capability::ManagePractice)?;
     let now = state.now();
     let tx = state.store().write().await?;
-    let d = managed(&tx, scope, doctor).await?;
-    let offered = schedules::visit_types(&tx, scope.clinic_id(), Some(d.id)).await?;
+    let out = set_weekly_hours_in(&tx, ctx, scope, doctor, input, now).await?;
+    store::commit(tx).await?;
+    Ok(out)
+}
+
+/// [`set_weekly_hours`] in `c`'s transaction, at `now`.
+pub(crate) async fn set_weekly_hours_in<C: store::Conn>(
+    c: &C,
+    ctx: &RequestCtx,
+    scope: &Caller,
+    doctor: DoctorId,
+    input: &[IntervalInput],
+    now: jiff::Timestamp,
+) -> AppResult<Vec<Hours>> {
+    scope.require(Capability::ManagePractice)?;
+    let d = managed(c, scope, doctor).await?;
+    let offered = schedules::visit_types(c, scope.clinic_id(), Some(d.id)).await?;
     let hours = parse_hours(input, &offered)?;
-    schedules::replace_hours(&tx, scope.clinic_id(), d.id, &hours).await?;
+    schedules::replace_hours(c, scope.clinic_id(), d.id, &hours).await?;
     audit::append(
-        &tx,
+        c,
         &scope.actor(ctx),
         audit::Event::new("hours.set", "doctor", d.id)
             .in_clinic(scope.clinic_id())
@@ -219,7 +233,6 @@ pub async fn set_weekly_hours(
         now,
     )
     .await?;
-    store::commit(tx).await?;
     Ok(hours)
 }
 

@@ -20,6 +20,8 @@ pub enum SystemActor {
     Job(&'static str),
     /// An outside provider's webhook, by provider (`stripe`).
     Webhook(&'static str),
+    /// The demo seeder, setting up the demo clinic as its admin would.
+    Seed,
 }
 
 impl fmt::Display for SystemActor {
@@ -27,6 +29,7 @@ impl fmt::Display for SystemActor {
         match self {
             SystemActor::Job(kind) => write!(f, "job:{kind}"),
             SystemActor::Webhook(provider) => write!(f, "webhook:{provider}"),
+            SystemActor::Seed => f.write_str("seed:demo"),
         }
     }
 }
@@ -196,6 +199,7 @@ impl Caller {
             Who::Patient { .. } => holds(cap, Holder::Patient),
             Who::System(SystemActor::Job(_)) => holds(cap, Holder::Job),
             Who::System(SystemActor::Webhook(_)) => holds(cap, Holder::Webhook),
+            Who::System(SystemActor::Seed) => holds(cap, Holder::Seed),
         }
     }
 
@@ -233,4 +237,6 @@ pub enum Holder {
     Job,
     /// A provider's webhook.
     Webhook,
+    /// The demo seeder.
+    Seed,
 }

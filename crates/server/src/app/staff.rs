@@ -200,22 +200,56 @@ pub async fn accept_invite(
     };
     // The invitation reached this mailbox, which confirms the address.
     users::set_email_verified(&tx, user_id, email.as_str(), now).await?;
-    let mid = memberships::grant(&tx, invite.clinic_id, user_id, invite.role, now).await?;
-    if invite.role == Role::Doctor {
-        super::doctors::profile_for_invited(&tx, invite.clinic_id, user_id, &user_name, now)
-            .await?;
-    }
-    audit::append(
+    grant_in(
         &tx,
         &ctx.actor(Some(user_id)),
-        audit::Event::new("membership.grant", "membership", mid)
-            .in_clinic(invite.clinic_id)
-            .detail(json!({"role": invite.role.as_str(), "via": "invite", "invite": invite.id})),
+        Grant {
+            clinic: invite.clinic_id,
+            user: user_id,
+            name: &user_name,
+            role: invite.role,
+        },
+        json!({"role": invite.role.as_str(), "via": "invite", "invite": invite.id}),
         now,
     )
     .await?;
     store::commit(tx).await?;
     Ok(invite)
+}
+
+/// Who joins which clinic as what.
+pub(crate) struct Grant<'a> {
+    pub clinic: domain::ClinicId,
+    pub user: domain::UserId,
+    /// Their name, for a doctor's new profile.
+    pub name: &'a str,
+    pub role: Role,
+}
+
+/// Gives `g.user` the role `g.role` in `g.clinic`, in `c`'s transaction, audited as `actor`'s
+/// with `detail` (an accepted invitation, the demo seeder). A doctor also gets a pending
+/// profile, for an admin to complete and approve.
+pub(crate) async fn grant_in<C: Conn>(
+    c: &C,
+    actor: &audit::Actor,
+    g: Grant<'_>,
+    detail: serde_json::Value,
+    now: jiff::Timestamp,
+) -> AppResult<domain::MembershipId> {
+    let mid = memberships::grant(c, g.clinic, g.user, g.role, now).await?;
+    if g.role == Role::Doctor {
+        super::doctors::profile_for_invited(c, g.clinic, g.user, g.name, now).await?;
+    }
+    audit::append(
+        c,
+        actor,
+        audit::Event::new("membership.grant", "membership", mid)
+            .in_clinic(g.clinic)
+            .detail(detail),
+        now,
+    )
+    .await?;
+    Ok(mid)
 }
 
 /// The clinic's staff and open invitations. Reading people's records is audited.

@@ -2,7 +2,7 @@
 //! themselves), listed for booking.
 
 use super::schedule::{only_own, own_doctor};
-use super::{Fields, checked, clinics::get_clinic, doctors::managed};
+use super::{Fields, checked, doctors::managed};
 use crate::app::{policy::Capability, scope::Caller};
 use crate::{
     auth::extract::RequestCtx,
@@ -54,6 +54,21 @@ pub async fn create_visit_type(
     scope: &Caller,
     input: &VisitTypeInput,
 ) -> AppResult<VisitType> {
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let out = create_visit_type_in(&tx, ctx, scope, input, now).await?;
+    store::commit(tx).await?;
+    Ok(out)
+}
+
+/// [`create_visit_type`] in `c`'s transaction, at `now`.
+pub(crate) async fn create_visit_type_in<C: store::Conn>(
+    c: &C,
+    ctx: &RequestCtx,
+    scope: &Caller,
+    input: &VisitTypeInput,
+    now: jiff::Timestamp,
+) -> AppResult<VisitType> {
     scope.require(Capability::ManagePractice)?;
     let mut f = Fields::default();
     let name = f.take(bounded_text("name", &input.name, 80, true));
@@ -66,7 +81,7 @@ pub async fn create_visit_type(
     if !(0..=120).contains(&input.buffer_after_min) {
         f.push("buffer_after_min", "A buffer must be 0 to 120 minutes.");
     }
-    let currency = get_clinic(state, scope.clinic_id()).await?.currency;
+    let currency = scope.clinic().currency.clone();
     if let Err(e) = Money::checked(&currency, input.price_minor) {
         f.push("price_minor", e.message);
     }
@@ -79,17 +94,15 @@ pub async fn create_visit_type(
         }
     };
     f.finish()?;
-    let now = state.now();
-    let tx = state.store().write().await?;
     let doctor = match input.doctor_id {
         Some(d) => Some(
-            managed(&tx, scope, DoctorId::from_uuid(d))
+            managed(c, scope, DoctorId::from_uuid(d))
                 .await
                 .map_err(|_| AppError::field("doctor_id", "Choose a doctor of this clinic."))?
                 .id,
         ),
         None if scope.can(Capability::ManageAnyPractice) => None,
-        None => Some(own_doctor(&tx, scope).await?),
+        None => Some(own_doctor(c, scope).await?),
     };
     let vt = VisitType {
         id: VisitTypeId::new(),
@@ -103,9 +116,9 @@ pub async fn create_visit_type(
         mode: checked(mode)?,
         is_active: true,
     };
-    schedules::insert_visit_type(&tx, &vt, now).await?;
+    schedules::insert_visit_type(c, &vt, now).await?;
     audit::append(
-        &tx,
+        c,
         &scope.actor(ctx),
         audit::Event::new("visit_type.create", "visit_type", vt.id)
             .in_clinic(scope.clinic_id())
@@ -115,7 +128,6 @@ pub async fn create_visit_type(
         now,
     )
     .await?;
-    store::commit(tx).await?;
     Ok(vt)
 }
 

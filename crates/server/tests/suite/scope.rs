@@ -81,3 +81,70 @@ async fn a_job_holds_only_what_the_policy_gives_it(app: TestApp) {
     );
     assert_eq!(caller.actor(&ctx).user, None);
 }
+
+each_backend!(the_demo_clinic_is_set_up_through_the_use_cases_as_the_seeder);
+async fn the_demo_clinic_is_set_up_through_the_use_cases_as_the_seeder(app: TestApp) {
+    let logins = app::demo::seed(&app.state)
+        .await
+        .unwrap_or_else(|e| panic!("{}: {e:?}", app.backend))
+        .expect("an empty install is seeded");
+    assert_eq!(logins.len(), 7);
+    let again = app::demo::seed(&app.state).await.unwrap();
+    assert!(again.is_none(), "{}: seeded once", app.backend);
+
+    let c = app.state.store().conn();
+    let clinic = store::clinics::find_by_slug(c, "sunrise")
+        .await
+        .unwrap()
+        .expect("the demo clinic");
+    let doctors = store::doctors::list(
+        c,
+        clinic.id,
+        domain::DoctorStatus::Approved,
+        None,
+        10,
+        0,
+    )
+    .await
+    .unwrap();
+    assert_eq!(doctors.len(), 2, "{}: both doctors approved", app.backend);
+    for d in &doctors {
+        assert!(
+            !store::schedules::hours(c, clinic.id, d.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(!d.registration_number.is_empty(), "{d:?}");
+    }
+    // Each step is the product's own, audited as the seeder: no user, origin `seed:demo`.
+    let rows = store::audit::recent(c, Some(clinic.id), 200).await.unwrap();
+    for action in [
+        "clinic.create",
+        "membership.grant",
+        "specialty.create",
+        "visit_type.create",
+        "doctor.update",
+        "doctor.approved",
+        "hours.set",
+    ] {
+        let row = rows
+            .iter()
+            .find(|e| e.action == action)
+            .unwrap_or_else(|| panic!("{}: no {action}", app.backend));
+        assert_eq!(
+            (row.actor_user_id, row.ip.as_str()),
+            (None, "seed:demo"),
+            "{action}"
+        );
+    }
+    // The slots are there for a patient to book.
+    let r = app
+        .get(&format!("/c/sunrise/doctors/{}", doctors[0].id), None)
+        .await;
+    assert!(
+        r.text.contains("/c/sunrise/book?doctor="),
+        "{}",
+        app.backend
+    );
+}
