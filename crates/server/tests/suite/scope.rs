@@ -97,16 +97,9 @@ async fn the_demo_clinic_is_set_up_through_the_use_cases_as_the_seeder(app: Test
         .await
         .unwrap()
         .expect("the demo clinic");
-    let doctors = store::doctors::list(
-        c,
-        clinic.id,
-        domain::DoctorStatus::Approved,
-        None,
-        10,
-        0,
-    )
-    .await
-    .unwrap();
+    let doctors = store::doctors::list(c, clinic.id, domain::DoctorStatus::Approved, None, 10, 0)
+        .await
+        .unwrap();
     assert_eq!(doctors.len(), 2, "{}: both doctors approved", app.backend);
     for d in &doctors {
         assert!(
