@@ -1,6 +1,7 @@
 //! DocSpot's pure domain: ids, validated values, roles and the clock. No I/O.
 
 pub mod appointment;
+pub mod billing;
 pub mod clinic;
 pub mod clock;
 pub mod consultation;
