@@ -14,6 +14,7 @@ pub mod doctors;
 pub mod documents;
 pub mod events;
 pub mod idempotency;
+pub mod invoices;
 pub mod jobs;
 pub mod links;
 pub mod memberships;

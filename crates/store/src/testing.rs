@@ -186,3 +186,48 @@ impl TestDb {
         dbs
     }
 }
+
+/// `each_db!(name);` beside `async fn name(db: TestDb) { … }` makes the test cases
+/// `name::sqlite` and `name::postgres`, so a failure names its database. Other attributes
+/// replace the default `#[tokio::test]`:
+/// `each_db!(#[tokio::test(flavor = "multi_thread", worker_threads = 4)] name);`.
+///
+/// `each_db!(name, steps = N)` gives databases migrated only up to `N` steps (an upgrade
+/// test).
+///
+/// The `postgres` case needs DOCSPOT_TEST_DATABASE_URL: without it the case says so in one
+/// line and passes, unless DOCSPOT_TEST_REQUIRE_POSTGRES=1 (CI), which fails it.
+#[macro_export]
+macro_rules! each_db {
+    ($name:ident) => {
+        $crate::each_db!(#[tokio::test] $name, steps = None);
+    };
+    ($name:ident, steps = $steps:expr) => {
+        $crate::each_db!(#[tokio::test] $name, steps = $steps);
+    };
+    ($(#[$meta:meta])+ $name:ident) => {
+        $crate::each_db!($(#[$meta])+ $name, steps = None);
+    };
+    ($(#[$meta:meta])+ $name:ident, steps = $steps:expr) => {
+        mod $name {
+            // `steps` is written in the test's module.
+            #[allow(unused_imports)]
+            use super::*;
+
+            $(#[$meta])+
+            async fn sqlite() {
+                super::$name($crate::testing::TestDb::sqlite_at($steps).await).await
+            }
+
+            $(#[$meta])+
+            async fn postgres() {
+                match $crate::testing::TestDb::postgres_at($steps).await {
+                    Some(db) => super::$name(db).await,
+                    None => eprintln!(
+                        "SKIPPED on postgres: DOCSPOT_TEST_DATABASE_URL is not set (CI sets it and DOCSPOT_TEST_REQUIRE_POSTGRES=1)"
+                    ),
+                }
+            }
+        }
+    };
+}

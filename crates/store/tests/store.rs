@@ -2,7 +2,7 @@
 
 use docspot_store as store;
 use domain::{ClinicName, ClinicSlug, Currency, Email, PersonName, TimeZoneName};
-use store::{audit, clinics, jobs, testing::TestDb, users};
+use store::{audit, clinics, each_db, jobs, testing::TestDb, users};
 
 fn t(ms: i64) -> jiff::Timestamp {
     jiff::Timestamp::from_millisecond(ms).unwrap()
@@ -47,36 +47,32 @@ async fn audit_three(db: &TestDb) -> clinics::Clinic {
     clinic
 }
 
-#[tokio::test]
-async fn audit_chain_verifies_when_untouched() {
-    for db in TestDb::each().await {
-        audit_three(&db).await;
-        let v = audit::verify(db.store.conn()).await.unwrap();
-        assert_eq!(v, audit::Verdict::Intact(3), "{}", db.backend);
-    }
+each_db!(audit_chain_verifies_when_untouched);
+async fn audit_chain_verifies_when_untouched(db: TestDb) {
+    audit_three(&db).await;
+    let v = audit::verify(db.store.conn()).await.unwrap();
+    assert_eq!(v, audit::Verdict::Intact(3), "{}", db.backend);
 }
 
-#[tokio::test]
-async fn the_database_refuses_update_and_delete_of_audit_events() {
-    for db in TestDb::each().await {
-        audit_three(&db).await;
-        let upd = db
-            .store
-            .execute_unprepared("UPDATE audit_events SET action = 'forged'")
-            .await;
-        assert!(upd.is_err(), "{}: UPDATE must be refused", db.backend);
-        let del = db
-            .store
-            .execute_unprepared("DELETE FROM audit_events")
-            .await;
-        assert!(del.is_err(), "{}: DELETE must be refused", db.backend);
-        assert_eq!(
-            audit::verify(db.store.conn()).await.unwrap(),
-            audit::Verdict::Intact(3),
-            "{}",
-            db.backend
-        );
-    }
+each_db!(the_database_refuses_update_and_delete_of_audit_events);
+async fn the_database_refuses_update_and_delete_of_audit_events(db: TestDb) {
+    audit_three(&db).await;
+    let upd = db
+        .store
+        .execute_unprepared("UPDATE audit_events SET action = 'forged'")
+        .await;
+    assert!(upd.is_err(), "{}: UPDATE must be refused", db.backend);
+    let del = db
+        .store
+        .execute_unprepared("DELETE FROM audit_events")
+        .await;
+    assert!(del.is_err(), "{}: DELETE must be refused", db.backend);
+    assert_eq!(
+        audit::verify(db.store.conn()).await.unwrap(),
+        audit::Verdict::Intact(3),
+        "{}",
+        db.backend
+    );
 }
 
 async fn drop_guards(db: &TestDb) {
@@ -88,286 +84,274 @@ async fn drop_guards(db: &TestDb) {
     db.store.execute_unprepared(sql).await.unwrap();
 }
 
-#[tokio::test]
-async fn verify_names_an_edited_event() {
-    for db in TestDb::each().await {
-        audit_three(&db).await;
-        drop_guards(&db).await;
-        db.store
-            .execute_unprepared("UPDATE audit_events SET target_id = 'tampered' WHERE seq = 2")
-            .await
-            .unwrap();
-        match audit::verify(db.store.conn()).await.unwrap() {
-            audit::Verdict::Broken {
-                seq,
-                event_id,
-                reason,
-                ..
-            } => {
-                assert_eq!(seq, 2, "{}", db.backend);
-                assert!(event_id.is_some(), "{}", db.backend);
-                assert!(reason.contains("altered"), "{}: {reason}", db.backend);
-            }
-            other => panic!("{}: expected broken, got {other:?}", db.backend),
+each_db!(verify_names_an_edited_event);
+async fn verify_names_an_edited_event(db: TestDb) {
+    audit_three(&db).await;
+    drop_guards(&db).await;
+    db.store
+        .execute_unprepared("UPDATE audit_events SET target_id = 'tampered' WHERE seq = 2")
+        .await
+        .unwrap();
+    match audit::verify(db.store.conn()).await.unwrap() {
+        audit::Verdict::Broken {
+            seq,
+            event_id,
+            reason,
+            ..
+        } => {
+            assert_eq!(seq, 2, "{}", db.backend);
+            assert!(event_id.is_some(), "{}", db.backend);
+            assert!(reason.contains("altered"), "{}: {reason}", db.backend);
         }
+        other => panic!("{}: expected broken, got {other:?}", db.backend),
     }
 }
 
-#[tokio::test]
-async fn verify_names_a_deleted_event_in_the_middle_and_at_the_end() {
-    for db in TestDb::each().await {
-        audit_three(&db).await;
-        drop_guards(&db).await;
-        db.store
-            .execute_unprepared("DELETE FROM audit_events WHERE seq = 2")
-            .await
-            .unwrap();
-        match audit::verify(db.store.conn()).await.unwrap() {
-            audit::Verdict::Broken { seq, reason, .. } => {
-                assert_eq!(seq, 2, "{}", db.backend);
-                assert!(reason.contains("missing"), "{}: {reason}", db.backend);
-            }
-            other => panic!("{}: expected broken, got {other:?}", db.backend),
+each_db!(verify_names_a_deleted_event_in_the_middle);
+async fn verify_names_a_deleted_event_in_the_middle(db: TestDb) {
+    audit_three(&db).await;
+    drop_guards(&db).await;
+    db.store
+        .execute_unprepared("DELETE FROM audit_events WHERE seq = 2")
+        .await
+        .unwrap();
+    match audit::verify(db.store.conn()).await.unwrap() {
+        audit::Verdict::Broken { seq, reason, .. } => {
+            assert_eq!(seq, 2, "{}", db.backend);
+            assert!(reason.contains("missing"), "{}: {reason}", db.backend);
         }
-    }
-    for db in TestDb::each().await {
-        audit_three(&db).await;
-        drop_guards(&db).await;
-        db.store
-            .execute_unprepared("DELETE FROM audit_events WHERE seq = 3")
-            .await
-            .unwrap();
-        match audit::verify(db.store.conn()).await.unwrap() {
-            audit::Verdict::Broken { seq, reason, .. } => {
-                assert_eq!(seq, 3, "{}", db.backend);
-                assert!(reason.contains("removed"), "{}: {reason}", db.backend);
-            }
-            other => panic!("{}: expected broken, got {other:?}", db.backend),
-        }
+        other => panic!("{}: expected broken, got {other:?}", db.backend),
     }
 }
 
-#[tokio::test]
-async fn concurrent_appends_keep_one_unbroken_chain() {
-    for db in TestDb::each().await {
-        let clinic = audit_three(&db).await;
-        let mut tasks = Vec::new();
-        for i in 0..20 {
-            let store = db.store.clone();
-            tasks.push(tokio::spawn(async move {
+each_db!(verify_names_a_deleted_event_at_the_end);
+async fn verify_names_a_deleted_event_at_the_end(db: TestDb) {
+    audit_three(&db).await;
+    drop_guards(&db).await;
+    db.store
+        .execute_unprepared("DELETE FROM audit_events WHERE seq = 3")
+        .await
+        .unwrap();
+    match audit::verify(db.store.conn()).await.unwrap() {
+        audit::Verdict::Broken { seq, reason, .. } => {
+            assert_eq!(seq, 3, "{}", db.backend);
+            assert!(reason.contains("removed"), "{}: {reason}", db.backend);
+        }
+        other => panic!("{}: expected broken, got {other:?}", db.backend),
+    }
+}
+
+each_db!(concurrent_appends_keep_one_unbroken_chain);
+async fn concurrent_appends_keep_one_unbroken_chain(db: TestDb) {
+    let clinic = audit_three(&db).await;
+    let mut tasks = Vec::new();
+    for i in 0..20 {
+        let store = db.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let tx = store.write().await.unwrap();
+            audit::append(
+                &tx,
+                &audit::Actor::default(),
+                audit::Event {
+                    clinic: Some(clinic.id),
+                    action: "race",
+                    target_type: "t",
+                    target_id: i.to_string(),
+                    detail: serde_json::json!({}),
+                },
+                t(5_000 + i),
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    assert_eq!(
+        audit::verify(db.store.conn()).await.unwrap(),
+        audit::Verdict::Intact(23),
+        "{}",
+        db.backend
+    );
+}
+
+each_db!(a_due_job_is_claimed_by_exactly_one_of_many_workers);
+async fn a_due_job_is_claimed_by_exactly_one_of_many_workers(db: TestDb) {
+    let c = db.store.conn();
+    let mut ids = Vec::new();
+    for i in 0..10 {
+        ids.push(
+            jobs::enqueue(
+                c,
+                None,
+                "email",
+                &serde_json::json!({"i": i}),
+                t(1_000),
+                t(1_000),
+            )
+            .await
+            .unwrap(),
+        );
+    }
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = db.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
                 let tx = store.write().await.unwrap();
-                audit::append(
-                    &tx,
-                    &audit::Actor::default(),
-                    audit::Event {
-                        clinic: Some(clinic.id),
-                        action: "race",
-                        target_type: "t",
-                        target_id: i.to_string(),
-                        detail: serde_json::json!({}),
-                    },
-                    t(5_000 + i),
-                )
-                .await
-                .unwrap();
+                let job = jobs::claim(&tx, t(2_000), jiff::SignedDuration::from_mins(5))
+                    .await
+                    .unwrap();
                 tx.commit().await.unwrap();
-            }));
-        }
-        for task in tasks {
-            task.await.unwrap();
-        }
-        assert_eq!(
-            audit::verify(db.store.conn()).await.unwrap(),
-            audit::Verdict::Intact(23),
-            "{}",
-            db.backend
-        );
-    }
-}
-
-#[tokio::test]
-async fn a_due_job_is_claimed_by_exactly_one_of_many_workers() {
-    for db in TestDb::each().await {
-        let c = db.store.conn();
-        let mut ids = Vec::new();
-        for i in 0..10 {
-            ids.push(
-                jobs::enqueue(
-                    c,
-                    None,
-                    "email",
-                    &serde_json::json!({"i": i}),
-                    t(1_000),
-                    t(1_000),
-                )
-                .await
-                .unwrap(),
-            );
-        }
-        let mut tasks = Vec::new();
-        for _ in 0..8 {
-            let store = db.store.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut mine = Vec::new();
-                loop {
-                    let tx = store.write().await.unwrap();
-                    let job = jobs::claim(&tx, t(2_000), jiff::SignedDuration::from_mins(5))
-                        .await
-                        .unwrap();
-                    tx.commit().await.unwrap();
-                    match job {
-                        Some(j) => mine.push(j.id),
-                        None => break mine,
-                    }
+                match job {
+                    Some(j) => mine.push(j.id),
+                    None => break mine,
                 }
-            }));
-        }
-        let mut claimed = Vec::new();
-        for task in tasks {
-            claimed.extend(task.await.unwrap());
-        }
-        claimed.sort();
-        let mut expected = ids.clone();
-        expected.sort();
-        assert_eq!(
-            claimed, expected,
-            "{}: every job claimed exactly once",
-            db.backend
-        );
+            }
+        }));
     }
+    let mut claimed = Vec::new();
+    for task in tasks {
+        claimed.extend(task.await.unwrap());
+    }
+    claimed.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(
+        claimed, expected,
+        "{}: every job claimed exactly once",
+        db.backend
+    );
 }
 
-#[tokio::test]
-async fn an_expired_lease_is_reclaimed_and_a_failed_job_waits_for_its_retry_time() {
-    for db in TestDb::each().await {
-        let c = db.store.conn();
-        let id = jobs::enqueue(c, None, "email", &serde_json::json!({}), t(1_000), t(1_000))
-            .await
-            .unwrap();
-        let lease = jiff::SignedDuration::from_secs(60);
-        assert!(jobs::claim(c, t(1_000), lease).await.unwrap().is_some());
-        assert!(
-            jobs::claim(c, t(30_000), lease).await.unwrap().is_none(),
-            "{}: leased",
-            db.backend
-        );
-        let again = jobs::claim(c, t(61_001), lease)
+each_db!(an_expired_lease_is_reclaimed_and_a_failed_job_waits_for_its_retry_time);
+async fn an_expired_lease_is_reclaimed_and_a_failed_job_waits_for_its_retry_time(db: TestDb) {
+    let c = db.store.conn();
+    let id = jobs::enqueue(c, None, "email", &serde_json::json!({}), t(1_000), t(1_000))
+        .await
+        .unwrap();
+    let lease = jiff::SignedDuration::from_secs(60);
+    assert!(jobs::claim(c, t(1_000), lease).await.unwrap().is_some());
+    assert!(
+        jobs::claim(c, t(30_000), lease).await.unwrap().is_none(),
+        "{}: leased",
+        db.backend
+    );
+    let again = jobs::claim(c, t(61_001), lease)
+        .await
+        .unwrap()
+        .expect("lease ran out");
+    assert_eq!(again.attempts, 2, "{}", db.backend);
+    jobs::fail(c, id, "smtp down", Some(t(100_000)), t(61_001))
+        .await
+        .unwrap();
+    assert!(
+        jobs::claim(c, t(99_999), lease).await.unwrap().is_none(),
+        "{}: not before retry time",
+        db.backend
+    );
+    assert!(
+        jobs::claim(c, t(100_000), lease).await.unwrap().is_some(),
+        "{}: due at retry time",
+        db.backend
+    );
+    jobs::complete(c, id, t(100_001)).await.unwrap();
+    assert_eq!(
+        jobs::status(c, id).await.unwrap().unwrap().0,
+        "done",
+        "{}",
+        db.backend
+    );
+}
+
+each_db!(a_job_is_stuck_once_its_lease_runs_out_unfinished_and_not_while_queued);
+async fn a_job_is_stuck_once_its_lease_runs_out_unfinished_and_not_while_queued(db: TestDb) {
+    let c = db.store.conn();
+    let later = jobs::enqueue(
+        c,
+        None,
+        "email",
+        &serde_json::json!({}),
+        t(500_000),
+        t(1_000),
+    )
+    .await
+    .unwrap();
+    let now = jobs::enqueue(c, None, "email", &serde_json::json!({}), t(1_000), t(1_000))
+        .await
+        .unwrap();
+    let lease = jiff::SignedDuration::from_secs(60);
+    assert!(jobs::claim(c, t(1_000), lease).await.unwrap().is_some());
+    assert!(
+        jobs::stuck(c, t(61_000)).await.unwrap().is_empty(),
+        "{}: its lease holds",
+        db.backend
+    );
+    let stuck = jobs::stuck(c, jiff::Timestamp::MAX).await.unwrap();
+    assert_eq!(
+        stuck.iter().map(|j| j.id).collect::<Vec<_>>(),
+        [now],
+        "{}: only the claimed one, not the one queued for later",
+        db.backend
+    );
+    assert_eq!(stuck[0].lease_until, Some(t(61_000)), "{}", db.backend);
+    jobs::fail(c, now, "smtp down", None, t(2_000))
+        .await
+        .unwrap();
+    assert!(
+        jobs::stuck(c, jiff::Timestamp::MAX)
             .await
             .unwrap()
-            .expect("lease ran out");
-        assert_eq!(again.attempts, 2, "{}", db.backend);
-        jobs::fail(c, id, "smtp down", Some(t(100_000)), t(61_001))
-            .await
-            .unwrap();
-        assert!(
-            jobs::claim(c, t(99_999), lease).await.unwrap().is_none(),
-            "{}: not before retry time",
-            db.backend
-        );
-        assert!(
-            jobs::claim(c, t(100_000), lease).await.unwrap().is_some(),
-            "{}: due at retry time",
-            db.backend
-        );
-        jobs::complete(c, id, t(100_001)).await.unwrap();
-        assert_eq!(
-            jobs::status(c, id).await.unwrap().unwrap().0,
-            "done",
-            "{}",
-            db.backend
-        );
-    }
+            .is_empty()
+    );
+    let failed = jobs::in_status(c, "failed", 10).await.unwrap();
+    assert_eq!(failed.len(), 1, "{}", db.backend);
+    assert_eq!(failed[0].last_error.as_deref(), Some("smtp down"));
+    let queued = jobs::in_status(c, "queued", 10).await.unwrap();
+    assert_eq!(queued.iter().map(|j| j.id).collect::<Vec<_>>(), [later]);
 }
 
-#[tokio::test]
-async fn a_job_is_stuck_once_its_lease_runs_out_unfinished_and_not_while_queued() {
-    for db in TestDb::each().await {
-        let c = db.store.conn();
-        let later = jobs::enqueue(
-            c,
-            None,
-            "email",
-            &serde_json::json!({}),
-            t(500_000),
-            t(1_000),
-        )
-        .await
-        .unwrap();
-        let now = jobs::enqueue(c, None, "email", &serde_json::json!({}), t(1_000), t(1_000))
-            .await
-            .unwrap();
-        let lease = jiff::SignedDuration::from_secs(60);
-        assert!(jobs::claim(c, t(1_000), lease).await.unwrap().is_some());
-        assert!(
-            jobs::stuck(c, t(61_000)).await.unwrap().is_empty(),
-            "{}: its lease holds",
-            db.backend
-        );
-        let stuck = jobs::stuck(c, jiff::Timestamp::MAX).await.unwrap();
-        assert_eq!(
-            stuck.iter().map(|j| j.id).collect::<Vec<_>>(),
-            [now],
-            "{}: only the claimed one, not the one queued for later",
-            db.backend
-        );
-        assert_eq!(stuck[0].lease_until, Some(t(61_000)), "{}", db.backend);
-        jobs::fail(c, now, "smtp down", None, t(2_000))
-            .await
-            .unwrap();
-        assert!(
-            jobs::stuck(c, jiff::Timestamp::MAX)
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        let failed = jobs::in_status(c, "failed", 10).await.unwrap();
-        assert_eq!(failed.len(), 1, "{}", db.backend);
-        assert_eq!(failed[0].last_error.as_deref(), Some("smtp down"));
-        let queued = jobs::in_status(c, "queued", 10).await.unwrap();
-        assert_eq!(queued.iter().map(|j| j.id).collect::<Vec<_>>(), [later]);
-    }
-}
-
-#[tokio::test]
-async fn emails_are_unique_case_insensitively_and_conflicts_are_named() {
-    for db in TestDb::each().await {
-        let c = db.store.conn();
-        let name = PersonName::parse("Ana").unwrap();
-        let mk = |e: &str| Email::parse(e).unwrap();
-        let a = mk("ana@example.com");
-        users::insert(
-            c,
-            users::NewUser {
-                email: &a,
-                name: &name,
-                password_hash: None,
-                is_platform_admin: false,
-                is_patient: true,
-            },
-            t(1),
-        )
-        .await
-        .unwrap();
-        let b = mk("ANA@example.com");
-        let err = users::insert(
-            c,
-            users::NewUser {
-                email: &b,
-                name: &name,
-                password_hash: None,
-                is_platform_admin: false,
-                is_patient: true,
-            },
-            t(2),
-        )
-        .await
-        .unwrap_err();
-        assert!(
-            matches!(&err, store::StoreError::Conflict(n) if n == "users_email_key"),
-            "{}: {err:?}",
-            db.backend
-        );
-    }
+each_db!(emails_are_unique_case_insensitively_and_conflicts_are_named);
+async fn emails_are_unique_case_insensitively_and_conflicts_are_named(db: TestDb) {
+    let c = db.store.conn();
+    let name = PersonName::parse("Ana").unwrap();
+    let mk = |e: &str| Email::parse(e).unwrap();
+    let a = mk("ana@example.com");
+    users::insert(
+        c,
+        users::NewUser {
+            email: &a,
+            name: &name,
+            password_hash: None,
+            is_platform_admin: false,
+            is_patient: true,
+        },
+        t(1),
+    )
+    .await
+    .unwrap();
+    let b = mk("ANA@example.com");
+    let err = users::insert(
+        c,
+        users::NewUser {
+            email: &b,
+            name: &name,
+            password_hash: None,
+            is_platform_admin: false,
+            is_patient: true,
+        },
+        t(2),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, store::StoreError::Conflict(n) if n == "users_email_key"),
+        "{}: {err:?}",
+        db.backend
+    );
 }
 
 #[tokio::test]
@@ -392,4 +376,64 @@ async fn sqlite_runs_in_wal_mode_with_full_sync_and_foreign_keys() {
     assert_eq!(q("PRAGMA journal_mode").await, "wal");
     assert_eq!(q("PRAGMA synchronous").await, "2", "FULL");
     assert_eq!(q("PRAGMA foreign_keys").await, "1");
+}
+
+each_db!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    forty_concurrent_invoices_get_consecutive_numbers_and_a_failed_one_takes_none
+);
+async fn forty_concurrent_invoices_get_consecutive_numbers_and_a_failed_one_takes_none(db: TestDb) {
+    use store::invoices::{Series, next_number};
+    let clinic = audit_three(&db).await;
+    let year: jiff::civil::Date = "2026-04-01".parse().unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let store = db.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let tx = store.write().await.unwrap();
+            let n = next_number(&tx, clinic.id, Series::Invoice, year)
+                .await
+                .unwrap();
+            // Every fifth issue fails after taking its number.
+            if i % 5 == 4 {
+                drop(tx);
+                None
+            } else {
+                tx.commit().await.unwrap();
+                Some(n)
+            }
+        }));
+    }
+    let mut issued = Vec::new();
+    for task in tasks {
+        issued.extend(task.await.unwrap());
+    }
+    issued.sort_unstable();
+    assert_eq!(
+        issued,
+        (1..=32).collect::<Vec<u32>>(),
+        "{}: consecutive, none reused, none lost to a failure",
+        db.backend
+    );
+    // Each series and each financial year counts on its own.
+    let c = db.store.conn();
+    assert_eq!(
+        next_number(c, clinic.id, Series::CreditNote, year)
+            .await
+            .unwrap(),
+        1
+    );
+    let next_year: jiff::civil::Date = "2027-04-01".parse().unwrap();
+    assert_eq!(
+        next_number(c, clinic.id, Series::Invoice, next_year)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        next_number(c, clinic.id, Series::Invoice, year)
+            .await
+            .unwrap(),
+        33
+    );
 }
