@@ -225,11 +225,11 @@ pub async fn list_schedule_exceptions(
     scope: ClinicScope<AnyStaff>,
     ApiQuery(q): ApiQuery<ExceptionQuery>,
 ) -> AppResult<Json<Vec<ExceptionView>>> {
-    let clinic = crate::app::clinics::get_clinic(&state, scope.clinic_id()).await?;
+    let clinic = scope.clinic();
     let from = date_param("from", &q.from)?.unwrap_or_else(|| {
         state
             .now()
-            .to_zoned(crate::app::local_time::zone_of(&clinic))
+            .to_zoned(crate::app::local_time::zone_of(clinic))
             .date()
     });
     let list =

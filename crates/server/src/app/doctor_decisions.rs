@@ -72,9 +72,7 @@ pub(crate) async fn decide_in<C: store::Conn>(
         Decision::Reject => DoctorStatus::Rejected,
         Decision::Suspend => DoctorStatus::Suspended,
     };
-    let clinic = store::clinics::find(c, scope.clinic_id())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let clinic = scope.clinic();
     let doctor = doctors::find(c, scope.clinic_id(), id)
         .await?
         .ok_or(AppError::NotFound)?;

@@ -98,9 +98,7 @@ pub async fn invite_staff(
     f.finish()?;
     let (email, role) = (checked(email)?, checked(role)?);
     let tx = state.store().write().await?;
-    let clinic = store::clinics::find(&tx, scope.clinic_id())
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let clinic = scope.clinic();
     create_invite(
         state,
         &tx,

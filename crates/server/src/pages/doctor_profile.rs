@@ -12,7 +12,7 @@ use super::{
 };
 use crate::routes;
 use crate::{
-    app::{clinics::get_clinic, doctors},
+    app::doctors,
     auth::{
         RequestCtx,
         extract::{AdminOrDoctor, ClinicScope},
@@ -115,10 +115,10 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let doctor = doctor_in(&state, &scope, id).await?;
     let notice = q.done.is_some().then_some("Saved.");
-    let clinic = get_clinic(&state, scope.clinic_id()).await?;
+    let clinic = scope.clinic();
     let form = ProfileForm::of(&doctor, &clinic.currency);
     let errors = Errors::default();
-    let page = render(&state, &scope, &clinic, &doctor, form, errors, notice).await?;
+    let page = render(&state, &scope, clinic, &doctor, form, errors, notice).await?;
     Ok(Outcome::OK.render(&page))
 }
 
@@ -131,7 +131,7 @@ pub async fn save(
     PageForm(pairs): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let doctor = doctor_in(&state, &scope, id).await?;
-    let clinic = get_clinic(&state, scope.clinic_id()).await?;
+    let clinic = scope.clinic();
     let form = ProfileForm::from_pairs(pairs);
     let (input, fee_problem) = form.input(&clinic.currency);
     match doctors::update_profile(&state, &ctx, &scope, doctor.id, &input).await {
@@ -143,7 +143,7 @@ pub async fn save(
         Err(e) => {
             let fee_problem = fee_problem.as_deref();
             let (outcome, errors) = failure(on_fee_field(e, fee_problem), PROFILE_FIELDS)?;
-            let page = render(&state, &scope, &clinic, &doctor, form, errors, None).await?;
+            let page = render(&state, &scope, clinic, &doctor, form, errors, None).await?;
             Ok(outcome.render(&page))
         }
     }

@@ -12,7 +12,6 @@ use super::{
 use crate::app::policy::Capability;
 use crate::routes;
 use crate::{
-    app::clinics::get_clinic,
     app::{
         doctors::get_managed,
         local_time::zone_of,
@@ -155,7 +154,7 @@ async fn render(
     failed: Failed,
     notice: Option<&'static str>,
 ) -> Result<SchedulePage, PageError> {
-    let clinic = get_clinic(state, scope.clinic_id()).await?;
+    let clinic = scope.clinic();
     let mut all = Vec::new();
     if scope.can(Capability::ManageAnyPractice) {
         for status in [
@@ -192,7 +191,7 @@ async fn render(
             .map(|v| VisitTypeRow {
                 id: v.id,
                 name: v.name.clone(),
-                detail: visit_type_detail(v, &clinic),
+                detail: visit_type_detail(v, clinic),
                 scope: if v.doctor_id.is_some() {
                     "This doctor only"
                 } else {
@@ -216,7 +215,7 @@ async fn render(
                 }
             })
             .collect();
-        let today = state.now().to_zoned(zone_of(&clinic)).date();
+        let today = state.now().to_zoned(zone_of(clinic)).date();
         exception_lines = time_off::upcoming(state, scope, Some(d.id), today)
             .await?
             .iter()

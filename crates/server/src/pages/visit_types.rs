@@ -9,10 +9,7 @@ use super::{
 };
 use crate::app::policy::Capability;
 use crate::{
-    app::{
-        clinics::get_clinic,
-        schedule::{self, VisitTypeInput},
-    },
+    app::schedule::{self, VisitTypeInput},
     auth::{
         RequestCtx,
         extract::{AdminOrDoctor, ClinicScope},
@@ -118,7 +115,7 @@ pub async fn create(
         return Err(AppError::NotFound.into());
     }
     let num = |s: &str| s.trim().parse::<i32>().unwrap_or(-1);
-    let clinic = get_clinic(&state, scope.clinic_id()).await?;
+    let clinic = scope.clinic();
     let result = match parse_price(&clinic.currency, &form.price) {
         Ok(price) => {
             let input = VisitTypeInput {
