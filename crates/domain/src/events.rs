@@ -3,7 +3,7 @@
 //! through jobs. An event names what it is about by id and carries the facts a subscriber
 //! needs that later changes would lose (a rescheduled visit's previous start, who cancelled).
 
-use crate::{AppointmentId, ConsultationId, DoctorId, PatientId, TokenId};
+use crate::{AppointmentId, BillId, ConsultationId, DoctorId, PatientId, PaymentId, TokenId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -110,6 +110,26 @@ pub enum Event {
     /// A patient record was created (at the desk, by booking, or by sign-up).
     #[serde(rename = "patient.registered")]
     PatientRegistered { patient: PatientId },
+    /// A bill was issued: it has its invoice number and is due.
+    #[serde(rename = "bill.issued")]
+    BillIssued {
+        bill: BillId,
+        patient: PatientId,
+        number: String,
+        total: i64,
+    },
+    /// Money was taken towards a bill (one or more parts, one receipt); `payment` is the
+    /// first part.
+    #[serde(rename = "payment.recorded")]
+    PaymentRecorded {
+        bill: BillId,
+        patient: PatientId,
+        payment: PaymentId,
+        amount: i64,
+    },
+    /// An issued bill was voided.
+    #[serde(rename = "bill.voided")]
+    BillVoided { bill: BillId, patient: PatientId },
 }
 
 impl Event {
@@ -127,6 +147,9 @@ impl Event {
             Event::TokenCalled { .. } => "token.called",
             Event::ConsultationSigned { .. } => "consultation.signed",
             Event::PatientRegistered { .. } => "patient.registered",
+            Event::BillIssued { .. } => "bill.issued",
+            Event::PaymentRecorded { .. } => "payment.recorded",
+            Event::BillVoided { .. } => "bill.voided",
         }
     }
 
@@ -143,6 +166,9 @@ impl Event {
             Event::TokenIssued { token, .. } | Event::TokenCalled { token, .. } => token.as_uuid(),
             Event::ConsultationSigned { consultation, .. } => consultation.as_uuid(),
             Event::PatientRegistered { patient } => patient.as_uuid(),
+            Event::BillIssued { bill, .. }
+            | Event::PaymentRecorded { bill, .. }
+            | Event::BillVoided { bill, .. } => bill.as_uuid(),
         }
     }
 
@@ -159,7 +185,10 @@ impl Event {
             | Event::TokenIssued { patient, .. }
             | Event::TokenCalled { patient, .. }
             | Event::ConsultationSigned { patient, .. }
-            | Event::PatientRegistered { patient } => *patient,
+            | Event::PatientRegistered { patient }
+            | Event::BillIssued { patient, .. }
+            | Event::PaymentRecorded { patient, .. }
+            | Event::BillVoided { patient, .. } => *patient,
         }
     }
 }
@@ -253,6 +282,22 @@ mod tests {
                 patient: p,
             },
             Event::PatientRegistered { patient: p },
+            Event::BillIssued {
+                bill: BillId::new(),
+                patient: p,
+                number: "INV/26-27/0001".into(),
+                total: 50_000,
+            },
+            Event::PaymentRecorded {
+                bill: BillId::new(),
+                patient: p,
+                payment: PaymentId::new(),
+                amount: 50_000,
+            },
+            Event::BillVoided {
+                bill: BillId::new(),
+                patient: p,
+            },
         ];
         for e in all {
             let json = serde_json::to_value(&e).unwrap();

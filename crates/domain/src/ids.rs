@@ -113,3 +113,15 @@ id_type!(
     /// A document (report or image) in a patient's record.
     DocumentId
 );
+id_type!(
+    /// A bill (an invoice once issued).
+    BillId
+);
+id_type!(
+    /// One payment towards a bill, by one method.
+    PaymentId
+);
+id_type!(
+    /// A receptionist's cash drawer session, from opening float to counted close.
+    CashSessionId
+);

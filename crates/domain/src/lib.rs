@@ -21,8 +21,9 @@ pub use appointment::{AppointmentStatus, DoctorStatus, Source, StaffMove, VisitM
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use events::Event;
 pub use ids::{
-    AppointmentId, ClinicId, ConsultationId, DoctorId, DocumentId, EventId, ExceptionId, JobId,
-    MembershipId, PatientId, PrescriptionId, SessionId, SpecialtyId, TokenId, UserId, VisitTypeId,
+    AppointmentId, BillId, CashSessionId, ClinicId, ConsultationId, DoctorId, DocumentId, EventId,
+    ExceptionId, JobId, MembershipId, PatientId, PaymentId, PrescriptionId, SessionId, SpecialtyId,
+    TokenId, UserId, VisitTypeId,
 };
 pub use money::Money;
 pub use role::Role;

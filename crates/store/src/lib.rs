@@ -8,6 +8,8 @@
 pub mod appointment_lists;
 pub mod appointments;
 pub mod audit;
+pub mod bills;
+pub mod cash;
 pub mod clinics;
 pub mod consultations;
 pub mod doctors;
@@ -96,7 +98,11 @@ impl StoreError {
             }
             // sea-orm does not classify exclusion violations (SQLSTATE 23P01); find ours by name.
             _ if e.to_string().contains(NO_OVERLAP) => StoreError::Conflict(NO_OVERLAP.into()),
-            _ => StoreError::Db(e),
+            // Check constraints that guard money against a concurrent writer read as conflicts.
+            _ => match MONEY_CHECKS.iter().find(|c| e.to_string().contains(*c)) {
+                Some(c) => StoreError::Conflict((*c).to_owned()),
+                None => StoreError::Db(e),
+            },
         }
     }
 }
@@ -105,6 +111,10 @@ impl StoreError {
 /// constraint on PostgreSQL, triggers (and the unique index on the blocked start) on
 /// SQLite, all reported under this name.
 pub const NO_OVERLAP: &str = "appointments_no_overlap";
+
+/// Check constraints that refuse a write a concurrent one made stale: a bill paid beyond
+/// what is due, a payment refunded beyond itself.
+pub const MONEY_CHECKS: [&str; 2] = ["bills_not_overpaid", "payments_not_overrefunded"];
 
 /// Finds our constraint name in a driver's message (`users_email_key` or `users.email`).
 fn constraint_of(msg: &str) -> String {
@@ -129,6 +139,16 @@ fn constraint_of(msg: &str) -> String {
         ),
         ("idempotency_keys_pkey", "idempotency_keys.user_id"),
         ("link_tokens_pkey", "link_tokens.token_hash"),
+        ("bills_appointment_key", "bills.appointment_id"),
+        ("bills_number_key", "bills.clinic_id, bills.number"),
+        (
+            "payments_reference_key",
+            "payments.clinic_id, payments.method, payments.reference",
+        ),
+        (
+            "cash_sessions_open_key",
+            "cash_sessions.clinic_id, cash_sessions.user_id",
+        ),
     ];
     if msg.contains("appointments_doctor_start_active_key")
         || msg.contains("appointments.doctor_id, appointments.block_start")

@@ -25,6 +25,7 @@ impl MigratorTrait for Migrator {
             Step::new("m0010_sqlite_no_overlap", schema::no_overlap_sqlite),
             Step::new("m0011_clinic_contact", schema::clinic_contact),
             Step::new("m0012_events", schema::events),
+            Step::new("m0013_billing", schema::billing),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

@@ -129,3 +129,18 @@ pub async fn set_visit_type_active<C: ConnectionTrait>(
     }
     Ok(exec(c, &sql, values).await? == 1)
 }
+
+/// One visit type of `clinic`, archived ones included (a bill prices the visit as booked).
+pub async fn find_visit_type<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    id: VisitTypeId,
+) -> StoreResult<Option<VisitType>> {
+    crate::one_as(
+        c,
+        &format!("SELECT {VT_COLS} FROM visit_types WHERE clinic_id = $1 AND id = $2"),
+        vec![clinic.as_uuid().into(), id.as_uuid().into()],
+        vt_row,
+    )
+    .await
+}

@@ -12,8 +12,13 @@
 use crate::DomainError;
 
 mod numbering;
+mod settings;
 mod status;
 pub use numbering::{FinancialYear, MAX_INVOICE_NUMBER, invoice_number, parse_invoice_prefix};
+pub use settings::{
+    BillingSettings, MAX_TAX_RATES, format_tax_rates, parse_tax_id, parse_tax_rates, parse_upi_vpa,
+    upi_link,
+};
 pub use status::{BillStatus, Payment, PaymentMethod, Settlement, settle};
 
 /// Most lines on one bill.

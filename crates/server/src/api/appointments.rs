@@ -71,7 +71,7 @@ fn parse_start(raw: &str) -> AppResult<jiff::Timestamp> {
 }
 
 /// The `Idempotency-Key` header, if sent: 1–200 visible ASCII characters.
-fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
+pub(super) fn idempotency_key(headers: &HeaderMap) -> AppResult<Option<String>> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };

@@ -2,6 +2,7 @@
 
 pub mod appointments;
 pub mod auth;
+pub mod bills;
 pub mod clinics;
 pub mod consultations;
 mod contract;
@@ -10,6 +11,7 @@ pub mod documents;
 pub mod extract;
 pub mod me;
 pub mod patients;
+pub mod payments;
 pub mod prescriptions;
 pub mod queue;
 pub mod schedule;
@@ -29,7 +31,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 #[openapi(
     info(title = "DocSpot API", description = "Clinic and appointment management. Errors are RFC 9457 problem+json."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "me"), (name = "clinics"), (name = "staff"), (name = "doctors"), (name = "schedule"), (name = "booking"), (name = "patients"), (name = "queue"), (name = "consultations"), (name = "documents"))
+    tags((name = "auth"), (name = "me"), (name = "clinics"), (name = "staff"), (name = "doctors"), (name = "schedule"), (name = "booking"), (name = "patients"), (name = "queue"), (name = "consultations"), (name = "documents"), (name = "billing"))
 )]
 struct ApiDoc;
 
@@ -134,6 +136,19 @@ pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenAp
         .routes(routes!(prescriptions::get_prescription))
         .routes(routes!(prescriptions::list_my_prescriptions))
         .routes(routes!(consultations::get_patient_history))
+        .routes(routes!(bills::create_bill, bills::list_bills))
+        .routes(routes!(bills::get_bill, bills::update_bill))
+        .routes(routes!(bills::issue_bill))
+        .routes(routes!(bills::void_bill))
+        .routes(routes!(bills::list_my_bills))
+        .routes(routes!(
+            bills::get_billing_settings,
+            bills::set_billing_settings
+        ))
+        .routes(routes!(payments::record_payment))
+        .routes(routes!(payments::open_cash_session))
+        .routes(routes!(payments::close_cash_session))
+        .routes(routes!(payments::get_collection_report))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(

@@ -48,8 +48,13 @@ pub enum Capability {
     DecideDoctors,
     /// Invite, list and remove staff.
     ManageStaff,
-    /// The clinic's details and booking rules.
+    /// The clinic's details, booking rules and billing settings.
     ClinicSettings,
+    /// The billing desk: write, issue and read bills, take payments, run a cash drawer.
+    Billing,
+    /// Correct the money: void bills, refunds and credit notes, discounts beyond the
+    /// desk's limit.
+    CorrectBills,
 }
 
 impl Capability {
@@ -64,7 +69,7 @@ impl Capability {
     }
 
     /// Every capability, in declaration order.
-    pub const ALL: [Capability; 18] = [
+    pub const ALL: [Capability; 20] = [
         Capability::ClinicWork,
         Capability::AdministerClinic,
         Capability::ReadAppointments,
@@ -83,6 +88,8 @@ impl Capability {
         Capability::DecideDoctors,
         Capability::ManageStaff,
         Capability::ClinicSettings,
+        Capability::Billing,
+        Capability::CorrectBills,
     ];
 }
 
@@ -108,10 +115,10 @@ pub fn holders(cap: Capability) -> &'static [Holder] {
         ],
         CompleteVisit => &[Holder::Role(Admin), Holder::Role(Doctor)],
         ManagePractice => &[Holder::Role(Admin), Holder::Role(Doctor), Holder::Seed],
-        IssueTokens => &[Holder::Role(Admin), Holder::Role(Receptionist)],
+        IssueTokens | Billing => &[Holder::Role(Admin), Holder::Role(Receptionist)],
         WriteConsultation => &[Holder::Role(Doctor)],
         ManageAnyPractice | DecideDoctors => &[Holder::Role(Admin), Holder::Seed],
-        AdministerClinic | RunAnyQueue | ManageStaff | ClinicSettings => ADMIN,
+        AdministerClinic | RunAnyQueue | ManageStaff | ClinicSettings | CorrectBills => ADMIN,
     }
 }
 
@@ -153,6 +160,8 @@ mod tests {
             DecideDoctors => 15,
             ManageStaff => 16,
             ClinicSettings => 17,
+            Billing => 18,
+            CorrectBills => 19,
         }
     }
 

@@ -33,6 +33,7 @@
 mod accounts;
 mod audit;
 mod backends;
+mod billing;
 mod board;
 mod booking;
 mod browser;

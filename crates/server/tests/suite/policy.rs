@@ -217,6 +217,33 @@ async fn build(app: &TestApp) -> Matrix {
         .await;
     ok(&r, StatusCode::CREATED, "upload", b);
     let document = id_of(&r);
+    // Patient A's visit billed and issued, and the receptionist's open drawer.
+    let r = app
+        .post(
+            &w.at("/bills"),
+            Some(&desk_token),
+            json!({"appointment_id": appointment}),
+        )
+        .await;
+    ok(&r, StatusCode::CREATED, "bill", b);
+    let bill = id_of(&r);
+    let r = app
+        .post(
+            &w.at(&format!("/bills/{bill}/issue")),
+            Some(&desk_token),
+            json!({"version": r.body["version"]}),
+        )
+        .await;
+    ok(&r, StatusCode::OK, "issue bill", b);
+    let r = app
+        .post(
+            &w.at("/cash-sessions"),
+            Some(&desk_token),
+            json!({"opening_float_minor": 0}),
+        )
+        .await;
+    ok(&r, StatusCode::CREATED, "open drawer", b);
+    let cash_session = id_of(&r);
 
     let ids = BTreeMap::from([
         ("clinic_id", w.clinic.clone()),
@@ -229,6 +256,8 @@ async fn build(app: &TestApp) -> Matrix {
         ("prescription_id", prescription),
         ("document_id", document),
         ("membership_id", membership),
+        ("bill_id", bill),
+        ("cash_session_id", cash_session),
     ]);
     let signed_in = |kind, email: String, token: &str| Caller {
         kind,
@@ -278,6 +307,10 @@ async fn build(app: &TestApp) -> Matrix {
 fn rx_item() -> Value {
     json!({"drug": "Paracetamol", "strength": "500 mg", "form": "tablet", "dose": "1 tablet",
         "frequency": "TDS", "duration": "3 days", "route": "oral", "instructions": "after food"})
+}
+
+fn bill_item() -> Value {
+    json!({"description": "Dressing", "quantity": 1, "unit_price_minor": 10_000})
 }
 
 const PDF: &[u8] =
@@ -335,6 +368,15 @@ fn body_for(m: &Matrix, op: &str) -> Value {
         "sign_consultation" => json!({"version": 1}),
         "add_addendum" => json!({"body": "policy matrix"}),
         "create_prescription" => json!({"items": [rx_item()], "notes": ""}),
+        "create_bill" => json!({"patient_id": patient, "items": [bill_item()]}),
+        "update_bill" => json!({"version": 1, "items": [bill_item()]}),
+        "issue_bill" => json!({"version": 1}),
+        "void_bill" => json!({"reason": "policy matrix"}),
+        "record_payment" => json!({"parts": [{"method": "cash", "amount_minor": 1}]}),
+        "open_cash_session" => json!({"opening_float_minor": 0}),
+        "close_cash_session" => json!({"counted_cash_minor": 0}),
+        "set_billing_settings" => json!({"invoice_prefix": "INV", "year_start_month": 4,
+            "rounding": "line", "tax_rates": "0, 5, 12, 18", "desk_discount_limit": "10"}),
         _ => json!({}),
     }
 }

@@ -5,8 +5,10 @@
 
 use sea_orm::DbBackend;
 
+mod billing;
 mod booking;
 mod clinic_day;
+pub use billing::*;
 pub use booking::*;
 pub use clinic_day::*;
 

@@ -1,0 +1,703 @@
+//! Bills, their lines and payments, and each clinic's billing settings. The amounts stored
+//! are the ones `domain::billing::totals` computed; the database's checks keep a bill from
+//! being paid beyond what is due, whatever writes race (see `schema/billing.rs`).
+
+use crate::{StoreError, StoreResult, all_as, exec, get, ms, one_as, ts};
+use domain::{
+    AppointmentId, BillId, ClinicId, ConsultationId, DoctorId, PatientId, PaymentId, UserId,
+    billing::{
+        BillStatus, BillingSettings, Discount, LineTotal, PaymentMethod, Percent, Rounding,
+        format_tax_rates, parse_tax_rates,
+    },
+};
+use jiff::Timestamp;
+use sea_orm::{ConnectionTrait, QueryResult, Value};
+
+fn corrupt(e: domain::DomainError) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn percent(r: &QueryResult, col: &str) -> StoreResult<Percent> {
+    let h: i32 = get(r, col)?;
+    u16::try_from(h)
+        .map_err(|_| StoreError::Corrupt(format!("{col}: {h}")))
+        .and_then(|h| Percent::from_hundredths(h).map_err(corrupt))
+}
+
+fn discount(r: &QueryResult) -> StoreResult<Discount> {
+    Discount::from_parts(
+        &get::<String>(r, "discount_kind")?,
+        get(r, "discount_value")?,
+    )
+    .map_err(corrupt)
+}
+
+/// The clinic's billing settings, or `None` while it has kept the defaults.
+pub async fn settings<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+) -> StoreResult<Option<BillingSettings>> {
+    one_as(
+        c,
+        "SELECT * FROM billing_settings WHERE clinic_id = $1",
+        vec![clinic.as_uuid().into()],
+        |r| {
+            Ok(BillingSettings {
+                tax_id: get(r, "tax_id")?,
+                invoice_prefix: get(r, "invoice_prefix")?,
+                year_start_month: i8::try_from(get::<i32>(r, "year_start_month")?)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                rounding: Rounding::parse(&get::<String>(r, "rounding")?).map_err(corrupt)?,
+                tax_rates: parse_tax_rates(&get::<String>(r, "tax_rates")?).map_err(corrupt)?,
+                consultation_tax_rate: percent(r, "consultation_tax_rate")?,
+                desk_discount_limit: percent(r, "desk_discount_limit")?,
+                upi_vpa: get(r, "upi_vpa")?,
+                upi_payee: get(r, "upi_payee")?,
+            })
+        },
+    )
+    .await
+}
+
+/// Writes the clinic's billing settings.
+pub async fn put_settings<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    s: &BillingSettings,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let values = vec![
+        clinic.as_uuid().into(),
+        s.tax_id.clone().into(),
+        s.invoice_prefix.clone().into(),
+        i32::from(s.year_start_month).into(),
+        s.rounding.as_str().into(),
+        format_tax_rates(&s.tax_rates).into(),
+        i32::from(s.consultation_tax_rate.hundredths()).into(),
+        i32::from(s.desk_discount_limit.hundredths()).into(),
+        s.upi_vpa.clone().into(),
+        s.upi_payee.clone().into(),
+        ms(now).into(),
+    ];
+    exec(
+        c,
+        "INSERT INTO billing_settings (clinic_id, tax_id, invoice_prefix, year_start_month, \
+         rounding, tax_rates, consultation_tax_rate, desk_discount_limit, upi_vpa, upi_payee, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (clinic_id) DO UPDATE SET tax_id = $2, invoice_prefix = $3, \
+         year_start_month = $4, rounding = $5, tax_rates = $6, consultation_tax_rate = $7, \
+         desk_discount_limit = $8, upi_vpa = $9, upi_payee = $10, updated_at = $11",
+        values,
+    )
+    .await?;
+    Ok(())
+}
+
+/// One line of a bill, as billed and as computed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BillLine {
+    pub description: String,
+    /// HSN or SAC code; empty when none.
+    pub code: String,
+    pub quantity: u32,
+    pub unit_price: i64,
+    pub tax_rate: Percent,
+    pub discount: Discount,
+    pub amounts: LineTotal,
+}
+
+/// What a bill's header says and its totals, as written on create and on each draft edit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BillContent {
+    pub rounding: Rounding,
+    pub discount: Discount,
+    pub discount_reason: String,
+    pub notes: String,
+    pub subtotal: i64,
+    pub discount_total: i64,
+    pub tax: i64,
+    pub total: i64,
+    pub lines: Vec<BillLine>,
+}
+
+/// A bill, with its patient's and doctor's names and its lines.
+#[derive(Debug, Clone)]
+pub struct Bill {
+    pub id: BillId,
+    pub clinic_id: ClinicId,
+    pub patient_id: PatientId,
+    pub patient_name: String,
+    pub patient_mrn: String,
+    pub patient_user_id: Option<UserId>,
+    pub appointment_id: Option<AppointmentId>,
+    pub encounter_id: Option<ConsultationId>,
+    pub doctor_id: Option<DoctorId>,
+    pub doctor_name: Option<String>,
+    pub status: BillStatus,
+    /// The invoice number, once issued.
+    pub number: Option<String>,
+    pub currency: String,
+    /// The clinic's tax id when it was issued.
+    pub tax_id: String,
+    pub content: BillContent,
+    pub paid: i64,
+    pub credited: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub issued_at: Option<Timestamp>,
+    pub voided_at: Option<Timestamp>,
+    pub void_reason: Option<String>,
+    pub version: i32,
+}
+
+impl Bill {
+    /// What is still to be paid.
+    pub fn due(&self) -> i64 {
+        match self.status {
+            BillStatus::Draft | BillStatus::Void => 0,
+            _ => self.content.total - self.paid - self.credited,
+        }
+    }
+}
+
+const BILL_SELECT: &str = "SELECT b.*, p.name AS patient_name, p.mrn AS patient_mrn, \
+    p.user_id AS patient_user_id, d.name AS doctor_name \
+    FROM bills b JOIN patients p ON p.id = b.patient_id \
+    LEFT JOIN doctors d ON d.id = b.doctor_id";
+
+fn status(raw: &str) -> StoreResult<BillStatus> {
+    [
+        BillStatus::Draft,
+        BillStatus::Issued,
+        BillStatus::PartlyPaid,
+        BillStatus::Paid,
+        BillStatus::Void,
+    ]
+    .into_iter()
+    .find(|s| s.as_str() == raw)
+    .ok_or_else(|| StoreError::Corrupt(format!("bill status {raw}")))
+}
+
+fn opt_ts(r: &QueryResult, col: &str) -> StoreResult<Option<Timestamp>> {
+    get::<Option<i64>>(r, col)?.map(ts).transpose()
+}
+
+fn bill_row(r: &QueryResult) -> StoreResult<Bill> {
+    let uuid = |col| get::<Option<uuid::Uuid>>(r, col);
+    Ok(Bill {
+        id: BillId::from_uuid(get(r, "id")?),
+        clinic_id: ClinicId::from_uuid(get(r, "clinic_id")?),
+        patient_id: PatientId::from_uuid(get(r, "patient_id")?),
+        patient_name: get(r, "patient_name")?,
+        patient_mrn: get(r, "patient_mrn")?,
+        patient_user_id: uuid("patient_user_id")?.map(UserId::from_uuid),
+        appointment_id: uuid("appointment_id")?.map(AppointmentId::from_uuid),
+        encounter_id: uuid("encounter_id")?.map(ConsultationId::from_uuid),
+        doctor_id: uuid("doctor_id")?.map(DoctorId::from_uuid),
+        doctor_name: get(r, "doctor_name")?,
+        status: status(&get::<String>(r, "status")?)?,
+        number: get(r, "number")?,
+        currency: get(r, "currency")?,
+        tax_id: get(r, "tax_id")?,
+        content: BillContent {
+            rounding: Rounding::parse(&get::<String>(r, "rounding")?).map_err(corrupt)?,
+            discount: discount(r)?,
+            discount_reason: get(r, "discount_reason")?,
+            notes: get(r, "notes")?,
+            subtotal: get(r, "subtotal")?,
+            discount_total: get(r, "discount")?,
+            tax: get(r, "tax")?,
+            total: get(r, "total")?,
+            lines: Vec::new(),
+        },
+        paid: get(r, "paid")?,
+        credited: get(r, "credited")?,
+        created_at: ts(get(r, "created_at")?)?,
+        updated_at: ts(get(r, "updated_at")?)?,
+        issued_at: opt_ts(r, "issued_at")?,
+        voided_at: opt_ts(r, "voided_at")?,
+        void_reason: get(r, "void_reason")?,
+        version: get(r, "version")?,
+    })
+}
+
+fn line_row(r: &QueryResult) -> StoreResult<BillLine> {
+    Ok(BillLine {
+        description: get(r, "description")?,
+        code: get(r, "code")?,
+        quantity: u32::try_from(get::<i32>(r, "quantity")?)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        unit_price: get(r, "unit_price")?,
+        tax_rate: percent(r, "tax_rate")?,
+        discount: discount(r)?,
+        amounts: LineTotal {
+            gross: get(r, "gross")?,
+            discount: get(r, "discount")?,
+            taxable: get(r, "taxable")?,
+            tax: get(r, "tax")?,
+            total: get(r, "total")?,
+        },
+    })
+}
+
+/// Who and what a new bill is for.
+#[derive(Debug, Clone)]
+pub struct NewBill {
+    pub id: BillId,
+    pub clinic_id: ClinicId,
+    pub patient_id: PatientId,
+    pub appointment_id: Option<AppointmentId>,
+    pub encounter_id: Option<ConsultationId>,
+    pub doctor_id: Option<DoctorId>,
+    pub currency: String,
+    pub created_by: Option<UserId>,
+}
+
+async fn write_lines<C: ConnectionTrait>(
+    c: &C,
+    bill: BillId,
+    lines: &[BillLine],
+) -> StoreResult<()> {
+    exec(
+        c,
+        "DELETE FROM bill_lines WHERE bill_id = $1",
+        vec![bill.as_uuid().into()],
+    )
+    .await?;
+    for (i, l) in lines.iter().enumerate() {
+        let (kind, value) = l.discount.parts();
+        let position = i32::try_from(i + 1).unwrap_or(i32::MAX);
+        exec(
+            c,
+            "INSERT INTO bill_lines (bill_id, position, description, code, quantity, \
+             unit_price, tax_rate, discount_kind, discount_value, gross, discount, taxable, \
+             tax, total) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+            vec![
+                bill.as_uuid().into(),
+                position.into(),
+                l.description.clone().into(),
+                l.code.clone().into(),
+                i32::try_from(l.quantity).unwrap_or(i32::MAX).into(),
+                l.unit_price.into(),
+                i32::from(l.tax_rate.hundredths()).into(),
+                kind.into(),
+                value.into(),
+                l.amounts.gross.into(),
+                l.amounts.discount.into(),
+                l.amounts.taxable.into(),
+                l.amounts.tax.into(),
+                l.amounts.total.into(),
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn content_values(b: &BillContent) -> Vec<Value> {
+    let (kind, value) = b.discount.parts();
+    vec![
+        b.rounding.as_str().into(),
+        kind.into(),
+        value.into(),
+        b.discount_reason.clone().into(),
+        b.subtotal.into(),
+        b.discount_total.into(),
+        b.tax.into(),
+        b.total.into(),
+        b.notes.clone().into(),
+    ]
+}
+
+/// Writes a new draft bill. A second live bill for one appointment is
+/// `Conflict("bills_appointment_key")`.
+pub async fn insert<C: ConnectionTrait>(
+    c: &C,
+    b: &NewBill,
+    content: &BillContent,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let mut values = vec![
+        b.id.as_uuid().into(),
+        b.clinic_id.as_uuid().into(),
+        b.patient_id.as_uuid().into(),
+        b.appointment_id.map(|a| a.as_uuid()).into(),
+        b.encounter_id.map(|e| e.as_uuid()).into(),
+        b.doctor_id.map(|d| d.as_uuid()).into(),
+        b.currency.clone().into(),
+        b.created_by.map(|u| u.as_uuid()).into(),
+        ms(now).into(),
+    ];
+    values.extend(content_values(content));
+    exec(
+        c,
+        "INSERT INTO bills (id, clinic_id, patient_id, appointment_id, encounter_id, doctor_id, \
+         currency, created_by, created_at, updated_at, status, number, tax_id, paid, credited, \
+         version, rounding, discount_kind, discount_value, discount_reason, subtotal, discount, \
+         tax, total, notes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 'draft', NULL, '', \
+         0, 0, 1, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+        values,
+    )
+    .await?;
+    write_lines(c, b.id, &content.lines).await
+}
+
+/// Replaces a draft's content if it is still at `version`; false when it moved on (edited
+/// or issued meanwhile).
+pub async fn update_draft<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    id: BillId,
+    version: i32,
+    content: &BillContent,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let mut values = content_values(content);
+    values.extend([
+        ms(now).into(),
+        clinic.as_uuid().into(),
+        id.as_uuid().into(),
+        version.into(),
+    ]);
+    let n = exec(
+        c,
+        "UPDATE bills SET rounding = $1, discount_kind = $2, discount_value = $3, \
+         discount_reason = $4, subtotal = $5, discount = $6, tax = $7, total = $8, notes = $9, \
+         updated_at = $10, version = version + 1 \
+         WHERE clinic_id = $11 AND id = $12 AND version = $13 AND status = 'draft'",
+        values,
+    )
+    .await?;
+    if n == 1 {
+        write_lines(c, id, &content.lines).await?;
+    }
+    Ok(n == 1)
+}
+
+/// Gives a draft at `version` its number and status; false when it moved on.
+#[allow(clippy::too_many_arguments)]
+pub async fn issue<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    id: BillId,
+    version: i32,
+    number: &str,
+    tax_id: &str,
+    status: BillStatus,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let n = exec(
+        c,
+        "UPDATE bills SET number = $1, tax_id = $2, status = $3, issued_at = $4, \
+         updated_at = $4, version = version + 1 \
+         WHERE clinic_id = $5 AND id = $6 AND version = $7 AND status = 'draft'",
+        vec![
+            number.into(),
+            tax_id.into(),
+            status.as_str().into(),
+            ms(now).into(),
+            clinic.as_uuid().into(),
+            id.as_uuid().into(),
+            version.into(),
+        ],
+    )
+    .await?;
+    Ok(n == 1)
+}
+
+/// Voids an issued bill nothing has been paid on; false when that no longer holds.
+pub async fn void<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    id: BillId,
+    reason: &str,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let n = exec(
+        c,
+        "UPDATE bills SET status = 'void', void_reason = $1, voided_at = $2, updated_at = $2, \
+         version = version + 1 \
+         WHERE clinic_id = $3 AND id = $4 AND status = 'issued' AND paid = 0",
+        vec![
+            reason.into(),
+            ms(now).into(),
+            clinic.as_uuid().into(),
+            id.as_uuid().into(),
+        ],
+    )
+    .await?;
+    Ok(n == 1)
+}
+
+/// Deletes a draft (it never had a number); false when it is no longer a draft.
+pub async fn delete_draft<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    id: BillId,
+) -> StoreResult<bool> {
+    let n = exec(
+        c,
+        "DELETE FROM bills WHERE clinic_id = $1 AND id = $2 AND status = 'draft' \
+         AND NOT EXISTS (SELECT 1 FROM payments WHERE bill_id = $2)",
+        vec![clinic.as_uuid().into(), id.as_uuid().into()],
+    )
+    .await?;
+    if n == 1 {
+        exec(
+            c,
+            "DELETE FROM bill_lines WHERE bill_id = $1",
+            vec![id.as_uuid().into()],
+        )
+        .await?;
+    }
+    Ok(n == 1)
+}
+
+/// One bill of `clinic`, with its lines.
+pub async fn find<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    id: BillId,
+) -> StoreResult<Option<Bill>> {
+    let bill = one_as(
+        c,
+        &format!("{BILL_SELECT} WHERE b.clinic_id = $1 AND b.id = $2"),
+        vec![clinic.as_uuid().into(), id.as_uuid().into()],
+        bill_row,
+    )
+    .await?;
+    let Some(mut bill) = bill else {
+        return Ok(None);
+    };
+    bill.content.lines = all_as(
+        c,
+        "SELECT * FROM bill_lines WHERE bill_id = $1 ORDER BY position",
+        vec![id.as_uuid().into()],
+        line_row,
+    )
+    .await?;
+    Ok(Some(bill))
+}
+
+/// The live (not void) bill of an appointment, if any.
+pub async fn of_appointment<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    appointment: AppointmentId,
+) -> StoreResult<Option<BillId>> {
+    one_as(
+        c,
+        "SELECT id FROM bills WHERE clinic_id = $1 AND appointment_id = $2 AND status <> 'void'",
+        vec![clinic.as_uuid().into(), appointment.as_uuid().into()],
+        |r| Ok(BillId::from_uuid(get(r, "id")?)),
+    )
+    .await
+}
+
+/// Which bills a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct BillFilter {
+    pub patient: Option<PatientId>,
+    pub status: Option<BillStatus>,
+    /// Created at or after.
+    pub from: Option<Timestamp>,
+    /// Created before.
+    pub to: Option<Timestamp>,
+    /// Only bills with something still due.
+    pub unpaid: bool,
+}
+
+/// Bills of `clinic` (without their lines), newest first, at most `limit`.
+pub async fn list<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    f: &BillFilter,
+    limit: u32,
+) -> StoreResult<Vec<Bill>> {
+    let mut sql = format!("{BILL_SELECT} WHERE b.clinic_id = $1");
+    let mut values: Vec<Value> = vec![clinic.as_uuid().into()];
+    let mut and = |cond: &str, v: Value| {
+        values.push(v);
+        sql.push_str(&format!(" AND {cond} ${}", values.len()));
+    };
+    if let Some(p) = f.patient {
+        and("b.patient_id =", p.as_uuid().into());
+    }
+    if let Some(s) = f.status {
+        and("b.status =", s.as_str().into());
+    }
+    if let Some(t) = f.from {
+        and("b.created_at >=", ms(t).into());
+    }
+    if let Some(t) = f.to {
+        and("b.created_at <", ms(t).into());
+    }
+    if f.unpaid {
+        sql.push_str(" AND b.status IN ('issued', 'partly_paid')");
+    }
+    sql.push_str(&format!(" ORDER BY b.created_at DESC LIMIT {limit}"));
+    all_as(c, &sql, values, bill_row).await
+}
+
+/// Bills of every clinic whose patient record is linked to `user`, issued ones only,
+/// newest first.
+pub async fn of_user<C: ConnectionTrait>(
+    c: &C,
+    user: UserId,
+    limit: u32,
+) -> StoreResult<Vec<Bill>> {
+    all_as(
+        c,
+        &format!(
+            "{BILL_SELECT} WHERE p.user_id = $1 AND b.status <> 'draft' \
+             ORDER BY b.created_at DESC LIMIT {limit}"
+        ),
+        vec![user.as_uuid().into()],
+        bill_row,
+    )
+    .await
+}
+
+/// A payment towards a bill.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentRow {
+    pub id: PaymentId,
+    pub bill_id: BillId,
+    /// The receipt it was taken on: the parts of one split payment share it.
+    pub receipt_id: PaymentId,
+    pub method: PaymentMethod,
+    /// What it paid towards the bill.
+    pub amount: i64,
+    /// What was handed over (cash: amount plus change).
+    pub tendered: i64,
+    pub reference: String,
+    pub refunded: i64,
+    pub received_by: Option<UserId>,
+    pub received_by_name: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// A method from its stored word.
+pub fn method(raw: &str) -> StoreResult<PaymentMethod> {
+    [
+        PaymentMethod::Cash,
+        PaymentMethod::Card,
+        PaymentMethod::Upi,
+        PaymentMethod::Online,
+    ]
+    .into_iter()
+    .find(|m| m.as_str() == raw)
+    .ok_or_else(|| StoreError::Corrupt(format!("payment method {raw}")))
+}
+
+fn payment_row(r: &QueryResult) -> StoreResult<PaymentRow> {
+    Ok(PaymentRow {
+        id: PaymentId::from_uuid(get(r, "id")?),
+        bill_id: BillId::from_uuid(get(r, "bill_id")?),
+        receipt_id: PaymentId::from_uuid(get(r, "receipt_id")?),
+        method: method(&get::<String>(r, "method")?)?,
+        amount: get(r, "amount")?,
+        tendered: get(r, "tendered")?,
+        reference: get(r, "reference")?,
+        refunded: get(r, "refunded")?,
+        received_by: get::<Option<uuid::Uuid>>(r, "received_by")?.map(UserId::from_uuid),
+        received_by_name: get(r, "received_by_name")?,
+        created_at: ts(get(r, "created_at")?)?,
+    })
+}
+
+/// The payments of a bill, oldest first.
+pub async fn payments_of<C: ConnectionTrait>(c: &C, bill: BillId) -> StoreResult<Vec<PaymentRow>> {
+    all_as(
+        c,
+        "SELECT x.*, u.name AS received_by_name FROM payments x \
+         LEFT JOIN users u ON u.id = x.received_by WHERE x.bill_id = $1 ORDER BY x.created_at, x.id",
+        vec![bill.as_uuid().into()],
+        payment_row,
+    )
+    .await
+}
+
+/// One part of a payment to record.
+#[derive(Debug, Clone)]
+pub struct NewPayment {
+    pub id: PaymentId,
+    pub method: PaymentMethod,
+    pub amount: i64,
+    pub tendered: i64,
+    pub reference: String,
+}
+
+/// Records the parts of one payment on `bill`, which had `paid_before` paid: the bill's
+/// paid amount and status move only if nobody paid in between, and never beyond what is
+/// due. Otherwise `Conflict("bills_paid_changed")` (or the database's
+/// `Conflict("bills_not_overpaid")`); a UTR recorded before is
+/// `Conflict("payments_reference_key")`.
+#[allow(clippy::too_many_arguments)]
+pub async fn add_payments<C: ConnectionTrait>(
+    c: &C,
+    bill: &Bill,
+    receipt: PaymentId,
+    parts: &[NewPayment],
+    status: BillStatus,
+    cash_session: Option<domain::CashSessionId>,
+    by: Option<UserId>,
+    now: Timestamp,
+) -> StoreResult<()> {
+    let total: i64 = parts.iter().map(|p| p.amount).sum();
+    let n = exec(
+        c,
+        "UPDATE bills SET paid = paid + $1, status = $2, updated_at = $3, version = version + 1 \
+         WHERE clinic_id = $4 AND id = $5 AND paid = $6",
+        vec![
+            total.into(),
+            status.as_str().into(),
+            ms(now).into(),
+            bill.clinic_id.as_uuid().into(),
+            bill.id.as_uuid().into(),
+            bill.paid.into(),
+        ],
+    )
+    .await?;
+    if n != 1 {
+        return Err(StoreError::Conflict("bills_paid_changed".into()));
+    }
+    for p in parts {
+        exec(
+            c,
+            "INSERT INTO payments (id, clinic_id, bill_id, receipt_id, method, amount, tendered, \
+             reference, refunded, cash_session_id, received_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11)",
+            vec![
+                p.id.as_uuid().into(),
+                bill.clinic_id.as_uuid().into(),
+                bill.id.as_uuid().into(),
+                receipt.as_uuid().into(),
+                p.method.as_str().into(),
+                p.amount.into(),
+                p.tendered.into(),
+                p.reference.clone().into(),
+                cash_session.map(|s| s.as_uuid()).into(),
+                by.map(|u| u.as_uuid()).into(),
+                ms(now).into(),
+            ],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The bill a receipt (the first part of a payment) was taken on.
+pub async fn bill_of_receipt<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    receipt: PaymentId,
+) -> StoreResult<Option<BillId>> {
+    one_as(
+        c,
+        "SELECT bill_id FROM payments WHERE clinic_id = $1 AND id = $2",
+        vec![clinic.as_uuid().into(), receipt.as_uuid().into()],
+        |r| Ok(BillId::from_uuid(get(r, "bill_id")?)),
+    )
+    .await
+}
