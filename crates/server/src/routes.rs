@@ -4,8 +4,8 @@
 //! Templates call them as `{{ routes::patient(clinic_id, p.id) }}`.
 
 use domain::{
-    AppointmentId, ClinicId, ConsultationId, DoctorId, DocumentId, ExceptionId, MembershipId,
-    PatientId, PrescriptionId, SessionId, TokenId, VisitTypeId,
+    AppointmentId, BillId, CashSessionId, ClinicId, ConsultationId, DoctorId, DocumentId,
+    ExceptionId, MembershipId, PatientId, PrescriptionId, SessionId, TokenId, VisitTypeId,
 };
 
 /// A value that fills a path segment of type `T`: the value itself or a reference to it
@@ -28,6 +28,8 @@ macro_rules! segments {
 
 segments!(
     AppointmentId,
+    BillId,
+    CashSessionId,
     ClinicId,
     ConsultationId,
     DoctorId,
@@ -165,6 +167,23 @@ routes! {
     settings_details(clinic_id: ClinicId) => "/clinics/{clinic_id}/settings/details";
     settings_policy(clinic_id: ClinicId) => "/clinics/{clinic_id}/settings/policy";
     settings_holidays(clinic_id: ClinicId) => "/clinics/{clinic_id}/settings/holidays";
+    settings_billing(clinic_id: ClinicId) => "/clinics/{clinic_id}/settings/billing";
+
+    /// The billing desk: today's bills and what is unpaid; a new bill.
+    bills(clinic_id: ClinicId) => "/clinics/{clinic_id}/bills";
+    /// One bill: the draft's lines, issuing, taking payment, voiding.
+    bill(clinic_id: ClinicId, bill_id: BillId) => "/clinics/{clinic_id}/bills/{bill_id}";
+    /// A bill move (`action`: issue, pay, void).
+    bill_action(clinic_id: ClinicId, bill_id: BillId, action: str) => "/clinics/{clinic_id}/bills/{bill_id}/{action}";
+    /// The invoice and its receipts, to print (the desk, and the bill's patient).
+    bill_print(clinic_id: ClinicId, bill_id: BillId) => "/clinics/{clinic_id}/bills/{bill_id}/print";
+    /// The receptionist's cash drawer: open, and the close-out.
+    drawer(clinic_id: ClinicId) => "/clinics/{clinic_id}/drawer";
+    drawer_close(clinic_id: ClinicId, cash_session_id: CashSessionId) => "/clinics/{clinic_id}/drawer/{cash_session_id}/close";
+    /// What the clinic took, per doctor and method; `?format=csv` downloads it.
+    collections(clinic_id: ClinicId) => "/clinics/{clinic_id}/reports/collections";
+    /// A patient's own bills, across clinics.
+    my_bills() => "/bills";
 }
 
 #[cfg(test)]

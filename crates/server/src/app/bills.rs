@@ -374,6 +374,28 @@ pub async fn create_bill(
     Ok(d)
 }
 
+/// The live bill of a visit, or a new draft proposed from it (the desk's "Bill" button).
+pub async fn bill_for_visit(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &Caller,
+    appointment: AppointmentId,
+) -> AppResult<BillId> {
+    caller.require(Capability::Billing)?;
+    let c = state.store().conn();
+    if let Some(id) = bills::of_appointment(c, caller.clinic_id(), appointment).await? {
+        return Ok(id);
+    }
+    match create_bill(state, ctx, caller, BillFor::Appointment(appointment), None).await {
+        Ok(d) => Ok(d.bill.id),
+        // Someone at the next desk billed it meanwhile: theirs is the bill.
+        Err(AppError::Conflict(m)) => bills::of_appointment(c, caller.clinic_id(), appointment)
+            .await?
+            .ok_or(AppError::Conflict(m)),
+        Err(e) => Err(e),
+    }
+}
+
 /// Rewrites a draft that is still at `version` (409 once someone else changed it).
 pub async fn update_bill(
     state: &AppState,

@@ -113,6 +113,12 @@ impl RoleSet for AnyStaff {
     const CAPABILITY: Capability = Capability::ClinicWork;
 }
 
+/// The billing desk: admins and receptionists.
+pub struct BillingDesk;
+impl RoleSet for BillingDesk {
+    const CAPABILITY: Capability = Capability::Billing;
+}
+
 /// Admins and doctors (a doctor acts on their own schedule; admins on anyone's).
 pub struct AdminOrDoctor;
 impl RoleSet for AdminOrDoctor {

@@ -39,6 +39,8 @@ struct Row {
     actions: Vec<(&'static str, &'static str)>,
     /// Cancel and reschedule, while it is still to come.
     changes: Option<Changes>,
+    /// Whether the desk may bill it (it has arrived or taken place).
+    billable: bool,
 }
 
 /// One day's appointments.
@@ -155,6 +157,11 @@ async fn day_page(
             time: local.strftime("%H:%M").to_string(),
             actions: actions(&a, caller, now, today),
             changes: Changes::of(&a, now, &back),
+            billable: caller.can(crate::app::policy::Capability::Billing)
+                && matches!(
+                    a.status,
+                    AppointmentStatus::Arrived | AppointmentStatus::Fulfilled
+                ),
             status: a.status.label(),
             status_class: match a.status {
                 AppointmentStatus::Booked | AppointmentStatus::Fulfilled => "ok",

@@ -32,6 +32,8 @@ pub struct Nav {
     pub patients_href: Option<String>,
     /// The active clinic's settings, for its admins.
     pub settings_href: Option<String>,
+    /// The active clinic's billing desk, for those who bill.
+    pub billing_href: Option<String>,
     /// Whether to link the visitor's own appointments (patients, and anyone not on staff).
     pub own_appointments: bool,
     pub clinics: Vec<ClinicChoice>,
@@ -75,6 +77,15 @@ impl Nav {
             })
         };
         let admin_of = holds(Some(Role::Admin));
+        let bills_in = active.filter(|c| {
+            memberships.iter().any(|m| {
+                m.clinic_id == *c
+                    && crate::app::policy::holds(
+                        crate::app::policy::Capability::Billing,
+                        crate::app::policy::Holder::Role(m.role),
+                    )
+            })
+        });
         Nav {
             known: true,
             signed_in: true,
@@ -84,6 +95,7 @@ impl Nav {
             patients_href: holds(None).map(routes::patients),
             queue_href: holds(None).map(routes::queue),
             settings_href: admin_of.map(routes::settings),
+            billing_href: bills_in.map(routes::bills),
             own_appointments: me.user().is_patient || memberships.is_empty(),
             clinics,
             current,

@@ -8,6 +8,10 @@ mod admin;
 mod appointments;
 mod assets;
 mod auth;
+mod bill_form;
+mod bill_print;
+mod billing_settings;
+mod bills;
 mod board;
 mod book;
 mod booking;
@@ -22,6 +26,7 @@ mod day_reschedule;
 mod doctor_profile;
 mod doctors;
 mod documents;
+mod drawer;
 mod error;
 mod forms;
 mod home;
@@ -168,6 +173,18 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route(pattern::settings_details, post(settings::save_details))
         .route(pattern::settings_policy, post(settings::save_policy))
         .route(pattern::settings_holidays, post(settings::add_holiday))
+        .route(
+            pattern::settings_billing,
+            get(billing_settings::show).post(billing_settings::save),
+        )
+        .route(pattern::bills, get(bills::list).post(bills::create))
+        .route(pattern::bill, get(bills::show).post(bills::save))
+        .route(pattern::bill_print, get(bill_print::print))
+        .route(pattern::bill_action, post(bills::act))
+        .route(pattern::drawer, get(drawer::show).post(drawer::open))
+        .route(pattern::drawer_close, post(drawer::close))
+        .route(pattern::collections, get(drawer::collections))
+        .route(pattern::my_bills, get(bill_print::mine))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
         .route("/static/icon.svg", get(assets::icon))

@@ -53,6 +53,9 @@ pub(super) struct RecordPage {
     upcoming: Vec<UpcomingRow>,
     /// What a cancel or reschedule just did.
     pub(super) notice: Option<String>,
+    /// The billing desk sees the patient's bills and may start one.
+    can_bill: bool,
+    bills: Vec<super::bills::ListRow>,
 }
 
 /// An appointment still to come, as the record lists it.
@@ -145,7 +148,23 @@ pub(super) async fn record_page(
         })
         .collect();
     let categories = super::documents::category_choices();
+    let can_bill = caller.can(Capability::Billing);
+    let bills = if can_bill {
+        let filter = store::bills::BillFilter {
+            patient: Some(p.id),
+            ..Default::default()
+        };
+        crate::app::bills::list_bills(state, caller, &filter, 20)
+            .await?
+            .iter()
+            .map(|b| super::bills::ListRow::of(caller.clinic_id(), b))
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(RecordPage {
+        can_bill,
+        bills,
         documents,
         categories,
         upload_alert: None,

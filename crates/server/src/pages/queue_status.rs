@@ -99,15 +99,16 @@ pub async fn slip(
             .to_string(),
         initials: crate::app::board::initials(&t.patient_name),
         link: link.clone(),
-        qr_svg: qr_svg(&link),
+        qr_svg: qr_svg(&link, "QR code of the queue-status link"),
         doctor_name: t.doctor_name,
     };
     Ok(Outcome::OK.render(&page))
 }
 
 /// `link` as a QR code, an inline SVG (no script, no outside request) that a phone's camera
-/// opens; `None` if the link cannot be encoded (the slip still prints it as text).
-fn qr_svg(link: &str) -> Option<String> {
+/// opens, described to screen readers as `label`; `None` if the link cannot be encoded (the
+/// page still shows it as text).
+pub(super) fn qr_svg(link: &str, label: &str) -> Option<String> {
     let code = qrcode::QrCode::with_error_correction_level(link, qrcode::EcLevel::M).ok()?;
     let svg = code
         .render::<qrcode::render::svg::Color<'_>>()
@@ -116,9 +117,10 @@ fn qr_svg(link: &str) -> Option<String> {
         .build();
     // Inline in HTML: drop the XML declaration; describe the image for screen readers.
     let start = svg.find("<svg")?;
+    let label = label.replace(['"', '<', '>', '&'], "");
     Some(svg[start..].replacen(
         "<svg",
-        "<svg role=\"img\" aria-label=\"QR code of the queue-status link\"",
+        &format!("<svg role=\"img\" aria-label=\"{label}\""),
         1,
     ))
 }

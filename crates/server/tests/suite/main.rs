@@ -34,6 +34,7 @@ mod accounts;
 mod audit;
 mod backends;
 mod billing;
+mod billing_pages;
 mod board;
 mod booking;
 mod browser;

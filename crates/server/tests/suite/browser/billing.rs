@@ -1,0 +1,131 @@
+//! The billing desk in the browser. Arjun booked for later today and arrives; reception
+//! checks him in, presses Bill on the day page, finds the visit's consultation line
+//! proposed, adds the dressing he needed, issues the bill and takes it in two parts, UPI
+//! with its UTR and cash with change. The invoice prints with the clinic, the patient and
+//! his MRN, the items, the tax, the payments and the balance. Her cash drawer closes with
+//! the variance she counted.
+
+use super::{
+    clinic::{Api, midday_clinic},
+    *,
+};
+use crate::helpers::PW;
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reception_bills_a_visit_takes_upi_and_cash_and_prints_the_receipt() {
+    let Some(desk_browser) = browser().await else {
+        return;
+    };
+    let server = tokio::task::spawn_blocking(start_server).await.unwrap();
+    let d = &desk_browser.driver;
+    let clinic = midday_clinic(&server, "till").await;
+    let api = Api::new(&server);
+    api.register("arjun@example.com", "Arjun Rao").await;
+    let arjun = api.login("arjun@example.com", PW).await;
+    let start = clinic.slot_later_today(&api).await;
+    let body = json!({"doctor_id": clinic.doctor, "visit_type_id": clinic.visit_type,
+        "start": start, "reason": "Dressing of a cut"});
+    let appointments = format!("/api/v1/clinics/{}/appointments", clinic.id);
+    api.call(Method::POST, &appointments, Some(&arjun), Some(body), 201)
+        .await;
+
+    // The drawer opens with a float of 1,000.
+    sign_in_as(d, &server, &clinic.desk_email, PW).await;
+    click(d, "nav a[href$='/bills']").await;
+    wait_text(d, "Your cash drawer is not open").await;
+    click(d, "main a[href$='/drawer']").await;
+    fill(d, "float", "1000").await;
+    click(d, "main form[action$='/drawer'] button[type='submit']").await;
+    wait_text(d, "with a float of INR 1000.00").await;
+
+    // Arjun arrives; the desk checks him in and bills the visit from the day page.
+    click(d, "nav a[href$='/day']").await;
+    wait_text(d, "Arjun Rao").await;
+    click(d, "main form[action*='/arrive'] button").await;
+    wait_text(d, "Checked in.").await;
+    click(d, "main form[action$='/bills'] button").await;
+    wait_text(d, "Draft bill").await;
+    let proposed = d
+        .find(By::Id("f-description_0"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(proposed.ends_with("with Dr. Ravi Iyer"), "{proposed}");
+    assert_fits(d).await;
+    // A second line, typed into the empty row: a dressing at 12% GST.
+    fill(d, "description_1", "Wound dressing").await;
+    fill(d, "code_1", "3005").await;
+    fill(d, "quantity_1", "2").await;
+    fill(d, "price_1", "150").await;
+    set_value(d, "tax_1", "12").await;
+    // A discount without its reason is explained inline and nothing is lost.
+    fill(d, "discount", "10%").await;
+    click(d, "main button[value='save']").await;
+    wait_text(d, "Say why the bill is discounted.").await;
+    assert!(d.source().await.unwrap().contains("Wound dressing"));
+    fill(d, "discount", "").await;
+    click(d, "main button[value='issue']").await;
+    wait_text(d, "Issued as INV/").await;
+    let page = d.source().await.unwrap();
+    // The visit type's 500, and 2 × 150 at 12% (36 tax): 836.
+    assert!(page.contains("INR 836.00"), "{page}");
+
+    // A UPI part without its UTR is refused; then UPI 300 and 600 cash handed over.
+    fill(d, "cash", "600").await;
+    fill(d, "upi", "300").await;
+    click(d, "main form[action$='/pay'] button[type='submit']").await;
+    wait_text(d, "Enter the UPI reference.").await;
+    fill(d, "cash", "600").await;
+    fill(d, "upi", "300").await;
+    fill(d, "upi_ref", "412345678901").await;
+    click(d, "main form[action$='/pay'] button[type='submit']").await;
+    wait_text(d, "Give INR 64.00 change.").await;
+    wait_text(d, "UPI · 412345678901").await;
+    assert_fits(d).await;
+
+    // The invoice and receipt print with everything a patient and an auditor look for.
+    click(d, "main a[href$='/print']").await;
+    wait_text(d, "Balance due").await;
+    let print = d.source().await.unwrap();
+    for want in [
+        "Noon Family Clinic",
+        "Arjun Rao",
+        "MRN P",
+        "Wound dressing",
+        "3005",
+        "Tax at 12% on INR 300.00",
+        "INR 836.00",
+        "UPI ref. 412345678901",
+        "Paid",
+    ] {
+        assert!(print.contains(want), "{want} missing: {print}");
+    }
+    assert_in_view(d, "table.rx-items td[data-label='Amount']").await;
+    assert_fits(d).await;
+
+    // The drawer expects the float and the cash kept (536); she counts 530.
+    d.goto(format!("{}/clinics/{}/drawer", server.url, clinic.id))
+        .await
+        .unwrap();
+    wait_text(d, "INR 1536.00").await;
+    fill(d, "cash", "1530").await;
+    fill(d, "upi", "300").await;
+    click(d, "main form[action$='/close'] button[type='submit']").await;
+    wait_text(d, "Close-out").await;
+    wait_text(d, "INR -6.00").await;
+    assert_fits(d).await;
+
+    // Arjun finds the bill among his own.
+    sign_out(d).await;
+    wait_path(d, "/login").await;
+    sign_in_as(d, &server, "arjun@example.com", PW).await;
+    click(d, "nav a[href='/bills']").await;
+    wait_text(d, "Total INR 836.00 · Due INR 0.00 · Paid").await;
+    click(d, "main a[href$='/print']").await;
+    wait_text(d, "Wound dressing").await;
+}
