@@ -10,6 +10,8 @@ pub mod http;
 pub mod jobs;
 pub mod notify;
 pub mod pages;
+pub mod pdf;
+pub mod print;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -118,6 +118,7 @@ routes! {
     cancel_by_link() => "/appointments/cancel";
     my_appointment_cancel(clinic_id: ClinicId, appointment_id: AppointmentId) => "/appointments/{clinic_id}/{appointment_id}/cancel";
     prescription_print(clinic_id: ClinicId, prescription_id: PrescriptionId) => "/clinics/{clinic_id}/prescriptions/{prescription_id}/print";
+    prescription_pdf(clinic_id: ClinicId, prescription_id: PrescriptionId) => "/clinics/{clinic_id}/prescriptions/{prescription_id}/pdf";
     /// The signed queue-status page a patient follows.
     queue_status(token_id: TokenId, signature: str) => "/q/{token_id}/{signature}";
 
@@ -177,6 +178,8 @@ routes! {
     bill_action(clinic_id: ClinicId, bill_id: BillId, action: str) => "/clinics/{clinic_id}/bills/{bill_id}/{action}";
     /// The invoice and its receipts, to print (the desk, and the bill's patient).
     bill_print(clinic_id: ClinicId, bill_id: BillId) => "/clinics/{clinic_id}/bills/{bill_id}/print";
+    /// The same as a PDF download.
+    bill_pdf(clinic_id: ClinicId, bill_id: BillId) => "/clinics/{clinic_id}/bills/{bill_id}/pdf";
     /// The receptionist's cash drawer: open, and the close-out.
     drawer(clinic_id: ClinicId) => "/clinics/{clinic_id}/drawer";
     drawer_close(clinic_id: ClinicId, cash_session_id: CashSessionId) => "/clinics/{clinic_id}/drawer/{cash_session_id}/close";

@@ -453,3 +453,20 @@ pub async fn set_billing_settings(
     let s = billing_settings::set_billing_settings(&state, &ctx, &caller, &b).await?;
     Ok(Json(SettingsInput::of(&s)))
 }
+
+/// The invoice and its receipts as a PDF: the billing desk, or the bill's patient once it is
+/// issued (audited).
+#[utoipa::path(get, path = "/api/v1/clinics/{clinic_id}/bills/{bill_id}/pdf", operation_id = "download_bill_pdf", tag = "billing",
+    params(("clinic_id" = Uuid, Path), ("bill_id" = Uuid, Path)),
+    responses((status = 200, description = "The invoice as PDF, an attachment", content_type = "application/pdf"),
+        (status = 404, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn download_bill_pdf(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    caller: Caller,
+    ApiPath((_, id)): Pair,
+) -> AppResult<axum::response::Response> {
+    let d = bills::get_bill(&state, &ctx, &caller, BillId::from_uuid(id)).await?;
+    Ok(crate::print::invoice_download(caller.clinic(), &d))
+}

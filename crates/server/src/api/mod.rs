@@ -140,6 +140,7 @@ pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenAp
         .routes(routes!(bills::get_bill, bills::update_bill))
         .routes(routes!(bills::issue_bill))
         .routes(routes!(bills::void_bill))
+        .routes(routes!(bills::download_bill_pdf))
         .routes(routes!(bills::list_my_bills))
         .routes(routes!(
             bills::get_billing_settings,

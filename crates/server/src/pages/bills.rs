@@ -11,6 +11,7 @@ use super::{
     queue_status::qr_svg,
 };
 use crate::app::policy::Capability;
+use crate::print::{money, totals_of};
 use crate::routes;
 use crate::{
     app::{
@@ -47,14 +48,6 @@ const FIELDS: &[Label] = &[
     ("reason", "Reason"),
     ("status", "Bill"),
 ];
-
-/// Money of the bill's currency, as shown.
-pub(super) fn money(currency: &str, minor: i64) -> String {
-    match Currency::parse(currency) {
-        Ok(c) => Money::new(&c, minor).to_string(),
-        Err(_) => format!("{currency} {minor}"),
-    }
-}
 
 /// A bill in a list.
 pub(super) struct ListRow {
@@ -263,38 +256,6 @@ fn shown(d: &BillDetail) -> Vec<Shown> {
             total: money(c, l.amounts.total),
         })
         .collect()
-}
-
-/// A bill's figures as both its screen and its print show them: subtotal, discount with its
-/// reason, the tax of each rate with what it was charged on, and the total.
-pub(super) fn totals_of(b: &Bill) -> Vec<(String, String)> {
-    let c = &b.currency;
-    let mut totals = vec![("Subtotal".to_owned(), money(c, b.content.subtotal))];
-    if b.content.discount_total > 0 {
-        totals.push((
-            format!("Discount ({})", b.content.discount_reason),
-            format!("− {}", money(c, b.content.discount_total)),
-        ));
-    }
-    let mut rates: Vec<_> = b.content.lines.iter().map(|l| l.tax_rate).collect();
-    rates.sort_unstable();
-    rates.dedup();
-    for r in rates.into_iter().filter(|r| r.hundredths() > 0) {
-        let (taxable, tax) = b
-            .content
-            .lines
-            .iter()
-            .filter(|l| l.tax_rate == r)
-            .fold((0, 0), |(a, t), l| {
-                (a + l.amounts.taxable, t + l.amounts.tax)
-            });
-        totals.push((
-            format!("Tax at {r} on {}", money(c, taxable)),
-            money(c, tax),
-        ));
-    }
-    totals.push(("Total".into(), money(c, b.content.total)));
-    totals
 }
 
 fn issued_view(caller: &crate::app::scope::Caller, s: &BillingSettings, d: &BillDetail) -> Issued {

@@ -2,11 +2,11 @@
 //! close-out with its variance) and the collection report with its CSV download.
 
 use super::{
-    bills::money,
     error::{Page, PageError, PagePath},
     forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
 };
+use crate::print::money;
 use crate::routes;
 use crate::{
     app::{

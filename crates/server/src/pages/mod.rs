@@ -110,6 +110,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route(pattern::my_documents, get(documents::my_documents))
         .route(pattern::my_document, get(documents::download_mine))
         .route(pattern::prescription_print, get(prescriptions::print))
+        .route(pattern::prescription_pdf, get(prescriptions::pdf))
         .route(
             pattern::cancel_by_link,
             get(appointments::link_form).post(appointments::link_cancel),
@@ -180,6 +181,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route(pattern::bills, get(bills::list).post(bills::create))
         .route(pattern::bill, get(bills::show).post(bills::save))
         .route(pattern::bill_print, get(bill_print::print))
+        .route(pattern::bill_pdf, get(bill_print::pdf))
         .route(pattern::bill_action, post(bills::act))
         .route(pattern::drawer, get(drawer::show).post(drawer::open))
         .route(pattern::drawer_close, post(drawer::close))

@@ -33,6 +33,7 @@ struct PrintPage {
     date: String,
     patient_line: String,
     back_href: String,
+    pdf_href: String,
 }
 
 /// GET /clinics/{clinic_id}/prescriptions/{id}/print: the clinic's doctors, or the patient
@@ -43,9 +44,41 @@ pub async fn print(
     Page(me): Page<CurrentUser>,
     PagePath((clinic, id)): PagePath<(ClinicId, PrescriptionId)>,
 ) -> Result<Response, PageError> {
-    let clinic = get_clinic(&state, clinic).await?;
-    let caller = Caller::signed_in(&state, me, clinic).await?;
-    let (p, patient) = prescriptions::printable(&state, &ctx, &caller, id).await?;
+    let (caller, page) = printable(&state, &ctx, me, clinic, id).await?;
+    let back_href = if caller.can(Capability::WriteConsultation) {
+        routes::consultation(caller.clinic_id(), page.p.encounter_id)
+    } else {
+        routes::my_prescriptions()
+    };
+    Ok(Outcome::OK.render(&PrintPage { back_href, ..page }))
+}
+
+/// GET /clinics/{clinic_id}/prescriptions/{id}/pdf: the same, as a PDF download.
+pub async fn pdf(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(me): Page<CurrentUser>,
+    PagePath((clinic, id)): PagePath<(ClinicId, PrescriptionId)>,
+) -> Result<Response, PageError> {
+    let (_, page) = printable(&state, &ctx, me, clinic, id).await?;
+    let bytes = crate::print::prescription_pdf(&page.p, &page.patient_line, &page.date);
+    Ok(crate::print::pdf_download(
+        &format!("prescription-{}", page.date.replace(' ', "-")),
+        bytes,
+    ))
+}
+
+/// The prescription as printed, for whoever may read it (audited).
+async fn printable(
+    state: &AppState,
+    ctx: &RequestCtx,
+    me: CurrentUser,
+    clinic: ClinicId,
+    id: PrescriptionId,
+) -> Result<(Caller, PrintPage), PageError> {
+    let clinic = get_clinic(state, clinic).await?;
+    let caller = Caller::signed_in(state, me, clinic).await?;
+    let (p, patient) = prescriptions::printable(state, ctx, &caller, id).await?;
     let today = state.now().to_zoned(zone_named(&p.clinic_time_zone)).date();
     let mut facts = vec![format!("MRN {}", p.patient_mrn)];
     if let Some(b) = patient.details.birth {
@@ -54,22 +87,14 @@ pub async fn print(
     if let Some(s) = patient.details.sex {
         facts.push(s.label().to_owned());
     }
-    let back_href = if caller.can(Capability::WriteConsultation) {
-        format!(
-            "/clinics/{}/consultations/{}",
-            caller.clinic_id(),
-            p.encounter_id
-        )
-    } else {
-        "/prescriptions".to_owned()
-    };
     let page = PrintPage {
         date: day(&p, p.signed_at.unwrap_or(p.created_at)),
         patient_line: facts.join(" · "),
-        back_href,
+        back_href: String::new(),
+        pdf_href: routes::prescription_pdf(caller.clinic_id(), id),
         p,
     };
-    Ok(Outcome::OK.render(&page))
+    Ok((caller, page))
 }
 
 struct Card {

@@ -6,7 +6,7 @@
 use crate::backends::each_backend;
 use crate::{
     fixtures::{desk, world},
-    helpers::{Resp, TestApp, send_to},
+    helpers::{Resp, TestApp, pdf_text, send_to},
     world::{World, book, events},
 };
 use axum::http::{Method, StatusCode};
@@ -151,6 +151,39 @@ async fn a_visit_is_billed_issued_and_paid_in_parts_with_change(app: TestApp) {
         (Some(31_719), Some(40_000))
     );
     assert_eq!(cash["received_by"], "Anil Desk");
+
+    // The invoice as a PDF: every field a receipt needs, as poppler reads it.
+    let r = app.get(&bill_path(&w, &bill, "/pdf"), Some(&desk)).await;
+    ok(&r, StatusCode::OK, "pdf");
+    assert_eq!(r.headers["content-type"], "application/pdf");
+    assert!(
+        r.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("invoice-INV-26-27-0001.pdf")
+    );
+    if let Some(text) = pdf_text(&r.bytes) {
+        for want in [
+            "Invoice INV/26-27/0001",
+            "Ravi Kumar",
+            "MRN ",
+            "Paracetamol 500 mg strip",
+            "3004",
+            "Discount (Senior citizen)",
+            "Tax at 12% on INR 59.99",
+            "INR 517.19",
+            "UPI ref. 412345678901",
+            "CASH",
+            "Balance due",
+            "INR 0.00",
+        ] {
+            assert!(text.contains(want), "{want} missing from the PDF: {text}");
+        }
+    }
+    let r = app
+        .get(&bill_path(&w, &bill, "/pdf"), Some(&w.patient))
+        .await;
+    ok(&r, StatusCode::OK, "the patient's own pdf");
 
     // A second visit's bill takes the next number.
     let next = issued(&app, &w, &desk, "2026-11-24T04:30:00Z").await;
@@ -410,6 +443,8 @@ async fn patients_read_only_their_own_issued_bills(app: TestApp) {
     for token in [&other, &w.doctor_token] {
         let r = app.get(&bill_path(&w, &bill, ""), Some(token)).await;
         ok(&r, StatusCode::NOT_FOUND, "someone else's bill");
+        let r = app.get(&bill_path(&w, &bill, "/pdf"), Some(token)).await;
+        ok(&r, StatusCode::NOT_FOUND, "someone else's invoice");
         let r = app.get(&w.at("/bills"), Some(token)).await;
         ok(&r, StatusCode::NOT_FOUND, "the list");
     }

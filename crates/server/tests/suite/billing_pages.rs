@@ -7,7 +7,7 @@
 use crate::backends::each_backend;
 use crate::{
     fixtures::{desk, world},
-    helpers::{Resp, TestApp, location, page_get, page_post},
+    helpers::{Resp, TestApp, location, page_get, page_post, pdf_text},
     world::book,
 };
 use axum::http::StatusCode;
@@ -116,6 +116,15 @@ async fn the_desk_bills_a_visit_and_a_patient_from_the_pages(app: TestApp) {
 
     // The print page: the desk and the patient; not another patient, not the doctor.
     let print = format!("{bill}/print");
+    let r = get(&app, &format!("{bill}/pdf"), &w.patient).await;
+    ok(&r, StatusCode::OK, "the patient's invoice pdf");
+    assert_eq!(r.headers["content-type"], "application/pdf");
+    if let Some(text) = pdf_text(&r.bytes) {
+        assert!(
+            text.contains("INV/26-27/0001") && text.contains("INR 634.40"),
+            "{text}"
+        );
+    }
     ok(
         &get(&app, &print, &desk).await,
         StatusCode::OK,
@@ -227,4 +236,89 @@ async fn settings_drawer_and_report_pages_work_and_refuse_bad_input(app: TestApp
             .unwrap()
             .contains("collections-2026-11-22")
     );
+}
+
+each_backend!(a_signed_prescription_downloads_as_a_pdf);
+async fn a_signed_prescription_downloads_as_a_pdf(app: TestApp) {
+    use serde_json::json;
+    let w = world(&app, "rxpdf").await;
+    let desk = desk(&app, &w, "rxpdf").await;
+    let r = book(&app, &w, &w.patient, "2026-11-23T04:30:00Z").await;
+    let patient = r.body["patient_id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            &format!("/api/v1/clinics/{}/queue/tokens", w.clinic),
+            Some(&desk),
+            json!({"doctor_id": w.doctor, "patient_id": patient}),
+        )
+        .await;
+    ok(&r, StatusCode::CREATED, "token");
+    let token = r.body["id"].as_str().unwrap().to_owned();
+    let at = |rest: &str| format!("/api/v1/clinics/{}{rest}", w.clinic);
+    let r = app
+        .post(
+            &at(&format!("/queue/tokens/{token}/consultation")),
+            Some(&w.doctor_token),
+            json!({}),
+        )
+        .await;
+    ok(&r, StatusCode::CREATED, "consultation");
+    let consultation = r.body["id"].as_str().unwrap().to_owned();
+    let item = json!({"drug": "Amoxicillin", "strength": "500 mg", "form": "capsule", "dose": "1 capsule",
+        "frequency": "TDS", "duration": "5 days", "route": "oral", "instructions": "after food"});
+    let r = app
+        .put(
+            &at(&format!("/consultations/{consultation}/prescription")),
+            Some(&w.doctor_token),
+            json!({"items": [item], "notes": "Complete the course"}),
+        )
+        .await;
+    ok(&r, StatusCode::OK, "prescription");
+    let rx = r.body["id"].as_str().unwrap().to_owned();
+    let r = app
+        .get(
+            &at(&format!("/consultations/{consultation}")),
+            Some(&w.doctor_token),
+        )
+        .await;
+    let version = r.body["version"].clone();
+    let r = app
+        .post(
+            &at(&format!("/consultations/{consultation}/sign")),
+            Some(&w.doctor_token),
+            json!({"version": version}),
+        )
+        .await;
+    ok(&r, StatusCode::OK, "sign");
+
+    let pdf = format!("/clinics/{}/prescriptions/{rx}/pdf", w.clinic);
+    let r = get(&app, &pdf, &w.patient).await;
+    ok(&r, StatusCode::OK, "the patient's prescription pdf");
+    assert_eq!(r.headers["content-type"], "application/pdf");
+    if let Some(text) = pdf_text(&r.bytes) {
+        for want in [
+            "Dr Asha Rao",
+            "Ravi Kumar",
+            "MRN ",
+            "Amoxicillin 500 mg capsule",
+            "TDS",
+            "5 days",
+            "Complete the course",
+            "Signature",
+        ] {
+            assert!(text.contains(want), "{want} missing: {text}");
+        }
+    }
+    ok(
+        &get(&app, &pdf, &desk).await,
+        StatusCode::NOT_FOUND,
+        "not the desk's",
+    );
+    let r = get(
+        &app,
+        &format!("/clinics/{}/prescriptions/{rx}/print", w.clinic),
+        &w.patient,
+    )
+    .await;
+    assert!(r.text.contains(&pdf), "the print page links its PDF");
 }

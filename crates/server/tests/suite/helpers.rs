@@ -38,6 +38,7 @@ pub async fn send_to(router: Router, mut req: Request<Body>) -> Resp {
         headers,
         body,
         text,
+        bytes: bytes.to_vec(),
     }
 }
 
@@ -84,6 +85,8 @@ pub struct Resp {
     pub headers: axum::http::HeaderMap,
     pub body: Value,
     pub text: String,
+    /// The body as sent (a PDF, a file).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -453,4 +456,32 @@ pub fn location(r: &Resp) -> String {
 /// A signed-in form POST, as a browser sends it.
 pub async fn page_post(app: &TestApp, path: &str, token: &str, body: &str) -> Resp {
     app.send(form_post(path, Some(token), body)).await
+}
+
+/// The text of a PDF as poppler's `pdftotext` reads it (layout kept). Without `pdftotext`
+/// on PATH: a failure under CI, else `None` and a line saying the check was skipped.
+pub fn pdf_text(pdf: &[u8]) -> Option<String> {
+    use std::io::Write;
+    let child = std::process::Command::new("pdftotext")
+        .args(["-layout", "-", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn();
+    let mut child = match child {
+        Ok(c) => c,
+        Err(e) => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI is set but pdftotext cannot run ({e}): apt-get install poppler-utils"
+            );
+            eprintln!(
+                "SKIPPED PDF text check: pdftotext is missing (apt-get install poppler-utils)"
+            );
+            return None;
+        }
+    };
+    child.stdin.take().unwrap().write_all(pdf).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "pdftotext failed: {out:?}");
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
