@@ -14,7 +14,7 @@ use store::{Store, audit::Verdict};
 /// Runs a parsed command. Errors are for the user's eyes.
 pub async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Serve(args) => serve(cli.db, args).await,
+        Command::Serve(args) => serve(cli.db, *args).await,
         Command::Migrate => {
             let store = open(&cli.db).await?;
             store

@@ -56,7 +56,7 @@ pub struct DbArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web server and background workers.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply database migrations and exit.
     Migrate,
     /// Audit-log tools.
@@ -156,6 +156,21 @@ pub struct ServeArgs {
     /// Log format: `json` (default) or `pretty`.
     #[arg(long, env = "DOCSPOT_LOG_FORMAT", default_value = "json")]
     pub log_format: String,
+    /// Stripe's secret API key (`sk_live_…`). With the webhook secret, patients and the desk
+    /// can pay bills online through Stripe Checkout.
+    #[arg(long, env = "DOCSPOT_STRIPE_SECRET_KEY", hide_env_values = true)]
+    pub stripe_secret_key: Option<Secret>,
+    /// The signing secret (`whsec_…`) of the Stripe webhook endpoint
+    /// `PUBLIC_URL/api/v1/webhooks/stripe`.
+    #[arg(long, env = "DOCSPOT_STRIPE_WEBHOOK_SECRET", hide_env_values = true)]
+    pub stripe_webhook_secret: Option<Secret>,
+    /// Stripe's API address (changed only for tests).
+    #[arg(
+        long,
+        env = "DOCSPOT_STRIPE_API_BASE",
+        default_value = "https://api.stripe.com"
+    )]
+    pub stripe_api_base: String,
 }
 
 /// `ServeArgs` alone, so its defaults can be read without a subcommand.

@@ -187,6 +187,8 @@ routes! {
     collections(clinic_id: ClinicId) => "/clinics/{clinic_id}/reports/collections";
     /// A patient's own bills, across clinics.
     my_bills() => "/bills";
+    /// Paying one's own bill online: on to the provider's checkout.
+    my_bill_pay_online(clinic_id: ClinicId, bill_id: BillId) => "/bills/{clinic_id}/{bill_id}/pay-online";
 }
 
 #[cfg(test)]

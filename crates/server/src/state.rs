@@ -34,6 +34,8 @@ pub struct Settings {
     pub rate_window_secs: u64,
     /// How long a request may take to be answered.
     pub request_timeout: std::time::Duration,
+    /// Stripe's API address, secret key and webhook secret, when online payment is on.
+    pub stripe: Option<(String, Secret, Secret)>,
 }
 
 impl Settings {
@@ -58,6 +60,12 @@ impl Settings {
             rate_per_account: args.auth_rate_per_account,
             rate_window_secs: args.auth_rate_window_secs,
             request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
+            stripe: match (&args.stripe_secret_key, &args.stripe_webhook_secret) {
+                (Some(k), Some(w)) if !k.expose().is_empty() && !w.expose().is_empty() => {
+                    Some((args.stripe_api_base.clone(), k.clone(), w.clone()))
+                }
+                _ => None,
+            },
         }
     }
 }
@@ -82,6 +90,8 @@ pub struct Inner {
     pub documents: tokio::sync::OnceCell<Arc<dyn object_store::ObjectStore>>,
     /// Set when the server begins to shut down: live streams end, the worker stops.
     pub stopping: tokio::sync::watch::Sender<bool>,
+    /// The online payment providers configured.
+    pub stripe: Option<Arc<dyn crate::gateway::Gateway>>,
 }
 
 /// A background task that ends when dropped.
@@ -100,14 +110,26 @@ impl AppState {
         AppState(Arc::new(Inner {
             store,
             clock,
-            settings,
             limiter: RateLimiter::default(),
             queue_events: tokio::sync::broadcast::channel(256).0,
             queue_listener: tokio::sync::OnceCell::new(),
             link_key: tokio::sync::OnceCell::new(),
             documents: tokio::sync::OnceCell::new(),
             stopping: tokio::sync::watch::channel(false).0,
+            stripe: settings.stripe.clone().map(|(base, key, hook)| {
+                Arc::new(crate::gateway::stripe::Stripe::new(&base, key, hook))
+                    as Arc<dyn crate::gateway::Gateway>
+            }),
+            settings,
         }))
+    }
+
+    /// The payment provider named `name`, when it is configured.
+    pub fn gateway(&self, name: &str) -> Option<&Arc<dyn crate::gateway::Gateway>> {
+        match name {
+            "stripe" => self.0.stripe.as_ref(),
+            _ => None,
+        }
     }
 
     pub fn store(&self) -> &Store {

@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod links;
 pub mod memberships;
 pub mod migrations;
+pub mod online;
 pub mod patients;
 pub mod policy;
 pub mod prescriptions;
@@ -144,6 +145,11 @@ fn constraint_of(msg: &str) -> String {
         (
             "payments_reference_key",
             "payments.clinic_id, payments.method, payments.reference",
+        ),
+        ("provider_events_pkey", "provider_events.provider"),
+        (
+            "online_payments_provider_ref_key",
+            "online_payments.provider, online_payments.provider_ref",
         ),
         (
             "cash_sessions_open_key",

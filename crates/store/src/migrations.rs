@@ -26,6 +26,7 @@ impl MigratorTrait for Migrator {
             Step::new("m0011_clinic_contact", schema::clinic_contact),
             Step::new("m0012_events", schema::events),
             Step::new("m0013_billing", schema::billing),
+            Step::new("m0014_online_payments", schema::online_payments),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

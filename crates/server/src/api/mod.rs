@@ -10,6 +10,7 @@ pub mod doctors;
 pub mod documents;
 pub mod extract;
 pub mod me;
+pub mod online;
 pub mod patients;
 pub mod payments;
 pub mod prescriptions;
@@ -141,6 +142,8 @@ pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenAp
         .routes(routes!(bills::issue_bill))
         .routes(routes!(bills::void_bill))
         .routes(routes!(bills::download_bill_pdf))
+        .routes(routes!(online::start_online_payment))
+        .routes(routes!(online::stripe_webhook))
         .routes(routes!(bills::list_my_bills))
         .routes(routes!(
             bills::get_billing_settings,

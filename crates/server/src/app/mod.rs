@@ -25,6 +25,7 @@ pub mod history;
 pub mod local_time;
 pub mod mail;
 pub mod notices;
+pub mod online_payments;
 pub mod password_resets;
 pub mod patients;
 pub mod payments;

@@ -64,6 +64,8 @@ pub async fn pdf(
 }
 
 struct MineRow {
+    /// Where "Pay online" leads, when something is due and the clinic takes it online.
+    pay_online: Option<String>,
     href: String,
     title: String,
     total: String,
@@ -77,6 +79,14 @@ struct MinePage {
     nav: Nav,
     rows: Vec<MineRow>,
     due: Vec<String>,
+    notice: Option<&'static str>,
+}
+
+/// After coming back from the provider's checkout.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct MineQuery {
+    pub online: Option<String>,
 }
 
 /// GET /bills: the signed-in patient's bills from every clinic, what is due first.
@@ -84,7 +94,9 @@ pub async fn mine(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(me): Page<CurrentUser>,
+    super::forms::QueryOr(q): super::forms::QueryOr<MineQuery>,
 ) -> Result<Response, PageError> {
+    let online = state.gateway("stripe").is_some();
     let list = bills::my_bills(&state, &ctx, &me).await?;
     let due = list
         .iter()
@@ -100,6 +112,8 @@ pub async fn mine(
     let rows = list
         .iter()
         .map(|b| MineRow {
+            pay_online: (online && b.due() > 0)
+                .then(|| routes::my_bill_pay_online(b.clinic_id, b.id)),
             href: routes::bill_print(b.clinic_id, b.id),
             title: format!(
                 "{} · {}{}",
@@ -123,6 +137,31 @@ pub async fn mine(
         nav: nav(&state, &me, "bills").await?,
         rows,
         due,
+        // The bill is paid when the provider confirms it, not because the browser came back.
+        notice: match q.online.as_deref() {
+            Some("returned") => Some(
+                "Thank you. Your payment shows here as soon as the payment provider confirms it.",
+            ),
+            Some("cancelled") => Some("The payment was cancelled; nothing was charged."),
+            _ => None,
+        },
     };
     Ok(Outcome::OK.render(&page))
+}
+
+/// GET /bills/{clinic_id}/{bill_id}/pay-online: the bill's patient, on to the provider's
+/// checkout for what is due. A link, not a form: the pages' `form-action 'self'` policy
+/// keeps forms from leading off the site, and starting a checkout is idempotent (the same
+/// bill state gives the same checkout) and moves no money.
+pub async fn pay_online(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Page(me): Page<CurrentUser>,
+    PagePath((clinic, id)): PagePath<(ClinicId, BillId)>,
+) -> Result<Response, PageError> {
+    let clinic = get_clinic(&state, clinic).await?;
+    let caller = Caller::patient(me, clinic);
+    let s = crate::app::online_payments::start_online_payment(&state, &ctx, &caller, id, "stripe")
+        .await?;
+    Ok(super::forms::see_other(&s.attempt.redirect_url))
 }

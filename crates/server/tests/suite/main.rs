@@ -59,6 +59,7 @@ mod linking;
 mod live_queue;
 mod mails;
 mod money_pages;
+mod online_payments;
 mod openapi;
 mod operations;
 mod outage;

@@ -372,6 +372,7 @@ fn body_for(m: &Matrix, op: &str) -> Value {
         "update_bill" => json!({"version": 1, "items": [bill_item()]}),
         "issue_bill" => json!({"version": 1}),
         "void_bill" => json!({"reason": "policy matrix"}),
+        "start_online_payment" => json!({"provider": "stripe"}),
         "record_payment" => json!({"parts": [{"method": "cash", "amount_minor": 1}]}),
         "open_cash_session" => json!({"opening_float_minor": 0}),
         "close_cash_session" => json!({"counted_cash_minor": 0}),

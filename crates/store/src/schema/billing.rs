@@ -126,3 +126,41 @@ CREATE UNIQUE INDEX payments_reference_key ON payments (clinic_id, method, refer
 "#
     )
 }
+
+/// Online payments: each attempt to pay a bill through a provider (a Stripe Checkout
+/// Session, a Razorpay Order), and every provider event handled, recorded in the
+/// transaction of its effect so a repeated or retried event has none.
+pub fn online_payments(backend: DbBackend) -> String {
+    let uuid = uuid_type(backend);
+    format!(
+        r#"
+CREATE TABLE online_payments (
+    id {uuid} PRIMARY KEY,
+    clinic_id {uuid} NOT NULL REFERENCES clinics(id),
+    bill_id {uuid} NOT NULL REFERENCES bills(id),
+    provider TEXT NOT NULL CHECK (provider IN ('stripe', 'razorpay')),
+    provider_ref TEXT NOT NULL CHECK (length(provider_ref) BETWEEN 1 AND 255),
+    amount BIGINT NOT NULL CHECK (amount > 0),
+    currency TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('started', 'paid', 'expired', 'excess')),
+    redirect_url TEXT NOT NULL,
+    payment_ref TEXT,
+    payment_id {uuid} REFERENCES payments(id),
+    started_by {uuid} REFERENCES users(id),
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    CONSTRAINT online_payments_provider_ref_key UNIQUE (provider, provider_ref)
+);
+CREATE INDEX online_payments_bill_idx ON online_payments (bill_id, created_at);
+
+CREATE TABLE provider_events (
+    provider TEXT NOT NULL,
+    event_id TEXT NOT NULL CHECK (length(event_id) BETWEEN 1 AND 255),
+    kind TEXT NOT NULL,
+    clinic_id {uuid} REFERENCES clinics(id),
+    received_at BIGINT NOT NULL,
+    PRIMARY KEY (provider, event_id)
+);
+"#
+    )
+}

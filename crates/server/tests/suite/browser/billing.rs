@@ -129,3 +129,92 @@ async fn reception_bills_a_visit_takes_upi_and_cash_and_prints_the_receipt() {
     click(d, "main a[href$='/print']").await;
     wait_text(d, "Wound dressing").await;
 }
+
+/// Arjun pays his bill online through the loopback Stripe: the checkout page takes the
+/// payment, Stripe's webhook arrives twice and a late "expired" after it, and the bill
+/// shows paid once, with one payment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patient_pays_a_bill_online_and_repeated_webhooks_pay_it_once() {
+    use crate::fakes::{StripeFake, stripe};
+    let Some(patient_browser) = browser().await else {
+        return;
+    };
+    let fake = StripeFake::start().await;
+    let base = fake.url.clone();
+    let server = tokio::task::spawn_blocking(move || {
+        start_server_with(&[
+            "--stripe-api-base",
+            &base,
+            "--stripe-secret-key",
+            stripe::SECRET_KEY,
+            "--stripe-webhook-secret",
+            stripe::WEBHOOK_SECRET,
+        ])
+    })
+    .await
+    .unwrap();
+    fake.deliver_to(&format!("{}/api/v1/webhooks/stripe", server.url));
+    let d = &patient_browser.driver;
+    let clinic = midday_clinic(&server, "online").await;
+    let api = Api::new(&server);
+    api.register("arjun@example.com", "Arjun Rao").await;
+    let arjun = api.login("arjun@example.com", PW).await;
+    let start = clinic.slot_later_today(&api).await;
+    let body = json!({"doctor_id": clinic.doctor, "visit_type_id": clinic.visit_type,
+        "start": start, "reason": "Fever"});
+    let at = |rest: &str| format!("/api/v1/clinics/{}{rest}", clinic.id);
+    let booked = api
+        .call(
+            Method::POST,
+            &at("/appointments"),
+            Some(&arjun),
+            Some(body),
+            201,
+        )
+        .await;
+    let desk = api.login(&clinic.desk_email, PW).await;
+    let body = json!({"appointment_id": booked["id"]});
+    let bill = api
+        .call(Method::POST, &at("/bills"), Some(&desk), Some(body), 201)
+        .await;
+    let id = bill["id"].as_str().unwrap().to_owned();
+    let body = json!({"version": bill["version"]});
+    api.call(
+        Method::POST,
+        &at(&format!("/bills/{id}/issue")),
+        Some(&desk),
+        Some(body),
+        200,
+    )
+    .await;
+
+    sign_in_as(d, &server, "arjun@example.com", PW).await;
+    click(d, "nav a[href='/bills']").await;
+    wait_text(d, "INR 500.00 due on bill INV/").await;
+    assert_fits(d).await;
+    click(d, "main a[href$='/pay-online']").await;
+    wait_text(d, "Stripe Checkout (loopback)").await;
+    click(d, "#pay").await;
+    wait_text(d, "Thank you. Your payment shows here").await;
+    wait_text(d, "Due INR 0.00 · Paid").await;
+    assert!(
+        !d.source().await.unwrap().contains("online</button>"),
+        "nothing left to pay"
+    );
+    assert_eq!(
+        fake.deliveries(),
+        [200, 200, 200],
+        "every delivery acknowledged"
+    );
+    let b = api
+        .call(
+            Method::GET,
+            &at(&format!("/bills/{id}")),
+            Some(&desk),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(b["status"], "paid");
+    assert_eq!(b["payments"].as_array().unwrap().len(), 1, "{b}");
+}

@@ -132,9 +132,17 @@ pub(super) struct Server {
 }
 
 pub(super) fn start_server() -> Server {
+    start_server_with(&[])
+}
+
+/// [`start_server`] with more `serve` flags.
+pub(super) fn start_server_with(extra: &[&str]) -> Server {
     let data_dir =
         std::env::temp_dir().join(format!("docspot-e2e-{}", uuid::Uuid::now_v7().simple()));
-    let (proc, url, printed) = serve(&["--demo", "--data-dir", &data_dir.display().to_string()]);
+    let dir = data_dir.display().to_string();
+    let mut args = vec!["--demo", "--data-dir", &dir];
+    args.extend_from_slice(extra);
+    let (proc, url, printed) = serve(&args);
     let logins = printed
         .iter()
         .filter_map(|line| {
