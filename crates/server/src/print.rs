@@ -81,6 +81,8 @@ pub struct Invoice {
     pub balance: String,
     pub status: &'static str,
     pub void_reason: Option<String>,
+    /// "CN/26-27/0001 · Overcharged · INR 100.00"
+    pub credit_notes: Vec<String>,
 }
 
 impl Invoice {
@@ -139,6 +141,23 @@ impl Invoice {
             balance: money(c, b.due()),
             status: b.status.label(),
             void_reason: b.void_reason.clone(),
+            credit_notes: d
+                .credit_notes
+                .iter()
+                .map(|n| {
+                    format!(
+                        "Credit note {} · {} · {}{}",
+                        n.number,
+                        n.reason,
+                        money(c, n.amount),
+                        if n.refund_of.is_some() {
+                            " refunded"
+                        } else {
+                            ""
+                        }
+                    )
+                })
+                .collect(),
         }
     }
 
@@ -211,6 +230,9 @@ impl Invoice {
         }
         for (when, how, amount) in &self.receipts {
             s.row(&two, &[&format!("{when} · {how}"), amount], false);
+        }
+        for n in &self.credit_notes {
+            s.text(n);
         }
         s.rule();
         s.row(&two, &["Paid", &self.paid], false);

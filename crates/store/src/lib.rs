@@ -12,6 +12,7 @@ pub mod bills;
 pub mod cash;
 pub mod clinics;
 pub mod consultations;
+pub mod credit_notes;
 pub mod doctors;
 pub mod documents;
 pub mod events;

@@ -151,3 +151,17 @@ pub async fn first_time<C: ConnectionTrait>(
     .await?;
     Ok(n == 1)
 }
+
+/// The attempt a recorded payment came from, if it came online.
+pub async fn of_payment<C: ConnectionTrait>(
+    c: &C,
+    payment: PaymentId,
+) -> StoreResult<Option<Attempt>> {
+    one_as(
+        c,
+        "SELECT * FROM online_payments WHERE payment_id = $1",
+        vec![payment.as_uuid().into()],
+        row,
+    )
+    .await
+}

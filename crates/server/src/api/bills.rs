@@ -100,12 +100,29 @@ pub struct BillView {
     pub credited_minor: i64,
     pub due_minor: i64,
     pub payments: Vec<PaymentView>,
+    /// Corrections, with the refunds they came with.
+    pub credit_notes: Vec<CreditNoteView>,
     pub created_at: String,
     pub issued_at: Option<String>,
     pub voided_at: Option<String>,
     pub void_reason: Option<String>,
     /// Send it back with an edit or an issue.
     pub version: i32,
+}
+
+/// A credit note on a bill.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreditNoteView {
+    pub id: Uuid,
+    /// `CN/26-27/0001`.
+    pub number: String,
+    pub amount_minor: i64,
+    pub reason: String,
+    /// The payment its money was returned from, if any.
+    pub refund_of: Option<Uuid>,
+    /// The provider's refund id, for an online payment.
+    pub refund_ref: Option<String>,
+    pub created_at: String,
 }
 
 impl BillView {
@@ -151,6 +168,7 @@ impl BillView {
             credited_minor: b.credited,
             due_minor: due,
             payments: payments.into_iter().map(Into::into).collect(),
+            credit_notes: Vec::new(),
             created_at: b.created_at.to_string(),
             issued_at: b.issued_at.map(|t| t.to_string()),
             voided_at: b.voided_at.map(|t| t.to_string()),
@@ -162,7 +180,21 @@ impl BillView {
 
 impl From<BillDetail> for BillView {
     fn from(d: BillDetail) -> Self {
-        BillView::of(d.bill, d.payments)
+        let mut v = BillView::of(d.bill, d.payments);
+        v.credit_notes = d
+            .credit_notes
+            .into_iter()
+            .map(|n| CreditNoteView {
+                id: n.id,
+                number: n.number,
+                amount_minor: n.amount,
+                reason: n.reason,
+                refund_of: n.refund_of.map(|p| p.as_uuid()),
+                refund_ref: n.refund_ref,
+                created_at: n.created_at.to_string(),
+            })
+            .collect();
+        v
     }
 }
 
@@ -469,4 +501,72 @@ pub async fn download_bill_pdf(
 ) -> AppResult<axum::response::Response> {
     let d = bills::get_bill(&state, &ctx, &caller, BillId::from_uuid(id)).await?;
     Ok(crate::print::invoice_download(caller.clinic(), &d))
+}
+
+/// A correction's amount and why.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreditRequest {
+    pub amount_minor: i64,
+    #[schema(max_length = 200)]
+    pub reason: String,
+}
+
+/// Issue a credit note lowering what an issued bill owes (admins; audited). A bill paid in
+/// full is corrected by `refund_payment` instead.
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic_id}/bills/{bill_id}/credit-notes", operation_id = "create_credit_note", tag = "billing",
+    params(("clinic_id" = Uuid, Path), ("bill_id" = Uuid, Path)),
+    request_body = CreditRequest,
+    responses((status = 201, body = BillView), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn create_credit_note(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    caller: Caller,
+    ApiPath((_, id)): Pair,
+    ApiJson(b): ApiJson<CreditRequest>,
+) -> AppResult<(StatusCode, Json<BillView>)> {
+    let d = crate::app::credit_notes::create_credit_note(
+        &state,
+        &ctx,
+        &caller,
+        BillId::from_uuid(id),
+        b.amount_minor,
+        &b.reason,
+        None,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(d.into())))
+}
+
+/// Refund all or part of a payment (admins; audited), with a credit note of the same amount.
+/// An online payment is refunded through its provider first; cash, card and UPI are handed
+/// back at the desk.
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic_id}/bills/{bill_id}/payments/{payment_id}/refund", operation_id = "refund_payment", tag = "billing",
+    params(("clinic_id" = Uuid, Path), ("bill_id" = Uuid, Path), ("payment_id" = Uuid, Path)),
+    request_body = CreditRequest,
+    responses((status = 201, body = BillView), (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn refund_payment(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    caller: Caller,
+    ApiPath((_, id, payment)): ApiPath<(Uuid, Uuid, Uuid)>,
+    ApiJson(b): ApiJson<CreditRequest>,
+) -> AppResult<(StatusCode, Json<BillView>)> {
+    let d = crate::app::credit_notes::create_credit_note(
+        &state,
+        &ctx,
+        &caller,
+        BillId::from_uuid(id),
+        b.amount_minor,
+        &b.reason,
+        Some(domain::PaymentId::from_uuid(payment)),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(d.into())))
 }

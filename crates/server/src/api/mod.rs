@@ -142,6 +142,8 @@ pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenAp
         .routes(routes!(bills::issue_bill))
         .routes(routes!(bills::void_bill))
         .routes(routes!(bills::download_bill_pdf))
+        .routes(routes!(bills::create_credit_note))
+        .routes(routes!(bills::refund_payment))
         .routes(routes!(online::start_online_payment))
         .routes(routes!(online::stripe_webhook))
         .routes(routes!(bills::list_my_bills))

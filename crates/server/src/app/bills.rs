@@ -84,6 +84,7 @@ pub enum BillFor {
 pub struct BillDetail {
     pub bill: Bill,
     pub payments: Vec<PaymentRow>,
+    pub credit_notes: Vec<store::credit_notes::CreditNote>,
 }
 
 fn discount_of(field: &str, minor: i64, percent: &str) -> AppResult<Discount> {
@@ -275,7 +276,12 @@ pub(super) async fn detail<C: Conn>(c: &C, caller: &Caller, id: BillId) -> AppRe
         .await?
         .ok_or(AppError::NotFound)?;
     let payments = bills::payments_of(c, id).await?;
-    Ok(BillDetail { bill, payments })
+    let credit_notes = store::credit_notes::of_bill(c, id).await?;
+    Ok(BillDetail {
+        bill,
+        payments,
+        credit_notes,
+    })
 }
 
 /// Starts a draft bill for a visit or a patient. For a visit, `input` may be left out to

@@ -16,6 +16,7 @@ pub mod clinics;
 pub mod consultation_form;
 pub mod consultations;
 pub mod counters;
+pub mod credit_notes;
 pub mod demo;
 pub mod doctor_decisions;
 pub mod doctors;

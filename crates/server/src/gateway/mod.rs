@@ -85,6 +85,14 @@ pub trait Gateway: Send + Sync {
         &'a self,
         req: &'a CheckoutRequest,
     ) -> BoxFuture<'a, Result<Checkout, GatewayError>>;
+    /// Returns `amount` of the provider's payment `payment_ref` to the payer; the same
+    /// `idempotency_key` never refunds twice. Answers the provider's refund id.
+    fn refund<'a>(
+        &'a self,
+        payment_ref: &'a str,
+        amount: i64,
+        idempotency_key: &'a str,
+    ) -> BoxFuture<'a, Result<String, GatewayError>>;
     /// Checks a webhook's signature over its raw body and reads what it means.
     fn verify(
         &self,

@@ -164,6 +164,35 @@ impl Gateway for Stripe {
         })
     }
 
+    fn refund<'a>(
+        &'a self,
+        payment_ref: &'a str,
+        amount: i64,
+        idempotency_key: &'a str,
+    ) -> BoxFuture<'a, Result<String, GatewayError>> {
+        Box::pin(async move {
+            let body = serde_urlencoded::to_string([
+                ("payment_intent", payment_ref.to_owned()),
+                ("amount", amount.to_string()),
+            ])
+            .map_err(|e| GatewayError::Refused(e.to_string()))?;
+            let res = self
+                .client
+                .post(format!("{}/v1/refunds", self.api_base))
+                .bearer_auth(self.secret_key.expose())
+                .header("Idempotency-Key", idempotency_key)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await;
+            let r = super::answer(res).await?;
+            r["id"]
+                .as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| GatewayError::Unavailable("a refund without id".into()))
+        })
+    }
+
     fn verify(
         &self,
         headers: &HeaderMap,

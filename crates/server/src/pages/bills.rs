@@ -47,6 +47,7 @@ const FIELDS: &[Label] = &[
     ("Idempotency-Key", "Payment"),
     ("reason", "Reason"),
     ("status", "Bill"),
+    ("amount_minor", "Amount"),
 ];
 
 /// A bill in a list.
@@ -202,6 +203,10 @@ struct Issued {
     /// The amount due as the cash field starts.
     due_input: String,
     can_void: bool,
+    /// Admins correct: credit notes, and refunds of these payments (id, what).
+    can_correct: bool,
+    refundable: Vec<(String, String)>,
+    credit_notes: Vec<String>,
     qr: Option<String>,
     upi: Option<String>,
     pay_key: String,
@@ -317,6 +322,40 @@ fn issued_view(caller: &crate::app::scope::Caller, s: &BillingSettings, d: &Bill
         can_void: caller.can(Capability::CorrectBills)
             && b.status == BillStatus::Issued
             && b.paid == 0,
+        can_correct: caller.can(Capability::CorrectBills) && b.status != BillStatus::Void,
+        refundable: d
+            .payments
+            .iter()
+            .filter(|p| p.amount > p.refunded)
+            .map(|p| {
+                (
+                    p.id.to_string(),
+                    format!(
+                        "{} {} (refundable {})",
+                        p.method.as_str().to_uppercase(),
+                        p.reference,
+                        money(c, p.amount - p.refunded)
+                    ),
+                )
+            })
+            .collect(),
+        credit_notes: d
+            .credit_notes
+            .iter()
+            .map(|n| {
+                format!(
+                    "{} · {} · {}{}",
+                    n.number,
+                    n.reason,
+                    money(c, n.amount),
+                    if n.refund_of.is_some() {
+                        " refunded"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .collect(),
         qr,
         upi,
         pay_key: store::new_token(),
@@ -495,6 +534,10 @@ fn notice_of(d: &BillDetail, q: &ShowQuery) -> Option<String> {
         )),
         Some("saved") => Some("Draft saved.".into()),
         Some("voided") => Some("The bill is void.".into()),
+        Some("credited") => d
+            .credit_notes
+            .last()
+            .map(|n| format!("Credit note {} issued.", n.number)),
         _ => None,
     }
 }
@@ -607,6 +650,10 @@ pub struct ActForm {
     /// The form's own key: submitting it twice takes one payment.
     pub key: String,
     pub reason: String,
+    /// A credit note's or refund's amount, as typed.
+    pub amount: String,
+    /// The payment a refund returns money from.
+    pub payment: String,
 }
 
 impl ActForm {
@@ -670,6 +717,30 @@ pub async fn act(
         "void" => bills::void_bill(&state, &ctx, &caller, id, &form.reason)
             .await
             .map(|_| format!("{here}?done=voided")),
+        "credit" | "refund" => {
+            let refund_of = match action.as_str() {
+                "refund" => Some(
+                    form.payment
+                        .parse::<PaymentId>()
+                        .map_err(|_| AppError::NotFound)?,
+                ),
+                _ => None,
+            };
+            match Money::parse(&caller.clinic().currency, &form.amount) {
+                Ok(m) => crate::app::credit_notes::create_credit_note(
+                    &state,
+                    &ctx,
+                    &caller,
+                    id,
+                    m.minor(),
+                    &form.reason,
+                    refund_of,
+                )
+                .await
+                .map(|_| format!("{here}?done=credited")),
+                Err(e) => Err(AppError::field("amount_minor", e.message)),
+            }
+        }
         _ => return Err(AppError::NotFound.into()),
     };
     match result {

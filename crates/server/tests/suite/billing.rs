@@ -720,3 +720,133 @@ async fn billing_settings_are_the_admins_and_number_the_next_bill(app: TestApp) 
     assert_eq!(bill["number"], "ASHA/26-27/0001");
     assert_eq!(bill["tax_id"], "29ABCDE1234F1Z5");
 }
+
+each_backend!(credit_notes_and_refunds_correct_an_issued_bill);
+async fn credit_notes_and_refunds_correct_an_issued_bill(app: TestApp) {
+    let w = world(&app, "credit").await;
+    let desk = desk(&app, &w, "credit").await;
+    let bill = issued(&app, &w, &desk, "2026-11-23T04:30:00Z").await;
+    let credit = bill_path(&w, &bill, "/credit-notes");
+    let r = app
+        .post(
+            &credit,
+            Some(&desk),
+            json!({"amount_minor": 10_000, "reason": "Overcharged"}),
+        )
+        .await;
+    ok(&r, StatusCode::FORBIDDEN, "the desk cannot credit");
+    let r = app
+        .post(
+            &credit,
+            Some(&w.admin),
+            json!({"amount_minor": 10_000, "reason": " "}),
+        )
+        .await;
+    ok(&r, StatusCode::UNPROCESSABLE_ENTITY, "a reason is required");
+    let r = app
+        .post(
+            &credit,
+            Some(&w.admin),
+            json!({"amount_minor": 10_000, "reason": "Overcharged"}),
+        )
+        .await;
+    ok(&r, StatusCode::CREATED, "credit");
+    assert_eq!(r.body["credit_notes"][0]["number"], "CN/26-27/0001");
+    assert_eq!(
+        (
+            r.body["credited_minor"].as_i64(),
+            r.body["due_minor"].as_i64()
+        ),
+        (Some(10_000), Some(40_000))
+    );
+    let r = app
+        .post(
+            &credit,
+            Some(&w.admin),
+            json!({"amount_minor": 40_000, "reason": "All of it"}),
+        )
+        .await;
+    ok(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "nothing paid: void instead",
+    );
+    let r = app
+        .post(
+            &bill_path(&w, &bill, "/payments"),
+            Some(&desk),
+            json!({"parts": [{"method": "cash", "amount_minor": 40_000}]}),
+        )
+        .await;
+    ok(&r, StatusCode::CREATED, "pay");
+    assert_eq!(r.body["bill"]["status"], "paid");
+    let payment = r.body["bill"]["payments"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .post(
+            &credit,
+            Some(&w.admin),
+            json!({"amount_minor": 100, "reason": "Late"}),
+        )
+        .await;
+    ok(
+        &r,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a paid bill is refunded, not credited",
+    );
+    let refund = bill_path(&w, &bill, &format!("/payments/{payment}/refund"));
+    let r = app
+        .post(
+            &refund,
+            Some(&w.admin),
+            json!({"amount_minor": 15_000, "reason": "Dressing not used"}),
+        )
+        .await;
+    ok(&r, StatusCode::CREATED, "refund");
+    assert_eq!(r.body["credit_notes"][1]["number"], "CN/26-27/0002");
+    assert_eq!(r.body["credit_notes"][1]["refund_of"], payment.as_str());
+    assert_eq!(
+        (
+            r.body["paid_minor"].as_i64(),
+            r.body["credited_minor"].as_i64()
+        ),
+        (Some(25_000), Some(25_000))
+    );
+    assert_eq!(r.body["status"], "paid", "what is left is paid");
+    assert_eq!(r.body["payments"][0]["refunded_minor"], 15_000);
+    let r = app
+        .post(
+            &refund,
+            Some(&w.admin),
+            json!({"amount_minor": 25_001, "reason": "Too much"}),
+        )
+        .await;
+    ok(&r, StatusCode::UNPROCESSABLE_ENTITY, "beyond the payment");
+    let unknown = bill_path(
+        &w,
+        &bill,
+        &format!("/payments/{}/refund", uuid::Uuid::now_v7()),
+    );
+    let r = app
+        .post(
+            &unknown,
+            Some(&w.admin),
+            json!({"amount_minor": 1, "reason": "x"}),
+        )
+        .await;
+    ok(&r, StatusCode::NOT_FOUND, "another payment");
+    // The day's takings are net of the refund.
+    let r = app
+        .get(&w.at("/reports/collections?from=2026-11-22"), Some(&desk))
+        .await;
+    assert_eq!(r.body["cash_minor"], 25_000);
+    let log = events(&app, &w).await;
+    assert_eq!(
+        log.iter()
+            .filter(|(a, _)| a == "credit_note.create")
+            .count(),
+        2
+    );
+}

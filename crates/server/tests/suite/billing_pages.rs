@@ -87,6 +87,56 @@ async fn the_desk_bills_a_visit_and_a_patient_from_the_pages(app: TestApp) {
     assert_eq!(api.body.as_array().unwrap().len(), 1);
     assert_eq!(api.body[0]["paid_minor"], 63_440);
 
+    // The admin refunds part of the cash from the bill's page, with a credit note.
+    let paid_bill = api.body[0]["id"].as_str().unwrap().to_owned();
+    let detail = app
+        .get(
+            &format!("/api/v1/clinics/{}/bills/{paid_bill}", w.clinic),
+            Some(&desk),
+        )
+        .await;
+    let pid = detail.body["payments"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let refund = format!("{bill}/refund");
+    let r = page_post(
+        &app,
+        &refund,
+        &w.admin,
+        &format!("payment={pid}&amount=lots&reason=x"),
+    )
+    .await;
+    ok(&r, StatusCode::UNPROCESSABLE_ENTITY, "bad amount");
+    assert!(r.text.contains("Enter an amount like 500"), "{}", r.text);
+    let r = page_post(
+        &app,
+        &refund,
+        &w.admin,
+        &format!("payment={pid}&amount=100&reason=Dressing+returned"),
+    )
+    .await;
+    ok(&r, StatusCode::SEE_OTHER, "refund");
+    let r = get(&app, &location(&r), &w.admin).await;
+    assert!(
+        r.text.contains("Credit note CN/26-27/0001 issued."),
+        "{}",
+        r.text
+    );
+    assert!(
+        r.text.contains("Dressing returned · INR 100.00 refunded"),
+        "{}",
+        r.text
+    );
+    let r = page_post(
+        &app,
+        &refund,
+        &desk,
+        &format!("payment={pid}&amount=1&reason=x"),
+    )
+    .await;
+    ok(&r, StatusCode::FORBIDDEN, "not the desk's");
+
     // A standalone bill for the patient, from their record.
     let r = get(&app, &format!("{bills}?patient={patient}"), &desk).await;
     ok(&r, StatusCode::OK, "new bill form");

@@ -198,6 +198,38 @@ async fn a_patient_pays_online_and_only_a_verified_webhook_marks_the_bill_paid_o
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "nothing is due");
     assert_eq!(app.audit_count("payment.record").await, 1);
+
+    // A partial refund goes back through Stripe first, with its credit note.
+    let payment = payments[0]["id"].as_str().unwrap().to_owned();
+    let refund = w.at(&format!("/bills/{bill}/payments/{payment}/refund"));
+    let body = json!({"amount_minor": 20_000, "reason": "Test not done"});
+    fake.fail_next(503);
+    let r = app.post(&refund, Some(&w.admin), body.clone()).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text);
+    assert!(fake.refunds().is_empty());
+    let b = bill_of(&app, &w.clinic, &desk, &bill).await;
+    assert_eq!(
+        b["credit_notes"].as_array().unwrap().len(),
+        0,
+        "nothing written"
+    );
+    let r = app.post(&refund, Some(&w.admin), body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let intent = format!("pi_{}", session_id.trim_start_matches("cs_"));
+    assert_eq!(fake.refunds(), [(intent, 20_000)]);
+    assert_eq!(r.body["paid_minor"], 30_000);
+    assert_eq!(r.body["credit_notes"][0]["number"], "CN/26-27/0001");
+    let re = r.body["credit_notes"][0]["refund_ref"].as_str().unwrap();
+    assert!(re.starts_with("re_"), "{re}");
+    assert_eq!(r.body["payments"][0]["refunded_minor"], 20_000);
+    let too_much = json!({"amount_minor": 30_001, "reason": "Too much"});
+    let r = app.post(&refund, Some(&w.admin), too_much).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(
+        fake.refunds().len(),
+        1,
+        "nothing refunded beyond the payment"
+    );
 }
 
 each_backend!(the_providers_failures_read_as_try_later_or_pay_at_the_desk);

@@ -237,6 +237,18 @@ async fn build(app: &TestApp) -> Matrix {
     ok(&r, StatusCode::OK, "issue bill", b);
     let r = app
         .post(
+            &w.at(&format!("/bills/{bill}/payments")),
+            Some(&desk_token),
+            json!({"parts": [{"method": "cash", "amount_minor": 100}]}),
+        )
+        .await;
+    ok(&r, StatusCode::CREATED, "pay a little", b);
+    let payment = r.body["bill"]["payments"][0]["id"]
+        .as_str()
+        .expect("payment")
+        .to_owned();
+    let r = app
+        .post(
             &w.at("/cash-sessions"),
             Some(&desk_token),
             json!({"opening_float_minor": 0}),
@@ -257,6 +269,7 @@ async fn build(app: &TestApp) -> Matrix {
         ("document_id", document),
         ("membership_id", membership),
         ("bill_id", bill),
+        ("payment_id", payment),
         ("cash_session_id", cash_session),
     ]);
     let signed_in = |kind, email: String, token: &str| Caller {
@@ -373,6 +386,9 @@ fn body_for(m: &Matrix, op: &str) -> Value {
         "issue_bill" => json!({"version": 1}),
         "void_bill" => json!({"reason": "policy matrix"}),
         "start_online_payment" => json!({"provider": "stripe"}),
+        "create_credit_note" | "refund_payment" => {
+            json!({"amount_minor": 1, "reason": "policy matrix"})
+        }
         "record_payment" => json!({"parts": [{"method": "cash", "amount_minor": 1}]}),
         "open_cash_session" => json!({"opening_float_minor": 0}),
         "close_cash_session" => json!({"counted_cash_minor": 0}),

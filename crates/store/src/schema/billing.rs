@@ -164,3 +164,27 @@ CREATE TABLE provider_events (
 "#
     )
 }
+
+/// Credit notes: corrections of an issued bill, numbered in their own series, each with
+/// the refund it came with (the payment it returns money from).
+pub fn credit_notes(backend: DbBackend) -> String {
+    let uuid = uuid_type(backend);
+    format!(
+        r#"
+CREATE TABLE credit_notes (
+    id {uuid} PRIMARY KEY,
+    clinic_id {uuid} NOT NULL REFERENCES clinics(id),
+    bill_id {uuid} NOT NULL REFERENCES bills(id),
+    number TEXT NOT NULL CHECK (length(number) <= 16),
+    amount BIGINT NOT NULL CHECK (amount > 0),
+    reason TEXT NOT NULL CHECK (length(reason) BETWEEN 1 AND 200),
+    refund_of {uuid} REFERENCES payments(id),
+    refund_ref TEXT,
+    created_by {uuid} REFERENCES users(id),
+    created_at BIGINT NOT NULL,
+    CONSTRAINT credit_notes_number_key UNIQUE (clinic_id, number)
+);
+CREATE INDEX credit_notes_bill_idx ON credit_notes (bill_id, created_at);
+"#
+    )
+}

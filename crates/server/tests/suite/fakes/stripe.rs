@@ -43,8 +43,10 @@ struct Shared {
     webhook_url: Option<String>,
     /// Statuses the webhook endpoint answered, in order.
     deliveries: Vec<u16>,
-    /// The answer for the next session request instead of creating one.
+    /// The answer for the next session or refund request instead of doing it.
     fail_next: Option<u16>,
+    /// Refunds made: (payment intent, amount).
+    refunds: Vec<(String, i64)>,
 }
 
 /// A running fake Stripe; it stops with the test's runtime.
@@ -132,6 +134,74 @@ async fn create_session(
     axum::Json(answer).into_response()
 }
 
+async fn create_refund(
+    State(s): State<Arc<Mutex<Shared>>>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    if headers.get("authorization").and_then(|v| v.to_str().ok())
+        != Some(&format!("Bearer {SECRET_KEY}"))
+    {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_request_error",
+            "Invalid API Key provided",
+        );
+    }
+    let mut g = s.lock().unwrap();
+    if let Some(code) = g.fail_next.take() {
+        return error(
+            StatusCode::from_u16(code).unwrap(),
+            "api_error",
+            "Something went wrong",
+        );
+    }
+    let form: HashMap<String, String> = serde_urlencoded::from_str(&body).unwrap_or_default();
+    let intent = form.get("payment_intent").cloned().unwrap_or_default();
+    let amount: i64 = form.get("amount").and_then(|a| a.parse().ok()).unwrap_or(0);
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(k) = &key
+        && let Some((_, answer)) = g.keys.get(k)
+    {
+        return axum::Json(answer.clone()).into_response();
+    }
+    let Some(session) = g
+        .sessions
+        .iter()
+        .find(|x| x.paid && format!("pi_{}", x.id.trim_start_matches("cs_")) == intent)
+        .cloned()
+    else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "No such payment_intent",
+        );
+    };
+    let refunded: i64 = g
+        .refunds
+        .iter()
+        .filter(|r| r.0 == intent)
+        .map(|r| r.1)
+        .sum();
+    if amount <= 0 || refunded + amount > session.amount {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            "Refund amount is greater than unrefunded amount on charge",
+        );
+    }
+    g.refunds.push((intent.clone(), amount));
+    let answer = json!({"id": format!("re_test_{}", g.refunds.len()), "object": "refund",
+        "amount": amount, "payment_intent": intent, "status": "succeeded"});
+    if let Some(k) = key {
+        g.keys.insert(k, (body, answer.clone()));
+    }
+    axum::Json(answer).into_response()
+}
+
 async fn checkout_page(State(s): State<Arc<Mutex<Shared>>>, Path(id): Path<String>) -> Response {
     let g = s.lock().unwrap();
     let Some(session) = g.sessions.iter().find(|x| x.id == id) else {
@@ -171,6 +241,7 @@ impl StripeFake {
         }));
         let app = Router::new()
             .route("/v1/checkout/sessions", post(create_session))
+            .route("/v1/refunds", post(create_refund))
             .route("/c/pay/{id}", get(checkout_page).post(pay))
             .with_state(shared.clone());
         tokio::spawn(async move {
@@ -192,6 +263,11 @@ impl StripeFake {
     /// The sessions created.
     pub fn sessions(&self) -> Vec<Session> {
         self.shared.lock().unwrap().sessions.clone()
+    }
+
+    /// The refunds made: (payment intent, amount).
+    pub fn refunds(&self) -> Vec<(String, i64)> {
+        self.shared.lock().unwrap().refunds.clone()
     }
 
     /// The statuses webhook deliveries got.
