@@ -50,6 +50,22 @@ pub(super) fn totals_of(b: &Bill) -> Vec<(String, String)> {
     totals
 }
 
+/// A credit note as its bill lists it: "Credit note CN/26-27/0001 · Overcharged · INR
+/// 100.00 refunded".
+pub fn credit_note_line(n: &store::credit_notes::CreditNote, currency: &str) -> String {
+    format!(
+        "Credit note {} · {} · {}{}",
+        n.number,
+        n.reason,
+        money(currency, n.amount),
+        if n.refund_of.is_some() {
+            " refunded"
+        } else {
+            ""
+        }
+    )
+}
+
 /// One line of an invoice, as printed.
 pub struct PrintLine {
     pub description: String,
@@ -363,4 +379,40 @@ pub fn prescription_pdf(
     s.text("Signature ______________________");
     s.text(&p.doctor_name);
     s.finish(&format!("Prescription · {} · {date}", p.patient_name))
+}
+
+impl Invoice {
+    /// The invoice and receipt as the text of an e-mail, ending with where to open it.
+    pub fn email_text(&self, link: &str) -> String {
+        let mut t = format!(
+            "{}\n{} {} · {}\nPatient: {} · MRN {}\n",
+            self.clinic, self.title, self.number, self.date, self.patient, self.mrn
+        );
+        if !self.tax_id.is_empty() {
+            t.push_str(&format!("GSTIN / Tax id: {}\n", self.tax_id));
+        }
+        t.push('\n');
+        for l in &self.lines {
+            t.push_str(&format!(
+                "{} × {} @ {} (tax {}): {}\n",
+                l.quantity, l.description, l.price, l.rate, l.amount
+            ));
+        }
+        t.push('\n');
+        for (label, amount) in &self.totals {
+            t.push_str(&format!("{label}: {amount}\n"));
+        }
+        t.push_str("\nReceipt\n");
+        for (when, how, amount) in &self.receipts {
+            t.push_str(&format!("{when} · {how} · {amount}\n"));
+        }
+        for n in &self.credit_notes {
+            t.push_str(&format!("{n}\n"));
+        }
+        t.push_str(&format!(
+            "Paid: {}\nBalance due: {}\n\nOpen, print or download it: {link}\n",
+            self.paid, self.balance
+        ));
+        t
+    }
 }

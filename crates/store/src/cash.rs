@@ -209,3 +209,21 @@ pub async fn collected<C: ConnectionTrait>(
     )
     .await
 }
+
+/// Every payment taken in `[from, to)`, net of refunds, as (when, amount), oldest first:
+/// the report groups them by the clinic's local day.
+pub async fn takings_between<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    from: Timestamp,
+    to: Timestamp,
+) -> StoreResult<Vec<(Timestamp, i64)>> {
+    all_as(
+        c,
+        "SELECT created_at, amount - refunded AS net FROM payments \
+         WHERE clinic_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at",
+        vec![clinic.as_uuid().into(), ms(from).into(), ms(to).into()],
+        |r| Ok((ts(get(r, "created_at")?)?, get::<i64>(r, "net")?)),
+    )
+    .await
+}

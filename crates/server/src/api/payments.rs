@@ -246,7 +246,17 @@ pub struct CollectionView {
     pub upi_minor: i64,
     pub online_minor: i64,
     pub cells: Vec<CollectionCell>,
+    /// What was taken each local day that took anything.
+    pub by_day: Vec<DayTotal>,
     pub sessions: Vec<CashSessionView>,
+}
+
+/// One day's takings.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayTotal {
+    /// `YYYY-MM-DD`, the clinic's local date.
+    pub date: String,
+    pub amount_minor: i64,
 }
 
 /// The collection report (the billing desk): per doctor and per method, with the drawer
@@ -301,6 +311,14 @@ pub async fn get_collection_report(
                 method: c.method.as_str().into(),
                 payments: c.payments,
                 amount_minor: c.amount,
+            })
+            .collect(),
+        by_day: r
+            .by_day
+            .iter()
+            .map(|(d, a)| DayTotal {
+                date: d.to_string(),
+                amount_minor: *a,
             })
             .collect(),
         sessions,

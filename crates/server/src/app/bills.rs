@@ -622,3 +622,51 @@ pub async fn my_bills(
     store::commit(tx).await?;
     Ok(list)
 }
+
+/// E-mails the invoice and its receipt to the patient (the billing desk; audited): to the
+/// address on their record, else their account's. Refused when there is none.
+pub async fn email_receipt(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &Caller,
+    id: BillId,
+) -> AppResult<String> {
+    caller.require(Capability::Billing)?;
+    let c = state.store().conn();
+    let d = detail(c, caller, id).await?;
+    if matches!(d.bill.status, BillStatus::Draft) {
+        return Err(AppError::Conflict(
+            "Issue the bill before sending it.".into(),
+        ));
+    }
+    let patient = store::patients::find(c, caller.clinic_id(), d.bill.patient_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let account = match patient.user_id {
+        Some(u) => store::users::find(c, u).await?.map(|u| u.email),
+        None => None,
+    };
+    let to = patient.details.email.clone().or(account).ok_or_else(|| {
+        AppError::field(
+            "email",
+            "The patient has no e-mail address on record; add one first.",
+        )
+    })?;
+    let inv = crate::print::Invoice::of(caller.clinic(), &d);
+    let link = format!(
+        "{}{}",
+        state.settings().public_url,
+        crate::routes::bill_print(caller.clinic_id(), id)
+    );
+    let email = super::mail::Email::text(
+        &to,
+        format!("{} {} from {}", inv.title, inv.number, inv.clinic),
+        inv.email_text(&link),
+    );
+    let now = state.now();
+    let tx = state.store().write().await?;
+    super::mail::enqueue(&tx, Some(caller.clinic_id()), &email, now).await?;
+    log(&tx, ctx, caller, "bill.email", id, json!({"to": to}), now).await?;
+    store::commit(tx).await?;
+    Ok(to)
+}

@@ -201,6 +201,8 @@ pub struct Collection {
     pub to: Date,
     pub cells: Vec<Collected>,
     pub sessions: Vec<CashSession>,
+    /// What was taken each local day of the range that took anything.
+    pub by_day: Vec<(Date, i64)>,
 }
 
 impl Collection {
@@ -296,10 +298,19 @@ pub async fn collection(
         .map_err(|_| AppError::field("to", "is outside the calendar"))?;
     let (a, b) = (start(from)?, start(next)?);
     let c = state.store().conn();
+    let mut by_day: Vec<(Date, i64)> = Vec::new();
+    for (t, amount) in cash::takings_between(c, caller.clinic_id(), a, b).await? {
+        let day = t.to_zoned(zone.clone()).date();
+        match by_day.last_mut() {
+            Some((d, total)) if *d == day => *total += amount,
+            _ => by_day.push((day, amount)),
+        }
+    }
     Ok(Collection {
         from,
         to,
         cells: cash::collected(c, caller.clinic_id(), a, b).await?,
         sessions: cash::list(c, caller.clinic_id(), a, b).await?,
+        by_day,
     })
 }

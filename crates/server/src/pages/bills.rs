@@ -48,6 +48,7 @@ const FIELDS: &[Label] = &[
     ("reason", "Reason"),
     ("status", "Bill"),
     ("amount_minor", "Amount"),
+    ("email", "E-mail"),
 ];
 
 /// A bill in a list.
@@ -342,19 +343,7 @@ fn issued_view(caller: &crate::app::scope::Caller, s: &BillingSettings, d: &Bill
         credit_notes: d
             .credit_notes
             .iter()
-            .map(|n| {
-                format!(
-                    "{} · {} · {}{}",
-                    n.number,
-                    n.reason,
-                    money(c, n.amount),
-                    if n.refund_of.is_some() {
-                        " refunded"
-                    } else {
-                        ""
-                    }
-                )
-            })
+            .map(|n| crate::print::credit_note_line(n, c))
             .collect(),
         qr,
         upi,
@@ -533,6 +522,7 @@ fn notice_of(d: &BillDetail, q: &ShowQuery) -> Option<String> {
             d.bill.number.as_deref().unwrap_or_default()
         )),
         Some("saved") => Some("Draft saved.".into()),
+        Some("emailed") => Some("The invoice and receipt are on their way to the patient.".into()),
         Some("voided") => Some("The bill is void.".into()),
         Some("credited") => d
             .credit_notes
@@ -717,6 +707,9 @@ pub async fn act(
         "void" => bills::void_bill(&state, &ctx, &caller, id, &form.reason)
             .await
             .map(|_| format!("{here}?done=voided")),
+        "email" => bills::email_receipt(&state, &ctx, &caller, id)
+            .await
+            .map(|_| format!("{here}?done=emailed")),
         "credit" | "refund" => {
             let refund_of = match action.as_str() {
                 "refund" => Some(

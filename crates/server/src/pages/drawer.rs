@@ -247,6 +247,7 @@ struct CollectionsPage {
     total: String,
     by_method: Vec<(&'static str, String)>,
     by_doctor: Vec<(String, String)>,
+    by_day: Vec<(String, String)>,
     sessions: Vec<(String, String)>,
     csv_href: String,
     alert: Option<String>,
@@ -337,6 +338,11 @@ pub async fn collections(
             .by_doctor()
             .into_iter()
             .map(|(d, a)| (d, money(&c, a)))
+            .collect(),
+        by_day: report
+            .by_day
+            .iter()
+            .map(|(d, a)| (d.strftime("%a %-d %b %Y").to_string(), money(&c, *a)))
             .collect(),
         sessions,
         csv_href: format!(

@@ -657,6 +657,10 @@ async fn the_drawer_closes_with_its_variance_and_the_day_is_reported(app: TestAp
         (Some(30_000), Some(20_000), Some(50_000))
     );
     assert_eq!(r.body["cells"][0]["doctor_name"], "Dr Asha Rao");
+    assert_eq!(
+        r.body["by_day"],
+        json!([{"date": "2026-11-22", "amount_minor": 100_000}])
+    );
     assert_eq!(r.body["sessions"][0]["lines"][0]["variance_minor"], -500);
     let r = app
         .get(

@@ -137,6 +137,22 @@ async fn the_desk_bills_a_visit_and_a_patient_from_the_pages(app: TestApp) {
     .await;
     ok(&r, StatusCode::FORBIDDEN, "not the desk's");
 
+    // The receipt by e-mail, to the patient's account address.
+    let r = page_post(&app, &format!("{bill}/email"), &desk, "").await;
+    ok(&r, StatusCode::SEE_OTHER, "e-mail");
+    let r = get(&app, &location(&r), &desk).await;
+    assert!(r.text.contains("on their way to the patient"), "{}", r.text);
+    let mails = app.deliver_mail().await;
+    let mail = mails
+        .iter()
+        .map(|(_, m)| crate::helpers::quoted_printable_flat(m))
+        .find(|m| m.contains("Invoice INV/26-27/0001 from"))
+        .expect("the receipt e-mail");
+    assert!(mail.contains("To: pat@bpages.test"), "{mail}");
+    for want in ["Balance due: INR 0.00", "CASH", "/print"] {
+        assert!(mail.contains(want), "{want}: {mail}");
+    }
+
     // A standalone bill for the patient, from their record.
     let r = get(&app, &format!("{bills}?patient={patient}"), &desk).await;
     ok(&r, StatusCode::OK, "new bill form");

@@ -64,19 +64,25 @@ fn error(status: StatusCode, kind: &str, message: &str) -> Response {
         .into_response()
 }
 
+/// Stripe's answer to a request without the secret key.
+fn unauthorized(headers: &HeaderMap) -> Option<Response> {
+    let sent = headers.get("authorization").and_then(|v| v.to_str().ok());
+    (sent != Some(&format!("Bearer {SECRET_KEY}"))).then(|| {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_request_error",
+            "Invalid API Key provided",
+        )
+    })
+}
+
 async fn create_session(
     State(s): State<Arc<Mutex<Shared>>>,
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    if headers.get("authorization").and_then(|v| v.to_str().ok())
-        != Some(&format!("Bearer {SECRET_KEY}"))
-    {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_request_error",
-            "Invalid API Key provided",
-        );
+    if let Some(refused) = unauthorized(&headers) {
+        return refused;
     }
     if let Some(code) = s.lock().unwrap().fail_next.take() {
         return error(
@@ -139,14 +145,8 @@ async fn create_refund(
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    if headers.get("authorization").and_then(|v| v.to_str().ok())
-        != Some(&format!("Bearer {SECRET_KEY}"))
-    {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_request_error",
-            "Invalid API Key provided",
-        );
+    if let Some(refused) = unauthorized(&headers) {
+        return refused;
     }
     let mut g = s.lock().unwrap();
     if let Some(code) = g.fail_next.take() {
