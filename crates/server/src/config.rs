@@ -171,6 +171,23 @@ pub struct ServeArgs {
         default_value = "https://api.stripe.com"
     )]
     pub stripe_api_base: String,
+    /// Razorpay's key id (`rzp_live_…`). With the key secret and the webhook secret,
+    /// patients and the desk can pay bills online through Razorpay Payment Links.
+    #[arg(long, env = "DOCSPOT_RAZORPAY_KEY_ID")]
+    pub razorpay_key_id: Option<String>,
+    /// Razorpay's key secret.
+    #[arg(long, env = "DOCSPOT_RAZORPAY_KEY_SECRET", hide_env_values = true)]
+    pub razorpay_key_secret: Option<Secret>,
+    /// The secret of the Razorpay webhook `PUBLIC_URL/api/v1/webhooks/razorpay`.
+    #[arg(long, env = "DOCSPOT_RAZORPAY_WEBHOOK_SECRET", hide_env_values = true)]
+    pub razorpay_webhook_secret: Option<Secret>,
+    /// Razorpay's API address (changed only for tests).
+    #[arg(
+        long,
+        env = "DOCSPOT_RAZORPAY_API_BASE",
+        default_value = "https://api.razorpay.com"
+    )]
+    pub razorpay_api_base: String,
 }
 
 /// `ServeArgs` alone, so its defaults can be read without a subcommand.

@@ -189,6 +189,8 @@ routes! {
     my_bills() => "/bills";
     /// Paying one's own bill online: on to the provider's checkout.
     my_bill_pay_online(clinic_id: ClinicId, bill_id: BillId) => "/bills/{clinic_id}/{bill_id}/pay-online";
+    /// Where Razorpay sends the patient back, with its signed query.
+    razorpay_return() => "/pay/razorpay/return";
 }
 
 #[cfg(test)]

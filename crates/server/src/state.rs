@@ -36,6 +36,8 @@ pub struct Settings {
     pub request_timeout: std::time::Duration,
     /// Stripe's API address, secret key and webhook secret, when online payment is on.
     pub stripe: Option<(String, Secret, Secret)>,
+    /// Razorpay's API address, key id, key secret and webhook secret, when it is on.
+    pub razorpay: Option<(String, String, Secret, Secret)>,
 }
 
 impl Settings {
@@ -66,6 +68,23 @@ impl Settings {
                 }
                 _ => None,
             },
+            razorpay: match (
+                &args.razorpay_key_id,
+                &args.razorpay_key_secret,
+                &args.razorpay_webhook_secret,
+            ) {
+                (Some(id), Some(k), Some(w))
+                    if !id.is_empty() && !k.expose().is_empty() && !w.expose().is_empty() =>
+                {
+                    Some((
+                        args.razorpay_api_base.clone(),
+                        id.clone(),
+                        k.clone(),
+                        w.clone(),
+                    ))
+                }
+                _ => None,
+            },
         }
     }
 }
@@ -92,6 +111,7 @@ pub struct Inner {
     pub stopping: tokio::sync::watch::Sender<bool>,
     /// The online payment providers configured.
     pub stripe: Option<Arc<dyn crate::gateway::Gateway>>,
+    pub razorpay: Option<Arc<dyn crate::gateway::Gateway>>,
 }
 
 /// A background task that ends when dropped.
@@ -120,6 +140,11 @@ impl AppState {
                 Arc::new(crate::gateway::stripe::Stripe::new(&base, key, hook))
                     as Arc<dyn crate::gateway::Gateway>
             }),
+            razorpay: settings.razorpay.clone().map(|(base, id, key, hook)| {
+                Arc::new(crate::gateway::razorpay::Razorpay::new(
+                    &base, &id, key, hook,
+                )) as Arc<dyn crate::gateway::Gateway>
+            }),
             settings,
         }))
     }
@@ -128,6 +153,7 @@ impl AppState {
     pub fn gateway(&self, name: &str) -> Option<&Arc<dyn crate::gateway::Gateway>> {
         match name {
             "stripe" => self.0.stripe.as_ref(),
+            "razorpay" => self.0.razorpay.as_ref(),
             _ => None,
         }
     }

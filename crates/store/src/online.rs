@@ -165,3 +165,20 @@ pub async fn of_payment<C: ConnectionTrait>(
     )
     .await
 }
+
+/// A started, unpaid attempt of `provider` for `amount` of `bill`, if one is open.
+pub async fn open_for<C: ConnectionTrait>(
+    c: &C,
+    bill: BillId,
+    provider: &str,
+    amount: i64,
+) -> StoreResult<Option<Attempt>> {
+    one_as(
+        c,
+        "SELECT * FROM online_payments WHERE bill_id = $1 AND provider = $2 AND amount = $3 \
+         AND status = 'started' ORDER BY created_at DESC LIMIT 1",
+        vec![bill.as_uuid().into(), provider.into(), amount.into()],
+        row,
+    )
+    .await
+}

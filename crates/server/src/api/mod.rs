@@ -146,6 +146,7 @@ pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenAp
         .routes(routes!(bills::refund_payment))
         .routes(routes!(online::start_online_payment))
         .routes(routes!(online::stripe_webhook))
+        .routes(routes!(online::razorpay_webhook))
         .routes(routes!(bills::list_my_bills))
         .routes(routes!(
             bills::get_billing_settings,

@@ -24,7 +24,7 @@ use uuid::Uuid;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OnlinePaymentRequest {
-    /// `stripe`.
+    /// `stripe` or `razorpay`.
     pub provider: String,
 }
 
@@ -104,6 +104,23 @@ pub async fn stripe_webhook(
     body: Bytes,
 ) -> AppResult<Json<WebhookAnswer>> {
     let h = online_payments::webhook(&state, "stripe", &headers, &body).await?;
+    Ok(Json(WebhookAnswer {
+        applied: h == Handled::Applied,
+    }))
+}
+
+/// Razorpay's webhook: events signed in `X-Razorpay-Signature` over the raw body, named in
+/// `X-Razorpay-Event-Id`. Each event has one effect, however often it arrives.
+#[utoipa::path(post, path = "/api/v1/webhooks/razorpay", operation_id = "razorpay_webhook", tag = "billing",
+    request_body(content = String, description = "A Razorpay event, as Razorpay sends it", content_type = "application/json"),
+    responses((status = 200, body = WebhookAnswer), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "Razorpay is not configured")))]
+pub async fn razorpay_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Json<WebhookAnswer>> {
+    let h = online_payments::webhook(&state, "razorpay", &headers, &body).await?;
     Ok(Json(WebhookAnswer {
         applied: h == Handled::Applied,
     }))

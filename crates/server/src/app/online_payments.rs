@@ -81,12 +81,24 @@ pub async fn start_online_payment(
     } else {
         routes::bill(caller.clinic_id(), id)
     };
+    // A checkout of this bill for this amount is still open: the patient goes back to it.
+    if let Some(open) = online::open_for(c, id, gateway.name(), due).await? {
+        return Ok(Started {
+            attempt: open,
+            again: true,
+        });
+    }
+    // Razorpay sends the patient back with a signed query, which DocSpot checks first.
+    let success_url = match gateway.name() {
+        "razorpay" => format!("{base}{}?next={back}", routes::razorpay_return()),
+        _ => format!("{base}{back}?online=returned"),
+    };
     let req = CheckoutRequest {
         bill: id.to_string(),
         amount: due,
         currency: b.currency.clone(),
         description: format!("{} · bill {number}", caller.clinic().name),
-        success_url: format!("{base}{back}?online=returned"),
+        success_url,
         cancel_url: format!("{base}{back}?online=cancelled"),
         // The same bill, paid the same amount so far: the same checkout.
         idempotency_key: format!("docspot-bill-{id}-paid-{}-due-{due}", b.paid),
@@ -165,8 +177,39 @@ pub async fn webhook(
             _ => AppError::BadRequest("The event cannot be read.".into()),
         }
     })?;
+    apply(state, provider, &event.id, &event.kind, event.effect).await
+}
+
+/// Handles the signed query a provider sends the patient back with (Razorpay): it counts
+/// like the provider's event, once.
+pub async fn returned(
+    state: &AppState,
+    provider: &'static str,
+    params: &[(String, String)],
+) -> AppResult<Handled> {
+    let gateway = state.gateway(provider).ok_or(AppError::NotFound)?.clone();
+    let effect = gateway.verify_return(params).map_err(|e| {
+        tracing::warn!(provider, error = %e, "payment return refused");
+        AppError::BadRequest("The payment provider's signature does not verify.".into())
+    })?;
+    let id = match &effect {
+        Effect::Paid { payment_ref, .. } => format!("return:{payment_ref}"),
+        _ => return Ok(Handled::Nothing),
+    };
+    apply(state, provider, &id, "return", effect).await
+}
+
+/// Applies a verified event's effect and records its id, in one transaction.
+async fn apply(
+    state: &AppState,
+    provider: &'static str,
+    event_id: &str,
+    kind: &str,
+    effect: Effect,
+) -> AppResult<Handled> {
+    let now = state.now();
     let c = state.store().conn();
-    let provider_ref = match &event.effect {
+    let provider_ref = match &effect {
         Effect::Paid { provider_ref, .. } | Effect::Expired { provider_ref } => Some(provider_ref),
         Effect::None => None,
     };
@@ -175,16 +218,8 @@ pub async fn webhook(
         None => None,
     };
     let tx = state.store().write().await?;
-    if !online::first_time(
-        &tx,
-        provider,
-        &event.id,
-        &event.kind,
-        attempt.as_ref().map(|a| a.clinic_id),
-        now,
-    )
-    .await?
-    {
+    let clinic_id = attempt.as_ref().map(|a| a.clinic_id);
+    if !online::first_time(&tx, provider, event_id, kind, clinic_id, now).await? {
         return Ok(Handled::Nothing);
     }
     let Some(attempt) = attempt else {
@@ -194,14 +229,20 @@ pub async fn webhook(
     };
     let clinic = super::clinics::get_clinic(state, attempt.clinic_id).await?;
     let caller = Caller::system(clinic, SystemActor::Webhook(provider));
-    let ctx = SystemActor::Webhook(provider).ctx(&event.id);
-    let applied = match event.effect {
+    let ctx = SystemActor::Webhook(provider).ctx(event_id);
+    let applied = match effect {
         Effect::Paid {
             payment_ref,
             amount,
             currency,
             ..
         } => {
+            // A return names no amount: it is the checkout's.
+            let (amount, currency) = if amount < 0 {
+                (attempt.amount, attempt.currency.clone())
+            } else {
+                (amount, currency)
+            };
             paid(
                 &tx,
                 &ctx,

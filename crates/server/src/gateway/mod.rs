@@ -1,9 +1,10 @@
 //! Online payment providers behind one trait: a checkout started server-side (with an
 //! idempotency key derived from the bill, so a retried start reuses the same checkout), and
 //! webhooks verified over their raw body before anything is believed. Stripe (Checkout
-//! Sessions) implements it; base URLs and keys come
+//! Sessions) and Razorpay (Payment Links, hosted like Stripe's checkout) implement it; base URLs and keys come
 //! from the configuration (docs/configuration.md).
 
+pub mod razorpay;
 pub mod stripe;
 
 use axum::http::HeaderMap;
@@ -93,6 +94,13 @@ pub trait Gateway: Send + Sync {
         amount: i64,
         idempotency_key: &'a str,
     ) -> BoxFuture<'a, Result<String, GatewayError>>;
+    /// Checks the signed query a provider sends the patient back with (Razorpay's), and
+    /// reads what it says; providers that send none refuse it.
+    fn verify_return(&self, _params: &[(String, String)]) -> Result<Effect, GatewayError> {
+        Err(GatewayError::Signature(
+            "this provider signs no return".into(),
+        ))
+    }
     /// Checks a webhook's signature over its raw body and reads what it means.
     fn verify(
         &self,

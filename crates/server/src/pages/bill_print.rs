@@ -96,7 +96,7 @@ pub async fn mine(
     Page(me): Page<CurrentUser>,
     super::forms::QueryOr(q): super::forms::QueryOr<MineQuery>,
 ) -> Result<Response, PageError> {
-    let online = state.gateway("stripe").is_some();
+    let online = online_provider(&state).is_some();
     let list = bills::my_bills(&state, &ctx, &me).await?;
     let due = list
         .iter()
@@ -161,7 +161,35 @@ pub async fn pay_online(
 ) -> Result<Response, PageError> {
     let clinic = get_clinic(&state, clinic).await?;
     let caller = Caller::patient(me, clinic);
-    let s = crate::app::online_payments::start_online_payment(&state, &ctx, &caller, id, "stripe")
+    let provider = online_provider(&state).ok_or(crate::error::AppError::NotFound)?;
+    let s = crate::app::online_payments::start_online_payment(&state, &ctx, &caller, id, provider)
         .await?;
     Ok(super::forms::see_other(&s.attempt.redirect_url))
+}
+
+/// The provider patients pay through on the pages: Stripe if configured, else Razorpay.
+fn online_provider(state: &AppState) -> Option<&'static str> {
+    ["stripe", "razorpay"]
+        .into_iter()
+        .find(|p| state.gateway(p).is_some())
+}
+
+/// GET /pay/razorpay/return: Razorpay sends the patient back here with a signed query;
+/// a good signature counts as the payment (once), then the patient goes on to `next`.
+pub async fn razorpay_return(
+    State(state): State<AppState>,
+    axum::extract::RawQuery(q): axum::extract::RawQuery,
+) -> Result<Response, PageError> {
+    let params: Vec<(String, String)> =
+        serde_urlencoded::from_str(q.as_deref().unwrap_or_default()).unwrap_or_default();
+    let next = params
+        .iter()
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| v.as_str());
+    let next = super::forms::safe_next(next);
+    crate::app::online_payments::returned(&state, "razorpay", &params).await?;
+    let sep = if next.contains('?') { '&' } else { '?' };
+    Ok(super::forms::see_other(&format!(
+        "{next}{sep}online=returned"
+    )))
 }

@@ -188,6 +188,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route(pattern::collections, get(drawer::collections))
         .route(pattern::my_bills, get(bill_print::mine))
         .route(pattern::my_bill_pay_online, get(bill_print::pay_online))
+        .route(pattern::razorpay_return, get(bill_print::razorpay_return))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
         .route("/static/icon.svg", get(assets::icon))

@@ -7,7 +7,7 @@
 
 use crate::backends::each_backend;
 use crate::{
-    fakes::{StripeFake, stripe},
+    fakes::{RazorpayFake, StripeFake, razorpay, stripe},
     fixtures::{desk, world},
     helpers::{TestApp, send_to},
     world::book,
@@ -303,5 +303,189 @@ async fn the_providers_failures_read_as_try_later_or_pay_at_the_desk(db: TestDb)
     assert_eq!(
         (r.status, r.body["applied"].clone()),
         (StatusCode::OK, json!(false))
+    );
+}
+
+async fn app_with_razorpay(db: TestDb) -> (TestApp, RazorpayFake) {
+    let fake = RazorpayFake::start().await;
+    let url = fake.url.clone();
+    let app = TestApp::with(db, |s| {
+        s.razorpay = Some((
+            url,
+            razorpay::KEY_ID.to_owned(),
+            razorpay::KEY_SECRET.parse().unwrap(),
+            razorpay::WEBHOOK_SECRET.parse().unwrap(),
+        ));
+    })
+    .await;
+    (app, fake)
+}
+
+/// Whether Razorpay's Python library accepts a webhook signature and a link's return.
+/// `None` where the library is not installed (CI has it).
+fn razorpay_library_accepts(body: &str, signature: &str, query: &str) -> Option<(bool, bool)> {
+    let script = "import sys, urllib.parse, razorpay\n\
+        body, sig, secret, key, query = sys.argv[1:6]\n\
+        u = razorpay.Client(auth=('rzp_test_docspot', key)).utility\n\
+        def ok(f):\n    try:\n        f()\n        return 'ok'\n    except razorpay.errors.SignatureVerificationError:\n        return 'refused'\n\
+        q = dict(urllib.parse.parse_qsl(query))\n\
+        p = {'razorpay_payment_id': q['razorpay_payment_id'], 'payment_link_id': q['razorpay_payment_link_id'],\n\
+             'payment_link_reference_id': q['razorpay_payment_link_reference_id'],\n\
+             'payment_link_status': q['razorpay_payment_link_status'], 'razorpay_signature': q['razorpay_signature']}\n\
+        print(ok(lambda: u.verify_webhook_signature(body, sig, secret)), ok(lambda: u.verify_payment_link_signature(p)))\n";
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            script,
+            body,
+            signature,
+            razorpay::WEBHOOK_SECRET,
+            razorpay::KEY_SECRET,
+            query,
+        ])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI is set but Razorpay's Python library cannot run (pip install razorpay): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        eprintln!("SKIPPED the cross-check with Razorpay's library: pip install razorpay");
+        return None;
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut words = text.split_whitespace();
+    Some((words.next() == Some("ok"), words.next() == Some("ok")))
+}
+
+each_backend!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    a_patient_pays_through_razorpay_and_the_signed_return_and_webhooks_pay_once
+);
+async fn a_patient_pays_through_razorpay_and_the_signed_return_and_webhooks_pay_once(db: TestDb) {
+    let (app, fake) = app_with_razorpay(db).await;
+    let w = world(&app, "rzp").await;
+    let desk = desk(&app, &w, "rzp").await;
+    let r = book(&app, &w, &w.patient, "2026-11-23T04:30:00Z").await;
+    let appointment = r.body["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            &w.at("/bills"),
+            Some(&desk),
+            json!({"appointment_id": appointment}),
+        )
+        .await;
+    let bill = r.body["id"].as_str().unwrap().to_owned();
+    let version = r.body["version"].clone();
+    app.post(
+        &w.at(&format!("/bills/{bill}/issue")),
+        Some(&desk),
+        json!({"version": version}),
+    )
+    .await;
+    let start = w.at(&format!("/bills/{bill}/online-payments"));
+    let r = app
+        .post(&start, Some(&w.patient), json!({"provider": "razorpay"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}: {}", app.backend, r.text);
+    let link_id = r.body["provider_ref"].as_str().unwrap().to_owned();
+    assert!(
+        r.body["redirect_url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&fake.url)
+    );
+    let again = app
+        .post(&start, Some(&w.patient), json!({"provider": "razorpay"}))
+        .await;
+    assert_eq!(
+        (again.status, again.body["provider_ref"].clone()),
+        (StatusCode::OK, json!(link_id))
+    );
+    assert_eq!(fake.links().len(), 1, "one link at Razorpay");
+    assert!(
+        fake.links()[0]
+            .callback
+            .contains("/pay/razorpay/return?next=")
+    );
+
+    // The patient pays; a forged return is refused; the signed one pays the bill.
+    let link = fake.mark_paid(&link_id).unwrap();
+    let query = fake.return_query(&link);
+    let forged = query.replace("razorpay_signature=", "razorpay_signature=0");
+    let get = |q: String| {
+        Request::builder()
+            .uri(format!("/pay/razorpay/return?next=%2Fbills&{q}"))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let r = app.send(get(forged)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert_eq!(
+        bill_of(&app, &w.clinic, &desk, &bill).await["status"],
+        "issued"
+    );
+    let r = app.send(get(query.clone())).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(r.headers["location"], "/bills?online=returned");
+    // The webhooks after it (twice), and the return again: nothing more.
+    let body = fake.paid_event(&link);
+    let hook = |sig: &str| {
+        Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/webhooks/razorpay")
+            .header("x-razorpay-signature", sig)
+            .header("x-razorpay-event-id", "evt_rzp_1")
+            .body(Body::from(body.clone()))
+            .unwrap()
+    };
+    let r = app.send(hook("00ff")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    for _ in 0..2 {
+        let r = app.send(hook(&fake.sign(&body))).await;
+        assert_eq!(
+            (r.status, r.body["applied"].clone()),
+            (StatusCode::OK, json!(false)),
+            "{}",
+            r.text
+        );
+    }
+    app.send(get(query.clone())).await;
+    let b = bill_of(&app, &w.clinic, &desk, &bill).await;
+    assert_eq!(b["status"], "paid", "{b}");
+    assert_eq!(b["payments"].as_array().unwrap().len(), 1, "{b}");
+    assert_eq!(
+        b["payments"][0]["reference"],
+        link.payment.clone().unwrap().as_str()
+    );
+    if let Some((hook_ok, return_ok)) = razorpay_library_accepts(&body, &fake.sign(&body), &query) {
+        assert!(
+            hook_ok,
+            "Razorpay's library accepts the fake's webhook signature"
+        );
+        assert!(
+            return_ok,
+            "Razorpay's library accepts the fake's return signature"
+        );
+    }
+
+    // A refund goes back through Razorpay.
+    let payment = b["payments"][0]["id"].as_str().unwrap();
+    let refund = w.at(&format!("/bills/{bill}/payments/{payment}/refund"));
+    let r = app
+        .post(
+            &refund,
+            Some(&w.admin),
+            json!({"amount_minor": 10_000, "reason": "Goodwill"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(fake.refunds(), [(link.payment.unwrap(), 10_000)]);
+    assert!(
+        r.body["credit_notes"][0]["refund_ref"]
+            .as_str()
+            .unwrap()
+            .starts_with("rfnd_")
     );
 }

@@ -218,3 +218,82 @@ async fn a_patient_pays_a_bill_online_and_repeated_webhooks_pay_it_once() {
     assert_eq!(b["status"], "paid");
     assert_eq!(b["payments"].as_array().unwrap().len(), 1, "{b}");
 }
+
+/// The same through Razorpay: its hosted link page, its webhooks (twice) and its signed
+/// return pay the bill once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patient_pays_a_bill_through_razorpay_and_it_is_paid_once() {
+    use crate::fakes::{RazorpayFake, razorpay};
+    let Some(patient_browser) = browser().await else {
+        return;
+    };
+    let fake = RazorpayFake::start().await;
+    let base = fake.url.clone();
+    let server = tokio::task::spawn_blocking(move || {
+        start_server_with(&[
+            "--razorpay-api-base",
+            &base,
+            "--razorpay-key-id",
+            razorpay::KEY_ID,
+            "--razorpay-key-secret",
+            razorpay::KEY_SECRET,
+            "--razorpay-webhook-secret",
+            razorpay::WEBHOOK_SECRET,
+        ])
+    })
+    .await
+    .unwrap();
+    fake.deliver_to(&format!("{}/api/v1/webhooks/razorpay", server.url));
+    let d = &patient_browser.driver;
+    let clinic = midday_clinic(&server, "rzp").await;
+    let api = Api::new(&server);
+    api.register("kavya@example.com", "Kavya Nair").await;
+    let kavya = api.login("kavya@example.com", PW).await;
+    let start = clinic.slot_later_today(&api).await;
+    let body = json!({"doctor_id": clinic.doctor, "visit_type_id": clinic.visit_type,
+        "start": start, "reason": "Cough"});
+    let at = |rest: &str| format!("/api/v1/clinics/{}{rest}", clinic.id);
+    let booked = api
+        .call(
+            Method::POST,
+            &at("/appointments"),
+            Some(&kavya),
+            Some(body),
+            201,
+        )
+        .await;
+    let desk = api.login(&clinic.desk_email, PW).await;
+    let body = json!({"appointment_id": booked["id"]});
+    let bill = api
+        .call(Method::POST, &at("/bills"), Some(&desk), Some(body), 201)
+        .await;
+    let id = bill["id"].as_str().unwrap().to_owned();
+    let body = json!({"version": bill["version"]});
+    api.call(
+        Method::POST,
+        &at(&format!("/bills/{id}/issue")),
+        Some(&desk),
+        Some(body),
+        200,
+    )
+    .await;
+
+    sign_in_as(d, &server, "kavya@example.com", PW).await;
+    click(d, "nav a[href='/bills']").await;
+    click(d, "main a[href$='/pay-online']").await;
+    wait_text(d, "Razorpay (loopback)").await;
+    click(d, "#pay").await;
+    wait_text(d, "Thank you. Your payment shows here").await;
+    wait_text(d, "Due INR 0.00 · Paid").await;
+    let b = api
+        .call(
+            Method::GET,
+            &at(&format!("/bills/{id}")),
+            Some(&desk),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(b["status"], "paid");
+    assert_eq!(b["payments"].as_array().unwrap().len(), 1, "{b}");
+}
