@@ -67,6 +67,23 @@ fn stripe_library_accepts(body: &str, signature: &str) -> Option<bool> {
     Some(text == "ok")
 }
 
+/// A booked visit of the world's patient, billed by the desk; issued when `issue`.
+async fn visit_bill(app: &TestApp, w: &crate::world::World, desk: &str, issue: bool) -> String {
+    let r = book(app, w, &w.patient, "2026-11-23T04:30:00Z").await;
+    let body = json!({"appointment_id": r.body["id"]});
+    let r = app.post(&w.at("/bills"), Some(desk), body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let bill = r.body["id"].as_str().unwrap().to_owned();
+    if issue {
+        let issue = w.at(&format!("/bills/{bill}/issue"));
+        let r = app
+            .post(&issue, Some(desk), json!({"version": r.body["version"]}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    bill
+}
+
 async fn bill_of(app: &TestApp, clinic: &str, token: &str, id: &str) -> Value {
     app.get(&format!("/api/v1/clinics/{clinic}/bills/{id}"), Some(token))
         .await
@@ -81,24 +98,7 @@ async fn a_patient_pays_online_and_only_a_verified_webhook_marks_the_bill_paid_o
     let (app, fake) = app_with_stripe(db).await;
     let w = world(&app, "online").await;
     let desk = desk(&app, &w, "online").await;
-    let r = book(&app, &w, &w.patient, "2026-11-23T04:30:00Z").await;
-    let appointment = r.body["id"].as_str().unwrap().to_owned();
-    let r = app
-        .post(
-            &w.at("/bills"),
-            Some(&desk),
-            json!({"appointment_id": appointment}),
-        )
-        .await;
-    let bill = r.body["id"].as_str().unwrap().to_owned();
-    let r = app
-        .post(
-            &w.at(&format!("/bills/{bill}/issue")),
-            Some(&desk),
-            json!({"version": r.body["version"]}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let bill = visit_bill(&app, &w, &desk, true).await;
     let start = w.at(&format!("/bills/{bill}/online-payments"));
 
     // The patient starts paying; a retry gets the same checkout; others may not.
@@ -245,16 +245,7 @@ async fn the_providers_failures_read_as_try_later_or_pay_at_the_desk(db: TestDb)
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = book(&app, &w, &w.patient, "2026-11-23T04:30:00Z").await;
-    let appointment = r.body["id"].as_str().unwrap().to_owned();
-    let r = app
-        .post(
-            &w.at("/bills"),
-            Some(&desk),
-            json!({"appointment_id": appointment}),
-        )
-        .await;
-    let bill = r.body["id"].as_str().unwrap().to_owned();
+    let bill = visit_bill(&app, &w, &desk, false).await;
     let start = w.at(&format!("/bills/{bill}/online-payments"));
     let r = app
         .post(&start, Some(&desk), json!({"provider": "stripe"}))
@@ -367,23 +358,7 @@ async fn a_patient_pays_through_razorpay_and_the_signed_return_and_webhooks_pay_
     let (app, fake) = app_with_razorpay(db).await;
     let w = world(&app, "rzp").await;
     let desk = desk(&app, &w, "rzp").await;
-    let r = book(&app, &w, &w.patient, "2026-11-23T04:30:00Z").await;
-    let appointment = r.body["id"].as_str().unwrap().to_owned();
-    let r = app
-        .post(
-            &w.at("/bills"),
-            Some(&desk),
-            json!({"appointment_id": appointment}),
-        )
-        .await;
-    let bill = r.body["id"].as_str().unwrap().to_owned();
-    let version = r.body["version"].clone();
-    app.post(
-        &w.at(&format!("/bills/{bill}/issue")),
-        Some(&desk),
-        json!({"version": version}),
-    )
-    .await;
+    let bill = visit_bill(&app, &w, &desk, true).await;
     let start = w.at(&format!("/bills/{bill}/online-payments"));
     let r = app
         .post(&start, Some(&w.patient), json!({"provider": "razorpay"}))

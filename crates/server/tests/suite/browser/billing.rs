@@ -155,38 +155,8 @@ async fn a_patient_pays_a_bill_online_and_repeated_webhooks_pay_it_once() {
     .unwrap();
     fake.deliver_to(&format!("{}/api/v1/webhooks/stripe", server.url));
     let d = &patient_browser.driver;
-    let clinic = midday_clinic(&server, "online").await;
-    let api = Api::new(&server);
-    api.register("arjun@example.com", "Arjun Rao").await;
-    let arjun = api.login("arjun@example.com", PW).await;
-    let start = clinic.slot_later_today(&api).await;
-    let body = json!({"doctor_id": clinic.doctor, "visit_type_id": clinic.visit_type,
-        "start": start, "reason": "Fever"});
-    let at = |rest: &str| format!("/api/v1/clinics/{}{rest}", clinic.id);
-    let booked = api
-        .call(
-            Method::POST,
-            &at("/appointments"),
-            Some(&arjun),
-            Some(body),
-            201,
-        )
-        .await;
-    let desk = api.login(&clinic.desk_email, PW).await;
-    let body = json!({"appointment_id": booked["id"]});
-    let bill = api
-        .call(Method::POST, &at("/bills"), Some(&desk), Some(body), 201)
-        .await;
-    let id = bill["id"].as_str().unwrap().to_owned();
-    let body = json!({"version": bill["version"]});
-    api.call(
-        Method::POST,
-        &at(&format!("/bills/{id}/issue")),
-        Some(&desk),
-        Some(body),
-        200,
-    )
-    .await;
+    let (api, desk, at, id) =
+        billed_visit(&server, "online", "arjun@example.com", "Arjun Rao").await;
 
     sign_in_as(d, &server, "arjun@example.com", PW).await;
     click(d, "nav a[href='/bills']").await;
@@ -245,38 +215,7 @@ async fn a_patient_pays_a_bill_through_razorpay_and_it_is_paid_once() {
     .unwrap();
     fake.deliver_to(&format!("{}/api/v1/webhooks/razorpay", server.url));
     let d = &patient_browser.driver;
-    let clinic = midday_clinic(&server, "rzp").await;
-    let api = Api::new(&server);
-    api.register("kavya@example.com", "Kavya Nair").await;
-    let kavya = api.login("kavya@example.com", PW).await;
-    let start = clinic.slot_later_today(&api).await;
-    let body = json!({"doctor_id": clinic.doctor, "visit_type_id": clinic.visit_type,
-        "start": start, "reason": "Cough"});
-    let at = |rest: &str| format!("/api/v1/clinics/{}{rest}", clinic.id);
-    let booked = api
-        .call(
-            Method::POST,
-            &at("/appointments"),
-            Some(&kavya),
-            Some(body),
-            201,
-        )
-        .await;
-    let desk = api.login(&clinic.desk_email, PW).await;
-    let body = json!({"appointment_id": booked["id"]});
-    let bill = api
-        .call(Method::POST, &at("/bills"), Some(&desk), Some(body), 201)
-        .await;
-    let id = bill["id"].as_str().unwrap().to_owned();
-    let body = json!({"version": bill["version"]});
-    api.call(
-        Method::POST,
-        &at(&format!("/bills/{id}/issue")),
-        Some(&desk),
-        Some(body),
-        200,
-    )
-    .await;
+    let (api, desk, at, id) = billed_visit(&server, "rzp", "kavya@example.com", "Kavya Nair").await;
 
     sign_in_as(d, &server, "kavya@example.com", PW).await;
     click(d, "nav a[href='/bills']").await;
@@ -296,4 +235,44 @@ async fn a_patient_pays_a_bill_through_razorpay_and_it_is_paid_once() {
         .await;
     assert_eq!(b["status"], "paid");
     assert_eq!(b["payments"].as_array().unwrap().len(), 1, "{b}");
+}
+
+/// A midday clinic where `email` (`name`) signed up, booked for later today and had the
+/// visit billed and issued by the desk: the API, the desk's token, the clinic's API path
+/// maker and the bill's id.
+async fn billed_visit(
+    server: &Server,
+    slug: &str,
+    email: &str,
+    name: &str,
+) -> (Api, String, impl Fn(&str) -> String, String) {
+    let clinic = midday_clinic(server, slug).await;
+    let api = Api::new(server);
+    api.register(email, name).await;
+    let patient = api.login(email, PW).await;
+    let start = clinic.slot_later_today(&api).await;
+    let body = json!({"doctor_id": clinic.doctor, "visit_type_id": clinic.visit_type,
+        "start": start, "reason": "Fever"});
+    let id = clinic.id.clone();
+    let at = move |rest: &str| format!("/api/v1/clinics/{id}{rest}");
+    let booked = api
+        .call(
+            Method::POST,
+            &at("/appointments"),
+            Some(&patient),
+            Some(body),
+            201,
+        )
+        .await;
+    let desk = api.login(&clinic.desk_email, PW).await;
+    let body = json!({"appointment_id": booked["id"]});
+    let bill = api
+        .call(Method::POST, &at("/bills"), Some(&desk), Some(body), 201)
+        .await;
+    let id = bill["id"].as_str().unwrap().to_owned();
+    let body = json!({"version": bill["version"]});
+    let issue = at(&format!("/bills/{id}/issue"));
+    api.call(Method::POST, &issue, Some(&desk), Some(body), 200)
+        .await;
+    (api, desk, at, id)
 }
