@@ -53,6 +53,15 @@ struct SettingsPage {
     months: Vec<(String, &'static str)>,
     errors: Errors,
     saved: bool,
+    /// Which payment providers the install is configured with: (name, set up).
+    providers: Vec<(&'static str, bool)>,
+}
+
+fn providers(state: &AppState) -> Vec<(&'static str, bool)> {
+    [("Stripe", "stripe"), ("Razorpay", "razorpay")]
+        .into_iter()
+        .map(|(label, name)| (label, state.gateway(name).is_some()))
+        .collect()
 }
 
 /// The form as typed.
@@ -130,6 +139,7 @@ pub async fn show(
         months: months(),
         errors: Errors::default(),
         saved: q.saved.is_some(),
+        providers: providers(&state),
     };
     Ok(Outcome::OK.render(&page))
 }
@@ -156,6 +166,7 @@ pub async fn save(
                 months: months(),
                 errors,
                 saved: false,
+                providers: providers(&state),
             };
             Ok(outcome.render(&page))
         }

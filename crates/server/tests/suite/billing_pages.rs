@@ -235,6 +235,7 @@ async fn settings_drawer_and_report_pages_work_and_refuse_bad_input(app: TestApp
     let r = get(&app, &settings, &w.admin).await;
     ok(&r, StatusCode::OK, "settings");
     assert!(r.text.contains("0, 5, 12, 18"), "{}", r.text);
+    assert!(r.text.contains("Stripe: not set up."), "{}", r.text);
     let good = "tax_id=29ABCDE1234F1Z5&tax_rates=0,5,12,18&consultation_tax_rate=0&rounding=line\
         &invoice_prefix=SUN&year_start_month=4&desk_discount_limit=15&upi_vpa=sun@okbank&upi_payee=Sunrise";
     let r = page_post(
