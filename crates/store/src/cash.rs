@@ -127,7 +127,7 @@ pub async fn takings<C: ConnectionTrait>(
         vec![id.as_uuid().into()],
         |r| {
             Ok((
-                crate::bills::method(&get::<String>(r, "method")?)?,
+                crate::payments::method(&get::<String>(r, "method")?)?,
                 get::<i64>(r, "taken")?,
             ))
         },
@@ -198,7 +198,7 @@ pub async fn collected<C: ConnectionTrait>(
         vec![clinic.as_uuid().into(), ms(from).into(), ms(to).into()],
         |r| {
             Ok(Collected {
-                method: crate::bills::method(&get::<String>(r, "method")?)?,
+                method: crate::payments::method(&get::<String>(r, "method")?)?,
                 doctor_id: get::<Option<uuid::Uuid>>(r, "doctor_id")?
                     .map(domain::DoctorId::from_uuid),
                 doctor_name: get(r, "doctor_name")?,

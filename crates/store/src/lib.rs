@@ -8,6 +8,7 @@
 pub mod appointment_lists;
 pub mod appointments;
 pub mod audit;
+pub mod billing_settings;
 pub mod bills;
 pub mod cash;
 pub mod clinics;
@@ -24,6 +25,7 @@ pub mod memberships;
 pub mod migrations;
 pub mod online;
 pub mod patients;
+pub mod payments;
 pub mod policy;
 pub mod prescriptions;
 pub mod queue;

@@ -6,7 +6,6 @@ use super::extract::{ApiJson, ApiPath, ApiQuery, date_param};
 use crate::app::scope::Caller;
 use crate::{
     app::{
-        billing_settings::{self, SettingsInput},
         bills::{self, BillDetail, BillFor, BillInput, LineInput},
         local_time::zone_of,
     },
@@ -17,7 +16,10 @@ use crate::{
 use axum::{Json, extract::State, http::StatusCode};
 use domain::{AppointmentId, BillId, ConsultationId, PatientId, billing::BillStatus};
 use serde::{Deserialize, Serialize};
-use store::bills::{Bill, BillFilter, PaymentRow};
+use store::{
+    bills::{Bill, BillFilter},
+    payments::PaymentRow,
+};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -456,36 +458,6 @@ pub async fn list_my_bills(
     ))
 }
 
-/// The clinic's billing settings (the billing desk and admins).
-#[utoipa::path(get, path = "/api/v1/clinics/{clinic_id}/billing-settings", operation_id = "get_billing_settings", tag = "billing",
-    params(("clinic_id" = Uuid, Path)),
-    responses((status = 200, body = SettingsInput), (status = 404, body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn get_billing_settings(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> AppResult<Json<SettingsInput>> {
-    let s = billing_settings::billing_settings(&state, &caller).await?;
-    Ok(Json(SettingsInput::of(&s)))
-}
-
-/// Set the clinic's billing settings (its admin; audited).
-#[utoipa::path(put, path = "/api/v1/clinics/{clinic_id}/billing-settings", operation_id = "set_billing_settings", tag = "billing",
-    params(("clinic_id" = Uuid, Path)),
-    request_body = SettingsInput,
-    responses((status = 200, body = SettingsInput), (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn set_billing_settings(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    caller: Caller,
-    ApiJson(b): ApiJson<SettingsInput>,
-) -> AppResult<Json<SettingsInput>> {
-    let s = billing_settings::set_billing_settings(&state, &ctx, &caller, &b).await?;
-    Ok(Json(SettingsInput::of(&s)))
-}
-
 /// The invoice and its receipts as a PDF: the billing desk, or the bill's patient once it is
 /// issued (audited).
 #[utoipa::path(get, path = "/api/v1/clinics/{clinic_id}/bills/{bill_id}/pdf", operation_id = "download_bill_pdf", tag = "billing",
@@ -501,72 +473,4 @@ pub async fn download_bill_pdf(
 ) -> AppResult<axum::response::Response> {
     let d = bills::get_bill(&state, &ctx, &caller, BillId::from_uuid(id)).await?;
     Ok(crate::print::invoice_download(caller.clinic(), &d))
-}
-
-/// A correction's amount and why.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CreditRequest {
-    pub amount_minor: i64,
-    #[schema(max_length = 200)]
-    pub reason: String,
-}
-
-/// Issue a credit note lowering what an issued bill owes (admins; audited). A bill paid in
-/// full is corrected by `refund_payment` instead.
-#[utoipa::path(post, path = "/api/v1/clinics/{clinic_id}/bills/{bill_id}/credit-notes", operation_id = "create_credit_note", tag = "billing",
-    params(("clinic_id" = Uuid, Path), ("bill_id" = Uuid, Path)),
-    request_body = CreditRequest,
-    responses((status = 201, body = BillView), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn create_credit_note(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    caller: Caller,
-    ApiPath((_, id)): Pair,
-    ApiJson(b): ApiJson<CreditRequest>,
-) -> AppResult<(StatusCode, Json<BillView>)> {
-    let d = crate::app::credit_notes::create_credit_note(
-        &state,
-        &ctx,
-        &caller,
-        BillId::from_uuid(id),
-        b.amount_minor,
-        &b.reason,
-        None,
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(d.into())))
-}
-
-/// Refund all or part of a payment (admins; audited), with a credit note of the same amount.
-/// An online payment is refunded through its provider first; cash, card and UPI are handed
-/// back at the desk.
-#[utoipa::path(post, path = "/api/v1/clinics/{clinic_id}/bills/{bill_id}/payments/{payment_id}/refund", operation_id = "refund_payment", tag = "billing",
-    params(("clinic_id" = Uuid, Path), ("bill_id" = Uuid, Path), ("payment_id" = Uuid, Path)),
-    request_body = CreditRequest,
-    responses((status = 201, body = BillView), (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"), (status = 503, body = Problem, content_type = "application/problem+json")),
-    security(("bearer" = [])))]
-pub async fn refund_payment(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    caller: Caller,
-    ApiPath((_, id, payment)): ApiPath<(Uuid, Uuid, Uuid)>,
-    ApiJson(b): ApiJson<CreditRequest>,
-) -> AppResult<(StatusCode, Json<BillView>)> {
-    let d = crate::app::credit_notes::create_credit_note(
-        &state,
-        &ctx,
-        &caller,
-        BillId::from_uuid(id),
-        b.amount_minor,
-        &b.reason,
-        Some(domain::PaymentId::from_uuid(payment)),
-    )
-    .await?;
-    Ok((StatusCode::CREATED, Json(d.into())))
 }

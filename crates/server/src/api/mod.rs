@@ -2,10 +2,12 @@
 
 pub mod appointments;
 pub mod auth;
+pub mod billing_settings;
 pub mod bills;
 pub mod clinics;
 pub mod consultations;
 mod contract;
+pub mod credit_notes;
 pub mod doctors;
 pub mod documents;
 pub mod extract;
@@ -142,15 +144,15 @@ pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenAp
         .routes(routes!(bills::issue_bill))
         .routes(routes!(bills::void_bill))
         .routes(routes!(bills::download_bill_pdf))
-        .routes(routes!(bills::create_credit_note))
-        .routes(routes!(bills::refund_payment))
+        .routes(routes!(credit_notes::create_credit_note))
+        .routes(routes!(credit_notes::refund_payment))
         .routes(routes!(online::start_online_payment))
         .routes(routes!(online::stripe_webhook))
         .routes(routes!(online::razorpay_webhook))
         .routes(routes!(bills::list_my_bills))
         .routes(routes!(
-            bills::get_billing_settings,
-            bills::set_billing_settings
+            billing_settings::get_billing_settings,
+            billing_settings::set_billing_settings
         ))
         .routes(routes!(payments::record_payment))
         .routes(routes!(payments::open_cash_session))

@@ -125,7 +125,7 @@ impl SettingsInput {
 
 /// The clinic's settings, or the defaults for its currency while it has kept them.
 pub(super) async fn settings_in<C: Conn>(c: &C, caller: &Caller) -> AppResult<BillingSettings> {
-    Ok(store::bills::settings(c, caller.clinic_id())
+    Ok(store::billing_settings::find(c, caller.clinic_id())
         .await?
         .unwrap_or_else(|| BillingSettings::default_for(caller.clinic().currency.as_str())))
 }
@@ -150,7 +150,7 @@ pub async fn set_billing_settings(
     let now = state.now();
     let tx = state.store().write().await?;
     let before = settings_in(&tx, caller).await?;
-    store::bills::put_settings(&tx, caller.clinic_id(), &s, now).await?;
+    store::billing_settings::put(&tx, caller.clinic_id(), &s, now).await?;
     audit::append(
         &tx,
         &caller.actor(ctx),

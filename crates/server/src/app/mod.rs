@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod appointment_lists;
 pub mod appointments;
+pub mod bill_input;
 pub mod billing_settings;
 pub mod bills;
 pub mod board;

@@ -20,8 +20,8 @@ use domain::{BillId, Event, PaymentId, billing::PaymentMethod};
 use serde_json::json;
 use store::{
     StoreError, audit,
-    bills::{self, NewPayment},
     online::{self, Attempt},
+    payments::{self as paid_parts, NewPayment},
 };
 
 /// A started checkout: where to send the patient.
@@ -316,7 +316,7 @@ async fn paid<C: store::Conn>(
         tendered: amount,
         reference: payment_ref.chars().take(64).collect(),
     };
-    bills::add_payments(tx, b, receipt, &[part], status, None, None, now).await?;
+    paid_parts::add_payments(tx, b, receipt, &[part], status, None, None, now).await?;
     online::link(tx, attempt.id, receipt).await?;
     audit::append(
         tx,

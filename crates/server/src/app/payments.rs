@@ -22,9 +22,8 @@ use domain::{
 };
 use serde_json::json;
 use store::{
-    StoreError, audit,
-    bills::{self, NewPayment},
-    idempotency,
+    StoreError, audit, idempotency,
+    payments::{self as parts, NewPayment},
 };
 
 /// Most parts one payment may be split into.
@@ -91,7 +90,7 @@ async fn replay(
     }
     let c = state.store().conn();
     let receipt = PaymentId::from_uuid(rec.result_id);
-    let bill = bills::bill_of_receipt(c, caller.clinic_id(), receipt)
+    let bill = parts::bill_of_receipt(c, caller.clinic_id(), receipt)
         .await?
         .ok_or_else(|| {
             AppError::field("Idempotency-Key", "This key was used at another clinic.")
@@ -195,7 +194,7 @@ pub async fn record_payment(
         .after_payments(bill.paid + bill.credited + paid, bill.content.total)
         .map_err(|e| AppError::Conflict(e.message))?;
     let session = store::cash::open_session_of(&tx, caller.clinic_id(), me).await?;
-    match bills::add_payments(&tx, &bill, receipt, &rows, status, session, Some(me), now).await {
+    match parts::add_payments(&tx, &bill, receipt, &rows, status, session, Some(me), now).await {
         Err(StoreError::Conflict(c)) if c == "payments_reference_key" => {
             return Err(AppError::field(
                 "payments",

@@ -8,19 +8,15 @@ use super::{
     error::{Page, PageError, PagePath},
     forms::{Errors, Label, Outcome, PageForm, QueryOr, failure, see_other},
     layout::{Nav, nav},
-    queue_status::qr_svg,
 };
-use crate::app::policy::Capability;
-use crate::print::{money, totals_of};
+use crate::print::money;
 use crate::routes;
 use crate::{
     app::{
         billing_settings,
         bills::{self, BillDetail, BillFor},
-        booking::Idempotency,
         cash,
         local_time::{date_of, zone_of},
-        payments::{self, PartInput},
     },
     auth::{
         RequestCtx,
@@ -32,13 +28,13 @@ use crate::{
 use askama::Template;
 use axum::{extract::State, response::Response};
 use domain::{
-    AppointmentId, BillId, ClinicId, Currency, Money, PatientId, PaymentId,
-    billing::{BillStatus, BillingSettings, upi_link},
+    AppointmentId, BillId, ClinicId, Currency, PatientId, PaymentId,
+    billing::{BillStatus, BillingSettings},
 };
 use serde::Deserialize;
 use store::bills::{Bill, BillFilter};
 
-const FIELDS: &[Label] = &[
+pub(super) const FIELDS: &[Label] = &[
     ("items", "Lines"),
     ("discount", "Discount"),
     ("discount_reason", "Reason for the discount"),
@@ -155,7 +151,7 @@ pub struct NewQuery {
 }
 
 /// A draft's form, or a new bill's.
-struct Draft {
+pub(super) struct Draft {
     patient_id: PatientId,
     patient: String,
     rows: Vec<Row>,
@@ -194,38 +190,10 @@ impl Draft {
     }
 }
 
-/// An issued bill's figures and what the desk can do with it.
-struct Issued {
-    lines: Vec<Shown>,
-    totals: Vec<(String, String)>,
-    payments: Vec<(String, String, String)>,
-    due: i64,
-    due_text: String,
-    /// The amount due as the cash field starts.
-    due_input: String,
-    can_void: bool,
-    /// Admins correct: credit notes, and refunds of these payments (id, what).
-    can_correct: bool,
-    refundable: Vec<(String, String)>,
-    credit_notes: Vec<String>,
-    qr: Option<String>,
-    upi: Option<String>,
-    pay_key: String,
-}
-
-struct Shown {
-    description: String,
-    code: String,
-    quantity: u32,
-    price: String,
-    tax: String,
-    total: String,
-}
-
-enum View {
+pub(super) enum View {
     New(Draft),
     Draft(Draft, BillDetail),
-    Issued(Box<Issued>, BillDetail),
+    Issued(Box<super::bill_view::Issued>, BillDetail),
 }
 
 #[derive(Template)]
@@ -241,117 +209,13 @@ struct BillPage {
     patient_id: Option<PatientId>,
     doctor: String,
     draft: Option<Draft>,
-    issued: Option<Box<Issued>>,
+    issued: Option<Box<super::bill_view::Issued>>,
     void_reason: Option<String>,
     notice: Option<String>,
     errors: Errors,
 }
 
-fn shown(d: &BillDetail) -> Vec<Shown> {
-    let c = &d.bill.currency;
-    d.bill
-        .content
-        .lines
-        .iter()
-        .map(|l| Shown {
-            description: l.description.clone(),
-            code: l.code.clone(),
-            quantity: l.quantity,
-            price: money(c, l.unit_price),
-            tax: format!("{}", l.tax_rate),
-            total: money(c, l.amounts.total),
-        })
-        .collect()
-}
-
-fn issued_view(caller: &crate::app::scope::Caller, s: &BillingSettings, d: &BillDetail) -> Issued {
-    let b = &d.bill;
-    let c = &b.currency;
-    let mut totals = totals_of(b);
-    totals.push(("Paid".into(), money(c, b.paid)));
-    let due = b.due();
-    let currency = Currency::parse(c).ok();
-    let due_input = currency
-        .as_ref()
-        .map(|cur| Money::new(cur, due).major_input())
-        .unwrap_or_default();
-    let upi = (due > 0 && c == "INR" && !s.upi_vpa.is_empty()).then(|| {
-        upi_link(
-            &s.upi_vpa,
-            &s.upi_payee,
-            &currency
-                .as_ref()
-                .map(|cur| {
-                    let m = Money::new(cur, due).major_input();
-                    if m.contains('.') {
-                        m
-                    } else {
-                        format!("{m}.00")
-                    }
-                })
-                .unwrap_or_default(),
-            b.number.as_deref().unwrap_or_default(),
-        )
-    });
-    let qr = upi
-        .as_deref()
-        .and_then(|l| qr_svg(l, "UPI QR code to pay this bill"));
-    Issued {
-        lines: shown(d),
-        totals,
-        payments: d
-            .payments
-            .iter()
-            .map(|p| {
-                let mut what = p.method.as_str().to_uppercase();
-                if !p.reference.is_empty() {
-                    what.push_str(&format!(" · {}", p.reference));
-                }
-                (
-                    p.created_at
-                        .to_zoned(zone_of(caller.clinic()))
-                        .strftime("%-d %b %H:%M")
-                        .to_string(),
-                    what,
-                    money(c, p.amount),
-                )
-            })
-            .collect(),
-        due,
-        due_text: money(c, due),
-        due_input,
-        can_void: caller.can(Capability::CorrectBills)
-            && b.status == BillStatus::Issued
-            && b.paid == 0,
-        can_correct: caller.can(Capability::CorrectBills) && b.status != BillStatus::Void,
-        refundable: d
-            .payments
-            .iter()
-            .filter(|p| p.amount > p.refunded)
-            .map(|p| {
-                (
-                    p.id.to_string(),
-                    format!(
-                        "{} {} (refundable {})",
-                        p.method.as_str().to_uppercase(),
-                        p.reference,
-                        money(c, p.amount - p.refunded)
-                    ),
-                )
-            })
-            .collect(),
-        credit_notes: d
-            .credit_notes
-            .iter()
-            .map(|n| crate::print::credit_note_line(n, c))
-            .collect(),
-        qr,
-        upi,
-        pay_key: store::new_token(),
-    }
-}
-
-async fn render(
+pub(super) async fn render(
     state: &AppState,
     caller: &crate::app::scope::Caller,
     view: View,
@@ -389,7 +253,7 @@ fn header(
     nav: Nav,
     d: &BillDetail,
     draft: Option<Draft>,
-    issued: Option<Box<Issued>>,
+    issued: Option<Box<super::bill_view::Issued>>,
     errors: Errors,
 ) -> BillPage {
     let b = &d.bill;
@@ -418,7 +282,7 @@ fn header(
 }
 
 /// The page's view of a bill: its draft form, or its figures and payment form.
-async fn view_of(
+pub(super) async fn view_of(
     state: &AppState,
     caller: &crate::app::scope::Caller,
     d: BillDetail,
@@ -441,7 +305,7 @@ async fn view_of(
         draft.version = d.bill.version;
         return Ok(View::Draft(draft, d));
     }
-    let issued = issued_view(caller, &s, &d);
+    let issued = super::bill_view::issued_view(caller, &s, &d);
     Ok(View::Issued(Box::new(issued), d))
 }
 
@@ -623,125 +487,6 @@ pub async fn save(
                 View::Draft(draft, d) => View::Draft(draft.typed(form), d),
                 other => other,
             };
-            render(&state, &caller, view, errors, outcome).await
-        }
-    }
-}
-
-/// The payment and void forms.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ActForm {
-    pub cash: String,
-    pub card: String,
-    pub card_ref: String,
-    pub upi: String,
-    pub upi_ref: String,
-    /// The form's own key: submitting it twice takes one payment.
-    pub key: String,
-    pub reason: String,
-    /// A credit note's or refund's amount, as typed.
-    pub amount: String,
-    /// The payment a refund returns money from.
-    pub payment: String,
-}
-
-impl ActForm {
-    fn parts(&self, currency: &Currency) -> Result<Vec<PartInput>, AppError> {
-        let mut parts = Vec::new();
-        for (method, amount, reference) in [
-            ("upi", &self.upi, &self.upi_ref),
-            ("card", &self.card, &self.card_ref),
-            ("cash", &self.cash, &String::new()),
-        ] {
-            if amount.trim().is_empty() {
-                continue;
-            }
-            let m = Money::parse(currency, amount).map_err(|e| {
-                AppError::field(
-                    "payments",
-                    format!("{}: {}", method.to_uppercase(), e.message),
-                )
-            })?;
-            if m.minor() == 0 {
-                continue;
-            }
-            parts.push(PartInput {
-                method: method.into(),
-                amount_minor: m.minor(),
-                reference: reference.clone(),
-            });
-        }
-        Ok(parts)
-    }
-}
-
-/// POST /clinics/{clinic_id}/bills/{bill_id}/{action}: `pay` or `void`.
-pub async fn act(
-    State(state): State<AppState>,
-    ctx: RequestCtx,
-    Page(scope): Page<ClinicScope<BillingDesk>>,
-    PagePath((_, id, action)): PagePath<(ClinicId, BillId, String)>,
-    PageForm(form): PageForm<ActForm>,
-) -> Result<Response, PageError> {
-    let caller = scope.into_caller();
-    let here = routes::bill(caller.clinic_id(), id);
-    let result = match action.as_str() {
-        "pay" => {
-            let key = (!form.key.is_empty() && form.key.len() <= 200).then(|| Idempotency {
-                key: format!("page:{}", form.key),
-                request_hash: store::token_hash(&format!(
-                    "{id}\n{}\n{}\n{}\n{}\n{}",
-                    form.cash, form.card, form.card_ref, form.upi, form.upi_ref
-                )),
-            });
-            match form.parts(&caller.clinic().currency) {
-                Ok(parts) => {
-                    payments::record_payment(&state, &ctx, &caller, id, &parts, key.as_ref())
-                        .await
-                        .map(|t| format!("{here}?receipt={}", t.receipt))
-                }
-                Err(e) => Err(e),
-            }
-        }
-        "void" => bills::void_bill(&state, &ctx, &caller, id, &form.reason)
-            .await
-            .map(|_| format!("{here}?done=voided")),
-        "email" => bills::email_receipt(&state, &ctx, &caller, id)
-            .await
-            .map(|_| format!("{here}?done=emailed")),
-        "credit" | "refund" => {
-            let refund_of = match action.as_str() {
-                "refund" => Some(
-                    form.payment
-                        .parse::<PaymentId>()
-                        .map_err(|_| AppError::NotFound)?,
-                ),
-                _ => None,
-            };
-            match Money::parse(&caller.clinic().currency, &form.amount) {
-                Ok(m) => crate::app::credit_notes::create_credit_note(
-                    &state,
-                    &ctx,
-                    &caller,
-                    id,
-                    m.minor(),
-                    &form.reason,
-                    refund_of,
-                )
-                .await
-                .map(|_| format!("{here}?done=credited")),
-                Err(e) => Err(AppError::field("amount_minor", e.message)),
-            }
-        }
-        _ => return Err(AppError::NotFound.into()),
-    };
-    match result {
-        Ok(to) => Ok(see_other(&to)),
-        Err(e) => {
-            let (outcome, errors) = failure(e, FIELDS)?;
-            let d = bills::get_bill(&state, &ctx, &caller, id).await?;
-            let view = view_of(&state, &caller, d).await?;
             render(&state, &caller, view, errors, outcome).await
         }
     }

@@ -8,8 +8,10 @@ mod admin;
 mod appointments;
 mod assets;
 mod auth;
+mod bill_actions;
 mod bill_form;
 mod bill_print;
+mod bill_view;
 mod billing_settings;
 mod bills;
 mod board;
@@ -182,7 +184,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route(pattern::bill, get(bills::show).post(bills::save))
         .route(pattern::bill_print, get(bill_print::print))
         .route(pattern::bill_pdf, get(bill_print::pdf))
-        .route(pattern::bill_action, post(bills::act))
+        .route(pattern::bill_action, post(bill_actions::act))
         .route(pattern::drawer, get(drawer::show).post(drawer::open))
         .route(pattern::drawer_close, post(drawer::close))
         .route(pattern::collections, get(drawer::collections))
