@@ -292,7 +292,11 @@ pub async fn get_collection_report(
     }
     let mut sessions = Vec::with_capacity(r.sessions.len());
     for s in &r.sessions {
-        sessions.push(cash::drawer(&state, &caller, s.id).await?.into());
+        sessions.push(
+            cash::close_out(state.store().conn(), s.clone())
+                .await?
+                .into(),
+        );
     }
     let view = CollectionView {
         from: from.to_string(),

@@ -43,6 +43,11 @@ pub struct BillDetail {
     pub credit_notes: Vec<store::credit_notes::CreditNote>,
 }
 
+/// The answer when the bill moved on since it was read.
+fn changed_meanwhile() -> AppError {
+    AppError::Conflict("Someone changed this bill meanwhile; reload it and try again.".into())
+}
+
 fn conflict(e: StoreError, message: &str) -> AppError {
     match e {
         StoreError::Conflict(_) => AppError::Conflict(message.into()),
@@ -230,9 +235,7 @@ pub async fn update_bill(
         )));
     }
     if !bills::update_draft(&tx, caller.clinic_id(), id, version, &content, now).await? {
-        return Err(AppError::Conflict(
-            "Someone changed this bill meanwhile; reload it and try again.".into(),
-        ));
+        return Err(changed_meanwhile());
     }
     log(
         &tx,
@@ -285,9 +288,7 @@ pub async fn issue_bill(
     )
     .await?
     {
-        return Err(AppError::Conflict(
-            "Someone changed this bill meanwhile; reload it and try again.".into(),
-        ));
+        return Err(changed_meanwhile());
     }
     log(
         &tx,

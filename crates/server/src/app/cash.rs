@@ -46,7 +46,8 @@ fn amount(field: &'static str, v: i64) -> AppResult<i64> {
     }
 }
 
-async fn close_out<C: store::Conn>(c: &C, session: CashSession) -> AppResult<CloseOut> {
+/// `session` with what it should hold (the report's sessions, already read).
+pub async fn close_out<C: store::Conn>(c: &C, session: CashSession) -> AppResult<CloseOut> {
     let taken = cash::takings(c, session.id).await?;
     let took = |m| {
         taken

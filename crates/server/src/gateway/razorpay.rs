@@ -31,6 +31,25 @@ impl Razorpay {
     }
 }
 
+impl Razorpay {
+    /// A JSON POST to Razorpay's API with the key's basic auth; its JSON answer.
+    async fn post(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, GatewayError> {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.api_base))
+            .basic_auth(&self.key_id, Some(self.key_secret.expose()))
+            .header("Content-Type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await;
+        super::answer(res).await
+    }
+}
+
 /// The signature Razorpay puts on the return from a paid link.
 pub fn link_signature(
     key_secret: &str,
@@ -109,15 +128,7 @@ impl Gateway for Razorpay {
             if let Some(e) = &req.email {
                 body["customer"] = serde_json::json!({"email": e});
             }
-            let res = self
-                .client
-                .post(format!("{}/v1/payment_links", self.api_base))
-                .basic_auth(&self.key_id, Some(self.key_secret.expose()))
-                .header("Content-Type", "application/json")
-                .body(body.to_string())
-                .send()
-                .await;
-            let l = super::answer(res).await?;
+            let l = self.post("/v1/payment_links", &body).await?;
             match (l["id"].as_str(), l["short_url"].as_str()) {
                 (Some(id), Some(url)) => Ok(Checkout {
                     provider_ref: id.to_owned(),
@@ -136,18 +147,8 @@ impl Gateway for Razorpay {
     ) -> BoxFuture<'a, Result<String, GatewayError>> {
         Box::pin(async move {
             let body = serde_json::json!({"amount": amount, "receipt": reference(idempotency_key)});
-            let res = self
-                .client
-                .post(format!(
-                    "{}/v1/payments/{payment_ref}/refund",
-                    self.api_base
-                ))
-                .basic_auth(&self.key_id, Some(self.key_secret.expose()))
-                .header("Content-Type", "application/json")
-                .body(body.to_string())
-                .send()
-                .await;
-            let r = super::answer(res).await?;
+            let path = format!("/v1/payments/{payment_ref}/refund");
+            let r = self.post(&path, &body).await?;
             r["id"]
                 .as_str()
                 .map(str::to_owned)

@@ -30,6 +30,27 @@ impl Stripe {
     }
 }
 
+impl Stripe {
+    /// A form-encoded POST to Stripe's API under `idempotency_key`; its JSON answer.
+    async fn post(
+        &self,
+        path: &str,
+        idempotency_key: &str,
+        form: String,
+    ) -> Result<serde_json::Value, GatewayError> {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.api_base))
+            .bearer_auth(self.secret_key.expose())
+            .header("Idempotency-Key", idempotency_key)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(form)
+            .send()
+            .await;
+        super::answer(res).await
+    }
+}
+
 /// The `Stripe-Signature` header for `body` signed at `t` (what Stripe sends).
 pub fn signature_header(secret: &str, t: i64, body: &[u8]) -> String {
     let mut signed = format!("{t}.").into_bytes();
@@ -142,16 +163,9 @@ impl Gateway for Stripe {
             }
             let body = serde_urlencoded::to_string(&form)
                 .map_err(|e| GatewayError::Refused(e.to_string()))?;
-            let res = self
-                .client
-                .post(format!("{}/v1/checkout/sessions", self.api_base))
-                .bearer_auth(self.secret_key.expose())
-                .header("Idempotency-Key", &req.idempotency_key)
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(body)
-                .send()
-                .await;
-            let s = super::answer(res).await?;
+            let s = self
+                .post("/v1/checkout/sessions", &req.idempotency_key, body)
+                .await?;
             match (s["id"].as_str(), s["url"].as_str()) {
                 (Some(id), Some(url)) => Ok(Checkout {
                     provider_ref: id.to_owned(),
@@ -176,16 +190,7 @@ impl Gateway for Stripe {
                 ("amount", amount.to_string()),
             ])
             .map_err(|e| GatewayError::Refused(e.to_string()))?;
-            let res = self
-                .client
-                .post(format!("{}/v1/refunds", self.api_base))
-                .bearer_auth(self.secret_key.expose())
-                .header("Idempotency-Key", idempotency_key)
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(body)
-                .send()
-                .await;
-            let r = super::answer(res).await?;
+            let r = self.post("/v1/refunds", idempotency_key, body).await?;
             r["id"]
                 .as_str()
                 .map(str::to_owned)

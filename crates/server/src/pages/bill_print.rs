@@ -35,9 +35,7 @@ pub async fn print(
     Page(me): Page<CurrentUser>,
     PagePath((clinic, id)): PagePath<(ClinicId, BillId)>,
 ) -> Result<Response, PageError> {
-    let clinic = get_clinic(&state, clinic).await?;
-    let caller = Caller::signed_in(&state, me, clinic).await?;
-    let d = bills::get_bill(&state, &ctx, &caller, id).await?;
+    let (caller, d) = readable(&state, &ctx, me, clinic, id).await?;
     let page = PrintPage {
         inv: Invoice::of(caller.clinic(), &d),
         pdf_href: routes::bill_pdf(caller.clinic_id(), id),
@@ -57,10 +55,22 @@ pub async fn pdf(
     Page(me): Page<CurrentUser>,
     PagePath((clinic, id)): PagePath<(ClinicId, BillId)>,
 ) -> Result<Response, PageError> {
-    let clinic = get_clinic(&state, clinic).await?;
-    let caller = Caller::signed_in(&state, me, clinic).await?;
-    let d = bills::get_bill(&state, &ctx, &caller, id).await?;
+    let (caller, d) = readable(&state, &ctx, me, clinic, id).await?;
     Ok(crate::print::invoice_download(caller.clinic(), &d))
+}
+
+/// The bill, for whoever may read it: the desk, or its patient once issued (audited).
+async fn readable(
+    state: &AppState,
+    ctx: &RequestCtx,
+    me: CurrentUser,
+    clinic: ClinicId,
+    id: BillId,
+) -> Result<(Caller, crate::app::bills::BillDetail), PageError> {
+    let clinic = get_clinic(state, clinic).await?;
+    let caller = Caller::signed_in(state, me, clinic).await?;
+    let d = bills::get_bill(state, ctx, &caller, id).await?;
+    Ok((caller, d))
 }
 
 struct MineRow {

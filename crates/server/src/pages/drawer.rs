@@ -305,7 +305,7 @@ pub async fn collections(
     let zone = zone_of(caller.clinic());
     let mut sessions = Vec::new();
     for s in &report.sessions {
-        let o = cash::drawer(&state, &caller, s.id).await?;
+        let o = cash::close_out(state.store().conn(), s.clone()).await?;
         let variance = o
             .variance(PaymentMethod::Cash)
             .map(|v| format!("cash variance {}", money(&c, v)))
