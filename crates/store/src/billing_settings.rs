@@ -1,10 +1,10 @@
 //! Each clinic's billing settings (tax id and rates, numbering, rounding, discount limit,
-//! UPI id).
+//! UPI id, late-cancellation and no-show fees).
 
 use crate::{StoreError, StoreResult, exec, get, ms, one_as};
 use domain::{
     ClinicId,
-    billing::{BillingSettings, Percent, Rounding, format_tax_rates, parse_tax_rates},
+    billing::{BillingSettings, FeePolicy, Percent, Rounding, format_tax_rates, parse_tax_rates},
 };
 use jiff::Timestamp;
 use sea_orm::{ConnectionTrait, QueryResult};
@@ -41,6 +41,12 @@ pub async fn find<C: ConnectionTrait>(
                 desk_discount_limit: percent(r, "desk_discount_limit")?,
                 upi_vpa: get(r, "upi_vpa")?,
                 upi_payee: get(r, "upi_payee")?,
+                fees: FeePolicy::new(
+                    i64::from(get::<i32>(r, "late_cancel_hours")?),
+                    get(r, "late_cancel_fee")?,
+                    get(r, "no_show_fee")?,
+                )
+                .map_err(corrupt)?,
             })
         },
     )
@@ -66,15 +72,20 @@ pub async fn put<C: ConnectionTrait>(
         s.upi_vpa.clone().into(),
         s.upi_payee.clone().into(),
         ms(now).into(),
+        i32::from(s.fees.late_cancel_hours).into(),
+        s.fees.late_cancel_fee.into(),
+        s.fees.no_show_fee.into(),
     ];
     exec(
         c,
         "INSERT INTO billing_settings (clinic_id, tax_id, invoice_prefix, year_start_month, \
          rounding, tax_rates, consultation_tax_rate, desk_discount_limit, upi_vpa, upi_payee, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         updated_at, late_cancel_hours, late_cancel_fee, no_show_fee) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
          ON CONFLICT (clinic_id) DO UPDATE SET tax_id = $2, invoice_prefix = $3, \
          year_start_month = $4, rounding = $5, tax_rates = $6, consultation_tax_rate = $7, \
-         desk_discount_limit = $8, upi_vpa = $9, upi_payee = $10, updated_at = $11",
+         desk_discount_limit = $8, upi_vpa = $9, upi_payee = $10, updated_at = $11, \
+         late_cancel_hours = $12, late_cancel_fee = $13, no_show_fee = $14",
         values,
     )
     .await?;

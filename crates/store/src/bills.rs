@@ -5,7 +5,7 @@
 use crate::{StoreError, StoreResult, all_as, exec, get, ms, one_as, ts};
 use domain::{
     AppointmentId, BillId, ClinicId, ConsultationId, DoctorId, PatientId, UserId,
-    billing::{BillStatus, Discount, LineTotal, Percent, Rounding},
+    billing::{BillKind, BillStatus, Discount, LineTotal, Percent, Rounding},
 };
 use jiff::Timestamp;
 use sea_orm::{ConnectionTrait, QueryResult, Value};
@@ -69,6 +69,7 @@ pub struct Bill {
     pub encounter_id: Option<ConsultationId>,
     pub doctor_id: Option<DoctorId>,
     pub doctor_name: Option<String>,
+    pub kind: BillKind,
     pub status: BillStatus,
     /// The invoice number, once issued.
     pub number: Option<String>,
@@ -131,6 +132,8 @@ fn bill_row(r: &QueryResult) -> StoreResult<Bill> {
         encounter_id: uuid("encounter_id")?.map(ConsultationId::from_uuid),
         doctor_id: uuid("doctor_id")?.map(DoctorId::from_uuid),
         doctor_name: get(r, "doctor_name")?,
+        kind: BillKind::parse(&get::<String>(r, "kind")?)
+            .ok_or_else(|| StoreError::Corrupt("bill kind".into()))?,
         status: status(&get::<String>(r, "status")?)?,
         number: get(r, "number")?,
         currency: get(r, "currency")?,
@@ -185,6 +188,7 @@ pub struct NewBill {
     pub appointment_id: Option<AppointmentId>,
     pub encounter_id: Option<ConsultationId>,
     pub doctor_id: Option<DoctorId>,
+    pub kind: BillKind,
     pub currency: String,
     pub created_by: Option<UserId>,
 }
@@ -245,7 +249,7 @@ fn content_values(b: &BillContent) -> Vec<Value> {
     ]
 }
 
-/// Writes a new draft bill. A second live bill for one appointment is
+/// Writes a new draft bill. A second live bill of one kind for one appointment is
 /// `Conflict("bills_appointment_key")`.
 pub async fn insert<C: ConnectionTrait>(
     c: &C,
@@ -265,13 +269,14 @@ pub async fn insert<C: ConnectionTrait>(
         ms(now).into(),
     ];
     values.extend(content_values(content));
+    values.push(b.kind.as_str().into());
     exec(
         c,
         "INSERT INTO bills (id, clinic_id, patient_id, appointment_id, encounter_id, doctor_id, \
          currency, created_by, created_at, updated_at, status, number, tax_id, paid, credited, \
          version, rounding, discount_kind, discount_value, discount_reason, subtotal, discount, \
-         tax, total, notes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 'draft', NULL, '', \
-         0, 0, 1, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+         tax, total, notes, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, 'draft', NULL, \
+         '', 0, 0, 1, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
         values,
     )
     .await?;
@@ -415,17 +420,48 @@ pub async fn find<C: ConnectionTrait>(
     Ok(Some(bill))
 }
 
-/// The live (not void) bill of an appointment, if any.
+/// The live (not void) bill of `kind` of an appointment, if any.
 pub async fn of_appointment<C: ConnectionTrait>(
     c: &C,
     clinic: ClinicId,
     appointment: AppointmentId,
+    kind: BillKind,
 ) -> StoreResult<Option<BillId>> {
     one_as(
         c,
-        "SELECT id FROM bills WHERE clinic_id = $1 AND appointment_id = $2 AND status <> 'void'",
-        vec![clinic.as_uuid().into(), appointment.as_uuid().into()],
+        "SELECT id FROM bills WHERE clinic_id = $1 AND appointment_id = $2 AND kind = $3 \
+         AND status <> 'void'",
+        vec![
+            clinic.as_uuid().into(),
+            appointment.as_uuid().into(),
+            kind.as_str().into(),
+        ],
         |r| Ok(BillId::from_uuid(get(r, "id")?)),
+    )
+    .await
+}
+
+/// Moves the live bills of `kind` of an appointment to the one that replaced it (a
+/// rescheduled visit keeps its deposit); how many moved.
+pub async fn move_to<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    from: AppointmentId,
+    to: AppointmentId,
+    kind: BillKind,
+    now: Timestamp,
+) -> StoreResult<u64> {
+    exec(
+        c,
+        "UPDATE bills SET appointment_id = $1, updated_at = $2, version = version + 1 \
+         WHERE clinic_id = $3 AND appointment_id = $4 AND kind = $5 AND status <> 'void'",
+        vec![
+            to.as_uuid().into(),
+            ms(now).into(),
+            clinic.as_uuid().into(),
+            from.as_uuid().into(),
+            kind.as_str().into(),
+        ],
     )
     .await
 }

@@ -28,6 +28,7 @@ impl MigratorTrait for Migrator {
             Step::new("m0013_billing", schema::billing),
             Step::new("m0014_online_payments", schema::online_payments),
             Step::new("m0015_credit_notes", schema::credit_notes),
+            Step::new("m0016_visit_charges", schema::visit_charges),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

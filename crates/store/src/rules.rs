@@ -52,7 +52,8 @@ UNION ALL SELECT 'p', NULL, NULL, NULL, NULL, NULL, NULL, CAST(min_notice_min AS
     FROM booking_policies WHERE clinic_id = $1 \
 UNION ALL SELECT 'v', id, doctor_id, name, mode, NULL, NULL, CAST(duration_min AS BIGINT), \
     CAST(buffer_before_min AS BIGINT), CAST(buffer_after_min AS BIGINT), \
-    CAST(price_minor AS BIGINT), NULL, ROW_NUMBER() OVER (ORDER BY name, id) \
+    CAST(price_minor AS BIGINT), CAST(deposit_minor AS BIGINT), \
+    ROW_NUMBER() OVER (ORDER BY name, id) \
     FROM visit_types WHERE clinic_id = $1 AND is_active = $3 \
 UNION ALL SELECT 'h', NULL, NULL, visit_types, valid_from, valid_to, NULL, CAST(weekday AS BIGINT), \
     CAST(start_min AS BIGINT), CAST(end_min AS BIGINT), NULL, NULL, NULL \
@@ -143,6 +144,7 @@ pub async fn doctor_rules<C: ConnectionTrait>(
                     buffer_before_min: small(r, "n2")?,
                     buffer_after_min: small(r, "n3")?,
                     price_minor: num(r, "n4")?,
+                    deposit_minor: num(r, "n5")?,
                     mode: parse_mode(&text(r, "t2")?)?,
                     is_active: true,
                 },

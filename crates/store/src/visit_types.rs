@@ -15,12 +15,14 @@ pub struct VisitType {
     pub buffer_before_min: i32,
     pub buffer_after_min: i32,
     pub price_minor: i64,
+    /// Asked for at booking, towards the visit; 0: none.
+    pub deposit_minor: i64,
     pub mode: VisitMode,
     pub is_active: bool,
 }
 
 const VT_COLS: &str = "id, clinic_id, doctor_id, name, duration_min, buffer_before_min, \
-    buffer_after_min, price_minor, mode, is_active";
+    buffer_after_min, price_minor, mode, is_active, deposit_minor";
 
 pub(crate) fn parse_mode(mode: &str) -> StoreResult<VisitMode> {
     mode.parse()
@@ -38,6 +40,7 @@ fn vt_row(r: &QueryResult) -> StoreResult<VisitType> {
         buffer_before_min: get(r, "buffer_before_min")?,
         buffer_after_min: get(r, "buffer_after_min")?,
         price_minor: get(r, "price_minor")?,
+        deposit_minor: get(r, "deposit_minor")?,
         mode: parse_mode(&mode)?,
         is_active: get(r, "is_active")?,
     })
@@ -51,7 +54,7 @@ pub async fn insert_visit_type<C: ConnectionTrait>(
 ) -> StoreResult<()> {
     exec(
         c,
-        &format!("INSERT INTO visit_types ({VT_COLS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
+        &format!("INSERT INTO visit_types ({VT_COLS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
         vec![
             vt.id.as_uuid().into(),
             vt.clinic_id.as_uuid().into(),
@@ -63,6 +66,7 @@ pub async fn insert_visit_type<C: ConnectionTrait>(
             vt.price_minor.into(),
             vt.mode.as_str().into(),
             vt.is_active.into(),
+            vt.deposit_minor.into(),
             ms(now).into(),
         ],
     )

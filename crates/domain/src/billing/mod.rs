@@ -11,9 +11,11 @@
 
 use crate::DomainError;
 
+mod fees;
 mod numbering;
 mod settings;
 mod status;
+pub use fees::{BillKind, FeePolicy, MAX_LATE_CANCEL_HOURS, fee_after_deposit};
 pub use numbering::{FinancialYear, MAX_INVOICE_NUMBER, invoice_number, parse_invoice_prefix};
 pub use settings::{
     BillingSettings, MAX_TAX_RATES, format_tax_rates, parse_tax_id, parse_tax_rates, parse_upi_vpa,

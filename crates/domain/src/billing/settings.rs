@@ -1,7 +1,7 @@
 //! A clinic's billing settings: its tax id and rates, invoice numbering, rounding, how much
 //! the desk may discount, and the UPI id its patients pay to.
 
-use super::{Discount, Percent, Rounding};
+use super::{Discount, FeePolicy, Percent, Rounding};
 use crate::DomainError;
 
 /// Most tax rates a clinic offers.
@@ -25,6 +25,8 @@ pub struct BillingSettings {
     /// The UPI id (VPA) patients pay to; empty: no UPI QR code.
     pub upi_vpa: String,
     pub upi_payee: String,
+    /// Late-cancellation and no-show fees.
+    pub fees: FeePolicy,
 }
 
 impl BillingSettings {
@@ -47,6 +49,7 @@ impl BillingSettings {
             desk_discount_limit: h(1000),
             upi_vpa: String::new(),
             upi_payee: String::new(),
+            fees: FeePolicy::NONE,
         }
     }
 

@@ -20,7 +20,7 @@ pub async fn get_billing_settings(
     caller: Caller,
 ) -> AppResult<Json<SettingsInput>> {
     let s = billing_settings::billing_settings(&state, &caller).await?;
-    Ok(Json(SettingsInput::of(&s)))
+    Ok(Json(SettingsInput::of(&s, &caller.clinic().currency)))
 }
 
 /// Set the clinic's billing settings (its admin; audited).
@@ -37,5 +37,5 @@ pub async fn set_billing_settings(
     ApiJson(b): ApiJson<SettingsInput>,
 ) -> AppResult<Json<SettingsInput>> {
     let s = billing_settings::set_billing_settings(&state, &ctx, &caller, &b).await?;
-    Ok(Json(SettingsInput::of(&s)))
+    Ok(Json(SettingsInput::of(&s, &caller.clinic().currency)))
 }

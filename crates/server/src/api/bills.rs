@@ -80,6 +80,9 @@ pub struct BillView {
     pub number: Option<String>,
     /// `draft`, `issued`, `partly_paid`, `paid` or `void`.
     pub status: String,
+    /// What it bills: `visit` (a visit or a standalone bill), `deposit` (paid ahead at
+    /// booking), `late_cancel` or `no_show` (the clinic's fees).
+    pub kind: String,
     pub patient_id: Uuid,
     pub patient_name: String,
     pub patient_mrn: String,
@@ -134,6 +137,7 @@ impl BillView {
             id: b.id.as_uuid(),
             number: b.number,
             status: b.status.as_str().into(),
+            kind: b.kind.as_str().into(),
             patient_id: b.patient_id.as_uuid(),
             patient_name: b.patient_name,
             patient_mrn: b.patient_mrn,

@@ -250,6 +250,8 @@ pub struct VisitTypeView {
     /// In the clinic currency's minor unit per ISO 4217 (paise for INR, yen for JPY, fils for
     /// KWD): 50000 is INR 500.00.
     pub price_minor: i64,
+    /// Asked for at booking, towards the price, in the same unit; 0: none.
+    pub deposit_minor: i64,
     /// `in_person` or `video`.
     pub mode: String,
 }
@@ -264,6 +266,7 @@ impl From<store::schedules::VisitType> for VisitTypeView {
             buffer_before_min: v.buffer_before_min,
             buffer_after_min: v.buffer_after_min,
             price_minor: v.price_minor,
+            deposit_minor: v.deposit_minor,
             mode: v.mode.as_str().into(),
         }
     }

@@ -15,7 +15,8 @@ use crate::{
 };
 use domain::{
     AppointmentId, AppointmentStatus, Event, StaffMove, appointment::before_cutoff,
-    events::CancelledBy, queue::Priority, schedule::Refusal, values::bounded_text,
+    billing::BillKind, events::CancelledBy, queue::Priority, schedule::Refusal,
+    values::bounded_text,
 };
 use jiff::Timestamp;
 use serde_json::json;
@@ -264,7 +265,22 @@ pub async fn reschedule(
     let new = appointments::find(&tx, clinic.id, new_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    notices::booked(state, &tx, clinic, &new, Some(&old), caller.user_id(), now).await?;
+    if vt.deposit_minor > 0 {
+        // The deposit goes with the visit (and is billed for the new one should its job
+        // not have run yet).
+        store::bills::move_to(&tx, clinic.id, old.id, new.id, BillKind::Deposit, now).await?;
+    }
+    notices::booked(
+        state,
+        &tx,
+        clinic,
+        &new,
+        Some(&old),
+        vt.deposit_minor,
+        caller.user_id(),
+        now,
+    )
+    .await?;
     audit::append(
         &tx,
         &caller.actor(ctx),
@@ -356,7 +372,10 @@ pub async fn move_status_with(
                 patient,
                 start: a.start,
             };
-            events::record(&tx, caller.clinic_id(), actor, e, now).await?;
+            let mut rec = events::Recording::new(caller.clinic_id(), actor, e);
+            let currency = caller.clinic().currency.as_str();
+            super::visit_charges::on_no_show(&tx, &mut rec, &a, currency, now).await?;
+            rec.write(&tx, now).await?;
         }
         StaffMove::Complete => {
             let e = Event::AppointmentCompleted {

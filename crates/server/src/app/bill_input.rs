@@ -5,7 +5,7 @@
 use super::{billing_settings::rate_refused, policy::Capability, scope::Caller};
 use crate::error::{AppError, AppResult};
 use domain::{
-    billing::{self, BillingSettings, Discount, Line, MAX_LINES, Percent},
+    billing::{self, BillKind, BillingSettings, Discount, Line, MAX_LINES, Percent},
     values::bounded_text,
 };
 use store::{
@@ -188,11 +188,18 @@ pub(super) async fn visit_line<C: Conn>(
         Some(v) => (v.name, d.fee_minor),
         None => ("Consultation".to_owned(), d.fee_minor),
     };
-    Ok(LineInput {
-        description: format!("{what} with {}", d.name)
-            .chars()
-            .take(200)
-            .collect(),
+    Ok(consultation_line(
+        format!("{what} with {}", d.name),
+        price,
+        s,
+    ))
+}
+
+/// One unit of `description` at `price`, at the clinic's consultation tax rate: a visit's
+/// line, and the charges it brings (deposit, fees).
+pub(super) fn consultation_line(description: String, price: i64, s: &BillingSettings) -> LineInput {
+    LineInput {
+        description: description.chars().take(200).collect(),
         quantity: 1,
         unit_price_minor: price,
         tax_rate: s
@@ -201,5 +208,33 @@ pub(super) async fn visit_line<C: Conn>(
             .trim_end_matches('%')
             .into(),
         ..LineInput::default()
-    })
+    }
+}
+
+/// Takes the appointment's booking deposit (its live deposit bill) off the visit's proposed
+/// line: the visit bill asks only for the rest, and names the deposit's bill.
+pub(super) async fn less_deposit<C: Conn>(
+    c: &C,
+    caller: &Caller,
+    appointment: domain::AppointmentId,
+    line: &mut LineInput,
+) -> AppResult<()> {
+    let clinic = caller.clinic_id();
+    let Some(id) = store::bills::of_appointment(c, clinic, appointment, BillKind::Deposit).await?
+    else {
+        return Ok(());
+    };
+    let Some(deposit) = store::bills::find(c, clinic, id).await? else {
+        return Ok(());
+    };
+    line.unit_price_minor = (line.unit_price_minor - deposit.content.total).max(0);
+    line.description = format!(
+        "{}, less deposit {}",
+        line.description,
+        deposit.number.as_deref().unwrap_or("")
+    )
+    .chars()
+    .take(200)
+    .collect();
+    Ok(())
 }

@@ -7,12 +7,13 @@ use crate::{
     state::AppState,
 };
 use domain::billing::{
-    BillingSettings, Percent, Rounding, parse_invoice_prefix, parse_tax_id, parse_tax_rates,
-    parse_upi_vpa,
+    BillingSettings, FeePolicy, Percent, Rounding, parse_invoice_prefix, parse_tax_id,
+    parse_tax_rates, parse_upi_vpa,
 };
 use domain::values::bounded_text;
+use domain::{Currency, DomainError, Money};
 use serde_json::json;
-use store::{Conn, audit};
+use store::{Conn, audit, clinics::Clinic};
 
 /// The settings as typed (the admin's form and the API's body).
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
@@ -46,11 +47,39 @@ pub struct SettingsInput {
     #[serde(default)]
     #[schema(max_length = 100)]
     pub upi_payee: String,
+    /// A patient's cancellation this many hours before the start, or closer, is late
+    /// (0 to 720; 24 when left out).
+    #[serde(default = "default_late_cancel_hours")]
+    #[schema(minimum = 0, maximum = 720)]
+    pub late_cancel_hours: i64,
+    /// Charged when a patient cancels late, in the clinic's currency (`200` or `200.50`);
+    /// empty or 0: no fee.
+    #[serde(default)]
+    #[schema(max_length = 20)]
+    pub late_cancel_fee: String,
+    /// Charged when a patient does not come; empty or 0: no fee.
+    #[serde(default)]
+    #[schema(max_length = 20)]
+    pub no_show_fee: String,
+}
+
+fn default_late_cancel_hours() -> i64 {
+    i64::from(FeePolicy::NONE.late_cancel_hours)
+}
+
+/// A fee as typed: empty is none.
+fn fee(currency: &Currency, field: &'static str, raw: &str) -> Result<i64, DomainError> {
+    if raw.trim().is_empty() {
+        return Ok(0);
+    }
+    Money::parse(currency, raw)
+        .map(|m| m.minor())
+        .map_err(|e| DomainError::field(field, e.message))
 }
 
 impl SettingsInput {
     /// The form's values for `s`.
-    pub fn of(s: &BillingSettings) -> Self {
+    pub fn of(s: &BillingSettings, currency: &Currency) -> Self {
         let pct = |p: Percent| p.to_string().trim_end_matches('%').to_owned();
         SettingsInput {
             tax_id: s.tax_id.clone(),
@@ -62,11 +91,14 @@ impl SettingsInput {
             desk_discount_limit: pct(s.desk_discount_limit),
             upi_vpa: s.upi_vpa.clone(),
             upi_payee: s.upi_payee.clone(),
+            late_cancel_hours: i64::from(s.fees.late_cancel_hours),
+            late_cancel_fee: major(currency, s.fees.late_cancel_fee),
+            no_show_fee: major(currency, s.fees.no_show_fee),
         }
     }
 
-    /// Checks every field, reporting every problem.
-    fn parse(&self) -> AppResult<BillingSettings> {
+    /// Checks every field, reporting every problem; fees are in `currency`.
+    fn parse(&self, currency: &Currency) -> AppResult<BillingSettings> {
         let mut f = Fields::default();
         let tax_id = f.take(parse_tax_id(&self.tax_id));
         let prefix = f.take(parse_invoice_prefix(&self.invoice_prefix));
@@ -94,6 +126,12 @@ impl SettingsInput {
         );
         let vpa = f.take(parse_upi_vpa(&self.upi_vpa));
         let payee = f.take(bounded_text("upi_payee", &self.upi_payee, 100, false));
+        let late_fee = f.take(fee(currency, "late_cancel_fee", &self.late_cancel_fee));
+        let no_show = f.take(fee(currency, "no_show_fee", &self.no_show_fee));
+        let fees = match (late_fee, no_show) {
+            (Some(l), Some(n)) => f.take(FeePolicy::new(self.late_cancel_hours, l, n)),
+            _ => None,
+        };
         if let (Some(rates), Some(c)) = (&rates, consultation)
             && !rates.contains(&c)
         {
@@ -119,7 +157,17 @@ impl SettingsInput {
             desk_discount_limit: checked(limit)?,
             upi_vpa: checked(vpa)?,
             upi_payee: checked(payee)?,
+            fees: checked(fees)?,
         })
+    }
+}
+
+/// `minor` as typed in major units (`200.00`); empty for none.
+fn major(currency: &Currency, minor: i64) -> String {
+    if minor == 0 {
+        String::new()
+    } else {
+        Money::new(currency, minor).major_input()
     }
 }
 
@@ -128,6 +176,45 @@ pub(super) async fn settings_in<C: Conn>(c: &C, caller: &Caller) -> AppResult<Bi
     Ok(store::billing_settings::find(c, caller.clinic_id())
         .await?
         .unwrap_or_else(|| BillingSettings::default_for(caller.clinic().currency.as_str())))
+}
+
+/// What a clinic charges for visits that do not happen: public, shown before booking.
+pub async fn fee_policy(state: &AppState, clinic: &Clinic) -> AppResult<FeePolicy> {
+    Ok(
+        store::billing_settings::find(state.store().conn(), clinic.id)
+            .await?
+            .map_or(FeePolicy::NONE, |s| s.fees),
+    )
+}
+
+/// What a patient reads before booking a visit of `price` with `deposit` (minor units):
+/// the deposit due at booking and the clinic's fees, one sentence each.
+pub fn visit_terms(currency: &Currency, fees: &FeePolicy, deposit: i64) -> Vec<String> {
+    let m = |minor| Money::new(currency, minor).to_string();
+    let mut out = Vec::new();
+    if deposit > 0 {
+        out.push(format!(
+            "A deposit of {} is billed when you book; pay it online under Bills and payments. It is taken off the visit's bill.",
+            m(deposit)
+        ));
+    }
+    if fees.late_cancel_fee > 0 {
+        out.push(format!(
+            "Cancelling less than {} hours before the visit costs {}.",
+            fees.late_cancel_hours,
+            m(fees.late_cancel_fee)
+        ));
+    }
+    if fees.no_show_fee > 0 {
+        out.push(format!(
+            "Not coming without cancelling costs {}.",
+            m(fees.no_show_fee)
+        ));
+    }
+    if deposit > 0 && fees.charges() {
+        out.push("A paid deposit counts towards these fees.".into());
+    }
+    out
 }
 
 /// The clinic's billing settings: its billing desk and admins.
@@ -146,7 +233,8 @@ pub async fn set_billing_settings(
     input: &SettingsInput,
 ) -> AppResult<BillingSettings> {
     caller.require(Capability::ClinicSettings)?;
-    let s = input.parse()?;
+    let currency = &caller.clinic().currency;
+    let s = input.parse(currency)?;
     let now = state.now();
     let tx = state.store().write().await?;
     let before = settings_in(&tx, caller).await?;
@@ -157,8 +245,8 @@ pub async fn set_billing_settings(
         audit::Event::new("billing.settings", "clinic", caller.clinic_id())
             .in_clinic(caller.clinic_id())
             .detail(json!({
-                "before": SettingsInput::of(&before),
-                "after": SettingsInput::of(&s),
+                "before": SettingsInput::of(&before, currency),
+                "after": SettingsInput::of(&s, currency),
             })),
         now,
     )

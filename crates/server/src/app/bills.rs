@@ -4,7 +4,7 @@
 //! are domain events. Patients read their own issued bills.
 
 pub use super::bill_input::{BillInput, LineInput};
-use super::bill_input::{compose, visit_line};
+use super::bill_input::{compose, less_deposit, visit_line};
 use super::{
     billing_settings::settings_in, events, local_time::date_of, policy::Capability, scope::Caller,
 };
@@ -15,7 +15,7 @@ use crate::{
 };
 use domain::{
     AppointmentId, BillId, ConsultationId, Event, PatientId,
-    billing::{self, BillStatus, FinancialYear},
+    billing::{self, BillKind, BillStatus, FinancialYear},
     values::bounded_text,
 };
 use serde_json::json;
@@ -81,6 +81,27 @@ fn totals_detail(b: &BillContent) -> serde_json::Value {
         "discount_reason": b.discount_reason})
 }
 
+/// Audits a new bill.
+pub(super) async fn log_created<C: Conn>(
+    c: &C,
+    ctx: &RequestCtx,
+    caller: &Caller,
+    id: BillId,
+    content: &BillContent,
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    log(
+        c,
+        ctx,
+        caller,
+        "bill.create",
+        id,
+        totals_detail(content),
+        now,
+    )
+    .await
+}
+
 /// A bill with its payments, in the caller's transaction.
 pub(super) async fn detail<C: Conn>(c: &C, caller: &Caller, id: BillId) -> AppResult<BillDetail> {
     let bill = bills::find(c, caller.clinic_id(), id)
@@ -114,7 +135,8 @@ pub async fn create_bill(
             let a = store::appointments::find(c, clinic, a)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let line = visit_line(c, caller, &s, a.doctor_id, Some(a.visit_type_id)).await?;
+            let mut line = visit_line(c, caller, &s, a.doctor_id, Some(a.visit_type_id)).await?;
+            less_deposit(c, caller, a.id, &mut line).await?;
             (
                 a.patient_id,
                 Some(a.id),
@@ -133,7 +155,10 @@ pub async fn create_bill(
                     .map(|a| a.visit_type_id),
                 None => None,
             };
-            let line = visit_line(c, caller, &s, e.doctor_id, vt).await?;
+            let mut line = visit_line(c, caller, &s, e.doctor_id, vt).await?;
+            if let Some(a) = e.appointment_id {
+                less_deposit(c, caller, a, &mut line).await?;
+            }
             (
                 e.patient_id,
                 e.appointment_id,
@@ -169,6 +194,7 @@ pub async fn create_bill(
         appointment_id: appointment,
         encounter_id: consultation,
         doctor_id: doctor,
+        kind: BillKind::Visit,
         currency: caller.clinic().currency.as_str().to_owned(),
         created_by: caller.user_id(),
     };
@@ -176,16 +202,7 @@ pub async fn create_bill(
     bills::insert(&tx, &bill, &content, now)
         .await
         .map_err(|e| conflict(e, "This visit already has a bill; open it instead."))?;
-    log(
-        &tx,
-        ctx,
-        caller,
-        "bill.create",
-        bill.id,
-        totals_detail(&content),
-        now,
-    )
-    .await?;
+    log_created(&tx, ctx, caller, bill.id, &content, now).await?;
     let d = detail(&tx, caller, bill.id).await?;
     store::commit(tx).await?;
     Ok(d)
@@ -200,15 +217,19 @@ pub async fn bill_for_visit(
 ) -> AppResult<BillId> {
     caller.require(Capability::Billing)?;
     let c = state.store().conn();
-    if let Some(id) = bills::of_appointment(c, caller.clinic_id(), appointment).await? {
+    if let Some(id) =
+        bills::of_appointment(c, caller.clinic_id(), appointment, BillKind::Visit).await?
+    {
         return Ok(id);
     }
     match create_bill(state, ctx, caller, BillFor::Appointment(appointment), None).await {
         Ok(d) => Ok(d.bill.id),
         // Someone at the next desk billed it meanwhile: theirs is the bill.
-        Err(AppError::Conflict(m)) => bills::of_appointment(c, caller.clinic_id(), appointment)
-            .await?
-            .ok_or(AppError::Conflict(m)),
+        Err(AppError::Conflict(m)) => {
+            bills::of_appointment(c, caller.clinic_id(), appointment, BillKind::Visit)
+                .await?
+                .ok_or(AppError::Conflict(m))
+        }
         Err(e) => Err(e),
     }
 }
@@ -266,18 +287,34 @@ pub async fn issue_bill(
     let now = state.now();
     let tx = state.store().write().await?;
     let s = settings_in(&tx, caller).await?;
-    let b = detail(&tx, caller, id).await?.bill;
+    issue_in(&tx, ctx, caller, &s, id, version, now).await?;
+    let d = detail(&tx, caller, id).await?;
+    store::commit(tx).await?;
+    Ok(d)
+}
+
+/// Issues the draft `id` at `version` in the caller's transaction (see [`issue_bill`]).
+pub(super) async fn issue_in<C: Conn>(
+    tx: &C,
+    ctx: &RequestCtx,
+    caller: &Caller,
+    s: &billing::BillingSettings,
+    id: BillId,
+    version: i32,
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    let b = detail(tx, caller, id).await?.bill;
     let status = b
         .status
         .issue(b.content.total)
         .map_err(|e| AppError::Conflict(e.message))?;
     let year = FinancialYear::containing(date_of(caller.clinic(), now), s.year_start_month)
         .map_err(|e| AppError::field(e.field, e.message))?;
-    let seq = invoices::next_number(&tx, caller.clinic_id(), Series::Invoice, year.start()).await?;
+    let seq = invoices::next_number(tx, caller.clinic_id(), Series::Invoice, year.start()).await?;
     let number = billing::invoice_number(&s.invoice_prefix, &year, seq)
         .map_err(|e| AppError::Conflict(e.message))?;
     if !bills::issue(
-        &tx,
+        tx,
         caller.clinic_id(),
         id,
         version,
@@ -291,7 +328,7 @@ pub async fn issue_bill(
         return Err(changed_meanwhile());
     }
     log(
-        &tx,
+        tx,
         ctx,
         caller,
         "bill.issue",
@@ -301,7 +338,7 @@ pub async fn issue_bill(
     )
     .await?;
     events::record(
-        &tx,
+        tx,
         caller.clinic_id(),
         caller.user_id(),
         Event::BillIssued {
@@ -313,9 +350,7 @@ pub async fn issue_bill(
         now,
     )
     .await?;
-    let d = detail(&tx, caller, id).await?;
-    store::commit(tx).await?;
-    Ok(d)
+    Ok(())
 }
 
 /// Voids an issued bill nothing was paid on, with a reason (the role the policy names;
@@ -338,39 +373,53 @@ pub async fn void_bill(
     let now = state.now();
     let tx = state.store().write().await?;
     let b = detail(&tx, caller, id).await?.bill;
-    b.status.void(&reason).map_err(|e| match e.field {
+    void_in(&tx, ctx, caller, &b, &reason, now).await?;
+    let d = detail(&tx, caller, id).await?;
+    store::commit(tx).await?;
+    Ok(d)
+}
+
+/// Voids `b` in the caller's transaction, the caller's right to already checked (see
+/// [`void_bill`]).
+pub(super) async fn void_in<C: Conn>(
+    tx: &C,
+    ctx: &RequestCtx,
+    caller: &Caller,
+    b: &Bill,
+    reason: &str,
+    now: jiff::Timestamp,
+) -> AppResult<()> {
+    b.status.void(reason).map_err(|e| match e.field {
         "reason" => AppError::field("reason", e.message),
         _ => AppError::Conflict(e.message),
     })?;
-    if !bills::void(&tx, caller.clinic_id(), id, &reason, now).await? {
+    if !bills::void(tx, caller.clinic_id(), b.id, reason, now).await? {
         return Err(AppError::Conflict(
             "A payment was taken on this bill meanwhile; it cannot be voided.".into(),
         ));
     }
     log(
-        &tx,
+        tx,
         ctx,
         caller,
         "bill.void",
-        id,
+        b.id,
         json!({"reason": reason}),
         now,
     )
     .await?;
     events::record(
-        &tx,
+        tx,
         caller.clinic_id(),
         caller.user_id(),
         Event::BillVoided {
-            bill: id,
+            bill: b.id,
             patient: b.patient_id,
         },
         now,
     )
     .await?;
-    let d = detail(&tx, caller, id).await?;
-    store::commit(tx).await?;
-    Ok(d)
+    Ok(())
 }
 
 /// One bill: the billing desk, or its patient once it is issued (anyone else: 404).

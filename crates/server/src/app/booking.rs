@@ -243,7 +243,15 @@ pub async fn book(
                     clinic_time_zone: &clinic.time_zone,
                 },
             );
-        let outbox = notices::booked_outbox(state, clinic, &appointment, None, Some(me), now)?;
+        let outbox = notices::booked_outbox(
+            state,
+            clinic,
+            &appointment,
+            None,
+            vt.deposit_minor,
+            Some(me),
+            now,
+        )?;
         let detail = json!({
             "doctor": input.doctor, "patient": patient.id, "start": placed.slot.start.to_string(),
             "status": status.as_str(), "source": source.as_str(), "ref": ref_code,

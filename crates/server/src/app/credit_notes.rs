@@ -45,6 +45,20 @@ pub async fn create_credit_note(
             "Only a clinic admin can issue credit notes and refunds.".into(),
         ));
     }
+    credit(state, ctx, caller, id, amount, reason, refund_of).await
+}
+
+/// [`create_credit_note`], the caller's right to correct the bill already decided (an
+/// admin, or the billing subscriber refunding a deposit).
+pub(super) async fn credit(
+    state: &AppState,
+    ctx: &RequestCtx,
+    caller: &Caller,
+    id: BillId,
+    amount: i64,
+    reason: &str,
+    refund_of: Option<PaymentId>,
+) -> AppResult<BillDetail> {
     let reason = bounded_text("reason", reason, 200, true)?;
     if amount <= 0 {
         return Err(AppError::field(

@@ -165,6 +165,7 @@ async fn bookable_doctors<C: store::Conn>(
             buffer_before_min: 0,
             buffer_after_min: 5,
             price_minor: price,
+            deposit_minor: 0,
             mode: None,
             doctor_id: None,
         };

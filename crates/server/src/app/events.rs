@@ -5,15 +5,16 @@
 //! leased); a job that crashes after sending and before its commit is sent again under the
 //! same message id (the job's), for the receiving side to recognise.
 //!
-//! | event | e-mail | reminders |
-//! |---|---|---|
-//! | `appointment.booked` | confirmation, or "request received" | 24 h and 2 h before |
-//! | `appointment.rescheduled` | "moved", with the new time | the old ones go; new ones |
-//! | `appointment.approved` | confirmation | (set at booking) |
-//! | `appointment.cancelled` | "cancelled" | the queued ones go |
-//! | `appointment.arrived`, `.noshow`, `.completed`, `token.issued`, `token.called`, `consultation.signed`, `patient.registered` | — | — |
+//! | event | e-mail | reminders | billing |
+//! |---|---|---|---|
+//! | `appointment.booked` | confirmation, or "request received" | 24 h and 2 h before | the visit type's deposit |
+//! | `appointment.rescheduled` | "moved", with the new time | the old ones go; new ones | (the deposit moves with it) |
+//! | `appointment.approved` | confirmation | (set at booking) | — |
+//! | `appointment.cancelled` | "cancelled" | the queued ones go | late fee, or an unpaid deposit voided |
+//! | `appointment.noshow` | — | — | no-show fee |
+//! | `appointment.arrived`, `.completed`, `token.issued`, `token.called`, `consultation.signed`, `patient.registered` | — | — | — |
 //!
-//! SMS, push, webhooks and billing subscribe here next.
+//! SMS, push and webhooks subscribe here next.
 
 use crate::error::AppResult;
 use domain::{ClinicId, Event, EventId, UserId};
@@ -27,6 +28,8 @@ pub enum Subscriber {
     Email,
     /// Reminders before a visit (keyed per appointment: a cancellation takes them back).
     Reminders,
+    /// A visit's own charges: its booking deposit, late-cancellation and no-show fees.
+    Billing,
 }
 
 impl Subscriber {
@@ -35,6 +38,7 @@ impl Subscriber {
         match self {
             Subscriber::Email => "email",
             Subscriber::Reminders => "reminders",
+            Subscriber::Billing => "billing",
         }
     }
 }

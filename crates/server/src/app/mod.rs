@@ -42,6 +42,7 @@ pub mod slots;
 pub mod staff;
 pub mod time_off;
 pub mod today;
+pub mod visit_charges;
 pub mod visit_types;
 
 use crate::{

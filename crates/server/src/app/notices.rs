@@ -10,6 +10,7 @@ use super::{
     mail,
     policy::Capability,
     scope::Caller,
+    visit_charges,
 };
 use crate::routes;
 use crate::{
@@ -149,12 +150,14 @@ fn reminders(a: &Appointment, now: Timestamp) -> AppResult<Vec<jobs::NewJob>> {
 }
 
 /// After a booking (or a rescheduled one, `previous`): its event, the confirmation or
-/// request-received e-mail with a cancel link, and the reminders.
+/// request-received e-mail with a cancel link, the reminders, and the visit type's
+/// `deposit` (a rescheduled visit moves its deposit itself).
 pub fn booked_outbox(
     state: &AppState,
     clinic: &Clinic,
     a: &Appointment,
     previous: Option<&Appointment>,
+    deposit: i64,
     actor: Option<UserId>,
     now: Timestamp,
 ) -> AppResult<Outbox> {
@@ -183,6 +186,7 @@ pub fn booked_outbox(
     for job in reminders(a, now)? {
         out.recording.then(Subscriber::Reminders, job);
     }
+    visit_charges::on_booked(&mut out.recording, a, deposit, now)?;
     let Some(to) = a.patient_email.as_deref() else {
         return Ok(out);
     };
@@ -241,16 +245,18 @@ pub fn booked_outbox(
 }
 
 /// `booked_outbox`, written in the caller's transaction.
+#[allow(clippy::too_many_arguments)]
 pub async fn booked<C: Conn>(
     state: &AppState,
     c: &C,
     clinic: &Clinic,
     a: &Appointment,
     previous: Option<&Appointment>,
+    deposit: i64,
     actor: Option<UserId>,
     now: Timestamp,
 ) -> AppResult<EventId> {
-    booked_outbox(state, clinic, a, previous, actor, now)?
+    booked_outbox(state, clinic, a, previous, deposit, actor, now)?
         .write(c, now)
         .await
 }
@@ -300,7 +306,8 @@ pub async fn approved<C: Conn>(
     rec.write(c, now).await
 }
 
-/// After a cancellation: its event; the reminders and links go; the patient is told.
+/// After a cancellation: its event; the reminders and links go; the patient is told; a
+/// late one is billed the clinic's fee.
 pub async fn cancelled<C: Conn>(
     state: &AppState,
     c: &C,
@@ -345,6 +352,7 @@ pub async fn cancelled<C: Conn>(
             mail::job(Some(a.clinic_id), &email, now)?,
         );
     }
+    visit_charges::on_cancelled(c, &mut rec, a, clinic.currency.as_str(), by, now).await?;
     rec.write(c, now).await
 }
 

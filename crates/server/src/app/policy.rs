@@ -115,7 +115,9 @@ pub fn holders(cap: Capability) -> &'static [Holder] {
         ],
         CompleteVisit => &[Holder::Role(Admin), Holder::Role(Doctor)],
         ManagePractice => &[Holder::Role(Admin), Holder::Role(Doctor), Holder::Seed],
-        IssueTokens | Billing => &[Holder::Role(Admin), Holder::Role(Receptionist)],
+        IssueTokens => &[Holder::Role(Admin), Holder::Role(Receptionist)],
+        // A job bills a visit's own charges (deposits, late and no-show fees).
+        Billing => &[Holder::Role(Admin), Holder::Role(Receptionist), Job],
         WriteConsultation => &[Holder::Role(Doctor)],
         ManageAnyPractice | DecideDoctors => &[Holder::Role(Admin), Holder::Seed],
         AdministerClinic | RunAnyQueue | ManageStaff | ClinicSettings | CorrectBills => ADMIN,

@@ -39,6 +39,11 @@ pub struct VisitTypeInput {
     #[serde(default)]
     #[schema(minimum = 0, maximum = 1000000000000_i64)]
     pub price_minor: i64,
+    /// Asked for when the visit is booked, towards its price (minor units, like the
+    /// price); 0 or omitted: no deposit. At most the price.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1000000000000_i64)]
+    pub deposit_minor: i64,
     /// `in_person` (default) or `video`.
     #[serde(default)]
     pub mode: Option<String>,
@@ -85,6 +90,12 @@ pub(crate) async fn create_visit_type_in<C: store::Conn>(
     if let Err(e) = Money::checked(&currency, input.price_minor) {
         f.push("price_minor", e.message);
     }
+    if input.deposit_minor < 0 || input.deposit_minor > input.price_minor.max(0) {
+        f.push(
+            "deposit_minor",
+            "A deposit must be zero or more, and no more than the price.",
+        );
+    }
     let mode = match input.mode.as_deref().unwrap_or("in_person") {
         "in_person" => Some(VisitMode::InPerson),
         "video" => Some(VisitMode::Video),
@@ -113,6 +124,7 @@ pub(crate) async fn create_visit_type_in<C: store::Conn>(
         buffer_before_min: input.buffer_before_min,
         buffer_after_min: input.buffer_after_min,
         price_minor: input.price_minor,
+        deposit_minor: input.deposit_minor,
         mode: checked(mode)?,
         is_active: true,
     };
@@ -123,7 +135,8 @@ pub(crate) async fn create_visit_type_in<C: store::Conn>(
         audit::Event::new("visit_type.create", "visit_type", vt.id)
             .in_clinic(scope.clinic_id())
             .detail(
-                json!({"name": vt.name, "duration_min": vt.duration_min, "doctor": vt.doctor_id}),
+                json!({"name": vt.name, "duration_min": vt.duration_min, "doctor": vt.doctor_id,
+                    "price": vt.price_minor, "deposit": vt.deposit_minor}),
             ),
         now,
     )

@@ -8,6 +8,7 @@ pub mod email;
 pub mod password_reset;
 mod registry;
 pub mod reminder;
+pub mod visit_charge;
 mod worker;
 
 use crate::{

@@ -3,7 +3,7 @@
 
 use super::{
     Job, JobCtx, JobError, RetryPolicy, email::SendEmail, password_reset::PasswordReset,
-    reminder::Reminder,
+    reminder::Reminder, visit_charge::VisitCharge,
 };
 use futures_util::future::BoxFuture;
 
@@ -32,6 +32,7 @@ const ENTRIES: &[Entry] = &[
     entry::<SendEmail>(),
     entry::<Reminder>(),
     entry::<PasswordReset>(),
+    entry::<VisitCharge>(),
 ];
 
 fn run_stored<'a, J: Job>(
@@ -67,7 +68,12 @@ mod tests {
         all.sort_unstable();
         assert_eq!(
             all,
-            ["account.password_reset", "appointment.reminder", "email"]
+            [
+                "account.password_reset",
+                "appointment.reminder",
+                "billing.visit_charge",
+                "email"
+            ]
         );
     }
 

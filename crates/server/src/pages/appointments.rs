@@ -88,6 +88,8 @@ struct MyPage {
 #[derive(Debug, Default, Deserialize)]
 pub struct Done {
     booked: Option<String>,
+    /// The booked visit asks for a deposit.
+    deposit: Option<String>,
     moved: Option<String>,
     cancelled: Option<String>,
 }
@@ -150,8 +152,13 @@ pub async fn mine(
         c.filter(|c| c.len() <= 8 && c.chars().all(|x| x.is_ascii_alphanumeric() || x == '-'))
     };
     let notice = if let Some(c) = code(q.booked) {
+        let deposit = if q.deposit.is_some() {
+            " A deposit is due: pay it online under Bills."
+        } else {
+            ""
+        };
         Some(format!(
-            "Booked. Your reference is {c}; a confirmation is on its way by e-mail."
+            "Booked. Your reference is {c}; a confirmation is on its way by e-mail.{deposit}"
         ))
     } else if let Some(c) = code(q.moved) {
         Some(format!(

@@ -1,5 +1,6 @@
 //! The admin's billing settings: tax id and rates, invoice numbering, rounding, the desk's
-//! discount limit and the UPI id patients pay to.
+//! discount limit, the UPI id patients pay to, and the fees for late cancellations and
+//! missed visits.
 
 use super::{
     error::{Page, PageError},
@@ -27,6 +28,9 @@ const FIELDS: &[Label] = &[
     ("desk_discount_limit", "Desk discount limit"),
     ("upi_vpa", "UPI id"),
     ("upi_payee", "UPI payee name"),
+    ("late_cancel_hours", "Late cancellation window"),
+    ("late_cancel_fee", "Late cancellation fee"),
+    ("no_show_fee", "No-show fee"),
 ];
 
 const MONTHS: [&str; 12] = [
@@ -77,6 +81,9 @@ pub struct SettingsForm {
     pub desk_discount_limit: String,
     pub upi_vpa: String,
     pub upi_payee: String,
+    pub late_cancel_hours: String,
+    pub late_cancel_fee: String,
+    pub no_show_fee: String,
 }
 
 impl SettingsForm {
@@ -91,6 +98,9 @@ impl SettingsForm {
             desk_discount_limit: s.desk_discount_limit,
             upi_vpa: s.upi_vpa,
             upi_payee: s.upi_payee,
+            late_cancel_hours: s.late_cancel_hours.to_string(),
+            late_cancel_fee: s.late_cancel_fee,
+            no_show_fee: s.no_show_fee,
         }
     }
 
@@ -105,6 +115,13 @@ impl SettingsForm {
             desk_discount_limit: self.desk_discount_limit.clone(),
             upi_vpa: self.upi_vpa.clone(),
             upi_payee: self.upi_payee.clone(),
+            // Unreadable hours are refused by the policy's own check, by field.
+            late_cancel_hours: match self.late_cancel_hours.trim() {
+                "" => i64::from(domain::billing::FeePolicy::NONE.late_cancel_hours),
+                h => h.parse().unwrap_or(-1),
+            },
+            late_cancel_fee: self.late_cancel_fee.clone(),
+            no_show_fee: self.no_show_fee.clone(),
         }
     }
 }
@@ -135,7 +152,7 @@ pub async fn show(
     let page = SettingsPage {
         nav: nav(&state, caller.person()?, "settings").await?,
         clinic_id: caller.clinic_id(),
-        form: SettingsForm::of(SettingsInput::of(&s)),
+        form: SettingsForm::of(SettingsInput::of(&s, &caller.clinic().currency)),
         months: months(),
         errors: Errors::default(),
         saved: q.saved.is_some(),

@@ -60,6 +60,7 @@ struct BookPage {
     visit_type_name: String,
     when: String,
     fee: String,
+    terms: Vec<String>,
     form: BookForm,
     login_href: String,
     back_href: String,
@@ -101,6 +102,7 @@ async fn book_page(
         visit_type_name: slot.visit_type_name,
         when: slot.when,
         fee: slot.fee,
+        terms: slot.terms,
         form,
         alert: trouble.alert,
         alternatives: trouble.alternatives,
@@ -203,10 +205,25 @@ pub async fn book(
         }
     };
     match result {
-        Ok((a, what)) => Ok(see_other_with_cookies(
-            &format!("{}?{what}={}", routes::my_appointments(), a.ref_code),
-            cookies,
-        )),
+        Ok((a, what)) => {
+            let deposit = match what {
+                "booked" => {
+                    Chosen::load(&state, &clinic, &form.doctor, &form.visit_type, &form.start)
+                        .await
+                        .is_ok_and(|c| c.vt.deposit_minor > 0)
+                }
+                _ => false,
+            };
+            Ok(see_other_with_cookies(
+                &format!(
+                    "{}?{what}={}{}",
+                    routes::my_appointments(),
+                    a.ref_code,
+                    if deposit { "&deposit=1" } else { "" }
+                ),
+                cookies,
+            ))
+        }
         Err(e) => {
             // A visitor who just registered is signed in from now on, even if the slot went.
             let maybe = MaybeUser(Some(caller.person()?.clone()));

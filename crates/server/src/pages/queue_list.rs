@@ -48,6 +48,17 @@ struct TokenRow {
     actions: Vec<(&'static str, &'static str)>,
     /// Offer moving the token to another doctor.
     transfer: bool,
+    /// For the billing desk: the visit's bill (its appointment), or a new bill for the
+    /// walk-in patient.
+    bill: Option<BillTarget>,
+}
+
+/// What a queue row's Bill button bills.
+enum BillTarget {
+    /// The booked visit: its live bill, or a new one proposed from it.
+    Visit(domain::AppointmentId),
+    /// A walk-in: a new bill for the patient.
+    Patient(domain::PatientId),
 }
 
 struct QueueBox {
@@ -57,6 +68,8 @@ struct QueueBox {
     current: Vec<TokenRow>,
     waiting: Vec<TokenRow>,
     skipped: Vec<TokenRow>,
+    /// Seen today, for the billing desk to bill.
+    seen: Vec<TokenRow>,
     done: usize,
 }
 
@@ -74,6 +87,7 @@ pub(super) struct QueueList {
 
 struct Viewer {
     desk: bool,
+    billing: bool,
     admin: bool,
     doctor: Option<DoctorId>,
     doctor_name: String,
@@ -88,6 +102,7 @@ impl Viewer {
         };
         Ok(Viewer {
             desk: caller.can(Capability::IssueTokens),
+            billing: caller.can(Capability::Billing),
             admin: caller.can(Capability::RunAnyQueue),
             doctor: own.as_ref().map(|d| d.id),
             doctor_name: own.map(|d| d.name).unwrap_or_default(),
@@ -141,6 +156,11 @@ fn row(t: &Token, v: &Viewer, zone: &jiff::tz::TimeZone, free: bool) -> TokenRow
         status: t.status.label(),
         actions,
         transfer: v.desk && t.status.apply(TokenMove::Transfer).is_ok(),
+        bill: (v.billing && matches!(t.status, TokenStatus::InConsultation | TokenStatus::Done))
+            .then_some(match t.appointment_id {
+                Some(a) => BillTarget::Visit(a),
+                None => BillTarget::Patient(t.patient_id),
+            }),
     }
 }
 
@@ -153,6 +173,15 @@ fn queue_box(q: DoctorQueue, v: &Viewer, zone: &jiff::tz::TimeZone) -> QueueBox 
         current: rows(&q.current),
         waiting: rows(&q.waiting),
         skipped: rows(&q.skipped),
+        seen: if v.billing {
+            q.closed
+                .iter()
+                .filter(|t| t.status == TokenStatus::Done)
+                .map(|t| row(t, v, zone, free))
+                .collect()
+        } else {
+            Vec::new()
+        },
         done: q.closed.len(),
         doctor_name: q.doctor_name,
     }

@@ -6,7 +6,7 @@ use super::{
     forms::{Errors, Label, failure},
 };
 use crate::{
-    app::{doctors, notices::local_time, schedule},
+    app::{billing_settings, doctors, notices::local_time, schedule},
     error::AppError,
     state::AppState,
 };
@@ -26,6 +26,8 @@ pub(super) struct Chosen {
     /// In the clinic's zone, with the zone named.
     pub when: String,
     pub fee: String,
+    /// The deposit due at booking and the clinic's fees, as sentences.
+    pub terms: Vec<String>,
 }
 
 impl Chosen {
@@ -45,10 +47,18 @@ impl Chosen {
             .find(|v| v.id == vt_id)
             .ok_or(AppError::NotFound)?;
         let start: Timestamp = start.parse().map_err(|_| AppError::NotFound)?;
+        let fees = billing_settings::fee_policy(state, clinic).await?;
+        // As the visit is billed: the visit type's price, else the doctor's fee.
+        let price = if vt.price_minor > 0 {
+            vt.price_minor
+        } else {
+            doctor.fee_minor
+        };
         Ok(Chosen {
             visit_type_name: format!("{} ({} min)", vt.name, vt.duration_min),
             when: local_time(&clinic.time_zone, start),
-            fee: Money::new(&clinic.currency, vt.price_minor.max(doctor.fee_minor)).to_string(),
+            fee: Money::new(&clinic.currency, price).to_string(),
+            terms: billing_settings::visit_terms(&clinic.currency, &fees, vt.deposit_minor),
             doctor,
             vt,
             start,

@@ -29,6 +29,8 @@ pub(super) const VISIT_TYPE_FIELDS: &[Label] = &[
     ("buffer_after_min", "Buffer after"),
     ("price_minor", "Price"),
     ("price", "Price"),
+    ("deposit_minor", "Deposit at booking"),
+    ("deposit", "Deposit at booking"),
     ("mode", "Mode"),
 ];
 
@@ -50,6 +52,8 @@ pub struct VisitTypeForm {
     pub buffer_before_min: String,
     pub buffer_after_min: String,
     pub price: String,
+    /// Asked for at booking, in major units; empty for none.
+    pub deposit: String,
     pub mode: String,
     /// A doctor's own type, from the schedule page; empty from the clinic settings.
     pub doctor: String,
@@ -63,6 +67,7 @@ impl Default for VisitTypeForm {
             buffer_before_min: "0".into(),
             buffer_after_min: "0".into(),
             price: String::new(),
+            deposit: String::new(),
             mode: "in_person".into(),
             doctor: String::new(),
         }
@@ -96,6 +101,12 @@ pub(super) fn visit_type_detail(v: &store::schedules::VisitType, clinic: &Clinic
     }
     s.push_str(" · ");
     s.push_str(&Money::new(&clinic.currency, v.price_minor).to_string());
+    if v.deposit_minor > 0 {
+        s.push_str(&format!(
+            " ({} deposit at booking)",
+            Money::new(&clinic.currency, v.deposit_minor)
+        ));
+    }
     if v.mode == VisitMode::Video {
         s.push_str(" · video");
     }
@@ -116,14 +127,22 @@ pub async fn create(
     }
     let num = |s: &str| s.trim().parse::<i32>().unwrap_or(-1);
     let clinic = scope.clinic();
-    let result = match parse_price(&clinic.currency, &form.price) {
-        Ok(price) => {
+    let prices = parse_price(&clinic.currency, &form.price)
+        .map_err(|e| AppError::field("price", e.message))
+        .and_then(|p| {
+            parse_price(&clinic.currency, &form.deposit)
+                .map(|d| (p, d))
+                .map_err(|e| AppError::field("deposit", e.message))
+        });
+    let result = match prices {
+        Ok((price, deposit)) => {
             let input = VisitTypeInput {
                 name: form.name.clone(),
                 duration_min: num(&form.duration_min),
                 buffer_before_min: num(&form.buffer_before_min),
                 buffer_after_min: num(&form.buffer_after_min),
                 price_minor: price.minor(),
+                deposit_minor: deposit.minor(),
                 mode: Some(form.mode.clone()),
                 doctor_id: doctor.map(|d| d.as_uuid()),
             };
@@ -131,7 +150,7 @@ pub async fn create(
                 .await
                 .map(|_| ())
         }
-        Err(e) => Err(AppError::field("price", e.message)),
+        Err(e) => Err(e),
     };
     match (result, doctor) {
         (Ok(()), _) => Ok(see_other(&time_off::return_to(

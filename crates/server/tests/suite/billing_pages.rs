@@ -251,7 +251,23 @@ async fn settings_drawer_and_report_pages_work_and_refuse_bad_input(app: TestApp
         "{}",
         r.text
     );
-    let r = page_post(&app, &settings, &w.admin, good).await;
+    let r = page_post(
+        &app,
+        &settings,
+        &w.admin,
+        &format!("{good}&late_cancel_hours=soon&late_cancel_fee=150"),
+    )
+    .await;
+    ok(&r, StatusCode::UNPROCESSABLE_ENTITY, "bad window");
+    assert!(r.text.contains("Use 0 to 720 hours."), "{}", r.text);
+    assert!(r.text.contains("value=\"150\""), "{}", r.text);
+    let r = page_post(
+        &app,
+        &settings,
+        &w.admin,
+        &format!("{good}&late_cancel_hours=12&late_cancel_fee=150&no_show_fee="),
+    )
+    .await;
     ok(&r, StatusCode::SEE_OTHER, "saved");
     let r = app
         .get(
@@ -261,6 +277,9 @@ async fn settings_drawer_and_report_pages_work_and_refuse_bad_input(app: TestApp
         .await;
     assert_eq!(r.body["invoice_prefix"], "SUN");
     assert_eq!(r.body["desk_discount_limit"], "15");
+    assert_eq!(r.body["late_cancel_hours"], 12);
+    assert_eq!(r.body["late_cancel_fee"], "150");
+    assert_eq!(r.body["no_show_fee"], "");
 
     let drawer = format!("/clinics/{}/drawer", w.clinic);
     let r = page_post(&app, &drawer, &desk, "float=lots").await;
@@ -388,4 +407,57 @@ async fn a_signed_prescription_downloads_as_a_pdf(app: TestApp) {
     )
     .await;
     assert!(r.text.contains(&pdf), "the print page links its PDF");
+}
+
+each_backend!(the_queue_bills_the_patient_with_the_doctor_and_those_seen_today);
+async fn the_queue_bills_the_patient_with_the_doctor_and_those_seen_today(app: TestApp) {
+    let w = world(&app, "bqueue").await;
+    let desk = desk(&app, &w, "bqueue").await;
+    let mut walk_ins = Vec::new();
+    for (name, phone) in [
+        ("Meena Iyer", "+919812345678"),
+        ("Kiran Das", "+919812345679"),
+    ] {
+        let p = crate::queue::patient(&app, &w, &desk, name, phone).await;
+        let t = crate::queue::issue(&app, &w, &desk, &p, "normal").await;
+        ok(&t, StatusCode::CREATED, "token");
+        walk_ins.push((p, t.body["id"].as_str().unwrap().to_owned()));
+    }
+    let step = |token: String, action: &'static str| {
+        let path = w.at(&format!("/queue/tokens/{token}/{action}"));
+        let app = &app;
+        let doctor = w.doctor_token.clone();
+        async move { app.post(&path, Some(&doctor), serde_json::json!({})).await }
+    };
+    ok(
+        &step(walk_ins[0].1.clone(), "start").await,
+        StatusCode::OK,
+        "start",
+    );
+    ok(
+        &step(walk_ins[0].1.clone(), "end").await,
+        StatusCode::OK,
+        "end",
+    );
+    ok(
+        &step(walk_ins[1].1.clone(), "start").await,
+        StatusCode::OK,
+        "start",
+    );
+
+    let queue = format!("/clinics/{}/queue", w.clinic);
+    let r = get(&app, &queue, &desk).await;
+    ok(&r, StatusCode::OK, "queue");
+    assert!(r.text.contains("Seen today"), "{}", r.text);
+    for (p, _) in &walk_ins {
+        let bill = format!("/clinics/{}/bills?patient={p}", w.clinic);
+        assert!(r.text.contains(&bill), "{bill}: {}", r.text);
+        // The link opens a new bill for the walk-in.
+        let page = get(&app, &bill, &desk).await;
+        ok(&page, StatusCode::OK, "new bill");
+    }
+    // The doctor runs the queue; billing is the desk's.
+    let r = get(&app, &queue, &w.doctor_token).await;
+    ok(&r, StatusCode::OK, "doctor's queue");
+    assert!(!r.text.contains("/bills?patient="), "{}", r.text);
 }

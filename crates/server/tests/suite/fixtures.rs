@@ -168,6 +168,7 @@ pub async fn visit_type(
         buffer_before_min: 0,
         buffer_after_min,
         price_minor,
+        deposit_minor: 0,
         mode: VisitMode::InPerson,
         is_active: true,
     };

@@ -82,4 +82,5 @@ mod staff;
 mod staff_changes;
 mod suspension;
 mod teardown;
+mod visit_charges;
 mod world;

@@ -19,7 +19,7 @@ use axum::{
 use serde_json::{Value, json};
 use store::testing::TestDb;
 
-async fn app_with_stripe(db: TestDb) -> (TestApp, StripeFake) {
+pub(crate) async fn app_with_stripe(db: TestDb) -> (TestApp, StripeFake) {
     let fake = StripeFake::start().await;
     let url = fake.url.clone();
     let app = TestApp::with(db, |s| {
@@ -33,7 +33,7 @@ async fn app_with_stripe(db: TestDb) -> (TestApp, StripeFake) {
     (app, fake)
 }
 
-fn webhook(body: &str, signature: &str) -> Request<Body> {
+pub(crate) fn webhook(body: &str, signature: &str) -> Request<Body> {
     Request::builder()
         .method(Method::POST)
         .uri("/api/v1/webhooks/stripe")

@@ -188,3 +188,25 @@ CREATE INDEX credit_notes_bill_idx ON credit_notes (bill_id, created_at);
 "#
     )
 }
+
+/// Charges a visit brings by itself: a deposit at booking per visit type, and the clinic's
+/// late-cancellation and no-show fees. A bill now has a kind; an appointment has at most
+/// one live bill of each kind (its deposit, its visit, its fee).
+pub fn visit_charges(_backend: DbBackend) -> String {
+    r#"
+ALTER TABLE bills ADD COLUMN kind TEXT NOT NULL DEFAULT 'visit'
+    CHECK (kind IN ('visit', 'deposit', 'late_cancel', 'no_show'));
+DROP INDEX bills_appointment_key;
+CREATE UNIQUE INDEX bills_appointment_key ON bills (appointment_id, kind)
+    WHERE appointment_id IS NOT NULL AND status <> 'void';
+ALTER TABLE visit_types ADD COLUMN deposit_minor BIGINT NOT NULL DEFAULT 0
+    CHECK (deposit_minor >= 0);
+ALTER TABLE billing_settings ADD COLUMN late_cancel_hours INTEGER NOT NULL DEFAULT 24
+    CHECK (late_cancel_hours BETWEEN 0 AND 720);
+ALTER TABLE billing_settings ADD COLUMN late_cancel_fee BIGINT NOT NULL DEFAULT 0
+    CHECK (late_cancel_fee >= 0);
+ALTER TABLE billing_settings ADD COLUMN no_show_fee BIGINT NOT NULL DEFAULT 0
+    CHECK (no_show_fee >= 0);
+"#
+    .to_owned()
+}
