@@ -276,3 +276,111 @@ async fn billed_visit(
         .await;
     (api, desk, at, id)
 }
+
+/// Meera books a visit type that asks for a deposit. The confirm page tells her the
+/// deposit and the clinic's late-cancellation and no-show fees before she books; after
+/// booking she is told the deposit is due, finds it under Bills (billed by the worker)
+/// and pays it online through the loopback Stripe.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patient_sees_the_deposit_and_fees_before_booking_and_pays_the_deposit_online() {
+    use crate::fakes::{StripeFake, stripe};
+    let Some(patient_browser) = browser().await else {
+        return;
+    };
+    let fake = StripeFake::start().await;
+    let base = fake.url.clone();
+    let server = tokio::task::spawn_blocking(move || {
+        start_server_with(&[
+            "--stripe-api-base",
+            &base,
+            "--stripe-secret-key",
+            stripe::SECRET_KEY,
+            "--stripe-webhook-secret",
+            stripe::WEBHOOK_SECRET,
+        ])
+    })
+    .await
+    .unwrap();
+    fake.deliver_to(&format!("{}/api/v1/webhooks/stripe", server.url));
+    let d = &patient_browser.driver;
+    let clinic = midday_clinic(&server, "deposit").await;
+    let api = Api::new(&server);
+    let admin = api.login("admin@deposit.example.com", PW).await;
+    let at = |rest: &str| format!("/api/v1/clinics/{}{rest}", clinic.id);
+    let mut s = api
+        .call(
+            Method::GET,
+            &at("/billing-settings"),
+            Some(&admin),
+            None,
+            200,
+        )
+        .await;
+    s["late_cancel_fee"] = json!("200");
+    s["no_show_fee"] = json!("300");
+    api.call(
+        Method::PUT,
+        &at("/billing-settings"),
+        Some(&admin),
+        Some(s),
+        200,
+    )
+    .await;
+    let body = json!({"name": "First visit", "duration_min": 15, "price_minor": 50_000,
+        "deposit_minor": 20_000});
+    let vt = api
+        .call(
+            Method::POST,
+            &at("/visit-types"),
+            Some(&admin),
+            Some(body),
+            201,
+        )
+        .await;
+    let vt = vt["id"].as_str().unwrap().to_owned();
+    let start = clinic.slot_of_later_today(&api, &vt).await;
+    api.register("meera@example.com", "Meera Nair").await;
+
+    sign_in_as(d, &server, "meera@example.com", PW).await;
+    d.goto(format!(
+        "{}/c/deposit/book?doctor={}&visit_type={vt}&start={start}",
+        server.url, clinic.doctor
+    ))
+    .await
+    .unwrap();
+    wait_text(d, "A deposit of INR 200.00 is billed when you book").await;
+    wait_text(
+        d,
+        "Cancelling less than 24 hours before the visit costs INR 200.00.",
+    )
+    .await;
+    wait_text(d, "Not coming without cancelling costs INR 300.00.").await;
+    assert_fits(d).await;
+    click(d, "main form.card button[type=submit]").await;
+    wait_text(d, "A deposit is due: pay it online under Bills.").await;
+
+    // The worker bills the deposit within a moment of the booking.
+    let mut shown = false;
+    for _ in 0..50 {
+        d.goto(format!("{}/bills", server.url)).await.unwrap();
+        if d.source()
+            .await
+            .unwrap()
+            .contains("INR 200.00 due on bill INV/")
+        {
+            shown = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert!(
+        shown,
+        "the deposit was billed: {}",
+        d.source().await.unwrap()
+    );
+    click(d, "main a[href$='/pay-online']").await;
+    wait_text(d, "Stripe Checkout (loopback)").await;
+    click(d, "#pay").await;
+    wait_text(d, "Thank you. Your payment shows here").await;
+    wait_text(d, "Due INR 0.00 · Paid").await;
+}

@@ -214,9 +214,14 @@ pub(super) async fn midday_clinic(server: &Server, slug: &str) -> Clinic {
 impl Clinic {
     /// The first slot offered online later today (UTC, RFC 3339).
     pub(super) async fn slot_later_today(&self, api: &Api) -> String {
+        self.slot_of_later_today(api, &self.visit_type).await
+    }
+
+    /// The first slot of the visit type `vt` offered online later today.
+    pub(super) async fn slot_of_later_today(&self, api: &Api, vt: &str) -> String {
         let path = format!(
-            "/api/v1/clinics/{}/slots?doctor_id={}&visit_type_id={}",
-            self.id, self.doctor, self.visit_type
+            "/api/v1/clinics/{}/slots?doctor_id={}&visit_type_id={vt}",
+            self.id, self.doctor
         );
         let found = api.call(Method::GET, &path, None, None, 200).await;
         #[allow(clippy::disallowed_methods)]
