@@ -2,6 +2,7 @@
 //! are the ones `domain::billing::totals` computed; the database's checks keep a bill from
 //! being paid beyond what is due, whatever writes race (see `schema/billing.rs`).
 
+pub use crate::bill_lists::{BillFilter, list, of_user};
 use crate::{StoreError, StoreResult, all_as, exec, get, ms, one_as, ts};
 use domain::{
     AppointmentId, BillId, ClinicId, ConsultationId, DoctorId, PatientId, UserId,
@@ -97,7 +98,7 @@ impl Bill {
     }
 }
 
-const BILL_SELECT: &str = "SELECT b.*, p.name AS patient_name, p.mrn AS patient_mrn, \
+pub(crate) const BILL_SELECT: &str = "SELECT b.*, p.name AS patient_name, p.mrn AS patient_mrn, \
     p.user_id AS patient_user_id, d.name AS doctor_name \
     FROM bills b JOIN patients p ON p.id = b.patient_id \
     LEFT JOIN doctors d ON d.id = b.doctor_id";
@@ -119,7 +120,7 @@ fn opt_ts(r: &QueryResult, col: &str) -> StoreResult<Option<Timestamp>> {
     get::<Option<i64>>(r, col)?.map(ts).transpose()
 }
 
-fn bill_row(r: &QueryResult) -> StoreResult<Bill> {
+pub(crate) fn bill_row(r: &QueryResult) -> StoreResult<Bill> {
     let uuid = |col| get::<Option<uuid::Uuid>>(r, col);
     Ok(Bill {
         id: BillId::from_uuid(get(r, "id")?),
@@ -462,70 +463,6 @@ pub async fn move_to<C: ConnectionTrait>(
             from.as_uuid().into(),
             kind.as_str().into(),
         ],
-    )
-    .await
-}
-
-/// Which bills a list shows.
-#[derive(Debug, Clone, Default)]
-pub struct BillFilter {
-    pub patient: Option<PatientId>,
-    pub status: Option<BillStatus>,
-    /// Created at or after.
-    pub from: Option<Timestamp>,
-    /// Created before.
-    pub to: Option<Timestamp>,
-    /// Only bills with something still due.
-    pub unpaid: bool,
-}
-
-/// Bills of `clinic` (without their lines), newest first, at most `limit`.
-pub async fn list<C: ConnectionTrait>(
-    c: &C,
-    clinic: ClinicId,
-    f: &BillFilter,
-    limit: u32,
-) -> StoreResult<Vec<Bill>> {
-    let mut sql = format!("{BILL_SELECT} WHERE b.clinic_id = $1");
-    let mut values: Vec<Value> = vec![clinic.as_uuid().into()];
-    let mut and = |cond: &str, v: Value| {
-        values.push(v);
-        sql.push_str(&format!(" AND {cond} ${}", values.len()));
-    };
-    if let Some(p) = f.patient {
-        and("b.patient_id =", p.as_uuid().into());
-    }
-    if let Some(s) = f.status {
-        and("b.status =", s.as_str().into());
-    }
-    if let Some(t) = f.from {
-        and("b.created_at >=", ms(t).into());
-    }
-    if let Some(t) = f.to {
-        and("b.created_at <", ms(t).into());
-    }
-    if f.unpaid {
-        sql.push_str(" AND b.status IN ('issued', 'partly_paid')");
-    }
-    sql.push_str(&format!(" ORDER BY b.created_at DESC LIMIT {limit}"));
-    all_as(c, &sql, values, bill_row).await
-}
-
-/// Bills of every clinic whose patient record is linked to `user`, issued ones only,
-/// newest first.
-pub async fn of_user<C: ConnectionTrait>(
-    c: &C,
-    user: UserId,
-    limit: u32,
-) -> StoreResult<Vec<Bill>> {
-    all_as(
-        c,
-        &format!(
-            "{BILL_SELECT} WHERE p.user_id = $1 AND b.status <> 'draft' \
-             ORDER BY b.created_at DESC LIMIT {limit}"
-        ),
-        vec![user.as_uuid().into()],
-        bill_row,
     )
     .await
 }

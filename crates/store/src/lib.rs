@@ -8,6 +8,7 @@
 pub mod appointment_lists;
 pub mod appointments;
 pub mod audit;
+mod bill_lists;
 pub mod billing_settings;
 pub mod bills;
 pub mod cash;

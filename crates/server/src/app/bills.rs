@@ -5,11 +5,12 @@
 
 pub use super::bill_input::{BillInput, LineInput};
 use super::bill_input::{compose, less_deposit, visit_line};
+pub use super::bill_reads::{get_bill, list_bills, my_bills};
 use super::{
     billing_settings::settings_in, events, local_time::date_of, policy::Capability, scope::Caller,
 };
 use crate::{
-    auth::{CurrentUser, extract::RequestCtx},
+    auth::extract::RequestCtx,
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -21,7 +22,7 @@ use domain::{
 use serde_json::json;
 use store::{
     Conn, StoreError, audit,
-    bills::{self, Bill, BillContent, BillFilter, NewBill},
+    bills::{self, Bill, BillContent, NewBill},
     invoices::{self, Series},
     payments::PaymentRow,
 };
@@ -55,7 +56,7 @@ fn conflict(e: StoreError, message: &str) -> AppError {
     }
 }
 
-async fn log<C: Conn>(
+pub(super) async fn log<C: Conn>(
     c: &C,
     ctx: &RequestCtx,
     caller: &Caller,
@@ -420,63 +421,6 @@ pub(super) async fn void_in<C: Conn>(
     )
     .await?;
     Ok(())
-}
-
-/// One bill: the billing desk, or its patient once it is issued (anyone else: 404).
-/// Audited like any record read.
-pub async fn get_bill(
-    state: &AppState,
-    ctx: &RequestCtx,
-    caller: &Caller,
-    id: BillId,
-) -> AppResult<BillDetail> {
-    let now = state.now();
-    let tx = state.store().write().await?;
-    let d = detail(&tx, caller, id).await?;
-    let own = caller.is_user(d.bill.patient_user_id) && d.bill.status != BillStatus::Draft;
-    if !own {
-        caller.require(Capability::Billing)?;
-    }
-    log(&tx, ctx, caller, "bill.read", id, json!({}), now).await?;
-    store::commit(tx).await?;
-    Ok(d)
-}
-
-/// The clinic's bills, newest first (the billing desk).
-pub async fn list_bills(
-    state: &AppState,
-    caller: &Caller,
-    filter: &BillFilter,
-    limit: u32,
-) -> AppResult<Vec<Bill>> {
-    caller.require(Capability::Billing)?;
-    Ok(bills::list(
-        state.store().conn(),
-        caller.clinic_id(),
-        filter,
-        limit.clamp(1, 200),
-    )
-    .await?)
-}
-
-/// The signed-in patient's issued bills from every clinic, newest first (audited).
-pub async fn my_bills(
-    state: &AppState,
-    ctx: &RequestCtx,
-    me: &CurrentUser,
-) -> AppResult<Vec<Bill>> {
-    let now = state.now();
-    let tx = state.store().write().await?;
-    let list = bills::of_user(&tx, me.id(), 200).await?;
-    audit::append(
-        &tx,
-        &ctx.actor(Some(me.id())),
-        audit::Event::new("bill.list", "user", me.id()).detail(json!({"count": list.len()})),
-        now,
-    )
-    .await?;
-    store::commit(tx).await?;
-    Ok(list)
 }
 
 /// E-mails the invoice and its receipt to the patient (the billing desk; audited): to the

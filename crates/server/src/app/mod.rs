@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod appointment_lists;
 pub mod appointments;
 pub mod bill_input;
+pub mod bill_reads;
 pub mod billing_settings;
 pub mod bills;
 pub mod board;

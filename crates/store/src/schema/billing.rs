@@ -5,8 +5,8 @@
 //! The database holds the money rules that must never break, whatever the code does: a
 //! bill is never paid beyond what is due on it (`paid + credited <= total`), a payment is
 //! never refunded beyond itself, an issued bill's number is unique in its clinic, a UPI
-//! UTR or online payment reference is recorded once, one live bill per appointment, and
-//! one open drawer per receptionist.
+//! UTR or online payment reference is recorded once, one live bill per appointment and kind
+//! (its visit, deposit or fee), and one open drawer per receptionist.
 
 use super::uuid_type;
 use sea_orm::DbBackend;

@@ -135,25 +135,10 @@ async fn reception_bills_a_visit_takes_upi_and_cash_and_prints_the_receipt() {
 /// shows paid once, with one payment.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_patient_pays_a_bill_online_and_repeated_webhooks_pay_it_once() {
-    use crate::fakes::{StripeFake, stripe};
     let Some(patient_browser) = browser().await else {
         return;
     };
-    let fake = StripeFake::start().await;
-    let base = fake.url.clone();
-    let server = tokio::task::spawn_blocking(move || {
-        start_server_with(&[
-            "--stripe-api-base",
-            &base,
-            "--stripe-secret-key",
-            stripe::SECRET_KEY,
-            "--stripe-webhook-secret",
-            stripe::WEBHOOK_SECRET,
-        ])
-    })
-    .await
-    .unwrap();
-    fake.deliver_to(&format!("{}/api/v1/webhooks/stripe", server.url));
+    let (server, fake) = with_stripe().await;
     let d = &patient_browser.driver;
     let (api, desk, at, id) =
         billed_visit(&server, "online", "arjun@example.com", "Arjun Rao").await;
@@ -283,25 +268,11 @@ async fn billed_visit(
 /// and pays it online through the loopback Stripe.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_patient_sees_the_deposit_and_fees_before_booking_and_pays_the_deposit_online() {
-    use crate::fakes::{StripeFake, stripe};
     let Some(patient_browser) = browser().await else {
         return;
     };
-    let fake = StripeFake::start().await;
-    let base = fake.url.clone();
-    let server = tokio::task::spawn_blocking(move || {
-        start_server_with(&[
-            "--stripe-api-base",
-            &base,
-            "--stripe-secret-key",
-            stripe::SECRET_KEY,
-            "--stripe-webhook-secret",
-            stripe::WEBHOOK_SECRET,
-        ])
-    })
-    .await
-    .unwrap();
-    fake.deliver_to(&format!("{}/api/v1/webhooks/stripe", server.url));
+    // The fake serves the checkout page and delivers the webhook while it lives.
+    let (server, _stripe) = with_stripe().await;
     let d = &patient_browser.driver;
     let clinic = midday_clinic(&server, "deposit").await;
     let api = Api::new(&server);
@@ -383,4 +354,25 @@ async fn a_patient_sees_the_deposit_and_fees_before_booking_and_pays_the_deposit
     click(d, "#pay").await;
     wait_text(d, "Thank you. Your payment shows here").await;
     wait_text(d, "Due INR 0.00 · Paid").await;
+}
+
+/// The server set up with the loopback Stripe, which delivers its webhooks to it.
+async fn with_stripe() -> (Server, crate::fakes::StripeFake) {
+    use crate::fakes::{StripeFake, stripe};
+    let fake = StripeFake::start().await;
+    let base = fake.url.clone();
+    let server = tokio::task::spawn_blocking(move || {
+        start_server_with(&[
+            "--stripe-api-base",
+            &base,
+            "--stripe-secret-key",
+            stripe::SECRET_KEY,
+            "--stripe-webhook-secret",
+            stripe::WEBHOOK_SECRET,
+        ])
+    })
+    .await
+    .unwrap();
+    fake.deliver_to(&format!("{}/api/v1/webhooks/stripe", server.url));
+    (server, fake)
 }
