@@ -194,7 +194,7 @@ pub fn visit_terms(currency: &Currency, fees: &FeePolicy, deposit: i64) -> Vec<S
     let mut out = Vec::new();
     if deposit > 0 {
         out.push(format!(
-            "A deposit of {} is billed when you book; pay it online under Bills and payments. It is taken off the visit's bill.",
+            "A deposit of {} is billed when you book (see Bills and payments); it is taken off the visit's bill.",
             m(deposit)
         ));
     }

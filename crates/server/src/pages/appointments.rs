@@ -153,7 +153,7 @@ pub async fn mine(
     };
     let notice = if let Some(c) = code(q.booked) {
         let deposit = if q.deposit.is_some() {
-            " A deposit is due: pay it online under Bills."
+            " A deposit is billed: see Bills to pay it."
         } else {
             ""
         };

@@ -17,7 +17,10 @@ use crate::{
 };
 use askama::Template;
 use axum::{extract::State, response::Response};
-use domain::{BillId, ClinicId, billing::BillStatus};
+use domain::{
+    BillId, ClinicId,
+    billing::{BillKind, BillStatus},
+};
 
 #[derive(Template)]
 #[template(path = "bill_print.html")]
@@ -73,6 +76,14 @@ async fn readable(
     Ok((caller, d))
 }
 
+/// ` (booking deposit)` after a bill that is not for a visit itself.
+fn kind_note(kind: BillKind) -> String {
+    match kind {
+        BillKind::Visit => String::new(),
+        k => format!(" ({})", k.label().to_lowercase()),
+    }
+}
+
 struct MineRow {
     /// Where "Pay online" leads, when something is due and the clinic takes it online.
     pay_online: Option<String>,
@@ -90,6 +101,8 @@ struct MinePage {
     rows: Vec<MineRow>,
     due: Vec<String>,
     notice: Option<&'static str>,
+    /// The install takes payments online.
+    online: bool,
 }
 
 /// After coming back from the provider's checkout.
@@ -113,9 +126,10 @@ pub async fn mine(
         .filter(|b| b.due() > 0)
         .map(|b| {
             format!(
-                "{} due on bill {}",
+                "{} due on bill {}{}",
                 money(&b.currency, b.due()),
-                b.number.as_deref().unwrap_or_default()
+                b.number.as_deref().unwrap_or_default(),
+                kind_note(b.kind)
             )
         })
         .collect();
@@ -126,8 +140,9 @@ pub async fn mine(
                 .then(|| routes::my_bill_pay_online(b.clinic_id, b.id)),
             href: routes::bill_print(b.clinic_id, b.id),
             title: format!(
-                "{} · {}{}",
+                "{}{} · {}{}",
                 b.number.as_deref().unwrap_or_default(),
+                kind_note(b.kind),
                 b.issued_at.unwrap_or(b.created_at).strftime("%-d %b %Y"),
                 b.doctor_name
                     .as_deref()
@@ -147,6 +162,7 @@ pub async fn mine(
         nav: nav(&state, &me, "bills").await?,
         rows,
         due,
+        online,
         // The bill is paid when the provider confirms it, not because the browser came back.
         notice: match q.online.as_deref() {
             Some("returned") => Some(

@@ -59,6 +59,16 @@ struct SettingsPage {
     saved: bool,
     /// Which payment providers the install is configured with: (name, set up).
     providers: Vec<(&'static str, bool)>,
+    /// `In INR, for example 500 or 450.50; empty for none`.
+    fee_hint: String,
+}
+
+fn fee_hint(caller: &crate::app::scope::Caller) -> String {
+    let currency = &caller.clinic().currency;
+    format!(
+        "In {currency}, {}; empty for none",
+        domain::Money::input_hint(currency)
+    )
 }
 
 fn providers(state: &AppState) -> Vec<(&'static str, bool)> {
@@ -157,6 +167,7 @@ pub async fn show(
         errors: Errors::default(),
         saved: q.saved.is_some(),
         providers: providers(&state),
+        fee_hint: fee_hint(&caller),
     };
     Ok(Outcome::OK.render(&page))
 }
@@ -184,6 +195,7 @@ pub async fn save(
                 errors,
                 saved: false,
                 providers: providers(&state),
+                fee_hint: fee_hint(&caller),
             };
             Ok(outcome.render(&page))
         }

@@ -29,7 +29,7 @@ use askama::Template;
 use axum::{extract::State, response::Response};
 use domain::{
     AppointmentId, BillId, ClinicId, Currency, PatientId, PaymentId,
-    billing::{BillStatus, BillingSettings},
+    billing::{BillKind, BillStatus, BillingSettings},
 };
 use serde::Deserialize;
 use store::bills::{Bill, BillFilter};
@@ -61,7 +61,11 @@ impl ListRow {
     pub(super) fn of(clinic: ClinicId, b: &Bill) -> Self {
         ListRow {
             href: routes::bill(clinic, b.id),
-            number: b.number.clone().unwrap_or_else(|| "Draft".into()),
+            number: match (b.number.as_deref(), b.kind) {
+                (Some(n), BillKind::Visit) => n.to_owned(),
+                (Some(n), k) => format!("{n} · {}", k.label()),
+                (None, _) => "Draft".into(),
+            },
             patient: format!("{} · {}", b.patient_name, b.patient_mrn),
             status: b.status.label(),
             total: money(&b.currency, b.content.total),

@@ -57,7 +57,17 @@ impl Chosen {
         Ok(Chosen {
             visit_type_name: format!("{} ({} min)", vt.name, vt.duration_min),
             when: local_time(&clinic.time_zone, start),
-            fee: Money::new(&clinic.currency, price).to_string(),
+            fee: match vt.deposit_minor {
+                0 => format!(
+                    "{}, paid at the clinic",
+                    Money::new(&clinic.currency, price)
+                ),
+                d => format!(
+                    "{}: {} deposit when you book, the rest at the clinic",
+                    Money::new(&clinic.currency, price),
+                    Money::new(&clinic.currency, d)
+                ),
+            },
             terms: billing_settings::visit_terms(&clinic.currency, &fees, vt.deposit_minor),
             doctor,
             vt,

@@ -228,7 +228,7 @@ async fn late_cancellations_and_no_shows_are_billed_by_the_clinics_policy(app: T
         .await;
     ok(&page, StatusCode::OK, "confirm page");
     for said in [
-        "A deposit of INR 100.00 is billed when you book",
+        "A deposit of INR 100.00 is billed when you book (see Bills and payments)",
         "Cancelling less than 24 hours before the visit costs INR 200.00.",
         "Not coming without cancelling costs INR 300.00.",
     ] {

@@ -326,9 +326,14 @@ async fn a_patient_sees_the_deposit_and_fees_before_booking_and_pays_the_deposit
     )
     .await;
     wait_text(d, "Not coming without cancelling costs INR 300.00.").await;
+    wait_text(
+        d,
+        "INR 500.00: INR 200.00 deposit when you book, the rest at the clinic",
+    )
+    .await;
     assert_fits(d).await;
     click(d, "main form.card button[type=submit]").await;
-    wait_text(d, "A deposit is due: pay it online under Bills.").await;
+    wait_text(d, "A deposit is billed: see Bills to pay it.").await;
 
     // The worker bills the deposit within a moment of the booking.
     let mut shown = false;
@@ -349,6 +354,7 @@ async fn a_patient_sees_the_deposit_and_fees_before_booking_and_pays_the_deposit
         "the deposit was billed: {}",
         d.source().await.unwrap()
     );
+    wait_text(d, "(booking deposit)").await;
     click(d, "main a[href$='/pay-online']").await;
     wait_text(d, "Stripe Checkout (loopback)").await;
     click(d, "#pay").await;
