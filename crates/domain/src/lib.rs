@@ -10,6 +10,7 @@ pub mod ids;
 pub mod money;
 pub mod password;
 pub mod patient;
+pub mod phone;
 pub mod queue;
 pub mod role;
 pub mod schedule;

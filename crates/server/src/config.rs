@@ -1,6 +1,7 @@
 //! Configuration from flags and `DOCSPOT_*` environment variables.
 
 use clap::{Args, Parser, Subcommand};
+use domain::phone::Region;
 use std::{net::SocketAddr, path::PathBuf};
 
 /// A string that never shows up in logs or `Debug` output.
@@ -188,6 +189,14 @@ pub struct ServeArgs {
         default_value = "https://api.razorpay.com"
     )]
     pub razorpay_api_base: String,
+    /// The country (ISO 3166 letters) whose numbering a mobile number typed without `+` is
+    /// read in, for clinics that set none and outside any clinic (sign-up).
+    #[arg(long, env = "DOCSPOT_DEFAULT_COUNTRY", default_value = "IN", value_parser = region)]
+    pub default_country: Region,
+}
+
+fn region(raw: &str) -> Result<Region, String> {
+    Region::parse(raw).map_err(|e| e.message)
 }
 
 /// `ServeArgs` alone, so its defaults can be read without a subcommand.

@@ -38,6 +38,8 @@ pub struct Settings {
     pub stripe: Option<(String, Secret, Secret)>,
     /// Razorpay's API address, key id, key secret and webhook secret, when it is on.
     pub razorpay: Option<(String, String, Secret, Secret)>,
+    /// Where mobile numbers typed without `+` are read, unless the clinic has a country.
+    pub default_country: domain::phone::Region,
 }
 
 impl Settings {
@@ -62,6 +64,7 @@ impl Settings {
             rate_per_account: args.auth_rate_per_account,
             rate_window_secs: args.auth_rate_window_secs,
             request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
+            default_country: args.default_country,
             stripe: match (&args.stripe_secret_key, &args.stripe_webhook_secret) {
                 (Some(k), Some(w)) if !k.expose().is_empty() && !w.expose().is_empty() => {
                     Some((args.stripe_api_base.clone(), k.clone(), w.clone()))

@@ -18,6 +18,8 @@ pub struct User {
     pub created_at: jiff::Timestamp,
     /// When the account proved it receives mail at `email` (a confirmation or reset link).
     pub email_verified_at: Option<jiff::Timestamp>,
+    /// The mobile number (E.164) texts go to, if the person gave one.
+    pub phone: Option<String>,
 }
 
 impl std::fmt::Debug for User {
@@ -40,10 +42,10 @@ pub struct NewUser<'a> {
 }
 
 const COLS: &str = "id, email, name, password_hash, is_platform_admin, is_patient, is_active, \
-    created_at, email_verified_at";
+    created_at, email_verified_at, phone";
 /// `COLS` of a `users u` in a join.
 pub(crate) const COLS_U: &str = "u.id, u.email, u.name, u.password_hash, u.is_platform_admin, \
-    u.is_patient, u.is_active, u.created_at, u.email_verified_at";
+    u.is_patient, u.is_active, u.created_at, u.email_verified_at, u.phone";
 
 pub(crate) fn row(r: &QueryResult) -> StoreResult<User> {
     Ok(User {
@@ -58,6 +60,7 @@ pub(crate) fn row(r: &QueryResult) -> StoreResult<User> {
         email_verified_at: get::<Option<i64>>(r, "email_verified_at")?
             .map(ts)
             .transpose()?,
+        phone: get(r, "phone")?,
     })
 }
 
@@ -94,7 +97,26 @@ pub async fn insert<C: ConnectionTrait>(
         is_active: true,
         created_at: now,
         email_verified_at: None,
+        phone: None,
     })
+}
+
+/// Sets (or clears) the user's mobile number; false when there is no such user.
+pub async fn set_phone<C: ConnectionTrait>(
+    c: &C,
+    id: UserId,
+    phone: Option<&domain::phone::MobileNumber>,
+) -> StoreResult<bool> {
+    let n = exec(
+        c,
+        "UPDATE users SET phone = $1 WHERE id = $2",
+        vec![
+            phone.map(|p| p.as_str().to_owned()).into(),
+            id.as_uuid().into(),
+        ],
+    )
+    .await?;
+    Ok(n == 1)
 }
 
 /// One user by id.

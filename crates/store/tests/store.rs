@@ -17,6 +17,7 @@ async fn audit_three(db: &TestDb) -> clinics::Clinic {
             slug: ClinicSlug::parse(&format!("c-{}", uuid::Uuid::now_v7().simple())[..30]).unwrap(),
             time_zone: TimeZoneName::parse("Europe/London").unwrap(),
             currency: Currency::parse("GBP").unwrap(),
+            country: Some("GB".into()),
         },
         t(1_000),
     )

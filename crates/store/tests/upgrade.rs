@@ -29,6 +29,7 @@ async fn records_indexed_before_m0008_are_found_by_every_kind_of_search_after_it
             slug: ClinicSlug::parse("old-clinic").unwrap(),
             time_zone: TimeZoneName::parse("Asia/Kolkata").unwrap(),
             currency: Currency::parse("INR").unwrap(),
+            country: None,
         },
         t(1_000),
     )

@@ -30,6 +30,11 @@ pub struct RegisterRequest {
     /// 12–128 characters; common passwords are refused.
     #[schema(min_length = 12, max_length = 128)]
     pub password: String,
+    /// A mobile number for text messages: E.164 (`+919812345678`), or as dialled in the
+    /// install's default country. Optional.
+    #[serde(default)]
+    #[schema(max_length = 32)]
+    pub phone: String,
 }
 
 /// Credentials.
@@ -119,6 +124,8 @@ pub async fn register_patient(
             email: &body.email,
             name: &body.name,
             password: &body.password,
+            phone: &body.phone,
+            region: crate::app::phones::region(&state, None),
         },
     )
     .await?;
@@ -132,6 +139,7 @@ pub async fn register_patient(
             is_platform_admin: false,
             is_patient: true,
             email_confirmed: false,
+            phone: None,
             memberships: Vec::new(),
         },
     };

@@ -32,6 +32,11 @@ pub struct CreateClinicRequest {
     /// ISO 4217, e.g. `INR`.
     #[schema(min_length = 3, max_length = 3)]
     pub currency: String,
+    /// ISO 3166 letters (`IN`): where patients' mobile numbers typed without `+` are read.
+    /// Left out: the install's default country.
+    #[serde(default)]
+    #[schema(max_length = 2)]
+    pub country: String,
     #[schema(min_length = 1, max_length = 254)]
     pub admin_email: String,
 }
@@ -56,6 +61,7 @@ pub async fn create_clinic(
             slug: &b.slug,
             time_zone: &b.time_zone,
             currency: &b.currency,
+            country: &b.country,
             admin_email: &b.admin_email,
         },
     )

@@ -152,6 +152,7 @@ mod tests {
                 currency: domain::Currency::parse("INR").unwrap(),
                 created_at: jiff::Timestamp::UNIX_EPOCH,
                 details: Default::default(),
+                country: None,
             };
             let list = SlotList {
                 zone: jiff::tz::TimeZone::get(zone).unwrap(),

@@ -18,6 +18,8 @@ pub struct ClinicView {
     pub time_zone: String,
     /// ISO 4217 code.
     pub currency: String,
+    /// ISO 3166 letters; null: the install's default country.
+    pub country: Option<String>,
     /// RFC 3339, UTC.
     pub created_at: String,
     /// Postal address; empty when not set.
@@ -47,6 +49,7 @@ impl From<store::clinics::Clinic> for ClinicView {
             name: c.name,
             time_zone: c.time_zone,
             currency: c.currency.to_string(),
+            country: c.country.clone(),
             created_at: time(c.created_at),
         }
     }
@@ -116,6 +119,8 @@ pub struct MeView {
     /// Whether the account confirmed its e-mail address (by a confirmation, reset or
     /// invitation link).
     pub email_confirmed: bool,
+    /// The mobile number (E.164) texts go to; `null` when none was given.
+    pub phone: Option<String>,
     /// Active clinic roles.
     pub memberships: Vec<MembershipView>,
 }
@@ -129,6 +134,7 @@ impl MeView {
             is_platform_admin: u.is_platform_admin,
             is_patient: u.is_patient,
             email_confirmed: u.email_verified_at.is_some(),
+            phone: u.phone.clone(),
             memberships: roles.into_iter().map(Into::into).collect(),
         }
     }

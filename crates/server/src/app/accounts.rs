@@ -8,6 +8,7 @@ use crate::{
     error::{AppError, AppResult},
     state::AppState,
 };
+use domain::phone::MobileNumber;
 use domain::{Email, PersonName, password::NewPassword};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
@@ -22,6 +23,10 @@ pub struct Registration<'a> {
     pub email: &'a str,
     pub name: &'a str,
     pub password: &'a str,
+    /// A mobile number for texts, as typed; empty for none.
+    pub phone: &'a str,
+    /// Where `phone` is read when typed without `+` (see `phones::region`).
+    pub region: domain::phone::Region,
 }
 
 /// Checks a new account's e-mail, name and password together (every error at once) and
@@ -31,13 +36,28 @@ pub(crate) async fn new_account(
     name: &str,
     password_raw: &str,
 ) -> AppResult<(Email, PersonName, String)> {
+    let (email, name, hash, _) = checked_account(email, name, password_raw, None).await?;
+    Ok((email, name, hash))
+}
+
+/// [`new_account`] with an optional mobile number as typed, read in its region.
+async fn checked_account(
+    email: &str,
+    name: &str,
+    password_raw: &str,
+    phone: Option<(&str, domain::phone::Region)>,
+) -> AppResult<(Email, PersonName, String, Option<MobileNumber>)> {
     let mut f = Fields::default();
     let email = f.take(Email::parse(email));
     let name = f.take(PersonName::parse(name));
     let pw = f.take(NewPassword::parse(password_raw));
+    let phone = match phone {
+        Some((raw, region)) => f.take(super::phones::optional(raw, region)),
+        None => Some(None),
+    };
     f.finish()?;
     let hash = password::hash(&checked(pw)?).await?;
-    Ok((checked(email)?, checked(name)?, hash))
+    Ok((checked(email)?, checked(name)?, hash, checked(phone)?))
 }
 
 /// A taken e-mail becomes a field error with `message`.
@@ -68,7 +88,13 @@ pub async fn register_patient(
     input: Registration<'_>,
 ) -> AppResult<Signup> {
     limit(state, "register", &ctx.ip, None)?;
-    let (email, name, hash) = new_account(input.email, input.name, input.password).await?;
+    let (email, name, hash, phone) = checked_account(
+        input.email,
+        input.name,
+        input.password,
+        Some((input.phone, input.region)),
+    )
+    .await?;
     let now = state.now();
     let tx = state.store().write().await?;
     if let Some(owner) = users::find_by_email(&tx, &email).await? {
@@ -103,15 +129,40 @@ pub async fn register_patient(
         is_platform_admin: false,
         is_patient: true,
     };
-    let user = users::insert(&tx, new, now).await.map_err(email_taken(
+    let mut user = users::insert(&tx, new, now).await.map_err(email_taken(
         "An account with this e-mail already exists. Sign in or reset your password.",
     ))?;
+    if let Some(p) = &phone {
+        users::set_phone(&tx, user.id, Some(p)).await?;
+        user.phone = Some(p.as_str().to_owned());
+    }
     send_confirmation(&tx, state, &user, now).await?;
     let event =
         audit::Event::new("user.register", "user", user.id).detail(json!({"role": "patient"}));
     audit::append(&tx, &ctx.actor(Some(user.id)), event, now).await?;
     store::commit(tx).await?;
     Ok(Signup::Created(user))
+}
+
+/// Gives `me`, who has no mobile number yet, the one typed (read in `clinic`'s country);
+/// nothing when empty. Changing a number is another matter (it needs a code sent to it).
+pub async fn add_phone(
+    state: &AppState,
+    ctx: &RequestCtx,
+    me: &crate::auth::CurrentUser,
+    raw: &str,
+    clinic: Option<&store::clinics::Clinic>,
+) -> AppResult<()> {
+    let Some(phone) = super::phones::optional(raw, super::phones::region(state, clinic))? else {
+        return Ok(());
+    };
+    let now = state.now();
+    let tx = state.store().write().await?;
+    users::set_phone(&tx, me.id(), Some(&phone)).await?;
+    let event = audit::Event::new("user.phone_add", "user", me.id());
+    audit::append(&tx, &ctx.actor(Some(me.id())), event, now).await?;
+    store::commit(tx).await?;
+    Ok(())
 }
 
 /// How long a new confirmation link waits after the previous one.

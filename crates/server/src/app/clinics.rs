@@ -23,6 +23,8 @@ pub struct NewClinicInput<'a> {
     pub slug: &'a str,
     pub time_zone: &'a str,
     pub currency: &'a str,
+    /// ISO 3166 letters (`IN`); empty: the install's default country.
+    pub country: &'a str,
     pub admin_email: &'a str,
 }
 
@@ -90,6 +92,10 @@ pub async fn create_clinic(
     let slug = f.take(ClinicSlug::parse(input.slug));
     let tz = f.take(TimeZoneName::parse(input.time_zone));
     let currency = f.take(Currency::parse(input.currency));
+    let country = match input.country.trim() {
+        "" => Some(None),
+        c => f.take(domain::phone::Region::parse(c).map(|r| Some(r.as_str().to_owned()))),
+    };
     let admin_email = f.take(Email::parse(input.admin_email).map_err(|mut e| {
         e.field = "admin_email";
         e
@@ -100,6 +106,7 @@ pub async fn create_clinic(
         slug: checked(slug)?,
         time_zone: checked(tz)?,
         currency: checked(currency)?,
+        country: checked(country)?,
     };
     let admin_email = checked(admin_email)?;
     let now = state.now();

@@ -105,6 +105,7 @@ pub async fn seed(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
             slug: ClinicSlug::parse("sunrise")?,
             time_zone: TimeZoneName::parse("Asia/Kolkata")?,
             currency: Currency::parse("INR")?,
+            country: Some("IN".into()),
         },
         now,
     )

@@ -32,6 +32,7 @@ pub mod online_payments;
 pub mod password_resets;
 pub mod patients;
 pub mod payments;
+pub mod phones;
 pub mod policy;
 pub mod prescriptions;
 pub mod queue;

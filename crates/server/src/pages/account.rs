@@ -43,6 +43,8 @@ struct AccountPage {
     name: String,
     email: String,
     email_confirmed: bool,
+    /// The mobile number texts go to, if any.
+    phone: Option<String>,
     notice: Option<&'static str>,
     /// Why a new confirmation link was not sent.
     confirm_error: Option<String>,
@@ -99,6 +101,7 @@ async fn page(
         name: me.user().name.clone(),
         email: me.user().email.clone(),
         email_confirmed: me.user().email_verified_at.is_some(),
+        phone: me.user().phone.clone(),
         notice,
         confirm_error: None,
         errors,

@@ -20,6 +20,7 @@ const FIELDS: &[Label] = &[
     ("slug", "Slug"),
     ("time_zone", "Time zone"),
     ("currency", "Currency"),
+    ("country", "Country"),
     ("admin_email", "First admin's e-mail"),
 ];
 
@@ -67,6 +68,7 @@ pub struct ClinicForm {
     slug: String,
     time_zone: String,
     currency: String,
+    country: String,
     admin_email: String,
 }
 
@@ -141,6 +143,7 @@ pub async fn create(
         slug: &form.slug,
         time_zone: &form.time_zone,
         currency: &form.currency,
+        country: &form.country,
         admin_email: &form.admin_email,
     };
     match clinics::create_clinic(&state, &ctx, &admin, input).await {

@@ -24,6 +24,7 @@ const LOGIN_FIELDS: &[Label] = &[("email", "E-mail"), ("password", "Password")];
 const REGISTER_FIELDS: &[Label] = &[
     ("name", "Name"),
     ("email", "E-mail"),
+    ("phone", "Mobile number"),
     ("password", "Password"),
     ("confirm", "Confirmation"),
 ];
@@ -115,6 +116,7 @@ struct RegisterPage {
     nav: Nav,
     name: String,
     email: String,
+    phone: String,
     errors: Errors,
 }
 
@@ -123,6 +125,7 @@ struct RegisterPage {
 pub struct RegisterForm {
     name: String,
     email: String,
+    phone: String,
     password: String,
     confirm: String,
 }
@@ -136,6 +139,7 @@ pub async fn register_form(maybe: MaybeUser) -> Response {
         nav: Nav::anonymous("register"),
         name: String::new(),
         email: String::new(),
+        phone: String::new(),
         errors: Errors::default(),
     };
     Outcome::OK.render(&page)
@@ -159,6 +163,8 @@ pub async fn register(
             email: &form.email,
             name: &form.name,
             password: &form.password,
+            phone: &form.phone,
+            region: crate::app::phones::region(&state, None),
         };
         match accounts::register_patient(&state, &ctx, input).await {
             // New or not, the answer is the same: a message is on its way, and the person
@@ -189,6 +195,7 @@ pub async fn register(
         nav: Nav::anonymous("register"),
         name: form.name,
         email: form.email,
+        phone: form.phone,
         errors,
     };
     Ok(outcome.render(&page))

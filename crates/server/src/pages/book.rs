@@ -34,6 +34,7 @@ const BOOK_FIELDS: &[Label] = &[
     ("reason", "Reason"),
     ("name", "Name"),
     ("email", "E-mail"),
+    ("phone", "Mobile number"),
     ("password", "Password"),
 ];
 
@@ -47,6 +48,7 @@ pub struct BookForm {
     reason: String,
     name: String,
     email: String,
+    phone: String,
     password: String,
 }
 
@@ -56,6 +58,8 @@ struct BookPage {
     nav: Nav,
     clinic: Clinic,
     signed_in: bool,
+    /// The signed-in patient already gave a mobile number.
+    has_phone: bool,
     doctor_name: String,
     visit_type_name: String,
     when: String,
@@ -93,6 +97,7 @@ async fn book_page(
     Ok(BookPage {
         nav: maybe.nav(state, "home").await?,
         signed_in: maybe.0.is_some(),
+        has_phone: maybe.0.as_ref().is_some_and(|u| u.user().phone.is_some()),
         login_href: login_href(&query),
         back_href: format!(
             "/c/{}/doctors/{}?visit_type={}",
@@ -156,6 +161,8 @@ pub async fn book(
                 email: &form.email,
                 name: &form.name,
                 password: &form.password,
+                phone: &form.phone,
+                region: crate::app::phones::region(&state, Some(&clinic)),
             };
             // Booking signs the new account in at once, so an address that already has an
             // account must sign in first (the booking form is rate limited like sign-up).
@@ -181,6 +188,13 @@ pub async fn book(
             }
         }
     };
+    // A signed-in patient without a number may give one for this visit's texts.
+    if maybe.0.is_some()
+        && me.user().phone.is_none()
+        && let Err(e) = accounts::add_phone(&state, &ctx, &me, &form.phone, Some(&clinic)).await
+    {
+        return failed(&state, &maybe, clinic, form, e).await;
+    }
     let caller = Caller::signed_in(&state, me, clinic.clone()).await?;
     let Ok(start) = form.start.parse::<Timestamp>() else {
         return Err(AppError::NotFound.into());

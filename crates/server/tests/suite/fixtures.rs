@@ -35,6 +35,7 @@ pub async fn clinic(app: &TestApp, slug: &str, zone: &str, currency: &str) -> Cl
         slug: ClinicSlug::parse(slug).unwrap(),
         time_zone: TimeZoneName::parse(zone).unwrap(),
         currency: Currency::parse(currency).unwrap(),
+        country: None,
     };
     clinics::insert(app.state.store().conn(), &new, app.state.now())
         .await

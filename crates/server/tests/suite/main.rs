@@ -67,6 +67,7 @@ mod operations;
 mod outage;
 mod page_titles;
 mod patients;
+mod phones;
 mod pinned;
 mod policy;
 mod problems;

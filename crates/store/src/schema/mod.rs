@@ -212,6 +212,19 @@ ALTER TABLE clinics ADD COLUMN longitude_e6 BIGINT
     .to_owned()
 }
 
+/// Phone numbers: a person's mobile number (E.164) on their account, and each clinic's
+/// country, the region a number typed without `+` is read in.
+pub fn phones(_backend: DbBackend) -> String {
+    r#"
+ALTER TABLE users ADD COLUMN phone TEXT
+    CONSTRAINT users_phone_e164 CHECK (phone IS NULL OR length(phone) BETWEEN 8 AND 16);
+CREATE INDEX users_phone_idx ON users (phone);
+ALTER TABLE clinics ADD COLUMN country TEXT
+    CONSTRAINT clinics_country_len CHECK (country IS NULL OR length(country) = 2);
+"#
+    .to_owned()
+}
+
 /// Domain events, written in the transaction of the change they record. Append-only like the
 /// audit log: subscribers read them; nothing updates or deletes them.
 pub fn events(backend: DbBackend) -> String {

@@ -91,6 +91,11 @@ async fn my_record<C: Conn>(c: &C, caller: &Caller) -> AppResult<PatientPlan> {
             details: patients::PatientDetails {
                 name: u.name.clone(),
                 email: Some(u.email.clone()),
+                // Read again: a number given on the booking page was added just now.
+                phone: match &u.phone {
+                    Some(p) => Some(p.clone()),
+                    None => store::users::find(c, u.id).await?.and_then(|x| x.phone),
+                },
                 ..Default::default()
             },
         }),
