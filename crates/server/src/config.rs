@@ -193,6 +193,23 @@ pub struct ServeArgs {
     /// read in, for clinics that set none and outside any clinic (sign-up).
     #[arg(long, env = "DOCSPOT_DEFAULT_COUNTRY", default_value = "IN", value_parser = region)]
     pub default_country: Region,
+    /// Twilio's account SID (`AC…`). With the auth token and a sending number, patients get
+    /// their appointment texts through Twilio.
+    #[arg(long, env = "DOCSPOT_TWILIO_ACCOUNT_SID")]
+    pub twilio_account_sid: Option<String>,
+    /// Twilio's auth token (also what signs its status callbacks).
+    #[arg(long, env = "DOCSPOT_TWILIO_AUTH_TOKEN", hide_env_values = true)]
+    pub twilio_auth_token: Option<Secret>,
+    /// The number (E.164) or messaging service SID texts are sent from.
+    #[arg(long, env = "DOCSPOT_TWILIO_FROM")]
+    pub twilio_from: Option<String>,
+    /// Twilio's API address (changed only for tests).
+    #[arg(
+        long,
+        env = "DOCSPOT_TWILIO_API_BASE",
+        default_value = "https://api.twilio.com"
+    )]
+    pub twilio_api_base: String,
 }
 
 fn region(raw: &str) -> Result<Region, String> {

@@ -41,6 +41,8 @@ pub struct Appointment {
     pub patient_mrn: String,
     pub patient_user_id: Option<UserId>,
     pub patient_email: Option<String>,
+    /// The patient record's phone, where texts about the visit go.
+    pub patient_phone: Option<String>,
     pub visit_type_name: String,
     pub clinic_name: String,
     pub clinic_slug: String,
@@ -74,6 +76,7 @@ pub struct Names<'a> {
     pub patient_mrn: &'a str,
     pub patient_user_id: Option<UserId>,
     pub patient_email: Option<&'a str>,
+    pub patient_phone: Option<&'a str>,
     pub visit_type: &'a str,
     pub clinic_name: &'a str,
     pub clinic_slug: &'a str,
@@ -112,6 +115,7 @@ impl NewAppointment<'_> {
             patient_mrn: names.patient_mrn.to_owned(),
             patient_user_id: names.patient_user_id,
             patient_email: names.patient_email.map(str::to_owned),
+            patient_phone: names.patient_phone.map(str::to_owned),
             visit_type_name: names.visit_type.to_owned(),
             clinic_name: names.clinic_name.to_owned(),
             clinic_slug: names.clinic_slug.to_owned(),
@@ -124,7 +128,8 @@ pub(crate) const SELECT: &str = "SELECT a.id, a.clinic_id, a.doctor_id, a.patien
     a.start_at, a.end_at, a.block_start, a.block_end, a.local_date, a.status, a.source, a.reason, \
     a.ref_code, a.rescheduled_from, a.rescheduled_to, a.cancel_reason, a.created_by, a.created_at, \
     a.updated_at, a.version, d.name AS doctor_name, p.name AS patient_name, p.mrn AS patient_mrn, \
-    p.user_id AS patient_user_id, p.email AS patient_email, vt.name AS visit_type_name, \
+    p.user_id AS patient_user_id, p.email AS patient_email, p.phone AS patient_phone, \
+    vt.name AS visit_type_name, \
     c.name AS clinic_name, c.slug AS clinic_slug, c.time_zone AS clinic_time_zone \
     FROM appointments a JOIN doctors d ON d.id = a.doctor_id JOIN patients p ON p.id = a.patient_id \
     JOIN visit_types vt ON vt.id = a.visit_type_id JOIN clinics c ON c.id = a.clinic_id";
@@ -170,6 +175,7 @@ pub(crate) fn row(r: &QueryResult) -> StoreResult<Appointment> {
         patient_mrn: get(r, "patient_mrn")?,
         patient_user_id: opt_id(r, "patient_user_id")?.map(UserId::from_uuid),
         patient_email: get(r, "patient_email")?,
+        patient_phone: get(r, "patient_phone")?,
         visit_type_name: get(r, "visit_type_name")?,
         clinic_name: get(r, "clinic_name")?,
         clinic_slug: get(r, "clinic_slug")?,

@@ -23,6 +23,7 @@ pub mod invoices;
 pub mod jobs;
 pub mod links;
 pub mod memberships;
+pub mod messages;
 pub mod migrations;
 pub mod online;
 pub mod patients;

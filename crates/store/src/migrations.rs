@@ -30,6 +30,7 @@ impl MigratorTrait for Migrator {
             Step::new("m0015_credit_notes", schema::credit_notes),
             Step::new("m0016_visit_charges", schema::visit_charges),
             Step::new("m0017_phones", schema::phones),
+            Step::new("m0018_messages", schema::messages),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

@@ -12,6 +12,7 @@ pub mod doctors;
 pub mod documents;
 pub mod extract;
 pub mod me;
+pub mod messages;
 pub mod online;
 pub mod patients;
 pub mod payments;
@@ -34,7 +35,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 #[openapi(
     info(title = "DocSpot API", description = "Clinic and appointment management. Errors are RFC 9457 problem+json."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "me"), (name = "clinics"), (name = "staff"), (name = "doctors"), (name = "schedule"), (name = "booking"), (name = "patients"), (name = "queue"), (name = "consultations"), (name = "documents"), (name = "billing"))
+    tags((name = "auth"), (name = "me"), (name = "clinics"), (name = "staff"), (name = "doctors"), (name = "schedule"), (name = "booking"), (name = "patients"), (name = "queue"), (name = "consultations"), (name = "documents"), (name = "billing"), (name = "messages"))
 )]
 struct ApiDoc;
 
@@ -149,6 +150,9 @@ pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenAp
         .routes(routes!(online::start_online_payment))
         .routes(routes!(online::stripe_webhook))
         .routes(routes!(online::razorpay_webhook))
+        .routes(routes!(messages::sms_status_callback))
+        .routes(routes!(messages::list_message_deliveries))
+        .routes(routes!(messages::retry_message_delivery))
         .routes(routes!(bills::list_my_bills))
         .routes(routes!(
             billing_settings::get_billing_settings,

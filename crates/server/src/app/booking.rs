@@ -237,6 +237,7 @@ pub async fn book(
                     patient_mrn: &patient.mrn,
                     patient_user_id: patient.user_id,
                     patient_email: patient.details.email.as_deref(),
+                    patient_phone: patient.details.phone.as_deref(),
                     visit_type: &vt.name,
                     clinic_name: &clinic.name,
                     clinic_slug: &clinic.slug,

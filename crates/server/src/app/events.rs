@@ -5,16 +5,16 @@
 //! leased); a job that crashes after sending and before its commit is sent again under the
 //! same message id (the job's), for the receiving side to recognise.
 //!
-//! | event | e-mail | reminders | billing |
-//! |---|---|---|---|
-//! | `appointment.booked` | confirmation, or "request received" | 24 h and 2 h before | the visit type's deposit |
-//! | `appointment.rescheduled` | "moved", with the new time | the old ones go; new ones | (the deposit moves with it) |
-//! | `appointment.approved` | confirmation | (set at booking) | — |
-//! | `appointment.cancelled` | "cancelled" | the queued ones go | late fee, or an unpaid deposit voided |
-//! | `appointment.noshow` | — | — | no-show fee |
-//! | `appointment.arrived`, `.completed`, `token.issued`, `token.called`, `consultation.signed`, `patient.registered` | — | — | — |
+//! | event | e-mail | reminders | billing | SMS |
+//! |---|---|---|---|---|
+//! | `appointment.booked` | confirmation, or "request received" | 24 h and 2 h before | the visit type's deposit | the same, and text reminders |
+//! | `appointment.rescheduled` | "moved", with the new time | the old ones go; new ones | (the deposit moves with it) | "moved", new reminders |
+//! | `appointment.approved` | confirmation | (set at booking) | — | confirmation |
+//! | `appointment.cancelled` | "cancelled" | the queued ones go | late fee, or an unpaid deposit voided | "cancelled" |
+//! | `appointment.noshow` | — | — | no-show fee | — |
+//! | `appointment.arrived`, `.completed`, `token.issued`, `token.called`, `consultation.signed`, `patient.registered` | — | — | — | — |
 //!
-//! SMS, push and webhooks subscribe here next.
+//! Push and webhooks subscribe here next.
 
 use crate::error::AppResult;
 use domain::{ClinicId, Event, EventId, UserId};
@@ -30,6 +30,8 @@ pub enum Subscriber {
     Reminders,
     /// A visit's own charges: its booking deposit, late-cancellation and no-show fees.
     Billing,
+    /// The patient's texts (SMS), when the install has a provider and they a number.
+    Sms,
 }
 
 impl Subscriber {
@@ -39,6 +41,7 @@ impl Subscriber {
             Subscriber::Email => "email",
             Subscriber::Reminders => "reminders",
             Subscriber::Billing => "billing",
+            Subscriber::Sms => "sms",
         }
     }
 }

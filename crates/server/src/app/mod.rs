@@ -27,6 +27,7 @@ pub mod events;
 pub mod history;
 pub mod local_time;
 pub mod mail;
+pub mod messages;
 pub mod notices;
 pub mod online_payments;
 pub mod password_resets;

@@ -7,7 +7,7 @@ use super::{
     calendar::{details, ics},
     events::{Recording, Subscriber},
     local_time::zone_named,
-    mail,
+    mail, messages,
     policy::Capability,
     scope::Caller,
     visit_charges,
@@ -45,6 +45,17 @@ fn dedupe_keys(a: &Appointment) -> Vec<String> {
         .iter()
         .map(|(label, _)| format!("reminder:{}:{label}", a.id))
         .collect()
+}
+
+/// The queued reminders of `a` on every channel, by key.
+fn all_reminder_keys(a: &Appointment) -> Vec<String> {
+    let mut keys = dedupe_keys(a);
+    keys.extend(
+        REMINDERS
+            .iter()
+            .map(|(label, _)| messages::reminder_key(a, label)),
+    );
+    keys
 }
 
 /// A cancel link for `a`, valid until it starts, before its token is stored.
@@ -125,7 +136,7 @@ impl Outbox {
 
 /// Takes back what still waits for `a`: its queued reminders and its cancel links.
 async fn withdraw<C: Conn>(c: &C, a: &Appointment, now: Timestamp) -> AppResult<()> {
-    jobs::drop_queued(c, &dedupe_keys(a)).await?;
+    jobs::drop_queued(c, &all_reminder_keys(a)).await?;
     links::use_links(c, a.id.as_uuid(), now).await?;
     Ok(())
 }
@@ -187,6 +198,15 @@ pub fn booked_outbox(
         out.recording.then(Subscriber::Reminders, job);
     }
     visit_charges::on_booked(&mut out.recording, a, deposit, now)?;
+    let kind = match (previous, a.status) {
+        (Some(_), _) => "appointment.rescheduled",
+        (None, AppointmentStatus::Pending) => "appointment.requested",
+        (None, _) => "appointment.booked",
+    };
+    messages::then_text(state, &mut out.recording, clinic, a, kind, now)?;
+    for job in messages::reminders(state, clinic, a, &REMINDERS, now)? {
+        out.recording.then(Subscriber::Sms, job);
+    }
     let Some(to) = a.patient_email.as_deref() else {
         return Ok(out);
     };
@@ -303,6 +323,7 @@ pub async fn approved<C: Conn>(
             mail::job(Some(a.clinic_id), &email, now)?,
         );
     }
+    messages::then_text(state, &mut rec, clinic, a, "appointment.approved", now)?;
     rec.write(c, now).await
 }
 
@@ -353,6 +374,7 @@ pub async fn cancelled<C: Conn>(
         );
     }
     visit_charges::on_cancelled(c, &mut rec, a, clinic.currency.as_str(), by, now).await?;
+    messages::then_text(state, &mut rec, clinic, a, "appointment.cancelled", now)?;
     rec.write(c, now).await
 }
 

@@ -8,6 +8,7 @@ pub mod email;
 pub mod password_reset;
 mod registry;
 pub mod reminder;
+pub mod sms;
 pub mod visit_charge;
 mod worker;
 
@@ -133,6 +134,9 @@ pub enum JobError {
     /// Sending mail failed, for good or for now as the provider said.
     #[error(transparent)]
     Mail(#[from] MailError),
+    /// Sending a text failed, for good or for now as the provider said.
+    #[error(transparent)]
+    Sms(#[from] crate::notify::sms::SmsError),
     /// The stored payload does not fit the job's type: no retry can fix it.
     #[error("bad {kind} payload: {reason}")]
     Payload { kind: &'static str, reason: String },
@@ -149,6 +153,7 @@ impl JobError {
     pub fn is_permanent(&self) -> bool {
         match self {
             JobError::Mail(e) => e.is_permanent(),
+            JobError::Sms(e) => e.is_permanent(),
             JobError::Payload { .. } | JobError::Invalid(_) => true,
             JobError::App(_) => false,
         }

@@ -3,7 +3,7 @@
 
 use super::{
     Job, JobCtx, JobError, RetryPolicy, email::SendEmail, password_reset::PasswordReset,
-    reminder::Reminder, visit_charge::VisitCharge,
+    reminder::Reminder, sms::SendSms, visit_charge::VisitCharge,
 };
 use futures_util::future::BoxFuture;
 
@@ -33,6 +33,7 @@ const ENTRIES: &[Entry] = &[
     entry::<Reminder>(),
     entry::<PasswordReset>(),
     entry::<VisitCharge>(),
+    entry::<SendSms>(),
 ];
 
 fn run_stored<'a, J: Job>(
@@ -72,7 +73,8 @@ mod tests {
                 "account.password_reset",
                 "appointment.reminder",
                 "billing.visit_charge",
-                "email"
+                "email",
+                "sms"
             ]
         );
     }

@@ -79,6 +79,7 @@ mod race;
 mod schedule_pages;
 mod scope;
 mod sessions;
+mod sms;
 mod staff;
 mod staff_changes;
 mod suspension;

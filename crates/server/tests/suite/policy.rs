@@ -256,6 +256,29 @@ async fn build(app: &TestApp) -> Matrix {
         .await;
     ok(&r, StatusCode::CREATED, "open drawer", b);
     let cash_session = id_of(&r);
+    // A text that failed, for the admins to send again.
+    let message = uuid::Uuid::now_v7();
+    let c = app.state.store().conn();
+    let new = store::messages::NewMessage {
+        id: message,
+        clinic_id: Some(w.clinic.parse().expect("clinic id")),
+        kind: "appointment.booked",
+        recipient: "+919812345678",
+        body: "policy matrix",
+    };
+    store::messages::queue_sms(c, &new, app.state.now())
+        .await
+        .expect("message");
+    store::messages::attempted(
+        c,
+        message,
+        store::messages::Status::Failed,
+        None,
+        Some("policy matrix"),
+        app.state.now(),
+    )
+    .await
+    .expect("failed message");
 
     let ids = BTreeMap::from([
         ("clinic_id", w.clinic.clone()),
@@ -271,6 +294,8 @@ async fn build(app: &TestApp) -> Matrix {
         ("bill_id", bill),
         ("payment_id", payment),
         ("cash_session_id", cash_session),
+        ("message_id", message.to_string()),
+        ("provider", "twilio".to_owned()),
     ]);
     let signed_in = |kind, email: String, token: &str| Caller {
         kind,

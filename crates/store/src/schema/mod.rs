@@ -225,6 +225,34 @@ ALTER TABLE clinics ADD COLUMN country TEXT
     .to_owned()
 }
 
+/// Messages sent to patients on a channel other than e-mail (texts), each with where it
+/// stands: queued, sent (the provider took it), delivered, or failed, from the provider's
+/// signed status callbacks.
+pub fn messages(backend: DbBackend) -> String {
+    let uuid = uuid_type(backend);
+    format!(
+        r#"
+CREATE TABLE messages (
+    id {uuid} PRIMARY KEY,
+    clinic_id {uuid} REFERENCES clinics(id),
+    channel TEXT NOT NULL CHECK (channel IN ('sms')),
+    kind TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND 64),
+    recipient TEXT NOT NULL CHECK (length(recipient) BETWEEN 1 AND 64),
+    body TEXT NOT NULL CHECK (length(body) BETWEEN 1 AND 1600),
+    provider TEXT,
+    provider_ref TEXT CHECK (provider_ref IS NULL OR length(provider_ref) <= 64),
+    status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'delivered', 'failed')),
+    error TEXT CHECK (error IS NULL OR length(error) <= 300),
+    attempts INTEGER NOT NULL CHECK (attempts >= 0),
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    CONSTRAINT messages_provider_ref_key UNIQUE (provider, provider_ref)
+);
+CREATE INDEX messages_clinic_idx ON messages (clinic_id, created_at);
+"#
+    )
+}
+
 /// Domain events, written in the transaction of the change they record. Append-only like the
 /// audit log: subscribers read them; nothing updates or deletes them.
 pub fn events(backend: DbBackend) -> String {

@@ -1,0 +1,141 @@
+//! Texts to patients: the SMS provider's status callbacks, and the clinic admin's list of
+//! deliveries with a retry for the failed ones.
+
+use super::consultations::Pair;
+use super::extract::{ApiPath, ApiQuery};
+use crate::app::scope::Caller;
+use crate::{
+    app::messages,
+    auth::RequestCtx,
+    error::{AppError, AppResult, Problem},
+    notify::sms::status_path,
+    state::AppState,
+};
+use axum::{
+    Json,
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+};
+use serde::{Deserialize, Serialize};
+use store::messages::{Message, Status};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// One text and where it stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageView {
+    pub id: Uuid,
+    /// `sms`.
+    pub channel: String,
+    /// What it is about: `appointment.booked`, `appointment.cancelled`, `reminder.24h`, …
+    pub kind: String,
+    /// The mobile number (E.164).
+    pub recipient: String,
+    pub body: String,
+    /// `queued`, `sent`, `delivered` or `failed`.
+    pub status: String,
+    /// The provider (`twilio`) and its id of the message, once it took it.
+    pub provider: Option<String>,
+    pub provider_ref: Option<String>,
+    /// Why the last attempt failed.
+    pub error: Option<String>,
+    pub attempts: i32,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<Message> for MessageView {
+    fn from(m: Message) -> Self {
+        MessageView {
+            id: m.id,
+            channel: m.channel,
+            kind: m.kind,
+            recipient: m.recipient,
+            body: m.body,
+            status: m.status.as_str().into(),
+            provider: m.provider,
+            provider_ref: m.provider_ref,
+            error: m.error,
+            attempts: m.attempts,
+            created_at: m.created_at.to_string(),
+            updated_at: m.updated_at.to_string(),
+        }
+    }
+}
+
+/// Which messages to list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct MessageQuery {
+    /// `queued`, `sent`, `delivered` or `failed`.
+    pub status: Option<String>,
+    /// At most 200; default 50.
+    pub limit: Option<u32>,
+}
+
+/// The clinic's texts to patients, newest first (its admins).
+#[utoipa::path(get, path = "/api/v1/clinics/{clinic_id}/messages", operation_id = "list_message_deliveries", tag = "messages",
+    params(("clinic_id" = Uuid, Path), MessageQuery),
+    responses((status = 200, body = Vec<MessageView>), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn list_message_deliveries(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(q): ApiQuery<MessageQuery>,
+) -> AppResult<Json<Vec<MessageView>>> {
+    let status = match q.status.as_deref() {
+        None => None,
+        Some(raw) => Some(Status::parse(raw).ok_or_else(|| {
+            AppError::field("status", "must be queued, sent, delivered or failed")
+        })?),
+    };
+    let list = messages::list(&state, &caller, status, q.limit.unwrap_or(50)).await?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+/// Send a failed text again (the clinic's admins; audited).
+#[utoipa::path(post, path = "/api/v1/clinics/{clinic_id}/messages/{message_id}/retry", operation_id = "retry_message_delivery", tag = "messages",
+    params(("clinic_id" = Uuid, Path), ("message_id" = Uuid, Path)),
+    responses((status = 202, body = MessageView), (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn retry_message_delivery(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    caller: Caller,
+    ApiPath((_, id)): Pair,
+) -> AppResult<(StatusCode, Json<MessageView>)> {
+    let m = messages::retry(&state, &ctx, &caller, id).await?;
+    Ok((StatusCode::ACCEPTED, Json(m.into())))
+}
+
+/// Whether the callback was about a message of ours.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallbackAnswer {
+    pub known: bool,
+}
+
+/// An SMS provider's status callback (`twilio`): form-encoded, signed in
+/// `X-Twilio-Signature` over this address and the parameters. Moves the message to sent,
+/// delivered or failed.
+#[utoipa::path(post, path = "/api/v1/webhooks/sms/{provider}", operation_id = "sms_status_callback", tag = "messages",
+    params(("provider" = String, Path)),
+    request_body(content = String, description = "The provider's status callback, as it sends it", content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = CallbackAnswer), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "The signature does not hold"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such provider is configured")))]
+pub async fn sms_status_callback(
+    State(state): State<AppState>,
+    ApiPath(provider): ApiPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Json<CallbackAnswer>> {
+    let params: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|_| AppError::BadRequest("The body is not a form.".into()))?;
+    let url = format!("{}{}", state.settings().public_url, status_path(&provider));
+    let known = messages::status_callback(&state, &provider, &url, &headers, &params).await?;
+    Ok(Json(CallbackAnswer { known }))
+}

@@ -1,0 +1,162 @@
+//! Twilio on loopback: `POST /2010-04-01/Accounts/{sid}/Messages.json` as Twilio's API
+//! answers it (HTTP basic auth with the account SID and auth token, form-encoded `To`,
+//! `From`, `Body`, `StatusCallback`; Twilio's error JSON with its codes), and status
+//! callbacks signed as Twilio signs them (`X-Twilio-Signature`), for the test to deliver.
+
+use axum::{
+    Router,
+    extract::{Path, State},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::post,
+};
+use base64::Engine;
+use serde_json::json;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+pub const ACCOUNT_SID: &str = "AC00000000000000000000000000000001";
+pub const AUTH_TOKEN: &str = "twilio_docspot_fake_token";
+pub const FROM: &str = "+15005550006";
+
+/// A message as the fake received it.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub sid: String,
+    pub to: String,
+    pub from: String,
+    pub body: String,
+    pub status_callback: String,
+}
+
+#[derive(Default)]
+struct Shared {
+    sent: Vec<Sent>,
+    /// The answer for the next request instead of taking it: (HTTP status, Twilio code).
+    fail_next: Option<(u16, u32)>,
+}
+
+/// A running fake Twilio; it stops with the test's runtime.
+#[derive(Clone)]
+pub struct TwilioFake {
+    pub url: String,
+    shared: Arc<Mutex<Shared>>,
+}
+
+fn error(status: u16, code: u32, message: &str) -> Response {
+    (
+        StatusCode::from_u16(status).unwrap(),
+        axum::Json(json!({"code": code, "message": message,
+            "more_info": format!("https://www.twilio.com/docs/errors/{code}"), "status": status})),
+    )
+        .into_response()
+}
+
+async fn create_message(
+    State(s): State<Arc<Mutex<Shared>>>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    let want = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT_SID}:{AUTH_TOKEN}"))
+    );
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+    if sid != ACCOUNT_SID || auth != Some(want.as_str()) {
+        return error(401, 20003, "Authenticate");
+    }
+    if let Some((status, code)) = s.lock().unwrap().fail_next.take() {
+        return error(status, code, "Twilio could not take the message");
+    }
+    let form: HashMap<String, String> = serde_urlencoded::from_str(&body).unwrap_or_default();
+    let field = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let to = field("To");
+    if !to.starts_with('+') || to.len() < 8 {
+        return error(
+            400,
+            21211,
+            &format!("The 'To' number {to} is not a valid phone number."),
+        );
+    }
+    if field("Body").is_empty() || field("From").is_empty() {
+        return error(400, 21602, "Message body is required.");
+    }
+    let mut g = s.lock().unwrap();
+    let sid = format!("SM{:032x}", g.sent.len() + 1);
+    g.sent.push(Sent {
+        sid: sid.clone(),
+        to: to.clone(),
+        from: field("From"),
+        body: field("Body"),
+        status_callback: field("StatusCallback"),
+    });
+    (
+        StatusCode::CREATED,
+        axum::Json(json!({"sid": sid, "account_sid": ACCOUNT_SID, "to": to,
+            "from": field("From"), "body": field("Body"), "status": "queued",
+            "num_segments": "1", "direction": "outbound-api", "api_version": "2010-04-01"})),
+    )
+        .into_response()
+}
+
+impl TwilioFake {
+    pub async fn start() -> TwilioFake {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let shared = Arc::new(Mutex::new(Shared::default()));
+        let app = Router::new()
+            .route(
+                "/2010-04-01/Accounts/{sid}/Messages.json",
+                post(create_message),
+            )
+            .with_state(shared.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        TwilioFake { url, shared }
+    }
+
+    /// What it received, in order.
+    pub fn sent(&self) -> Vec<Sent> {
+        self.shared.lock().unwrap().sent.clone()
+    }
+
+    /// Answers the next request with `status` and Twilio's error `code` (a 500 or 429 says
+    /// "try later"; a 400 with 21211 refuses the number).
+    pub fn fail_next(&self, status: u16, code: u32) {
+        self.shared.lock().unwrap().fail_next = Some((status, code));
+    }
+
+    /// The status callback Twilio would post for `message` at `status`: its URL, form
+    /// parameters and `X-Twilio-Signature`.
+    pub fn callback(
+        &self,
+        message: &Sent,
+        status: &str,
+    ) -> (String, Vec<(String, String)>, String) {
+        let mut params = vec![
+            ("AccountSid", ACCOUNT_SID.to_owned()),
+            ("ApiVersion", "2010-04-01".to_owned()),
+            ("From", message.from.clone()),
+            ("MessageSid", message.sid.clone()),
+            ("MessageStatus", status.to_owned()),
+            ("SmsSid", message.sid.clone()),
+            ("SmsStatus", status.to_owned()),
+            ("To", message.to.clone()),
+        ];
+        if status == "undelivered" || status == "failed" {
+            params.push(("ErrorCode", "30003".to_owned()));
+        }
+        let params: Vec<(String, String)> =
+            params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        let signature = docspot_server::notify::twilio::signature(
+            AUTH_TOKEN,
+            &message.status_callback,
+            &params,
+        );
+        (message.status_callback.clone(), params, signature)
+    }
+}

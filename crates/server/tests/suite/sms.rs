@@ -1,0 +1,267 @@
+//! Texts to patients through the loopback Twilio, on both databases: a booking and a
+//! cancellation each send one text (however often the worker runs), with no clinical
+//! detail; Twilio's signed status callbacks move a message to delivered (a bad signature
+//! changes nothing, and Twilio's own Python library accepts ours); a refused message is
+//! failed, a provider outage is retried, and an admin sends a failed one again.
+
+use crate::backends::each_backend;
+use crate::{
+    fakes::{TwilioFake, twilio},
+    helpers::{PW, TestApp},
+    world::world,
+};
+use axum::{
+    body::Body,
+    http::{Method, Request, StatusCode},
+};
+use serde_json::{Value, json};
+use store::testing::TestDb;
+
+async fn app_with_twilio(db: TestDb) -> (TestApp, TwilioFake) {
+    let fake = TwilioFake::start().await;
+    let url = fake.url.clone();
+    let app = TestApp::with(db, |s| {
+        s.twilio = Some((
+            url,
+            twilio::ACCOUNT_SID.to_owned(),
+            twilio::AUTH_TOKEN.parse().unwrap(),
+            twilio::FROM.to_owned(),
+        ));
+    })
+    .await;
+    (app, fake)
+}
+
+/// Whether Twilio's Python library accepts `signature` for a callback to `url` with
+/// `params`; `None` where the library is not installed (CI has it).
+fn twilio_library_accepts(url: &str, params: &[(String, String)], signature: &str) -> Option<bool> {
+    let script = "import json, sys\n\
+        from twilio.request_validator import RequestValidator\n\
+        a = json.loads(sys.argv[1])\n\
+        print('ok' if RequestValidator(a['token']).validate(a['url'], a['params'], a['sig']) else 'refused')\n";
+    let params: serde_json::Map<String, Value> = params
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let input =
+        json!({"token": twilio::AUTH_TOKEN, "url": url, "params": params, "sig": signature});
+    let text = crate::helpers::provider_library("twilio", script, &[&input.to_string()])?;
+    Some(text == "ok")
+}
+
+/// Posts a status callback as Twilio does.
+async fn callback(
+    app: &TestApp,
+    url: &str,
+    params: &[(String, String)],
+    signature: &str,
+) -> crate::helpers::Resp {
+    let path = url
+        .strip_prefix(&app.state.settings().public_url)
+        .expect("the callback goes to our public address")
+        .to_owned();
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-twilio-signature", signature)
+        .body(Body::from(serde_urlencoded::to_string(params).unwrap()))
+        .unwrap();
+    app.send(req).await
+}
+
+async fn messages(app: &TestApp, clinic: &str, admin: &str) -> Vec<Value> {
+    let r = app
+        .get(&format!("/api/v1/clinics/{clinic}/messages"), Some(admin))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body.as_array().unwrap().clone()
+}
+
+each_backend!(a_booking_and_its_cancellation_are_texted_once_and_delivery_is_reported);
+async fn a_booking_and_its_cancellation_are_texted_once_and_delivery_is_reported(db: TestDb) {
+    let (app, fake) = app_with_twilio(db).await;
+    let w = world(&app, "sms").await;
+    let r = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "meera@sms.test", "name": "Meera Iyer", "password": PW,
+                "phone": "98123 45678"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let meera = app.login("meera@sms.test").await.0;
+    let r = app
+        .post(
+            &w.at("/appointments"),
+            Some(&meera),
+            json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type,
+                "start": "2026-11-24T04:30:00Z", "reason": "canary-reason-7731 chest pain"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let appointment = r.body["id"].as_str().unwrap().to_owned();
+    let reference = r.body["ref_code"].as_str().unwrap().to_owned();
+    app.deliver_mail().await;
+    app.deliver_mail().await;
+
+    let sent = fake.sent();
+    assert_eq!(sent.len(), 1, "one text for one booking: {sent:?}");
+    let text = &sent[0];
+    assert_eq!(text.to, "+919812345678");
+    assert_eq!(text.from, twilio::FROM);
+    assert!(
+        text.body.contains("Dr Asha Rao") && text.body.contains(&reference),
+        "{}",
+        text.body
+    );
+    assert!(
+        !text.body.contains("canary") && !text.body.contains("chest"),
+        "{}",
+        text.body
+    );
+    assert!(
+        text.status_callback
+            .ends_with("/api/v1/webhooks/sms/twilio"),
+        "{}",
+        text.status_callback
+    );
+    let listed = messages(&app, &w.clinic, &w.admin).await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["status"], "sent");
+    assert_eq!(listed[0]["kind"], "appointment.booked");
+    assert_eq!(listed[0]["provider_ref"], text.sid.as_str());
+
+    // Delivered, by a signed callback; a wrong signature changes nothing.
+    let (url, params, signature) = fake.callback(text, "delivered");
+    if let Some(ok) = twilio_library_accepts(&url, &params, &signature) {
+        assert!(ok, "Twilio's library accepts our signature");
+    }
+    let forged = callback(&app, &url, &params, "bm90IGEgc2lnbmF0dXJl").await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN, "{}", forged.text);
+    assert_eq!(
+        messages(&app, &w.clinic, &w.admin).await[0]["status"],
+        "sent"
+    );
+    let r = callback(&app, &url, &params, &signature).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["known"], true);
+    // A late "sent" never takes it back.
+    let (url, params, signature) = fake.callback(text, "sent");
+    assert_eq!(
+        callback(&app, &url, &params, &signature).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        messages(&app, &w.clinic, &w.admin).await[0]["status"],
+        "delivered"
+    );
+
+    // Cancelled: one more text, and the queued text reminders go with it.
+    let r = app
+        .post(
+            &w.at(&format!("/appointments/{appointment}/cancel")),
+            Some(&meera),
+            json!({"reason": "canary-reason-7731"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.advance(jiff::SignedDuration::from_hours(48));
+    app.deliver_mail().await;
+    let sent = fake.sent();
+    assert_eq!(
+        sent.len(),
+        2,
+        "booked and cancelled, no reminders: {sent:?}"
+    );
+    assert!(sent[1].body.contains("cancelled"), "{}", sent[1].body);
+    assert!(!sent[1].body.contains("canary"), "{}", sent[1].body);
+}
+
+each_backend!(a_refused_text_fails_an_outage_is_retried_and_an_admin_sends_it_again);
+async fn a_refused_text_fails_an_outage_is_retried_and_an_admin_sends_it_again(db: TestDb) {
+    let (app, fake) = app_with_twilio(db).await;
+    let w = world(&app, "smsfail").await;
+    let r = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "ravi@smsfail.test", "name": "Ravi Das", "password": PW,
+                "phone": "+91 98450 22222"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let ravi = app.login("ravi@smsfail.test").await.0;
+    let book = |start: &'static str| {
+        let (app, w, ravi) = (&app, &w, ravi.clone());
+        async move {
+            let r = app
+                .post(
+                    &w.at("/appointments"),
+                    Some(&ravi),
+                    json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type, "start": start}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        }
+    };
+
+    // Twilio refuses the number: failed for good, with Twilio's reason.
+    fake.fail_next(400, 21211);
+    book("2026-11-24T04:30:00Z").await;
+    app.deliver_mail().await;
+    let listed = messages(&app, &w.clinic, &w.admin).await;
+    assert_eq!(listed[0]["status"], "failed", "{listed:?}");
+    assert!(
+        listed[0]["error"].as_str().unwrap().contains("21211"),
+        "{listed:?}"
+    );
+    let failed = listed[0]["id"].as_str().unwrap().to_owned();
+    let r = app
+        .get(
+            &format!("/api/v1/clinics/{}/messages?status=failed", w.clinic),
+            Some(&w.admin),
+        )
+        .await;
+    assert_eq!(r.body.as_array().unwrap().len(), 1, "{}", r.text);
+
+    // An admin sends it again; it goes.
+    let retry = format!("/api/v1/clinics/{}/messages/{failed}/retry", w.clinic);
+    let desk = crate::world::desk(&app, &w, "smsfail").await;
+    let r = app.post(&retry, Some(&desk), json!({})).await;
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "the admin's, not the desk's"
+    );
+    let r = app.post(&retry, Some(&w.admin), json!({})).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    assert_eq!(r.body["status"], "queued");
+    let r = app.post(&retry, Some(&w.admin), json!({})).await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "only a failed one: {}",
+        r.text
+    );
+    app.deliver_mail().await;
+    assert_eq!(fake.sent().len(), 1);
+    assert_eq!(
+        messages(&app, &w.clinic, &w.admin).await[0]["status"],
+        "sent"
+    );
+
+    // An outage: queued and tried again after the backoff.
+    fake.fail_next(503, 20500);
+    book("2026-11-24T05:30:00Z").await;
+    app.deliver_mail().await;
+    let listed = messages(&app, &w.clinic, &w.admin).await;
+    assert_eq!(listed[0]["status"], "queued", "{listed:?}");
+    assert_eq!(listed[0]["attempts"], 1);
+    app.advance(jiff::SignedDuration::from_secs(15));
+    app.deliver_mail().await;
+    let listed = messages(&app, &w.clinic, &w.admin).await;
+    assert_eq!(listed[0]["status"], "sent", "{listed:?}");
+    assert_eq!(fake.sent().len(), 2);
+}
