@@ -169,6 +169,9 @@ routes! {
     settings_policy(clinic_id: ClinicId) => "/clinics/{clinic_id}/settings/policy";
     settings_holidays(clinic_id: ClinicId) => "/clinics/{clinic_id}/settings/holidays";
     settings_billing(clinic_id: ClinicId) => "/clinics/{clinic_id}/settings/billing";
+    /// Texts to patients and where each stands; failed ones can be sent again.
+    messages(clinic_id: ClinicId) => "/clinics/{clinic_id}/settings/messages";
+    message_retry(clinic_id: ClinicId, message_id: str) => "/clinics/{clinic_id}/settings/messages/{message_id}/retry";
 
     /// The billing desk: today's bills and what is unpaid; a new bill.
     bills(clinic_id: ClinicId) => "/clinics/{clinic_id}/bills";

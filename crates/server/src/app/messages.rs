@@ -28,6 +28,14 @@ use store::{
     messages::{self, Message, Status},
 };
 
+/// A record's phone as a number texts can go to (E.164), read in the clinic's country: the
+/// desk types numbers as people say them; a landline or a bad number gets no text.
+fn mobile(state: &AppState, clinic: &Clinic, raw: &str) -> Option<String> {
+    domain::phone::MobileNumber::parse(raw, super::phones::region(state, Some(clinic)))
+        .ok()
+        .map(|m| m.as_str().to_owned())
+}
+
 /// `Mon 7 Dec, 12:00`, in the clinic's zone.
 fn when(clinic: &Clinic, t: Timestamp) -> String {
     t.to_zoned(zone_named(&clinic.time_zone))
@@ -80,7 +88,12 @@ fn job(
     kind: &str,
     at: Timestamp,
 ) -> AppResult<Option<NewJob>> {
-    let (Some(_), Some(to)) = (state.sms(), a.patient_phone.as_deref()) else {
+    let (Some(_), Some(to)) = (
+        state.sms(),
+        a.patient_phone
+            .as_deref()
+            .and_then(|p| mobile(state, clinic, p)),
+    ) else {
         return Ok(None);
     };
     let sms = SendSms {
@@ -104,6 +117,37 @@ pub fn then_text(
     if let Some(j) = job(state, clinic, a, kind, now)? {
         rec.then(Subscriber::Sms, j);
     }
+    Ok(())
+}
+
+/// Adds "it is your turn" for the patient of the called token `t`, when they have a number.
+pub async fn then_turn<C: store::Conn>(
+    state: &AppState,
+    c: &C,
+    rec: &mut Recording,
+    clinic: &Clinic,
+    t: &store::queue::Token,
+    now: Timestamp,
+) -> AppResult<()> {
+    if state.sms().is_none() {
+        return Ok(());
+    }
+    let phone = store::patients::find(c, clinic.id, t.patient_id)
+        .await?
+        .and_then(|p| p.details.phone);
+    let Some(to) = phone.and_then(|p| mobile(state, clinic, &p)) else {
+        return Ok(());
+    };
+    let sms = SendSms {
+        message: uuid::Uuid::now_v7(),
+        kind: "token.called".into(),
+        to,
+        body: format!(
+            "{}: it is your turn with {}. Token {}: please come in now.",
+            clinic.name, t.doctor_name, t.number
+        ),
+    };
+    rec.then(Subscriber::Sms, sms.new_job(Some(clinic.id), now)?);
     Ok(())
 }
 

@@ -36,6 +36,7 @@ mod invite;
 mod join;
 mod layout;
 mod live;
+mod messages;
 mod password;
 mod patient_record;
 mod patients;
@@ -180,6 +181,8 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
             pattern::settings_billing,
             get(billing_settings::show).post(billing_settings::save),
         )
+        .route(pattern::messages, get(messages::show))
+        .route(pattern::message_retry, post(messages::retry))
         .route(pattern::bills, get(bills::list).post(bills::create))
         .route(pattern::bill, get(bills::show).post(bills::save))
         .route(pattern::bill_print, get(bill_print::print))

@@ -265,3 +265,69 @@ async fn a_refused_text_fails_an_outage_is_retried_and_an_admin_sends_it_again(d
     assert_eq!(listed[0]["status"], "sent", "{listed:?}");
     assert_eq!(fake.sent().len(), 2);
 }
+
+each_backend!(a_called_patient_is_texted_their_turn_and_the_admin_page_sends_a_failed_text_again);
+async fn a_called_patient_is_texted_their_turn_and_the_admin_page_sends_a_failed_text_again(
+    db: TestDb,
+) {
+    let (app, fake) = app_with_twilio(db).await;
+    let w = world(&app, "smsturn").await;
+    let desk = crate::world::desk(&app, &w, "smsturn").await;
+    // The desk types the number as the patient says it.
+    let p = crate::queue::patient(&app, &w, &desk, "Kiran Das", "98450 33333").await;
+    let t = crate::queue::issue(&app, &w, &desk, &p, "normal").await;
+    assert_eq!(t.status, StatusCode::CREATED, "{}", t.text);
+    fake.fail_next(400, 21211);
+    let r = app
+        .post(
+            &w.at(&format!("/queue/doctors/{}/call-next", w.doctor)),
+            Some(&w.doctor_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.deliver_mail().await;
+
+    // The admin finds it failed on the page and sends it again from there.
+    let page = format!("/clinics/{}/settings/messages", w.clinic);
+    let r = app
+        .send(crate::helpers::page_get(
+            &format!("{page}?status=failed"),
+            &w.admin,
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.text.contains("Failed") && r.text.contains("21211"),
+        "{}",
+        r.text
+    );
+    assert!(r.text.contains("+919845033333"), "{}", r.text);
+    let r = app.send(crate::helpers::page_get(&page, &desk)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "the admin's page");
+    let id = messages(&app, &w.clinic, &w.admin).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = app
+        .send(crate::helpers::form_post(
+            &format!("{page}/{id}/retry"),
+            Some(&w.admin),
+            "",
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    app.deliver_mail().await;
+    let sent = fake.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].to, "+919845033333");
+    assert!(
+        sent[0]
+            .body
+            .contains("it is your turn with Dr Asha Rao. Token 1"),
+        "{}",
+        sent[0].body
+    );
+    let r = app.send(crate::helpers::page_get(&page, &w.admin)).await;
+    assert!(r.text.contains(">Sent<"), "{}", r.text);
+}

@@ -115,7 +115,7 @@ pub async fn issue_token(
         now,
     )
     .await?;
-    token_event(&tx, caller, &t, false, now).await?;
+    token_event(state, &tx, caller, &t, false, now).await?;
     commit_change(state, tx, caller.clinic_id()).await?;
     crate::app::counters::token_issued(false);
     Ok(t)
@@ -164,7 +164,7 @@ pub(crate) async fn join_for_appointment<C: Conn>(
         now,
     )
     .await?;
-    token_event(c, caller, &t, false, now).await?;
+    token_event(state, c, caller, &t, false, now).await?;
     queue::announce(c, caller.clinic_id()).await?;
     Ok(t)
 }

@@ -65,8 +65,10 @@ async fn append(
     Ok(())
 }
 
-/// Records that `t` was issued (or, `called`, called in), in `c`'s transaction.
+/// Records that `t` was issued (or, `called`, called in), in `c`'s transaction; a called
+/// patient is texted that it is their turn.
 async fn token_event(
+    state: &AppState,
     c: &impl Conn,
     caller: &Caller,
     t: &Token,
@@ -90,7 +92,11 @@ async fn token_event(
             appointment: t.appointment_id,
         }
     };
-    super::events::record(c, caller.clinic_id(), caller.user_id(), event, now).await?;
+    let mut rec = super::events::Recording::new(caller.clinic_id(), caller.user_id(), event);
+    if called {
+        super::messages::then_turn(state, c, &mut rec, caller.clinic(), t, now).await?;
+    }
+    rec.write(c, now).await?;
     Ok(())
 }
 

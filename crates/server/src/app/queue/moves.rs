@@ -167,7 +167,7 @@ async fn record_move(
     )
     .await?;
     if mv == TokenMove::Call {
-        token_event(&tx, caller, &t, true, now).await?;
+        token_event(state, &tx, caller, &t, true, now).await?;
     }
     commit_change(state, tx, caller.clinic_id()).await?;
     Ok(t)
