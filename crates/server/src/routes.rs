@@ -84,6 +84,9 @@ routes! {
     /// The start page.
     home() => "/";
     login() => "/login";
+    /// Signing in with a one-time code (patients): ask for one, then type it.
+    login_code() => "/login/code";
+    login_code_verify() => "/login/code/verify";
     register() => "/register";
     logout() => "/logout";
     forgot_password() => "/forgot-password";

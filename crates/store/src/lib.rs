@@ -26,6 +26,7 @@ pub mod memberships;
 pub mod messages;
 pub mod migrations;
 pub mod online;
+pub mod otp;
 pub mod patients;
 pub mod payments;
 pub mod policy;

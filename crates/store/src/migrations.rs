@@ -31,6 +31,7 @@ impl MigratorTrait for Migrator {
             Step::new("m0016_visit_charges", schema::visit_charges),
             Step::new("m0017_phones", schema::phones),
             Step::new("m0018_messages", schema::messages),
+            Step::new("m0019_otp_codes", schema::otp_codes),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

@@ -141,6 +141,20 @@ pub async fn find_by_email<C: ConnectionTrait>(c: &C, email: &Email) -> StoreRes
     .await
 }
 
+/// The active patient accounts with the mobile number `phone` (E.164), newest first.
+pub async fn patients_with_phone<C: ConnectionTrait>(c: &C, phone: &str) -> StoreResult<Vec<User>> {
+    crate::all_as(
+        c,
+        &format!(
+            "SELECT {COLS} FROM users WHERE phone = $1 AND is_patient = $2 AND is_active = $2 \
+             ORDER BY created_at DESC LIMIT 5"
+        ),
+        vec![phone.into(), true.into()],
+        row,
+    )
+    .await
+}
+
 /// Replaces a user's password hash.
 pub async fn set_password<C: ConnectionTrait>(c: &C, id: UserId, hash: &str) -> StoreResult<()> {
     exec(

@@ -16,7 +16,7 @@ use axum::{
     http::{StatusCode, header},
     response::{IntoResponse, Response},
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Self-registration of a patient.
@@ -156,6 +156,71 @@ pub async fn login(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> AppResult<Response> {
     let (_, tokens) = sessions::login(&state, &ctx, &body.email, &body.password).await?;
+    let mut res = Json(token_body(&state, &tokens)).into_response();
+    for c in sessions::session_cookies(&state, &tokens) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(res)
+}
+
+/// Where to send a sign-in code.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OtpRequest {
+    /// The account's mobile number (E.164, or as dialled in the install's default
+    /// country) or e-mail address.
+    #[schema(min_length = 1, max_length = 254)]
+    pub destination: String,
+}
+
+/// A sign-in code, with where it was sent.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OtpVerifyRequest {
+    #[schema(min_length = 1, max_length = 254)]
+    pub destination: String,
+    /// The six digits.
+    #[schema(min_length = 6, max_length = 6)]
+    pub code: String,
+}
+
+/// What asking for a code answers, whether or not an account matched.
+#[derive(Serialize, ToSchema)]
+pub struct OtpRequested {
+    pub message: String,
+}
+
+/// Ask for a one-time sign-in code (patients): texted to the account's mobile number, or
+/// e-mailed. It works for 5 minutes, once, and for 5 tries. The answer is the same whether
+/// or not an account matched.
+#[utoipa::path(post, path = "/api/v1/auth/otp", operation_id = "request_otp", tag = "auth",
+    request_body = OtpRequest,
+    responses((status = 202, body = OtpRequested), (status = 409, body = Problem, content_type = "application/problem+json", description = "Texts are not set up: ask by e-mail"),
+        (status = 422, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
+pub async fn request_otp(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    ApiJson(body): ApiJson<OtpRequest>,
+) -> AppResult<(StatusCode, Json<OtpRequested>)> {
+    crate::app::otp::request_code(&state, &ctx, &body.destination).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(OtpRequested {
+            message: "If an account uses it, a code is on its way.".into(),
+        }),
+    ))
+}
+
+/// Sign in with a one-time code: the same tokens (and cookies) as a password sign-in.
+#[utoipa::path(post, path = "/api/v1/auth/otp/verify", operation_id = "verify_otp", tag = "auth",
+    request_body = OtpVerifyRequest,
+    responses((status = 200, body = TokenResponse), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
+pub async fn verify_otp(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    ApiJson(body): ApiJson<OtpVerifyRequest>,
+) -> AppResult<Response> {
+    let (_, tokens) = crate::app::otp::sign_in(&state, &ctx, &body.destination, &body.code).await?;
     let mut res = Json(token_body(&state, &tokens)).into_response();
     for c in sessions::session_cookies(&state, &tokens) {
         res.headers_mut().append(header::SET_COOKIE, c);

@@ -57,6 +57,8 @@ pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenAp
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::register_patient))
         .routes(routes!(auth::login))
+        .routes(routes!(auth::request_otp))
+        .routes(routes!(auth::verify_otp))
         .routes(routes!(auth::refresh_token))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::request_password_reset))

@@ -101,6 +101,7 @@ fn job(
         kind: kind.to_owned(),
         to: to.to_owned(),
         body: text(state, clinic, a, kind),
+        redact: false,
     };
     Ok(Some(sms.new_job(Some(a.clinic_id), at)?))
 }
@@ -146,6 +147,7 @@ pub async fn then_turn<C: store::Conn>(
             "{}: it is your turn with {}. Token {}: please come in now.",
             clinic.name, t.doctor_name, t.number
         ),
+        redact: false,
     };
     rec.then(Subscriber::Sms, sms.new_job(Some(clinic.id), now)?);
     Ok(())
@@ -258,6 +260,7 @@ pub async fn retry(
         kind: m.kind.clone(),
         to: m.recipient.clone(),
         body: m.body.clone(),
+        redact: false,
     }
     .new_job(Some(caller.clinic_id()), now)?;
     store::jobs::enqueue_all(&tx, &[job], now).await?;

@@ -30,6 +30,7 @@ pub mod mail;
 pub mod messages;
 pub mod notices;
 pub mod online_payments;
+pub mod otp;
 pub mod password_resets;
 pub mod patients;
 pub mod payments;

@@ -110,6 +110,17 @@ pub async fn login(
         return Err(invalid());
     }
     let user = user.ok_or_else(invalid)?;
+    let tokens = start_session(state, ctx, &user, "session.login").await?;
+    Ok((user, tokens))
+}
+
+/// Opens a session for `user`, who has just proved who they are (audited as `action`).
+pub(crate) async fn start_session(
+    state: &AppState,
+    ctx: &RequestCtx,
+    user: &users::User,
+    action: &str,
+) -> AppResult<Tokens> {
     let now = state.now();
     let pair = NewPair::issue(state);
     let expires = now.checked_add(state.settings().session_ttl).unwrap_or(now);
@@ -127,12 +138,12 @@ pub async fn login(
     audit::append(
         &tx,
         &ctx.actor(Some(user.id)),
-        audit::Event::new("session.login", "session", sid),
+        audit::Event::new(action, "session", sid),
         now,
     )
     .await?;
     store::commit(tx).await?;
-    Ok((user, pair.into_tokens(sid)))
+    Ok(pair.into_tokens(sid))
 }
 
 /// Rotates a refresh token. A reused token revokes its whole session and fails.

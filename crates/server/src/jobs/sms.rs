@@ -16,6 +16,9 @@ pub struct SendSms {
     /// E.164.
     pub to: String,
     pub body: String,
+    /// Keep the digits out of the stored copy (a sign-in code).
+    #[serde(default)]
+    pub redact: bool,
 }
 
 impl Job for SendSms {
@@ -25,12 +28,20 @@ impl Job for SendSms {
     async fn run(&self, ctx: &JobCtx<'_>) -> Result<(), JobError> {
         let state = ctx.state;
         let c = state.store().conn();
+        let kept = if self.redact {
+            self.body
+                .chars()
+                .map(|c| if c.is_ascii_digit() { '•' } else { c })
+                .collect()
+        } else {
+            self.body.clone()
+        };
         let new = NewMessage {
             id: self.message,
             clinic_id: ctx.clinic,
             kind: &self.kind,
             recipient: &self.to,
-            body: &self.body,
+            body: &kept,
         };
         messages::queue_sms(c, &new, state.now())
             .await

@@ -36,6 +36,7 @@ mod invite;
 mod join;
 mod layout;
 mod live;
+mod login_code;
 mod messages;
 mod password;
 mod patient_record;
@@ -72,6 +73,11 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .merge(uploads)
         .route(pattern::home, get(home::show))
         .route(pattern::login, get(auth::login_form).post(auth::login))
+        .route(
+            pattern::login_code,
+            get(login_code::show).post(login_code::ask),
+        )
+        .route(pattern::login_code_verify, post(login_code::verify))
         .route(
             pattern::register,
             get(auth::register_form).post(auth::register),

@@ -64,6 +64,7 @@ mod money_pages;
 mod online_payments;
 mod openapi;
 mod operations;
+mod otp;
 mod outage;
 mod page_titles;
 mod patients;

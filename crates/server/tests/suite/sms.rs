@@ -17,7 +17,7 @@ use axum::{
 use serde_json::{Value, json};
 use store::testing::TestDb;
 
-async fn app_with_twilio(db: TestDb) -> (TestApp, TwilioFake) {
+pub(crate) async fn app_with_twilio(db: TestDb) -> (TestApp, TwilioFake) {
     let fake = TwilioFake::start().await;
     let url = fake.url.clone();
     let app = TestApp::with(db, |s| {

@@ -253,6 +253,27 @@ CREATE INDEX messages_clinic_idx ON messages (clinic_id, created_at);
     )
 }
 
+/// One-time sign-in codes: a hash of each code (never the code), for one account, good
+/// for one use within minutes and a few tries.
+pub fn otp_codes(backend: DbBackend) -> String {
+    let uuid = uuid_type(backend);
+    format!(
+        r#"
+CREATE TABLE otp_codes (
+    id {uuid} PRIMARY KEY,
+    user_id {uuid} NOT NULL REFERENCES users(id),
+    channel TEXT NOT NULL CHECK (channel IN ('sms', 'email')),
+    code_hash TEXT NOT NULL,
+    attempts INTEGER NOT NULL CHECK (attempts >= 0),
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT
+);
+CREATE INDEX otp_codes_user_idx ON otp_codes (user_id, created_at);
+"#
+    )
+}
+
 /// Domain events, written in the transaction of the change they record. Append-only like the
 /// audit log: subscribers read them; nothing updates or deletes them.
 pub fn events(backend: DbBackend) -> String {
