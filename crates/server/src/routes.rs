@@ -97,6 +97,9 @@ routes! {
     invite() => "/invite";
     account() => "/account";
     account_password() => "/account/password";
+    /// A new mobile number, proved by a code texted to it.
+    account_phone() => "/account/phone";
+    account_phone_confirm() => "/account/phone/confirm";
     account_email_confirmation() => "/account/email-confirmation";
     revoke_session(id: SessionId) => "/account/sessions/{id}/revoke";
     switch_clinic() => "/switch-clinic";

@@ -32,6 +32,7 @@ impl MigratorTrait for Migrator {
             Step::new("m0017_phones", schema::phones),
             Step::new("m0018_messages", schema::messages),
             Step::new("m0019_otp_codes", schema::otp_codes),
+            Step::new("m0020_otp_purpose", schema::otp_purpose),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

@@ -156,11 +156,16 @@ pub async fn login(
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> AppResult<Response> {
     let (_, tokens) = sessions::login(&state, &ctx, &body.email, &body.password).await?;
-    let mut res = Json(token_body(&state, &tokens)).into_response();
-    for c in sessions::session_cookies(&state, &tokens) {
+    Ok(signed_in(&state, &tokens))
+}
+
+/// A new session's tokens, in the body and as the browser's cookies.
+fn signed_in(state: &AppState, tokens: &sessions::Tokens) -> Response {
+    let mut res = Json(token_body(state, tokens)).into_response();
+    for c in sessions::session_cookies(state, tokens) {
         res.headers_mut().append(header::SET_COOKIE, c);
     }
-    Ok(res)
+    res
 }
 
 /// Where to send a sign-in code.
@@ -221,11 +226,7 @@ pub async fn verify_otp(
     ApiJson(body): ApiJson<OtpVerifyRequest>,
 ) -> AppResult<Response> {
     let (_, tokens) = crate::app::otp::sign_in(&state, &ctx, &body.destination, &body.code).await?;
-    let mut res = Json(token_body(&state, &tokens)).into_response();
-    for c in sessions::session_cookies(&state, &tokens) {
-        res.headers_mut().append(header::SET_COOKIE, c);
-    }
-    Ok(res)
+    Ok(signed_in(&state, &tokens))
 }
 
 /// Exchange a refresh token for a new pair. Reusing a spent refresh token ends the session.

@@ -18,7 +18,7 @@ use crate::{
 };
 use domain::{Email, phone::MobileNumber};
 use jiff::SignedDuration;
-use store::{audit, users};
+use store::{audit, otp::Purpose, users};
 
 /// How long a code works.
 pub const CODE_TTL: SignedDuration = SignedDuration::from_mins(5);
@@ -88,12 +88,39 @@ pub async fn request_code(state: &AppState, ctx: &RequestCtx, destination: &str)
     let Some(user) = to.account(&tx).await? else {
         return Ok(());
     };
+    let channel = send_code(state, &tx, &user, &to, Purpose::SignIn, now).await?;
+    audit::append(
+        &tx,
+        &ctx.actor(Some(user.id)),
+        audit::Event::new("otp.request", "user", user.id)
+            .detail(serde_json::json!({"channel": channel})),
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(())
+}
+
+/// Makes a code for `user` and sends it to `to` (a text, or an e-mail), in `tx`; the
+/// channel it went by.
+async fn send_code<C: store::Conn>(
+    state: &AppState,
+    tx: &C,
+    user: &users::User,
+    to: &Destination,
+    purpose: Purpose,
+    now: jiff::Timestamp,
+) -> AppResult<&'static str> {
     let id = uuid::Uuid::now_v7();
     let code = new_code();
     let text = format!(
-        "Your DocSpot sign-in code is {code}. It works for 5 minutes. Nobody from the clinic will ask you for it."
+        "Your DocSpot {} code is {code}. It works for 5 minutes. Nobody from the clinic will ask you for it.",
+        match purpose {
+            Purpose::SignIn => "sign-in",
+            Purpose::Phone(_) => "confirmation",
+        }
     );
-    let channel = match &to {
+    let channel = match to {
         Destination::Phone(p) => {
             if state.sms().is_none() {
                 return Err(AppError::Conflict(
@@ -107,31 +134,124 @@ pub async fn request_code(state: &AppState, ctx: &RequestCtx, destination: &str)
                 body: text,
                 redact: true,
             };
-            store::jobs::enqueue_all(&tx, &[sms.new_job(None, now)?], now).await?;
+            store::jobs::enqueue_all(tx, &[sms.new_job(None, now)?], now).await?;
             "sms"
         }
         Destination::Email(e) => {
             let email = mail::Email::text(
                 e.as_str(),
-                "Your DocSpot sign-in code".into(),
+                "Your DocSpot code".into(),
                 format!("Hello {},\n\n{text}\n", user.name),
             );
-            mail::enqueue(&tx, None, &email, now).await?;
+            mail::enqueue(tx, None, &email, now).await?;
             "email"
         }
     };
     let expires = now.checked_add(CODE_TTL).unwrap_or(now);
-    store::otp::insert(&tx, id, user.id, channel, &hash(id, &code), now, expires).await?;
-    audit::append(
+    let new = store::otp::NewCode {
+        id,
+        user: user.id,
+        channel,
+        purpose: &purpose,
+        code_hash: &hash(id, &code),
+        expires,
+    };
+    store::otp::insert(tx, &new, now).await?;
+    Ok(channel)
+}
+
+/// Uses up `user`'s live code for `purpose` if `code` is it; `None` (a wrong try counted,
+/// in its own transaction) otherwise.
+async fn redeem(
+    state: &AppState,
+    user: &users::User,
+    purpose: &str,
+    code: &str,
+) -> AppResult<Option<store::otp::Code>> {
+    let code = code.trim();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(None);
+    }
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let Some(live) = store::otp::live(&tx, user.id, purpose, now).await? else {
+        return Ok(None);
+    };
+    if live.attempts >= MAX_TRIES {
+        return Ok(None);
+    }
+    if !crate::gateway::same(&hash(live.id, code), &live.code_hash) {
+        store::otp::wrong_try(&tx, live.id).await?;
+        store::commit(tx).await?;
+        return Ok(None);
+    }
+    if !store::otp::use_code(&tx, live.id, now).await? {
+        return Ok(None);
+    }
+    store::commit(tx).await?;
+    Ok(Some(live))
+}
+
+/// Sends a code to `raw`, the new mobile number `me` wants; the number replaces theirs
+/// once they type the code back ([`confirm_phone`]).
+pub async fn request_phone_change(
+    state: &AppState,
+    ctx: &RequestCtx,
+    me: &crate::auth::CurrentUser,
+    raw: &str,
+) -> AppResult<MobileNumber> {
+    let phone = MobileNumber::parse(raw, region(state, None))?;
+    limit(state, "otp", &ctx.ip, Some(phone.as_str()))?;
+    let now = state.now();
+    let tx = state.store().write().await?;
+    let to = Destination::Phone(phone.clone());
+    send_code(
+        state,
         &tx,
-        &ctx.actor(Some(user.id)),
-        audit::Event::new("otp.request", "user", user.id)
-            .detail(serde_json::json!({"channel": channel})),
+        me.user(),
+        &to,
+        Purpose::Phone(phone.as_str().to_owned()),
         now,
     )
     .await?;
     store::commit(tx).await?;
-    Ok(())
+    Ok(phone)
+}
+
+/// Changes `me`'s mobile number to the one the code was texted to (audited).
+pub async fn confirm_phone(
+    state: &AppState,
+    ctx: &RequestCtx,
+    me: &crate::auth::CurrentUser,
+    code: &str,
+) -> AppResult<String> {
+    limit(state, "otp_verify", &ctx.ip, Some(me.user().email.as_str()))?;
+    let wrong = || {
+        AppError::field(
+            "code",
+            "That code is wrong or has expired. Ask for a new one.",
+        )
+    };
+    let live = redeem(state, me.user(), "phone", code)
+        .await?
+        .ok_or_else(wrong)?;
+    let phone = live
+        .target
+        .as_deref()
+        .and_then(MobileNumber::from_stored)
+        .ok_or_else(wrong)?;
+    let now = state.now();
+    let tx = state.store().write().await?;
+    users::set_phone(&tx, me.id(), Some(&phone)).await?;
+    audit::append(
+        &tx,
+        &ctx.actor(Some(me.id())),
+        audit::Event::new("user.phone_change", "user", me.id()),
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(phone.as_str().to_owned())
 }
 
 /// Signs in with the code sent to `destination`: a new session, and the code used up.
@@ -149,30 +269,12 @@ pub async fn sign_in(
     };
     let to = Destination::parse(state, destination)?;
     limit(state, "otp_verify", &ctx.ip, Some(&to.key()))?;
-    let code = code.trim();
-    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(wrong());
-    }
-    let now = state.now();
-    let tx = state.store().write().await?;
-    let Some(user) = to.account(&tx).await? else {
+    let Some(user) = to.account(state.store().conn()).await? else {
         return Err(wrong());
     };
-    let Some(live) = store::otp::live(&tx, user.id, now).await? else {
-        return Err(wrong());
-    };
-    if live.attempts >= MAX_TRIES {
-        return Err(wrong());
-    }
-    if !crate::gateway::same(&hash(live.id, code), &live.code_hash) {
-        store::otp::wrong_try(&tx, live.id).await?;
-        store::commit(tx).await?;
-        return Err(wrong());
-    }
-    if !store::otp::use_code(&tx, live.id, now).await? {
-        return Err(wrong());
-    }
-    store::commit(tx).await?;
+    redeem(state, &user, "sign_in", code)
+        .await?
+        .ok_or_else(wrong)?;
     let tokens = start_session(state, ctx, &user, "session.login_code").await?;
     Ok((user, tokens))
 }

@@ -62,6 +62,7 @@ fn notice_text(done: Option<&str>) -> Option<&'static str> {
         "password" => Some("Password changed; your other sessions were signed out."),
         "revoked" => Some("That session was signed out."),
         "confirmation" => Some("We have e-mailed you a new confirmation link."),
+        "phone" => Some("Your mobile number is changed; texts go there from now on."),
         _ => None,
     }
 }

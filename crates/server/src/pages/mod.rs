@@ -4,6 +4,7 @@
 //! form with inline errors (422, or 429 when rate limited) instead of failing.
 
 mod account;
+mod account_phone;
 mod admin;
 mod appointments;
 mod assets;
@@ -98,6 +99,11 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route(pattern::invite, get(invite::show).post(invite::accept))
         .route(pattern::account, get(account::show))
         .route(pattern::account_password, post(account::change_password))
+        .route(
+            pattern::account_phone,
+            get(account_phone::show).post(account_phone::ask),
+        )
+        .route(pattern::account_phone_confirm, post(account_phone::confirm))
         .route(
             pattern::account_email_confirmation,
             post(account::send_confirmation),

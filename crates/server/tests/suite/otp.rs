@@ -155,3 +155,73 @@ async fn a_patient_signs_in_with_a_code_texted_or_emailed_once_within_five_minut
         "signed in"
     );
 }
+
+each_backend!(a_new_mobile_number_replaces_the_old_once_the_code_texted_to_it_comes_back);
+async fn a_new_mobile_number_replaces_the_old_once_the_code_texted_to_it_comes_back(db: TestDb) {
+    use crate::helpers::{form_post, location, page_get};
+    let (app, fake) = app_with_twilio(db).await;
+    app.post(
+        "/api/v1/auth/register",
+        None,
+        json!({"email": "ravi@otp.test", "name": "Ravi Das", "password": PW, "phone": "98123 45678"}),
+    )
+    .await;
+    let me = app.login("ravi@otp.test").await.0;
+    let r = app.send(page_get("/account/phone", &me)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.text.contains("+919812345678"), "{}", r.text);
+    let r = app
+        .send(form_post(
+            "/account/phone",
+            Some(&me),
+            "phone=080+2345+6789",
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "a landline");
+    let r = app
+        .send(form_post("/account/phone", Some(&me), "phone=98450+44444"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert!(
+        r.text.contains("We have texted a code to +919845044444"),
+        "{}",
+        r.text
+    );
+    app.deliver_mail().await;
+    let sent = fake.sent();
+    assert_eq!(sent.last().unwrap().to, "+919845044444");
+    let text = &sent.last().unwrap().body;
+    let at = text.find("confirmation code is ").unwrap() + "confirmation code is ".len();
+    let code = text[at..at + 6].to_owned();
+    // Not a sign-in code, and a wrong one changes nothing.
+    let r = app
+        .post(
+            "/api/v1/auth/otp/verify",
+            None,
+            json!({"destination": "+919812345678", "code": code}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    let r = app
+        .send(form_post(
+            "/account/phone/confirm",
+            Some(&me),
+            &format!("phone=%2B919845044444&code={wrong}"),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let now = app.get("/api/v1/me", Some(&me)).await;
+    assert_eq!(now.body["phone"], "+919812345678");
+    let r = app
+        .send(form_post(
+            "/account/phone/confirm",
+            Some(&me),
+            &format!("phone=%2B919845044444&code={code}"),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert!(location(&r).ends_with("/account?done=phone"));
+    let now = app.get("/api/v1/me", Some(&me)).await;
+    assert_eq!(now.body["phone"], "+919845044444");
+}

@@ -274,6 +274,18 @@ CREATE INDEX otp_codes_user_idx ON otp_codes (user_id, created_at);
     )
 }
 
+/// What a one-time code is for: signing in, or proving a new mobile number (`target`)
+/// before it replaces the account's.
+pub fn otp_purpose(_backend: DbBackend) -> String {
+    r#"
+ALTER TABLE otp_codes ADD COLUMN purpose TEXT NOT NULL DEFAULT 'sign_in'
+    CONSTRAINT otp_codes_purpose CHECK (purpose IN ('sign_in', 'phone'));
+ALTER TABLE otp_codes ADD COLUMN target TEXT
+    CONSTRAINT otp_codes_target_len CHECK (target IS NULL OR length(target) <= 16);
+"#
+    .to_owned()
+}
+
 /// Domain events, written in the transaction of the change they record. Append-only like the
 /// audit log: subscribers read them; nothing updates or deletes them.
 pub fn events(backend: DbBackend) -> String {
