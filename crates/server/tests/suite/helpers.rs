@@ -485,25 +485,3 @@ pub fn pdf_text(pdf: &[u8]) -> Option<String> {
     assert!(out.status.success(), "pdftotext failed: {out:?}");
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
-
-/// What a provider's own Python library (`package`, from PyPI) prints when it runs
-/// `script` with `args`: the tests cross-check the loopback fakes' signatures with it.
-/// `None` where the library is not installed; under CI that fails the test.
-pub fn provider_library(package: &str, script: &str, args: &[&str]) -> Option<String> {
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .ok()?;
-    if !out.status.success() {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI is set but {package}'s Python library cannot run (pip install {package}): {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        eprintln!("SKIPPED the cross-check with {package}'s library: pip install {package}");
-        return None;
-    }
-    Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-}

@@ -50,7 +50,7 @@ fn stripe_library_accepts(body: &str, signature: &str) -> Option<bool> {
         body, header, secret = sys.argv[1], sys.argv[2], sys.argv[3]\n\
         try:\n    stripe.WebhookSignature.verify_header(body, header, secret, tolerance=None)\n    print('ok')\n\
         except stripe.SignatureVerificationError:\n    print('refused')\n";
-    let text = crate::helpers::provider_library(
+    let text = crate::fakes::provider_library(
         "stripe",
         script,
         &[body, signature, stripe::WEBHOOK_SECRET],
@@ -315,7 +315,7 @@ fn razorpay_library_accepts(body: &str, signature: &str, query: &str) -> Option<
              'payment_link_reference_id': q['razorpay_payment_link_reference_id'],\n\
              'payment_link_status': q['razorpay_payment_link_status'], 'razorpay_signature': q['razorpay_signature']}\n\
         print(ok(lambda: u.verify_webhook_signature(body, sig, secret)), ok(lambda: u.verify_payment_link_signature(p)))\n";
-    let text = crate::helpers::provider_library(
+    let text = crate::fakes::provider_library(
         "razorpay",
         script,
         &[

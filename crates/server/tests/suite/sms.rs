@@ -45,7 +45,7 @@ fn twilio_library_accepts(url: &str, params: &[(String, String)], signature: &st
         .collect();
     let input =
         json!({"token": twilio::AUTH_TOKEN, "url": url, "params": params, "sig": signature});
-    let text = crate::helpers::provider_library("twilio", script, &[&input.to_string()])?;
+    let text = crate::fakes::provider_library("twilio", script, &[&input.to_string()])?;
     Some(text == "ok")
 }
 
