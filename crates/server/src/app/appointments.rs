@@ -373,8 +373,7 @@ pub async fn move_status_with(
                 start: a.start,
             };
             let mut rec = events::Recording::new(caller.clinic_id(), actor, e);
-            let currency = caller.clinic().currency.as_str();
-            super::visit_charges::on_no_show(&tx, &mut rec, &a, currency, now).await?;
+            super::visit_charges::on_no_show(&tx, &mut rec, &a, now).await?;
             rec.write(&tx, now).await?;
         }
         StaffMove::Complete => {

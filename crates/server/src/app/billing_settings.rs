@@ -180,11 +180,17 @@ pub(super) async fn settings_in<C: Conn>(c: &C, caller: &Caller) -> AppResult<Bi
 
 /// What a clinic charges for visits that do not happen: public, shown before booking.
 pub async fn fee_policy(state: &AppState, clinic: &Clinic) -> AppResult<FeePolicy> {
-    Ok(
-        store::billing_settings::find(state.store().conn(), clinic.id)
-            .await?
-            .map_or(FeePolicy::NONE, |s| s.fees),
-    )
+    fee_policy_in(state.store().conn(), clinic.id).await
+}
+
+/// [`fee_policy`], read in the caller's transaction.
+pub(super) async fn fee_policy_in<C: Conn>(
+    c: &C,
+    clinic: domain::ClinicId,
+) -> AppResult<FeePolicy> {
+    Ok(store::billing_settings::find(c, clinic)
+        .await?
+        .map_or(FeePolicy::NONE, |s| s.fees))
 }
 
 /// What a patient reads before booking a visit of `price` with `deposit` (minor units):

@@ -373,7 +373,7 @@ pub async fn cancelled<C: Conn>(
             mail::job(Some(a.clinic_id), &email, now)?,
         );
     }
-    visit_charges::on_cancelled(c, &mut rec, a, clinic.currency.as_str(), by, now).await?;
+    visit_charges::on_cancelled(c, &mut rec, a, by, now).await?;
     messages::then_text(state, &mut rec, clinic, a, "appointment.cancelled", now)?;
     rec.write(c, now).await
 }

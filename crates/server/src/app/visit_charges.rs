@@ -15,7 +15,7 @@
 
 use super::{
     bill_input::{LineInput, compose, consultation_line},
-    billing_settings::settings_in,
+    billing_settings::{fee_policy_in, settings_in},
     bills::{issue_in, log_created, void_in},
     credit_notes::credit,
     events::{Recording, Subscriber},
@@ -94,13 +94,6 @@ pub fn on_booked(
     Ok(())
 }
 
-/// The clinic's fee policy, read in the caller's transaction.
-async fn policy<C: Conn>(c: &C, a: &Appointment, currency: &str) -> AppResult<BillingSettings> {
-    Ok(store::billing_settings::find(c, a.clinic_id)
-        .await?
-        .unwrap_or_else(|| BillingSettings::default_for(currency)))
-}
-
 /// Whether the visit's type asks for a deposit (then a cancellation has one to settle).
 async fn has_deposit<C: Conn>(c: &C, a: &Appointment) -> AppResult<bool> {
     Ok(
@@ -116,12 +109,11 @@ pub async fn on_cancelled<C: Conn>(
     c: &C,
     rec: &mut Recording,
     a: &Appointment,
-    currency: &str,
     by: CancelledBy,
     now: Timestamp,
 ) -> AppResult<()> {
-    let s = policy(c, a, currency).await?;
-    match s.fees.cancel_fee(by, a.start, now) {
+    let fees = fee_policy_in(c, a.clinic_id).await?;
+    match fees.cancel_fee(by, a.start, now) {
         Some(amount) => then(
             rec,
             a,
@@ -142,11 +134,9 @@ pub async fn on_no_show<C: Conn>(
     c: &C,
     rec: &mut Recording,
     a: &Appointment,
-    currency: &str,
     now: Timestamp,
 ) -> AppResult<()> {
-    let s = policy(c, a, currency).await?;
-    if let Some(amount) = s.fees.no_show_fee() {
+    if let Some(amount) = fee_policy_in(c, a.clinic_id).await?.no_show_fee() {
         then(
             rec,
             a,
