@@ -1,5 +1,6 @@
 //! Configuration from flags and `DOCSPOT_*` environment variables.
 
+use crate::notify::sms::SmsConfig;
 use clap::{Args, Parser, Subcommand};
 use domain::phone::Region;
 use std::{net::SocketAddr, path::PathBuf};
@@ -210,6 +211,140 @@ pub struct ServeArgs {
         default_value = "https://api.twilio.com"
     )]
     pub twilio_api_base: String,
+    /// Which SMS provider sends texts: `twilio`, `msg91` or `http`. Needed only where more
+    /// than one is configured; otherwise the configured one is used.
+    #[arg(long, env = "DOCSPOT_SMS_PROVIDER")]
+    pub sms_provider: Option<String>,
+    /// MSG91's auth key. With a template id, patients get their texts through MSG91.
+    #[arg(long, env = "DOCSPOT_MSG91_AUTH_KEY", hide_env_values = true)]
+    pub msg91_auth_key: Option<Secret>,
+    /// The MSG91 template (flow) id texts are sent with; its DLT text is one variable.
+    #[arg(long, env = "DOCSPOT_MSG91_TEMPLATE_ID")]
+    pub msg91_template_id: Option<String>,
+    /// The template variable the text goes into.
+    #[arg(
+        long,
+        env = "DOCSPOT_MSG91_TEMPLATE_VARIABLE",
+        default_value = "message"
+    )]
+    pub msg91_template_variable: String,
+    /// The DLT sender id (header), where the template does not fix one.
+    #[arg(long, env = "DOCSPOT_MSG91_SENDER")]
+    pub msg91_sender: Option<String>,
+    /// The token in the MSG91 delivery-report webhook's address
+    /// (`PUBLIC_URL/api/v1/webhooks/sms/msg91?token=…`); without it reports are refused.
+    #[arg(long, env = "DOCSPOT_MSG91_WEBHOOK_TOKEN", hide_env_values = true)]
+    pub msg91_webhook_token: Option<Secret>,
+    /// MSG91's API address (changed only for tests).
+    #[arg(
+        long,
+        env = "DOCSPOT_MSG91_API_BASE",
+        default_value = "https://control.msg91.com"
+    )]
+    pub msg91_api_base: String,
+    /// A gateway speaking DocSpot's SMS protocol (docs/configuration.md): where texts are
+    /// posted.
+    #[arg(long, env = "DOCSPOT_SMS_HTTP_URL")]
+    pub sms_http_url: Option<String>,
+    /// The secret that signs texts to the HTTP gateway and its status callbacks.
+    #[arg(long, env = "DOCSPOT_SMS_HTTP_SECRET", hide_env_values = true)]
+    pub sms_http_secret: Option<Secret>,
+}
+
+/// A value given and not blank.
+fn given(v: &Option<String>) -> Option<String> {
+    v.as_ref()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+}
+
+/// A secret given and not blank.
+fn given_secret(v: &Option<Secret>) -> Option<Secret> {
+    v.as_ref()
+        .filter(|s| !s.expose().trim().is_empty())
+        .cloned()
+}
+
+impl ServeArgs {
+    /// The SMS provider the options configure: the one named by `--sms-provider`, else the
+    /// only one configured. A named provider with missing settings, or two configured and
+    /// none named, is an error at start-up.
+    pub fn sms_config(&self) -> Result<Option<SmsConfig>, String> {
+        let twilio = match (
+            given(&self.twilio_account_sid),
+            given_secret(&self.twilio_auth_token),
+            given(&self.twilio_from),
+        ) {
+            (Some(account_sid), Some(auth_token), Some(from)) => Some(SmsConfig::Twilio {
+                api_base: self.twilio_api_base.clone(),
+                account_sid,
+                auth_token,
+                from,
+            }),
+            _ => None,
+        };
+        let msg91 = match (
+            given_secret(&self.msg91_auth_key),
+            given(&self.msg91_template_id),
+        ) {
+            (Some(auth_key), Some(template_id)) => Some(SmsConfig::Msg91 {
+                api_base: self.msg91_api_base.clone(),
+                auth_key,
+                template_id,
+                sender: given(&self.msg91_sender),
+                variable: self.msg91_template_variable.clone(),
+                webhook_token: given_secret(&self.msg91_webhook_token),
+            }),
+            _ => None,
+        };
+        let http = match (
+            given(&self.sms_http_url),
+            given_secret(&self.sms_http_secret),
+        ) {
+            (Some(url), Some(secret)) => {
+                if !(url.starts_with("https://") || url.starts_with("http://")) {
+                    return Err(format!(
+                        "DOCSPOT_SMS_HTTP_URL is not an http(s) address: {url}"
+                    ));
+                }
+                Some(SmsConfig::Http { url, secret })
+            }
+            _ => None,
+        };
+        let needs = |name: &str, what: &str| {
+            format!("DOCSPOT_SMS_PROVIDER is {name}, but {what} is not set")
+        };
+        match given(&self.sms_provider).as_deref() {
+            Some("twilio") => twilio.map(Some).ok_or_else(|| {
+                needs(
+                    "twilio",
+                    "DOCSPOT_TWILIO_ACCOUNT_SID, DOCSPOT_TWILIO_AUTH_TOKEN or DOCSPOT_TWILIO_FROM",
+                )
+            }),
+            Some("msg91") => msg91.map(Some).ok_or_else(|| {
+                needs(
+                    "msg91",
+                    "DOCSPOT_MSG91_AUTH_KEY or DOCSPOT_MSG91_TEMPLATE_ID",
+                )
+            }),
+            Some("http") => http
+                .map(Some)
+                .ok_or_else(|| needs("http", "DOCSPOT_SMS_HTTP_URL or DOCSPOT_SMS_HTTP_SECRET")),
+            Some(other) => Err(format!(
+                "DOCSPOT_SMS_PROVIDER must be twilio, msg91 or http, not {other}"
+            )),
+            None => {
+                let mut configured: Vec<SmsConfig> =
+                    [twilio, msg91, http].into_iter().flatten().collect();
+                if configured.len() > 1 {
+                    return Err(
+                        "more than one SMS provider is configured: set DOCSPOT_SMS_PROVIDER".into(),
+                    );
+                }
+                Ok(configured.pop())
+            }
+        }
+    }
 }
 
 fn region(raw: &str) -> Result<Region, String> {
@@ -269,5 +404,54 @@ mod tests {
         };
         assert!(!format!("{cfg:?}").contains("pw-secret"), "{cfg:?}");
         assert!(format!("{cfg:?}").contains("u:[redacted]@h/d"), "{cfg:?}");
+    }
+
+    fn serve(args: &[&str]) -> ServeArgs {
+        let mut all = vec!["docspot"];
+        all.extend_from_slice(args);
+        ServeOnly::try_parse_from(all).unwrap().serve
+    }
+
+    #[test]
+    fn the_sms_provider_is_the_one_configured_or_the_one_named() {
+        let twilio = [
+            "--twilio-account-sid=AC1",
+            "--twilio-auth-token=t",
+            "--twilio-from=+15005550006",
+        ];
+        let msg91 = ["--msg91-auth-key=k", "--msg91-template-id=tpl"];
+        assert!(serve(&[]).sms_config().unwrap().is_none());
+        assert!(matches!(
+            serve(&twilio).sms_config(),
+            Ok(Some(SmsConfig::Twilio { .. }))
+        ));
+        assert!(matches!(
+            serve(&msg91).sms_config(),
+            Ok(Some(SmsConfig::Msg91 { ref variable, .. })) if variable == "message"
+        ));
+        let both: Vec<&str> = twilio.iter().chain(msg91.iter()).copied().collect();
+        let err = serve(&both).sms_config().unwrap_err();
+        assert!(err.contains("DOCSPOT_SMS_PROVIDER"), "{err}");
+        let mut named = both.clone();
+        named.push("--sms-provider=msg91");
+        assert!(matches!(
+            serve(&named).sms_config(),
+            Ok(Some(SmsConfig::Msg91 { .. }))
+        ));
+        let err = serve(&["--sms-provider=http"]).sms_config().unwrap_err();
+        assert!(err.contains("DOCSPOT_SMS_HTTP_URL"), "{err}");
+        let err = serve(&["--sms-provider=pigeon"]).sms_config().unwrap_err();
+        assert!(err.contains("twilio, msg91 or http"), "{err}");
+        let err = serve(&["--sms-http-url=ftp://x", "--sms-http-secret=s"])
+            .sms_config()
+            .unwrap_err();
+        assert!(err.contains("http(s)"), "{err}");
+        // Blank values count as not given.
+        assert!(
+            serve(&["--msg91-auth-key= ", "--msg91-template-id=tpl"])
+                .sms_config()
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -14,6 +14,7 @@ pub mod pages;
 pub mod pdf;
 pub mod print;
 pub mod routes;
+pub mod signing;
 pub mod startup;
 pub mod state;
 

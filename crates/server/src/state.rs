@@ -40,8 +40,8 @@ pub struct Settings {
     pub razorpay: Option<(String, String, Secret, Secret)>,
     /// Where mobile numbers typed without `+` are read, unless the clinic has a country.
     pub default_country: domain::phone::Region,
-    /// Twilio's API address, account SID, auth token and sending number, when texts are on.
-    pub twilio: Option<(String, String, Secret, String)>,
+    /// The SMS provider, when texts are on (checked at start-up: `ServeArgs::sms_config`).
+    pub sms: Option<crate::notify::sms::SmsConfig>,
 }
 
 impl Settings {
@@ -67,23 +67,7 @@ impl Settings {
             rate_window_secs: args.auth_rate_window_secs,
             request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
             default_country: args.default_country,
-            twilio: match (
-                &args.twilio_account_sid,
-                &args.twilio_auth_token,
-                &args.twilio_from,
-            ) {
-                (Some(sid), Some(token), Some(from))
-                    if !sid.is_empty() && !token.expose().is_empty() && !from.is_empty() =>
-                {
-                    Some((
-                        args.twilio_api_base.clone(),
-                        sid.clone(),
-                        token.clone(),
-                        from.clone(),
-                    ))
-                }
-                _ => None,
-            },
+            sms: args.sms_config().unwrap_or(None),
             stripe: match (&args.stripe_secret_key, &args.stripe_webhook_secret) {
                 (Some(k), Some(w)) if !k.expose().is_empty() && !w.expose().is_empty() => {
                     Some((args.stripe_api_base.clone(), k.clone(), w.clone()))
@@ -169,11 +153,10 @@ impl AppState {
                     &base, &id, key, hook,
                 )) as Arc<dyn crate::gateway::Gateway>
             }),
-            sms: settings.twilio.clone().map(|(base, sid, token, from)| {
-                Arc::new(crate::notify::twilio::Twilio::new(
-                    &base, &sid, token, &from,
-                )) as Arc<dyn crate::notify::sms::SmsSender>
-            }),
+            sms: settings
+                .sms
+                .clone()
+                .map(crate::notify::sms::SmsConfig::sender),
             settings,
         }))
     }

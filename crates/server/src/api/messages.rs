@@ -14,7 +14,7 @@ use crate::{
 use axum::{
     Json,
     body::Bytes,
-    extract::State,
+    extract::{RawQuery, State},
     http::{HeaderMap, StatusCode},
 };
 use serde::{Deserialize, Serialize};
@@ -118,11 +118,12 @@ pub struct CallbackAnswer {
     pub known: bool,
 }
 
-/// An SMS provider's status callback (`twilio`): form-encoded, signed in
-/// `X-Twilio-Signature` over this address and the parameters. Moves the message to sent,
-/// delivered or failed.
+/// An SMS provider's status callback: `twilio` (a form signed in `X-Twilio-Signature`
+/// over this address and the parameters), `msg91` (its delivery-report form, with the
+/// configured token in the query) or `http` (JSON signed in `X-DocSpot-Signature`). Moves
+/// the message to sent, delivered or failed.
 #[utoipa::path(post, path = "/api/v1/webhooks/sms/{provider}", operation_id = "sms_status_callback", tag = "messages",
-    params(("provider" = String, Path)),
+    params(("provider" = String, Path), ("token" = Option<String>, Query, description = "MSG91's webhook token")),
     request_body(content = String, description = "The provider's status callback, as it sends it", content_type = "application/x-www-form-urlencoded"),
     responses((status = 200, body = CallbackAnswer), (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json", description = "The signature does not hold"),
@@ -130,12 +131,15 @@ pub struct CallbackAnswer {
 pub async fn sms_status_callback(
     State(state): State<AppState>,
     ApiPath(provider): ApiPath<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Json<CallbackAnswer>> {
-    let params: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|_| AppError::BadRequest("The body is not a form.".into()))?;
-    let url = format!("{}{}", state.settings().public_url, status_path(&provider));
-    let known = messages::status_callback(&state, &provider, &url, &headers, &params).await?;
+    let mut url = format!("{}{}", state.settings().public_url, status_path(&provider));
+    if let Some(q) = query {
+        url.push('?');
+        url.push_str(&q);
+    }
+    let known = messages::status_callback(&state, &provider, &url, &headers, &body).await?;
     Ok(Json(CallbackAnswer { known }))
 }

@@ -13,7 +13,7 @@ use crate::{
     auth::extract::RequestCtx,
     error::{AppError, AppResult},
     jobs::{Job, sms::SendSms},
-    notify::sms::{Delivery, SmsError},
+    notify::sms::{Callback, Delivery, SmsError},
     routes,
     state::AppState,
 };
@@ -180,40 +180,47 @@ pub fn reminders(
     Ok(out)
 }
 
-/// A status callback of `provider`, posted to `url` with form `params`: verified, then
-/// applied to its message. Answers whether a message of ours was found.
+/// A status callback of `provider`, posted to `url` (query included) with `body`:
+/// verified, then applied to its messages. Answers whether a message of ours was found.
 pub async fn status_callback(
     state: &AppState,
     provider: &str,
     url: &str,
     headers: &HeaderMap,
-    params: &[(String, String)],
+    body: &[u8],
 ) -> AppResult<bool> {
     let sender = state
         .sms()
         .filter(|s| s.name() == provider)
         .ok_or(AppError::NotFound)?;
-    let report = sender
-        .verify_status(url, headers, params)
-        .map_err(|e| match e {
-            SmsError::Signature(m) => AppError::Forbidden(format!("Signature: {m}")),
-            other => AppError::BadRequest(other.to_string()),
-        })?;
-    let status = match report.delivery {
-        Delivery::Sent => Status::Sent,
-        Delivery::Delivered => Status::Delivered,
-        Delivery::Failed => Status::Failed,
+    let callback = Callback {
+        url,
+        headers,
+        body,
+        now: state.now(),
     };
+    let reports = sender.verify_status(&callback).map_err(|e| match e {
+        SmsError::Signature(m) => AppError::Forbidden(format!("Signature: {m}")),
+        other => AppError::BadRequest(other.to_string()),
+    })?;
     let tx = state.store().write().await?;
-    let known = messages::reported(
-        &tx,
-        provider,
-        &report.provider_ref,
-        status,
-        report.error.as_deref(),
-        state.now(),
-    )
-    .await?;
+    let mut known = false;
+    for report in reports.iter().take(1000) {
+        let status = match report.delivery {
+            Delivery::Sent => Status::Sent,
+            Delivery::Delivered => Status::Delivered,
+            Delivery::Failed => Status::Failed,
+        };
+        known |= messages::reported(
+            &tx,
+            provider,
+            &report.provider_ref,
+            status,
+            report.error.as_deref(),
+            state.now(),
+        )
+        .await?;
+    }
     store::commit(tx).await?;
     Ok(known)
 }

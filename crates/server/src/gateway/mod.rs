@@ -110,22 +110,7 @@ pub trait Gateway: Send + Sync {
     ) -> Result<Verified, GatewayError>;
 }
 
-/// HMAC-SHA256 of `message` under `key`, hex.
-pub(crate) fn hmac_hex(key: &[u8], message: &[u8]) -> String {
-    use hmac::{KeyInit, Mac};
-    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key");
-    mac.update(message);
-    hex::encode(mac.finalize().into_bytes())
-}
-
-/// Compares two hex signatures in constant time.
-pub(crate) fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
+pub(crate) use crate::signing::{hmac_hex, same};
 
 /// An HTTP client for providers: short timeouts, no redirects followed.
 pub(crate) fn client() -> http_client::Client {

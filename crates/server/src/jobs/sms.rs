@@ -72,8 +72,10 @@ impl Job for SendSms {
             status_path(sender.name())
         );
         let sms = Sms {
+            reference: self.message.to_string(),
             to: self.to.clone(),
             body: self.body.clone(),
+            at: state.now(),
         };
         match sender.send(&sms, &status_url).await {
             Ok(id) => {

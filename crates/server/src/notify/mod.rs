@@ -1,9 +1,11 @@
 //! Outgoing notifications: e-mail (confirmations, reminders, account links) and text
-//! messages (`sms`, through a provider adapter such as `twilio`). Push is to come, behind
-//! the same kind of adapter.
+//! messages (`sms`, through a provider adapter: `twilio`, `msg91` or the generic
+//! `sms_http`). Push is to come, behind the same kind of adapter.
 
 pub mod email;
+pub mod msg91;
 pub mod sms;
+pub mod sms_http;
 pub mod twilio;
 
 pub use email::{MailError, MailSender, Mailer};

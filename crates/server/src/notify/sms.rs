@@ -1,10 +1,13 @@
-//! Text messages behind one trait, like payments: an adapter per provider (Twilio here),
+//! Text messages behind one trait, like payments: an adapter per provider (`twilio`,
+//! `msg91`, and `http` for any gateway that speaks DocSpot's documented JSON protocol),
 //! chosen and configured per install (docs/configuration.md). A message is sent with a
-//! status-callback address, and the provider's signed callbacks report it delivered or
-//! failed.
+//! status-callback address, and the provider's authenticated callbacks report it delivered
+//! or failed.
 
+use crate::config::Secret;
 use axum::http::HeaderMap;
 use futures_util::future::BoxFuture;
+use std::sync::Arc;
 
 /// Where `provider`'s status callbacks come in (under the public URL).
 pub fn status_path(provider: &str) -> String {
@@ -14,8 +17,41 @@ pub fn status_path(provider: &str) -> String {
 /// One text to one mobile number (E.164).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sms {
+    /// Ours (the message's id): the same for every attempt, so a provider that takes an
+    /// idempotency key sends it once.
+    pub reference: String,
     pub to: String,
     pub body: String,
+    /// When it is sent (what a signature's timestamp says).
+    pub at: jiff::Timestamp,
+}
+
+/// A status callback as it came in: the full address it was posted to (query included),
+/// its headers and its raw body.
+#[derive(Debug, Clone, Copy)]
+pub struct Callback<'a> {
+    pub url: &'a str,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+    pub now: jiff::Timestamp,
+}
+
+impl Callback<'_> {
+    /// The body as form parameters (Twilio's and MSG91's callbacks).
+    pub fn form(&self) -> Result<Vec<(String, String)>, SmsError> {
+        serde_urlencoded::from_bytes(self.body)
+            .map_err(|_| SmsError::Body("the body is not a form".into()))
+    }
+
+    /// The value of `name` in the address's query.
+    pub fn query(&self, name: &str) -> Option<String> {
+        let query = self.url.split_once('?')?.1;
+        serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+            .ok()?
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    }
 }
 
 /// Where a message stands, as a provider reports it.
@@ -47,9 +83,12 @@ pub enum SmsError {
     /// The provider could not be reached or failed; trying later may help.
     #[error("the SMS provider is unavailable: {0}")]
     Unavailable(String),
-    /// A status callback whose signature does not hold.
+    /// A status callback whose signature (or token) does not hold.
     #[error("status callback signature: {0}")]
     Signature(String),
+    /// A status callback that does not read as one.
+    #[error("status callback body: {0}")]
+    Body(String),
 }
 
 impl SmsError {
@@ -61,7 +100,7 @@ impl SmsError {
 
 /// One SMS provider.
 pub trait SmsSender: Send + Sync {
-    /// `twilio`.
+    /// `twilio`, `msg91` or `http`: also the last part of its status callback address.
     fn name(&self) -> &'static str;
     /// Sends `sms`, asking for status callbacks at `status_url`; answers the provider's
     /// id for the message.
@@ -70,12 +109,99 @@ pub trait SmsSender: Send + Sync {
         sms: &'a Sms,
         status_url: &'a str,
     ) -> BoxFuture<'a, Result<String, SmsError>>;
-    /// Checks a status callback posted to `url` (as the provider signed it) with its form
-    /// `params`, and reads it.
-    fn verify_status(
-        &self,
-        url: &str,
-        headers: &HeaderMap,
-        params: &[(String, String)],
-    ) -> Result<StatusReport, SmsError>;
+    /// Checks a status callback's signature (or token) and reads the reports it carries.
+    fn verify_status(&self, callback: &Callback<'_>) -> Result<Vec<StatusReport>, SmsError>;
+}
+
+/// The SMS provider an install is configured with (docs/configuration.md).
+#[derive(Debug, Clone)]
+pub enum SmsConfig {
+    Twilio {
+        api_base: String,
+        account_sid: String,
+        auth_token: Secret,
+        from: String,
+    },
+    Msg91 {
+        api_base: String,
+        auth_key: Secret,
+        template_id: String,
+        /// The DLT sender id (header), where the template does not fix one.
+        sender: Option<String>,
+        /// The template's variable the text goes into.
+        variable: String,
+        /// The token MSG91's delivery-report webhook carries in its address.
+        webhook_token: Option<Secret>,
+    },
+    Http {
+        url: String,
+        secret: Secret,
+    },
+}
+
+impl SmsConfig {
+    /// The adapter for this configuration.
+    pub fn sender(self) -> Arc<dyn SmsSender> {
+        match self {
+            SmsConfig::Twilio {
+                api_base,
+                account_sid,
+                auth_token,
+                from,
+            } => Arc::new(super::twilio::Twilio::new(
+                &api_base,
+                &account_sid,
+                auth_token,
+                &from,
+            )),
+            SmsConfig::Msg91 {
+                api_base,
+                auth_key,
+                template_id,
+                sender,
+                variable,
+                webhook_token,
+            } => Arc::new(super::msg91::Msg91 {
+                api_base: api_base.trim_end_matches('/').to_owned(),
+                auth_key,
+                template_id,
+                sender,
+                variable,
+                webhook_token,
+                client: crate::gateway::client(),
+            }),
+            SmsConfig::Http { url, secret } => Arc::new(super::sms_http::HttpGateway {
+                url,
+                secret,
+                client: crate::gateway::client(),
+            }),
+        }
+    }
+}
+
+/// Sends a request to a provider and reads its answer: the status and the JSON body (null
+/// where it is not JSON). Not reaching the provider may pass if tried later.
+pub(crate) async fn call(
+    req: http_client::RequestBuilder,
+) -> Result<(http_client::StatusCode, serde_json::Value), SmsError> {
+    let res = req
+        .send()
+        .await
+        .map_err(|e| SmsError::Unavailable(e.to_string()))?;
+    let status = res.status();
+    let bytes = res
+        .bytes()
+        .await
+        .map_err(|e| SmsError::Unavailable(e.to_string()))?;
+    Ok((status, serde_json::from_slice(&bytes).unwrap_or_default()))
+}
+
+/// How an HTTP answer from a provider fails: 5xx, 429 and 408 may pass if tried later;
+/// anything else is a refusal.
+pub(crate) fn failure(status: http_client::StatusCode, message: String) -> SmsError {
+    if status.is_server_error() || matches!(status.as_u16(), 408 | 429) {
+        SmsError::Unavailable(message)
+    } else {
+        SmsError::Refused(message)
+    }
 }

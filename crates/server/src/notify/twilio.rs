@@ -4,9 +4,8 @@
 //! HMAC-SHA1, under the auth token, of the callback's full URL followed by each form
 //! parameter's name and value, sorted by name.
 
-use super::sms::{Delivery, Sms, SmsError, SmsSender, StatusReport};
+use super::sms::{Callback, Delivery, Sms, SmsError, SmsSender, StatusReport, call, failure};
 use crate::config::Secret;
-use axum::http::HeaderMap;
 use futures_util::future::BoxFuture;
 
 /// The Twilio account DocSpot texts through.
@@ -75,69 +74,57 @@ impl SmsSender for Twilio {
                 ("StatusCallback", status_url),
             ])
             .map_err(|e| SmsError::Refused(e.to_string()))?;
-            let res = self
-                .client
-                .post(format!(
-                    "{}/2010-04-01/Accounts/{}/Messages.json",
-                    self.api_base, self.account_sid
-                ))
-                .basic_auth(&self.account_sid, Some(self.auth_token.expose()))
-                .header("Content-Type", "application/x-www-form-urlencoded")
-                .body(form)
-                .send()
-                .await
-                .map_err(|e| SmsError::Unavailable(e.to_string()))?;
-            let status = res.status();
-            let bytes = res
-                .bytes()
-                .await
-                .map_err(|e| SmsError::Unavailable(e.to_string()))?;
-            let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            let (status, body) = call(
+                self.client
+                    .post(format!(
+                        "{}/2010-04-01/Accounts/{}/Messages.json",
+                        self.api_base, self.account_sid
+                    ))
+                    .basic_auth(&self.account_sid, Some(self.auth_token.expose()))
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .body(form),
+            )
+            .await?;
             if status.is_success() {
                 return body["sid"]
                     .as_str()
                     .map(str::to_owned)
                     .ok_or_else(|| SmsError::Unavailable("no message sid".into()));
             }
-            let message = format!(
-                "{status}: {} {}",
-                body["code"],
-                body["message"].as_str().unwrap_or("no message")
-            );
-            if status.is_server_error() || status.as_u16() == 429 {
-                Err(SmsError::Unavailable(message))
-            } else {
-                Err(SmsError::Refused(message))
-            }
+            Err(failure(
+                status,
+                format!(
+                    "{status}: {} {}",
+                    body["code"],
+                    body["message"].as_str().unwrap_or("no message")
+                ),
+            ))
         })
     }
 
-    fn verify_status(
-        &self,
-        url: &str,
-        headers: &HeaderMap,
-        params: &[(String, String)],
-    ) -> Result<StatusReport, SmsError> {
-        let sent = headers
+    fn verify_status(&self, callback: &Callback<'_>) -> Result<Vec<StatusReport>, SmsError> {
+        let params = callback.form()?;
+        let sent = callback
+            .headers
             .get("x-twilio-signature")
             .and_then(|v| v.to_str().ok())
             .ok_or_else(|| SmsError::Signature("no X-Twilio-Signature".into()))?;
-        let want = signature(self.auth_token.expose(), url, params);
-        if !crate::gateway::same(&want, sent) {
+        let want = signature(self.auth_token.expose(), callback.url, &params);
+        if !crate::signing::same(&want, sent) {
             return Err(SmsError::Signature("does not match".into()));
         }
         let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        let sid = get("MessageSid").ok_or_else(|| SmsError::Signature("no MessageSid".into()))?;
+        let sid = get("MessageSid").ok_or_else(|| SmsError::Body("no MessageSid".into()))?;
         let status = get("MessageStatus").unwrap_or_default();
         let delivery =
-            delivery(status).ok_or_else(|| SmsError::Signature(format!("status {status}")))?;
-        Ok(StatusReport {
+            delivery(status).ok_or_else(|| SmsError::Body(format!("status {status}")))?;
+        Ok(vec![StatusReport {
             provider_ref: sid.to_owned(),
             delivery,
             error: get("ErrorCode")
                 .filter(|c| !c.is_empty())
                 .map(str::to_owned),
-        })
+        }])
     }
 }
 

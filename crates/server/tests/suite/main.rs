@@ -81,6 +81,7 @@ mod schedule_pages;
 mod scope;
 mod sessions;
 mod sms;
+mod sms_providers;
 mod staff;
 mod staff_changes;
 mod suspension;

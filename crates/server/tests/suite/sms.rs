@@ -14,6 +14,7 @@ use axum::{
     body::Body,
     http::{Method, Request, StatusCode},
 };
+use docspot_server::notify::sms::SmsConfig;
 use serde_json::{Value, json};
 use store::testing::TestDb;
 
@@ -21,12 +22,12 @@ pub(crate) async fn app_with_twilio(db: TestDb) -> (TestApp, TwilioFake) {
     let fake = TwilioFake::start().await;
     let url = fake.url.clone();
     let app = TestApp::with(db, |s| {
-        s.twilio = Some((
-            url,
-            twilio::ACCOUNT_SID.to_owned(),
-            twilio::AUTH_TOKEN.parse().unwrap(),
-            twilio::FROM.to_owned(),
-        ));
+        s.sms = Some(SmsConfig::Twilio {
+            api_base: url,
+            account_sid: twilio::ACCOUNT_SID.to_owned(),
+            auth_token: twilio::AUTH_TOKEN.parse().unwrap(),
+            from: twilio::FROM.to_owned(),
+        });
     })
     .await;
     (app, fake)

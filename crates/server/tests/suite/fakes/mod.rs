@@ -3,18 +3,36 @@
 //! be told to fail the way the real service does, so tests cover our error handling too.
 //!
 //! One file per provider: `smtp.rs` (e-mail), `stripe.rs` and `razorpay.rs` (payments),
-//! `twilio.rs` (texts). Others go next to them, each with the same shape: `start()`, the
+//! `twilio.rs`, `msg91.rs` and `sms_gateway.rs` (texts). Others go next to them, each with the same shape: `start()`, the
 //! address to configure, what it received, and switches for its failure modes.
 
+pub mod msg91;
 pub mod razorpay;
+pub mod sms_gateway;
 pub mod smtp;
 pub mod stripe;
 pub mod twilio;
 
+pub use msg91::Msg91Fake;
 pub use razorpay::RazorpayFake;
+pub use sms_gateway::SmsGatewayFake;
 pub use smtp::SmtpFake;
 pub use stripe::StripeFake;
 pub use twilio::TwilioFake;
+
+/// A free port on 127.0.0.1 for a fake, and its base address.
+pub async fn bind() -> (tokio::net::TcpListener, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    (listener, url)
+}
+
+/// Serves `app` on `listener` until the test's runtime ends.
+pub fn serve(listener: tokio::net::TcpListener, app: axum::Router) {
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+}
 
 /// What a provider's own Python library (`package`, from PyPI) prints when it runs
 /// `script` with `args`: the tests cross-check the loopback fakes' signatures with it.

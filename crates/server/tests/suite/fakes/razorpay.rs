@@ -167,8 +167,7 @@ async fn refund(
 impl RazorpayFake {
     /// Binds a free port on 127.0.0.1 and serves.
     pub async fn start() -> RazorpayFake {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (listener, url) = super::bind().await;
         let shared = Arc::new(Mutex::new(Shared {
             base: url.clone(),
             ..Shared::default()
@@ -178,9 +177,7 @@ impl RazorpayFake {
             .route("/v1/payments/{id}/refund", post(refund))
             .route("/rzp/{id}", get(link_page).post(pay))
             .with_state(shared.clone());
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
+        super::serve(listener, app);
         RazorpayFake { url, shared }
     }
 

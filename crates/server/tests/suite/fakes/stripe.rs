@@ -233,8 +233,7 @@ async fn pay(State(s): State<Arc<Mutex<Shared>>>, Path(id): Path<String>) -> Res
 impl StripeFake {
     /// Binds a free port on 127.0.0.1 and serves.
     pub async fn start() -> StripeFake {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (listener, url) = super::bind().await;
         let shared = Arc::new(Mutex::new(Shared {
             base: url.clone(),
             ..Shared::default()
@@ -244,9 +243,7 @@ impl StripeFake {
             .route("/v1/refunds", post(create_refund))
             .route("/c/pay/{id}", get(checkout_page).post(pay))
             .with_state(shared.clone());
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
+        super::serve(listener, app);
         StripeFake { url, shared }
     }
 

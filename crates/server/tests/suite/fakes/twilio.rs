@@ -104,8 +104,7 @@ async fn create_message(
 
 impl TwilioFake {
     pub async fn start() -> TwilioFake {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (listener, url) = super::bind().await;
         let shared = Arc::new(Mutex::new(Shared::default()));
         let app = Router::new()
             .route(
@@ -113,9 +112,7 @@ impl TwilioFake {
                 post(create_message),
             )
             .with_state(shared.clone());
-        tokio::spawn(async move {
-            axum::serve(listener, app).await.unwrap();
-        });
+        super::serve(listener, app);
         TwilioFake { url, shared }
     }
 
