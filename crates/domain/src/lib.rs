@@ -11,6 +11,7 @@ pub mod money;
 pub mod password;
 pub mod patient;
 pub mod phone;
+pub mod preferences;
 pub mod queue;
 pub mod role;
 pub mod schedule;

@@ -99,6 +99,7 @@ routes! {
     account_password() => "/account/password";
     /// A new mobile number, proved by a code texted to it.
     account_phone() => "/account/phone";
+    account_notifications() => "/account/notifications";
     account_phone_confirm() => "/account/phone/confirm";
     account_email_confirmation() => "/account/email-confirmation";
     revoke_session(id: SessionId) => "/account/sessions/{id}/revoke";

@@ -30,6 +30,7 @@ pub mod otp;
 pub mod patients;
 pub mod payments;
 pub mod policy;
+pub mod preferences;
 pub mod prescriptions;
 pub mod queue;
 pub mod rules;

@@ -33,6 +33,10 @@ impl MigratorTrait for Migrator {
             Step::new("m0018_messages", schema::messages),
             Step::new("m0019_otp_codes", schema::otp_codes),
             Step::new("m0020_otp_purpose", schema::otp_purpose),
+            Step::new(
+                "m0021_notification_preferences",
+                schema::notification_preferences,
+            ),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

@@ -8,7 +8,7 @@ use crate::{
     app::messages,
     auth::RequestCtx,
     error::{AppError, AppResult, Problem},
-    notify::sms::status_path,
+    notify::sms::{Callback, status_path},
     state::AppState,
 };
 use axum::{
@@ -112,6 +112,16 @@ pub async fn retry_message_delivery(
     Ok((StatusCode::ACCEPTED, Json(m.into())))
 }
 
+/// The public address a provider posted to: `path` with its `query`, as it signed it.
+fn address(state: &AppState, path: &str, query: Option<String>) -> String {
+    let mut url = format!("{}{path}", state.settings().public_url);
+    if let Some(q) = query {
+        url.push('?');
+        url.push_str(&q);
+    }
+    url
+}
+
 /// Whether the callback was about a message of ours.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CallbackAnswer {
@@ -135,11 +145,46 @@ pub async fn sms_status_callback(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Json<CallbackAnswer>> {
-    let mut url = format!("{}{}", state.settings().public_url, status_path(&provider));
-    if let Some(q) = query {
-        url.push('?');
-        url.push_str(&q);
-    }
-    let known = messages::status_callback(&state, &provider, &url, &headers, &body).await?;
+    let url = address(&state, &status_path(&provider), query);
+    let callback = Callback {
+        url: &url,
+        headers: &headers,
+        body: &body,
+        now: state.now(),
+    };
+    let known = messages::status_callback(&state, &provider, &callback).await?;
     Ok(Json(CallbackAnswer { known }))
+}
+
+/// A text a patient sent to the install's number, as the provider posts it (`twilio`: a
+/// form signed in `X-Twilio-Signature`; `http`: JSON `{from, body}` signed in
+/// `X-DocSpot-Signature`). STOP (STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT) stops texts to
+/// that number; START (UNSTOP, YES) starts them again; anything else is ignored.
+#[utoipa::path(post, path = "/api/v1/webhooks/sms/{provider}/inbound", operation_id = "sms_inbound", tag = "messages",
+    params(("provider" = String, Path)),
+    request_body(content = String, description = "The provider's incoming-message request, as it sends it", content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = InboundAnswer), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "The signature does not hold"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "No such provider is configured")))]
+pub async fn sms_inbound(
+    State(state): State<AppState>,
+    ApiPath(provider): ApiPath<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Json<InboundAnswer>> {
+    let url = address(&state, &format!("{}/inbound", status_path(&provider)), None);
+    let callback = Callback {
+        url: &url,
+        headers: &headers,
+        body: &body,
+        now: state.now(),
+    };
+    let changed = crate::app::preferences::inbound(&state, &provider, &callback).await?;
+    Ok(Json(InboundAnswer { changed }))
+}
+
+/// Whether a reply changed whether the number gets texts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InboundAnswer {
+    pub changed: bool,
 }

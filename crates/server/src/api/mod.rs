@@ -16,6 +16,7 @@ pub mod messages;
 pub mod online;
 pub mod patients;
 pub mod payments;
+pub mod preferences;
 pub mod prescriptions;
 pub mod queue;
 pub mod schedule;
@@ -153,6 +154,11 @@ pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenAp
         .routes(routes!(online::stripe_webhook))
         .routes(routes!(online::razorpay_webhook))
         .routes(routes!(messages::sms_status_callback))
+        .routes(routes!(messages::sms_inbound))
+        .routes(routes!(
+            preferences::get_notification_preferences,
+            preferences::set_notification_preferences
+        ))
         .routes(routes!(messages::list_message_deliveries))
         .routes(routes!(messages::retry_message_delivery))
         .routes(routes!(bills::list_my_bills))

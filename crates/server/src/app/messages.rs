@@ -13,11 +13,11 @@ use crate::{
     auth::extract::RequestCtx,
     error::{AppError, AppResult},
     jobs::{Job, sms::SendSms},
-    notify::sms::{Callback, Delivery, SmsError},
+    notify::sms::{Callback, Delivery, SmsError, SmsSender},
     routes,
     state::AppState,
 };
-use axum::http::HeaderMap;
+use domain::preferences::Language;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use store::{
@@ -43,41 +43,77 @@ fn when(clinic: &Clinic, t: Timestamp) -> String {
         .to_string()
 }
 
-/// What a text about `a` says for `kind`; `previous` is the time it moved from.
-pub fn text(state: &AppState, clinic: &Clinic, a: &Appointment, kind: &str) -> String {
+/// What a text about `a` says for `kind`, in `lang`.
+pub fn text(
+    state: &AppState,
+    clinic: &Clinic,
+    a: &Appointment,
+    kind: &str,
+    lang: Language,
+) -> String {
     let at = when(clinic, a.start);
     let url = &state.settings().public_url;
-    match kind {
-        "appointment.booked" => format!(
-            "{}: your visit with {} is booked for {at}. Ref {}. See or cancel: {url}{}",
-            clinic.name,
-            a.doctor_name,
-            a.ref_code,
-            routes::my_appointments()
+    let (c, dr, r) = (&clinic.name, &a.doctor_name, &a.ref_code);
+    let mine = routes::my_appointments();
+    let again = routes::clinic_page(&clinic.slug);
+    match (lang, kind) {
+        (Language::English, "appointment.booked") => {
+            format!(
+                "{c}: your visit with {dr} is booked for {at}. Ref {r}. See or cancel: {url}{mine}"
+            )
+        }
+        (Language::English, "appointment.requested") => format!(
+            "{c}: we have your request for a visit with {dr} at {at}. Ref {r}. We will text you once it is confirmed."
         ),
-        "appointment.requested" => format!(
-            "{}: we have your request for a visit with {} at {at}. Ref {}. We will text you once it is confirmed.",
-            clinic.name, a.doctor_name, a.ref_code
+        (Language::English, "appointment.rescheduled") => {
+            format!("{c}: your visit with {dr} has moved to {at}. Ref {r}.")
+        }
+        (Language::English, "appointment.approved") => {
+            format!("{c}: your visit with {dr} at {at} is confirmed. Ref {r}.")
+        }
+        (Language::English, "appointment.cancelled") => {
+            format!("{c}: your visit with {dr} at {at} is cancelled. Book again: {url}{again}")
+        }
+        (Language::English, _) => {
+            format!("{c}: a reminder of your visit with {dr} at {at}. Ref {r}.")
+        }
+        (Language::Hindi, "appointment.booked") => format!(
+            "{c}: {dr} के साथ आपकी मुलाक़ात {at} पर बुक हो गई है। संदर्भ {r}। देखें या रद्द करें: {url}{mine}"
         ),
-        "appointment.rescheduled" => format!(
-            "{}: your visit with {} has moved to {at}. Ref {}.",
-            clinic.name, a.doctor_name, a.ref_code
+        (Language::Hindi, "appointment.requested") => format!(
+            "{c}: {at} पर {dr} से मुलाक़ात का आपका अनुरोध मिल गया है। संदर्भ {r}। पुष्टि होते ही हम आपको संदेश भेजेंगे।"
         ),
-        "appointment.approved" => format!(
-            "{}: your visit with {} at {at} is confirmed. Ref {}.",
-            clinic.name, a.doctor_name, a.ref_code
-        ),
-        "appointment.cancelled" => format!(
-            "{}: your visit with {} at {at} is cancelled. Book again: {url}{}",
-            clinic.name,
-            a.doctor_name,
-            routes::clinic_page(&clinic.slug)
-        ),
-        _ => format!(
-            "{}: a reminder of your visit with {} at {at}. Ref {}.",
-            clinic.name, a.doctor_name, a.ref_code
-        ),
+        (Language::Hindi, "appointment.rescheduled") => {
+            format!("{c}: {dr} के साथ आपकी मुलाक़ात अब {at} पर है। संदर्भ {r}।")
+        }
+        (Language::Hindi, "appointment.approved") => {
+            format!("{c}: {at} पर {dr} के साथ आपकी मुलाक़ात पक्की हो गई है। संदर्भ {r}।")
+        }
+        (Language::Hindi, "appointment.cancelled") => {
+            format!("{c}: {at} पर {dr} के साथ आपकी मुलाक़ात रद्द हो गई है। फिर से बुक करें: {url}{again}")
+        }
+        (Language::Hindi, _) => {
+            format!("{c}: याद दिला दें, {at} पर {dr} के साथ आपकी मुलाक़ात है। संदर्भ {r}।")
+        }
     }
+}
+
+/// The text in English, with its other translations.
+fn texts(
+    state: &AppState,
+    clinic: &Clinic,
+    a: &Appointment,
+    kind: &str,
+) -> (String, Vec<(String, String)>) {
+    let translations = Language::ALL
+        .into_iter()
+        .filter(|l| *l != Language::English)
+        .map(|l| (l.as_str().to_owned(), text(state, clinic, a, kind, l)))
+        .collect();
+    (
+        text(state, clinic, a, kind, Language::English),
+        translations,
+    )
 }
 
 /// The SMS job for `kind` about `a`, run at `at`; `None` without a provider or a number.
@@ -96,12 +132,16 @@ fn job(
     ) else {
         return Ok(None);
     };
+    let (body, translations) = texts(state, clinic, a, kind);
     let sms = SendSms {
         message: uuid::Uuid::now_v7(),
         kind: kind.to_owned(),
         to: to.to_owned(),
-        body: text(state, clinic, a, kind),
-        redact: false,
+        body,
+        translations,
+        user: a.patient_user_id,
+        reminds: kind.starts_with("reminder.").then_some(a.id),
+        ..SendSms::default()
     };
     Ok(Some(sms.new_job(Some(a.clinic_id), at)?))
 }
@@ -133,21 +173,30 @@ pub async fn then_turn<C: store::Conn>(
     if state.sms().is_none() {
         return Ok(());
     }
-    let phone = store::patients::find(c, clinic.id, t.patient_id)
-        .await?
-        .and_then(|p| p.details.phone);
-    let Some(to) = phone.and_then(|p| mobile(state, clinic, &p)) else {
+    let Some(patient) = store::patients::find(c, clinic.id, t.patient_id).await? else {
         return Ok(());
     };
+    let Some(to) = patient
+        .details
+        .phone
+        .as_deref()
+        .and_then(|p| mobile(state, clinic, p))
+    else {
+        return Ok(());
+    };
+    let (c, dr, n) = (&clinic.name, &t.doctor_name, t.number);
     let sms = SendSms {
         message: uuid::Uuid::now_v7(),
         kind: "token.called".into(),
         to,
-        body: format!(
-            "{}: it is your turn with {}. Token {}: please come in now.",
-            clinic.name, t.doctor_name, t.number
-        ),
-        redact: false,
+        body: format!("{c}: it is your turn with {dr}. Token {n}: please come in now."),
+        translations: vec![(
+            Language::Hindi.as_str().to_owned(),
+            format!("{c}: {dr} के पास जाने की आपकी बारी है। टोकन {n}: कृपया अभी अंदर आएँ।"),
+        )],
+        user: patient.user_id,
+        urgent: true,
+        ..SendSms::default()
     };
     rec.then(Subscriber::Sms, sms.new_job(Some(clinic.id), now)?);
     Ok(())
@@ -180,29 +229,32 @@ pub fn reminders(
     Ok(out)
 }
 
-/// A status callback of `provider`, posted to `url` (query included) with `body`:
-/// verified, then applied to its messages. Answers whether a message of ours was found.
-pub async fn status_callback(
-    state: &AppState,
+/// What the configured SMS provider named `provider` reads from a request it signed, by
+/// `check`; a provider not configured is 404, a bad signature 403, a body it does not
+/// understand 400.
+pub fn verified<'s, T>(
+    state: &'s AppState,
     provider: &str,
-    url: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> AppResult<bool> {
+    check: impl FnOnce(&dyn SmsSender) -> Result<T, SmsError>,
+) -> AppResult<(&'s dyn SmsSender, T)> {
     let sender = state
         .sms()
         .filter(|s| s.name() == provider)
         .ok_or(AppError::NotFound)?;
-    let callback = Callback {
-        url,
-        headers,
-        body,
-        now: state.now(),
-    };
-    let reports = sender.verify_status(&callback).map_err(|e| match e {
+    let read = check(sender.as_ref()).map_err(|e| match e {
         SmsError::Signature(m) => AppError::Forbidden(format!("Signature: {m}")),
         other => AppError::BadRequest(other.to_string()),
     })?;
+    Ok((sender.as_ref(), read))
+}
+
+/// A status callback of `provider`: verified, then applied to its messages. Answers whether a message of ours was found.
+pub async fn status_callback(
+    state: &AppState,
+    provider: &str,
+    callback: &Callback<'_>,
+) -> AppResult<bool> {
+    let (_, reports) = verified(state, provider, |s| s.verify_status(callback))?;
     let tx = state.store().write().await?;
     let mut known = false;
     for report in reports.iter().take(1000) {
@@ -267,7 +319,7 @@ pub async fn retry(
         kind: m.kind.clone(),
         to: m.recipient.clone(),
         body: m.body.clone(),
-        redact: false,
+        ..SendSms::default()
     }
     .new_job(Some(caller.clinic_id()), now)?;
     store::jobs::enqueue_all(&tx, &[job], now).await?;

@@ -36,6 +36,7 @@ pub mod patients;
 pub mod payments;
 pub mod phones;
 pub mod policy;
+pub mod preferences;
 pub mod prescriptions;
 pub mod queue;
 pub mod queue_status;

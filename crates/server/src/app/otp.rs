@@ -133,6 +133,7 @@ async fn send_code<C: store::Conn>(
                 to: p.as_str().to_owned(),
                 body: text,
                 redact: true,
+                ..SendSms::default()
             };
             store::jobs::enqueue_all(tx, &[sms.new_job(None, now)?], now).await?;
             "sms"

@@ -2,23 +2,110 @@
 //! `messages` (queued, sent with the provider's id, or failed with why). A message already
 //! sent is not sent again by a repeated run; the provider's status callbacks move it on to
 //! delivered or failed.
+//!
+//! The patient's say is read when the text is due, not when it was queued: a number that
+//! replied STOP, or an account that turned texts off, gets nothing (the message is failed
+//! with why); a text due in the account's quiet hours waits for their end (in the clinic's
+//! zone) unless it cannot wait; the account's language picks among the text's
+//! translations. A reminder whose visit no longer stands, or has begun, is dropped. Codes
+//! the person just asked for go regardless.
 
 use super::{Job, JobCtx, JobError, RetryPolicy};
-use crate::notify::sms::{Sms, status_path};
-use store::messages::{self, NewMessage, Status};
+use crate::{
+    error::AppError,
+    notify::sms::{Sms, status_path},
+};
+use domain::{AppointmentId, AppointmentStatus, UserId, preferences::Channel};
+use store::{
+    messages::{self, NewMessage, Status},
+    preferences,
+};
 
 /// One text: which message (its row), what about, to whom, what it says.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SendSms {
     pub message: uuid::Uuid,
     /// `appointment.booked`, `reminder.24h`, …
     pub kind: String,
     /// E.164.
     pub to: String,
+    /// In English.
     pub body: String,
-    /// Keep the digits out of the stored copy (a sign-in code).
+    /// A code the person just asked for: kept out of the stored copy, and sent whatever
+    /// their preferences say.
     #[serde(default)]
     pub redact: bool,
+    /// The account whose preferences apply, when the patient has one.
+    #[serde(default)]
+    pub user: Option<UserId>,
+    /// Goes even in quiet hours ("it is your turn").
+    #[serde(default)]
+    pub urgent: bool,
+    /// The body in other languages, by tag (`hi`).
+    #[serde(default)]
+    pub translations: Vec<(String, String)>,
+    /// For a reminder: the visit, which must still stand and be ahead.
+    #[serde(default)]
+    pub reminds: Option<AppointmentId>,
+}
+
+/// What the patient's say makes of a due text.
+enum Verdict {
+    Send(String),
+    /// Not to be sent, and why.
+    Withheld(&'static str),
+    /// Not yet: quiet hours end then.
+    Wait(jiff::Timestamp),
+    /// Not any more (the visit is gone): dropped without a trace.
+    Drop,
+}
+
+impl SendSms {
+    async fn verdict(&self, ctx: &JobCtx<'_>) -> Result<Verdict, AppError> {
+        let state = ctx.state;
+        let c = state.store().conn();
+        if self.redact {
+            return Ok(Verdict::Send(self.body.clone()));
+        }
+        let clinic = match ctx.clinic {
+            Some(id) => store::clinics::find(c, id).await?,
+            None => None,
+        };
+        if let (Some(id), Some(clinic)) = (self.reminds, &clinic) {
+            let a = store::appointments::find(c, clinic.id, id).await?;
+            if !a.is_some_and(|a| a.status == AppointmentStatus::Booked && a.start > state.now()) {
+                return Ok(Verdict::Drop);
+            }
+        }
+        if preferences::opted_out(c, Channel::Sms, &self.to)
+            .await?
+            .is_some()
+        {
+            return Ok(Verdict::Withheld(
+                "This number replied STOP: no texts until it replies START.",
+            ));
+        }
+        let Some(user) = self.user else {
+            return Ok(Verdict::Send(self.body.clone()));
+        };
+        let prefs = preferences::find(c, user).await?;
+        if !prefs.allows(Channel::Sms) {
+            return Ok(Verdict::Withheld("The patient has turned texts off."));
+        }
+        if let (false, Some(quiet), Some(clinic)) = (self.urgent, prefs.quiet, &clinic) {
+            let zone = crate::app::local_time::zone_named(&clinic.time_zone);
+            let local = state.now().to_zoned(zone.clone()).datetime();
+            if let Some(Ok(end)) = quiet.wait_until(local).map(|end| end.to_zoned(zone)) {
+                return Ok(Verdict::Wait(end.timestamp()));
+            }
+        }
+        let body = self
+            .translations
+            .iter()
+            .find(|(lang, _)| lang == prefs.language.as_str())
+            .map_or(&self.body, |(_, body)| body);
+        Ok(Verdict::Send(body.clone()))
+    }
 }
 
 impl Job for SendSms {
@@ -28,42 +115,36 @@ impl Job for SendSms {
     async fn run(&self, ctx: &JobCtx<'_>) -> Result<(), JobError> {
         let state = ctx.state;
         let c = state.store().conn();
-        let kept = if self.redact {
-            self.body
-                .chars()
-                .map(|c| if c.is_ascii_digit() { '•' } else { c })
-                .collect()
-        } else {
-            self.body.clone()
-        };
-        let new = NewMessage {
-            id: self.message,
-            clinic_id: ctx.clinic,
-            kind: &self.kind,
-            recipient: &self.to,
-            body: &kept,
-        };
-        messages::queue_sms(c, &new, state.now())
-            .await
-            .map_err(crate::error::AppError::from)?;
         let row = messages::find(c, self.message)
             .await
-            .map_err(crate::error::AppError::from)?;
+            .map_err(AppError::from)?;
         if row.is_some_and(|m| matches!(m.status, Status::Sent | Status::Delivered)) {
             return Ok(());
         }
+        let body = match self.verdict(ctx).await? {
+            Verdict::Drop => return Ok(()),
+            Verdict::Wait(at) => {
+                let later = self.new_job(ctx.clinic, at)?;
+                let key = format!("sms-quiet:{}:{}", self.message, at.as_second());
+                let later = store::jobs::NewJob {
+                    dedupe_key: Some(key),
+                    ..later
+                };
+                match store::jobs::enqueue_all(c, &[later], state.now()).await {
+                    Ok(()) | Err(store::StoreError::Conflict(_)) => return Ok(()),
+                    Err(e) => return Err(AppError::from(e).into()),
+                }
+            }
+            Verdict::Withheld(why) => {
+                self.record(ctx, &self.body).await?;
+                return self.fail(ctx, why).await;
+            }
+            Verdict::Send(body) => body,
+        };
+        self.record(ctx, &body).await?;
         let Some(sender) = state.sms() else {
             let why = "No SMS provider is configured.";
-            messages::attempted(
-                c,
-                self.message,
-                Status::Failed,
-                None,
-                Some(why),
-                state.now(),
-            )
-            .await
-            .map_err(crate::error::AppError::from)?;
+            self.fail(ctx, why).await?;
             return Err(JobError::Invalid(why.into()));
         };
         let status_url = format!(
@@ -74,7 +155,7 @@ impl Job for SendSms {
         let sms = Sms {
             reference: self.message.to_string(),
             to: self.to.clone(),
-            body: self.body.clone(),
+            body,
             at: state.now(),
         };
         match sender.send(&sms, &status_url).await {
@@ -88,7 +169,7 @@ impl Job for SendSms {
                     state.now(),
                 )
                 .await
-                .map_err(crate::error::AppError::from)?;
+                .map_err(AppError::from)?;
                 Ok(())
             }
             Err(e) => {
@@ -107,9 +188,47 @@ impl Job for SendSms {
                     state.now(),
                 )
                 .await
-                .map_err(crate::error::AppError::from)?;
+                .map_err(AppError::from)?;
                 Err(JobError::Sms(e))
             }
         }
+    }
+}
+
+impl SendSms {
+    /// Fails the message for good, saying `why`.
+    async fn fail(&self, ctx: &JobCtx<'_>, why: &str) -> Result<(), JobError> {
+        let state = ctx.state;
+        messages::attempted(
+            state.store().conn(),
+            self.message,
+            Status::Failed,
+            None,
+            Some(why),
+            state.now(),
+        )
+        .await
+        .map_err(AppError::from)?;
+        Ok(())
+    }
+
+    /// Records the message as queued (once), as `body` reads, codes masked.
+    async fn record(&self, ctx: &JobCtx<'_>, body: &str) -> Result<(), AppError> {
+        let kept: String = if self.redact {
+            body.chars()
+                .map(|c| if c.is_ascii_digit() { '•' } else { c })
+                .collect()
+        } else {
+            body.to_owned()
+        };
+        let new = NewMessage {
+            id: self.message,
+            clinic_id: ctx.clinic,
+            kind: &self.kind,
+            recipient: &self.to,
+            body: &kept,
+        };
+        messages::queue_sms(ctx.state.store().conn(), &new, ctx.state.now()).await?;
+        Ok(())
     }
 }

@@ -74,6 +74,14 @@ pub struct StatusReport {
     pub error: Option<String>,
 }
 
+/// A text a patient sent to the install's number (a reply).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inbound {
+    /// The sender's number, as the provider gives it.
+    pub from: String,
+    pub body: String,
+}
+
 /// Why sending failed.
 #[derive(Debug, thiserror::Error)]
 pub enum SmsError {
@@ -111,6 +119,14 @@ pub trait SmsSender: Send + Sync {
     ) -> BoxFuture<'a, Result<String, SmsError>>;
     /// Checks a status callback's signature (or token) and reads the reports it carries.
     fn verify_status(&self, callback: &Callback<'_>) -> Result<Vec<StatusReport>, SmsError>;
+    /// Checks a text sent in (a STOP reply), posted to `PUBLIC_URL/api/v1/webhooks/sms/
+    /// {name}/inbound`, and reads it; providers DocSpot takes no replies from refuse it.
+    fn verify_inbound(&self, _callback: &Callback<'_>) -> Result<Inbound, SmsError> {
+        Err(SmsError::Body(format!(
+            "replies are not taken from {}",
+            self.name()
+        )))
+    }
 }
 
 /// The SMS provider an install is configured with (docs/configuration.md).

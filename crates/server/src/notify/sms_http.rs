@@ -7,10 +7,14 @@
 //!   "<t>.<body>">`). `Idempotency-Key` is the reference, the same for every attempt. A 2xx
 //!   answer may name the gateway's id (`{"id": …}`); otherwise the reference stands for
 //!   it. 5xx, 408 and 429 are tried again later; any other answer fails the message.
+//! - Replies: the gateway posts a text a patient sent in, `{"from", "body"}`, signed the
+//!   same way, to `PUBLIC_URL/api/v1/webhooks/sms/http/inbound` (STOP and START count).
 //! - Status: the gateway posts `{"id", "status": "sent"|"delivered"|"failed", "error"}` as
 //!   JSON to `status_callback`, signed the same way, within five minutes.
 
-use super::sms::{Callback, Delivery, Sms, SmsError, SmsSender, StatusReport, call, failure};
+use super::sms::{
+    Callback, Delivery, Inbound, Sms, SmsError, SmsSender, StatusReport, call, failure,
+};
 use crate::config::Secret;
 use futures_util::future::BoxFuture;
 use serde_json::json;
@@ -20,6 +24,20 @@ pub struct HttpGateway {
     pub url: String,
     pub secret: Secret,
     pub(crate) client: http_client::Client,
+}
+
+impl HttpGateway {
+    /// The JSON body of a request the gateway signed, once its signature holds.
+    fn verified(&self, callback: &Callback<'_>) -> Result<serde_json::Value, SmsError> {
+        let header = callback
+            .headers
+            .get("x-docspot-signature")
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| SmsError::Signature("no X-DocSpot-Signature".into()))?;
+        crate::signing::check(self.secret.expose(), header, callback.body, callback.now)
+            .map_err(SmsError::Signature)?;
+        serde_json::from_slice(callback.body).map_err(|e| SmsError::Body(e.to_string()))
+    }
 }
 
 impl SmsSender for HttpGateway {
@@ -64,16 +82,17 @@ impl SmsSender for HttpGateway {
         })
     }
 
+    fn verify_inbound(&self, callback: &Callback<'_>) -> Result<Inbound, SmsError> {
+        let text = self.verified(callback)?;
+        let field = |k: &str| text[k].as_str().map(str::to_owned);
+        Ok(Inbound {
+            from: field("from").ok_or_else(|| SmsError::Body("no from".into()))?,
+            body: field("body").unwrap_or_default(),
+        })
+    }
+
     fn verify_status(&self, callback: &Callback<'_>) -> Result<Vec<StatusReport>, SmsError> {
-        let header = callback
-            .headers
-            .get("x-docspot-signature")
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| SmsError::Signature("no X-DocSpot-Signature".into()))?;
-        crate::signing::check(self.secret.expose(), header, callback.body, callback.now)
-            .map_err(SmsError::Signature)?;
-        let report: serde_json::Value =
-            serde_json::from_slice(callback.body).map_err(|e| SmsError::Body(e.to_string()))?;
+        let report = self.verified(callback)?;
         let id = report["id"]
             .as_str()
             .filter(|s| !s.is_empty())

@@ -4,7 +4,9 @@
 //! HMAC-SHA1, under the auth token, of the callback's full URL followed by each form
 //! parameter's name and value, sorted by name.
 
-use super::sms::{Callback, Delivery, Sms, SmsError, SmsSender, StatusReport, call, failure};
+use super::sms::{
+    Callback, Delivery, Inbound, Sms, SmsError, SmsSender, StatusReport, call, failure,
+};
 use crate::config::Secret;
 use futures_util::future::BoxFuture;
 
@@ -56,6 +58,23 @@ fn delivery(status: &str) -> Option<Delivery> {
     }
 }
 
+impl Twilio {
+    /// The form of a request Twilio signed, once its `X-Twilio-Signature` holds.
+    fn verified(&self, callback: &Callback<'_>) -> Result<Vec<(String, String)>, SmsError> {
+        let params = callback.form()?;
+        let sent = callback
+            .headers
+            .get("x-twilio-signature")
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| SmsError::Signature("no X-Twilio-Signature".into()))?;
+        let want = signature(self.auth_token.expose(), callback.url, &params);
+        if !crate::signing::same(&want, sent) {
+            return Err(SmsError::Signature("does not match".into()));
+        }
+        Ok(params)
+    }
+}
+
 impl SmsSender for Twilio {
     fn name(&self) -> &'static str {
         "twilio"
@@ -102,17 +121,17 @@ impl SmsSender for Twilio {
         })
     }
 
+    fn verify_inbound(&self, callback: &Callback<'_>) -> Result<Inbound, SmsError> {
+        let params = self.verified(callback)?;
+        let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        Ok(Inbound {
+            from: get("From").ok_or_else(|| SmsError::Body("no From".into()))?,
+            body: get("Body").unwrap_or_default(),
+        })
+    }
+
     fn verify_status(&self, callback: &Callback<'_>) -> Result<Vec<StatusReport>, SmsError> {
-        let params = callback.form()?;
-        let sent = callback
-            .headers
-            .get("x-twilio-signature")
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| SmsError::Signature("no X-Twilio-Signature".into()))?;
-        let want = signature(self.auth_token.expose(), callback.url, &params);
-        if !crate::signing::same(&want, sent) {
-            return Err(SmsError::Signature("does not match".into()));
-        }
+        let params = self.verified(callback)?;
         let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         let sid = get("MessageSid").ok_or_else(|| SmsError::Body("no MessageSid".into()))?;
         let status = get("MessageStatus").unwrap_or_default();

@@ -4,6 +4,7 @@
 //! form with inline errors (422, or 429 when rate limited) instead of failing.
 
 mod account;
+mod account_notifications;
 mod account_phone;
 mod admin;
 mod appointments;
@@ -104,6 +105,10 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
             get(account_phone::show).post(account_phone::ask),
         )
         .route(pattern::account_phone_confirm, post(account_phone::confirm))
+        .route(
+            pattern::account_notifications,
+            get(account_notifications::show).post(account_notifications::save),
+        )
         .route(
             pattern::account_email_confirmation,
             post(account::send_confirmation),

@@ -71,6 +71,7 @@ mod patients;
 mod phones;
 mod pinned;
 mod policy;
+mod preferences;
 mod problems;
 mod processes;
 mod profile_pages;

@@ -50,8 +50,8 @@ fn twilio_library_accepts(url: &str, params: &[(String, String)], signature: &st
     Some(text == "ok")
 }
 
-/// Posts a status callback as Twilio does.
-async fn callback(
+/// Posts a status callback (or an incoming text) as Twilio does.
+pub(crate) async fn callback(
     app: &TestApp,
     url: &str,
     params: &[(String, String)],

@@ -7,7 +7,7 @@
 use crate::backends::each_backend;
 use crate::{
     fakes::{Msg91Fake, SmsGatewayFake, msg91, sms_gateway},
-    helpers::{PW, Resp, TestApp},
+    helpers::{Resp, TestApp},
     world::{World, world},
 };
 use axum::{
@@ -18,7 +18,7 @@ use docspot_server::notify::sms::SmsConfig;
 use serde_json::{Value, json};
 use store::testing::TestDb;
 
-async fn messages(app: &TestApp, w: &World) -> Vec<Value> {
+pub(crate) async fn messages(app: &TestApp, w: &World) -> Vec<Value> {
     let r = app
         .get(
             &format!("/api/v1/clinics/{}/messages", w.clinic),
@@ -45,21 +45,13 @@ async fn post_callback(app: &TestApp, url: &str, kind: &str, body: String, sig: 
     app.send(req).await
 }
 
-/// A patient with a mobile number; each `book` makes one appointment (a text each).
+/// A patient with a mobile number.
 async fn patient(app: &TestApp, tag: &str) -> String {
-    let email = format!("meera@{tag}.test");
-    let r = app
-        .post(
-            "/api/v1/auth/register",
-            None,
-            json!({"email": email, "name": "Meera Iyer", "password": PW, "phone": "98123 45678"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    app.login(&email).await.0
+    crate::preferences::register(app, &format!("meera@{tag}.test"), "98123 45678").await
 }
 
-async fn book(app: &TestApp, w: &World, who: &str, start: &str) -> String {
+/// Books `start` for `who` (with a canary in the reason) and runs the jobs; its reference.
+pub(crate) async fn book(app: &TestApp, w: &World, who: &str, start: &str) -> String {
     let r = app
         .post(
             &w.at("/appointments"),

@@ -286,6 +286,40 @@ ALTER TABLE otp_codes ADD COLUMN target TEXT
     .to_owned()
 }
 
+/// Patients' say in how they are reached: per account, each channel on or off with when
+/// and how they chose (no row: the channel's default), and the language and quiet hours
+/// of their texts; per address, the numbers and e-mail addresses that asked to hear no
+/// more (a STOP reply, an unsubscribe link), whoever holds them.
+pub fn notification_preferences(backend: DbBackend) -> String {
+    let uuid = uuid_type(backend);
+    format!(
+        r#"
+CREATE TABLE notification_channels (
+    user_id {uuid} NOT NULL REFERENCES users(id),
+    channel TEXT NOT NULL CHECK (channel IN ('sms', 'email', 'whatsapp', 'push')),
+    enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+    changed_at BIGINT NOT NULL,
+    source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 64),
+    PRIMARY KEY (user_id, channel)
+);
+CREATE TABLE notification_settings (
+    user_id {uuid} PRIMARY KEY REFERENCES users(id),
+    language TEXT NOT NULL CHECK (language IN ('en', 'hi')),
+    quiet_start INTEGER CHECK (quiet_start BETWEEN 0 AND 1439),
+    quiet_end INTEGER CHECK (quiet_end BETWEEN 0 AND 1439),
+    updated_at BIGINT NOT NULL
+);
+CREATE TABLE channel_opt_outs (
+    channel TEXT NOT NULL CHECK (channel IN ('sms', 'email', 'whatsapp')),
+    address TEXT NOT NULL CHECK (length(address) BETWEEN 1 AND 320),
+    at BIGINT NOT NULL,
+    source TEXT NOT NULL CHECK (length(source) BETWEEN 1 AND 64),
+    PRIMARY KEY (channel, address)
+);
+"#
+    )
+}
+
 /// Domain events, written in the transaction of the change they record. Append-only like the
 /// audit log: subscribers read them; nothing updates or deletes them.
 pub fn events(backend: DbBackend) -> String {

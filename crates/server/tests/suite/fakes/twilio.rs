@@ -156,4 +156,23 @@ impl TwilioFake {
         );
         (message.status_callback.clone(), params, signature)
     }
+
+    /// A text `from` a patient, as Twilio posts it to the incoming-message webhook at
+    /// `url`: its form parameters and `X-Twilio-Signature`.
+    pub fn inbound(&self, url: &str, from: &str, body: &str) -> (Vec<(String, String)>, String) {
+        let params: Vec<(String, String)> = [
+            ("AccountSid", ACCOUNT_SID),
+            ("ApiVersion", "2010-04-01"),
+            ("Body", body),
+            ("From", from),
+            ("MessageSid", "SM99999999999999999999999999999999"),
+            ("NumMedia", "0"),
+            ("To", FROM),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let signature = docspot_server::notify::twilio::signature(AUTH_TOKEN, url, &params);
+        (params, signature)
+    }
 }
