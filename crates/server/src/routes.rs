@@ -86,6 +86,7 @@ routes! {
     login() => "/login";
     /// Signing in with a one-time code (patients): ask for one, then type it.
     login_code() => "/login/code";
+    login_totp() => "/login/totp";
     login_code_verify() => "/login/code/verify";
     register() => "/register";
     logout() => "/logout";
@@ -100,6 +101,9 @@ routes! {
     /// A new mobile number, proved by a code texted to it.
     account_phone() => "/account/phone";
     account_notifications() => "/account/notifications";
+    account_totp() => "/account/totp";
+    account_totp_confirm() => "/account/totp/confirm";
+    account_totp_disable() => "/account/totp/disable";
     account_phone_confirm() => "/account/phone/confirm";
     account_email_confirmation() => "/account/email-confirmation";
     revoke_session(id: SessionId) => "/account/sessions/{id}/revoke";
@@ -178,6 +182,7 @@ routes! {
     settings_billing(clinic_id: ClinicId) => "/clinics/{clinic_id}/settings/billing";
     /// Texts to patients and where each stands; failed ones can be sent again.
     messages(clinic_id: ClinicId) => "/clinics/{clinic_id}/settings/messages";
+    settings_security(clinic_id: ClinicId) => "/clinics/{clinic_id}/settings/security";
     message_retry(clinic_id: ClinicId, message_id: str) => "/clinics/{clinic_id}/settings/messages/{message_id}/retry";
 
     /// The billing desk: today's bills and what is unpaid; a new bill.

@@ -2,7 +2,7 @@
 
 use crate::{StoreError, StoreResult, all_as, exec, get, ms, one_as, ts};
 use domain::{
-    ClinicId, ClinicName, ClinicSlug, Currency, TimeZoneName,
+    ClinicId, ClinicName, ClinicSlug, Currency, Role, TimeZoneName,
     clinic::{ClinicDetails, GeoPoint},
 };
 use sea_orm::{ConnectionTrait, QueryResult};
@@ -21,6 +21,8 @@ pub struct Clinic {
     /// ISO 3166 letters (`IN`): the region phone numbers typed without `+` are read in;
     /// `None`: the install's default.
     pub country: Option<String>,
+    /// The roles whose members must sign in with a second factor (TOTP) to act here.
+    pub totp_roles: Vec<Role>,
 }
 
 /// What creating a clinic needs.
@@ -64,11 +66,15 @@ fn row(r: &QueryResult) -> StoreResult<Clinic> {
         created_at: ts(get(r, "created_at")?)?,
         details: details(r)?,
         country: get(r, "country")?,
+        totp_roles: get::<String>(r, "totp_roles")?
+            .split(',')
+            .filter_map(|r| r.parse().ok())
+            .collect(),
     })
 }
 
 const COLS: &str = "id, slug, name, time_zone, currency, created_at, \
-    address, phone, opening_hours, latitude_e6, longitude_e6, country";
+    address, phone, opening_hours, latitude_e6, longitude_e6, country, totp_roles";
 
 /// Inserts a clinic. A taken slug is `Conflict("clinics_slug_key")`.
 pub async fn insert<C: ConnectionTrait>(
@@ -109,7 +115,25 @@ pub async fn insert<C: ConnectionTrait>(
         created_at: now,
         details: ClinicDetails::default(),
         country: new.country.clone(),
+        totp_roles: Vec::new(),
     })
+}
+
+/// Sets the roles that must sign in with a second factor; false when there is no such
+/// clinic.
+pub async fn set_totp_roles<C: ConnectionTrait>(
+    c: &C,
+    id: ClinicId,
+    roles: &[Role],
+) -> StoreResult<bool> {
+    let list: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    let n = exec(
+        c,
+        "UPDATE clinics SET totp_roles = $1 WHERE id = $2",
+        vec![list.join(",").into(), id.as_uuid().into()],
+    )
+    .await?;
+    Ok(n == 1)
 }
 
 /// Replaces a clinic's contact details; false when there is no such clinic.

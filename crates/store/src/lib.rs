@@ -39,6 +39,7 @@ mod schema;
 pub mod secrets;
 pub mod sessions;
 pub mod testing;
+pub mod totp;
 pub mod users;
 pub mod visit_types;
 

@@ -37,6 +37,7 @@ impl MigratorTrait for Migrator {
                 "m0021_notification_preferences",
                 schema::notification_preferences,
             ),
+            Step::new("m0022_totp", schema::totp),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

@@ -5,7 +5,7 @@ use super::{
     views::{MeView, TokenResponse},
 };
 use crate::{
-    app::{accounts, sessions, staff},
+    app::{accounts, sessions, staff, totp},
     auth::{CurrentUser, RequestCtx, cookies},
     error::{AppResult, Problem},
     state::AppState,
@@ -146,16 +146,65 @@ pub async fn register_patient(
     Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
-/// Log in: returns tokens and sets the browser's session cookies.
+/// A password sign-in that waits for the second factor.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MfaChallenge {
+    /// Answer it with `verify_totp` and a code from the authenticator app (or a recovery
+    /// code).
+    pub mfa_token: String,
+    /// Seconds it stays open.
+    pub expires_in: i64,
+}
+
+/// Log in: returns tokens and sets the browser's session cookies. An account with
+/// two-factor sign-in on gets 202 and an `mfa_token` instead, for `verify_totp`.
 #[utoipa::path(post, path = "/api/v1/auth/login", operation_id = "login", tag = "auth",
     request_body = LoginRequest,
-    responses((status = 200, body = TokenResponse), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = TokenResponse), (status = 202, body = MfaChallenge, description = "The password holds; a second-factor code is needed"),
+        (status = 422, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
 pub async fn login(
     State(state): State<AppState>,
     ctx: RequestCtx,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> AppResult<Response> {
-    let (_, tokens) = sessions::login(&state, &ctx, &body.email, &body.password).await?;
+    let user = sessions::check_password(&state, &ctx, &body.email, &body.password).await?;
+    Ok(
+        match totp::sign_in(&state, &ctx, &user, "session.login").await? {
+            totp::SignIn::Session(tokens) => signed_in(&state, &tokens),
+            totp::SignIn::Challenge { token, expires_in } => (
+                StatusCode::ACCEPTED,
+                Json(MfaChallenge {
+                    mfa_token: token,
+                    expires_in,
+                }),
+            )
+                .into_response(),
+        },
+    )
+}
+
+/// The second step of a sign-in.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyTotpRequest {
+    #[schema(min_length = 1, max_length = 128)]
+    pub mfa_token: String,
+    /// Six digits from the authenticator app, or a recovery code (`k3vq7-m2xpa`).
+    #[schema(min_length = 1, max_length = 32)]
+    pub code: String,
+}
+
+/// Finish a sign-in with a second-factor code: returns tokens and sets the session
+/// cookies. Five wrong codes end the challenge; rate-limited per IP.
+#[utoipa::path(post, path = "/api/v1/auth/totp", operation_id = "verify_totp", tag = "auth",
+    request_body = VerifyTotpRequest,
+    responses((status = 200, body = TokenResponse), (status = 422, body = Problem, content_type = "application/problem+json"), (status = 429, body = Problem, content_type = "application/problem+json")))]
+pub async fn verify_totp(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    ApiJson(body): ApiJson<VerifyTotpRequest>,
+) -> AppResult<Response> {
+    let (_, tokens) = totp::answer(&state, &ctx, &body.mfa_token, &body.code).await?;
     Ok(signed_in(&state, &tokens))
 }
 

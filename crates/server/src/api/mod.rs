@@ -22,6 +22,7 @@ pub mod queue;
 pub mod schedule;
 pub mod slot_views;
 pub mod slots;
+pub mod totp;
 pub mod views;
 
 use crate::state::AppState;
@@ -58,6 +59,14 @@ pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenAp
     let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(auth::register_patient))
         .routes(routes!(auth::login))
+        .routes(routes!(auth::verify_totp))
+        .routes(routes!(totp::get_totp_status, totp::enroll_totp))
+        .routes(routes!(totp::confirm_totp))
+        .routes(routes!(totp::disable_totp))
+        .routes(routes!(
+            totp::get_clinic_security,
+            totp::set_clinic_security
+        ))
         .routes(routes!(auth::request_otp))
         .routes(routes!(auth::verify_otp))
         .routes(routes!(auth::refresh_token))

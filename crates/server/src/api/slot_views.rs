@@ -153,6 +153,7 @@ mod tests {
                 created_at: jiff::Timestamp::UNIX_EPOCH,
                 details: Default::default(),
                 country: None,
+                totp_roles: Vec::new(),
             };
             let list = SlotList {
                 zone: jiff::tz::TimeZone::get(zone).unwrap(),

@@ -47,6 +47,7 @@ pub mod slots;
 pub mod staff;
 pub mod time_off;
 pub mod today;
+pub mod totp;
 pub mod visit_charges;
 pub mod visit_types;
 

@@ -80,9 +80,15 @@ impl fmt::Debug for Caller {
 
 impl Caller {
     /// `me` acting in `clinic`: staff with the roles they hold there in good standing
-    /// (read from the store), or a patient when they hold none.
+    /// (read from the store), or a patient when they hold none. Staff in a role the clinic
+    /// requires a second factor of are refused until they have one on.
     pub async fn signed_in(state: &AppState, me: CurrentUser, clinic: Clinic) -> AppResult<Self> {
         let roles = store::memberships::roles_in(state.store().conn(), clinic.id, me.id()).await?;
+        if roles.iter().any(|r| clinic.totp_roles.contains(r))
+            && !super::totp::is_on(state, me.user()).await?
+        {
+            return Err(AppError::Forbidden(super::totp::REQUIRED.into()));
+        }
         Ok(Self::of(me, clinic, roles))
     }
 

@@ -87,13 +87,14 @@ pub async fn identify_access(state: &AppState, token: &str) -> AppResult<Option<
     Ok(found.map(|(session, user)| Identity { user, session }))
 }
 
-/// Checks credentials and opens a session.
-pub async fn login(
+/// Checks credentials: the account they prove. A session opens through
+/// [`super::totp::sign_in`], which asks for the second factor first where it is on.
+pub async fn check_password(
     state: &AppState,
     ctx: &RequestCtx,
     email: &str,
     password_raw: &str,
-) -> AppResult<(users::User, Tokens)> {
+) -> AppResult<users::User> {
     let account = email.trim().to_lowercase();
     limit(state, "login", &ctx.ip, Some(&account))?;
     let invalid = || AppError::field("email", "E-mail or password is incorrect.");
@@ -109,9 +110,7 @@ pub async fn login(
         tracing::info!(request_id = %ctx.request_id, "failed login");
         return Err(invalid());
     }
-    let user = user.ok_or_else(invalid)?;
-    let tokens = start_session(state, ctx, &user, "session.login").await?;
-    Ok((user, tokens))
+    user.ok_or_else(invalid)
 }
 
 /// Opens a session for `user`, who has just proved who they are (audited as `action`).

@@ -5,5 +5,6 @@ pub mod extract;
 pub mod identity;
 pub mod password;
 pub mod rate_limit;
+pub mod totp;
 
 pub use extract::{ClinicScope, CurrentUser, PlatformAdmin, RequestCtx};

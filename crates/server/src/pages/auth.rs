@@ -10,7 +10,7 @@ use super::{
 };
 use crate::routes;
 use crate::{
-    app::{accounts, sessions},
+    app::{accounts, sessions, totp},
     auth::{CurrentUser, RequestCtx, cookies},
     error::AppError,
     state::AppState,
@@ -84,12 +84,25 @@ pub async fn login(
         errors.add("password", "Enter your password.");
     }
     let outcome = if errors.is_empty() {
-        match sessions::login(&state, &ctx, &form.email, &form.password).await {
-            Ok((_, tokens)) => {
+        let signed_in =
+            match sessions::check_password(&state, &ctx, &form.email, &form.password).await {
+                Ok(user) => totp::sign_in(&state, &ctx, &user, "session.login").await,
+                Err(e) => Err(e),
+            };
+        match signed_in {
+            Ok(totp::SignIn::Session(tokens)) => {
                 return Ok(see_other_with_cookies(
                     &next,
                     sessions::session_cookies(&state, &tokens),
                 ));
+            }
+            Ok(totp::SignIn::Challenge { token, .. }) => {
+                return Ok(Outcome::OK.render(&TotpPage {
+                    nav: Nav::anonymous("login"),
+                    mfa_token: token,
+                    next,
+                    errors: Errors::default(),
+                }));
             }
             Err(e) => {
                 let (outcome, e) = failure(e, LOGIN_FIELDS)?;
@@ -108,6 +121,50 @@ pub async fn login(
         errors,
     };
     Ok(outcome.render(&page))
+}
+
+/// The second step of a sign-in: a code from the authenticator app.
+#[derive(Template)]
+#[template(path = "login_totp.html")]
+struct TotpPage {
+    nav: Nav,
+    mfa_token: String,
+    next: String,
+    errors: Errors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TotpForm {
+    mfa_token: String,
+    code: String,
+    next: String,
+}
+
+const TOTP_FIELDS: &[Label] = &[("code", "Code"), ("mfa_token", "Sign-in")];
+
+/// POST /login/totp: the code opens the session and goes to `next`.
+pub async fn login_totp(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    PageForm(form): PageForm<TotpForm>,
+) -> Result<Response, PageError> {
+    let next = safe_next(Some(&form.next));
+    match totp::answer(&state, &ctx, &form.mfa_token, &form.code).await {
+        Ok((_, tokens)) => Ok(see_other_with_cookies(
+            &next,
+            sessions::session_cookies(&state, &tokens),
+        )),
+        Err(e) => {
+            let (outcome, errors) = failure(e, TOTP_FIELDS)?;
+            Ok(outcome.render(&TotpPage {
+                nav: Nav::anonymous("login"),
+                mfa_token: form.mfa_token,
+                next,
+                errors,
+            }))
+        }
+    }
 }
 
 #[derive(Template)]

@@ -168,7 +168,14 @@ pub async fn book(
             // account must sign in first (the booking form is rate limited like sign-up).
             let registered = match accounts::register_patient(&state, &ctx, input).await {
                 Ok(accounts::Signup::Created(u)) => {
-                    sessions::login(&state, &ctx, &u.email, &form.password).await
+                    // A new account has no second factor: its session opens at once.
+                    match crate::app::totp::sign_in(&state, &ctx, &u, "session.login").await {
+                        Ok(crate::app::totp::SignIn::Session(tokens)) => Ok((u, tokens)),
+                        Ok(crate::app::totp::SignIn::Challenge { .. }) => {
+                            Err(AppError::field("email", "Sign in first, then book."))
+                        }
+                        Err(e) => Err(e),
+                    }
                 }
                 Ok(accounts::Signup::AlreadyRegistered { .. }) => Err(AppError::field(
                     "email",

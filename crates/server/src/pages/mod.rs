@@ -6,6 +6,7 @@
 mod account;
 mod account_notifications;
 mod account_phone;
+mod account_totp;
 mod admin;
 mod appointments;
 mod assets;
@@ -49,6 +50,7 @@ mod queue;
 mod queue_list;
 mod queue_status;
 mod schedule;
+mod security;
 mod settings;
 mod slot_choice;
 mod staff;
@@ -105,6 +107,13 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
             get(account_phone::show).post(account_phone::ask),
         )
         .route(pattern::account_phone_confirm, post(account_phone::confirm))
+        .route(
+            pattern::account_totp,
+            get(account_totp::show).post(account_totp::start),
+        )
+        .route(pattern::account_totp_confirm, post(account_totp::confirm))
+        .route(pattern::account_totp_disable, post(account_totp::disable))
+        .route(pattern::login_totp, post(auth::login_totp))
         .route(
             pattern::account_notifications,
             get(account_notifications::show).post(account_notifications::save),
@@ -199,6 +208,10 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
             get(billing_settings::show).post(billing_settings::save),
         )
         .route(pattern::messages, get(messages::show))
+        .route(
+            pattern::settings_security,
+            get(security::show).post(security::save),
+        )
         .route(pattern::message_retry, post(messages::retry))
         .route(pattern::bills, get(bills::list).post(bills::create))
         .route(pattern::bill, get(bills::show).post(bills::save))

@@ -87,5 +87,6 @@ mod staff;
 mod staff_changes;
 mod suspension;
 mod teardown;
+mod totp;
 mod visit_charges;
 mod world;

@@ -320,6 +320,44 @@ CREATE TABLE channel_opt_outs (
     )
 }
 
+/// Staff's second factor: a TOTP secret per account (live once confirmed with a code;
+/// `last_step` keeps a code from working twice), single-use recovery codes (hashes only),
+/// the short-lived challenges a password sign-in answers while the code is awaited, and
+/// the roles a clinic requires it of.
+pub fn totp(backend: DbBackend) -> String {
+    let uuid = uuid_type(backend);
+    format!(
+        r#"
+CREATE TABLE totp_factors (
+    user_id {uuid} PRIMARY KEY REFERENCES users(id),
+    secret TEXT NOT NULL CHECK (length(secret) BETWEEN 16 AND 64),
+    created_at BIGINT NOT NULL,
+    confirmed_at BIGINT,
+    last_step BIGINT
+);
+CREATE TABLE recovery_codes (
+    user_id {uuid} NOT NULL REFERENCES users(id),
+    code_hash TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    used_at BIGINT,
+    PRIMARY KEY (user_id, code_hash)
+);
+CREATE TABLE mfa_challenges (
+    token_hash TEXT PRIMARY KEY,
+    user_id {uuid} NOT NULL REFERENCES users(id),
+    action TEXT NOT NULL CHECK (length(action) BETWEEN 1 AND 64),
+    attempts INTEGER NOT NULL CHECK (attempts >= 0),
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT
+);
+CREATE INDEX mfa_challenges_user_idx ON mfa_challenges (user_id, created_at);
+ALTER TABLE clinics ADD COLUMN totp_roles TEXT NOT NULL DEFAULT ''
+    CONSTRAINT clinics_totp_roles CHECK (length(totp_roles) <= 64);
+"#
+    )
+}
+
 /// Domain events, written in the transaction of the change they record. Append-only like the
 /// audit log: subscribers read them; nothing updates or deletes them.
 pub fn events(backend: DbBackend) -> String {
