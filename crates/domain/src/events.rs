@@ -133,6 +133,24 @@ pub enum Event {
 }
 
 impl Event {
+    /// Every kind, as [`Event::kind`] names them.
+    pub const KINDS: [&'static str; 14] = [
+        "appointment.booked",
+        "appointment.rescheduled",
+        "appointment.approved",
+        "appointment.cancelled",
+        "appointment.arrived",
+        "appointment.noshow",
+        "appointment.completed",
+        "token.issued",
+        "token.called",
+        "consultation.signed",
+        "patient.registered",
+        "bill.issued",
+        "payment.recorded",
+        "bill.voided",
+    ];
+
     /// The stored kind, such as `appointment.booked`.
     pub fn kind(&self) -> &'static str {
         match self {

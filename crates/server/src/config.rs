@@ -128,6 +128,10 @@ pub struct ServeArgs {
     /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` from a reverse proxy.
     #[arg(long, env = "DOCSPOT_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// Let clinics register webhook endpoints at plain `http://` addresses (a private
+    /// network); otherwise only `https://` is taken.
+    #[arg(long, env = "DOCSPOT_WEBHOOK_ALLOW_HTTP")]
+    pub webhook_allow_http: bool,
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "DOCSPOT_MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,

@@ -183,6 +183,10 @@ routes! {
     /// Texts to patients and where each stands; failed ones can be sent again.
     messages(clinic_id: ClinicId) => "/clinics/{clinic_id}/settings/messages";
     settings_security(clinic_id: ClinicId) => "/clinics/{clinic_id}/settings/security";
+    webhooks(clinic_id: ClinicId) => "/clinics/{clinic_id}/settings/webhooks";
+    webhook_deliveries(clinic_id: ClinicId, endpoint_id: str) => "/clinics/{clinic_id}/settings/webhooks/{endpoint_id}";
+    webhook_delete(clinic_id: ClinicId, endpoint_id: str) => "/clinics/{clinic_id}/settings/webhooks/{endpoint_id}/delete";
+    webhook_replay(clinic_id: ClinicId, delivery_id: str) => "/clinics/{clinic_id}/settings/webhooks/replay/{delivery_id}";
     message_retry(clinic_id: ClinicId, message_id: str) => "/clinics/{clinic_id}/settings/messages/{message_id}/retry";
 
     /// The billing desk: today's bills and what is unpaid; a new bill.

@@ -25,6 +25,8 @@ pub struct Settings {
     pub smtp_url: Option<Secret>,
     pub mail_from: String,
     pub trust_proxy: bool,
+    /// Webhook endpoints may be `http://` (else `https://` only).
+    pub webhook_allow_http: bool,
     pub max_body_bytes: usize,
     /// Empty for DATA_DIR/documents, or `s3://bucket/prefix`.
     pub documents_url: String,
@@ -59,6 +61,7 @@ impl Settings {
             smtp_url: args.smtp_url.clone(),
             mail_from: args.mail_from.clone(),
             trust_proxy: args.trust_proxy,
+            webhook_allow_http: args.webhook_allow_http,
             max_body_bytes: args.max_body_bytes,
             documents_url: args.documents_url.clone(),
             max_upload_bytes: args.max_upload_bytes,

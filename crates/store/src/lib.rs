@@ -42,6 +42,7 @@ pub mod testing;
 pub mod totp;
 pub mod users;
 pub mod visit_types;
+pub mod webhooks;
 
 use sea_orm::{
     ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,

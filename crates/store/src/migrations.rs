@@ -38,6 +38,7 @@ impl MigratorTrait for Migrator {
                 schema::notification_preferences,
             ),
             Step::new("m0022_totp", schema::totp),
+            Step::new("m0023_webhooks", schema::webhooks),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

@@ -24,6 +24,7 @@ pub mod slot_views;
 pub mod slots;
 pub mod totp;
 pub mod views;
+pub mod webhooks;
 
 use crate::state::AppState;
 use axum::Router;
@@ -37,7 +38,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 #[openapi(
     info(title = "DocSpot API", description = "Clinic and appointment management. Errors are RFC 9457 problem+json."),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "me"), (name = "clinics"), (name = "staff"), (name = "doctors"), (name = "schedule"), (name = "booking"), (name = "patients"), (name = "queue"), (name = "consultations"), (name = "documents"), (name = "billing"), (name = "messages"))
+    tags((name = "auth"), (name = "me"), (name = "clinics"), (name = "staff"), (name = "doctors"), (name = "schedule"), (name = "booking"), (name = "patients"), (name = "queue"), (name = "consultations"), (name = "documents"), (name = "billing"), (name = "messages"), (name = "webhooks"))
 )]
 struct ApiDoc;
 
@@ -164,6 +165,13 @@ pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenAp
         .routes(routes!(online::razorpay_webhook))
         .routes(routes!(messages::sms_status_callback))
         .routes(routes!(messages::sms_inbound))
+        .routes(routes!(
+            webhooks::create_webhook_endpoint,
+            webhooks::list_webhook_endpoints
+        ))
+        .routes(routes!(webhooks::delete_webhook_endpoint))
+        .routes(routes!(webhooks::list_webhook_deliveries))
+        .routes(routes!(webhooks::replay_webhook_delivery))
         .routes(routes!(
             preferences::get_notification_preferences,
             preferences::set_notification_preferences

@@ -14,7 +14,8 @@
 //! | `appointment.noshow` | — | — | no-show fee | — |
 //! | `appointment.arrived`, `.completed`, `token.issued`, `token.called`, `consultation.signed`, `patient.registered` | — | — | — | — |
 //!
-//! Push and webhooks subscribe here next.
+//! Every event also goes to the clinic's webhook endpoints that want its kind
+//! (`super::webhooks`), one delivery each, written here too. Push subscribes here next.
 
 use crate::error::AppResult;
 use domain::{ClinicId, Event, EventId, UserId};
@@ -91,6 +92,7 @@ impl Recording {
     pub async fn write<C: Conn>(&self, c: &C, now: Timestamp) -> AppResult<EventId> {
         store::events::record(c, self.id, self.clinic, self.actor, &self.event, now).await?;
         store::jobs::enqueue_all(c, &self.jobs, now).await?;
+        super::webhooks::fan_out(c, self.id, self.clinic, &self.event, now).await?;
         Ok(self.id)
     }
 }

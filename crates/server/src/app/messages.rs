@@ -202,6 +202,48 @@ pub async fn then_turn<C: store::Conn>(
     Ok(())
 }
 
+/// Texts the patient `p` of the new token `t` its status `link`, when they have a mobile
+/// number: it goes at once (they are at the clinic), quiet hours or not.
+pub async fn text_link<C: store::Conn>(
+    state: &AppState,
+    c: &C,
+    clinic: &Clinic,
+    p: &store::patients::Patient,
+    t: &store::queue::Token,
+    link: &str,
+    now: Timestamp,
+) -> AppResult<()> {
+    let (Some(_), Some(to)) = (
+        state.sms(),
+        p.details
+            .phone
+            .as_deref()
+            .and_then(|n| mobile(state, clinic, n)),
+    ) else {
+        return Ok(());
+    };
+    let (c_name, dr, n) = (&clinic.name, &t.doctor_name, t.number);
+    let sms = SendSms {
+        message: uuid::Uuid::now_v7(),
+        kind: "token.issued".into(),
+        to,
+        body: format!("{c_name}: your token {n} for {dr}. Your place in the queue: {link}"),
+        translations: vec![(
+            Language::Hindi.as_str().to_owned(),
+            format!("{c_name}: {dr} के लिए आपका टोकन {n} है। कतार में अपनी जगह देखें: {link}"),
+        )],
+        user: p.user_id,
+        urgent: true,
+        ..SendSms::default()
+    };
+    let job = store::jobs::NewJob {
+        dedupe_key: Some(format!("sms-queue-link:{}", t.id)),
+        ..sms.new_job(Some(clinic.id), now)?
+    };
+    store::jobs::enqueue_all(c, &[job], now).await?;
+    Ok(())
+}
+
 /// The dedupe key of the text reminder `label` of `a` (a cancellation takes it back).
 pub fn reminder_key(a: &Appointment, label: &str) -> String {
     format!("sms-reminder:{}:{label}", a.id)

@@ -50,6 +50,7 @@ pub mod today;
 pub mod totp;
 pub mod visit_charges;
 pub mod visit_types;
+pub mod webhooks;
 
 use crate::{
     error::{AppError, AppResult, FieldError},

@@ -152,8 +152,10 @@ pub async fn status_url(state: &AppState, id: TokenId) -> AppResult<String> {
     ))
 }
 
-/// E-mails a new token's number and status link to the patient, when an address is known.
-pub async fn email_link<C: store::Conn>(
+/// Sends the patient of the new token `t` its status link: by e-mail when their record
+/// has an address, and by text when it has a mobile number and texts are on (in the
+/// caller's transaction, so only an issued token sends).
+pub async fn send_link<C: store::Conn>(
     state: &AppState,
     c: &C,
     clinic: &store::clinics::Clinic,
@@ -163,24 +165,24 @@ pub async fn email_link<C: store::Conn>(
     let Some(p) = store::patients::find(c, clinic.id, t.patient_id).await? else {
         return Ok(());
     };
-    let Some(to) = p.details.email.as_deref() else {
-        return Ok(());
-    };
     let key = state.loaded_link_key().ok_or_else(|| {
         AppError::Internal("the link key must be read before the transaction".into())
     })?;
     let link = format!("{}{}", state.settings().public_url, signed_path(key, t.id)?);
-    let body = format!(
-        "Hello {},\n\nYour token at {} is number {} for {}.\n\nSee your place in the queue \
-         and the expected wait here:\n{link}\n",
-        p.details.name, clinic.name, t.number, t.doctor_name
-    );
-    let email = super::mail::Email::text(
-        to,
-        format!("Your token {} at {}", t.number, clinic.name),
-        body,
-    );
-    super::mail::enqueue(c, Some(clinic.id), &email, now).await
+    if let Some(to) = p.details.email.as_deref() {
+        let body = format!(
+            "Hello {},\n\nYour token at {} is number {} for {}.\n\nSee your place in the queue \
+             and the expected wait here:\n{link}\n",
+            p.details.name, clinic.name, t.number, t.doctor_name
+        );
+        let email = super::mail::Email::text(
+            to,
+            format!("Your token {} at {}", t.number, clinic.name),
+            body,
+        );
+        super::mail::enqueue(c, Some(clinic.id), &email, now).await?;
+    }
+    super::messages::text_link(state, c, clinic, &p, t, &link, now).await
 }
 
 /// The pace assumed for a doctor with too few recorded consultations: from the length of

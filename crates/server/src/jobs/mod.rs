@@ -10,6 +10,7 @@ mod registry;
 pub mod reminder;
 pub mod sms;
 pub mod visit_charge;
+pub mod webhook;
 mod worker;
 
 use crate::{
@@ -143,6 +144,9 @@ pub enum JobError {
     /// The job cannot be done with what it holds: permanent.
     #[error("{0}")]
     Invalid(String),
+    /// An outgoing delivery was not taken (a webhook endpoint's error): retried.
+    #[error("{0}")]
+    Delivery(String),
     /// The application failed (the database, mostly): retried.
     #[error(transparent)]
     App(#[from] AppError),
@@ -155,7 +159,7 @@ impl JobError {
             JobError::Mail(e) => e.is_permanent(),
             JobError::Sms(e) => e.is_permanent(),
             JobError::Payload { .. } | JobError::Invalid(_) => true,
-            JobError::App(_) => false,
+            JobError::App(_) | JobError::Delivery(_) => false,
         }
     }
 }

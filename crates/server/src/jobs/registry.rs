@@ -3,7 +3,7 @@
 
 use super::{
     Job, JobCtx, JobError, RetryPolicy, email::SendEmail, password_reset::PasswordReset,
-    reminder::Reminder, sms::SendSms, visit_charge::VisitCharge,
+    reminder::Reminder, sms::SendSms, visit_charge::VisitCharge, webhook::DeliverWebhook,
 };
 use futures_util::future::BoxFuture;
 
@@ -34,6 +34,7 @@ const ENTRIES: &[Entry] = &[
     entry::<PasswordReset>(),
     entry::<VisitCharge>(),
     entry::<SendSms>(),
+    entry::<DeliverWebhook>(),
 ];
 
 fn run_stored<'a, J: Job>(
@@ -74,7 +75,8 @@ mod tests {
                 "appointment.reminder",
                 "billing.visit_charge",
                 "email",
-                "sms"
+                "sms",
+                "webhook.deliver"
             ]
         );
     }

@@ -41,6 +41,18 @@ struct TotpPage {
     errors: Errors,
 }
 
+impl TotpPage {
+    /// The key in groups of four, easier to type.
+    fn grouped(&self, secret: &str) -> String {
+        secret
+            .as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
 /// A code typed (to confirm, or to turn off); the secret being confirmed rides along.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -11,7 +11,6 @@ use crate::routes;
 use crate::{
     app::messages,
     auth::{RequestCtx, extract::ClinicAdmin},
-    error::AppError,
     state::AppState,
 };
 use askama::Template;
@@ -103,10 +102,9 @@ pub async fn retry(
     State(state): State<AppState>,
     ctx: RequestCtx,
     Page(scope): Page<ClinicAdmin>,
-    PagePath((_, id)): PagePath<(ClinicId, String)>,
+    PagePath((_, id)): PagePath<(ClinicId, uuid::Uuid)>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller();
-    let id: uuid::Uuid = id.parse().map_err(|_| AppError::NotFound)?;
     messages::retry(&state, &ctx, &caller, id).await?;
     Ok(see_other(&format!(
         "{}?retried=1",

@@ -56,6 +56,7 @@ mod slot_choice;
 mod staff;
 mod time_off;
 mod visit_types;
+mod webhooks;
 
 pub use error::{Page, PageError, error_for_path};
 
@@ -208,6 +209,13 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
             get(billing_settings::show).post(billing_settings::save),
         )
         .route(pattern::messages, get(messages::show))
+        .route(
+            pattern::webhooks,
+            get(webhooks::show).post(webhooks::create),
+        )
+        .route(pattern::webhook_deliveries, get(webhooks::deliveries))
+        .route(pattern::webhook_delete, post(webhooks::delete))
+        .route(pattern::webhook_replay, post(webhooks::replay))
         .route(
             pattern::settings_security,
             get(security::show).post(security::save),

@@ -89,4 +89,5 @@ mod suspension;
 mod teardown;
 mod totp;
 mod visit_charges;
+mod webhooks;
 mod world;

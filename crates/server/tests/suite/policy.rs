@@ -279,6 +279,32 @@ async fn build(app: &TestApp) -> Matrix {
     )
     .await
     .expect("failed message");
+    // A webhook endpoint (on a loopback port nothing listens on) and one delivery to it.
+    let r = app
+        .post(
+            &w.at("/webhooks"),
+            Some(&w.admin),
+            json!({"url": "https://127.0.0.1:9/hook", "events": ["*"]}),
+        )
+        .await;
+    ok(&r, StatusCode::CREATED, "webhook endpoint", b);
+    let endpoint = id_of(&r);
+    let r = app
+        .post(
+            &w.at("/appointments"),
+            Some(&patient_b_token),
+            json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type,
+                "start": "2026-11-23T05:30:00Z"}),
+        )
+        .await;
+    ok(&r, StatusCode::CREATED, "an event for the webhook", b);
+    let r = app
+        .get(
+            &w.at(&format!("/webhooks/{endpoint}/deliveries")),
+            Some(&w.admin),
+        )
+        .await;
+    let delivery = r.body[0]["id"].as_str().expect("a delivery").to_owned();
 
     let ids = BTreeMap::from([
         ("clinic_id", w.clinic.clone()),
@@ -295,6 +321,8 @@ async fn build(app: &TestApp) -> Matrix {
         ("payment_id", payment),
         ("cash_session_id", cash_session),
         ("message_id", message.to_string()),
+        ("endpoint_id", endpoint),
+        ("delivery_id", delivery),
         ("provider", "twilio".to_owned()),
     ]);
     let signed_in = |kind, email: String, token: &str| Caller {
@@ -432,6 +460,17 @@ async fn path_for(app: &TestApp, m: &Matrix, op: &Op, n: usize, session: Option<
         "suspend_doctor" => {
             // Suspending the suspended doctor again leaves every caller as it was.
             ids.insert("doctor_id", m.suspended_doctor.clone());
+        }
+        "delete_webhook_endpoint" => {
+            let r = app
+                .post(
+                    &w.at("/webhooks"),
+                    Some(&w.admin),
+                    json!({"url": format!("https://127.0.0.1:9/hook{n}"), "events": ["*"]}),
+                )
+                .await;
+            ok(&r, StatusCode::CREATED, "webhook endpoint", app.backend);
+            ids.insert("endpoint_id", id_of(&r));
         }
         "archive_visit_type" => {
             let r = app

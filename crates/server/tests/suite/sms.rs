@@ -267,8 +267,10 @@ async fn a_refused_text_fails_an_outage_is_retried_and_an_admin_sends_it_again(d
     assert_eq!(fake.sent().len(), 2);
 }
 
-each_backend!(a_called_patient_is_texted_their_turn_and_the_admin_page_sends_a_failed_text_again);
-async fn a_called_patient_is_texted_their_turn_and_the_admin_page_sends_a_failed_text_again(
+each_backend!(
+    a_called_patient_is_texted_their_link_and_turn_and_the_admin_page_sends_a_failed_text_again
+);
+async fn a_called_patient_is_texted_their_link_and_turn_and_the_admin_page_sends_a_failed_text_again(
     db: TestDb,
 ) {
     let (app, fake) = app_with_twilio(db).await;
@@ -278,6 +280,22 @@ async fn a_called_patient_is_texted_their_turn_and_the_admin_page_sends_a_failed
     let p = crate::queue::patient(&app, &w, &desk, "Kiran Das", "98450 33333").await;
     let t = crate::queue::issue(&app, &w, &desk, &p, "normal").await;
     assert_eq!(t.status, StatusCode::CREATED, "{}", t.text);
+    // The token's status link goes by text at once.
+    app.deliver_mail().await;
+    let sent = fake.sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(
+        sent[0].body.contains("your token 1 for Dr Asha Rao")
+            && sent[0]
+                .body
+                .contains(&format!("{}/q/", app.state.settings().public_url)),
+        "{}",
+        sent[0].body
+    );
+    let link = sent[0].body.split("queue: ").nth(1).unwrap().to_owned();
+    let path = link.strip_prefix(&app.state.settings().public_url).unwrap();
+    let r = app.get(path, None).await;
+    assert_eq!(r.status, StatusCode::OK, "the link opens the status page");
     fake.fail_next(400, 21211);
     let r = app
         .post(
@@ -320,14 +338,14 @@ async fn a_called_patient_is_texted_their_turn_and_the_admin_page_sends_a_failed
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     app.deliver_mail().await;
     let sent = fake.sent();
-    assert_eq!(sent.len(), 1, "{sent:?}");
-    assert_eq!(sent[0].to, "+919845033333");
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[1].to, "+919845033333");
     assert!(
-        sent[0]
+        sent[1]
             .body
             .contains("it is your turn with Dr Asha Rao. Token 1"),
         "{}",
-        sent[0].body
+        sent[1].body
     );
     let r = app.send(crate::helpers::page_get(&page, &w.admin)).await;
     assert!(r.text.contains(">Sent<"), "{}", r.text);

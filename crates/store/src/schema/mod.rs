@@ -358,6 +358,44 @@ ALTER TABLE clinics ADD COLUMN totp_roles TEXT NOT NULL DEFAULT ''
     )
 }
 
+/// Outgoing webhooks: the endpoints a clinic's admins register (the events each wants, and
+/// the secret its deliveries are signed with), and one delivery per endpoint and event,
+/// with where it stands.
+pub fn webhooks(backend: DbBackend) -> String {
+    let uuid = uuid_type(backend);
+    format!(
+        r#"
+CREATE TABLE webhook_endpoints (
+    id {uuid} PRIMARY KEY,
+    clinic_id {uuid} NOT NULL REFERENCES clinics(id),
+    url TEXT NOT NULL CHECK (length(url) BETWEEN 8 AND 500),
+    events TEXT NOT NULL CHECK (length(events) BETWEEN 1 AND 1000),
+    description TEXT NOT NULL CHECK (length(description) <= 200),
+    secret TEXT NOT NULL CHECK (length(secret) BETWEEN 16 AND 100),
+    created_at BIGINT NOT NULL,
+    deleted_at BIGINT
+);
+CREATE INDEX webhook_endpoints_clinic_idx ON webhook_endpoints (clinic_id, created_at);
+CREATE TABLE webhook_deliveries (
+    id {uuid} PRIMARY KEY,
+    endpoint_id {uuid} NOT NULL REFERENCES webhook_endpoints(id),
+    clinic_id {uuid} NOT NULL REFERENCES clinics(id),
+    event_id {uuid} NOT NULL,
+    event_kind TEXT NOT NULL,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+    attempts INTEGER NOT NULL CHECK (attempts >= 0),
+    response_status INTEGER,
+    error TEXT CHECK (error IS NULL OR length(error) <= 300),
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    CONSTRAINT webhook_deliveries_endpoint_event_key UNIQUE (endpoint_id, event_id)
+);
+CREATE INDEX webhook_deliveries_endpoint_idx ON webhook_deliveries (endpoint_id, created_at);
+"#
+    )
+}
+
 /// Domain events, written in the transaction of the change they record. Append-only like the
 /// audit log: subscribers read them; nothing updates or deletes them.
 pub fn events(backend: DbBackend) -> String {

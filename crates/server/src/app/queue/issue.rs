@@ -60,7 +60,7 @@ pub(super) async fn issue_in<C: Conn>(
     let t = queue::find(c, caller.clinic_id(), id)
         .await?
         .ok_or_else(|| AppError::Internal("issued token vanished".into()))?;
-    crate::app::queue_status::email_link(state, c, caller.clinic(), &t, now).await?;
+    crate::app::queue_status::send_link(state, c, caller.clinic(), &t, now).await?;
     Ok(t)
 }
 

@@ -3,7 +3,8 @@
 //! be told to fail the way the real service does, so tests cover our error handling too.
 //!
 //! One file per provider: `smtp.rs` (e-mail), `stripe.rs` and `razorpay.rs` (payments),
-//! `twilio.rs`, `msg91.rs` and `sms_gateway.rs` (texts). Others go next to them, each with the same shape: `start()`, the
+//! `twilio.rs`, `msg91.rs` and `sms_gateway.rs` (texts), `webhook_receiver.rs` (an
+//! integrator's endpoint for our outgoing webhooks). Others go next to them, each with the same shape: `start()`, the
 //! address to configure, what it received, and switches for its failure modes.
 
 pub mod msg91;
@@ -12,6 +13,7 @@ pub mod sms_gateway;
 pub mod smtp;
 pub mod stripe;
 pub mod twilio;
+pub mod webhook_receiver;
 
 pub use msg91::Msg91Fake;
 pub use razorpay::RazorpayFake;
@@ -19,6 +21,7 @@ pub use sms_gateway::SmsGatewayFake;
 pub use smtp::SmtpFake;
 pub use stripe::StripeFake;
 pub use twilio::TwilioFake;
+pub use webhook_receiver::WebhookReceiver;
 
 /// A free port on 127.0.0.1 for a fake, and its base address.
 pub async fn bind() -> (tokio::net::TcpListener, String) {
