@@ -114,6 +114,8 @@ pub struct Inner {
     pub queue_listener: tokio::sync::OnceCell<Listener>,
     /// The key that signs patients' queue-status links, shared through the database.
     pub link_key: tokio::sync::OnceCell<String>,
+    /// The install's VAPID key pair for web push, shared through the database.
+    pub vapid: tokio::sync::OnceCell<crate::notify::push::Vapid>,
     /// Where documents are kept, opened on first use.
     pub documents: tokio::sync::OnceCell<Arc<dyn object_store::ObjectStore>>,
     /// Set when the server begins to shut down: live streams end, the worker stops.
@@ -145,6 +147,7 @@ impl AppState {
             queue_events: tokio::sync::broadcast::channel(256).0,
             queue_listener: tokio::sync::OnceCell::new(),
             link_key: tokio::sync::OnceCell::new(),
+            vapid: tokio::sync::OnceCell::new(),
             documents: tokio::sync::OnceCell::new(),
             stopping: tokio::sync::watch::channel(false).0,
             stripe: settings.stripe.clone().map(|(base, key, hook)| {
@@ -162,6 +165,32 @@ impl AppState {
                 .map(crate::notify::sms::SmsConfig::sender),
             settings,
         }))
+    }
+
+    /// The install's VAPID key pair (made on first use, the same for every instance).
+    pub async fn vapid(&self) -> Result<&crate::notify::push::Vapid, store::StoreError> {
+        self.0
+            .vapid
+            .get_or_try_init(|| async {
+                let seed = store::secrets::get_or_create(self.store().conn(), "vapid").await?;
+                Ok(crate::notify::push::Vapid::from_seed(&seed))
+            })
+            .await
+    }
+
+    /// How push services reach the install's operator (VAPID's `sub`): the mail sender's
+    /// address, else the public address.
+    pub fn push_subject(&self) -> String {
+        let from = &self.settings().mail_from;
+        let address = from
+            .rsplit_once('<')
+            .map_or(from.as_str(), |(_, a)| a.trim_end_matches('>'))
+            .trim();
+        if address.contains('@') {
+            format!("mailto:{address}")
+        } else {
+            self.settings().public_url.clone()
+        }
     }
 
     /// The SMS provider, when texts are on.

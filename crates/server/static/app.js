@@ -91,4 +91,61 @@
     var invalid = document.querySelector('[aria-invalid="true"]');
     if (invalid && typeof invalid.focus === 'function') invalid.focus();
   });
+  // The installable app: a service worker keeps the patient's own pages readable offline
+  // and shows push notifications (static/sw.js). Sign-out clears what it kept.
+  if ('serviceWorker' in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(function () {});
+    document.addEventListener('submit', function (event) {
+      var form = event.target;
+      var action = form instanceof HTMLFormElement ? form.getAttribute('action') : '';
+      if (action === '/logout' && navigator.serviceWorker.controller) {
+        navigator.serviceWorker.controller.postMessage({ type: 'clear' });
+      }
+    });
+  }
+
+  // "Notifications on this device" (the account's notifications page): subscribes this
+  // browser to web push with the install's key and keeps the subscription.
+  function keyBytes(base64url) {
+    var text = window.atob(base64url.replace(/-/g, '+').replace(/_/g, '/') +
+      '===='.slice((base64url.length + 3) % 4 + 1));
+    var bytes = new Uint8Array(text.length);
+    for (var i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+    return bytes;
+  }
+  document.addEventListener('DOMContentLoaded', function () {
+    var button = document.querySelector('[data-push-subscribe]');
+    if (!button || !('serviceWorker' in navigator) || !('PushManager' in window)) return;
+    var status = document.querySelector('[data-push-status]');
+    function say(text) { if (status) status.textContent = text; }
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      button.disabled = true;
+      Notification.requestPermission().then(function (permission) {
+        if (permission !== 'granted') throw new Error('Notifications are blocked for this site.');
+        return Promise.all([
+          navigator.serviceWorker.ready,
+          fetch('/api/v1/push/vapid-public-key').then(function (r) { return r.json(); })
+        ]);
+      }).then(function (got) {
+        return got[0].pushManager.subscribe({
+          userVisibleOnly: true,
+          applicationServerKey: keyBytes(got[1].public_key)
+        });
+      }).then(function (subscription) {
+        return fetch('/api/v1/me/push-subscriptions', {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(subscription)
+        });
+      }).then(function (r) {
+        if (!r.ok) throw new Error('The subscription was not kept.');
+        say('Notifications are on for this device.');
+      }).catch(function (e) {
+        say(e.message || 'Notifications could not be turned on.');
+        button.disabled = false;
+      });
+    });
+  });
 })();

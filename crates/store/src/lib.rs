@@ -32,6 +32,7 @@ pub mod payments;
 pub mod policy;
 pub mod preferences;
 pub mod prescriptions;
+pub mod push;
 pub mod queue;
 pub mod rules;
 pub mod schedules;

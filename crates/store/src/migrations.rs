@@ -39,6 +39,7 @@ impl MigratorTrait for Migrator {
             ),
             Step::new("m0022_totp", schema::totp),
             Step::new("m0023_webhooks", schema::webhooks),
+            Step::new("m0024_push_subscriptions", schema::push_subscriptions),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

@@ -304,6 +304,8 @@ pub async fn logout(
     for c in cookies::clear(state.settings().tls) {
         res.headers_mut().append(header::SET_COOKIE, c);
     }
+    res.headers_mut()
+        .insert("clear-site-data", cookies::clear_site_data());
     Ok(res)
 }
 

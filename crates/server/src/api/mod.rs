@@ -18,6 +18,7 @@ pub mod patients;
 pub mod payments;
 pub mod preferences;
 pub mod prescriptions;
+pub mod push;
 pub mod queue;
 pub mod schedule;
 pub mod slot_views;
@@ -165,6 +166,9 @@ pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenAp
         .routes(routes!(online::razorpay_webhook))
         .routes(routes!(messages::sms_status_callback))
         .routes(routes!(messages::sms_inbound))
+        .routes(routes!(push::get_vapid_public_key))
+        .routes(routes!(push::register_push_subscription))
+        .routes(routes!(push::delete_push_subscription))
         .routes(routes!(
             webhooks::create_webhook_endpoint,
             webhooks::list_webhook_endpoints

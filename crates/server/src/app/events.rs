@@ -5,17 +5,18 @@
 //! leased); a job that crashes after sending and before its commit is sent again under the
 //! same message id (the job's), for the receiving side to recognise.
 //!
-//! | event | e-mail | reminders | billing | SMS |
+//! | event | e-mail | reminders | billing | SMS and push |
 //! |---|---|---|---|---|
-//! | `appointment.booked` | confirmation, or "request received" | 24 h and 2 h before | the visit type's deposit | the same, and text reminders |
+//! | `appointment.booked` | confirmation, or "request received" | 24 h and 2 h before | the visit type's deposit | the same, and reminders |
 //! | `appointment.rescheduled` | "moved", with the new time | the old ones go; new ones | (the deposit moves with it) | "moved", new reminders |
 //! | `appointment.approved` | confirmation | (set at booking) | — | confirmation |
 //! | `appointment.cancelled` | "cancelled" | the queued ones go | late fee, or an unpaid deposit voided | "cancelled" |
 //! | `appointment.noshow` | — | — | no-show fee | — |
-//! | `appointment.arrived`, `.completed`, `token.issued`, `token.called`, `consultation.signed`, `patient.registered` | — | — | — | — |
+//! | `token.called` | — | — | — | "your turn" |
+//! | `appointment.arrived`, `.completed`, `token.issued`, `consultation.signed`, `patient.registered` | — | — | — | — |
 //!
 //! Every event also goes to the clinic's webhook endpoints that want its kind
-//! (`super::webhooks`), one delivery each, written here too. Push subscribes here next.
+//! (`super::webhooks`), one delivery each, written here too.
 
 use crate::error::AppResult;
 use domain::{ClinicId, Event, EventId, UserId};
@@ -33,6 +34,8 @@ pub enum Subscriber {
     Billing,
     /// The patient's texts (SMS), when the install has a provider and they a number.
     Sms,
+    /// Web push to the patient's devices, when they have an account.
+    Push,
 }
 
 impl Subscriber {
@@ -43,6 +46,7 @@ impl Subscriber {
             Subscriber::Reminders => "reminders",
             Subscriber::Billing => "billing",
             Subscriber::Sms => "sms",
+            Subscriber::Push => "push",
         }
     }
 }

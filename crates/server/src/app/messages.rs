@@ -12,7 +12,7 @@ use super::{
 use crate::{
     auth::extract::RequestCtx,
     error::{AppError, AppResult},
-    jobs::{Job, sms::SendSms},
+    jobs::{Job, push::PushNotify, sms::SendSms},
     notify::sms::{Callback, Delivery, SmsError, SmsSender},
     routes,
     state::AppState,
@@ -158,7 +158,22 @@ pub fn then_text(
     if let Some(j) = job(state, clinic, a, kind, now)? {
         rec.then(Subscriber::Sms, j);
     }
-    Ok(())
+    super::push::then_push(rec, a.clinic_id, &push_message(state, clinic, a, kind), now)
+}
+
+/// The web push about `a` for `kind`, to the patient's devices (when they have an
+/// account): the text's words, leading to their appointments.
+fn push_message(state: &AppState, clinic: &Clinic, a: &Appointment, kind: &str) -> PushNotify {
+    let (body, translations) = texts(state, clinic, a, kind);
+    PushNotify {
+        user: a.patient_user_id,
+        kind: kind.to_owned(),
+        title: clinic.name.clone(),
+        body,
+        translations,
+        url: routes::my_appointments().to_string(),
+        reminds: kind.starts_with("reminder.").then_some(a.id),
+    }
 }
 
 /// Adds "it is your turn" for the patient of the called token `t`, when they have a number.
@@ -170,36 +185,44 @@ pub async fn then_turn<C: store::Conn>(
     t: &store::queue::Token,
     now: Timestamp,
 ) -> AppResult<()> {
-    if state.sms().is_none() {
-        return Ok(());
-    }
     let Some(patient) = store::patients::find(c, clinic.id, t.patient_id).await? else {
         return Ok(());
     };
-    let Some(to) = patient
+    let (c, dr, n) = (&clinic.name, &t.doctor_name, t.number);
+    let body = format!("{c}: it is your turn with {dr}. Token {n}: please come in now.");
+    let translations = vec![(
+        Language::Hindi.as_str().to_owned(),
+        format!("{c}: {dr} के पास जाने की आपकी बारी है। टोकन {n}: कृपया अभी अंदर आएँ।"),
+    )];
+    let to = patient
         .details
         .phone
         .as_deref()
-        .and_then(|p| mobile(state, clinic, p))
-    else {
-        return Ok(());
-    };
-    let (c, dr, n) = (&clinic.name, &t.doctor_name, t.number);
-    let sms = SendSms {
-        message: uuid::Uuid::now_v7(),
-        kind: "token.called".into(),
-        to,
-        body: format!("{c}: it is your turn with {dr}. Token {n}: please come in now."),
-        translations: vec![(
-            Language::Hindi.as_str().to_owned(),
-            format!("{c}: {dr} के पास जाने की आपकी बारी है। टोकन {n}: कृपया अभी अंदर आएँ।"),
-        )],
+        .filter(|_| state.sms().is_some())
+        .and_then(|p| mobile(state, clinic, p));
+    if let Some(to) = to {
+        let sms = SendSms {
+            message: uuid::Uuid::now_v7(),
+            kind: "token.called".into(),
+            to,
+            body: body.clone(),
+            translations: translations.clone(),
+            user: patient.user_id,
+            urgent: true,
+            ..SendSms::default()
+        };
+        rec.then(Subscriber::Sms, sms.new_job(Some(clinic.id), now)?);
+    }
+    let push = PushNotify {
         user: patient.user_id,
-        urgent: true,
-        ..SendSms::default()
+        kind: "token.called".into(),
+        title: clinic.name.clone(),
+        body,
+        translations,
+        url: routes::my_appointments().to_string(),
+        reminds: None,
     };
-    rec.then(Subscriber::Sms, sms.new_job(Some(clinic.id), now)?);
-    Ok(())
+    super::push::then_push(rec, clinic.id, &push, now)
 }
 
 /// Texts the patient `p` of the new token `t` its status `link`, when they have a mobile
@@ -263,12 +286,23 @@ pub fn reminders(
         if at <= now {
             continue;
         }
-        if let Some(mut j) = job(state, clinic, a, &format!("reminder.{label}"), at)? {
+        let kind = format!("reminder.{label}");
+        if let Some(mut j) = job(state, clinic, a, &kind, at)? {
             j.dedupe_key = Some(reminder_key(a, label));
+            out.push(j);
+        }
+        if a.patient_user_id.is_some() {
+            let mut j = super::push::job(a.clinic_id, &push_message(state, clinic, a, &kind), at)?;
+            j.dedupe_key = Some(push_reminder_key(a, label));
             out.push(j);
         }
     }
     Ok(out)
+}
+
+/// The dedupe key of the push reminder `label` of `a` (a cancellation takes it back).
+pub fn push_reminder_key(a: &Appointment, label: &str) -> String {
+    format!("push-reminder:{}:{label}", a.id)
 }
 
 /// What the configured SMS provider named `provider` reads from a request it signed, by

@@ -38,6 +38,7 @@ pub mod phones;
 pub mod policy;
 pub mod preferences;
 pub mod prescriptions;
+pub mod push;
 pub mod queue;
 pub mod queue_status;
 pub mod schedule;

@@ -50,11 +50,10 @@ fn dedupe_keys(a: &Appointment) -> Vec<String> {
 /// The queued reminders of `a` on every channel, by key.
 fn all_reminder_keys(a: &Appointment) -> Vec<String> {
     let mut keys = dedupe_keys(a);
-    keys.extend(
-        REMINDERS
-            .iter()
-            .map(|(label, _)| messages::reminder_key(a, label)),
-    );
+    for (label, _) in REMINDERS {
+        keys.push(messages::reminder_key(a, label));
+        keys.push(messages::push_reminder_key(a, label));
+    }
     keys
 }
 
@@ -205,6 +204,7 @@ pub fn booked_outbox(
     };
     messages::then_text(state, &mut out.recording, clinic, a, kind, now)?;
     for job in messages::reminders(state, clinic, a, &REMINDERS, now)? {
+        // Keyed per appointment, by channel.
         out.recording.then(Subscriber::Sms, job);
     }
     let Some(to) = a.patient_email.as_deref() else {

@@ -27,6 +27,12 @@ pub fn set(name: &str, value: &str, max_age_secs: i64, tls: bool) -> HeaderValue
 }
 
 /// `Set-Cookie` values that clear both session cookies.
+/// What a browser drops at sign-out besides the cookies: the pages the service worker kept
+/// for offline reading (and the worker itself, which the next page registers again).
+pub fn clear_site_data() -> HeaderValue {
+    HeaderValue::from_static("\"cache\", \"storage\"")
+}
+
 pub fn clear(tls: bool) -> [HeaderValue; 2] {
     [set(ACCESS, "", 0, tls), set(REFRESH, "", 0, tls)]
 }

@@ -6,6 +6,7 @@
 
 pub mod email;
 pub mod password_reset;
+pub mod push;
 mod registry;
 pub mod reminder;
 pub mod sms;

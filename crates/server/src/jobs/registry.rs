@@ -2,8 +2,14 @@
 //! worker reports it and fails the row.
 
 use super::{
-    Job, JobCtx, JobError, RetryPolicy, email::SendEmail, password_reset::PasswordReset,
-    reminder::Reminder, sms::SendSms, visit_charge::VisitCharge, webhook::DeliverWebhook,
+    Job, JobCtx, JobError, RetryPolicy,
+    email::SendEmail,
+    password_reset::PasswordReset,
+    push::{PushDevice, PushNotify},
+    reminder::Reminder,
+    sms::SendSms,
+    visit_charge::VisitCharge,
+    webhook::DeliverWebhook,
 };
 use futures_util::future::BoxFuture;
 
@@ -35,6 +41,8 @@ const ENTRIES: &[Entry] = &[
     entry::<VisitCharge>(),
     entry::<SendSms>(),
     entry::<DeliverWebhook>(),
+    entry::<PushNotify>(),
+    entry::<PushDevice>(),
 ];
 
 fn run_stored<'a, J: Job>(
@@ -75,6 +83,8 @@ mod tests {
                 "appointment.reminder",
                 "billing.visit_charge",
                 "email",
+                "push.device",
+                "push.notify",
                 "sms",
                 "webhook.deliver"
             ]

@@ -1,9 +1,10 @@
 //! Outgoing notifications: e-mail (confirmations, reminders, account links) and text
 //! messages (`sms`, through a provider adapter: `twilio`, `msg91` or the generic
-//! `sms_http`). Push is to come, behind the same kind of adapter.
+//! `sms_http`), and web push to patients' devices (`push`).
 
 pub mod email;
 pub mod msg91;
+pub mod push;
 pub mod sms;
 pub mod sms_http;
 pub mod twilio;

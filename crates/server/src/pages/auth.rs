@@ -267,8 +267,8 @@ pub async fn logout(
     if let Ok(me) = me {
         sessions::logout(&state, &ctx, &me).await?;
     }
-    Ok(see_other_with_cookies(
-        "/login",
-        cookies::clear(state.settings().tls),
-    ))
+    let mut res = see_other_with_cookies("/login", cookies::clear(state.settings().tls));
+    res.headers_mut()
+        .insert("clear-site-data", cookies::clear_site_data());
+    Ok(res)
 }

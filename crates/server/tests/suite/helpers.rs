@@ -485,3 +485,18 @@ pub fn pdf_text(pdf: &[u8]) -> Option<String> {
     assert!(out.status.success(), "pdftotext failed: {out:?}");
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
 }
+
+/// `r` is a 422 that names `field` (for the request `what`).
+pub fn refused_on(r: &Resp, field: &str, what: &impl std::fmt::Display) {
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{what}: {}",
+        r.text
+    );
+    assert!(
+        r.text.contains(&format!("\"{field}\"")),
+        "{what} names {field}: {}",
+        r.text
+    );
+}

@@ -75,6 +75,7 @@ mod preferences;
 mod problems;
 mod processes;
 mod profile_pages;
+mod push;
 mod queue;
 mod queue_order;
 mod race;

@@ -498,6 +498,8 @@ async fn path_for(app: &TestApp, m: &Matrix, op: &Op, n: usize, session: Option<
     }
     let session = session.map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
     ids.insert("session_id", session);
+    // Nobody's device: the owner check is tested in push.rs.
+    ids.insert("subscription_id", uuid::Uuid::now_v7().to_string());
     let mut path = op.path.clone();
     for (name, value) in &ids {
         path = path.replace(&format!("{{{name}}}"), value);

@@ -72,13 +72,7 @@ async fn preferences_are_kept_with_their_consent_and_shape_the_texts(db: TestDb)
         ),
     ] {
         let r = app.put(PREFS, Some(&meera), body.clone()).await;
-        assert_eq!(
-            r.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{body}: {}",
-            r.text
-        );
-        assert!(r.text.contains(field), "{body}: {}", r.text);
+        crate::helpers::refused_on(&r, field, &body);
     }
     let r = app
         .put(PREFS, Some(&meera), json!({"channels": {"fax": true}}))

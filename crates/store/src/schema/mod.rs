@@ -396,6 +396,27 @@ CREATE INDEX webhook_deliveries_endpoint_idx ON webhook_deliveries (endpoint_id,
     )
 }
 
+/// Web push: each device an account subscribed (the push service's endpoint and the
+/// keys its messages are encrypted to).
+pub fn push_subscriptions(backend: DbBackend) -> String {
+    let uuid = uuid_type(backend);
+    format!(
+        r#"
+CREATE TABLE push_subscriptions (
+    id {uuid} PRIMARY KEY,
+    user_id {uuid} NOT NULL REFERENCES users(id),
+    endpoint TEXT NOT NULL CHECK (length(endpoint) BETWEEN 8 AND 1000),
+    p256dh TEXT NOT NULL CHECK (length(p256dh) BETWEEN 80 AND 100),
+    auth TEXT NOT NULL CHECK (length(auth) BETWEEN 16 AND 32),
+    user_agent TEXT NOT NULL CHECK (length(user_agent) <= 300),
+    created_at BIGINT NOT NULL,
+    CONSTRAINT push_subscriptions_endpoint_key UNIQUE (endpoint)
+);
+CREATE INDEX push_subscriptions_user_idx ON push_subscriptions (user_id);
+"#
+    )
+}
+
 /// Domain events, written in the transaction of the change they record. Append-only like the
 /// audit log: subscribers read them; nothing updates or deletes them.
 pub fn events(backend: DbBackend) -> String {

@@ -4,6 +4,7 @@
 //! the harness; the walks are in `accounts`, `booking` and `queue`.
 
 mod accounts;
+mod app;
 mod billing;
 mod booking;
 mod clinic;

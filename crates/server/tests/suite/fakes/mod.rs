@@ -3,11 +3,13 @@
 //! be told to fail the way the real service does, so tests cover our error handling too.
 //!
 //! One file per provider: `smtp.rs` (e-mail), `stripe.rs` and `razorpay.rs` (payments),
-//! `twilio.rs`, `msg91.rs` and `sms_gateway.rs` (texts), `webhook_receiver.rs` (an
-//! integrator's endpoint for our outgoing webhooks). Others go next to them, each with the same shape: `start()`, the
+//! `twilio.rs`, `msg91.rs` and `sms_gateway.rs` (texts), `push_service.rs`
+//! (web push, decrypting), `webhook_receiver.rs` (an integrator's endpoint for our
+//! outgoing webhooks). Others go next to them, each with the same shape: `start()`, the
 //! address to configure, what it received, and switches for its failure modes.
 
 pub mod msg91;
+pub mod push_service;
 pub mod razorpay;
 pub mod sms_gateway;
 pub mod smtp;
@@ -16,6 +18,7 @@ pub mod twilio;
 pub mod webhook_receiver;
 
 pub use msg91::Msg91Fake;
+pub use push_service::PushService;
 pub use razorpay::RazorpayFake;
 pub use sms_gateway::SmsGatewayFake;
 pub use smtp::SmtpFake;
