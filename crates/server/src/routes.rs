@@ -97,6 +97,9 @@ routes! {
     /// Where an e-mailed staff invitation lands.
     invite() => "/invite";
     account() => "/account";
+    /// The web app manifest, and the service worker (at the root, for its scope).
+    manifest() => "/manifest.webmanifest";
+    service_worker() => "/sw.js";
     account_password() => "/account/password";
     /// A new mobile number, proved by a code texted to it.
     account_phone() => "/account/phone";

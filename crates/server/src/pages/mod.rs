@@ -237,7 +237,7 @@ pub fn router(upload_limit: usize) -> Router<AppState> {
         .route("/static/icon.svg", get(assets::icon))
         .route("/static/icon-192.png", get(assets::icon_192))
         .route("/static/icon-512.png", get(assets::icon_512))
-        .route("/manifest.webmanifest", get(assets::manifest))
-        .route("/sw.js", get(assets::service_worker))
+        .route(pattern::manifest, get(assets::manifest))
+        .route(pattern::service_worker, get(assets::service_worker))
         .route("/favicon.ico", get(assets::favicon))
 }
