@@ -55,6 +55,8 @@ pub struct Message {
     pub attempts: i32,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// A send began then and has no outcome recorded (the worker may have died).
+    pub sending_at: Option<Timestamp>,
 }
 
 fn row(r: &QueryResult) -> StoreResult<Message> {
@@ -74,6 +76,7 @@ fn row(r: &QueryResult) -> StoreResult<Message> {
         attempts: get(r, "attempts")?,
         created_at: ts(get(r, "created_at")?)?,
         updated_at: ts(get(r, "updated_at")?)?,
+        sending_at: get::<Option<i64>>(r, "sending_at")?.map(ts).transpose()?,
     })
 }
 
@@ -136,7 +139,7 @@ pub async fn attempted<C: ConnectionTrait>(
         c,
         "UPDATE messages SET status = $1, provider = COALESCE($2, provider), \
          provider_ref = COALESCE($3, provider_ref), error = $4, attempts = attempts + 1, \
-         updated_at = $5 WHERE id = $6",
+         updated_at = $5, sending_at = NULL WHERE id = $6",
         vec![
             status.as_str().into(),
             provider.map(|(p, _)| p.to_owned()).into(),
@@ -147,6 +150,18 @@ pub async fn attempted<C: ConnectionTrait>(
             ms(now).into(),
             id.into(),
         ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Records that a send of the message begins now (committed before the provider is
+/// called, so a later run knows the outcome may be unknown).
+pub async fn sending<C: ConnectionTrait>(c: &C, id: uuid::Uuid, now: Timestamp) -> StoreResult<()> {
+    exec(
+        c,
+        "UPDATE messages SET sending_at = $1 WHERE id = $2",
+        vec![ms(now).into(), id.into()],
     )
     .await?;
     Ok(())

@@ -40,6 +40,7 @@ impl MigratorTrait for Migrator {
             Step::new("m0022_totp", schema::totp),
             Step::new("m0023_webhooks", schema::webhooks),
             Step::new("m0024_push_subscriptions", schema::push_subscriptions),
+            Step::new("m0025_message_sending", schema::message_sending),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

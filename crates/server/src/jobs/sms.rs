@@ -1,7 +1,8 @@
 //! `sms`: sends one text through the configured provider and records where it stands in
 //! `messages` (queued, sent with the provider's id, or failed with why). A message already
-//! sent is not sent again by a repeated run; the provider's status callbacks move it on to
-//! delivered or failed.
+//! sent is not sent again by a repeated run, nor one whose send the worker died in the middle
+//! of, when the provider can tell it took it (Twilio's message list; the HTTP gateway's
+//! idempotency key); the provider's status callbacks move it on to delivered or failed.
 //!
 //! The patient's say is read when the text is due, not when it was queued: a number that
 //! replied STOP, or an account that turned texts off, gets nothing (the message is failed
@@ -61,6 +62,22 @@ enum Verdict {
 }
 
 impl SendSms {
+    /// Records the message as handed to `provider` under its `id`.
+    async fn sent(&self, ctx: &JobCtx<'_>, provider: &str, id: &str) -> Result<(), JobError> {
+        let state = ctx.state;
+        messages::attempted(
+            state.store().conn(),
+            self.message,
+            Status::Sent,
+            Some((provider, id)),
+            None,
+            state.now(),
+        )
+        .await
+        .map_err(AppError::from)?;
+        Ok(())
+    }
+
     async fn verdict(&self, ctx: &JobCtx<'_>) -> Result<Verdict, AppError> {
         let state = ctx.state;
         let c = state.store().conn();
@@ -118,7 +135,10 @@ impl Job for SendSms {
         let row = messages::find(c, self.message)
             .await
             .map_err(AppError::from)?;
-        if row.is_some_and(|m| matches!(m.status, Status::Sent | Status::Delivered)) {
+        if row
+            .as_ref()
+            .is_some_and(|m| matches!(m.status, Status::Sent | Status::Delivered))
+        {
             return Ok(());
         }
         let body = match self.verdict(ctx).await? {
@@ -158,20 +178,18 @@ impl Job for SendSms {
             body,
             at: state.now(),
         };
+        // A send whose outcome was never recorded (the worker died): the provider may have
+        // the text already.
+        if let Some(since) = row.as_ref().and_then(|m| m.sending_at)
+            && let Some(id) = sender.find_sent(&sms, since).await?
+        {
+            return self.sent(ctx, sender.name(), &id).await;
+        }
+        messages::sending(c, self.message, state.now())
+            .await
+            .map_err(AppError::from)?;
         match sender.send(&sms, &status_url).await {
-            Ok(id) => {
-                messages::attempted(
-                    c,
-                    self.message,
-                    Status::Sent,
-                    Some((sender.name(), &id)),
-                    None,
-                    state.now(),
-                )
-                .await
-                .map_err(AppError::from)?;
-                Ok(())
-            }
+            Ok(id) => self.sent(ctx, sender.name(), &id).await,
             Err(e) => {
                 // A refusal is final; anything else is tried again, queued meanwhile.
                 let status = if e.is_permanent() {

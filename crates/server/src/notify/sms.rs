@@ -119,6 +119,16 @@ pub trait SmsSender: Send + Sync {
     ) -> BoxFuture<'a, Result<String, SmsError>>;
     /// Checks a status callback's signature (or token) and reads the reports it carries.
     fn verify_status(&self, callback: &Callback<'_>) -> Result<Vec<StatusReport>, SmsError>;
+    /// The provider's id for `sms` if it took it at `since` or later: asked after a crash
+    /// between a send and its commit, so that the text is not sent twice. Providers that
+    /// cannot tell answer `None` (and the text goes again).
+    fn find_sent<'a>(
+        &'a self,
+        _sms: &'a Sms,
+        _since: jiff::Timestamp,
+    ) -> BoxFuture<'a, Result<Option<String>, SmsError>> {
+        Box::pin(async { Ok(None) })
+    }
     /// Checks a text sent in (a STOP reply), posted to `PUBLIC_URL/api/v1/webhooks/sms/
     /// {name}/inbound`, and reads it; providers DocSpot takes no replies from refuse it.
     fn verify_inbound(&self, _callback: &Callback<'_>) -> Result<Inbound, SmsError> {

@@ -2,7 +2,8 @@
 //! HTTP basic auth (account SID, auth token), form-encoded `To`, `From`, `Body` and
 //! `StatusCallback`. Status callbacks are signed in `X-Twilio-Signature`: base64 of
 //! HMAC-SHA1, under the auth token, of the callback's full URL followed by each form
-//! parameter's name and value, sorted by name.
+//! parameter's name and value, sorted by name. After a crash between a send and its commit,
+//! the message list (`GET …/Messages.json?To=…&DateSent>=…`) tells whether Twilio took it.
 
 use super::sms::{
     Callback, Delivery, Inbound, Sms, SmsError, SmsSender, StatusReport, call, failure,
@@ -118,6 +119,46 @@ impl SmsSender for Twilio {
                     body["message"].as_str().unwrap_or("no message")
                 ),
             ))
+        })
+    }
+
+    fn find_sent<'a>(
+        &'a self,
+        sms: &'a Sms,
+        since: jiff::Timestamp,
+    ) -> BoxFuture<'a, Result<Option<String>, SmsError>> {
+        Box::pin(async move {
+            // Twilio filters by the day sent; the body and numbers tell the message.
+            let day = since.to_zoned(jiff::tz::TimeZone::UTC).date().to_string();
+            let query = serde_urlencoded::to_string([
+                ("To", sms.to.as_str()),
+                ("DateSent>", day.as_str()),
+                ("PageSize", "50"),
+            ])
+            .map_err(|e| SmsError::Refused(e.to_string()))?;
+            let (status, body) = call(
+                self.client
+                    .get(format!(
+                        "{}/2010-04-01/Accounts/{}/Messages.json?{query}",
+                        self.api_base, self.account_sid
+                    ))
+                    .basic_auth(&self.account_sid, Some(self.auth_token.expose())),
+            )
+            .await?;
+            if !status.is_success() {
+                return Err(failure(status, format!("{status}: listing messages")));
+            }
+            Ok(body["messages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|m| {
+                    m["to"] == sms.to.as_str()
+                        && m["from"] == self.from.as_str()
+                        && m["body"] == sms.body.as_str()
+                })
+                .and_then(|m| m["sid"].as_str())
+                .map(str::to_owned))
         })
     }
 

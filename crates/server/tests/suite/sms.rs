@@ -350,3 +350,92 @@ async fn a_called_patient_is_texted_their_link_and_turn_and_the_admin_page_sends
     let r = app.send(crate::helpers::page_get(&page, &w.admin)).await;
     assert!(r.text.contains(">Sent<"), "{}", r.text);
 }
+
+each_backend!(two_workers_text_each_event_once_and_a_send_cut_off_by_a_crash_is_not_sent_again);
+async fn two_workers_text_each_event_once_and_a_send_cut_off_by_a_crash_is_not_sent_again(
+    db: TestDb,
+) {
+    use docspot_server::jobs;
+    let (app, fake) = app_with_twilio(db).await;
+    let w = world(&app, "smscrash").await;
+    let r = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            json!({"email": "asha@smscrash.test", "name": "Asha Menon", "password": PW,
+                "phone": "98123 40000"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let asha = app.login("asha@smscrash.test").await.0;
+    app.deliver_mail().await;
+    let mut booked = Vec::new();
+    for start in [
+        "2026-11-24T04:30:00Z",
+        "2026-11-24T05:30:00Z",
+        "2026-11-24T06:30:00Z",
+    ] {
+        let r = app
+            .post(
+                &w.at("/appointments"),
+                Some(&asha),
+                json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type, "start": start}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        booked.push(r.body["id"].as_str().unwrap().to_owned());
+    }
+    // Two workers (two instances on one database) drain the queue together: each booking
+    // is texted once.
+    let other = app.second_instance().await;
+    let (a, b) = tokio::join!(
+        jobs::run_jobs(&app.state, &app.mailer),
+        jobs::run_jobs(&other.state, &other.mailer)
+    );
+    a.unwrap();
+    b.unwrap();
+    assert_eq!(fake.sent().len(), 3, "{:?}", fake.sent());
+
+    // A worker sends the cancellation text and dies before recording it: Twilio has it.
+    let r = app
+        .post(
+            &w.at(&format!("/appointments/{}/cancel", booked[0])),
+            Some(&asha),
+            json!({"reason": "away"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    fake.hang_next();
+    let run = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        jobs::run_jobs(&app.state, &app.mailer),
+    );
+    assert!(run.await.is_err(), "the worker dies waiting for Twilio");
+    assert_eq!(fake.sent().len(), 4);
+    // Nothing runs it while its lease holds (the event's other jobs go on); then the other
+    // worker finds that Twilio took it, records it as sent, and sends nothing more.
+    jobs::run_jobs(&other.state, &other.mailer).await.unwrap();
+    assert_eq!(fake.sent().len(), 4);
+    let admin = app.login("admin@smscrash.test").await.0;
+    let cancel_status = |listed: Vec<Value>| {
+        listed
+            .into_iter()
+            .find(|m| m["kind"] == "appointment.cancelled")
+            .expect("the cancellation text")
+    };
+    let held = cancel_status(messages(&app, &w.clinic, &admin).await);
+    assert_eq!(held["status"], "queued", "{held}");
+    app.advance(jiff::SignedDuration::from_mins(6));
+    assert_eq!(
+        jobs::run_jobs(&other.state, &other.mailer).await.unwrap(),
+        1
+    );
+    let sent = fake.sent();
+    assert_eq!(sent.len(), 4, "not sent twice: {sent:?}");
+    assert!(sent[3].body.contains("cancelled"), "{}", sent[3].body);
+    let admin = app.login("admin@smscrash.test").await.0;
+    let cancel = cancel_status(messages(&app, &w.clinic, &admin).await);
+    assert_eq!(cancel["status"], "sent", "{cancel}");
+    assert_eq!(cancel["provider_ref"], sent[3].sid.as_str());
+    assert_eq!(jobs::run_jobs(&app.state, &app.mailer).await.unwrap(), 0);
+}

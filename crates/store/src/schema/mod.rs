@@ -417,6 +417,12 @@ CREATE INDEX push_subscriptions_user_idx ON push_subscriptions (user_id);
     )
 }
 
+/// When a text's send began and has no outcome yet: after a crash between the provider's
+/// answer and the commit, the next run asks the provider whether it took the text.
+pub fn message_sending(_backend: DbBackend) -> String {
+    "ALTER TABLE messages ADD COLUMN sending_at BIGINT;\n".to_owned()
+}
+
 /// Domain events, written in the transaction of the change they record. Append-only like the
 /// audit log: subscribers read them; nothing updates or deletes them.
 pub fn events(backend: DbBackend) -> String {

@@ -36,6 +36,8 @@ struct Shared {
     sent: Vec<Sent>,
     /// The answer for the next request instead of taking it: (HTTP status, Twilio code).
     fail_next: Option<(u16, u32)>,
+    /// Take the next message, then never answer (the sender dies waiting).
+    hang_next: bool,
 }
 
 /// A running fake Twilio; it stops with the test's runtime.
@@ -54,18 +56,23 @@ fn error(status: u16, code: u32, message: &str) -> Response {
         .into_response()
 }
 
+/// Whether the request names our account and carries its basic auth.
+fn authorized(sid: &str, headers: &HeaderMap) -> bool {
+    let want = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT_SID}:{AUTH_TOKEN}"))
+    );
+    let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
+    sid == ACCOUNT_SID && auth == Some(want.as_str())
+}
+
 async fn create_message(
     State(s): State<Arc<Mutex<Shared>>>,
     Path(sid): Path<String>,
     headers: HeaderMap,
     body: String,
 ) -> Response {
-    let want = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT_SID}:{AUTH_TOKEN}"))
-    );
-    let auth = headers.get("authorization").and_then(|v| v.to_str().ok());
-    if sid != ACCOUNT_SID || auth != Some(want.as_str()) {
+    if !authorized(&sid, &headers) {
         return error(401, 20003, "Authenticate");
     }
     if let Some((status, code)) = s.lock().unwrap().fail_next.take() {
@@ -84,15 +91,21 @@ async fn create_message(
     if field("Body").is_empty() || field("From").is_empty() {
         return error(400, 21602, "Message body is required.");
     }
-    let mut g = s.lock().unwrap();
-    let sid = format!("SM{:032x}", g.sent.len() + 1);
-    g.sent.push(Sent {
-        sid: sid.clone(),
-        to: to.clone(),
-        from: field("From"),
-        body: field("Body"),
-        status_callback: field("StatusCallback"),
-    });
+    let (sid, hang) = {
+        let mut g = s.lock().unwrap();
+        let sid = format!("SM{:032x}", g.sent.len() + 1);
+        g.sent.push(Sent {
+            sid: sid.clone(),
+            to: to.clone(),
+            from: field("From"),
+            body: field("Body"),
+            status_callback: field("StatusCallback"),
+        });
+        (sid, std::mem::take(&mut g.hang_next))
+    };
+    if hang {
+        std::future::pending::<()>().await;
+    }
     (
         StatusCode::CREATED,
         axum::Json(json!({"sid": sid, "account_sid": ACCOUNT_SID, "to": to,
@@ -102,6 +115,36 @@ async fn create_message(
         .into_response()
 }
 
+/// `GET …/Messages.json`: the account's messages, newest first, filtered by `To` (and
+/// taking `DateSent>` and `PageSize` as Twilio does).
+async fn list_messages(
+    State(s): State<Arc<Mutex<Shared>>>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    if !authorized(&sid, &headers) {
+        return error(401, 20003, "Authenticate");
+    }
+    let q: HashMap<String, String> =
+        serde_urlencoded::from_str(&query.unwrap_or_default()).unwrap_or_default();
+    if !q.contains_key("DateSent>") {
+        return error(400, 20001, "This test expects the DateSent> filter");
+    }
+    let g = s.lock().unwrap();
+    let messages: Vec<serde_json::Value> = g
+        .sent
+        .iter()
+        .rev()
+        .filter(|m| q.get("To").is_none_or(|to| *to == m.to))
+        .map(|m| {
+            json!({"sid": m.sid, "to": m.to, "from": m.from, "body": m.body,
+            "status": "sent", "account_sid": ACCOUNT_SID})
+        })
+        .collect();
+    axum::Json(json!({"messages": messages, "page": 0, "page_size": 50})).into_response()
+}
+
 impl TwilioFake {
     pub async fn start() -> TwilioFake {
         let (listener, url) = super::bind().await;
@@ -109,7 +152,7 @@ impl TwilioFake {
         let app = Router::new()
             .route(
                 "/2010-04-01/Accounts/{sid}/Messages.json",
-                post(create_message),
+                post(create_message).get(list_messages),
             )
             .with_state(shared.clone());
         super::serve(listener, app);
@@ -119,6 +162,12 @@ impl TwilioFake {
     /// What it received, in order.
     pub fn sent(&self) -> Vec<Sent> {
         self.shared.lock().unwrap().sent.clone()
+    }
+
+    /// Takes the next message and never answers, as when the sender dies after Twilio took
+    /// it and before it could record that.
+    pub fn hang_next(&self) {
+        self.shared.lock().unwrap().hang_next = true;
     }
 
     /// Answers the next request with `status` and Twilio's error `code` (a 500 or 429 says
