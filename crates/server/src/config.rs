@@ -1,6 +1,6 @@
 //! Configuration from flags and `DOCSPOT_*` environment variables.
 
-use crate::notify::sms::SmsConfig;
+use crate::notify::{sms::SmsConfig, whatsapp::WhatsappConfig};
 use clap::{Args, Parser, Subcommand};
 use domain::phone::Region;
 use std::{net::SocketAddr, path::PathBuf};
@@ -253,6 +253,27 @@ pub struct ServeArgs {
     /// The secret that signs texts to the HTTP gateway and its status callbacks.
     #[arg(long, env = "DOCSPOT_SMS_HTTP_SECRET", hide_env_values = true)]
     pub sms_http_secret: Option<Secret>,
+    /// The WhatsApp Business phone number id (Meta's Cloud API). With the access token,
+    /// app secret and verify token, patients who say yes to WhatsApp get their messages
+    /// there as templates (docs/configuration.md).
+    #[arg(long, env = "DOCSPOT_WHATSAPP_PHONE_NUMBER_ID")]
+    pub whatsapp_phone_number_id: Option<String>,
+    /// A system user's access token with `whatsapp_business_messaging`.
+    #[arg(long, env = "DOCSPOT_WHATSAPP_ACCESS_TOKEN", hide_env_values = true)]
+    pub whatsapp_access_token: Option<Secret>,
+    /// The Meta app's secret, which signs its webhook (`X-Hub-Signature-256`).
+    #[arg(long, env = "DOCSPOT_WHATSAPP_APP_SECRET", hide_env_values = true)]
+    pub whatsapp_app_secret: Option<Secret>,
+    /// The verify token typed into the app's webhook settings.
+    #[arg(long, env = "DOCSPOT_WHATSAPP_VERIFY_TOKEN", hide_env_values = true)]
+    pub whatsapp_verify_token: Option<Secret>,
+    /// The Graph API address and version (changed only for tests or a new version).
+    #[arg(
+        long,
+        env = "DOCSPOT_WHATSAPP_API_BASE",
+        default_value = "https://graph.facebook.com/v21.0"
+    )]
+    pub whatsapp_api_base: String,
 }
 
 /// A value given and not blank.
@@ -351,6 +372,34 @@ impl ServeArgs {
     }
 }
 
+impl ServeArgs {
+    /// WhatsApp, when all four of its settings are given; some but not all is an error at
+    /// start-up.
+    pub fn whatsapp_config(&self) -> Result<Option<WhatsappConfig>, String> {
+        match (
+            given(&self.whatsapp_phone_number_id),
+            given_secret(&self.whatsapp_access_token),
+            given_secret(&self.whatsapp_app_secret),
+            given_secret(&self.whatsapp_verify_token),
+        ) {
+            (Some(phone_number_id), Some(access_token), Some(app_secret), Some(verify_token)) => {
+                Ok(Some(WhatsappConfig {
+                    api_base: self.whatsapp_api_base.clone(),
+                    phone_number_id,
+                    access_token,
+                    app_secret,
+                    verify_token,
+                }))
+            }
+            (None, None, None, None) => Ok(None),
+            _ => Err("WhatsApp needs all of DOCSPOT_WHATSAPP_PHONE_NUMBER_ID, \
+                 DOCSPOT_WHATSAPP_ACCESS_TOKEN, DOCSPOT_WHATSAPP_APP_SECRET and \
+                 DOCSPOT_WHATSAPP_VERIFY_TOKEN"
+                .into()),
+        }
+    }
+}
+
 fn region(raw: &str) -> Result<Region, String> {
     Region::parse(raw).map_err(|e| e.message)
 }
@@ -414,6 +463,22 @@ mod tests {
         let mut all = vec!["docspot"];
         all.extend_from_slice(args);
         ServeOnly::try_parse_from(all).unwrap().serve
+    }
+
+    #[test]
+    fn whatsapp_is_on_with_all_four_settings_and_refused_with_some() {
+        assert!(serve(&[]).whatsapp_config().unwrap().is_none());
+        let all = [
+            "--whatsapp-phone-number-id=1065",
+            "--whatsapp-access-token=EAA",
+            "--whatsapp-app-secret=s",
+            "--whatsapp-verify-token=v",
+        ];
+        let c = serve(&all).whatsapp_config().unwrap().unwrap();
+        assert_eq!(c.phone_number_id, "1065");
+        assert_eq!(c.api_base, "https://graph.facebook.com/v21.0");
+        let err = serve(&all[..3]).whatsapp_config().unwrap_err();
+        assert!(err.contains("DOCSPOT_WHATSAPP_VERIFY_TOKEN"), "{err}");
     }
 
     #[test]

@@ -81,6 +81,7 @@ impl App {
             .clone()
             .unwrap_or_else(|| format!("http://{local}"));
         s.sms_config()?;
+        s.whatsapp_config()?;
         let settings = Settings::from_args(s, &public_url, opts.data_dir.clone());
         let mailer = Mailer::new(s.smtp_url.as_ref().map(|u| u.expose()), &opts.data_dir)?;
         let state = AppState::new(store, opts.clock, settings);

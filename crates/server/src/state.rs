@@ -44,6 +44,8 @@ pub struct Settings {
     pub default_country: domain::phone::Region,
     /// The SMS provider, when texts are on (checked at start-up: `ServeArgs::sms_config`).
     pub sms: Option<crate::notify::sms::SmsConfig>,
+    /// WhatsApp, when it is on (checked at start-up: `ServeArgs::whatsapp_config`).
+    pub whatsapp: Option<crate::notify::whatsapp::WhatsappConfig>,
 }
 
 impl Settings {
@@ -71,6 +73,7 @@ impl Settings {
             request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
             default_country: args.default_country,
             sms: args.sms_config().unwrap_or(None),
+            whatsapp: args.whatsapp_config().unwrap_or(None),
             stripe: match (&args.stripe_secret_key, &args.stripe_webhook_secret) {
                 (Some(k), Some(w)) if !k.expose().is_empty() && !w.expose().is_empty() => {
                     Some((args.stripe_api_base.clone(), k.clone(), w.clone()))
@@ -125,6 +128,7 @@ pub struct Inner {
     pub razorpay: Option<Arc<dyn crate::gateway::Gateway>>,
     /// The SMS provider configured.
     pub sms: Option<Arc<dyn crate::notify::sms::SmsSender>>,
+    pub whatsapp: Option<Arc<crate::notify::whatsapp::Whatsapp>>,
 }
 
 /// A background task that ends when dropped.
@@ -163,6 +167,10 @@ impl AppState {
                 .sms
                 .clone()
                 .map(crate::notify::sms::SmsConfig::sender),
+            whatsapp: settings
+                .whatsapp
+                .clone()
+                .map(|c| Arc::new(crate::notify::whatsapp::Whatsapp::new(c))),
             settings,
         }))
     }
@@ -196,6 +204,11 @@ impl AppState {
     /// The SMS provider, when texts are on.
     pub fn sms(&self) -> Option<&Arc<dyn crate::notify::sms::SmsSender>> {
         self.0.sms.as_ref()
+    }
+
+    /// WhatsApp, when it is on.
+    pub fn whatsapp(&self) -> Option<&Arc<crate::notify::whatsapp::Whatsapp>> {
+        self.0.whatsapp.as_ref()
     }
 
     /// The payment provider named `name`, when it is configured.

@@ -1,9 +1,9 @@
-//! Messages to patients on channels other than e-mail (texts): one row per message, made
+//! Messages to patients on channels other than e-mail (SMS, WhatsApp): one row per message, made
 //! when its job first runs, moved on as the provider takes it and reports it delivered or
 //! failed.
 
 use crate::{StoreResult, all_as, exec, get, ms, one_as, ts};
-use domain::ClinicId;
+use domain::{ClinicId, UserId};
 use jiff::Timestamp;
 use sea_orm::{ConnectionTrait, QueryResult, Value};
 
@@ -57,6 +57,10 @@ pub struct Message {
     pub updated_at: Timestamp,
     /// A send began then and has no outcome recorded (the worker may have died).
     pub sending_at: Option<Timestamp>,
+    /// On WhatsApp: the template it is sent as (JSON: name and parameters).
+    pub template: Option<String>,
+    /// The account whose preferences it follows, when the patient has one.
+    pub user_id: Option<UserId>,
 }
 
 fn row(r: &QueryResult) -> StoreResult<Message> {
@@ -77,6 +81,8 @@ fn row(r: &QueryResult) -> StoreResult<Message> {
         created_at: ts(get(r, "created_at")?)?,
         updated_at: ts(get(r, "updated_at")?)?,
         sending_at: get::<Option<i64>>(r, "sending_at")?.map(ts).transpose()?,
+        template: get(r, "template")?,
+        user_id: get::<Option<uuid::Uuid>>(r, "user_id")?.map(UserId::from_uuid),
     })
 }
 
@@ -85,28 +91,36 @@ fn row(r: &QueryResult) -> StoreResult<Message> {
 pub struct NewMessage<'a> {
     pub id: uuid::Uuid,
     pub clinic_id: Option<ClinicId>,
+    /// `sms` or `whatsapp`.
+    pub channel: &'a str,
     pub kind: &'a str,
     pub recipient: &'a str,
     pub body: &'a str,
+    /// On WhatsApp: the template (JSON).
+    pub template: Option<&'a str>,
+    pub user: Option<UserId>,
 }
 
-/// Records a text as queued, once: a message already recorded keeps its row.
-pub async fn queue_sms<C: ConnectionTrait>(
+/// Records a message as queued, once: a message already recorded keeps its row.
+pub async fn queue<C: ConnectionTrait>(
     c: &C,
     m: &NewMessage<'_>,
     now: Timestamp,
 ) -> StoreResult<()> {
     exec(
         c,
-        "INSERT INTO messages (id, clinic_id, channel, kind, recipient, body, status, attempts, \
-         created_at, updated_at) VALUES ($1, $2, 'sms', $3, $4, $5, 'queued', 0, $6, $6) \
-         ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO messages (id, clinic_id, channel, kind, recipient, body, template, user_id, \
+         status, attempts, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', 0, $9, $9) ON CONFLICT (id) DO NOTHING",
         vec![
             m.id.into(),
             m.clinic_id.map(|c| c.as_uuid()).into(),
+            m.channel.into(),
             m.kind.into(),
             m.recipient.into(),
             m.body.into(),
+            m.template.map(str::to_owned).into(),
+            m.user.map(|u| u.as_uuid()).into(),
             ms(now).into(),
         ],
     )

@@ -41,6 +41,7 @@ impl MigratorTrait for Migrator {
             Step::new("m0023_webhooks", schema::webhooks),
             Step::new("m0024_push_subscriptions", schema::push_subscriptions),
             Step::new("m0025_message_sending", schema::message_sending),
+            Step::new("m0026_whatsapp_messages", schema::whatsapp_messages),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

@@ -1,5 +1,5 @@
-//! Texts to patients: the SMS provider's status callbacks, and the clinic admin's list of
-//! deliveries with a retry for the failed ones.
+//! Texts to patients: the SMS provider's and WhatsApp's webhooks, and the clinic admin's
+//! list of deliveries with a retry for the failed ones.
 
 use super::consultations::Pair;
 use super::extract::{ApiPath, ApiQuery};
@@ -26,7 +26,7 @@ use uuid::Uuid;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MessageView {
     pub id: Uuid,
-    /// `sms`.
+    /// `sms` or `whatsapp`.
     pub channel: String,
     /// What it is about: `appointment.booked`, `appointment.cancelled`, `reminder.24h`, …
     pub kind: String,
@@ -35,7 +35,8 @@ pub struct MessageView {
     pub body: String,
     /// `queued`, `sent`, `delivered` or `failed`.
     pub status: String,
-    /// The provider (`twilio`) and its id of the message, once it took it.
+    /// The provider (`twilio`, `msg91`, `http`, `whatsapp`) and its id of the message, once
+    /// it took it.
     pub provider: Option<String>,
     pub provider_ref: Option<String>,
     /// Why the last attempt failed.
@@ -187,4 +188,77 @@ pub async fn sms_inbound(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InboundAnswer {
     pub changed: bool,
+}
+
+/// Meta's check of the WhatsApp webhook's address: `hub.challenge` back when `hub.mode` is
+/// `subscribe` and `hub.verify_token` is the configured one.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HubCheck {
+    #[serde(rename = "hub.mode")]
+    #[param(rename = "hub.mode")]
+    pub mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    #[param(rename = "hub.verify_token")]
+    pub verify_token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    #[param(rename = "hub.challenge")]
+    pub challenge: Option<String>,
+}
+
+/// Meta's subscription check of the WhatsApp webhook: answers `hub.challenge` (plain text)
+/// when the verify token is ours, 403 otherwise.
+#[utoipa::path(get, path = "/api/v1/webhooks/whatsapp", operation_id = "whatsapp_webhook_check", tag = "messages",
+    params(HubCheck),
+    responses((status = 200, body = String, content_type = "text/plain"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "Not our verify token"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "WhatsApp is not configured")))]
+pub async fn whatsapp_webhook_check(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<HubCheck>,
+) -> AppResult<String> {
+    let whatsapp = state.whatsapp().ok_or(AppError::NotFound)?;
+    match (q.mode.as_deref(), q.verify_token, q.challenge) {
+        (Some("subscribe"), Some(token), Some(challenge))
+            if whatsapp.verify_token_is(&token) && challenge.len() <= 200 =>
+        {
+            Ok(challenge)
+        }
+        _ => Err(AppError::Forbidden(
+            "Not a subscription check with our verify token.".into(),
+        )),
+    }
+}
+
+/// What a WhatsApp webhook changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WhatsappAnswer {
+    /// Whether a status report was about a message of ours.
+    pub known: bool,
+    /// Whether a reply (STOP, START) changed whether the number gets WhatsApp messages.
+    pub changed: bool,
+}
+
+/// The WhatsApp Business webhook, signed in `X-Hub-Signature-256` with the app secret:
+/// statuses move messages to sent, delivered (or read) or failed; a STOP reply stops
+/// WhatsApp messages to that number, START starts them again.
+#[utoipa::path(post, path = "/api/v1/webhooks/whatsapp", operation_id = "whatsapp_webhook", tag = "messages",
+    request_body(content = String, description = "Meta's webhook body, as it sends it", content_type = "application/json"),
+    responses((status = 200, body = WhatsappAnswer), (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json", description = "The signature does not hold"),
+        (status = 404, body = Problem, content_type = "application/problem+json", description = "WhatsApp is not configured")))]
+pub async fn whatsapp_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> AppResult<Json<WhatsappAnswer>> {
+    let url = address(&state, "/api/v1/webhooks/whatsapp", None);
+    let callback = Callback {
+        url: &url,
+        headers: &headers,
+        body: &body,
+        now: state.now(),
+    };
+    let (known, changed) = messages::whatsapp_webhook(&state, &callback).await?;
+    Ok(Json(WhatsappAnswer { known, changed }))
 }

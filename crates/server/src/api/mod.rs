@@ -166,6 +166,10 @@ pub fn router(upload_limit: usize) -> (Router<AppState>, utoipa::openapi::OpenAp
         .routes(routes!(online::razorpay_webhook))
         .routes(routes!(messages::sms_status_callback))
         .routes(routes!(messages::sms_inbound))
+        .routes(routes!(
+            messages::whatsapp_webhook_check,
+            messages::whatsapp_webhook
+        ))
         .routes(routes!(push::get_vapid_public_key))
         .routes(routes!(push::register_push_subscription))
         .routes(routes!(push::delete_push_subscription))

@@ -36,6 +36,8 @@ pub enum Subscriber {
     Sms,
     /// Web push to the patient's devices, when they have an account.
     Push,
+    /// WhatsApp, when the install has it and the patient said yes to it.
+    Whatsapp,
 }
 
 impl Subscriber {
@@ -47,6 +49,7 @@ impl Subscriber {
             Subscriber::Billing => "billing",
             Subscriber::Sms => "sms",
             Subscriber::Push => "push",
+            Subscriber::Whatsapp => "whatsapp",
         }
     }
 }

@@ -1,7 +1,7 @@
-//! Texts to patients about their visits: what each appointment event says by SMS (time,
-//! place, doctor and reference only: never a reason, a diagnosis or a note), the SMS
-//! provider's signed status callbacks, and the clinic admin's list of deliveries with a
-//! retry for the failed ones.
+//! Texts to patients about their visits: what each appointment event says by SMS and on
+//! WhatsApp (time, place, doctor and reference only: never a reason, a diagnosis or a
+//! note), the providers' signed status callbacks, and the clinic admin's list of
+//! deliveries with a retry for the failed ones.
 
 use super::{
     events::{Recording, Subscriber},
@@ -12,12 +12,15 @@ use super::{
 use crate::{
     auth::extract::RequestCtx,
     error::{AppError, AppResult},
-    jobs::{Job, push::PushNotify, sms::SendSms},
-    notify::sms::{Callback, Delivery, SmsError, SmsSender},
+    jobs::{push::PushNotify, sms::SendSms},
+    notify::{
+        sms::{Callback, Delivery, SmsError, SmsSender, StatusReport},
+        whatsapp::{self, Template, template_name},
+    },
     routes,
     state::AppState,
 };
-use domain::preferences::Language;
+use domain::preferences::{Channel, Language};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 use store::{
@@ -116,23 +119,62 @@ fn texts(
     )
 }
 
-/// The SMS job for `kind` about `a`, run at `at`; `None` without a provider or a number.
+/// The text channels an install has: SMS with a provider; WhatsApp when it is on, for
+/// patients with an account (their yes to WhatsApp is kept there).
+fn channels(state: &AppState, account: bool) -> impl Iterator<Item = Channel> + use<> {
+    [
+        state.sms().is_some().then_some(Channel::Sms),
+        (state.whatsapp().is_some() && account).then_some(Channel::Whatsapp),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// Who an event's job on `channel` belongs to.
+fn subscriber(channel: Channel) -> Subscriber {
+    match channel {
+        Channel::Whatsapp => Subscriber::Whatsapp,
+        _ => Subscriber::Sms,
+    }
+}
+
+/// On WhatsApp, `kind`'s template with `params` (none on SMS).
+fn template(channel: Channel, kind: &str, params: &[&str]) -> Option<Template> {
+    (channel == Channel::Whatsapp).then(|| Template {
+        name: template_name(kind),
+        params: params.iter().map(|p| (*p).to_owned()).collect(),
+    })
+}
+
+/// The job on `channel` for `kind` about `a`, run at `at`; `None` without a number.
 fn job(
     state: &AppState,
     clinic: &Clinic,
     a: &Appointment,
     kind: &str,
     at: Timestamp,
+    channel: Channel,
 ) -> AppResult<Option<NewJob>> {
-    let (Some(_), Some(to)) = (
-        state.sms(),
-        a.patient_phone
-            .as_deref()
-            .and_then(|p| mobile(state, clinic, p)),
-    ) else {
+    let Some(to) = a
+        .patient_phone
+        .as_deref()
+        .and_then(|p| mobile(state, clinic, p))
+    else {
         return Ok(None);
     };
     let (body, translations) = texts(state, clinic, a, kind);
+    // The templates' parameters: clinic, doctor, time, and the reference (or, once
+    // cancelled, where to book again).
+    let last = match kind {
+        "appointment.cancelled" => format!(
+            "{}{}",
+            state.settings().public_url,
+            routes::clinic_page(&clinic.slug)
+        ),
+        _ => a.ref_code.clone(),
+    };
+    let at_text = when(clinic, a.start);
+    let params = [clinic.name.as_str(), &a.doctor_name, &at_text, &last];
     let sms = SendSms {
         message: uuid::Uuid::now_v7(),
         kind: kind.to_owned(),
@@ -141,12 +183,14 @@ fn job(
         translations,
         user: a.patient_user_id,
         reminds: kind.starts_with("reminder.").then_some(a.id),
+        template: template(channel, kind, &params),
         ..SendSms::default()
     };
-    Ok(Some(sms.new_job(Some(a.clinic_id), at)?))
+    Ok(Some(sms.job_on(channel, Some(a.clinic_id), at)?))
 }
 
-/// Adds the text for `kind` about `a` to the event being recorded.
+/// Adds the texts (SMS, WhatsApp) and the push for `kind` about `a` to the event being
+/// recorded.
 pub fn then_text(
     state: &AppState,
     rec: &mut Recording,
@@ -155,8 +199,10 @@ pub fn then_text(
     kind: &str,
     now: Timestamp,
 ) -> AppResult<()> {
-    if let Some(j) = job(state, clinic, a, kind, now)? {
-        rec.then(Subscriber::Sms, j);
+    for channel in channels(state, a.patient_user_id.is_some()) {
+        if let Some(j) = job(state, clinic, a, kind, now, channel)? {
+            rec.then(subscriber(channel), j);
+        }
     }
     super::push::then_push(rec, a.clinic_id, &push_message(state, clinic, a, kind), now)
 }
@@ -198,20 +244,26 @@ pub async fn then_turn<C: store::Conn>(
         .details
         .phone
         .as_deref()
-        .filter(|_| state.sms().is_some())
         .and_then(|p| mobile(state, clinic, p));
     if let Some(to) = to {
-        let sms = SendSms {
-            message: uuid::Uuid::now_v7(),
-            kind: "token.called".into(),
-            to,
-            body: body.clone(),
-            translations: translations.clone(),
-            user: patient.user_id,
-            urgent: true,
-            ..SendSms::default()
-        };
-        rec.then(Subscriber::Sms, sms.new_job(Some(clinic.id), now)?);
+        let number = n.to_string();
+        for channel in channels(state, patient.user_id.is_some()) {
+            let sms = SendSms {
+                message: uuid::Uuid::now_v7(),
+                kind: "token.called".into(),
+                to: to.clone(),
+                body: body.clone(),
+                translations: translations.clone(),
+                user: patient.user_id,
+                urgent: true,
+                template: template(channel, "token.called", &[c, dr, &number]),
+                ..SendSms::default()
+            };
+            rec.then(
+                subscriber(channel),
+                sms.job_on(channel, Some(clinic.id), now)?,
+            );
+        }
     }
     let push = PushNotify {
         user: patient.user_id,
@@ -236,43 +288,48 @@ pub async fn text_link<C: store::Conn>(
     link: &str,
     now: Timestamp,
 ) -> AppResult<()> {
-    let (Some(_), Some(to)) = (
-        state.sms(),
-        p.details
-            .phone
-            .as_deref()
-            .and_then(|n| mobile(state, clinic, n)),
-    ) else {
+    let Some(to) = p
+        .details
+        .phone
+        .as_deref()
+        .and_then(|n| mobile(state, clinic, n))
+    else {
         return Ok(());
     };
     let (c_name, dr, n) = (&clinic.name, &t.doctor_name, t.number);
-    let sms = SendSms {
-        message: uuid::Uuid::now_v7(),
-        kind: "token.issued".into(),
-        to,
-        body: format!("{c_name}: your token {n} for {dr}. Your place in the queue: {link}"),
-        translations: vec![(
-            Language::Hindi.as_str().to_owned(),
-            format!("{c_name}: {dr} के लिए आपका टोकन {n} है। कतार में अपनी जगह देखें: {link}"),
-        )],
-        user: p.user_id,
-        urgent: true,
-        ..SendSms::default()
-    };
-    let job = store::jobs::NewJob {
-        dedupe_key: Some(format!("sms-queue-link:{}", t.id)),
-        ..sms.new_job(Some(clinic.id), now)?
-    };
-    store::jobs::enqueue_all(c, &[job], now).await?;
+    let number = n.to_string();
+    let mut jobs = Vec::new();
+    for channel in channels(state, p.user_id.is_some()) {
+        let sms = SendSms {
+            message: uuid::Uuid::now_v7(),
+            kind: "token.issued".into(),
+            to: to.clone(),
+            body: format!("{c_name}: your token {n} for {dr}. Your place in the queue: {link}"),
+            translations: vec![(
+                Language::Hindi.as_str().to_owned(),
+                format!("{c_name}: {dr} के लिए आपका टोकन {n} है। कतार में अपनी जगह देखें: {link}"),
+            )],
+            user: p.user_id,
+            urgent: true,
+            template: template(channel, "token.issued", &[c_name, &number, dr, link]),
+            ..SendSms::default()
+        };
+        jobs.push(store::jobs::NewJob {
+            dedupe_key: Some(format!("{}-queue-link:{}", channel.as_str(), t.id)),
+            ..sms.job_on(channel, Some(clinic.id), now)?
+        });
+    }
+    store::jobs::enqueue_all(c, &jobs, now).await?;
     Ok(())
 }
 
-/// The dedupe key of the text reminder `label` of `a` (a cancellation takes it back).
-pub fn reminder_key(a: &Appointment, label: &str) -> String {
-    format!("sms-reminder:{}:{label}", a.id)
+/// The dedupe key of the reminder `label` of `a` on `channel` (a cancellation takes it
+/// back).
+pub fn reminder_key(channel: Channel, a: &Appointment, label: &str) -> String {
+    format!("{}-reminder:{}:{label}", channel.as_str(), a.id)
 }
 
-/// The text reminders of `a`, `before` its start (those still ahead of `now`).
+/// The reminders of `a` by text and push, `before` its start (those still ahead of `now`).
 pub fn reminders(
     state: &AppState,
     clinic: &Clinic,
@@ -287,22 +344,19 @@ pub fn reminders(
             continue;
         }
         let kind = format!("reminder.{label}");
-        if let Some(mut j) = job(state, clinic, a, &kind, at)? {
-            j.dedupe_key = Some(reminder_key(a, label));
-            out.push(j);
+        for channel in channels(state, a.patient_user_id.is_some()) {
+            if let Some(mut j) = job(state, clinic, a, &kind, at, channel)? {
+                j.dedupe_key = Some(reminder_key(channel, a, label));
+                out.push(j);
+            }
         }
         if a.patient_user_id.is_some() {
             let mut j = super::push::job(a.clinic_id, &push_message(state, clinic, a, &kind), at)?;
-            j.dedupe_key = Some(push_reminder_key(a, label));
+            j.dedupe_key = Some(reminder_key(Channel::Push, a, label));
             out.push(j);
         }
     }
     Ok(out)
-}
-
-/// The dedupe key of the push reminder `label` of `a` (a cancellation takes it back).
-pub fn push_reminder_key(a: &Appointment, label: &str) -> String {
-    format!("push-reminder:{}:{label}", a.id)
 }
 
 /// What the configured SMS provider named `provider` reads from a request it signed, by
@@ -331,6 +385,16 @@ pub async fn status_callback(
     callback: &Callback<'_>,
 ) -> AppResult<bool> {
     let (_, reports) = verified(state, provider, |s| s.verify_status(callback))?;
+    apply_reports(state, provider, &reports).await
+}
+
+/// Applies `provider`'s status reports to its messages, in one transaction; answers whether
+/// any was about a message of ours.
+async fn apply_reports(
+    state: &AppState,
+    provider: &str,
+    reports: &[StatusReport],
+) -> AppResult<bool> {
     let tx = state.store().write().await?;
     let mut known = false;
     for report in reports.iter().take(1000) {
@@ -351,6 +415,26 @@ pub async fn status_callback(
     }
     store::commit(tx).await?;
     Ok(known)
+}
+
+/// The WhatsApp webhook: verified, then its status reports applied to our messages and its
+/// STOP and START replies to the numbers' WhatsApp. Answers whether a report was about a
+/// message of ours, and whether a reply changed anything.
+pub async fn whatsapp_webhook(
+    state: &AppState,
+    callback: &Callback<'_>,
+) -> AppResult<(bool, bool)> {
+    let whatsapp = state.whatsapp().ok_or(AppError::NotFound)?;
+    let body = whatsapp.verified(callback).map_err(|e| match e {
+        SmsError::Signature(m) => AppError::Forbidden(format!("Signature: {m}")),
+        other => AppError::BadRequest(other.to_string()),
+    })?;
+    let known = apply_reports(state, "whatsapp", &whatsapp::statuses(&body)).await?;
+    let mut changed = false;
+    for text in whatsapp::messages(&body) {
+        changed |= super::preferences::reply(state, Channel::Whatsapp, "whatsapp", &text).await?;
+    }
+    Ok((known, changed))
 }
 
 /// The clinic's texts, newest first; only those at `status` when given (its admins).
@@ -384,20 +468,36 @@ pub async fn retry(
         .await?
         .filter(|m| m.clinic_id == Some(caller.clinic_id()))
         .ok_or(AppError::NotFound)?;
+    if m.kind == "otp" {
+        return Err(AppError::Conflict(
+            "A sign-in code is not sent again (it is kept masked): the patient asks for a new one."
+                .into(),
+        ));
+    }
     if !messages::requeue(&tx, caller.clinic_id(), id, now).await? {
         return Err(AppError::Conflict(format!(
             "This message is {}; only a failed one is sent again.",
             m.status.as_str()
         )));
     }
+    let channel = Channel::parse(&m.channel).unwrap_or(Channel::Sms);
+    let template = match &m.template {
+        Some(t) => Some(
+            serde_json::from_str::<Template>(t)
+                .map_err(|e| AppError::internal("stored message template", &e))?,
+        ),
+        None => None,
+    };
     let job = SendSms {
         message: m.id,
         kind: m.kind.clone(),
         to: m.recipient.clone(),
         body: m.body.clone(),
+        template,
+        user: m.user_id,
         ..SendSms::default()
     }
-    .new_job(Some(caller.clinic_id()), now)?;
+    .job_on(channel, Some(caller.clinic_id()), now)?;
     store::jobs::enqueue_all(&tx, &[job], now).await?;
     audit::append(
         &tx,

@@ -18,7 +18,9 @@ use crate::{
     jobs::{Job, reminder::Reminder},
     state::AppState,
 };
-use domain::{AppointmentStatus, Event, EventId, UserId, events::CancelledBy};
+use domain::{
+    AppointmentStatus, Event, EventId, UserId, events::CancelledBy, preferences::Channel,
+};
 use jiff::{SignedDuration, Timestamp};
 use store::{Conn, appointments::Appointment, clinics::Clinic, jobs, links, new_token, token_hash};
 
@@ -51,8 +53,9 @@ fn dedupe_keys(a: &Appointment) -> Vec<String> {
 fn all_reminder_keys(a: &Appointment) -> Vec<String> {
     let mut keys = dedupe_keys(a);
     for (label, _) in REMINDERS {
-        keys.push(messages::reminder_key(a, label));
-        keys.push(messages::push_reminder_key(a, label));
+        for channel in [Channel::Sms, Channel::Whatsapp, Channel::Push] {
+            keys.push(messages::reminder_key(channel, a, label));
+        }
     }
     keys
 }
@@ -205,7 +208,7 @@ pub fn booked_outbox(
     messages::then_text(state, &mut out.recording, clinic, a, kind, now)?;
     for job in messages::reminders(state, clinic, a, &REMINDERS, now)? {
         // Keyed per appointment, by channel.
-        out.recording.then(Subscriber::Sms, job);
+        out.recording.then(Subscriber::Reminders, job);
     }
     let Some(to) = a.patient_email.as_deref() else {
         return Ok(out);

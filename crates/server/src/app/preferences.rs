@@ -6,7 +6,7 @@ use super::messages;
 use crate::{
     auth::{CurrentUser, RequestCtx},
     error::{AppError, AppResult, FieldError},
-    notify::sms::Callback,
+    notify::sms::{Callback, Inbound},
     state::AppState,
 };
 use domain::{
@@ -96,8 +96,11 @@ pub async fn set(
         if preferences::set_channel(&tx, me.id(), *channel, *enabled, source, now).await? {
             changed.push(json!({"channel": channel.as_str(), "enabled": enabled}));
         }
-        if let (true, Channel::Sms, Some(phone)) = (*enabled, channel, &me.user().phone) {
-            preferences::opt_in(&tx, Channel::Sms, phone).await?;
+        // A yes on the account takes its number off that channel's STOP list.
+        if let (true, Channel::Sms | Channel::Whatsapp, Some(phone)) =
+            (*enabled, channel, &me.user().phone)
+        {
+            preferences::opt_in(&tx, *channel, phone).await?;
         }
     }
     if language.is_some() || quiet.is_some() {
@@ -131,6 +134,18 @@ pub async fn set(
 /// changed anything.
 pub async fn inbound(state: &AppState, provider: &str, callback: &Callback<'_>) -> AppResult<bool> {
     let (sender, text) = messages::verified(state, provider, |s| s.verify_inbound(callback))?;
+    reply(state, Channel::Sms, sender.name(), &text).await
+}
+
+/// Applies a reply `text` that came in on `channel` through `provider`: STOP takes the
+/// sender's number off the channel, START puts it back (audited); anything else changes
+/// nothing. Answers whether it changed something.
+pub async fn reply(
+    state: &AppState,
+    channel: Channel,
+    provider: &'static str,
+    text: &Inbound,
+) -> AppResult<bool> {
     let Some(keyword) = Keyword::read(&text.body) else {
         return Ok(false);
     };
@@ -144,23 +159,24 @@ pub async fn inbound(state: &AppState, provider: &str, callback: &Callback<'_>) 
     let tx = state.store().write().await?;
     let changed = match keyword {
         Keyword::Stop => {
-            preferences::opt_out(&tx, Channel::Sms, from.as_str(), "STOP reply", now).await?
+            preferences::opt_out(&tx, channel, from.as_str(), "STOP reply", now).await?
         }
-        Keyword::Start => preferences::opt_in(&tx, Channel::Sms, from.as_str()).await?,
+        Keyword::Start => preferences::opt_in(&tx, channel, from.as_str()).await?,
     };
     if changed {
-        let actor = crate::app::scope::SystemActor::Webhook(sender.name());
+        let actor = crate::app::scope::SystemActor::Webhook(provider);
+        let action = format!(
+            "{}.{}",
+            channel.as_str(),
+            match keyword {
+                Keyword::Stop => "opt_out",
+                Keyword::Start => "opt_in",
+            }
+        );
         audit::append(
             &tx,
             &actor.ctx("inbound").actor(None),
-            audit::Event::new(
-                match keyword {
-                    Keyword::Stop => "sms.opt_out",
-                    Keyword::Start => "sms.opt_in",
-                },
-                "phone",
-                from.as_str(),
-            ),
+            audit::Event::new(&action, "phone", from.as_str()),
             now,
         )
         .await?;

@@ -7,7 +7,7 @@ use super::{
     password_reset::PasswordReset,
     push::{PushDevice, PushNotify},
     reminder::Reminder,
-    sms::SendSms,
+    sms::{SendSms, SendWhatsapp},
     visit_charge::VisitCharge,
     webhook::DeliverWebhook,
 };
@@ -40,6 +40,7 @@ const ENTRIES: &[Entry] = &[
     entry::<PasswordReset>(),
     entry::<VisitCharge>(),
     entry::<SendSms>(),
+    entry::<SendWhatsapp>(),
     entry::<DeliverWebhook>(),
     entry::<PushNotify>(),
     entry::<PushDevice>(),
@@ -86,7 +87,8 @@ mod tests {
                 "push.device",
                 "push.notify",
                 "sms",
-                "webhook.deliver"
+                "webhook.deliver",
+                "whatsapp"
             ]
         );
     }

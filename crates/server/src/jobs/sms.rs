@@ -1,5 +1,7 @@
 //! `sms`: sends one text through the configured provider and records where it stands in
-//! `messages` (queued, sent with the provider's id, or failed with why). A message already
+//! `messages` (queued, sent with the provider's id, or failed with why). `whatsapp` is the
+//! same message as a WhatsApp template, to patients who said yes to WhatsApp (without that
+//! yes it is dropped, not failed). A message already
 //! sent is not sent again by a repeated run, nor one whose send the worker died in the middle
 //! of, when the provider can tell it took it (Twilio's message list; the HTTP gateway's
 //! idempotency key); the provider's status callbacks move it on to delivered or failed.
@@ -14,9 +16,15 @@
 use super::{Job, JobCtx, JobError, RetryPolicy};
 use crate::{
     error::AppError,
-    notify::sms::{Sms, status_path},
+    notify::{
+        sms::{Sms, SmsSender, status_path},
+        whatsapp::Template,
+    },
 };
-use domain::{AppointmentId, AppointmentStatus, UserId, preferences::Channel};
+use domain::{
+    AppointmentId, AppointmentStatus, UserId,
+    preferences::{Channel, Language},
+};
 use store::{
     messages::{self, NewMessage, Status},
     preferences,
@@ -48,11 +56,20 @@ pub struct SendSms {
     /// For a reminder: the visit, which must still stand and be ahead.
     #[serde(default)]
     pub reminds: Option<AppointmentId>,
+    /// On WhatsApp: the template the message is sent as (its language is the patient's).
+    #[serde(default)]
+    pub template: Option<Template>,
 }
+
+/// The message of a `SendSms` on WhatsApp.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct SendWhatsapp(pub SendSms);
 
 /// What the patient's say makes of a due text.
 enum Verdict {
-    Send(String),
+    /// The body, in the language (tag) it is in.
+    Send(String, &'static str),
     /// Not to be sent, and why.
     Withheld(&'static str),
     /// Not yet: quiet hours end then.
@@ -78,11 +95,11 @@ impl SendSms {
         Ok(())
     }
 
-    async fn verdict(&self, ctx: &JobCtx<'_>) -> Result<Verdict, AppError> {
+    async fn verdict(&self, ctx: &JobCtx<'_>, channel: Channel) -> Result<Verdict, AppError> {
         let state = ctx.state;
         let c = state.store().conn();
         if self.redact {
-            return Ok(Verdict::Send(self.body.clone()));
+            return Ok(Verdict::Send(self.body.clone(), Language::English.as_str()));
         }
         let clinic = match ctx.clinic {
             Some(id) => store::clinics::find(c, id).await?,
@@ -94,20 +111,28 @@ impl SendSms {
                 return Ok(Verdict::Drop);
             }
         }
-        if preferences::opted_out(c, Channel::Sms, &self.to)
+        if preferences::opted_out(c, channel, &self.to)
             .await?
             .is_some()
         {
             return Ok(Verdict::Withheld(
-                "This number replied STOP: no texts until it replies START.",
+                "This number replied STOP: nothing more until it replies START.",
             ));
         }
-        let Some(user) = self.user else {
-            return Ok(Verdict::Send(self.body.clone()));
+        let prefs = match self.user {
+            Some(user) => preferences::find(c, user).await?,
+            None if channel.on_by_default() => {
+                return Ok(Verdict::Send(self.body.clone(), Language::English.as_str()));
+            }
+            None => return Ok(Verdict::Drop),
         };
-        let prefs = preferences::find(c, user).await?;
-        if !prefs.allows(Channel::Sms) {
-            return Ok(Verdict::Withheld("The patient has turned texts off."));
+        if !prefs.allows(channel) {
+            // A channel that needs a yes first was never one to fail on.
+            return Ok(if channel.on_by_default() {
+                Verdict::Withheld("The patient has turned texts off.")
+            } else {
+                Verdict::Drop
+            });
         }
         if let (false, Some(quiet), Some(clinic)) = (self.urgent, prefs.quiet, &clinic) {
             let zone = crate::app::local_time::zone_named(&clinic.time_zone);
@@ -116,12 +141,43 @@ impl SendSms {
                 return Ok(Verdict::Wait(end.timestamp()));
             }
         }
+        let lang = prefs.language.as_str();
         let body = self
             .translations
             .iter()
-            .find(|(lang, _)| lang == prefs.language.as_str())
+            .find(|(tag, _)| tag == lang)
             .map_or(&self.body, |(_, body)| body);
-        Ok(Verdict::Send(body.clone()))
+        Ok(Verdict::Send(body.clone(), lang))
+    }
+
+    /// This message's job on `channel` (SMS or WhatsApp), run at `at`.
+    pub fn job_on(
+        &self,
+        channel: Channel,
+        clinic: Option<domain::ClinicId>,
+        at: jiff::Timestamp,
+    ) -> Result<store::jobs::NewJob, AppError> {
+        match channel {
+            Channel::Whatsapp => SendWhatsapp(self.clone()).new_job(clinic, at),
+            _ => self.new_job(clinic, at),
+        }
+    }
+
+    /// The configured sender of `channel`, if there is one.
+    fn sender(state: &crate::state::AppState, channel: Channel) -> Option<&dyn SmsSender> {
+        match channel {
+            Channel::Whatsapp => state.whatsapp().map(|w| w.as_ref() as &dyn SmsSender),
+            _ => state.sms().map(|s| s.as_ref()),
+        }
+    }
+}
+
+impl Job for SendWhatsapp {
+    const KIND: &'static str = "whatsapp";
+    const RETRY: RetryPolicy = RetryPolicy::STANDARD;
+
+    async fn run(&self, ctx: &JobCtx<'_>) -> Result<(), JobError> {
+        self.0.run_on(ctx, Channel::Whatsapp).await
     }
 }
 
@@ -130,6 +186,13 @@ impl Job for SendSms {
     const RETRY: RetryPolicy = RetryPolicy::STANDARD;
 
     async fn run(&self, ctx: &JobCtx<'_>) -> Result<(), JobError> {
+        self.run_on(ctx, Channel::Sms).await
+    }
+}
+
+impl SendSms {
+    /// Sends the message on `channel` (SMS or WhatsApp), unless it went already.
+    async fn run_on(&self, ctx: &JobCtx<'_>, channel: Channel) -> Result<(), JobError> {
         let state = ctx.state;
         let c = state.store().conn();
         let row = messages::find(c, self.message)
@@ -141,11 +204,16 @@ impl Job for SendSms {
         {
             return Ok(());
         }
-        let body = match self.verdict(ctx).await? {
+        let (body, language) = match self.verdict(ctx, channel).await? {
             Verdict::Drop => return Ok(()),
             Verdict::Wait(at) => {
-                let later = self.new_job(ctx.clinic, at)?;
-                let key = format!("sms-quiet:{}:{}", self.message, at.as_second());
+                let later = self.job_on(channel, ctx.clinic, at)?;
+                let key = format!(
+                    "{}-quiet:{}:{}",
+                    channel.as_str(),
+                    self.message,
+                    at.as_second()
+                );
                 let later = store::jobs::NewJob {
                     dedupe_key: Some(key),
                     ..later
@@ -156,14 +224,17 @@ impl Job for SendSms {
                 }
             }
             Verdict::Withheld(why) => {
-                self.record(ctx, &self.body).await?;
+                self.record(ctx, channel, &self.body).await?;
                 return self.fail(ctx, why).await;
             }
-            Verdict::Send(body) => body,
+            Verdict::Send(body, language) => (body, language),
         };
-        self.record(ctx, &body).await?;
-        let Some(sender) = state.sms() else {
-            let why = "No SMS provider is configured.";
+        self.record(ctx, channel, &body).await?;
+        let Some(sender) = Self::sender(state, channel) else {
+            let why = match channel {
+                Channel::Whatsapp => "WhatsApp is not configured.",
+                _ => "No SMS provider is configured.",
+            };
             self.fail(ctx, why).await?;
             return Err(JobError::Invalid(why.into()));
         };
@@ -177,6 +248,8 @@ impl Job for SendSms {
             to: self.to.clone(),
             body,
             at: state.now(),
+            language: language.to_owned(),
+            template: self.template.clone(),
         };
         // A send whose outcome was never recorded (the worker died): the provider may have
         // the text already.
@@ -231,7 +304,7 @@ impl SendSms {
     }
 
     /// Records the message as queued (once), as `body` reads, codes masked.
-    async fn record(&self, ctx: &JobCtx<'_>, body: &str) -> Result<(), AppError> {
+    async fn record(&self, ctx: &JobCtx<'_>, channel: Channel, body: &str) -> Result<(), AppError> {
         let kept: String = if self.redact {
             body.chars()
                 .map(|c| if c.is_ascii_digit() { '•' } else { c })
@@ -239,14 +312,23 @@ impl SendSms {
         } else {
             body.to_owned()
         };
+        let template = self
+            .template
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| AppError::internal("message template", &e))?;
         let new = NewMessage {
             id: self.message,
             clinic_id: ctx.clinic,
+            channel: channel.as_str(),
+            template: template.as_deref(),
+            user: self.user,
             kind: &self.kind,
             recipient: &self.to,
             body: &kept,
         };
-        messages::queue_sms(ctx.state.store().conn(), &new, ctx.state.now()).await?;
+        messages::queue(ctx.state.store().conn(), &new, ctx.state.now()).await?;
         Ok(())
     }
 }

@@ -24,6 +24,10 @@ pub struct Sms {
     pub body: String,
     /// When it is sent (what a signature's timestamp says).
     pub at: jiff::Timestamp,
+    /// The language it is in (`en`, `hi`).
+    pub language: String,
+    /// On WhatsApp: the template it is sent as (`body` is what that reads as).
+    pub template: Option<super::whatsapp::Template>,
 }
 
 /// A status callback as it came in: the full address it was posted to (query included),

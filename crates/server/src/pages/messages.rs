@@ -23,6 +23,8 @@ struct Row {
     id: String,
     when: String,
     kind: String,
+    /// SMS or WhatsApp.
+    via: &'static str,
     recipient: String,
     body: String,
     status: &'static str,
@@ -72,6 +74,11 @@ pub async fn show(
                 .strftime("%-d %b, %H:%M")
                 .to_string(),
             kind: m.kind,
+            via: if m.channel == "whatsapp" {
+                "WhatsApp"
+            } else {
+                "SMS"
+            },
             recipient: m.recipient,
             body: m.body,
             status: match m.status {
@@ -92,7 +99,7 @@ pub async fn show(
         notice: q
             .retried
             .map(|_| "The text is queued to be sent again.".to_owned()),
-        sms_on: state.sms().is_some(),
+        sms_on: state.sms().is_some() || state.whatsapp().is_some(),
     };
     Ok(super::forms::Outcome::OK.render(&page))
 }

@@ -91,4 +91,5 @@ mod teardown;
 mod totp;
 mod visit_charges;
 mod webhooks;
+mod whatsapp;
 mod world;

@@ -262,11 +262,14 @@ async fn build(app: &TestApp) -> Matrix {
     let new = store::messages::NewMessage {
         id: message,
         clinic_id: Some(w.clinic.parse().expect("clinic id")),
+        channel: "sms",
         kind: "appointment.booked",
         recipient: "+919812345678",
         body: "policy matrix",
+        template: None,
+        user: None,
     };
-    store::messages::queue_sms(c, &new, app.state.now())
+    store::messages::queue(c, &new, app.state.now())
         .await
         .expect("message");
     store::messages::attempted(

@@ -50,8 +50,8 @@ async fn patient(app: &TestApp, tag: &str) -> String {
     crate::preferences::register(app, &format!("meera@{tag}.test"), "98123 45678").await
 }
 
-/// Books `start` for `who` (with a canary in the reason) and runs the jobs; its reference.
-pub(crate) async fn book(app: &TestApp, w: &World, who: &str, start: &str) -> String {
+/// Books `start` for `who` (with a canary in the reason) and runs the jobs; the booking.
+pub(crate) async fn book(app: &TestApp, w: &World, who: &str, start: &str) -> Value {
     let r = app
         .post(
             &w.at("/appointments"),
@@ -62,7 +62,7 @@ pub(crate) async fn book(app: &TestApp, w: &World, who: &str, start: &str) -> St
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     app.deliver_mail().await;
-    r.body["ref_code"].as_str().unwrap().to_owned()
+    r.body
 }
 
 fn clean(body: &str, reference: &str) {
@@ -93,7 +93,8 @@ async fn msg91_texts_a_booking_and_takes_its_tokened_delivery_reports(db: TestDb
     .await;
     let w = world(&app, "msg91").await;
     let meera = patient(&app, "msg91").await;
-    let reference = book(&app, &w, &meera, "2026-11-24T04:30:00Z").await;
+    let booked = book(&app, &w, &meera, "2026-11-24T04:30:00Z").await;
+    let reference = booked["ref_code"].as_str().unwrap();
     app.deliver_mail().await;
     let sent = fake.sent();
     assert_eq!(sent.len(), 1, "one text for one booking: {sent:?}");
@@ -102,7 +103,7 @@ async fn msg91_texts_a_booking_and_takes_its_tokened_delivery_reports(db: TestDb
         "digits with the country code"
     );
     assert_eq!(sent[0].sender, msg91::SENDER);
-    clean(&sent[0].body, &reference);
+    clean(&sent[0].body, reference);
     let listed = messages(&app, &w).await;
     assert_eq!(listed[0]["status"], "sent", "{listed:?}");
     assert_eq!(listed[0]["provider"], "msg91");
@@ -168,11 +169,12 @@ async fn an_http_gateway_is_signed_both_ways_and_sends_each_text_once(db: TestDb
     .await;
     let w = world(&app, "smshttp").await;
     let meera = patient(&app, "smshttp").await;
-    let reference = book(&app, &w, &meera, "2026-11-24T04:30:00Z").await;
+    let booked = book(&app, &w, &meera, "2026-11-24T04:30:00Z").await;
+    let reference = booked["ref_code"].as_str().unwrap();
     let sent = fake.sent();
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0].to, "+919812345678");
-    clean(&sent[0].body, &reference);
+    clean(&sent[0].body, reference);
     assert!(
         sent[0]
             .status_callback

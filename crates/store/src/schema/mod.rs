@@ -423,6 +423,60 @@ pub fn message_sending(_backend: DbBackend) -> String {
     "ALTER TABLE messages ADD COLUMN sending_at BIGINT;\n".to_owned()
 }
 
+/// Messages on WhatsApp beside SMS: the channel takes `whatsapp`, a provider's reference
+/// may be as long as WhatsApp's (`wamid.…`), and a message keeps its template (JSON) and
+/// the account it is for, so it can be sent again as it was, to the patient's say at the
+/// time. SQLite cannot change a CHECK, so it copies the table.
+pub fn whatsapp_messages(backend: DbBackend) -> String {
+    match backend {
+        DbBackend::Sqlite => {
+            let uuid = uuid_type(backend);
+            format!(
+                r#"
+CREATE TABLE messages_new (
+    id {uuid} PRIMARY KEY,
+    clinic_id {uuid} REFERENCES clinics(id),
+    channel TEXT NOT NULL CHECK (channel IN ('sms', 'whatsapp')),
+    kind TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND 64),
+    recipient TEXT NOT NULL CHECK (length(recipient) BETWEEN 1 AND 64),
+    body TEXT NOT NULL CHECK (length(body) BETWEEN 1 AND 1600),
+    provider TEXT,
+    provider_ref TEXT CHECK (provider_ref IS NULL OR length(provider_ref) <= 128),
+    status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'delivered', 'failed')),
+    error TEXT CHECK (error IS NULL OR length(error) <= 300),
+    attempts INTEGER NOT NULL CHECK (attempts >= 0),
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    sending_at BIGINT,
+    template TEXT CHECK (template IS NULL OR length(template) <= 4000),
+    user_id {uuid} REFERENCES users(id),
+    CONSTRAINT messages_provider_ref_key UNIQUE (provider, provider_ref)
+);
+INSERT INTO messages_new (id, clinic_id, channel, kind, recipient, body, provider,
+    provider_ref, status, error, attempts, created_at, updated_at, sending_at)
+SELECT id, clinic_id, channel, kind, recipient, body, provider, provider_ref, status, error,
+    attempts, created_at, updated_at, sending_at FROM messages;
+DROP TABLE messages;
+ALTER TABLE messages_new RENAME TO messages;
+CREATE INDEX messages_clinic_idx ON messages (clinic_id, created_at);
+"#
+            )
+        }
+        _ => r#"
+ALTER TABLE messages DROP CONSTRAINT messages_channel_check;
+ALTER TABLE messages ADD CONSTRAINT messages_channel_check
+    CHECK (channel IN ('sms', 'whatsapp'));
+ALTER TABLE messages DROP CONSTRAINT messages_provider_ref_check;
+ALTER TABLE messages ADD CONSTRAINT messages_provider_ref_check
+    CHECK (provider_ref IS NULL OR length(provider_ref) <= 128);
+ALTER TABLE messages ADD COLUMN template TEXT
+    CONSTRAINT messages_template_len CHECK (template IS NULL OR length(template) <= 4000);
+ALTER TABLE messages ADD COLUMN user_id UUID REFERENCES users(id);
+"#
+        .to_owned(),
+    }
+}
+
 /// Domain events, written in the transaction of the change they record. Append-only like the
 /// audit log: subscribers read them; nothing updates or deletes them.
 pub fn events(backend: DbBackend) -> String {

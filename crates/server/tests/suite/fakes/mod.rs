@@ -3,7 +3,7 @@
 //! be told to fail the way the real service does, so tests cover our error handling too.
 //!
 //! One file per provider: `smtp.rs` (e-mail), `stripe.rs` and `razorpay.rs` (payments),
-//! `twilio.rs`, `msg91.rs` and `sms_gateway.rs` (texts), `push_service.rs`
+//! `twilio.rs`, `msg91.rs` and `sms_gateway.rs` (texts), `whatsapp.rs` (Meta's Cloud API), `push_service.rs`
 //! (web push, decrypting), `webhook_receiver.rs` (an integrator's endpoint for our
 //! outgoing webhooks). Others go next to them, each with the same shape: `start()`, the
 //! address to configure, what it received, and switches for its failure modes.
@@ -16,6 +16,7 @@ pub mod smtp;
 pub mod stripe;
 pub mod twilio;
 pub mod webhook_receiver;
+pub mod whatsapp;
 
 pub use msg91::Msg91Fake;
 pub use push_service::PushService;
@@ -25,6 +26,7 @@ pub use smtp::SmtpFake;
 pub use stripe::StripeFake;
 pub use twilio::TwilioFake;
 pub use webhook_receiver::WebhookReceiver;
+pub use whatsapp::WhatsappFake;
 
 /// A free port on 127.0.0.1 for a fake, and its base address.
 pub async fn bind() -> (tokio::net::TcpListener, String) {
