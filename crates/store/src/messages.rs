@@ -219,6 +219,34 @@ pub async fn reported<C: ConnectionTrait>(
     Ok(true)
 }
 
+/// Gives the message `id`, whose send was cut off before the provider's reference was
+/// recorded, that reference and the status a report brings; false unless it had none.
+pub async fn claim<C: ConnectionTrait>(
+    c: &C,
+    id: uuid::Uuid,
+    provider: &str,
+    provider_ref: &str,
+    status: Status,
+    error: Option<&str>,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let n = exec(
+        c,
+        "UPDATE messages SET provider = $1, provider_ref = $2, status = $3, error = $4, \
+         sending_at = NULL, updated_at = $5 WHERE id = $6 AND provider_ref IS NULL",
+        vec![
+            provider.into(),
+            provider_ref.into(),
+            status.as_str().into(),
+            error.map(str::to_owned).into(),
+            ms(now).into(),
+            id.into(),
+        ],
+    )
+    .await?;
+    Ok(n == 1)
+}
+
 /// Puts a failed message back in the queue for another try; false unless it had failed.
 pub async fn requeue<C: ConnectionTrait>(
     c: &C,

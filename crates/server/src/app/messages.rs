@@ -403,7 +403,7 @@ async fn apply_reports(
             Delivery::Delivered => Status::Delivered,
             Delivery::Failed => Status::Failed,
         };
-        known |= messages::reported(
+        let mut found = messages::reported(
             &tx,
             provider,
             &report.provider_ref,
@@ -412,6 +412,23 @@ async fn apply_reports(
             state.now(),
         )
         .await?;
+        // A message whose send was cut off before its reference was recorded.
+        if let (false, Some(id)) = (
+            found,
+            report.reference.as_deref().and_then(|r| r.parse().ok()),
+        ) {
+            found = messages::claim(
+                &tx,
+                id,
+                provider,
+                &report.provider_ref,
+                status,
+                report.error.as_deref(),
+                state.now(),
+            )
+            .await?;
+        }
+        known |= found;
     }
     store::commit(tx).await?;
     Ok(known)

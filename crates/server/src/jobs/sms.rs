@@ -4,7 +4,9 @@
 //! yes it is dropped, not failed). A message already
 //! sent is not sent again by a repeated run, nor one whose send the worker died in the middle
 //! of, when the provider can tell it took it (Twilio's message list; the HTTP gateway's
-//! idempotency key); the provider's status callbacks move it on to delivered or failed.
+//! idempotency key; WhatsApp's status webhook, which echoes our id, recording the message
+//! as sent before the cut-off send's lease ends); the provider's status callbacks move it
+//! on to delivered or failed. MSG91 can tell nothing: such a send may go twice.
 //!
 //! The patient's say is read when the text is due, not when it was queued: a number that
 //! replied STOP, or an account that turned texts off, gets nothing (the message is failed

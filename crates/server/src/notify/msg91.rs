@@ -119,6 +119,7 @@ impl SmsSender for Msg91 {
                                 .trim()
                                 .to_owned()
                         }),
+                        reference: None,
                     });
                 }
             }

@@ -76,6 +76,9 @@ pub struct StatusReport {
     pub delivery: Delivery,
     /// The provider's error code, when it failed.
     pub error: Option<String>,
+    /// Our reference for the message (its id), where the provider echoes it back: a
+    /// report can then find a message whose send was cut off before its id was recorded.
+    pub reference: Option<String>,
 }
 
 /// A text a patient sent to the install's number (a reply).

@@ -110,6 +110,7 @@ impl SmsSender for HttpGateway {
                 .as_str()
                 .filter(|e| !e.is_empty())
                 .map(|e| e.chars().take(300).collect()),
+            reference: None,
         }])
     }
 }

@@ -184,6 +184,7 @@ impl SmsSender for Twilio {
             error: get("ErrorCode")
                 .filter(|c| !c.is_empty())
                 .map(str::to_owned),
+            reference: None,
         }])
     }
 }

@@ -128,6 +128,7 @@ pub fn statuses(body: &Value) -> Vec<StatusReport> {
                 provider_ref: s["id"].as_str()?.chars().take(128).collect(),
                 delivery,
                 error,
+                reference: s["biz_opaque_callback_data"].as_str().map(str::to_owned),
             })
         })
         .take(1000)
@@ -180,6 +181,9 @@ impl SmsSender for Whatsapp {
                 "messaging_product": "whatsapp",
                 "recipient_type": "individual",
                 "to": sms.to,
+                // Echoed in the message's status webhooks: a send cut off before its id
+                // was recorded is still found.
+                "biz_opaque_callback_data": sms.reference,
                 "type": "template",
                 "template": {
                     "name": template.name,

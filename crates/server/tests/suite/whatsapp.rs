@@ -4,7 +4,8 @@
 //! Meta's signed webhook moves it to delivered (a forged one changes nothing); Meta's
 //! subscription check is answered only with our verify token; a STOP reply stops WhatsApp
 //! for that number, START brings it back; a refused message is failed and an admin sends
-//! it again with its template.
+//! it again with its template; a send cut off by a crash is not sent again once Meta's
+//! webhook (which echoes our id) reports it.
 
 use crate::backends::each_backend;
 use crate::{
@@ -238,4 +239,61 @@ async fn a_refused_whatsapp_message_fails_and_an_admin_sends_it_again_as_its_tem
     app.advance(jiff::SignedDuration::from_mins(10));
     app.deliver_mail().await;
     assert_eq!(fake.sent().len(), 2);
+}
+
+each_backend!(a_whatsapp_send_cut_off_by_a_crash_is_not_sent_again_once_meta_reports_it);
+async fn a_whatsapp_send_cut_off_by_a_crash_is_not_sent_again_once_meta_reports_it(db: TestDb) {
+    use docspot_server::jobs;
+    let (app, fake, sms) = app_with_whatsapp(db).await;
+    let w = world(&app, "wacrash").await;
+    let asha = register(&app, "asha@wacrash.test", "98123 40000").await;
+    let r = app
+        .put(
+            "/api/v1/me/notification-preferences",
+            Some(&asha),
+            json!({"channels": {"whatsapp": true, "sms": false}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.deliver_mail().await;
+
+    // The worker sends the booking's WhatsApp message and dies before recording it.
+    fake.hang_next();
+    let r = app
+        .post(
+            &w.at("/appointments"),
+            Some(&asha),
+            json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type,
+                "start": "2026-11-24T04:30:00Z"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let run = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        jobs::run_jobs(&app.state, &app.mailer),
+    );
+    assert!(run.await.is_err(), "the worker dies waiting for Meta");
+    let sent = fake.sent();
+    assert_eq!(sent.len(), 1);
+    let id = sent[0].reference.clone().expect("our id rides along");
+
+    // Meta's webhook reports it sent, naming our id: the message gets its wamid.
+    let (body, signature) = fake.status(&sent[0], "sent");
+    let r = webhook(&app, body, &signature).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["known"], true);
+    let row = messages(&app, &w)
+        .await
+        .into_iter()
+        .find(|m| m["id"] == id.as_str())
+        .expect("the message");
+    assert_eq!(row["status"], "sent", "{row}");
+    assert_eq!(row["provider_ref"], sent[0].id.as_str());
+
+    // After the lease, another worker finds it sent and sends nothing more.
+    let other = app.second_instance().await;
+    app.advance(jiff::SignedDuration::from_mins(6));
+    jobs::run_jobs(&other.state, &other.mailer).await.unwrap();
+    assert_eq!(fake.sent().len(), 1, "not sent twice: {:?}", fake.sent());
+    assert!(sms.sent().is_empty(), "texts are off for her");
 }

@@ -49,6 +49,18 @@ async fn kept(d: &WebDriver) -> Vec<String> {
         .collect()
 }
 
+/// Waits (up to 5 s) until the worker has kept each of `paths`.
+async fn wait_kept(d: &WebDriver, paths: &[&str]) {
+    for _ in 0..50 {
+        let k = kept(d).await;
+        if paths.iter().all(|p| k.iter().any(|x| x == p)) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the worker never kept {paths:?}");
+}
+
 /// Chromium finds the page's app installable (its own check, the one Lighthouse runs): no
 /// errors, waiting (up to 10 s) for the worker to be counted.
 async fn assert_installable(d: &WebDriver) {
@@ -142,13 +154,7 @@ async fn the_app_installs_and_shows_a_patients_appointments_offline() {
         .await
         .unwrap();
     wait_text(d, "My prescriptions").await;
-    for _ in 0..50 {
-        let k = kept(d).await;
-        if k.contains(&"/appointments".to_owned()) && k.contains(&"/prescriptions".to_owned()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_kept(d, &["/appointments", "/prescriptions"]).await;
     let url = server.url.clone();
     drop(server);
     d.goto(format!("{url}/appointments")).await.unwrap();
@@ -328,12 +334,7 @@ async fn a_patient_signs_in_by_texted_code_gets_the_booking_by_text_and_push_and
     assert_installable(d).await;
     d.refresh().await.unwrap();
     wait_text(d, &reference).await;
-    for _ in 0..50 {
-        if kept(d).await.contains(&"/appointments".to_owned()) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_kept(d, &["/appointments"]).await;
     let url = server.url.clone();
     drop(server);
     d.goto(format!("{url}/appointments")).await.unwrap();

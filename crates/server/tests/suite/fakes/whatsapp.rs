@@ -29,6 +29,8 @@ pub struct Sent {
     pub language: String,
     /// The body's parameters, in order.
     pub params: Vec<String>,
+    /// `biz_opaque_callback_data`: echoed in the message's status webhooks.
+    pub reference: Option<String>,
 }
 
 #[derive(Default)]
@@ -36,6 +38,8 @@ struct Shared {
     sent: Vec<Sent>,
     /// The answer for the next request instead of taking it: (HTTP status, Graph code).
     fail_next: Option<(u16, u32)>,
+    /// Take the next message, then never answer (the sender dies waiting).
+    hang_next: bool,
 }
 
 /// A running fake Cloud API; it stops with the test's runtime.
@@ -132,24 +136,32 @@ async fn send(
         .map(|p| p["text"].as_str().unwrap_or_default().to_owned())
         .collect();
     let to = m["to"].as_str().unwrap_or_default().to_owned();
-    let mut g = s.lock().unwrap();
-    let id = format!(
-        "wamid.HBgMOTE5ODc2NTQzMjEwFQIAERgSQzVGMjhBN0Q5NTc2OUQ0{:06}AA==",
-        g.sent.len() + 1
-    );
-    g.sent.push(Sent {
-        id: id.clone(),
-        to: to.clone(),
-        template: m["template"]["name"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        language: m["template"]["language"]["code"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
-        params,
-    });
+    let (id, hang) = {
+        let mut g = s.lock().unwrap();
+        let id = format!(
+            "wamid.HBgMOTE5ODc2NTQzMjEwFQIAERgSQzVGMjhBN0Q5NTc2OUQ0{:06}AA==",
+            g.sent.len() + 1
+        );
+        let hang = std::mem::take(&mut g.hang_next);
+        g.sent.push(Sent {
+            reference: m["biz_opaque_callback_data"].as_str().map(str::to_owned),
+            id: id.clone(),
+            to: to.clone(),
+            template: m["template"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            language: m["template"]["language"]["code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            params,
+        });
+        (id, hang)
+    };
+    if hang {
+        std::future::pending::<()>().await;
+    }
     Json(json!({"messaging_product": "whatsapp",
         "contacts": [{"input": to, "wa_id": to.trim_start_matches('+')}],
         "messages": [{"id": id, "message_status": "accepted"}]}))
@@ -194,6 +206,12 @@ impl WhatsappFake {
         self.shared.lock().unwrap().sent.clone()
     }
 
+    /// Takes the next message and never answers, as when the sender dies after Meta took it
+    /// and before it could record that.
+    pub fn hang_next(&self) {
+        self.shared.lock().unwrap().hang_next = true;
+    }
+
     /// Answers the next request with `status` and Graph's error `code` (a 500 says "try
     /// later").
     pub fn fail_next(&self, status: u16, code: u32) {
@@ -204,6 +222,7 @@ impl WhatsappFake {
     /// `read`, `failed`): its body and `X-Hub-Signature-256`.
     pub fn status(&self, message: &Sent, status: &str) -> (Vec<u8>, String) {
         let mut s = json!({"id": message.id, "status": status, "timestamp": "1764900000",
+            "biz_opaque_callback_data": message.reference,
             "recipient_id": message.to.trim_start_matches('+'),
             "conversation": {"id": "CONVERSATION_ID", "origin": {"type": "utility"}},
             "pricing": {"billable": true, "pricing_model": "CBP", "category": "utility"}});
