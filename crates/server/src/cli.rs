@@ -30,6 +30,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::User {
             command: UserCommand::CreateAdmin { email, name },
         } => create_admin(&cli.db, &email, &name).await,
+        Command::User {
+            command: UserCommand::ResetTotp { email },
+        } => reset_totp(&cli.db, &email).await,
     }
 }
 
@@ -181,6 +184,31 @@ async fn audit_verify(db: &DbArgs) -> Result<(), String> {
             "Audit log BROKEN in chain {chain} at event #{seq}{}: {reason}",
             event_id.map(|id| format!(" (id {id})")).unwrap_or_default()
         )),
+    }
+}
+
+async fn reset_totp(db: &DbArgs, email: &str) -> Result<(), String> {
+    let store = open(db).await?;
+    let state = AppState::new(
+        store,
+        Arc::new(SystemClock),
+        Settings::from_args(&ServeArgs::defaults(), "", db.data_dir.clone()),
+    );
+    match crate::app::totp::reset_by_operator(&state, email).await {
+        Ok(true) => {
+            say(&format!(
+                "Two-factor sign-in is off for {email} and their sessions have ended. They sign in with their password and set it up again."
+            ));
+            Ok(())
+        }
+        Ok(false) => {
+            say(&format!(
+                "{email} does not use two-factor sign-in: nothing to do."
+            ));
+            Ok(())
+        }
+        Err(crate::error::AppError::NotFound) => Err(format!("No account uses {email}.")),
+        Err(e) => Err(e.to_string()),
     }
 }
 

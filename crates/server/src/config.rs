@@ -90,6 +90,13 @@ pub enum UserCommand {
         #[arg(long, default_value = "Platform admin")]
         name: String,
     },
+    /// Take two-factor sign-in off an account whose phone and recovery codes are both
+    /// lost; its sessions end. They sign in with their password and set it up again.
+    ResetTotp {
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// Options of `docspot serve`.

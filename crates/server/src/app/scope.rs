@@ -22,6 +22,8 @@ pub enum SystemActor {
     Webhook(&'static str),
     /// The demo seeder, setting up the demo clinic as its admin would.
     Seed,
+    /// The install's operator, at the command line (`docspot user …`).
+    Operator,
 }
 
 impl fmt::Display for SystemActor {
@@ -30,6 +32,7 @@ impl fmt::Display for SystemActor {
             SystemActor::Job(kind) => write!(f, "job:{kind}"),
             SystemActor::Webhook(provider) => write!(f, "webhook:{provider}"),
             SystemActor::Seed => f.write_str("seed:demo"),
+            SystemActor::Operator => f.write_str("cli:operator"),
         }
     }
 }
@@ -206,6 +209,8 @@ impl Caller {
             Who::System(SystemActor::Job(_)) => holds(cap, Holder::Job),
             Who::System(SystemActor::Webhook(_)) => holds(cap, Holder::Webhook),
             Who::System(SystemActor::Seed) => holds(cap, Holder::Seed),
+            // The operator acts through its own commands only, never as a clinic's caller.
+            Who::System(SystemActor::Operator) => false,
         }
     }
 

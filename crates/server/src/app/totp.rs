@@ -217,6 +217,35 @@ pub async fn disable(
     Ok(())
 }
 
+/// The operator takes two-factor sign-in off the account `email` (a staff member who lost
+/// both their phone and their recovery codes): the factor and its codes go, every session
+/// of the account ends (the lost phone may be in other hands), and it is audited. They sign
+/// in with their password and set it up again (where their clinic requires it, they must
+/// before acting there). Answers whether the account had it on.
+pub async fn reset_by_operator(state: &AppState, email: &str) -> AppResult<bool> {
+    let email = domain::Email::parse(email).map_err(AppError::from)?;
+    let user = store::users::find_by_email(state.store().conn(), &email)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = state.now();
+    let tx = state.store().write().await?;
+    if factors::find(&tx, user.id).await?.is_none() {
+        return Ok(false);
+    }
+    factors::remove(&tx, user.id).await?;
+    store::sessions::revoke_all_but(&tx, user.id, None, "two-factor reset", now).await?;
+    let ctx = super::scope::SystemActor::Operator.ctx("user reset-totp");
+    audit::append(
+        &tx,
+        &ctx.actor(None),
+        audit::Event::new("user.totp_reset", "user", user.id),
+        now,
+    )
+    .await?;
+    store::commit(tx).await?;
+    Ok(true)
+}
+
 /// After `user` proved their password: a session, or, with a factor on, a challenge
 /// awaiting its code (the session is audited as `action` once it opens).
 pub async fn sign_in(

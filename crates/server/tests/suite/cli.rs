@@ -34,6 +34,10 @@ fn every_subcommand_has_help_naming_its_flags_and_variables() {
             &["user", "create-admin", "--help"],
             &["--email", "standard input"],
         ),
+        (
+            &["user", "reset-totp", "--help"],
+            &["--email", "recovery codes"],
+        ),
     ];
     for (args, wanted) in cases {
         let out = docspot(args, &[], None);
@@ -99,4 +103,47 @@ async fn database_url_switches_the_binary_to_postgresql() {
         !dir.join("docspot.db").exists(),
         "no SQLite file was created"
     );
+}
+
+#[test]
+fn user_reset_totp_names_an_unknown_account_and_leaves_one_without_it_alone() {
+    let dir = std::env::temp_dir().join(format!("docspot-cli-{}", uuid::Uuid::now_v7().simple()));
+    let env = [("DOCSPOT_DATA_DIR", dir.display().to_string())];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let out = docspot(&["migrate"], &env, None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = docspot(
+        &["user", "reset-totp", "--email", "nobody@cli.test"],
+        &env,
+        None,
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("No account uses nobody@cli.test"), "{err}");
+    let out = docspot(
+        &["user", "create-admin", "--email", "root@cli.test"],
+        &env,
+        Some("a long enough admin password\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = docspot(
+        &["user", "reset-totp", "--email", "root@cli.test"],
+        &env,
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("does not use two-factor sign-in"), "{said}");
 }

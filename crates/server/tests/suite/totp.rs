@@ -331,3 +331,43 @@ async fn a_clinic_that_requires_totp_of_doctors_lets_them_in_only_with_it(db: Te
     assert!(r.text.contains("locked out"), "{}", r.text);
     let _: Value = r.body;
 }
+
+each_backend!(the_operator_takes_a_lost_factor_off_and_ends_the_accounts_sessions);
+async fn the_operator_takes_a_lost_factor_off_and_ends_the_accounts_sessions(db: TestDb) {
+    use docspot_server::app::totp::reset_by_operator;
+    let app = TestApp::new(db).await;
+    let w = world(&app, "totpreset").await;
+    let admin = "admin@totpreset.test";
+    enable(&app, &w.admin).await;
+    challenge(&app, admin).await;
+    assert!(reset_by_operator(&app.state, admin).await.unwrap());
+    // Their sessions are over; the password alone signs in again, and they can set it up
+    // again.
+    let r = app.get("/api/v1/me/totp", Some(&w.admin)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.text);
+    assert_eq!(app.login_with(admin, PW).await.status, StatusCode::OK);
+    let again = app.login(admin).await.0;
+    let r = app.get("/api/v1/me/totp", Some(&again)).await;
+    assert_eq!(r.body["enabled"], false, "{}", r.text);
+    // Nothing more to take off; an unknown or malformed address is refused.
+    assert!(!reset_by_operator(&app.state, admin).await.unwrap());
+    assert!(matches!(
+        reset_by_operator(&app.state, "nobody@totpreset.test").await,
+        Err(docspot_server::error::AppError::NotFound)
+    ));
+    assert!(
+        reset_by_operator(&app.state, "not an address")
+            .await
+            .is_err()
+    );
+    // Audited once, on the platform's chain, as the operator's.
+    let events = store::audit::recent(app.state.store().conn(), None, 50)
+        .await
+        .unwrap();
+    let resets: Vec<_> = events
+        .iter()
+        .filter(|e| e.action == "user.totp_reset")
+        .collect();
+    assert_eq!(resets.len(), 1, "{events:?}");
+    assert_eq!(resets[0].ip, "cli:operator");
+}
