@@ -5,7 +5,7 @@ use super::consultations::Pair;
 use super::extract::{ApiPath, ApiQuery};
 use crate::app::scope::Caller;
 use crate::{
-    app::messages,
+    app::deliveries,
     auth::RequestCtx,
     error::{AppError, AppResult, Problem},
     notify::sms::{Callback, status_path},
@@ -93,7 +93,7 @@ pub async fn list_message_deliveries(
             AppError::field("status", "must be queued, sent, delivered or failed")
         })?),
     };
-    let list = messages::list(&state, &caller, status, q.limit.unwrap_or(50)).await?;
+    let list = deliveries::list(&state, &caller, status, q.limit.unwrap_or(50)).await?;
     Ok(Json(list.into_iter().map(Into::into).collect()))
 }
 
@@ -109,7 +109,7 @@ pub async fn retry_message_delivery(
     caller: Caller,
     ApiPath((_, id)): Pair,
 ) -> AppResult<(StatusCode, Json<MessageView>)> {
-    let m = messages::retry(&state, &ctx, &caller, id).await?;
+    let m = deliveries::retry(&state, &ctx, &caller, id).await?;
     Ok((StatusCode::ACCEPTED, Json(m.into())))
 }
 
@@ -153,7 +153,7 @@ pub async fn sms_status_callback(
         body: &body,
         now: state.now(),
     };
-    let known = messages::status_callback(&state, &provider, &callback).await?;
+    let known = deliveries::status_callback(&state, &provider, &callback).await?;
     Ok(Json(CallbackAnswer { known }))
 }
 
@@ -259,6 +259,6 @@ pub async fn whatsapp_webhook(
         body: &body,
         now: state.now(),
     };
-    let (known, changed) = messages::whatsapp_webhook(&state, &callback).await?;
+    let (known, changed) = deliveries::whatsapp_webhook(&state, &callback).await?;
     Ok(Json(WhatsappAnswer { known, changed }))
 }

@@ -19,6 +19,7 @@ pub mod consultation_form;
 pub mod consultations;
 pub mod counters;
 pub mod credit_notes;
+pub mod deliveries;
 pub mod demo;
 pub mod doctor_decisions;
 pub mod doctors;

@@ -2,7 +2,7 @@
 //! its time and source, and audited), the language of their texts, quiet hours; and the
 //! STOP and START replies that take a number off texts and put it back, whoever holds it.
 
-use super::messages;
+use super::deliveries;
 use crate::{
     auth::{CurrentUser, RequestCtx},
     error::{AppError, AppResult, FieldError},
@@ -133,7 +133,7 @@ pub async fn set(
 /// the number off texts, START puts it back; anything else is ignored. Answers whether it
 /// changed anything.
 pub async fn inbound(state: &AppState, provider: &str, callback: &Callback<'_>) -> AppResult<bool> {
-    let (sender, text) = messages::verified(state, provider, |s| s.verify_inbound(callback))?;
+    let (sender, text) = deliveries::verified(state, provider, |s| s.verify_inbound(callback))?;
     reply(state, Channel::Sms, sender.name(), &text).await
 }
 

@@ -107,6 +107,7 @@ fn page(
                     if c.enabled { "On" } else { "Off" },
                     fmt_ts(*at)
                 ),
+                _ if !c.channel.on_by_default() => "Off until you turn it on.".into(),
                 _ => "As set for everyone; you have not chosen.".into(),
             },
         })

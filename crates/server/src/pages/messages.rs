@@ -9,7 +9,7 @@ use super::{
 };
 use crate::routes;
 use crate::{
-    app::messages,
+    app::deliveries,
     auth::{RequestCtx, extract::ClinicAdmin},
     state::AppState,
 };
@@ -62,7 +62,7 @@ pub async fn show(
     let caller = scope.into_caller();
     let failed_only = q.status.as_deref() == Some("failed");
     let status = failed_only.then_some(Status::Failed);
-    let list = messages::list(&state, &caller, status, 200).await?;
+    let list = deliveries::list(&state, &caller, status, 200).await?;
     let zone = crate::app::local_time::zone_of(caller.clinic());
     let rows = list
         .into_iter()
@@ -112,7 +112,7 @@ pub async fn retry(
     PagePath((_, id)): PagePath<(ClinicId, uuid::Uuid)>,
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller();
-    messages::retry(&state, &ctx, &caller, id).await?;
+    deliveries::retry(&state, &ctx, &caller, id).await?;
     Ok(see_other(&format!(
         "{}?retried=1",
         routes::messages(caller.clinic_id())

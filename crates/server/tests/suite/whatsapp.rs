@@ -5,7 +5,8 @@
 //! subscription check is answered only with our verify token; a STOP reply stops WhatsApp
 //! for that number, START brings it back; a refused message is failed and an admin sends
 //! it again with its template; a send cut off by a crash is not sent again once Meta's
-//! webhook (which echoes our id) reports it.
+//! webhook (which echoes our id) reports it; words from a visit's notes and diagnosis reach
+//! neither channel.
 
 use crate::backends::each_backend;
 use crate::{
@@ -296,4 +297,100 @@ async fn a_whatsapp_send_cut_off_by_a_crash_is_not_sent_again_once_meta_reports_
     jobs::run_jobs(&other.state, &other.mailer).await.unwrap();
     assert_eq!(fake.sent().len(), 1, "not sent twice: {:?}", fake.sent());
     assert!(sms.sent().is_empty(), "texts are off for her");
+}
+
+each_backend!(words_from_notes_and_diagnoses_reach_no_text_and_no_whatsapp_message);
+async fn words_from_notes_and_diagnoses_reach_no_text_and_no_whatsapp_message(db: TestDb) {
+    let (app, fake, sms) = app_with_whatsapp(db).await;
+    let w = world(&app, "wanotes").await;
+    let desk = crate::world::desk(&app, &w, "wanotes").await;
+    let (_, kavya, token) = crate::consultations::kavya_in_queue(&app, &w, &desk, "wanotes").await;
+    let r = app
+        .put(
+            "/api/v1/me/notification-preferences",
+            Some(&kavya),
+            json!({"channels": {"whatsapp": true}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // Called in, seen, and the visit written up with clinical words no message may carry.
+    let r = app
+        .post(
+            &w.at(&format!("/queue/doctors/{}/call-next", w.doctor)),
+            Some(&w.doctor_token),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .post(
+            &w.at(&format!("/queue/tokens/{token}/consultation")),
+            Some(&w.doctor_token),
+            json!({}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text);
+    let at = w.at(&format!(
+        "/consultations/{}",
+        r.body["id"].as_str().unwrap()
+    ));
+    let r = app
+        .put(
+            &at,
+            Some(&w.doctor_token),
+            json!({"complaints": "canary-complaint-3141 palpitations", "bp": "150/95",
+                "examination": "canary-exam-1618 murmur", "diagnosis": "canary-diagnosis-2718 arrhythmia",
+                "icd10": "i499", "advice": "canary-advice-1414 beta blocker", "version": 1}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .post(
+            &format!("{at}/sign"),
+            Some(&w.doctor_token),
+            json!({"version": r.body["version"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    // A follow-up booked and cancelled.
+    let a = book(&app, &w, &kavya, "2026-11-24T04:30:00Z").await;
+    let r = app
+        .post(
+            &w.at(&format!(
+                "/appointments/{}/cancel",
+                a["id"].as_str().unwrap()
+            )),
+            Some(&kavya),
+            json!({"reason": "feeling better"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    app.deliver_mail().await;
+
+    let texts: Vec<String> = sms.sent().into_iter().map(|m| m.body).collect();
+    let whatsapp: Vec<String> = fake
+        .sent()
+        .into_iter()
+        .map(|m| m.params.join(" | "))
+        .collect();
+    let kept: Vec<String> = messages(&app, &w)
+        .await
+        .into_iter()
+        .map(|m| m["body"].as_str().unwrap().to_owned())
+        .collect();
+    // Queue link, turn, booked and cancelled on both channels.
+    assert!(texts.len() >= 4, "{texts:?}");
+    assert!(whatsapp.len() >= 3, "{whatsapp:?}");
+    for said in texts.iter().chain(&whatsapp).chain(&kept) {
+        for word in [
+            "canary",
+            "palpitations",
+            "murmur",
+            "arrhythmia",
+            "beta blocker",
+            "150/95",
+        ] {
+            assert!(!said.contains(word), "{word} in {said}");
+        }
+    }
 }
