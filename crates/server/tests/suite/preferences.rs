@@ -31,6 +31,12 @@ pub(crate) async fn register(app: &TestApp, email: &str, phone: &str) -> String 
     app.login(email).await.0
 }
 
+/// Changes the preferences of the account `token` to `change` (as the API takes it).
+pub(crate) async fn set(app: &TestApp, token: &str, change: Value) {
+    let r = app.put(PREFS, Some(token), change).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
 fn channel<'a>(prefs: &'a Value, name: &str) -> &'a Value {
     prefs["channels"]
         .as_array()

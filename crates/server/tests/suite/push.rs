@@ -105,14 +105,7 @@ async fn a_booking_and_a_called_token_are_pushed_encrypted_to_the_patients_devic
     );
 
     // Push turned off: nothing.
-    let r = app
-        .put(
-            "/api/v1/me/notification-preferences",
-            Some(&meera),
-            json!({"channels": {"push": false}}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    crate::preferences::set(&app, &meera, json!({"channels": {"push": false}})).await;
     let r = app
         .post(
             &w.at("/appointments"),
@@ -125,12 +118,7 @@ async fn a_booking_and_a_called_token_are_pushed_encrypted_to_the_patients_devic
     app.deliver_mail().await;
     app.deliver_mail().await;
     assert_eq!(device.received().len(), 2, "push is off");
-    app.put(
-        "/api/v1/me/notification-preferences",
-        Some(&meera),
-        json!({"channels": {"push": true}}),
-    )
-    .await;
+    crate::preferences::set(&app, &meera, json!({"channels": {"push": true}})).await;
 
     // The device gone: the push service says 410 and the subscription is forgotten.
     device.gone();

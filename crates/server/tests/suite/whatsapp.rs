@@ -77,14 +77,12 @@ async fn whatsapp_goes_only_to_patients_who_said_yes_in_their_language_and_meta_
     assert_eq!(listed[0]["channel"], "sms");
 
     // She says yes to WhatsApp, in Hindi.
-    let r = app
-        .put(
-            "/api/v1/me/notification-preferences",
-            Some(&meera),
-            json!({"channels": {"whatsapp": true}, "language": "hi"}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    crate::preferences::set(
+        &app,
+        &meera,
+        json!({"channels": {"whatsapp": true}, "language": "hi"}),
+    )
+    .await;
     let a = book(&app, &w, &meera, "2026-11-24T05:30:00Z").await;
     app.deliver_mail().await;
     app.deliver_mail().await;
@@ -187,14 +185,7 @@ async fn a_refused_whatsapp_message_fails_and_an_admin_sends_it_again_as_its_tem
     let (app, fake, _sms) = app_with_whatsapp(db).await;
     let w = world(&app, "wafail").await;
     let ravi = register(&app, "ravi@wafail.test", "+91 98450 22222").await;
-    let r = app
-        .put(
-            "/api/v1/me/notification-preferences",
-            Some(&ravi),
-            json!({"channels": {"whatsapp": true}}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    crate::preferences::set(&app, &ravi, json!({"channels": {"whatsapp": true}})).await;
 
     // Meta refuses it (the number is not on WhatsApp): failed for good, with Meta's code.
     fake.fail_next(400, 131026);
@@ -248,14 +239,12 @@ async fn a_whatsapp_send_cut_off_by_a_crash_is_not_sent_again_once_meta_reports_
     let (app, fake, sms) = app_with_whatsapp(db).await;
     let w = world(&app, "wacrash").await;
     let asha = register(&app, "asha@wacrash.test", "98123 40000").await;
-    let r = app
-        .put(
-            "/api/v1/me/notification-preferences",
-            Some(&asha),
-            json!({"channels": {"whatsapp": true, "sms": false}}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    crate::preferences::set(
+        &app,
+        &asha,
+        json!({"channels": {"whatsapp": true, "sms": false}}),
+    )
+    .await;
     app.deliver_mail().await;
 
     // The worker sends the booking's WhatsApp message and dies before recording it.
@@ -305,14 +294,7 @@ async fn words_from_notes_and_diagnoses_reach_no_text_and_no_whatsapp_message(db
     let w = world(&app, "wanotes").await;
     let desk = crate::world::desk(&app, &w, "wanotes").await;
     let (_, kavya, token) = crate::consultations::kavya_in_queue(&app, &w, &desk, "wanotes").await;
-    let r = app
-        .put(
-            "/api/v1/me/notification-preferences",
-            Some(&kavya),
-            json!({"channels": {"whatsapp": true}}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    crate::preferences::set(&app, &kavya, json!({"channels": {"whatsapp": true}})).await;
     // Called in, seen, and the visit written up with clinical words no message may carry.
     let r = app
         .post(
