@@ -323,8 +323,9 @@ pub async fn list<C: ConnectionTrait>(
     with_specialties(c, list).await
 }
 
-/// Takes the doctor's row lock on PostgreSQL, so that bookings for one doctor queue up and
-/// see each other (daily cap, overlap) instead of racing. SQLite's writers are serial anyway.
+/// Takes the doctor's row lock on PostgreSQL, so that changes to one doctor's bookings
+/// queue up and see each other (a daily cap's count) instead of racing. Overlap needs no
+/// lock: the exclusion constraint refuses it. SQLite's writers are serial anyway.
 pub async fn lock<C: ConnectionTrait>(c: &C, id: DoctorId) -> StoreResult<()> {
     if c.get_database_backend() == DbBackend::Postgres {
         crate::one(

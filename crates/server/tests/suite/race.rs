@@ -11,8 +11,14 @@ use axum::http::StatusCode;
 use serde_json::json;
 
 /// Books from many tasks at once, on real threads: `(patient token, visit type, start)`
-/// per task, spread over `apps`. Returns how many won.
-async fn race(apps: &[&TestApp], w: &World, attempts: Vec<(String, String, String)>) -> usize {
+/// per task, spread over `apps`. Every loser must get a clean `lost` (409 for a taken slot,
+/// 422 for a broken rule). Returns how many won.
+async fn race(
+    apps: &[&TestApp],
+    w: &World,
+    attempts: Vec<(String, String, String)>,
+    lost: StatusCode,
+) -> usize {
     let mut tasks = Vec::new();
     for (i, (token, vt, start)) in attempts.into_iter().enumerate() {
         let router = apps[i % apps.len()].router.clone();
@@ -27,8 +33,8 @@ async fn race(apps: &[&TestApp], w: &World, attempts: Vec<(String, String, Strin
     for t in tasks {
         let s = t.await.unwrap();
         assert!(
-            s == StatusCode::CREATED || s == StatusCode::CONFLICT,
-            "every loser gets a clean 409, got {s}"
+            s == StatusCode::CREATED || s == lost,
+            "every loser gets a clean {lost}, got {s}"
         );
         won += usize::from(s == StatusCode::CREATED);
     }
@@ -106,7 +112,7 @@ async fn sixty_concurrent_bookings_of_overlapping_slots_leave_exactly_one_winner
                 }
             })
             .collect();
-        let winners = race(&apps, &w, attempts).await;
+        let winners = race(&apps, &w, attempts, StatusCode::CONFLICT).await;
         assert_eq!(winners, 1, "{}: exactly one winner around {a}", app.backend);
     }
     assert_eq!(
@@ -291,4 +297,39 @@ async fn two_server_processes_on_one_postgres_never_double_book() {
     );
     assert_eq!(app.audit_count("appointment.book").await, rounds.len());
     let _ = std::fs::remove_dir_all(dir);
+}
+
+each_backend!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    a_daily_cap_holds_when_many_book_one_doctors_day_at_once
+);
+async fn a_daily_cap_holds_when_many_book_one_doctors_day_at_once(app: TestApp) {
+    let w = world(&app, "capr").await;
+    let r = app
+        .put(
+            &w.at("/booking-policy"),
+            Some(&w.admin),
+            json!({"min_notice_min": 0, "horizon_days": 60, "cancel_cutoff_min": 0, "daily_cap": 3}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let second = app.second_instance().await;
+    let apps: Vec<&TestApp> = if app.backend == "postgres" {
+        vec![&app, &second]
+    } else {
+        vec![&app]
+    };
+    // Twenty patients want twenty different slots of one day, all at once.
+    let mut attempts = Vec::new();
+    for i in 0..20 {
+        let email = format!("p{i}@capr.test");
+        app.register(&email, &format!("Patient {i}")).await;
+        let token = app.login(&email).await.0;
+        let start = jiff::Timestamp::from_second(1_795_404_600 + i * 1200)
+            .unwrap()
+            .to_string();
+        attempts.push((token, w.visit_type.clone(), start));
+    }
+    let won = race(&apps, &w, attempts, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(won, 3, "{}: the cap, no more", app.backend);
 }
