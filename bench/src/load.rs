@@ -59,16 +59,25 @@ pub async fn sign_up(http: &Client, base: &str, n: usize) -> Result<Vec<String>,
 /// Hands out distinct free slots (odd grid slots, from tomorrow on). Client `c` books only
 /// doctors whose index is `c` modulo the number of clients, so clients never race for a
 /// slot, and moves to a later slot with every booking, since a patient may not hold two
-/// overlapping appointments. Each booking goes to the client's next doctor in turn.
+/// overlapping appointments. Each booking goes to the client's next doctor in turn. With
+/// `one_doctor`, every client books the same doctor, client `c` taking the slots `c`,
+/// `c + clients`, … of its grid.
 pub struct SlotPicker {
     seeded: Seeded,
     /// Per client: its doctors and how many slots it has taken.
     clients: Vec<(Vec<Uuid>, AtomicU64)>,
+    one_doctor: bool,
 }
 
 impl SlotPicker {
-    /// Spreads the doctors other than `skip` over `clients` clients.
-    pub fn new(seeded: &Seeded, skip: Uuid, clients: usize) -> Result<SlotPicker, String> {
+    /// Spreads the doctors other than `skip` over `clients` clients (or gives them all the
+    /// first of them, `one_doctor`).
+    pub fn new(
+        seeded: &Seeded,
+        skip: Uuid,
+        clients: usize,
+        one_doctor: bool,
+    ) -> Result<SlotPicker, String> {
         let doctors: Vec<Uuid> = seeded
             .doctors
             .iter()
@@ -86,17 +95,25 @@ impl SlotPicker {
             seeded: seeded.clone(),
             clients: (0..clients)
                 .map(|c| {
-                    let own = doctors.iter().skip(c).step_by(clients).copied().collect();
+                    let own = if one_doctor {
+                        vec![doctors[0]]
+                    } else {
+                        doctors.iter().skip(c).step_by(clients).copied().collect()
+                    };
                     (own, AtomicU64::new(0))
                 })
                 .collect(),
+            one_doctor,
         })
     }
 
     /// The next doctor and slot start (RFC 3339) for `client`.
     fn pick(&self, client: usize) -> (Uuid, String) {
         let (doctors, taken) = &self.clients[client];
-        let k = taken.fetch_add(1, Ordering::Relaxed) as i64;
+        let mut k = taken.fetch_add(1, Ordering::Relaxed) as i64;
+        if self.one_doctor {
+            k = k * self.clients.len() as i64 + client as i64;
+        }
         let free_per_day = SLOTS_PER_DAY / 2;
         let day = 1 + k / free_per_day;
         let slot = 2 * (k % free_per_day) + 1;

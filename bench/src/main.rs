@@ -68,6 +68,10 @@ struct Args {
     /// Send an `Idempotency-Key` with every booking.
     #[arg(long)]
     idempotency: bool,
+    /// Every client books the same doctor (distinct slots): how much one doctor's bookings
+    /// wait for each other, against the run spread over all doctors.
+    #[arg(long)]
+    one_doctor: bool,
     /// Also run the experiments that say where the time goes: commits that bump a shared
     /// row, booking-shaped transactions, shorter and empty searches, and the search's
     /// database reads alone.
@@ -257,7 +261,12 @@ async fn measure(args: &Args, binary: &Path, work: &Path, url: &str) -> Result<(
     let tokens = load::sign_up(&http, &srv.url, args.clients).await?;
     let rss_signed_up = srv.rss_kib();
     let searched = seeded.doctors[0];
-    let picker = Arc::new(load::SlotPicker::new(&seeded, searched, args.clients)?);
+    let picker = Arc::new(load::SlotPicker::new(
+        &seeded,
+        searched,
+        args.clients,
+        args.one_doctor,
+    )?);
     load::warm_up(&http, &srv.url, &seeded, &tokens, &picker).await?;
 
     let ids = Arc::new(AtomicI64::new(1));
