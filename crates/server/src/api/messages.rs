@@ -252,13 +252,6 @@ pub async fn whatsapp_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Json<WhatsappAnswer>> {
-    let url = address(&state, "/api/v1/webhooks/whatsapp", None);
-    let callback = Callback {
-        url: &url,
-        headers: &headers,
-        body: &body,
-        now: state.now(),
-    };
-    let (known, changed) = deliveries::whatsapp_webhook(&state, &callback).await?;
+    let (known, changed) = deliveries::whatsapp_webhook(&state, &headers, &body).await?;
     Ok(Json(WhatsappAnswer { known, changed }))
 }

@@ -13,6 +13,7 @@ use crate::{
     },
     state::AppState,
 };
+use axum::http::HeaderMap;
 use domain::preferences::Channel;
 use serde_json::json;
 use store::{
@@ -32,11 +33,17 @@ pub fn verified<'s, T>(
         .sms()
         .filter(|s| s.name() == provider)
         .ok_or(AppError::NotFound)?;
-    let read = check(sender.as_ref()).map_err(|e| match e {
+    let read = check(sender.as_ref()).map_err(refused)?;
+    Ok((sender.as_ref(), read))
+}
+
+/// How a provider's request that does not check out is answered: a bad signature 403,
+/// a body that does not read 400.
+fn refused(e: SmsError) -> AppError {
+    match e {
         SmsError::Signature(m) => AppError::Forbidden(format!("Signature: {m}")),
         other => AppError::BadRequest(other.to_string()),
-    })?;
-    Ok((sender.as_ref(), read))
+    }
 }
 
 /// A status callback of `provider`: verified, then applied to its messages. Answers whether a message of ours was found.
@@ -100,13 +107,11 @@ async fn apply_reports(
 /// message of ours, and whether a reply changed anything.
 pub async fn whatsapp_webhook(
     state: &AppState,
-    callback: &Callback<'_>,
+    headers: &HeaderMap,
+    body: &[u8],
 ) -> AppResult<(bool, bool)> {
     let whatsapp = state.whatsapp().ok_or(AppError::NotFound)?;
-    let body = whatsapp.verified(callback).map_err(|e| match e {
-        SmsError::Signature(m) => AppError::Forbidden(format!("Signature: {m}")),
-        other => AppError::BadRequest(other.to_string()),
-    })?;
+    let body = whatsapp.verified(headers, body).map_err(refused)?;
     let known = apply_reports(state, "whatsapp", &whatsapp::statuses(&body)).await?;
     let mut changed = false;
     for text in whatsapp::messages(&body) {

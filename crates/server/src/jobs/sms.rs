@@ -172,27 +172,7 @@ impl SendSms {
             _ => state.sms().map(|s| s.as_ref()),
         }
     }
-}
 
-impl Job for SendWhatsapp {
-    const KIND: &'static str = "whatsapp";
-    const RETRY: RetryPolicy = RetryPolicy::STANDARD;
-
-    async fn run(&self, ctx: &JobCtx<'_>) -> Result<(), JobError> {
-        self.0.run_on(ctx, Channel::Whatsapp).await
-    }
-}
-
-impl Job for SendSms {
-    const KIND: &'static str = "sms";
-    const RETRY: RetryPolicy = RetryPolicy::STANDARD;
-
-    async fn run(&self, ctx: &JobCtx<'_>) -> Result<(), JobError> {
-        self.run_on(ctx, Channel::Sms).await
-    }
-}
-
-impl SendSms {
     /// Sends the message on `channel` (SMS or WhatsApp), unless it went already.
     async fn run_on(&self, ctx: &JobCtx<'_>, channel: Channel) -> Result<(), JobError> {
         let state = ctx.state;
@@ -286,9 +266,7 @@ impl SendSms {
             }
         }
     }
-}
 
-impl SendSms {
     /// Fails the message for good, saying `why`.
     async fn fail(&self, ctx: &JobCtx<'_>, why: &str) -> Result<(), JobError> {
         let state = ctx.state;
@@ -332,5 +310,23 @@ impl SendSms {
         };
         messages::queue(ctx.state.store().conn(), &new, ctx.state.now()).await?;
         Ok(())
+    }
+}
+
+impl Job for SendSms {
+    const KIND: &'static str = "sms";
+    const RETRY: RetryPolicy = RetryPolicy::STANDARD;
+
+    async fn run(&self, ctx: &JobCtx<'_>) -> Result<(), JobError> {
+        self.run_on(ctx, Channel::Sms).await
+    }
+}
+
+impl Job for SendWhatsapp {
+    const KIND: &'static str = "whatsapp";
+    const RETRY: RetryPolicy = RetryPolicy::STANDARD;
+
+    async fn run(&self, ctx: &JobCtx<'_>) -> Result<(), JobError> {
+        self.0.run_on(ctx, Channel::Whatsapp).await
     }
 }

@@ -15,6 +15,7 @@ use super::sms::{
     Callback, Delivery, Inbound, Sms, SmsError, SmsSender, StatusReport, call, failure,
 };
 use crate::config::Secret;
+use axum::http::HeaderMap;
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
@@ -71,21 +72,19 @@ impl Whatsapp {
     }
 
     /// The webhook's body, once its `X-Hub-Signature-256` holds.
-    pub fn verified(&self, callback: &Callback<'_>) -> Result<Value, SmsError> {
-        let given = callback
-            .headers
+    pub fn verified(&self, headers: &HeaderMap, body: &[u8]) -> Result<Value, SmsError> {
+        let given = headers
             .get("x-hub-signature-256")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("sha256="))
             .ok_or_else(|| SmsError::Signature("no X-Hub-Signature-256".into()))?;
-        let want =
-            crate::signing::hmac_hex(self.config.app_secret.expose().as_bytes(), callback.body);
+        let want = crate::signing::hmac_hex(self.config.app_secret.expose().as_bytes(), body);
         if !crate::signing::same(&given.to_ascii_lowercase(), &want) {
             return Err(SmsError::Signature(
                 "X-Hub-Signature-256 does not match".into(),
             ));
         }
-        let body: Value = serde_json::from_slice(callback.body)
+        let body: Value = serde_json::from_slice(body)
             .map_err(|_| SmsError::Body("the body is not JSON".into()))?;
         if body["object"] != "whatsapp_business_account" {
             return Err(SmsError::Body(
@@ -220,14 +219,7 @@ impl SmsSender for Whatsapp {
     }
 
     fn verify_status(&self, callback: &Callback<'_>) -> Result<Vec<StatusReport>, SmsError> {
-        Ok(statuses(&self.verified(callback)?))
-    }
-
-    fn verify_inbound(&self, callback: &Callback<'_>) -> Result<Inbound, SmsError> {
-        messages(&self.verified(callback)?)
-            .into_iter()
-            .next()
-            .ok_or_else(|| SmsError::Body("no text message".into()))
+        Ok(statuses(&self.verified(callback.headers, callback.body)?))
     }
 }
 

@@ -18,18 +18,20 @@ use docspot_server::notify::sms::SmsConfig;
 use serde_json::{Value, json};
 use store::testing::TestDb;
 
+/// DocSpot's settings for the loopback Twilio at `api_base`.
+pub(crate) fn twilio_config(api_base: String) -> SmsConfig {
+    SmsConfig::Twilio {
+        api_base,
+        account_sid: twilio::ACCOUNT_SID.to_owned(),
+        auth_token: twilio::AUTH_TOKEN.parse().unwrap(),
+        from: twilio::FROM.to_owned(),
+    }
+}
+
 pub(crate) async fn app_with_twilio(db: TestDb) -> (TestApp, TwilioFake) {
     let fake = TwilioFake::start().await;
     let url = fake.url.clone();
-    let app = TestApp::with(db, |s| {
-        s.sms = Some(SmsConfig::Twilio {
-            api_base: url,
-            account_sid: twilio::ACCOUNT_SID.to_owned(),
-            auth_token: twilio::AUTH_TOKEN.parse().unwrap(),
-            from: twilio::FROM.to_owned(),
-        });
-    })
-    .await;
+    let app = TestApp::with(db, |s| s.sms = Some(twilio_config(url))).await;
     (app, fake)
 }
 

@@ -10,7 +10,7 @@
 
 use crate::backends::each_backend;
 use crate::{
-    fakes::{TwilioFake, WhatsappFake, twilio, whatsapp},
+    fakes::{TwilioFake, WhatsappFake, whatsapp},
     helpers::{Resp, TestApp},
     preferences::register,
     sms_providers::{book, messages},
@@ -20,7 +20,7 @@ use axum::{
     body::Body,
     http::{Method, Request, StatusCode},
 };
-use docspot_server::notify::{sms::SmsConfig, whatsapp::WhatsappConfig};
+use docspot_server::notify::whatsapp::WhatsappConfig;
 use serde_json::json;
 use store::testing::TestDb;
 
@@ -36,12 +36,7 @@ async fn app_with_whatsapp(db: TestDb) -> (TestApp, WhatsappFake, TwilioFake) {
             app_secret: whatsapp::APP_SECRET.parse().unwrap(),
             verify_token: whatsapp::VERIFY_TOKEN.parse().unwrap(),
         });
-        s.sms = Some(SmsConfig::Twilio {
-            api_base: sms_url,
-            account_sid: twilio::ACCOUNT_SID.to_owned(),
-            auth_token: twilio::AUTH_TOKEN.parse().unwrap(),
-            from: twilio::FROM.to_owned(),
-        });
+        s.sms = Some(crate::sms::twilio_config(sms_url));
     })
     .await;
     (app, fake, sms)
@@ -249,14 +244,7 @@ async fn a_whatsapp_send_cut_off_by_a_crash_is_not_sent_again_once_meta_reports_
 
     // The worker sends the booking's WhatsApp message and dies before recording it.
     fake.hang_next();
-    let r = app
-        .post(
-            &w.at("/appointments"),
-            Some(&asha),
-            json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type,
-                "start": "2026-11-24T04:30:00Z"}),
-        )
-        .await;
+    let r = crate::world::book(&app, &w, &asha, "2026-11-24T04:30:00Z").await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let run = tokio::time::timeout(
         std::time::Duration::from_millis(500),
