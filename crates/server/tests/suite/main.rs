@@ -45,6 +45,7 @@ mod clinic_details;
 mod clinics;
 mod consultation_pages;
 mod consultations;
+mod crash_load;
 mod desk_pages;
 mod doctors;
 mod documents;

@@ -54,7 +54,7 @@ async fn long_visit(app: &TestApp, w: &World) -> String {
 }
 
 /// Pairs of active appointments of one doctor that overlap, counted in SQL.
-async fn overlapping_pairs(app: &TestApp) -> i64 {
+pub(crate) async fn overlapping_pairs(app: &TestApp) -> i64 {
     use sea_orm::ConnectionTrait;
     let c = app.state.store().conn();
     let r = c
