@@ -1,6 +1,8 @@
-//! The tamper-evident audit log. Each clinic (and the platform) has its own hash chain:
-//! `hash = SHA-256(prev_hash | fields…)`. The database refuses UPDATE and DELETE on the
-//! table; `verify` finds rows altered or removed behind its back.
+//! The tamper-evident audit log, kept as hash chains: `hash = SHA-256(prev_hash | fields…)`.
+//! Each clinic (and the platform) has [`SHARDS`] chains, so that writers of one clinic do
+//! not all take turns on one head row; a request's events all go to one of them, chosen by
+//! its request id. The database refuses UPDATE and DELETE on the table; `verify` walks
+//! every chain and finds rows altered or removed behind its back.
 
 use crate::{StoreError, StoreResult, all, all_as, exec, get, ms, one, ts};
 use domain::{ClinicId, UserId};
@@ -73,8 +75,24 @@ pub struct Stored {
     pub hash: String,
 }
 
-fn chain_of(clinic: Option<ClinicId>) -> String {
-    clinic.map_or_else(|| PLATFORM_CHAIN.to_owned(), |c| c.to_string())
+/// How many chains each clinic (and the platform) spreads its events over. Chain 0 is named
+/// after the clinic (or `platform`) alone, as the only chain was before there were more;
+/// chain `n` is `<clinic>/<n>`.
+pub const SHARDS: u64 = 16;
+
+/// The chain an event of `clinic` written as part of request `request_id` goes to. Every
+/// event of one request (one transaction) lands on the same chain, so a transaction holds at
+/// most one head row per clinic and two of them cannot wait on each other's heads in a circle.
+fn chain_of(clinic: Option<ClinicId>, request_id: &str) -> String {
+    let base = clinic.map_or_else(|| PLATFORM_CHAIN.to_owned(), |c| c.to_string());
+    // FNV-1a: stable across processes and releases, unlike std's hasher.
+    let hash = request_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    match hash % SHARDS {
+        0 => base,
+        n => format!("{base}/{n}"),
+    }
 }
 
 fn digest(e: &Stored) -> String {
@@ -102,14 +120,16 @@ fn digest(e: &Stored) -> String {
 }
 
 /// Appends an event inside the caller's transaction. Writers of one chain serialise on its
-/// head row, so the chain never forks.
+/// head row, so the chain never forks. Two statements: the head's number and hash, then the
+/// event, whose insert moves the head's hash to its own (a trigger, `audit_events_head`).
 pub async fn append<C: ConnectionTrait>(
     c: &C,
     actor: &Actor,
     ev: Event<'_>,
     now: jiff::Timestamp,
 ) -> StoreResult<()> {
-    let chain = chain_of(ev.clinic);
+    let request_id: String = actor.request_id.chars().take(100).collect();
+    let chain = chain_of(ev.clinic, &request_id);
     // Take the next number and the head hash in one statement; the row stays locked until
     // commit. Create the head row on first use; a concurrent creator makes that an update.
     let head = match one(
@@ -139,7 +159,7 @@ pub async fn append<C: ConnectionTrait>(
         action: ev.action.to_owned(),
         target_type: ev.target_type.to_owned(),
         target_id: ev.target_id,
-        request_id: actor.request_id.chars().take(100).collect(),
+        request_id,
         ip: actor.ip.chars().take(64).collect(),
         detail: ev.detail.to_string(),
         prev_hash: get(&head, "head_hash")?,
@@ -152,26 +172,20 @@ pub async fn append<C: ConnectionTrait>(
          request_id, ip, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         vec![
             e.id.into(),
-            e.chain.clone().into(),
+            e.chain.into(),
             e.seq.into(),
             ms(e.at).into(),
             e.actor_user_id.into(),
             e.clinic_id.into(),
-            e.action.clone().into(),
-            e.target_type.clone().into(),
-            e.target_id.clone().into(),
-            e.request_id.clone().into(),
-            e.ip.clone().into(),
-            e.detail.clone().into(),
-            e.prev_hash.clone().into(),
-            e.hash.clone().into(),
+            e.action.into(),
+            e.target_type.into(),
+            e.target_id.into(),
+            e.request_id.into(),
+            e.ip.into(),
+            e.detail.into(),
+            e.prev_hash.into(),
+            e.hash.into(),
         ],
-    )
-    .await?;
-    exec(
-        c,
-        "UPDATE audit_chains SET head_hash = $1 WHERE chain = $2",
-        vec![e.hash.into(), e.chain.into()],
     )
     .await?;
     Ok(())
@@ -198,19 +212,34 @@ fn row(r: &QueryResult) -> StoreResult<Stored> {
     })
 }
 
-/// The most recent events of a clinic (or the platform when `clinic` is None).
+/// The most recent events of a clinic (or the platform when `clinic` is None), over all its
+/// chains, newest first.
 pub async fn recent<C: ConnectionTrait>(
     c: &C,
     clinic: Option<ClinicId>,
     limit: u64,
 ) -> StoreResult<Vec<Stored>> {
-    all_as(
-        c,
-        &format!("SELECT {COLS} FROM audit_events WHERE chain = $1 ORDER BY seq DESC LIMIT $2"),
-        vec![chain_of(clinic).into(), (limit as i64).into()],
-        row,
-    )
-    .await
+    let order = "ORDER BY at DESC, id DESC LIMIT";
+    match clinic {
+        Some(clinic) => {
+            all_as(
+                c,
+                &format!("SELECT {COLS} FROM audit_events WHERE clinic_id = $1 {order} $2"),
+                vec![clinic.as_uuid().into(), (limit as i64).into()],
+                row,
+            )
+            .await
+        }
+        None => {
+            all_as(
+                c,
+                &format!("SELECT {COLS} FROM audit_events WHERE clinic_id IS NULL {order} $1"),
+                vec![(limit as i64).into()],
+                row,
+            )
+            .await
+        }
+    }
 }
 
 /// What `verify` found.

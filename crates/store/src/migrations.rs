@@ -42,6 +42,7 @@ impl MigratorTrait for Migrator {
             Step::new("m0024_push_subscriptions", schema::push_subscriptions),
             Step::new("m0025_message_sending", schema::message_sending),
             Step::new("m0026_whatsapp_messages", schema::whatsapp_messages),
+            Step::new("m0027_audit_head", schema::audit_head),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

@@ -165,7 +165,7 @@ pub async fn apply(
     let Some(a) = store::appointments::find(&tx, clinic, appointment).await? else {
         return Ok(());
     };
-    // Booking and rescheduling hold the doctor's lock: a deposit is billed either before a
+    // Rescheduling holds the doctor's lock too: a deposit is billed either before a
     // reschedule (which moves it) or after (on the new visit), never lost between.
     store::doctors::lock(&tx, a.doctor_id).await?;
     let Some(a) = store::appointments::find(&tx, clinic, appointment).await? else {

@@ -265,3 +265,22 @@ BEGIN SELECT RAISE(ABORT, 'events is append-only'); END;
     };
     format!("{}{guard}", sql.replace("{uuid}", uuid))
 }
+
+/// An event's insert moves its chain's head to its hash, so appending takes two statements
+/// (the head's number and hash, then the event) and the head always names the last event.
+pub fn audit_head(backend: DbBackend) -> String {
+    match backend {
+        DbBackend::Postgres => r#"
+CREATE FUNCTION audit_events_head() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN UPDATE audit_chains SET head_hash = NEW.hash WHERE chain = NEW.chain; RETURN NULL; END; $$;
+CREATE TRIGGER audit_events_head AFTER INSERT ON audit_events
+FOR EACH ROW EXECUTE FUNCTION audit_events_head();
+"#
+        .to_owned(),
+        _ => r#"
+CREATE TRIGGER audit_events_head AFTER INSERT ON audit_events
+BEGIN UPDATE audit_chains SET head_hash = NEW.hash WHERE chain = NEW.chain; END;
+"#
+        .to_owned(),
+    }
+}
