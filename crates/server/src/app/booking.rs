@@ -121,17 +121,20 @@ fn new_ref_code() -> String {
     reference_code(b)
 }
 
+/// How many random reference codes a write draws before it gives up.
+const REF_CODE_TRIES: usize = 8;
+
 /// A reference code not yet used in the clinic.
 pub(super) async fn fresh_ref_code<C: Conn>(c: &C, clinic: domain::ClinicId) -> AppResult<String> {
-    for _ in 0..8 {
+    for _ in 0..REF_CODE_TRIES {
         let code = new_ref_code();
         if appointments::find_by_ref(c, clinic, &code).await?.is_none() {
             return Ok(code);
         }
     }
-    Err(AppError::Internal(
-        "no free reference code after 8 tries".into(),
-    ))
+    Err(AppError::Internal(format!(
+        "no free reference code after {REF_CODE_TRIES} tries"
+    )))
 }
 
 /// The answer to a retried request: the appointment the first one made.
@@ -263,25 +266,28 @@ pub async fn book(
             detail,
         })
     };
-    // A reference code is checked free before the transaction; should another booking take
-    // it meanwhile, the unique index refuses the insert and the write runs again.
-    for _ in 0..3 {
+    // A reference code is drawn at random; should the clinic have it already (one in 240
+    // at a million appointments), the unique index refuses the insert and the write runs
+    // again with another. Looking it up first would cost every booking a round trip.
+    for _ in 0..REF_CODE_TRIES {
         let id = AppointmentId::new();
-        let ref_code = fresh_ref_code(pool, clinic.id).await?;
+        let ref_code = new_ref_code();
         let mut ready = match &plan {
             PatientPlan::Known(p) => Some((p.clone(), prepare(p, id, &ref_code)?)),
             PatientPlan::Link(_) | PatientPlan::Register { .. } => None,
         };
         let tx = state.store().write().await?;
-        // Under a daily cap, one doctor's bookings take turns so each counts the others'.
-        // Without one they run side by side: the database's no-overlap rule refuses the
-        // later of two that clash (`Inserted::Taken`).
+        // Under a daily cap, one doctor's bookings take turns so each counts the others' (the
+        // day's bookings are read again under the lock). Without one they run side by side
+        // on the check made before the transaction: busy time is all a re-read would
+        // refresh, and the database's no-overlap rule refuses the later of two that clash
+        // (`Inserted::Taken`).
         if rules.policy.daily_cap.is_some() {
             doctors::lock(&tx, input.doctor).await?;
-        }
-        if let Err(r) = want.slot(&tx, now, None).await? {
-            drop(tx);
-            return Err(want.refused(state, r).await);
+            if let Err(r) = want.slot(&tx, now, None).await? {
+                drop(tx);
+                return Err(want.refused(state, r).await);
+            }
         }
         let (patient, prepared) = match ready.take() {
             Some(known) => known,
@@ -336,7 +342,7 @@ pub async fn book(
         super::counters::booked(prepared.appointment.source);
         return Ok((prepared.appointment, false));
     }
-    Err(AppError::Internal(
-        "no free reference code after 3 tries".into(),
-    ))
+    Err(AppError::Internal(format!(
+        "no free reference code after {REF_CODE_TRIES} tries"
+    )))
 }
