@@ -1,11 +1,11 @@
 //! Clinics (tenants).
 
-use crate::{StoreError, StoreResult, all_as, exec, get, ms, one_as, ts};
+use crate::{StoreError, StoreResult, all_as, exec, get, ms, one, one_as, ts};
 use domain::{
-    ClinicId, ClinicName, ClinicSlug, Currency, Role, TimeZoneName,
+    ClinicId, ClinicName, ClinicSlug, Currency, Role, TimeZoneName, UserId,
     clinic::{ClinicDetails, GeoPoint},
 };
-use sea_orm::{ConnectionTrait, QueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 
 /// A clinic as stored.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -169,6 +169,38 @@ pub async fn find<C: ConnectionTrait>(c: &C, id: ClinicId) -> StoreResult<Option
         row,
     )
     .await
+}
+
+/// One clinic by id with the roles `user` holds there (active and in good standing; none
+/// for a patient), in one read: what every signed-in request in a clinic starts from.
+pub async fn find_with_roles<C: ConnectionTrait>(
+    c: &C,
+    id: ClinicId,
+    user: UserId,
+) -> StoreResult<Option<(Clinic, Vec<Role>)>> {
+    let agg = match c.get_database_backend() {
+        DbBackend::Postgres => "string_agg",
+        _ => "group_concat",
+    };
+    let good = crate::memberships::IN_GOOD_STANDING;
+    let Some(r) = one(
+        c,
+        &format!(
+            "SELECT {COLS}, (SELECT {agg}(m.role, ',') FROM memberships m WHERE m.clinic_id = clinics.id \
+             AND m.user_id = $2 AND m.is_active = $3 AND {good}) AS roles FROM clinics WHERE id = $1"
+        ),
+        vec![id.as_uuid().into(), user.as_uuid().into(), true.into()],
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let roles = get::<Option<String>>(&r, "roles")?
+        .iter()
+        .flat_map(|list| list.split(','))
+        .map(crate::memberships::parse_role)
+        .collect::<StoreResult<_>>()?;
+    Ok(Some((row(&r)?, roles)))
 }
 
 /// One clinic by its slug.

@@ -20,7 +20,7 @@ pub struct Membership {
 
 /// A doctor role counts only while the doctor's profile there is not suspended or rejected:
 /// a suspension ends their access to the clinic at once, on every route that reads roles.
-const IN_GOOD_STANDING: &str = "(m.role <> 'doctor' OR NOT EXISTS (SELECT 1 FROM doctors d \
+pub(crate) const IN_GOOD_STANDING: &str = "(m.role <> 'doctor' OR NOT EXISTS (SELECT 1 FROM doctors d \
     WHERE d.clinic_id = m.clinic_id AND d.user_id = m.user_id AND d.status IN ('suspended', 'rejected')))";
 
 const SELECT: &str = "SELECT m.id, m.clinic_id, c.name AS clinic_name, m.user_id, u.name AS user_name, \
@@ -36,9 +36,7 @@ fn row(r: &QueryResult) -> StoreResult<Membership> {
         user_id: UserId::from_uuid(get(r, "user_id")?),
         user_name: get(r, "user_name")?,
         user_email: get(r, "user_email")?,
-        role: role
-            .parse()
-            .map_err(|_| crate::StoreError::Corrupt(format!("role {role}")))?,
+        role: parse_role(&role)?,
         is_active: get(r, "is_active")?,
         created_at: ts(get(r, "created_at")?)?,
     })
@@ -157,12 +155,14 @@ pub async fn roles_in<C: ConnectionTrait>(
     )
     .await?
     .iter()
-    .map(|r| {
-        let role: String = get(r, "role")?;
-        role.parse()
-            .map_err(|_| crate::StoreError::Corrupt(format!("role {role}")))
-    })
+    .map(|r| parse_role(&get::<String>(r, "role")?))
     .collect()
+}
+
+/// A role as stored.
+pub(crate) fn parse_role(role: &str) -> StoreResult<Role> {
+    role.parse()
+        .map_err(|_| crate::StoreError::Corrupt(format!("role {role}")))
 }
 
 /// Whether `user` holds any of `roles`, active, in `clinic`.

@@ -87,6 +87,24 @@ impl Caller {
     /// requires a second factor of are refused until they have one on.
     pub async fn signed_in(state: &AppState, me: CurrentUser, clinic: Clinic) -> AppResult<Self> {
         let roles = store::memberships::roles_in(state.store().conn(), clinic.id, me.id()).await?;
+        Self::with_roles(state, me, clinic, roles).await
+    }
+
+    /// [`Caller::signed_in`] in the clinic `id`, read with `me`'s roles there in one go;
+    /// `NotFound` when there is no such clinic.
+    pub async fn signed_in_at(state: &AppState, me: CurrentUser, id: ClinicId) -> AppResult<Self> {
+        let (clinic, roles) = store::clinics::find_with_roles(state.store().conn(), id, me.id())
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Self::with_roles(state, me, clinic, roles).await
+    }
+
+    async fn with_roles(
+        state: &AppState,
+        me: CurrentUser,
+        clinic: Clinic,
+        roles: Vec<Role>,
+    ) -> AppResult<Self> {
         if roles.iter().any(|r| clinic.totp_roles.contains(r))
             && !super::totp::is_on(state, me.user()).await?
         {

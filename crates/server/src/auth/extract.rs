@@ -169,7 +169,7 @@ impl FromRequestParts<AppState> for Caller {
     ) -> Result<Self, Self::Rejection> {
         let me = CurrentUser::from_request_parts(parts, state).await?;
         let id = clinic_in_path(parts, state).await?;
-        Caller::signed_in(state, me, get_clinic(state, id).await?).await
+        Caller::signed_in_at(state, me, id).await
     }
 }
 
@@ -212,7 +212,7 @@ impl<R: RoleSet> FromRequestParts<AppState> for ClinicScope<R> {
     ) -> Result<Self, Self::Rejection> {
         let me = CurrentUser::from_request_parts(parts, state).await?;
         let clinic = clinic_in_path(parts, state).await?;
-        let caller = Caller::signed_in(state, me, get_clinic(state, clinic).await?).await?;
+        let caller = Caller::signed_in_at(state, me, clinic).await?;
         caller.require(R::CAPABILITY)?;
         Ok(ClinicScope {
             caller,
