@@ -7,7 +7,7 @@ use domain::{
     AppointmentId, AppointmentStatus, ClinicId, DoctorId, PatientId, Source, UserId, VisitTypeId,
 };
 use jiff::Timestamp;
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
+use sea_orm::{ConnectionTrait, QueryResult};
 
 pub use crate::appointment_lists::{Filter, count_active, list, of_user};
 
@@ -286,10 +286,7 @@ pub async fn busy<C: ConnectionTrait>(
     to: Timestamp,
 ) -> StoreResult<Vec<Busy>> {
     const DAY_MS: i64 = 86_400_000;
-    let agg = match c.get_database_backend() {
-        DbBackend::Postgres => "string_agg",
-        _ => "group_concat",
-    };
+    let agg = crate::text_agg(c);
     let row = one(
         c,
         &format!(

@@ -219,27 +219,16 @@ pub async fn recent<C: ConnectionTrait>(
     clinic: Option<ClinicId>,
     limit: u64,
 ) -> StoreResult<Vec<Stored>> {
-    let order = "ORDER BY at DESC, id DESC LIMIT";
-    match clinic {
-        Some(clinic) => {
-            all_as(
-                c,
-                &format!("SELECT {COLS} FROM audit_events WHERE clinic_id = $1 {order} $2"),
-                vec![clinic.as_uuid().into(), (limit as i64).into()],
-                row,
-            )
-            .await
-        }
-        None => {
-            all_as(
-                c,
-                &format!("SELECT {COLS} FROM audit_events WHERE clinic_id IS NULL {order} $1"),
-                vec![(limit as i64).into()],
-                row,
-            )
-            .await
-        }
-    }
+    let (filter, mut values): (&str, Vec<sea_orm::Value>) = match clinic {
+        Some(clinic) => ("clinic_id = $1", vec![clinic.as_uuid().into()]),
+        None => ("clinic_id IS NULL", vec![]),
+    };
+    values.push((limit as i64).into());
+    let sql = format!(
+        "SELECT {COLS} FROM audit_events WHERE {filter} ORDER BY at DESC, id DESC LIMIT ${}",
+        values.len()
+    );
+    all_as(c, &sql, values, row).await
 }
 
 /// What `verify` found.

@@ -5,7 +5,7 @@ use domain::{
     ClinicId, ClinicName, ClinicSlug, Currency, Role, TimeZoneName, UserId,
     clinic::{ClinicDetails, GeoPoint},
 };
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
+use sea_orm::{ConnectionTrait, QueryResult};
 
 /// A clinic as stored.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -178,10 +178,7 @@ pub async fn find_with_roles<C: ConnectionTrait>(
     id: ClinicId,
     user: UserId,
 ) -> StoreResult<Option<(Clinic, Vec<Role>)>> {
-    let agg = match c.get_database_backend() {
-        DbBackend::Postgres => "string_agg",
-        _ => "group_concat",
-    };
+    let agg = crate::text_agg(c);
     let good = crate::memberships::IN_GOOD_STANDING;
     let Some(r) = one(
         c,

@@ -365,6 +365,15 @@ pub async fn commit(tx: Tx) -> StoreResult<()> {
     Ok(tx.commit().await?)
 }
 
+/// The backend's aggregate that joins text with a separator: `string_agg(x, sep)` on
+/// PostgreSQL, `group_concat(x, sep)` on SQLite.
+pub(crate) fn text_agg<C: ConnectionTrait>(c: &C) -> &'static str {
+    match c.get_database_backend() {
+        DbBackend::Postgres => "string_agg",
+        _ => "group_concat",
+    }
+}
+
 /// Builds a statement for `c`'s backend.
 pub(crate) fn stmt<C: ConnectionTrait>(c: &C, sql: &str, values: Vec<Value>) -> Statement {
     Statement::from_sql_and_values(c.get_database_backend(), sql, values)

@@ -4,7 +4,7 @@
 use crate::backends::each_backend;
 use crate::{
     fixtures::world,
-    helpers::{PW, TestApp, send_to, serve},
+    helpers::{PW, TestApp, send_to, serve, start_time},
     world::{World, book},
 };
 use axum::http::StatusCode;
@@ -332,4 +332,65 @@ async fn a_daily_cap_holds_when_many_book_one_doctors_day_at_once(app: TestApp) 
     }
     let won = race(&apps, &w, attempts, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert_eq!(won, 3, "{}: the cap, no more", app.backend);
+}
+
+each_backend!(a_taken_reference_code_is_refused_by_the_database_as_its_own_conflict);
+/// A booking draws its reference code without looking it up; the unique index is what
+/// keeps codes apart, and its refusal must read as the code's own conflict (the booking then
+/// draws again) rather than as a taken slot or an error.
+async fn a_taken_reference_code_is_refused_by_the_database_as_its_own_conflict(app: TestApp) {
+    let w = world(&app, "refcode").await;
+    let r = book(&app, &w, &w.patient, "2026-11-23T03:30:00Z").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let clinic = domain::ClinicId::from_uuid(w.clinic.parse().unwrap());
+    let id = domain::AppointmentId::from_uuid(r.body["id"].as_str().unwrap().parse().unwrap());
+    let c = app.state.store().conn();
+    let a = store::appointments::find(c, clinic, id)
+        .await
+        .unwrap()
+        .unwrap();
+    let day = jiff::SignedDuration::from_hours(24);
+    let insert = |ref_code: &'static str| {
+        let a = a.clone();
+        let app = &app;
+        async move {
+            let row = store::appointments::NewAppointment {
+                id: domain::AppointmentId::new(),
+                clinic_id: a.clinic_id,
+                doctor_id: a.doctor_id,
+                patient_id: a.patient_id,
+                visit_type_id: a.visit_type_id,
+                start: a.start + day,
+                end: a.end + day,
+                block_start: a.block_start + day,
+                block_end: a.block_end + day,
+                local_date: "2026-11-24",
+                status: a.status,
+                source: a.source,
+                reason: "",
+                ref_code: if ref_code.is_empty() {
+                    &a.ref_code
+                } else {
+                    ref_code
+                },
+                rescheduled_from: None,
+                created_by: a.created_by.unwrap(),
+            };
+            let tx = app.state.store().write().await.unwrap();
+            let done = store::appointments::insert(&tx, &row, start_time()).await;
+            if done.is_ok() {
+                tx.commit().await.unwrap();
+            }
+            done
+        }
+    };
+    match insert("").await {
+        Err(store::StoreError::Conflict(c)) => {
+            assert_eq!(c, "appointments_ref_code_key", "{}", app.backend)
+        }
+        other => panic!("{}: the same code again: {other:?}", app.backend),
+    }
+    insert("ZZZ-ZZZ")
+        .await
+        .unwrap_or_else(|e| panic!("{}: the same row with its own code: {e:?}", app.backend));
 }
