@@ -3,7 +3,7 @@
 
 use crate::{StoreError, StoreResult, all_as, exec, get, ms, one_as, ts};
 use domain::{ClinicId, Event, EventId, UserId};
-use sea_orm::{ConnectionTrait, QueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 use uuid::Uuid;
 
 /// An event as recorded.
@@ -17,31 +17,43 @@ pub struct Recorded {
     pub event: Event,
 }
 
-/// Records `event` in `clinic` under `id`.
+/// Records `event` in `clinic` under `id`, with the `jobs` its subscribers run: one
+/// statement on PostgreSQL (the event's insert in a `WITH`), two on SQLite.
 pub async fn record<C: ConnectionTrait>(
     c: &C,
     id: EventId,
     clinic: ClinicId,
     actor: Option<UserId>,
     event: &Event,
+    jobs: &[crate::jobs::NewJob],
     now: jiff::Timestamp,
 ) -> StoreResult<()> {
     let body = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    exec(
-        c,
-        "INSERT INTO events (id, clinic_id, kind, subject_id, body, actor_user_id, occurred_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        vec![
-            id.as_uuid().into(),
-            clinic.as_uuid().into(),
-            event.kind().into(),
-            event.subject().into(),
-            body.into(),
-            actor.map(|u| u.as_uuid()).into(),
-            ms(now).into(),
-        ],
-    )
-    .await?;
+    let insert = "INSERT INTO events (id, clinic_id, kind, subject_id, body, actor_user_id, occurred_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    let values: Vec<sea_orm::Value> = vec![
+        id.as_uuid().into(),
+        clinic.as_uuid().into(),
+        event.kind().into(),
+        event.subject().into(),
+        body.into(),
+        actor.map(|u| u.as_uuid()).into(),
+        ms(now).into(),
+    ];
+    if jobs.is_empty() {
+        exec(c, insert, values).await?;
+    } else if c.get_database_backend() == DbBackend::Postgres {
+        let (jobs_insert, values) = crate::jobs::insert_all(jobs, now, values);
+        exec(
+            c,
+            &format!("WITH event AS ({insert}) {jobs_insert}"),
+            values,
+        )
+        .await?;
+    } else {
+        exec(c, insert, values).await?;
+        crate::jobs::enqueue_all(c, jobs, now).await?;
+    }
     Ok(())
 }
 

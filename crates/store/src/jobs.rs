@@ -73,12 +73,25 @@ pub async fn enqueue_all<C: ConnectionTrait>(
     if jobs.is_empty() {
         return Ok(());
     }
+    let (sql, values) = insert_all(jobs, now, Vec::new());
+    exec(c, &sql, values).await?;
+    Ok(())
+}
+
+/// The one `INSERT` of `jobs`, its placeholders numbered after the `values` already bound
+/// (for a statement that writes something else first).
+pub(crate) fn insert_all(
+    jobs: &[NewJob],
+    now: jiff::Timestamp,
+    mut values: Vec<sea_orm::Value>,
+) -> (String, Vec<sea_orm::Value>) {
+    values.push(ms(now).into());
+    let at = values.len();
     let mut rows = Vec::with_capacity(jobs.len());
-    let mut values: Vec<sea_orm::Value> = vec![ms(now).into()];
     for j in jobs {
         let n = values.len();
         rows.push(format!(
-            "(${}, ${}, ${}, ${}, 'queued', ${}, 0, 8, NULL, NULL, ${}, $1, $1)",
+            "(${}, ${}, ${}, ${}, 'queued', ${}, 0, 8, NULL, NULL, ${}, ${at}, ${at})",
             n + 1,
             n + 2,
             n + 3,
@@ -95,17 +108,12 @@ pub async fn enqueue_all<C: ConnectionTrait>(
             j.dedupe_key.clone().into(),
         ]);
     }
-    exec(
-        c,
-        &format!(
-            "INSERT INTO jobs (id, clinic_id, kind, payload, status, run_at, attempts, max_attempts, lease_until, \
-             last_error, dedupe_key, created_at, updated_at) VALUES {}",
-            rows.join(", ")
-        ),
-        values,
-    )
-    .await?;
-    Ok(())
+    let sql = format!(
+        "INSERT INTO jobs (id, clinic_id, kind, payload, status, run_at, attempts, max_attempts, lease_until, \
+         last_error, dedupe_key, created_at, updated_at) VALUES {}",
+        rows.join(", ")
+    );
+    (sql, values)
 }
 
 /// Removes queued (not yet running) jobs with these dedupe keys; returns how many.

@@ -97,8 +97,16 @@ impl Recording {
 
     /// Writes the event and its jobs in the caller's transaction.
     pub async fn write<C: Conn>(&self, c: &C, now: Timestamp) -> AppResult<EventId> {
-        store::events::record(c, self.id, self.clinic, self.actor, &self.event, now).await?;
-        store::jobs::enqueue_all(c, &self.jobs, now).await?;
+        store::events::record(
+            c,
+            self.id,
+            self.clinic,
+            self.actor,
+            &self.event,
+            &self.jobs,
+            now,
+        )
+        .await?;
         super::webhooks::fan_out(c, self.id, self.clinic, &self.event, now).await?;
         Ok(self.id)
     }
