@@ -17,8 +17,9 @@ pub struct Recorded {
     pub event: Event,
 }
 
-/// Records `event` in `clinic` under `id`, with the `jobs` its subscribers run: one
-/// statement on PostgreSQL (the event's insert in a `WITH`), two on SQLite.
+/// Records `event` in `clinic` under `id`, with the `jobs` its subscribers run, and reads
+/// the clinic's live webhook endpoints (to fan the event out to): one statement on
+/// PostgreSQL (the inserts in a `WITH`), two or three on SQLite.
 pub async fn record<C: ConnectionTrait>(
     c: &C,
     id: EventId,
@@ -27,7 +28,7 @@ pub async fn record<C: ConnectionTrait>(
     event: &Event,
     jobs: &[crate::jobs::NewJob],
     now: jiff::Timestamp,
-) -> StoreResult<()> {
+) -> StoreResult<Vec<crate::webhooks::Endpoint>> {
     let body = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let insert = "INSERT INTO events (id, clinic_id, kind, subject_id, body, actor_user_id, occurred_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)";
@@ -40,21 +41,22 @@ pub async fn record<C: ConnectionTrait>(
         actor.map(|u| u.as_uuid()).into(),
         ms(now).into(),
     ];
-    if jobs.is_empty() {
-        exec(c, insert, values).await?;
-    } else if c.get_database_backend() == DbBackend::Postgres {
-        let (jobs_insert, values) = crate::jobs::insert_all(jobs, now, values);
-        exec(
-            c,
-            &format!("WITH event AS ({insert}) {jobs_insert}"),
-            values,
-        )
-        .await?;
-    } else {
+    if c.get_database_backend() != DbBackend::Postgres {
         exec(c, insert, values).await?;
         crate::jobs::enqueue_all(c, jobs, now).await?;
+        return crate::webhooks::endpoints(c, clinic).await;
     }
-    Ok(())
+    let endpoints = crate::webhooks::live_endpoints("$2");
+    let (sql, values) = if jobs.is_empty() {
+        (format!("WITH event AS ({insert}) {endpoints}"), values)
+    } else {
+        let (jobs_insert, values) = crate::jobs::insert_all(jobs, now, values);
+        (
+            format!("WITH event AS ({insert}), jobs AS ({jobs_insert}) {endpoints}"),
+            values,
+        )
+    };
+    all_as(c, &sql, values, crate::webhooks::endpoint).await
 }
 
 const SELECT: &str = "SELECT id, clinic_id, body, actor_user_id, occurred_at FROM events";

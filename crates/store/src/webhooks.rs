@@ -38,7 +38,7 @@ impl Endpoint {
     }
 }
 
-fn endpoint(r: &QueryResult) -> StoreResult<Endpoint> {
+pub(crate) fn endpoint(r: &QueryResult) -> StoreResult<Endpoint> {
     let events: String = get(r, "events")?;
     Ok(Endpoint {
         id: get(r, "id")?,
@@ -78,11 +78,16 @@ pub async fn insert_endpoint<C: ConnectionTrait>(c: &C, e: &Endpoint) -> StoreRe
 pub async fn endpoints<C: ConnectionTrait>(c: &C, clinic: ClinicId) -> StoreResult<Vec<Endpoint>> {
     all_as(
         c,
-        &format!("{ENDPOINT} WHERE clinic_id = $1 AND deleted_at IS NULL ORDER BY created_at, id"),
+        &live_endpoints("$1"),
         vec![clinic.as_uuid().into()],
         endpoint,
     )
     .await
+}
+
+/// The `SELECT` of the live endpoints of the clinic bound at `param`.
+pub(crate) fn live_endpoints(param: &str) -> String {
+    format!("{ENDPOINT} WHERE clinic_id = {param} AND deleted_at IS NULL ORDER BY created_at, id")
 }
 
 /// One live endpoint of the clinic.

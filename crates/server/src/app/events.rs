@@ -95,9 +95,9 @@ impl Recording {
         self.jobs.push(job);
     }
 
-    /// Writes the event and its jobs in the caller's transaction.
+    /// Writes the event, its jobs and its webhook deliveries in the caller's transaction.
     pub async fn write<C: Conn>(&self, c: &C, now: Timestamp) -> AppResult<EventId> {
-        store::events::record(
+        let endpoints = store::events::record(
             c,
             self.id,
             self.clinic,
@@ -107,7 +107,7 @@ impl Recording {
             now,
         )
         .await?;
-        super::webhooks::fan_out(c, self.id, self.clinic, &self.event, now).await?;
+        super::webhooks::fan_out(c, self.id, self.clinic, &self.event, &endpoints, now).await?;
         Ok(self.id)
     }
 }

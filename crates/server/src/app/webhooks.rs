@@ -211,16 +211,16 @@ pub async fn replay(
     Ok(d)
 }
 
-/// The deliveries of event `id` to the clinic's endpoints that want it, with their jobs,
-/// in the event's transaction.
+/// The deliveries of event `id` to those of the clinic's live `endpoints` (read in the
+/// event's transaction) that want it, with their jobs, in that transaction.
 pub async fn fan_out<C: Conn>(
     c: &C,
     id: EventId,
     clinic: ClinicId,
     event: &Event,
+    endpoints: &[Endpoint],
     now: Timestamp,
 ) -> AppResult<()> {
-    let endpoints = webhooks::endpoints(c, clinic).await?;
     let wanted: Vec<&Endpoint> = endpoints.iter().filter(|e| e.wants(event.kind())).collect();
     if wanted.is_empty() {
         return Ok(());
