@@ -185,6 +185,25 @@ impl TestDb {
         dbs.extend(TestDb::postgres_at(steps).await);
         dbs
     }
+
+    /// A new clinic (in London, in pounds) with a slug of its own.
+    pub async fn clinic(&self) -> crate::clinics::Clinic {
+        use domain::{ClinicName, ClinicSlug, Currency, TimeZoneName};
+        let slug = format!("c-{}", uuid::Uuid::now_v7().simple());
+        crate::clinics::insert(
+            self.store.conn(),
+            &crate::clinics::NewClinic {
+                name: ClinicName::parse("Test Clinic").unwrap(),
+                slug: ClinicSlug::parse(&slug[..30]).unwrap(),
+                time_zone: TimeZoneName::parse("Europe/London").unwrap(),
+                currency: Currency::parse("GBP").unwrap(),
+                country: Some("GB".into()),
+            },
+            jiff::Timestamp::from_millisecond(1_000).unwrap(),
+        )
+        .await
+        .expect("insert a clinic")
+    }
 }
 
 /// `each_db!(name);` beside `async fn name(db: TestDb) { … }` makes the test cases
