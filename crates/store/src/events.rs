@@ -1,7 +1,7 @@
 //! Domain events as rows: written in the transaction of the change they record, read by
 //! subscribers and by tests. Append-only (triggers refuse updates and deletes).
 
-use crate::{StoreError, StoreResult, all_as, exec, get, ms, one_as, ts};
+use crate::{StoreError, StoreResult, all_as, get, ms, one_as, ts};
 use domain::{ClinicId, Event, EventId, UserId};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 use uuid::Uuid;
@@ -18,8 +18,7 @@ pub struct Recorded {
 }
 
 /// Records `event` in `clinic` under `id`, with the `jobs` its subscribers run, and reads
-/// the clinic's live webhook endpoints (to fan the event out to): one statement on
-/// PostgreSQL (the inserts in a `WITH`), two or three on SQLite.
+/// the clinic's live webhook endpoints (to fan the event out to), in one round trip.
 pub async fn record<C: ConnectionTrait>(
     c: &C,
     id: EventId,
@@ -41,20 +40,23 @@ pub async fn record<C: ConnectionTrait>(
         actor.map(|u| u.as_uuid()).into(),
         ms(now).into(),
     ];
-    if c.get_database_backend() != DbBackend::Postgres {
-        exec(c, insert, values).await?;
-        crate::jobs::enqueue_all(c, jobs, now).await?;
-        return crate::webhooks::endpoints(c, clinic).await;
-    }
+    // One round trip either way: PostgreSQL takes the inserts in a `WITH`; SQLite (through
+    // sqlx) runs `;`-separated statements in one call, `$n` naming the same argument in all.
     let endpoints = crate::webhooks::live_endpoints("$2");
-    let (sql, values) = if jobs.is_empty() {
-        (format!("WITH event AS ({insert}) {endpoints}"), values)
-    } else {
-        let (jobs_insert, values) = crate::jobs::insert_all(jobs, now, values);
-        (
-            format!("WITH event AS ({insert}), jobs AS ({jobs_insert}) {endpoints}"),
-            values,
-        )
+    let (jobs_insert, values) = match jobs {
+        [] => (None, values),
+        _ => {
+            let (sql, values) = crate::jobs::insert_all(jobs, now, values);
+            (Some(sql), values)
+        }
+    };
+    let sql = match (c.get_database_backend(), jobs_insert) {
+        (DbBackend::Postgres, None) => format!("WITH event AS ({insert}) {endpoints}"),
+        (DbBackend::Postgres, Some(jobs)) => {
+            format!("WITH event AS ({insert}), jobs AS ({jobs}) {endpoints}")
+        }
+        (_, None) => format!("{insert}; {endpoints}"),
+        (_, Some(jobs)) => format!("{insert}; {jobs}; {endpoints}"),
     };
     all_as(c, &sql, values, crate::webhooks::endpoint).await
 }
