@@ -63,3 +63,66 @@ pub fn provider_library(package: &str, script: &str, args: &[&str]) -> Option<St
     }
     Some(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
+
+/// What a text provider's fake took, and its switches for the next request: fail it with
+/// an HTTP status and the provider's error code, or take it and never answer. Shared by the
+/// fakes (`Deref` to it) and their handlers (as axum state).
+pub struct Outbox<T>(std::sync::Arc<std::sync::Mutex<OutboxState<T>>>);
+
+struct OutboxState<T> {
+    sent: Vec<T>,
+    fail_next: Option<(u16, u32)>,
+    hang_next: bool,
+}
+
+impl<T> Clone for Outbox<T> {
+    fn clone(&self) -> Self {
+        Outbox(self.0.clone())
+    }
+}
+
+impl<T: Clone> Outbox<T> {
+    pub fn new() -> Self {
+        Outbox(std::sync::Arc::new(std::sync::Mutex::new(OutboxState {
+            sent: Vec::new(),
+            fail_next: None,
+            hang_next: false,
+        })))
+    }
+
+    /// What it took, in order.
+    pub fn sent(&self) -> Vec<T> {
+        self.0.lock().unwrap().sent.clone()
+    }
+
+    /// Takes the next message and never answers, as when the sender dies after the
+    /// provider took it and before it could record that.
+    pub fn hang_next(&self) {
+        self.0.lock().unwrap().hang_next = true;
+    }
+
+    /// Answers the next request with `status` and the provider's error `code`.
+    pub fn fail_next(&self, status: u16, code: u32) {
+        self.0.lock().unwrap().fail_next = Some((status, code));
+    }
+
+    /// The failure set for this request, once.
+    pub fn failure(&self) -> Option<(u16, u32)> {
+        self.0.lock().unwrap().fail_next.take()
+    }
+
+    /// Takes the message `message(n)` makes as the `n`th (from 1), and returns it, unless
+    /// told to hang: then it never returns.
+    pub async fn take(&self, message: impl FnOnce(usize) -> T) -> T {
+        let (taken, hang) = {
+            let mut g = self.0.lock().unwrap();
+            let taken = message(g.sent.len() + 1);
+            g.sent.push(taken.clone());
+            (taken, std::mem::take(&mut g.hang_next))
+        };
+        if hang {
+            std::future::pending::<()>().await;
+        }
+        taken
+    }
+}

@@ -3,6 +3,7 @@
 //! `From`, `Body`, `StatusCallback`; Twilio's error JSON with its codes), and status
 //! callbacks signed as Twilio signs them (`X-Twilio-Signature`), for the test to deliver.
 
+use super::Outbox;
 use axum::{
     Router,
     extract::{Path, State},
@@ -12,10 +13,7 @@ use axum::{
 };
 use base64::Engine;
 use serde_json::json;
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-};
+use std::collections::HashMap;
 
 pub const ACCOUNT_SID: &str = "AC00000000000000000000000000000001";
 pub const AUTH_TOKEN: &str = "twilio_docspot_fake_token";
@@ -31,20 +29,20 @@ pub struct Sent {
     pub status_callback: String,
 }
 
-#[derive(Default)]
-struct Shared {
-    sent: Vec<Sent>,
-    /// The answer for the next request instead of taking it: (HTTP status, Twilio code).
-    fail_next: Option<(u16, u32)>,
-    /// Take the next message, then never answer (the sender dies waiting).
-    hang_next: bool,
-}
-
-/// A running fake Twilio; it stops with the test's runtime.
+/// A running fake Twilio; it stops with the test's runtime. What it took, and its failure
+/// switches (a 500 or 429 says "try later"; a 400 with 21211 refuses the number), are its
+/// [`Outbox`].
 #[derive(Clone)]
 pub struct TwilioFake {
     pub url: String,
-    shared: Arc<Mutex<Shared>>,
+    outbox: Outbox<Sent>,
+}
+
+impl std::ops::Deref for TwilioFake {
+    type Target = Outbox<Sent>;
+    fn deref(&self) -> &Outbox<Sent> {
+        &self.outbox
+    }
 }
 
 fn error(status: u16, code: u32, message: &str) -> Response {
@@ -67,7 +65,7 @@ fn authorized(sid: &str, headers: &HeaderMap) -> bool {
 }
 
 async fn create_message(
-    State(s): State<Arc<Mutex<Shared>>>,
+    State(outbox): State<Outbox<Sent>>,
     Path(sid): Path<String>,
     headers: HeaderMap,
     body: String,
@@ -75,7 +73,7 @@ async fn create_message(
     if !authorized(&sid, &headers) {
         return error(401, 20003, "Authenticate");
     }
-    if let Some((status, code)) = s.lock().unwrap().fail_next.take() {
+    if let Some((status, code)) = outbox.failure() {
         return error(status, code, "Twilio could not take the message");
     }
     let form: HashMap<String, String> = serde_urlencoded::from_str(&body).unwrap_or_default();
@@ -91,21 +89,16 @@ async fn create_message(
     if field("Body").is_empty() || field("From").is_empty() {
         return error(400, 21602, "Message body is required.");
     }
-    let (sid, hang) = {
-        let mut g = s.lock().unwrap();
-        let sid = format!("SM{:032x}", g.sent.len() + 1);
-        g.sent.push(Sent {
-            sid: sid.clone(),
+    let sent = outbox
+        .take(|n| Sent {
+            sid: format!("SM{n:032x}"),
             to: to.clone(),
             from: field("From"),
             body: field("Body"),
             status_callback: field("StatusCallback"),
-        });
-        (sid, std::mem::take(&mut g.hang_next))
-    };
-    if hang {
-        std::future::pending::<()>().await;
-    }
+        })
+        .await;
+    let sid = sent.sid;
     (
         StatusCode::CREATED,
         axum::Json(json!({"sid": sid, "account_sid": ACCOUNT_SID, "to": to,
@@ -118,7 +111,7 @@ async fn create_message(
 /// `GET …/Messages.json`: the account's messages, newest first, filtered by `To` (and
 /// taking `DateSent>` and `PageSize` as Twilio does).
 async fn list_messages(
-    State(s): State<Arc<Mutex<Shared>>>,
+    State(outbox): State<Outbox<Sent>>,
     Path(sid): Path<String>,
     headers: HeaderMap,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
@@ -131,9 +124,8 @@ async fn list_messages(
     if !q.contains_key("DateSent>") {
         return error(400, 20001, "This test expects the DateSent> filter");
     }
-    let g = s.lock().unwrap();
-    let messages: Vec<serde_json::Value> = g
-        .sent
+    let messages: Vec<serde_json::Value> = outbox
+        .sent()
         .iter()
         .rev()
         .filter(|m| q.get("To").is_none_or(|to| *to == m.to))
@@ -148,32 +140,15 @@ async fn list_messages(
 impl TwilioFake {
     pub async fn start() -> TwilioFake {
         let (listener, url) = super::bind().await;
-        let shared = Arc::new(Mutex::new(Shared::default()));
+        let outbox = Outbox::new();
         let app = Router::new()
             .route(
                 "/2010-04-01/Accounts/{sid}/Messages.json",
                 post(create_message).get(list_messages),
             )
-            .with_state(shared.clone());
+            .with_state(outbox.clone());
         super::serve(listener, app);
-        TwilioFake { url, shared }
-    }
-
-    /// What it received, in order.
-    pub fn sent(&self) -> Vec<Sent> {
-        self.shared.lock().unwrap().sent.clone()
-    }
-
-    /// Takes the next message and never answers, as when the sender dies after Twilio took
-    /// it and before it could record that.
-    pub fn hang_next(&self) {
-        self.shared.lock().unwrap().hang_next = true;
-    }
-
-    /// Answers the next request with `status` and Twilio's error `code` (a 500 or 429 says
-    /// "try later"; a 400 with 21211 refuses the number).
-    pub fn fail_next(&self, status: u16, code: u32) {
-        self.shared.lock().unwrap().fail_next = Some((status, code));
+        TwilioFake { url, outbox }
     }
 
     /// The status callback Twilio would post for `message` at `status`: its URL, form

@@ -4,6 +4,7 @@
 //! `wamid.…`), and the webhook posts Meta makes (statuses, a patient's reply), signed in
 //! `X-Hub-Signature-256` as Meta signs them, for the test to deliver.
 
+use super::Outbox;
 use axum::{
     Json, Router,
     extract::{Path, State},
@@ -13,7 +14,6 @@ use axum::{
 };
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
-use std::sync::{Arc, Mutex};
 
 pub const PHONE_NUMBER_ID: &str = "106540352242922";
 pub const ACCESS_TOKEN: &str = "EAAwhatsapp_docspot_fake_token";
@@ -33,21 +33,20 @@ pub struct Sent {
     pub reference: Option<String>,
 }
 
-#[derive(Default)]
-struct Shared {
-    sent: Vec<Sent>,
-    /// The answer for the next request instead of taking it: (HTTP status, Graph code).
-    fail_next: Option<(u16, u32)>,
-    /// Take the next message, then never answer (the sender dies waiting).
-    hang_next: bool,
-}
-
-/// A running fake Cloud API; it stops with the test's runtime.
+/// A running fake Cloud API; it stops with the test's runtime. What it took, and its
+/// failure switches (a 500 with a Graph code says "try later"), are its [`Outbox`].
 #[derive(Clone)]
 pub struct WhatsappFake {
     /// The Graph API base DocSpot is configured with (`…/v21.0`).
     pub url: String,
-    shared: Arc<Mutex<Shared>>,
+    outbox: Outbox<Sent>,
+}
+
+impl std::ops::Deref for WhatsappFake {
+    type Target = Outbox<Sent>;
+    fn deref(&self) -> &Outbox<Sent> {
+        &self.outbox
+    }
 }
 
 fn error(status: u16, code: u32, message: &str) -> Response {
@@ -107,7 +106,7 @@ fn refusal(m: &Value) -> Option<String> {
 }
 
 async fn send(
-    State(s): State<Arc<Mutex<Shared>>>,
+    State(outbox): State<Outbox<Sent>>,
     Path(phone_number_id): Path<String>,
     headers: HeaderMap,
     Json(m): Json<Value>,
@@ -123,7 +122,7 @@ async fn send(
     if phone_number_id != PHONE_NUMBER_ID {
         return error(400, 100, "Unsupported post request. Object does not exist");
     }
-    if let Some((status, code)) = s.lock().unwrap().fail_next.take() {
+    if let Some((status, code)) = outbox.failure() {
         return error(status, code, "Service temporarily unavailable");
     }
     if let Some(why) = refusal(&m) {
@@ -136,16 +135,10 @@ async fn send(
         .map(|p| p["text"].as_str().unwrap_or_default().to_owned())
         .collect();
     let to = m["to"].as_str().unwrap_or_default().to_owned();
-    let (id, hang) = {
-        let mut g = s.lock().unwrap();
-        let id = format!(
-            "wamid.HBgMOTE5ODc2NTQzMjEwFQIAERgSQzVGMjhBN0Q5NTc2OUQ0{:06}AA==",
-            g.sent.len() + 1
-        );
-        let hang = std::mem::take(&mut g.hang_next);
-        g.sent.push(Sent {
+    let sent = outbox
+        .take(|n| Sent {
             reference: m["biz_opaque_callback_data"].as_str().map(str::to_owned),
-            id: id.clone(),
+            id: format!("wamid.HBgMOTE5ODc2NTQzMjEwFQIAERgSQzVGMjhBN0Q5NTc2OUQ0{n:06}AA=="),
             to: to.clone(),
             template: m["template"]["name"]
                 .as_str()
@@ -156,12 +149,9 @@ async fn send(
                 .unwrap_or_default()
                 .to_owned(),
             params,
-        });
-        (id, hang)
-    };
-    if hang {
-        std::future::pending::<()>().await;
-    }
+        })
+        .await;
+    let id = sent.id;
     Json(json!({"messaging_product": "whatsapp",
         "contacts": [{"input": to, "wa_id": to.trim_start_matches('+')}],
         "messages": [{"id": id, "message_status": "accepted"}]}))
@@ -190,32 +180,15 @@ fn metadata() -> Value {
 impl WhatsappFake {
     pub async fn start() -> WhatsappFake {
         let (listener, url) = super::bind().await;
-        let shared = Arc::new(Mutex::new(Shared::default()));
+        let outbox = Outbox::new();
         let app = Router::new()
             .route("/v21.0/{phone_number_id}/messages", post(send))
-            .with_state(shared.clone());
+            .with_state(outbox.clone());
         super::serve(listener, app);
         WhatsappFake {
             url: format!("{url}/v21.0"),
-            shared,
+            outbox,
         }
-    }
-
-    /// What it received, in order.
-    pub fn sent(&self) -> Vec<Sent> {
-        self.shared.lock().unwrap().sent.clone()
-    }
-
-    /// Takes the next message and never answers, as when the sender dies after Meta took it
-    /// and before it could record that.
-    pub fn hang_next(&self) {
-        self.shared.lock().unwrap().hang_next = true;
-    }
-
-    /// Answers the next request with `status` and Graph's error `code` (a 500 says "try
-    /// later").
-    pub fn fail_next(&self, status: u16, code: u32) {
-        self.shared.lock().unwrap().fail_next = Some((status, code));
     }
 
     /// The webhook Meta would post when `message` reaches `status` (`sent`, `delivered`,
