@@ -285,13 +285,7 @@ async fn the_booking_confirmation_and_its_calendar_entry_carry_the_address_phone
 
     // The cancellation says where it was, and withdraws the same entry.
     let id = a.body["id"].as_str().unwrap();
-    let r = app
-        .post(
-            &w.at(&format!("/appointments/{id}/cancel")),
-            Some(&w.patient),
-            json!({"reason": "feeling better"}),
-        )
-        .await;
+    let r = crate::world::cancel(&app, &w, &w.patient, id, "feeling better").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let mails = app.deliver_mail().await;
     let cancelled = quoted_printable_flat(
@@ -415,13 +409,7 @@ async fn a_patient_told_to_call_the_clinic_is_given_its_number(app: TestApp) {
     let id = a.body["id"].as_str().unwrap();
     app.advance(jiff::SignedDuration::from_hours(17)); // 1.5 h before; cutoff 2 h
     let patient = app.login("pat@callus.test").await.0;
-    let r = app
-        .post(
-            &w.at(&format!("/appointments/{id}/cancel")),
-            Some(&patient),
-            json!({"reason": "fever"}),
-        )
-        .await;
+    let r = crate::world::cancel(&app, &w, &patient, id, "fever").await;
     assert_eq!(r.body["rule"], "cancel_cutoff", "{}", r.text);
     let number = stored(&app, &w).await.phone().unwrap().as_str().to_owned();
     assert!(

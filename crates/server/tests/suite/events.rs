@@ -112,13 +112,7 @@ async fn each_change_of_an_appointment_records_what_happened(app: TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}: {}", app.backend, r.text);
     let new = r.body["id"].as_str().unwrap().to_owned();
-    let r = app
-        .post(
-            &w.at(&format!("/appointments/{new}/cancel")),
-            Some(&w.patient),
-            json!({"reason": "feeling better"}),
-        )
-        .await;
+    let r = crate::world::cancel(&app, &w, &w.patient, &new, "feeling better").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     // The desk books a walk-in for today, who arrives.
     let r = app
@@ -327,13 +321,7 @@ async fn two_workers_send_each_events_mail_once_and_a_resend_after_a_crash_keeps
         let r = app.get("/api/v1/me/appointments", Some(&w.patient)).await;
         r.body[0]["id"].as_str().unwrap().to_owned()
     };
-    let r = app
-        .post(
-            &w.at(&format!("/appointments/{id}/cancel")),
-            Some(&w.patient),
-            json!({"reason": "away"}),
-        )
-        .await;
+    let r = crate::world::cancel(&app, &w, &w.patient, &id, "away").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let dying = DiesAfterSending(&mailer);
     let run = tokio::time::timeout(

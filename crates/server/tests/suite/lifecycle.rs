@@ -285,13 +285,7 @@ async fn patients_see_only_their_own_appointments_and_other_clinics_staff_get_40
         StatusCode::NOT_FOUND,
         "clinic B's admin, A's path"
     );
-    let probe = app
-        .post(
-            &w.at(&format!("/appointments/{id}/cancel")),
-            Some(&other_admin),
-            json!({"reason": "x"}),
-        )
-        .await;
+    let probe = crate::world::cancel(&app, &w, &other_admin, id, "x").await;
     assert_eq!(probe.status, StatusCode::NOT_FOUND);
     let still = app
         .get(&w.at(&format!("/appointments/{id}")), Some(&w.patient))

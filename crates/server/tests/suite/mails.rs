@@ -38,13 +38,7 @@ async fn a_patient_is_mailed_the_confirmation_the_reminder_and_the_cancellation(
 
     let id = booked.body["id"].as_str().unwrap();
     let patient = app.login(to).await.0; // a day later: the first sign-in has expired
-    let r = app
-        .post(
-            &w.at(&format!("/appointments/{id}/cancel")),
-            Some(&patient),
-            json!({"reason": "feeling better"}),
-        )
-        .await;
+    let r = crate::world::cancel(&app, &w, &patient, id, "feeling better").await;
     assert!(r.status.is_success(), "{}: cancel: {}", app.backend, r.text);
     let mails = app.deliver_mail().await;
     let cancelled = the_mail(&app, &mails, to, "Appointment cancelled");

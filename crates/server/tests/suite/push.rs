@@ -83,13 +83,7 @@ async fn a_booking_and_a_called_token_are_pushed_encrypted_to_the_patients_devic
     let desk = crate::world::desk(&app, &w, "push").await;
     let t = crate::queue::issue(&app, &w, &desk, &patient, "normal").await;
     assert_eq!(t.status, StatusCode::CREATED, "{}", t.text);
-    let r = app
-        .post(
-            &w.at(&format!("/queue/doctors/{}/call-next", w.doctor)),
-            Some(&w.doctor_token),
-            json!({}),
-        )
-        .await;
+    let r = crate::world::call_next(&app, &w).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     app.deliver_mail().await;
     app.deliver_mail().await;

@@ -162,13 +162,7 @@ async fn a_booking_and_its_cancellation_are_texted_once_and_delivery_is_reported
     );
 
     // Cancelled: one more text, and the queued text reminders go with it.
-    let r = app
-        .post(
-            &w.at(&format!("/appointments/{appointment}/cancel")),
-            Some(&meera),
-            json!({"reason": "canary-reason-7731"}),
-        )
-        .await;
+    let r = crate::world::cancel(&app, &w, &meera, &appointment, "canary-reason-7731").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     app.advance(jiff::SignedDuration::from_hours(48));
     app.deliver_mail().await;
@@ -299,13 +293,7 @@ async fn a_called_patient_is_texted_their_link_and_turn_and_the_admin_page_sends
     let r = app.get(path, None).await;
     assert_eq!(r.status, StatusCode::OK, "the link opens the status page");
     fake.fail_next(400, 21211);
-    let r = app
-        .post(
-            &w.at(&format!("/queue/doctors/{}/call-next", w.doctor)),
-            Some(&w.doctor_token),
-            json!({}),
-        )
-        .await;
+    let r = crate::world::call_next(&app, &w).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     app.deliver_mail().await;
 

@@ -150,13 +150,7 @@ async fn after_the_cutoff_the_desk_still_cancels_and_the_override_is_recorded(ap
     app.advance(jiff::SignedDuration::from_hours(17)); // Mon 07:30 IST: 1.5 h before
     let desk = app.login("desk@stlate.test").await.0;
     let patient_token = app.login("pat@stlate.test").await.0;
-    let r = app
-        .post(
-            &w.at(&format!("/appointments/{id}/cancel")),
-            Some(&patient_token),
-            json!({"reason": "feeling better"}),
-        )
-        .await;
+    let r = crate::world::cancel(&app, &w, &patient_token, &id, "feeling better").await;
     assert_eq!(r.body["rule"], "cancel_cutoff", "the patient may not now");
 
     let c = &w.clinic;

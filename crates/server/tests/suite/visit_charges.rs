@@ -171,13 +171,7 @@ async fn a_deposit_is_billed_at_booking_and_taken_off_the_visit_bill(app: TestAp
         of(&my_bills(&app, &w).await, "deposit", &b)[0]["status"],
         "issued"
     );
-    let r = app
-        .post(
-            &w.at(&format!("/appointments/{b}/cancel")),
-            Some(&w.patient),
-            json!({"reason": "travelling"}),
-        )
-        .await;
+    let r = crate::world::cancel(&app, &w, &w.patient, &b, "travelling").await;
     ok(&r, StatusCode::OK, "cancel");
     let bills = my_bills(&app, &w).await;
     let voided = of(&bills, "deposit", &b);
@@ -244,13 +238,7 @@ async fn late_cancellations_and_no_shows_are_billed_by_the_clinics_policy(app: T
     let clinics = crate::world::book(&app, &w, &w.patient, "2026-11-23T05:30:00Z").await;
     let clinics = clinics.body["id"].as_str().unwrap().to_owned();
     for (id, who) in [(&late, &w.patient), (&early, &w.patient), (&clinics, &desk)] {
-        let r = app
-            .post(
-                &w.at(&format!("/appointments/{id}/cancel")),
-                Some(who),
-                json!({"reason": "cannot come"}),
-            )
-            .await;
+        let r = crate::world::cancel(&app, &w, who, id, "cannot come").await;
         ok(&r, StatusCode::OK, "cancel");
     }
     let bills = my_bills(&app, &w).await;
@@ -374,13 +362,7 @@ async fn a_deposit_paid_online_is_refunded_through_the_provider_when_cancelled_i
     let r = app.send(webhook(&paid, &fake.sign(&paid, now))).await;
     ok(&r, StatusCode::OK, "webhook");
 
-    let r = app
-        .post(
-            &w.at(&format!("/appointments/{a}/cancel")),
-            Some(&w.patient),
-            json!({"reason": "better now"}),
-        )
-        .await;
+    let r = crate::world::cancel(&app, &w, &w.patient, &a, "better now").await;
     ok(&r, StatusCode::OK, "cancel in time");
     let bills = my_bills(&app, &w).await;
     assert_eq!(fake.refunds(), [(intent, 25_000)], "refunded once");

@@ -106,13 +106,7 @@ async fn events_are_posted_signed_once_retried_and_replayed(db: TestDb) {
     assert_eq!(listed[0]["id"], got[0].delivery.as_str());
 
     // A failing endpoint is retried with backoff, each answer logged.
-    let r = app
-        .post(
-            &w.at(&format!("/appointments/{appointment}/cancel")),
-            Some(&w.patient),
-            json!({"reason": "canary-reason-3317"}),
-        )
-        .await;
+    let r = crate::world::cancel(&app, &w, &w.patient, &appointment, "canary-reason-3317").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     hook.fail_next(1);
     app.deliver_mail().await;

@@ -146,13 +146,7 @@ async fn whatsapp_goes_only_to_patients_who_said_yes_in_their_language_and_meta_
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["changed"], true);
     let id = a["id"].as_str().unwrap();
-    let r = app
-        .post(
-            &w.at(&format!("/appointments/{id}/cancel")),
-            Some(&meera),
-            json!({"reason": "away"}),
-        )
-        .await;
+    let r = crate::world::cancel(&app, &w, &meera, id, "away").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     app.deliver_mail().await;
     assert_eq!(fake.sent().len(), 1, "no WhatsApp after STOP");
@@ -284,13 +278,7 @@ async fn words_from_notes_and_diagnoses_reach_no_text_and_no_whatsapp_message(db
     let (_, kavya, token) = crate::consultations::kavya_in_queue(&app, &w, &desk, "wanotes").await;
     crate::preferences::set(&app, &kavya, json!({"channels": {"whatsapp": true}})).await;
     // Called in, seen, and the visit written up with clinical words no message may carry.
-    let r = app
-        .post(
-            &w.at(&format!("/queue/doctors/{}/call-next", w.doctor)),
-            Some(&w.doctor_token),
-            json!({}),
-        )
-        .await;
+    let r = crate::world::call_next(&app, &w).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = app
         .post(

@@ -127,6 +127,26 @@ pub async fn book(app: &TestApp, w: &World, token: &str, start: &str) -> Resp {
     .await
 }
 
+/// `token`'s holder cancels appointment `id` of `w`'s clinic, saying `reason`.
+pub async fn cancel(app: &TestApp, w: &World, token: &str, id: &str, reason: &str) -> Resp {
+    app.post(
+        &w.at(&format!("/appointments/{id}/cancel")),
+        Some(token),
+        json!({"reason": reason}),
+    )
+    .await
+}
+
+/// `w`'s doctor calls the next patient of their queue.
+pub async fn call_next(app: &TestApp, w: &World) -> Resp {
+    app.post(
+        &w.at(&format!("/queue/doctors/{}/call-next", w.doctor)),
+        Some(&w.doctor_token),
+        json!({}),
+    )
+    .await
+}
+
 /// A receptionist of `w`'s clinic, signed in; returns their access token.
 pub async fn desk(app: &TestApp, w: &World, slug: &str) -> String {
     let email = format!("desk@{slug}.test");
