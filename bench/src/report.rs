@@ -125,9 +125,14 @@ pub fn print(r: &Results, command: &str, when: &str) {
         s.appointments
     ));
     say(&format!("Command: `{command}`\n"));
+    let writer = if r.postgres {
+        ""
+    } else {
+        " and one writer connection"
+    };
     say(&format!(
-        "Run {when} UTC on {cpus} CPUs, {}; server pool {} connections (as `docspot serve` opens), \
-         server, database and this tool on the same machine.\n",
+        "Run {when} UTC on {cpus} CPUs, {}; server pool {} connections{writer} (as `docspot serve` \
+         opens), server, database and this tool on the same machine.\n",
         r.version, r.pool
     ));
     say(&format!(

@@ -214,6 +214,25 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// The pool's options: SQLite set up for durability (WAL, `synchronous=FULL`, foreign keys on).
+fn options(cfg: &DbConfig, max_connections: u32) -> ConnectOptions {
+    let mut opts = ConnectOptions::new(cfg.url.clone());
+    opts.max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+            o.create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    opts
+}
+
 /// How long a writer waits for its turn, as long as SQLite's busy timeout.
 const WRITE_WAIT: Duration = Duration::from_secs(10);
 
@@ -221,10 +240,20 @@ const WRITE_WAIT: Duration = Duration::from_secs(10);
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
-    /// On SQLite, writers of this process take turns here, first come first served, before
-    /// they ask SQLite for its single write lock: waiting in SQLite's busy handler means
-    /// sleeping and retrying, which is unfair and leaves the lock idle between retries.
-    writers: Option<Arc<Mutex<()>>>,
+    /// On SQLite, the one connection that writes, and the turn its writers take.
+    writer: Option<Writer>,
+}
+
+/// SQLite's writer: one connection that every write transaction of this process uses, so
+/// its page cache stays warm (a connection's cache is dropped whenever another connection
+/// has written since its last transaction), and the turn writers take for it, first come
+/// first served, before they ask SQLite for its single write lock: waiting in SQLite's busy
+/// handler means sleeping and retrying, which is unfair and leaves the lock idle between
+/// retries.
+#[derive(Clone, Debug)]
+struct Writer {
+    db: DatabaseConnection,
+    turn: Arc<Mutex<()>>,
 }
 
 /// A write transaction (on SQLite, with this process's writer turn, given back when it ends).
@@ -268,26 +297,25 @@ impl ConnectionTrait for Tx {
 }
 
 impl Store {
-    /// Connects and sets SQLite up for durability: WAL, `synchronous=FULL`, foreign keys on.
+    /// Connects; on SQLite opens the writer's own connection beside the pool.
     pub async fn connect(cfg: &DbConfig) -> StoreResult<Self> {
-        let mut opts = ConnectOptions::new(cfg.url.clone());
-        opts.max_connections(cfg.max_connections)
-            .min_connections(1)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(10))
-            .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(|o| {
-                use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-                o.create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10))
-            });
-        let db = Database::connect(opts).await?;
-        let writers =
-            (db.get_database_backend() == DbBackend::Sqlite).then(|| Arc::new(Mutex::new(())));
-        Ok(Self { db, writers })
+        let db = Database::connect(options(cfg, cfg.max_connections)).await?;
+        let writer = match db.get_database_backend() {
+            DbBackend::Sqlite => Some(Writer {
+                db: Database::connect(options(cfg, 1)).await?,
+                turn: Arc::new(Mutex::new(())),
+            }),
+            _ => None,
+        };
+        Ok(Self { db, writer })
+    }
+
+    /// Closes the pool and the writer's connection.
+    pub async fn close(self) -> StoreResult<()> {
+        if let Some(w) = self.writer {
+            w.db.close().await?;
+        }
+        Ok(self.db.close().await?)
     }
 
     /// Which database this is.
@@ -330,9 +358,9 @@ impl Store {
     /// process queue in order for their turn first (other processes still meet SQLite's busy
     /// handler). Do not start a second one while holding one.
     pub async fn write(&self) -> StoreResult<Tx> {
-        let turn = match &self.writers {
+        let turn = match &self.writer {
             Some(w) => Some(
-                tokio::time::timeout(WRITE_WAIT, w.clone().lock_owned())
+                tokio::time::timeout(WRITE_WAIT, w.turn.clone().lock_owned())
                     .await
                     // Like a pool that has no connection to give: the database is busy
                     // (another writer holds it), so callers answer 503 and retry.
@@ -342,8 +370,8 @@ impl Store {
             ),
             None => None,
         };
-        let tx = self
-            .db
+        let db = self.writer.as_ref().map_or(&self.db, |w| &w.db);
+        let tx = db
             .begin_with_options(TransactionOptions {
                 isolation_level: None,
                 access_mode: None,

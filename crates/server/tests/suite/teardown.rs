@@ -42,7 +42,7 @@ fn stuck_jobs_at(url: &str) -> Vec<String> {
             .await
             .expect("reconnect to check for stuck jobs");
             let stuck = stuck_jobs(&store).await;
-            let _ = store.conn().clone().close().await;
+            let _ = store.close().await;
             stuck
         })
     })
