@@ -66,7 +66,7 @@ const RUN_HEADER: &str = "| Run | per second | done | errors | seconds | CPU ms/
 
 fn commit_label(r: &CommitRun) -> String {
     let what = match r.shape {
-        Shape::Plain => "raw 1-row commits".to_owned(),
+        Shape::Plain => "raw 1-row commits (each its own commit)".to_owned(),
         Shape::HotRow => "1-row commits + shared-row UPDATE".to_owned(),
         Shape::BookingLike { .. } => format!(
             "booking-shaped transactions ({} statements)",

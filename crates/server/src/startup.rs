@@ -247,13 +247,21 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics() -> Response {
+async fn metrics(State(state): State<AppState>) -> Response {
     match metrics_handle() {
-        Some(h) => (
-            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-            h.render(),
-        )
-            .into_response(),
+        Some(h) => {
+            let mut text = h.render();
+            if let Some(w) = state.store().write_stats() {
+                text.push_str(&format!(
+                    "# TYPE docspot_sqlite_write_transactions_total counter\n\
+                     docspot_sqlite_write_transactions_total {}\n\
+                     # TYPE docspot_sqlite_commits_total counter\n\
+                     docspot_sqlite_commits_total {}\n",
+                    w.transactions, w.commits
+                ));
+            }
+            ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+        }
         None => (
             StatusCode::SERVICE_UNAVAILABLE,
             "metrics recorder unavailable",

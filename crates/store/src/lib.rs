@@ -44,17 +44,17 @@ pub mod totp;
 pub mod users;
 pub mod visit_types;
 pub mod webhooks;
+mod writer;
 
 use sea_orm::{
-    ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
-    DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, SqlErr, SqliteTransactionMode,
-    Statement, TransactionOptions, TransactionTrait, Value,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, QueryResult,
+    SqlErr, Statement, Value,
 };
 use sea_orm_migration::MigratorTrait;
-use std::{sync::Arc, time::Duration};
-use tokio::sync::{Mutex, OwnedMutexGuard};
+use std::time::Duration;
 
 pub use sea_orm::ConnectionTrait as Conn;
+pub use writer::{GROUP_MAX, Tx, WriteStats};
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -233,67 +233,12 @@ fn options(cfg: &DbConfig, max_connections: u32) -> ConnectOptions {
     opts
 }
 
-/// How long a writer waits for its turn, as long as SQLite's busy timeout.
-const WRITE_WAIT: Duration = Duration::from_secs(10);
-
 /// The database handle shared by the whole server.
 #[derive(Clone, Debug)]
 pub struct Store {
     db: DatabaseConnection,
     /// On SQLite, the one connection that writes, and the turn its writers take.
-    writer: Option<Writer>,
-}
-
-/// SQLite's writer: one connection that every write transaction of this process uses, so
-/// its page cache stays warm (a connection's cache is dropped whenever another connection
-/// has written since its last transaction), and the turn writers take for it, first come
-/// first served, before they ask SQLite for its single write lock: waiting in SQLite's busy
-/// handler means sleeping and retrying, which is unfair and leaves the lock idle between
-/// retries.
-#[derive(Clone, Debug)]
-struct Writer {
-    db: DatabaseConnection,
-    turn: Arc<Mutex<()>>,
-}
-
-/// A write transaction (on SQLite, with this process's writer turn, given back when it ends).
-pub struct Tx {
-    tx: DatabaseTransaction,
-    _turn: Option<OwnedMutexGuard<()>>,
-}
-
-impl Tx {
-    /// Commits the transaction.
-    pub async fn commit(self) -> Result<(), DbErr> {
-        self.tx.commit().await
-    }
-}
-
-#[async_trait::async_trait]
-impl ConnectionTrait for Tx {
-    fn get_database_backend(&self) -> DbBackend {
-        self.tx.get_database_backend()
-    }
-
-    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.tx.execute_raw(stmt).await
-    }
-
-    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        self.tx.execute_unprepared(sql).await
-    }
-
-    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        self.tx.query_one_raw(stmt).await
-    }
-
-    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        self.tx.query_all_raw(stmt).await
-    }
-
-    fn support_returning(&self) -> bool {
-        self.tx.support_returning()
-    }
+    writer: Option<writer::Writer>,
 }
 
 impl Store {
@@ -301,10 +246,9 @@ impl Store {
     pub async fn connect(cfg: &DbConfig) -> StoreResult<Self> {
         let db = Database::connect(options(cfg, cfg.max_connections)).await?;
         let writer = match db.get_database_backend() {
-            DbBackend::Sqlite => Some(Writer {
-                db: Database::connect(options(cfg, 1)).await?,
-                turn: Arc::new(Mutex::new(())),
-            }),
+            DbBackend::Sqlite => Some(writer::Writer::new(
+                Database::connect(options(cfg, 1)).await?,
+            )),
             _ => None,
         };
         Ok(Self { db, writer })
@@ -316,6 +260,15 @@ impl Store {
             w.db.close().await?;
         }
         Ok(self.db.close().await?)
+    }
+
+    /// Commits every write transaction on its own, never in a group (see [`writer`]): the
+    /// plain commit rate a benchmark compares with.
+    pub fn without_group_commit(mut self) -> Self {
+        if let Some(w) = self.writer.as_mut() {
+            w.grouped = false;
+        }
+        self
     }
 
     /// Which database this is.
@@ -353,32 +306,20 @@ impl Store {
         &self.db
     }
 
-    /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so writers queue up
-    /// front instead of failing to upgrade a read lock halfway, and the writers of this
+    /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE` (or a savepoint in the
+    /// transaction the writers before it handed on, see [`writer`]), and the writers of this
     /// process queue in order for their turn first (other processes still meet SQLite's busy
     /// handler). Do not start a second one while holding one.
     pub async fn write(&self) -> StoreResult<Tx> {
-        let turn = match &self.writer {
-            Some(w) => Some(
-                tokio::time::timeout(WRITE_WAIT, w.turn.clone().lock_owned())
-                    .await
-                    // Like a pool that has no connection to give: the database is busy
-                    // (another writer holds it), so callers answer 503 and retry.
-                    .map_err(|_| {
-                        StoreError::Db(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))
-                    })?,
-            ),
-            None => None,
-        };
-        let db = self.writer.as_ref().map_or(&self.db, |w| &w.db);
-        let tx = db
-            .begin_with_options(TransactionOptions {
-                isolation_level: None,
-                access_mode: None,
-                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            })
-            .await?;
-        Ok(Tx { tx, _turn: turn })
+        match &self.writer {
+            Some(w) => w.begin().await,
+            None => Ok(Tx::plain(writer::begin(&self.db).await?)),
+        }
+    }
+
+    /// On SQLite, the write transactions committed so far and the commits that took them.
+    pub fn write_stats(&self) -> Option<WriteStats> {
+        self.writer.as_ref().map(writer::Writer::stats)
     }
 
     /// Runs raw SQL, for tests and maintenance tools only.

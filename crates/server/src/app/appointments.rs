@@ -219,7 +219,7 @@ pub async fn reschedule(
     {
         Ok(p) => p,
         Err(r) => {
-            drop(tx);
+            tx.rollback().await?;
             return Err(want.refused(state, r).await);
         }
     };
@@ -252,7 +252,7 @@ pub async fn reschedule(
     match want.insert(&tx, &row, now).await? {
         Inserted::Done => {}
         Inserted::Taken => {
-            drop(tx);
+            tx.rollback().await?;
             return Err(want.refused(state, Refusal::Taken).await);
         }
         Inserted::RefCodeTaken => {

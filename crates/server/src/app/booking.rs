@@ -285,7 +285,7 @@ pub async fn book(
         if rules.policy.daily_cap.is_some() {
             doctors::lock(&tx, input.doctor).await?;
             if let Err(r) = want.slot(&tx, now, None).await? {
-                drop(tx);
+                tx.rollback().await?;
                 return Err(want.refused(state, r).await);
             }
         }
@@ -309,7 +309,7 @@ pub async fn book(
         match want.insert(&tx, &row, now).await? {
             Inserted::Done => {}
             Inserted::Taken => {
-                drop(tx);
+                tx.rollback().await?;
                 return Err(want.refused(state, Refusal::Taken).await);
             }
             Inserted::RefCodeTaken => continue,
@@ -317,7 +317,7 @@ pub async fn book(
         if let Some(i) = idem {
             match idempotency::insert(&tx, me, &i.key, &i.request_hash, id.as_uuid(), now).await {
                 Err(StoreError::Conflict(_)) => {
-                    drop(tx);
+                    tx.rollback().await?;
                     let rec = idempotency::find(pool, me, &i.key)
                         .await?
                         .ok_or_else(|| AppError::Internal("idempotency record vanished".into()))?;

@@ -122,7 +122,7 @@ pub async fn start_online_payment(
     let tx = state.store().write().await?;
     match online::insert(&tx, &attempt, caller.user_id()).await {
         Err(StoreError::Conflict(_)) => {
-            drop(tx);
+            tx.rollback().await?;
             let earlier = online::by_ref(c, gateway.name(), &checkout.provider_ref)
                 .await?
                 .ok_or_else(|| AppError::Internal("online payment vanished".into()))?;

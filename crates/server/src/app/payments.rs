@@ -149,7 +149,7 @@ pub async fn record_payment(
     if let Some(i) = idem {
         match idempotency::insert(&tx, me, &i.key, &i.request_hash, receipt.as_uuid(), now).await {
             Err(StoreError::Conflict(_)) => {
-                drop(tx);
+                tx.rollback().await?;
                 let rec = idempotency::find(c, me, &i.key)
                     .await?
                     .ok_or_else(|| AppError::Internal("idempotency record vanished".into()))?;

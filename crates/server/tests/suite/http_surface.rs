@@ -14,9 +14,29 @@ async fn health_readiness_and_metrics_answer() {
     let ready = app.get("/readyz", None).await;
     assert_eq!(ready.status, StatusCode::OK);
     assert_eq!(ready.body["status"], "ready");
+    app.register("metrics@example.com", "Metric Reader").await;
     let m = app.get("/metrics", None).await;
     assert_eq!(m.status, StatusCode::OK);
     assert!(m.text.contains("http_requests_total"), "{}", m.text);
+    // SQLite's writer says how many write transactions its commits took.
+    let count = |name: &str| -> u64 {
+        let line = m
+            .text
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap_or_else(|| {
+                panic!("{name} missing: {}", m.text);
+            });
+        line[name.len()..].trim().parse().unwrap()
+    };
+    let (transactions, commits) = (
+        count("docspot_sqlite_write_transactions_total "),
+        count("docspot_sqlite_commits_total "),
+    );
+    assert!(
+        commits >= 1 && commits <= transactions,
+        "{transactions} in {commits}"
+    );
 }
 
 #[tokio::test]

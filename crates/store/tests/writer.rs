@@ -1,0 +1,185 @@
+//! Write transactions on both databases, and SQLite's group commit: writers queued behind
+//! one another share a commit, each is answered only once that commit is durable, and one
+//! that fails or is abandoned takes only its own work back.
+
+use docspot_store as store;
+use sea_orm::{ConnectionTrait, Statement};
+use store::{StoreError, each_db, testing::TestDb};
+
+async fn table(db: &TestDb) {
+    db.store
+        .execute_unprepared("CREATE TABLE w (n BIGINT PRIMARY KEY, v TEXT NOT NULL UNIQUE)")
+        .await
+        .unwrap();
+}
+
+async fn insert<C: ConnectionTrait>(c: &C, n: i64, v: &str) -> Result<(), StoreError> {
+    c.execute_raw(Statement::from_sql_and_values(
+        c.get_database_backend(),
+        "INSERT INTO w (n, v) VALUES ($1, $2)",
+        vec![n.into(), v.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+async fn present(db: &TestDb) -> Vec<i64> {
+    let c = db.store.conn();
+    c.query_all_raw(Statement::from_string(
+        c.get_database_backend(),
+        "SELECT n FROM w ORDER BY n",
+    ))
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.try_get::<i64>("", "n").unwrap())
+    .collect()
+}
+
+/// Whether row `n` is visible to a reader (another connection), i.e. committed.
+async fn visible(store: &store::Store, n: i64) -> bool {
+    let c = store.conn();
+    c.query_one_raw(Statement::from_sql_and_values(
+        c.get_database_backend(),
+        "SELECT n FROM w WHERE n = $1",
+        vec![n.into()],
+    ))
+    .await
+    .unwrap()
+    .is_some()
+}
+
+each_db!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    writers_queued_behind_one_share_its_commit_and_each_is_durable_when_answered
+);
+async fn writers_queued_behind_one_share_its_commit_and_each_is_durable_when_answered(db: TestDb) {
+    table(&db).await;
+    let before = db.store.write_stats();
+    // The first holds the turn while thirty queue up behind it.
+    let first = db.store.write().await.unwrap();
+    insert(&first, 0, "first").await.unwrap();
+    let mut tasks = Vec::new();
+    for n in 1..=30 {
+        let store = db.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let tx = store.write().await.unwrap();
+            insert(&tx, n, &format!("v{n}")).await.unwrap();
+            tx.commit().await.unwrap();
+            // Answered: so committed, and seen by any other connection.
+            assert!(
+                visible(&store, n).await,
+                "{n} answered before it was durable"
+            );
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    first.commit().await.unwrap();
+    assert!(visible(&db.store, 0).await);
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(present(&db).await, (0..=30).collect::<Vec<_>>());
+    if let (Some(before), Some(after)) = (before, db.store.write_stats()) {
+        let (txs, commits) = (
+            after.transactions - before.transactions,
+            after.commits - before.commits,
+        );
+        assert_eq!(txs, 31, "{}", db.backend);
+        assert!(
+            commits <= 3,
+            "{}: 31 queued writers took {commits} commits",
+            db.backend
+        );
+    }
+}
+
+each_db!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    a_writer_that_fails_or_is_abandoned_in_a_group_takes_back_only_its_own_work
+);
+async fn a_writer_that_fails_or_is_abandoned_in_a_group_takes_back_only_its_own_work(db: TestDb) {
+    table(&db).await;
+    let first = db.store.write().await.unwrap();
+    insert(&first, 0, "taken").await.unwrap();
+    let mut tasks = Vec::new();
+    for n in 1..=24 {
+        let store = db.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let tx = store.write().await.unwrap();
+            insert(&tx, 1000 + n, &format!("own {n}")).await.unwrap();
+            match n % 4 {
+                // Fails halfway: its first insert goes back with it, and what it reads
+                // next sees the work of the writers before it (here the first's row).
+                0 => {
+                    let e = insert(&tx, n, "taken").await.unwrap_err();
+                    assert!(e.to_string().to_lowercase().contains("unique"), "{e}");
+                    tx.rollback().await.unwrap();
+                    assert!(
+                        visible(&store, 0).await,
+                        "{n} read before the writers ahead"
+                    );
+                    false
+                }
+                // Abandoned without a commit (a dropped request).
+                1 => {
+                    drop(tx);
+                    false
+                }
+                _ => {
+                    insert(&tx, n, &format!("v{n}")).await.unwrap();
+                    tx.commit().await.unwrap();
+                    true
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    first.commit().await.unwrap();
+    let mut want = vec![0];
+    let mut kept = Vec::new();
+    for (n, t) in (1..=24).zip(tasks) {
+        if t.await.unwrap() {
+            want.push(n);
+            kept.push(1000 + n);
+        }
+    }
+    want.extend(kept);
+    assert_eq!(present(&db).await, want, "{}", db.backend);
+
+    // Nothing is left open: another connection can write at once.
+    let other = store::Store::connect(&store::DbConfig {
+        url: db.url.clone(),
+        max_connections: 1,
+    })
+    .await
+    .unwrap();
+    let tx = other.write().await.unwrap();
+    insert(&tx, 5000, "other").await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(visible(&db.store, 5000).await);
+    other.close().await.unwrap();
+}
+
+each_db!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    a_lone_writer_commits_on_its_own_and_its_rollback_leaves_nothing
+);
+async fn a_lone_writer_commits_on_its_own_and_its_rollback_leaves_nothing(db: TestDb) {
+    table(&db).await;
+    let before = db.store.write_stats();
+    for n in 1..=5 {
+        let tx = db.store.write().await.unwrap();
+        insert(&tx, n, &format!("v{n}")).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(visible(&db.store, n).await);
+    }
+    let tx = db.store.write().await.unwrap();
+    insert(&tx, 6, "gone").await.unwrap();
+    drop(tx);
+    assert_eq!(present(&db).await, vec![1, 2, 3, 4, 5]);
+    if let (Some(before), Some(after)) = (before, db.store.write_stats()) {
+        assert_eq!(after.transactions - before.transactions, 5);
+        assert_eq!(after.commits - before.commits, 5);
+    }
+}
