@@ -190,6 +190,15 @@ fn commit_later(writer: &Writer) {
     }
 }
 
+/// Commits the open group by a task of its own that holds the turn till then, so that a
+/// member whose request is dropped meanwhile does not take the others' commit with it.
+fn commit_in_task(mut turn: Turn) {
+    tokio::spawn(async move {
+        let Turn { group, writer } = &mut turn;
+        let _ = commit_group(writer, group).await;
+    });
+}
+
 /// Commits the open group, if any, and tells its members how it went.
 async fn commit_group(writer: &Writer, group: &mut Group) -> Result<(), DbErr> {
     let Some(open) = group.open.take() else {
@@ -216,9 +225,12 @@ impl Tx {
     pub async fn rollback(self) -> StoreResult<()> {
         let Tx { tx, turn } = self;
         drop(tx); // its own work goes back: the transaction, or its savepoint
-        if let Some(mut turn) = turn {
-            let Turn { group, writer } = &mut turn;
-            commit_group(writer, group).await?;
+        if let Some(turn) = turn
+            && let Some(open) = &turn.group.open
+        {
+            let done = open.done.subscribe();
+            commit_in_task(turn);
+            shared_commit(done).await?;
         }
         Ok(())
     }
@@ -253,11 +265,12 @@ impl Tx {
             Some(open) => {
                 tx.commit().await?; // releases its savepoint
                 open.members += 1;
+                let done = open.done.subscribe();
                 if waiting == 0 || open.members >= GROUP_MAX {
-                    let Turn { group, writer } = &mut turn;
-                    return commit_group(writer, group).await;
+                    commit_in_task(turn);
+                    return shared_commit(done).await;
                 }
-                open.done.subscribe()
+                done
             }
         };
         drop(turn);

@@ -183,3 +183,63 @@ async fn a_lone_writer_commits_on_its_own_and_its_rollback_leaves_nothing(db: Te
         assert_eq!(after.commits - before.commits, 5);
     }
 }
+
+each_db!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    writers_whose_requests_are_dropped_while_committing_do_not_take_the_others_work
+);
+async fn writers_whose_requests_are_dropped_while_committing_do_not_take_the_others_work(
+    db: TestDb,
+) {
+    table(&db).await;
+    let first = db.store.write().await.unwrap();
+    insert(&first, 0, "first").await.unwrap();
+    let mut tasks = Vec::new();
+    for n in 1..=20 {
+        let store = db.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let tx = store.write().await.unwrap();
+            insert(&tx, n, &format!("v{n}")).await.unwrap();
+            // Every other request goes away while its commit is under way (a client that
+            // hangs up), after 80 µs to 0.8 ms, so that some go while releasing their
+            // savepoint and the last while the group's COMMIT runs: it goes on without them.
+            let wait = match n % 2 {
+                0 => std::time::Duration::from_micros(40 * n as u64),
+                _ => std::time::Duration::from_secs(30),
+            };
+            match tokio::time::timeout(wait, tx.commit()).await {
+                Ok(result) => {
+                    result.unwrap();
+                    Some(n)
+                }
+                Err(_) => None,
+            }
+        }));
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    first.commit().await.unwrap();
+    let mut answered = vec![0];
+    for t in tasks {
+        answered.extend(t.await.unwrap());
+    }
+    let rows = present(&db).await;
+    for n in &answered {
+        assert!(
+            rows.contains(n),
+            "{}: {n} answered but not stored",
+            db.backend
+        );
+    }
+    for n in (1..=20).filter(|n| n % 2 == 1) {
+        assert!(
+            answered.contains(&n),
+            "{}: {n} waited and failed",
+            db.backend
+        );
+    }
+    // Nothing is left open.
+    let tx = db.store.write().await.unwrap();
+    insert(&tx, 5000, "after").await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(visible(&db.store, 5000).await);
+}
