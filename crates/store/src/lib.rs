@@ -54,7 +54,7 @@ use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
 
 pub use sea_orm::ConnectionTrait as Conn;
-pub use writer::{GROUP_MAX, Tx, WriteStats};
+pub use writer::{Tx, WriteStats};
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]

@@ -31,7 +31,7 @@ use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 const WRITE_WAIT: Duration = Duration::from_secs(10);
 
 /// The most write transactions one commit takes.
-pub const GROUP_MAX: usize = 32;
+const GROUP_MAX: usize = 32;
 
 /// SQLite's writer: its connection, the turn, and how many wait for it.
 #[derive(Clone, Debug)]
