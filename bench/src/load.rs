@@ -370,3 +370,24 @@ pub async fn search(
     }
     run
 }
+
+/// SQLite's writer counters from the server's `/metrics`: write transactions committed and
+/// the commits that took them (`None` on PostgreSQL, or if unreadable).
+pub async fn write_counts(http: &Client, base: &str) -> Option<(u64, u64)> {
+    let text = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let count = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse::<u64>().ok())
+    };
+    Some((
+        count("docspot_sqlite_write_transactions_total ")?,
+        count("docspot_sqlite_commits_total ")?,
+    ))
+}

@@ -281,6 +281,7 @@ async fn measure(args: &Args, binary: &Path, work: &Path, url: &str) -> Result<(
     eprintln!("raw commits, 1 client…");
     let raw_one = metered(&meter, raw(Shape::Plain, 1)).await;
     eprintln!("bookings, {n} clients…");
+    let writes_before = load::write_counts(&http, &srv.url).await;
     let booked = metered(
         &meter,
         load::book(
@@ -294,6 +295,10 @@ async fn measure(args: &Args, binary: &Path, work: &Path, url: &str) -> Result<(
         ),
     )
     .await;
+    let grouped = match (writes_before, load::write_counts(&http, &srv.url).await) {
+        (Some((t0, c0)), Some((t1, c1))) => Some((t1 - t0, c1 - c0)),
+        _ => None,
+    };
     eprintln!("raw commits again, {n} clients…");
     let raw_after = metered(&meter, raw(Shape::Plain, n)).await;
     eprintln!("{} slot searches…", args.searches);
@@ -342,6 +347,7 @@ async fn measure(args: &Args, binary: &Path, work: &Path, url: &str) -> Result<(
             raw_one,
             raw_after,
             booked,
+            grouped,
             search: searches,
             experiments,
             rss: [rss_start, rss_signed_up, rss_after],

@@ -43,6 +43,8 @@ pub struct Results {
     pub raw_one: Metered<CommitRun>,
     pub raw_after: Metered<CommitRun>,
     pub booked: Metered<LoadRun>,
+    /// SQLite: the server's write transactions and commits during the booking run.
+    pub grouped: Option<(u64, u64)>,
     pub search: Metered<SearchRun>,
     pub experiments: Option<Experiments>,
     /// Server RSS in KiB: after start, after sign-ups, after the runs.
@@ -232,6 +234,13 @@ pub fn print(r: &Results, command: &str, when: &str) {
         "Booking answers by status: {}.",
         statuses.join(", ")
     ));
+    if let Some((transactions, commits)) = r.grouped {
+        say(&format!(
+            "SQLite's writer during the booking run (the server's `/metrics`): {transactions} write \
+             transactions in {commits} commits ({:.1} a commit).",
+            transactions as f64 / commits.max(1) as f64
+        ));
+    }
     if let Some(e) = &b.first_error {
         say(&format!(
             "First non-201 answer: `{}`",
