@@ -74,61 +74,47 @@ async fn drop_guards(db: &TestDb) {
     db.store.execute_unprepared(sql).await.unwrap();
 }
 
-each_db!(verify_names_an_edited_event);
-async fn verify_names_an_edited_event(db: TestDb) {
-    audit_three(&db).await;
-    drop_guards(&db).await;
-    db.store
-        .execute_unprepared("UPDATE audit_events SET target_id = 'tampered' WHERE seq = 2")
-        .await
-        .unwrap();
+/// Three events, the guards dropped, `tamper` run: what `verify` says is broken (seq,
+/// event, reason).
+async fn broken_after(db: &TestDb, tamper: &str) -> (i64, Option<uuid::Uuid>, String) {
+    audit_three(db).await;
+    drop_guards(db).await;
+    db.store.execute_unprepared(tamper).await.unwrap();
     match audit::verify(db.store.conn()).await.unwrap() {
         audit::Verdict::Broken {
             seq,
             event_id,
             reason,
             ..
-        } => {
-            assert_eq!(seq, 2, "{}", db.backend);
-            assert!(event_id.is_some(), "{}", db.backend);
-            assert!(reason.contains("altered"), "{}: {reason}", db.backend);
-        }
+        } => (seq, event_id, reason),
         other => panic!("{}: expected broken, got {other:?}", db.backend),
     }
+}
+
+each_db!(verify_names_an_edited_event);
+async fn verify_names_an_edited_event(db: TestDb) {
+    let (seq, event_id, reason) = broken_after(
+        &db,
+        "UPDATE audit_events SET target_id = 'tampered' WHERE seq = 2",
+    )
+    .await;
+    assert_eq!(seq, 2, "{}", db.backend);
+    assert!(event_id.is_some(), "{}", db.backend);
+    assert!(reason.contains("altered"), "{}: {reason}", db.backend);
 }
 
 each_db!(verify_names_a_deleted_event_in_the_middle);
 async fn verify_names_a_deleted_event_in_the_middle(db: TestDb) {
-    audit_three(&db).await;
-    drop_guards(&db).await;
-    db.store
-        .execute_unprepared("DELETE FROM audit_events WHERE seq = 2")
-        .await
-        .unwrap();
-    match audit::verify(db.store.conn()).await.unwrap() {
-        audit::Verdict::Broken { seq, reason, .. } => {
-            assert_eq!(seq, 2, "{}", db.backend);
-            assert!(reason.contains("missing"), "{}: {reason}", db.backend);
-        }
-        other => panic!("{}: expected broken, got {other:?}", db.backend),
-    }
+    let (seq, _, reason) = broken_after(&db, "DELETE FROM audit_events WHERE seq = 2").await;
+    assert_eq!(seq, 2, "{}", db.backend);
+    assert!(reason.contains("missing"), "{}: {reason}", db.backend);
 }
 
 each_db!(verify_names_a_deleted_event_at_the_end);
 async fn verify_names_a_deleted_event_at_the_end(db: TestDb) {
-    audit_three(&db).await;
-    drop_guards(&db).await;
-    db.store
-        .execute_unprepared("DELETE FROM audit_events WHERE seq = 3")
-        .await
-        .unwrap();
-    match audit::verify(db.store.conn()).await.unwrap() {
-        audit::Verdict::Broken { seq, reason, .. } => {
-            assert_eq!(seq, 3, "{}", db.backend);
-            assert!(reason.contains("removed"), "{}: {reason}", db.backend);
-        }
-        other => panic!("{}: expected broken, got {other:?}", db.backend),
-    }
+    let (seq, _, reason) = broken_after(&db, "DELETE FROM audit_events WHERE seq = 3").await;
+    assert_eq!(seq, 3, "{}", db.backend);
+    assert!(reason.contains("removed"), "{}: {reason}", db.backend);
 }
 
 each_db!(concurrent_appends_keep_one_unbroken_chain);

@@ -49,6 +49,33 @@ async fn visible(store: &store::Store, n: i64) -> bool {
     .is_some()
 }
 
+/// A first writer holds the turn (its row 0 written) while `n` writers, each running `each`
+/// in a task of its own, queue up behind it; then the first commits. What each gave, in order.
+async fn behind_a_first<T, Fut>(
+    db: &TestDb,
+    first_value: &str,
+    n: i64,
+    each: impl Fn(store::Store, i64) -> Fut,
+) -> Vec<T>
+where
+    Fut: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let first = db.store.write().await.unwrap();
+    insert(&first, 0, first_value).await.unwrap();
+    let tasks: Vec<_> = (1..=n)
+        .map(|i| tokio::spawn(each(db.store.clone(), i)))
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    first.commit().await.unwrap();
+    assert!(visible(&db.store, 0).await);
+    let mut gave = Vec::new();
+    for t in tasks {
+        gave.push(t.await.unwrap());
+    }
+    gave
+}
+
 each_db!(
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     writers_queued_behind_one_share_its_commit_and_each_is_durable_when_answered
@@ -57,28 +84,17 @@ async fn writers_queued_behind_one_share_its_commit_and_each_is_durable_when_ans
     table(&db).await;
     let before = db.store.write_stats();
     // The first holds the turn while thirty queue up behind it.
-    let first = db.store.write().await.unwrap();
-    insert(&first, 0, "first").await.unwrap();
-    let mut tasks = Vec::new();
-    for n in 1..=30 {
-        let store = db.store.clone();
-        tasks.push(tokio::spawn(async move {
-            let tx = store.write().await.unwrap();
-            insert(&tx, n, &format!("v{n}")).await.unwrap();
-            tx.commit().await.unwrap();
-            // Answered: so committed, and seen by any other connection.
-            assert!(
-                visible(&store, n).await,
-                "{n} answered before it was durable"
-            );
-        }));
-    }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    first.commit().await.unwrap();
-    assert!(visible(&db.store, 0).await);
-    for t in tasks {
-        t.await.unwrap();
-    }
+    behind_a_first(&db, "first", 30, |store, n| async move {
+        let tx = store.write().await.unwrap();
+        insert(&tx, n, &format!("v{n}")).await.unwrap();
+        tx.commit().await.unwrap();
+        // Answered: so committed, and seen by any other connection.
+        assert!(
+            visible(&store, n).await,
+            "{n} answered before it was durable"
+        );
+    })
+    .await;
     assert_eq!(present(&db).await, (0..=30).collect::<Vec<_>>());
     if let (Some(before), Some(after)) = (before, db.store.write_stats()) {
         let (txs, commits) = (
@@ -100,46 +116,39 @@ each_db!(
 );
 async fn a_writer_that_fails_or_is_abandoned_in_a_group_takes_back_only_its_own_work(db: TestDb) {
     table(&db).await;
-    let first = db.store.write().await.unwrap();
-    insert(&first, 0, "taken").await.unwrap();
-    let mut tasks = Vec::new();
-    for n in 1..=24 {
-        let store = db.store.clone();
-        tasks.push(tokio::spawn(async move {
-            let tx = store.write().await.unwrap();
-            insert(&tx, 1000 + n, &format!("own {n}")).await.unwrap();
-            match n % 4 {
-                // Fails halfway: its first insert goes back with it, and what it reads
-                // next sees the work of the writers before it (here the first's row).
-                0 => {
-                    let e = insert(&tx, n, "taken").await.unwrap_err();
-                    assert!(e.to_string().to_lowercase().contains("unique"), "{e}");
-                    tx.rollback().await.unwrap();
-                    assert!(
-                        visible(&store, 0).await,
-                        "{n} read before the writers ahead"
-                    );
-                    false
-                }
-                // Abandoned without a commit (a dropped request).
-                1 => {
-                    drop(tx);
-                    false
-                }
-                _ => {
-                    insert(&tx, n, &format!("v{n}")).await.unwrap();
-                    tx.commit().await.unwrap();
-                    true
-                }
+    let stored = behind_a_first(&db, "taken", 24, |store, n| async move {
+        let tx = store.write().await.unwrap();
+        insert(&tx, 1000 + n, &format!("own {n}")).await.unwrap();
+        match n % 4 {
+            // Fails halfway: its first insert goes back with it, and what it reads
+            // next sees the work of the writers before it (here the first's row).
+            0 => {
+                let e = insert(&tx, n, "taken").await.unwrap_err();
+                assert!(e.to_string().to_lowercase().contains("unique"), "{e}");
+                tx.rollback().await.unwrap();
+                assert!(
+                    visible(&store, 0).await,
+                    "{n} read before the writers ahead"
+                );
+                false
             }
-        }));
-    }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    first.commit().await.unwrap();
+            // Abandoned without a commit (a dropped request).
+            1 => {
+                drop(tx);
+                false
+            }
+            _ => {
+                insert(&tx, n, &format!("v{n}")).await.unwrap();
+                tx.commit().await.unwrap();
+                true
+            }
+        }
+    })
+    .await;
     let mut want = vec![0];
     let mut kept = Vec::new();
-    for (n, t) in (1..=24).zip(tasks) {
-        if t.await.unwrap() {
+    for (n, stored) in (1..=24).zip(stored) {
+        if stored {
             want.push(n);
             kept.push(1000 + n);
         }
@@ -192,36 +201,27 @@ async fn writers_whose_requests_are_dropped_while_committing_do_not_take_the_oth
     db: TestDb,
 ) {
     table(&db).await;
-    let first = db.store.write().await.unwrap();
-    insert(&first, 0, "first").await.unwrap();
-    let mut tasks = Vec::new();
-    for n in 1..=20 {
-        let store = db.store.clone();
-        tasks.push(tokio::spawn(async move {
-            let tx = store.write().await.unwrap();
-            insert(&tx, n, &format!("v{n}")).await.unwrap();
-            // Every other request goes away while its commit is under way (a client that
-            // hangs up), after 80 µs to 0.8 ms, so that some go while releasing their
-            // savepoint and the last while the group's COMMIT runs: it goes on without them.
-            let wait = match n % 2 {
-                0 => std::time::Duration::from_micros(40 * n as u64),
-                _ => std::time::Duration::from_secs(30),
-            };
-            match tokio::time::timeout(wait, tx.commit()).await {
-                Ok(result) => {
-                    result.unwrap();
-                    Some(n)
-                }
-                Err(_) => None,
-            }
-        }));
-    }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    first.commit().await.unwrap();
     let mut answered = vec![0];
-    for t in tasks {
-        answered.extend(t.await.unwrap());
-    }
+    let gave = behind_a_first(&db, "first", 20, |store, n| async move {
+        let tx = store.write().await.unwrap();
+        insert(&tx, n, &format!("v{n}")).await.unwrap();
+        // Every other request goes away while its commit is under way (a client that
+        // hangs up), after 80 µs to 0.8 ms, so that some go while releasing their
+        // savepoint and the last while the group's COMMIT runs: it goes on without them.
+        let wait = match n % 2 {
+            0 => std::time::Duration::from_micros(40 * n as u64),
+            _ => std::time::Duration::from_secs(30),
+        };
+        match tokio::time::timeout(wait, tx.commit()).await {
+            Ok(result) => {
+                result.unwrap();
+                Some(n)
+            }
+            Err(_) => None,
+        }
+    })
+    .await;
+    answered.extend(gave.into_iter().flatten());
     let rows = present(&db).await;
     for n in &answered {
         assert!(
