@@ -2,7 +2,7 @@
 //! database enforces it (PostgreSQL's exclusion constraint, SQLite's triggers; see
 //! `schema/mod.rs`), and writers check first for a useful answer.
 
-use crate::{StoreError, StoreResult, all_as, exec, get, ms, one, one_as, ts};
+use crate::{Batch, StoreError, StoreResult, all_as, exec, get, ms, one, one_as, ts};
 use domain::{
     AppointmentId, AppointmentStatus, ClinicId, DoctorId, PatientId, Source, UserId, VisitTypeId,
 };
@@ -191,8 +191,15 @@ pub async fn insert<C: ConnectionTrait>(
     a: &NewAppointment<'_>,
     now: Timestamp,
 ) -> StoreResult<()> {
-    exec(
-        c,
+    let mut b = Batch::on(c);
+    insert_into(&mut b, a, now);
+    b.run(c).await?;
+    Ok(())
+}
+
+/// Adds [`insert`]'s statement to `b`.
+pub fn insert_into(b: &mut Batch, a: &NewAppointment<'_>, now: Timestamp) {
+    b.exec(
         "INSERT INTO appointments (id, clinic_id, doctor_id, patient_id, visit_type_id, start_at, end_at, \
          block_start, block_end, local_date, status, source, reason, ref_code, rescheduled_from, \
          rescheduled_to, cancel_reason, created_by, created_at, updated_at, version) \
@@ -216,9 +223,7 @@ pub async fn insert<C: ConnectionTrait>(
             a.created_by.as_uuid().into(),
             ms(now).into(),
         ],
-    )
-    .await?;
-    Ok(())
+    );
 }
 
 /// One appointment of `clinic`.

@@ -4,7 +4,7 @@
 //! its request id. The database refuses UPDATE and DELETE on the table; `verify` walks
 //! every chain and finds rows altered or removed behind its back.
 
-use crate::{StoreError, StoreResult, all, all_as, exec, get, ms, one, ts};
+use crate::{Batch, StoreError, StoreResult, all, all_as, get, ms, one, ts};
 use domain::{ClinicId, UserId};
 use sea_orm::{ConnectionTrait, QueryResult};
 use sha2::{Digest, Sha256};
@@ -128,6 +128,21 @@ pub async fn append<C: ConnectionTrait>(
     ev: Event<'_>,
     now: jiff::Timestamp,
 ) -> StoreResult<()> {
+    let mut b = Batch::on(c);
+    append_into(c, &mut b, actor, ev, now).await?;
+    b.run(c).await?;
+    Ok(())
+}
+
+/// Takes the chain's head now (the first of [`append`]'s statements) and adds the event's
+/// insert to `b`, to run in the same transaction.
+pub async fn append_into<C: ConnectionTrait>(
+    c: &C,
+    b: &mut Batch,
+    actor: &Actor,
+    ev: Event<'_>,
+    now: jiff::Timestamp,
+) -> StoreResult<()> {
     let request_id: String = actor.request_id.chars().take(100).collect();
     let chain = chain_of(ev.clinic, &request_id);
     // Take the next number and the head hash in one statement; the row stays locked until
@@ -166,8 +181,7 @@ pub async fn append<C: ConnectionTrait>(
         hash: String::new(),
     };
     e.hash = digest(&e);
-    exec(
-        c,
+    b.exec(
         "INSERT INTO audit_events (id, chain, seq, at, actor_user_id, clinic_id, action, target_type, target_id, \
          request_id, ip, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
         vec![
@@ -186,8 +200,7 @@ pub async fn append<C: ConnectionTrait>(
             e.prev_hash.into(),
             e.hash.into(),
         ],
-    )
-    .await?;
+    );
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! Domain events as rows: written in the transaction of the change they record, read by
 //! subscribers and by tests. Append-only (triggers refuse updates and deletes).
 
-use crate::{StoreError, StoreResult, all_as, get, ms, one_as, ts};
+use crate::{Batch, Rows, StoreError, StoreResult, all_as, get, ms, one_as, ts};
 use domain::{ClinicId, Event, EventId, UserId};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 use uuid::Uuid;
@@ -19,15 +19,18 @@ pub struct Recorded {
 
 /// Records `event` in `clinic` under `id`, with the `jobs` its subscribers run, and reads
 /// the clinic's live webhook endpoints (to fan the event out to), in one round trip.
-pub async fn record<C: ConnectionTrait>(
-    c: &C,
+/// The statements go into `b`, as the batch's statement that answers rows: once it has run,
+/// [`endpoints`] reads them.
+#[allow(clippy::too_many_arguments)]
+pub fn record_into(
+    b: &mut Batch,
     id: EventId,
     clinic: ClinicId,
     actor: Option<UserId>,
     event: &Event,
     jobs: &[crate::jobs::NewJob],
     now: jiff::Timestamp,
-) -> StoreResult<Vec<crate::webhooks::Endpoint>> {
+) -> StoreResult<()> {
     let body = serde_json::to_string(event).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let insert = "INSERT INTO events (id, clinic_id, kind, subject_id, body, actor_user_id, occurred_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)";
@@ -50,7 +53,7 @@ pub async fn record<C: ConnectionTrait>(
             (Some(sql), values)
         }
     };
-    let sql = match (c.get_database_backend(), jobs_insert) {
+    let sql = match (b.backend(), jobs_insert) {
         (DbBackend::Postgres, None) => format!("WITH event AS ({insert}) {endpoints}"),
         (DbBackend::Postgres, Some(jobs)) => {
             format!("WITH event AS ({insert}), jobs AS ({jobs}) {endpoints}")
@@ -58,7 +61,13 @@ pub async fn record<C: ConnectionTrait>(
         (_, None) => format!("{insert}; {endpoints}"),
         (_, Some(jobs)) => format!("{insert}; {jobs}; {endpoints}"),
     };
-    all_as(c, &sql, values, crate::webhooks::endpoint).await
+    b.rows(sql, values);
+    Ok(())
+}
+
+/// The clinic's live webhook endpoints, from the rows of a batch [`record_into`] added to.
+pub fn endpoints(rows: &Rows) -> StoreResult<Vec<crate::webhooks::Endpoint>> {
+    rows.0.iter().map(crate::webhooks::endpoint).collect()
 }
 
 const SELECT: &str = "SELECT id, clinic_id, body, actor_user_id, occurred_at FROM events";

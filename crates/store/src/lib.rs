@@ -8,6 +8,7 @@
 pub mod appointment_lists;
 pub mod appointments;
 pub mod audit;
+mod batch;
 mod bill_lists;
 pub mod billing_settings;
 pub mod bills;
@@ -53,6 +54,7 @@ use sea_orm::{
 use sea_orm_migration::MigratorTrait;
 use std::time::Duration;
 
+pub use batch::{Batch, Rows};
 pub use sea_orm::ConnectionTrait as Conn;
 pub use writer::{Tx, WriteStats};
 

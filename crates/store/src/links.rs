@@ -2,7 +2,7 @@
 //! link tokens that act on one record (cancel an appointment from an e-mail). Only hashes
 //! are stored.
 
-use crate::{StoreResult, all_as, exec, get, ms, one, one_as, ts};
+use crate::{Batch, StoreResult, all_as, exec, get, ms, one, one_as, ts};
 use domain::{ClinicId, Role, UserId};
 use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
@@ -183,19 +183,18 @@ pub async fn reset_is_open<C: ConnectionTrait>(
     .is_some())
 }
 
-/// Records a link token (stored as its hash) that lets its holder act on `target` for
+/// Adds to `b` a link token (stored as its hash) that lets its holder act on `target` for
 /// `purpose` until `expires`, without signing in.
-pub async fn insert_link<C: ConnectionTrait>(
-    c: &C,
+pub fn insert_link_into(
+    b: &mut Batch,
     clinic: ClinicId,
     purpose: &str,
     target: uuid::Uuid,
     token_hash: &str,
     now: jiff::Timestamp,
     expires: jiff::Timestamp,
-) -> StoreResult<()> {
-    exec(
-        c,
+) {
+    b.exec(
         "INSERT INTO link_tokens (token_hash, clinic_id, purpose, target_id, created_at, expires_at, used_at) \
          VALUES ($1, $2, $3, $4, $5, $6, NULL)",
         vec![
@@ -206,9 +205,7 @@ pub async fn insert_link<C: ConnectionTrait>(
             ms(now).into(),
             ms(expires).into(),
         ],
-    )
-    .await?;
-    Ok(())
+    );
 }
 
 /// The clinic and target of an unused, unexpired link token for `purpose`.

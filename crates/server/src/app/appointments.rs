@@ -21,7 +21,7 @@ use domain::{
 use jiff::Timestamp;
 use serde_json::json;
 use store::{
-    Conn,
+    Batch, Conn,
     appointments::{self, Appointment},
     audit,
     clinics::Clinic,
@@ -249,8 +249,8 @@ pub async fn reschedule(
     let ref_code = fresh_ref_code(&tx, clinic.id).await?;
     let local_date = placed.date.to_string();
     let row = want.row(new_id, &placed, &details, &ref_code, &local_date);
-    match want.insert(&tx, &row, now).await? {
-        Inserted::Done => {}
+    match want.insert(&tx, &row, Batch::on(&tx), now).await? {
+        Inserted::Done(_) => {}
         Inserted::Taken => {
             tx.rollback().await?;
             return Err(want.refused(state, Refusal::Taken).await);

@@ -20,7 +20,7 @@ use domain::{
 use jiff::{Timestamp, tz::TimeZone};
 use serde_json::json;
 use store::{
-    Conn, StoreError,
+    Batch, Conn, StoreError,
     appointments::{self, Appointment, Names},
     audit,
     clinics::Clinic,
@@ -305,15 +305,31 @@ pub async fn book(
         {
             return Err(patient_clash(clinic, staff, &patient, other));
         }
+        // The rest is written in one round trip with the appointment (on SQLite, where each
+        // is a hand-off to the writer's thread that the writers queued behind wait for).
+        let mut writes = Batch::on(&tx);
+        prepared.outbox.add_to(&mut writes, now)?;
+        let mut detail = prepared.detail;
+        detail["patient_overlap_override"] = json!(!clashes.is_empty());
+        audit::append_into(
+            &tx,
+            &mut writes,
+            &ctx.actor(Some(me)),
+            audit::Event::new("appointment.book", "appointment", id)
+                .in_clinic(clinic.id)
+                .detail(detail),
+            now,
+        )
+        .await?;
         let row = want.row(id, &placed, &details(patient.id), &ref_code, &local_date);
-        match want.insert(&tx, &row, now).await? {
-            Inserted::Done => {}
+        let rows = match want.insert(&tx, &row, writes, now).await? {
+            Inserted::Done(rows) => rows,
             Inserted::Taken => {
                 tx.rollback().await?;
                 return Err(want.refused(state, Refusal::Taken).await);
             }
             Inserted::RefCodeTaken => continue,
-        }
+        };
         if let Some(i) = idem {
             match idempotency::insert(&tx, me, &i.key, &i.request_hash, id.as_uuid(), now).await {
                 Err(StoreError::Conflict(_)) => {
@@ -326,18 +342,7 @@ pub async fn book(
                 other => other?,
             }
         }
-        prepared.outbox.write(&tx, now).await?;
-        let mut detail = prepared.detail;
-        detail["patient_overlap_override"] = json!(!clashes.is_empty());
-        audit::append(
-            &tx,
-            &ctx.actor(Some(me)),
-            audit::Event::new("appointment.book", "appointment", id)
-                .in_clinic(clinic.id)
-                .detail(detail),
-            now,
-        )
-        .await?;
+        prepared.outbox.fan_out(&tx, &rows, now).await?;
         store::commit(tx).await?;
         super::counters::booked(prepared.appointment.source);
         return Ok((prepared.appointment, false));

@@ -21,7 +21,7 @@
 use crate::error::AppResult;
 use domain::{ClinicId, Event, EventId, UserId};
 use jiff::Timestamp;
-use store::{Conn, jobs::NewJob};
+use store::{Batch, Conn, Rows, jobs::NewJob};
 
 /// Who reacts to events; each has one job per event it reacts to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,16 +97,31 @@ impl Recording {
 
     /// Writes the event, its jobs and its webhook deliveries in the caller's transaction.
     pub async fn write<C: Conn>(&self, c: &C, now: Timestamp) -> AppResult<EventId> {
-        let endpoints = store::events::record(
-            c,
+        let mut b = Batch::on(c);
+        self.add_to(&mut b, now)?;
+        let rows = b.run(c).await?;
+        self.fan_out(c, &rows, now).await
+    }
+
+    /// Adds the event and its jobs to `b`; once `b` has run, [`Recording::fan_out`] takes
+    /// its rows.
+    pub fn add_to(&self, b: &mut Batch, now: Timestamp) -> AppResult<()> {
+        store::events::record_into(
+            b,
             self.id,
             self.clinic,
             self.actor,
             &self.event,
             &self.jobs,
             now,
-        )
-        .await?;
+        )?;
+        Ok(())
+    }
+
+    /// Writes the event's webhook deliveries, to the endpoints read by the batch it was
+    /// added to (`rows`).
+    pub async fn fan_out<C: Conn>(&self, c: &C, rows: &Rows, now: Timestamp) -> AppResult<EventId> {
+        let endpoints = store::events::endpoints(rows)?;
         super::webhooks::fan_out(c, self.id, self.clinic, &self.event, &endpoints, now).await?;
         Ok(self.id)
     }

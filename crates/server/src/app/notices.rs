@@ -14,7 +14,7 @@ use super::{
 };
 use crate::routes;
 use crate::{
-    error::AppResult,
+    error::{AppError, AppResult},
     jobs::{Job, reminder::Reminder},
     state::AppState,
 };
@@ -22,7 +22,10 @@ use domain::{
     AppointmentStatus, Event, EventId, UserId, events::CancelledBy, preferences::Channel,
 };
 use jiff::{SignedDuration, Timestamp};
-use store::{Conn, appointments::Appointment, clinics::Clinic, jobs, links, new_token, token_hash};
+use store::{
+    Batch, Conn, Rows, appointments::Appointment, clinics::Clinic, jobs, links, new_token,
+    token_hash,
+};
 
 /// Link tokens that cancel an appointment.
 pub const CANCEL_PURPOSE: &str = "appointment.cancel";
@@ -85,18 +88,16 @@ impl CancelLink {
         }
     }
 
-    async fn store<C: Conn>(&self, c: &C, now: Timestamp) -> AppResult<()> {
-        links::insert_link(
-            c,
+    fn add_to(&self, b: &mut Batch, now: Timestamp) {
+        links::insert_link_into(
+            b,
             self.clinic,
             CANCEL_PURPOSE,
             self.target,
             &self.token_hash,
             now,
             self.expires,
-        )
-        .await?;
-        Ok(())
+        );
     }
 }
 
@@ -108,7 +109,9 @@ async fn cancel_link<C: Conn>(
     now: Timestamp,
 ) -> AppResult<String> {
     let link = CancelLink::new(state, a);
-    link.store(c, now).await?;
+    let mut b = Batch::on(c);
+    link.add_to(&mut b, now);
+    b.run(c).await?;
     Ok(link.url)
 }
 
@@ -128,11 +131,34 @@ impl Outbox {
         if let Some(old) = &self.previous {
             withdraw(c, old, now).await?;
         }
-        let id = self.recording.write(c, now).await?;
-        if let Some(link) = &self.link {
-            link.store(c, now).await?;
+        let mut b = Batch::on(c);
+        self.add_new(&mut b, now)?;
+        let rows = b.run(c).await?;
+        self.recording.fan_out(c, &rows, now).await
+    }
+
+    /// For a new booking (nothing earlier to withdraw): adds the event, its jobs and the
+    /// link token to `b`; once `b` has run, [`Outbox::fan_out`] takes its rows.
+    pub fn add_to(&self, b: &mut Batch, now: Timestamp) -> AppResult<()> {
+        if self.previous.is_some() {
+            return Err(AppError::Internal(
+                "a rescheduled booking's notices are written with Outbox::write".into(),
+            ));
         }
-        Ok(id)
+        self.add_new(b, now)
+    }
+
+    fn add_new(&self, b: &mut Batch, now: Timestamp) -> AppResult<()> {
+        self.recording.add_to(b, now)?;
+        if let Some(link) = &self.link {
+            link.add_to(b, now);
+        }
+        Ok(())
+    }
+
+    /// The event's webhook deliveries, once the batch [`Outbox::add_to`] added to has run.
+    pub async fn fan_out<C: Conn>(&self, c: &C, rows: &Rows, now: Timestamp) -> AppResult<EventId> {
+        self.recording.fan_out(c, rows, now).await
     }
 }
 

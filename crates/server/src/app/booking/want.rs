@@ -16,7 +16,7 @@ use domain::{
 };
 use jiff::{Timestamp, civil::Date};
 use store::{
-    Conn, NO_OVERLAP, StoreError,
+    Batch, Conn, NO_OVERLAP, Rows, StoreError,
     appointments::{self, Busy, NewAppointment},
     clinics::Clinic,
     rules::DoctorRules,
@@ -52,7 +52,8 @@ pub(in crate::app) struct Details<'a> {
 
 /// How an insert went.
 pub(in crate::app) enum Inserted {
-    Done,
+    /// Inserted, with the rows the statements run after it answered.
+    Done(Rows),
     /// The database's overlap constraint refused it: a concurrent booking won.
     Taken,
     /// The reference code was taken meanwhile.
@@ -131,15 +132,21 @@ impl Want<'_> {
         }
     }
 
-    /// Inserts the appointment.
+    /// Inserts the appointment, and then runs `then` (the booking's other writes: one round
+    /// trip on SQLite). A refusal of the insert leaves `then` unrun.
     pub(in crate::app) async fn insert<C: Conn>(
         &self,
         c: &C,
         row: &NewAppointment<'_>,
+        then: Batch,
         now: Timestamp,
     ) -> AppResult<Inserted> {
-        match appointments::insert(c, row, now).await {
-            Ok(()) => Ok(Inserted::Done),
+        let mut b = Batch::on(c);
+        appointments::insert_into(&mut b, row, now);
+        b.extend(then);
+        // Of the statements, only the appointment's insert meets these two constraints.
+        match b.run(c).await {
+            Ok(rows) => Ok(Inserted::Done(rows)),
             Err(StoreError::Conflict(c)) if c == NO_OVERLAP => Ok(Inserted::Taken),
             Err(StoreError::Conflict(c)) if c == REF_CODE_KEY => Ok(Inserted::RefCodeTaken),
             Err(e) => Err(e.into()),

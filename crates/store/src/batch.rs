@@ -1,0 +1,203 @@
+//! Statements sent together. On SQLite they go to the connection in one call (sqlx runs
+//! `;`-separated statements in one hand-off to the connection's thread), which matters in
+//! the write turn: there each call is a round trip between threads that every writer
+//! queued behind waits for. On PostgreSQL they run one after another, as before.
+
+use crate::{StoreError, StoreResult};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+
+/// Statements to run in order, each with its own `$1…` arguments; at most one of them
+/// answers rows (the caller's to read).
+#[derive(Debug)]
+pub struct Batch {
+    backend: DbBackend,
+    parts: Vec<Part>,
+}
+
+/// The rows a batch's one row-answering statement gave, for the function that added it
+/// to read.
+#[derive(Debug, Default)]
+pub struct Rows(pub(crate) Vec<QueryResult>);
+
+#[derive(Debug)]
+struct Part {
+    sql: String,
+    values: Vec<Value>,
+    rows: bool,
+}
+
+impl Batch {
+    /// An empty batch, for the database `c` talks to.
+    pub fn on<C: ConnectionTrait>(c: &C) -> Self {
+        Batch {
+            backend: c.get_database_backend(),
+            parts: Vec::new(),
+        }
+    }
+
+    pub(crate) fn backend(&self) -> DbBackend {
+        self.backend
+    }
+
+    /// Adds a statement whose rows are not wanted.
+    pub(crate) fn exec(&mut self, sql: impl Into<String>, values: Vec<Value>) {
+        self.parts.push(Part {
+            sql: sql.into(),
+            values,
+            rows: false,
+        });
+    }
+
+    /// Adds the statement whose rows [`Batch::run`] answers. One per batch.
+    pub(crate) fn rows(&mut self, sql: impl Into<String>, values: Vec<Value>) {
+        debug_assert!(
+            !self.parts.iter().any(|p| p.rows),
+            "one statement of a batch answers rows"
+        );
+        self.parts.push(Part {
+            sql: sql.into(),
+            values,
+            rows: true,
+        });
+    }
+
+    /// Adds `other`'s statements after these.
+    pub fn extend(&mut self, other: Batch) {
+        debug_assert!(
+            !(self.parts.iter().any(|p| p.rows) && other.parts.iter().any(|p| p.rows)),
+            "one statement of a batch answers rows"
+        );
+        self.parts.extend(other.parts);
+    }
+
+    /// Runs the statements in order, stopping at the first that fails (its error read as
+    /// a write's: a constraint's name says which); answers the rows of the one added by
+    /// [`Batch::rows`], if any.
+    pub async fn run<C: ConnectionTrait>(self, c: &C) -> StoreResult<Rows> {
+        let backend = self.backend;
+        if backend == DbBackend::Sqlite {
+            // Statements that answer no rows (writes without RETURNING) add none to the
+            // call's, so its rows are the one statement's.
+            let (sql, values) = self.joined();
+            return c
+                .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+                .await
+                .map(Rows)
+                .map_err(StoreError::from_write);
+        }
+        let mut answer = Vec::new();
+        for p in self.parts {
+            let s = Statement::from_sql_and_values(backend, p.sql, p.values);
+            if p.rows {
+                answer = c.query_all_raw(s).await.map_err(StoreError::from_write)?;
+            } else {
+                c.execute_raw(s).await.map_err(StoreError::from_write)?;
+            }
+        }
+        Ok(Rows(answer))
+    }
+
+    /// One `;`-separated text, each statement's `$n` moved past the arguments of those
+    /// before it.
+    fn joined(self) -> (String, Vec<Value>) {
+        let mut sql = String::new();
+        let mut values = Vec::new();
+        for p in self.parts {
+            if !sql.is_empty() {
+                sql.push_str("; ");
+            }
+            shifted(&p.sql, values.len(), &mut sql);
+            values.extend(p.values);
+        }
+        (sql, values)
+    }
+}
+
+/// Appends `sql` to `out` with every `$n` written `$(n + by)`.
+fn shifted(sql: &str, by: usize, out: &mut String) {
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        match rest[..digits].parse::<usize>() {
+            Ok(n) => out.push_str(&(n + by).to_string()),
+            Err(_) => out.push_str(&rest[..digits]),
+        }
+        rest = &rest[digits..];
+    }
+    out.push_str(rest);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{each_db, get, testing::TestDb};
+
+    async fn rows_in(db: &TestDb) -> Vec<i64> {
+        let rows = crate::all(db.store.conn(), "SELECT n FROM w ORDER BY n", vec![]).await;
+        rows.unwrap().iter().map(|r| get(r, "n").unwrap()).collect()
+    }
+
+    each_db!(a_batch_runs_in_order_answers_its_one_statements_rows_and_stops_at_a_refusal);
+    async fn a_batch_runs_in_order_answers_its_one_statements_rows_and_stops_at_a_refusal(
+        db: TestDb,
+    ) {
+        db.store
+            .execute_unprepared("CREATE TABLE w (n BIGINT PRIMARY KEY, v TEXT NOT NULL UNIQUE)")
+            .await
+            .unwrap();
+        let insert = "INSERT INTO w (n, v) VALUES ($1, $2)";
+        let tx = db.store.write().await.unwrap();
+        let mut b = Batch::on(&tx);
+        b.exec(insert, vec![1.into(), "a".into()]);
+        b.rows("SELECT n FROM w WHERE n >= $1 ORDER BY n", vec![0.into()]);
+        b.exec(insert, vec![2.into(), "b".into()]);
+        let rows = b.run(&tx).await.unwrap();
+        // The read ran after the first insert and before the second.
+        let read: Vec<i64> = rows.0.iter().map(|r| get(r, "n").unwrap()).collect();
+        assert_eq!(read, [1]);
+        tx.commit().await.unwrap();
+        assert_eq!(rows_in(&db).await, [1, 2]);
+
+        let tx = db.store.write().await.unwrap();
+        let mut b = Batch::on(&tx);
+        b.exec(insert, vec![3.into(), "c".into()]);
+        b.exec(insert, vec![4.into(), "a".into()]); // "a" is taken
+        b.exec(insert, vec![5.into(), "e".into()]);
+        let refused = b.run(&tx).await;
+        assert!(
+            matches!(&refused, Err(StoreError::Conflict(_))),
+            "{refused:?}"
+        );
+        tx.rollback().await.unwrap();
+        assert_eq!(rows_in(&db).await, [1, 2]);
+    }
+
+    #[test]
+    fn arguments_are_numbered_past_those_of_the_statements_before() {
+        let mut b = Batch {
+            backend: DbBackend::Sqlite,
+            parts: Vec::new(),
+        };
+        b.exec(
+            "INSERT INTO t (a, b) VALUES ($1, $2)",
+            vec![1.into(), 2.into()],
+        );
+        b.exec(
+            "UPDATE u SET x = $1 WHERE y = $1 AND z = '$'",
+            vec![3.into()],
+        );
+        b.rows(
+            "SELECT json_extract(v, '$.k') FROM w WHERE id = $10",
+            vec![],
+        );
+        let (sql, values) = b.joined();
+        assert_eq!(
+            sql,
+            "INSERT INTO t (a, b) VALUES ($1, $2); UPDATE u SET x = $3 WHERE y = $3 AND z = '$'; \
+             SELECT json_extract(v, '$.k') FROM w WHERE id = $13"
+        );
+        assert_eq!(values.len(), 3);
+    }
+}
