@@ -43,6 +43,9 @@ impl MigratorTrait for Migrator {
             Step::new("m0025_message_sending", schema::message_sending),
             Step::new("m0026_whatsapp_messages", schema::whatsapp_messages),
             Step::new("m0027_audit_head", schema::audit_head),
+            Step::new("m0028_patient_end_index", |_| {
+                schema::PATIENT_END_INDEX.to_owned()
+            }),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

@@ -266,6 +266,11 @@ BEGIN SELECT RAISE(ABORT, 'events is append-only'); END;
     format!("{}{guard}", sql.replace("{uuid}", uuid))
 }
 
+/// A patient's appointments by end, for the overlap check when they book: it reads those
+/// ending after the new one starts (their coming visits), not their whole history.
+pub const PATIENT_END_INDEX: &str =
+    "CREATE INDEX appointments_patient_end_idx ON appointments (patient_id, end_at);";
+
 /// An event's insert moves its chain's head to its hash, so appending takes two statements
 /// (the head's number and hash, then the event) and the head always names the last event.
 pub fn audit_head(backend: DbBackend) -> String {
