@@ -216,21 +216,38 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// Which connections an options set opens.
+#[derive(Clone, Copy, PartialEq)]
+enum Opens {
+    /// The pool (on SQLite, its connections read).
+    Pool,
+    /// SQLite's writer connection.
+    Writer,
+}
+
 /// The pool's options: SQLite set up for durability (WAL, `synchronous=FULL`, foreign keys on).
-fn options(cfg: &DbConfig, max_connections: u32) -> ConnectOptions {
+/// SQLite's writer keeps its temporary files in memory: the journals of the savepoints
+/// that group commit runs writers in, which a crash has no use for (the WAL is what makes
+/// a commit durable). On disk they cost a quarter of the bookings a second.
+fn options(cfg: &DbConfig, max_connections: u32, opens: Opens) -> ConnectOptions {
     let mut opts = ConnectOptions::new(cfg.url.clone());
     opts.max_connections(max_connections)
         .min_connections(1)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|o| {
+        .map_sqlx_sqlite_opts(move |o| {
             use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-            o.create_if_missing(true)
+            let o = o
+                .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
+                .busy_timeout(Duration::from_secs(10));
+            match opens {
+                Opens::Writer => o.pragma("temp_store", "memory"),
+                Opens::Pool => o,
+            }
         });
     opts
 }
@@ -246,10 +263,10 @@ pub struct Store {
 impl Store {
     /// Connects; on SQLite opens the writer's own connection beside the pool.
     pub async fn connect(cfg: &DbConfig) -> StoreResult<Self> {
-        let db = Database::connect(options(cfg, cfg.max_connections)).await?;
+        let db = Database::connect(options(cfg, cfg.max_connections, Opens::Pool)).await?;
         let writer = match db.get_database_backend() {
             DbBackend::Sqlite => Some(writer::Writer::new(
-                Database::connect(options(cfg, 1)).await?,
+                Database::connect(options(cfg, 1, Opens::Writer)).await?,
             )),
             _ => None,
         };

@@ -243,3 +243,19 @@ async fn writers_whose_requests_are_dropped_while_committing_do_not_take_the_oth
     tx.commit().await.unwrap();
     assert!(visible(&db.store, 5000).await);
 }
+
+/// SQLite only: PostgreSQL has no such setting.
+#[tokio::test]
+async fn sqlites_writer_keeps_its_savepoint_journals_in_memory() {
+    let db = TestDb::sqlite_at(None).await;
+    let temp_store =
+        |r: Option<sea_orm::QueryResult>| r.unwrap().try_get_by_index::<i64>(0).unwrap();
+    let pragma = || Statement::from_string(sea_orm::DbBackend::Sqlite, "PRAGMA temp_store");
+    let tx = db.store.write().await.unwrap();
+    // 2: MEMORY.
+    assert_eq!(temp_store(tx.query_one_raw(pragma()).await.unwrap()), 2);
+    tx.commit().await.unwrap();
+    // The readers keep the default (0: as compiled, files), for large sorts.
+    let read = db.store.conn().query_one_raw(pragma()).await.unwrap();
+    assert_eq!(temp_store(read), 0);
+}
