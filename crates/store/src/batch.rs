@@ -1,7 +1,10 @@
-//! Statements sent together. On SQLite they go to the connection in one call (sqlx runs
-//! `;`-separated statements in one hand-off to the connection's thread), which matters in
-//! the write turn: there each call is a round trip between threads that every writer
-//! queued behind waits for. On PostgreSQL they run one after another, as before.
+//! Statements sent together, in one round trip. On SQLite in one call to the connection
+//! (sqlx runs `;`-separated statements in one hand-off to the connection's thread), which
+//! matters in the write turn: there each call is a round trip between threads that every
+//! writer queued behind waits for. On PostgreSQL as one statement: the writes as the parts
+//! of a `WITH`, the statement that answers rows as its query; PostgreSQL's cost is per
+//! statement. So the statement that answers rows must not read the batch's own writes (on
+//! PostgreSQL it sees the database as it was before the batch).
 
 use crate::{StoreError, StoreResult};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
@@ -35,10 +38,6 @@ impl Batch {
         }
     }
 
-    pub(crate) fn backend(&self) -> DbBackend {
-        self.backend
-    }
-
     /// Adds a statement whose rows are not wanted.
     pub(crate) fn exec(&mut self, sql: impl Into<String>, values: Vec<Value>) {
         self.parts.push(Part {
@@ -70,31 +69,50 @@ impl Batch {
         self.parts.extend(other.parts);
     }
 
-    /// Runs the statements in order, stopping at the first that fails (its error read as
-    /// a write's: a constraint's name says which); answers the rows of the one added by
-    /// [`Batch::rows`], if any.
+    /// Runs the statements; the first refusal ends the batch (on SQLite the statements
+    /// before it stay written, for the caller's rollback), its error read as a write's: a
+    /// constraint's name says which. Answers the rows of the one added by [`Batch::rows`].
     pub async fn run<C: ConnectionTrait>(self, c: &C) -> StoreResult<Rows> {
         let backend = self.backend;
-        if backend == DbBackend::Sqlite {
+        let (sql, values) = match backend {
+            DbBackend::Postgres => self.with(),
             // Statements that answer no rows (writes without RETURNING) add none to the
             // call's, so its rows are the one statement's.
-            let (sql, values) = self.joined();
-            return c
-                .query_all_raw(Statement::from_sql_and_values(backend, sql, values))
-                .await
-                .map(Rows)
-                .map_err(StoreError::from_write);
-        }
-        let mut answer = Vec::new();
-        for p in self.parts {
-            let s = Statement::from_sql_and_values(backend, p.sql, p.values);
-            if p.rows {
-                answer = c.query_all_raw(s).await.map_err(StoreError::from_write)?;
+            _ => self.joined(),
+        };
+        c.query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+            .await
+            .map(Rows)
+            .map_err(StoreError::from_write)
+    }
+
+    /// One statement: each write a part of a `WITH` (`b0`, `b1`, …), the statement that
+    /// answers rows (or else the last) as its query.
+    fn with(mut self) -> (String, Vec<Value>) {
+        let main = self
+            .parts
+            .iter()
+            .position(|p| p.rows)
+            .unwrap_or(self.parts.len().saturating_sub(1));
+        let mut sql = String::new();
+        let mut last = String::new();
+        let mut values = Vec::new();
+        for (i, p) in std::mem::take(&mut self.parts).into_iter().enumerate() {
+            let mut text = String::new();
+            shifted(&p.sql, values.len(), &mut text);
+            values.extend(p.values);
+            if i == main {
+                last = text;
             } else {
-                c.execute_raw(s).await.map_err(StoreError::from_write)?;
+                sql.push_str(if sql.is_empty() { "WITH " } else { ", " });
+                sql.push_str(&format!("b{i} AS ({text})"));
             }
         }
-        Ok(Rows(answer))
+        if !sql.is_empty() {
+            sql.push(' ');
+        }
+        sql.push_str(&last);
+        (sql, values)
     }
 
     /// One `;`-separated text, each statement's `$n` moved past the arguments of those
@@ -139,26 +157,27 @@ mod tests {
         rows.unwrap().iter().map(|r| get(r, "n").unwrap()).collect()
     }
 
-    each_db!(a_batch_runs_in_order_answers_its_one_statements_rows_and_stops_at_a_refusal);
-    async fn a_batch_runs_in_order_answers_its_one_statements_rows_and_stops_at_a_refusal(
-        db: TestDb,
-    ) {
+    each_db!(a_batch_writes_all_answers_its_one_statements_rows_and_stops_at_a_refusal);
+    async fn a_batch_writes_all_answers_its_one_statements_rows_and_stops_at_a_refusal(db: TestDb) {
         db.store
             .execute_unprepared("CREATE TABLE w (n BIGINT PRIMARY KEY, v TEXT NOT NULL UNIQUE)")
+            .await
+            .unwrap();
+        db.store
+            .execute_unprepared("INSERT INTO w (n, v) VALUES (0, 'zero')")
             .await
             .unwrap();
         let insert = "INSERT INTO w (n, v) VALUES ($1, $2)";
         let tx = db.store.write().await.unwrap();
         let mut b = Batch::on(&tx);
         b.exec(insert, vec![1.into(), "a".into()]);
-        b.rows("SELECT n FROM w WHERE n >= $1 ORDER BY n", vec![0.into()]);
+        b.rows("SELECT v FROM w WHERE n = $1", vec![0.into()]);
         b.exec(insert, vec![2.into(), "b".into()]);
         let rows = b.run(&tx).await.unwrap();
-        // The read ran after the first insert and before the second.
-        let read: Vec<i64> = rows.0.iter().map(|r| get(r, "n").unwrap()).collect();
-        assert_eq!(read, [1]);
+        let read: Vec<String> = rows.0.iter().map(|r| get(r, "v").unwrap()).collect();
+        assert_eq!(read, ["zero"]);
         tx.commit().await.unwrap();
-        assert_eq!(rows_in(&db).await, [1, 2]);
+        assert_eq!(rows_in(&db).await, [0, 1, 2]);
 
         let tx = db.store.write().await.unwrap();
         let mut b = Batch::on(&tx);
@@ -171,7 +190,34 @@ mod tests {
             "{refused:?}"
         );
         tx.rollback().await.unwrap();
-        assert_eq!(rows_in(&db).await, [1, 2]);
+        assert_eq!(rows_in(&db).await, [0, 1, 2]);
+    }
+
+    #[test]
+    fn on_postgresql_the_writes_are_a_with_and_the_rows_statement_its_query() {
+        let mut b = Batch {
+            backend: DbBackend::Postgres,
+            parts: Vec::new(),
+        };
+        b.exec("INSERT INTO t (a) VALUES ($1)", vec![1.into()]);
+        b.rows("SELECT x FROM u WHERE y = $1", vec![2.into()]);
+        b.exec(
+            "INSERT INTO v (b, c) VALUES ($1, $2)",
+            vec![3.into(), 4.into()],
+        );
+        let (sql, values) = b.with();
+        assert_eq!(
+            sql,
+            "WITH b0 AS (INSERT INTO t (a) VALUES ($1)), b2 AS (INSERT INTO v (b, c) VALUES ($3, $4)) \
+             SELECT x FROM u WHERE y = $2"
+        );
+        assert_eq!(values.len(), 4);
+        let mut one = Batch {
+            backend: DbBackend::Postgres,
+            parts: Vec::new(),
+        };
+        one.exec("DELETE FROM t WHERE a = $1", vec![1.into()]);
+        assert_eq!(one.with().0, "DELETE FROM t WHERE a = $1");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::{Batch, Rows, StoreError, StoreResult, all_as, get, ms, one_as, ts};
 use domain::{ClinicId, Event, EventId, UserId};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
+use sea_orm::{ConnectionTrait, QueryResult};
 use uuid::Uuid;
 
 /// An event as recorded.
@@ -18,9 +18,9 @@ pub struct Recorded {
 }
 
 /// Records `event` in `clinic` under `id`, with the `jobs` its subscribers run, and reads
-/// the clinic's live webhook endpoints (to fan the event out to), in one round trip.
-/// The statements go into `b`, as the batch's statement that answers rows: once it has run,
-/// [`endpoints`] reads them.
+/// the clinic's live webhook endpoints (to fan the event out to), as statements of `b`
+/// (the endpoints' read is its statement that answers rows: once it has run, [`endpoints`]
+/// reads them).
 #[allow(clippy::too_many_arguments)]
 pub fn record_into(
     b: &mut Batch,
@@ -43,25 +43,15 @@ pub fn record_into(
         actor.map(|u| u.as_uuid()).into(),
         ms(now).into(),
     ];
-    // One round trip either way: PostgreSQL takes the inserts in a `WITH`; SQLite (through
-    // sqlx) runs `;`-separated statements in one call, `$n` naming the same argument in all.
-    let endpoints = crate::webhooks::live_endpoints("$2");
-    let (jobs_insert, values) = match jobs {
-        [] => (None, values),
-        _ => {
-            let (sql, values) = crate::jobs::insert_all(jobs, now, values);
-            (Some(sql), values)
-        }
-    };
-    let sql = match (b.backend(), jobs_insert) {
-        (DbBackend::Postgres, None) => format!("WITH event AS ({insert}) {endpoints}"),
-        (DbBackend::Postgres, Some(jobs)) => {
-            format!("WITH event AS ({insert}), jobs AS ({jobs}) {endpoints}")
-        }
-        (_, None) => format!("{insert}; {endpoints}"),
-        (_, Some(jobs)) => format!("{insert}; {jobs}; {endpoints}"),
-    };
-    b.rows(sql, values);
+    b.exec(insert, values);
+    if !jobs.is_empty() {
+        let (sql, values) = crate::jobs::insert_all(jobs, now, Vec::new());
+        b.exec(sql, values);
+    }
+    b.rows(
+        crate::webhooks::live_endpoints("$1"),
+        vec![clinic.as_uuid().into()],
+    );
     Ok(())
 }
 
