@@ -9,7 +9,7 @@
 use crate::{StoreError, StoreResult};
 use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
 
-/// Statements to run in order, each with its own `$1…` arguments; at most one of them
+/// Statements to run together, each with its own `$1…` arguments; at most one of them
 /// answers rows (the caller's to read).
 #[derive(Debug)]
 pub struct Batch {
@@ -73,6 +73,9 @@ impl Batch {
     /// before it stay written, for the caller's rollback), its error read as a write's: a
     /// constraint's name says which. Answers the rows of the one added by [`Batch::rows`].
     pub async fn run<C: ConnectionTrait>(self, c: &C) -> StoreResult<Rows> {
+        if self.parts.is_empty() {
+            return Ok(Rows::default());
+        }
         let backend = self.backend;
         let (sql, values) = match backend {
             DbBackend::Postgres => self.with(),
@@ -191,6 +194,13 @@ mod tests {
         );
         tx.rollback().await.unwrap();
         assert_eq!(rows_in(&db).await, [0, 1, 2]);
+
+        // An empty batch sends nothing.
+        let rows = Batch::on(db.store.conn())
+            .run(db.store.conn())
+            .await
+            .unwrap();
+        assert!(rows.0.is_empty());
     }
 
     #[test]
