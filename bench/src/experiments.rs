@@ -15,7 +15,7 @@ fn day_start(d: Date) -> Result<Timestamp, String> {
 
 /// Timings of the database reads of a slot search.
 pub struct SearchReads {
-    /// All of them: the clinic, then the doctor's rules and busy time side by side.
+    /// All of them: the clinic, then the doctor's rules and busy time in one query.
     pub all: Vec<Duration>,
     /// The busy-time read alone (the doctor's active appointments in the window).
     pub busy: Vec<Duration>,
@@ -23,8 +23,8 @@ pub struct SearchReads {
     pub busy_rows: usize,
 }
 
-/// The reads one slot search makes (the clinic; then, side by side, the doctor's rules in
-/// one query and their busy time in another), through the same store functions and a pool
+/// The reads one slot search makes (the clinic; then the doctor's rules and their busy time
+/// in one query), through the same store functions and a pool
 /// like the server's, `count` times in a row: the database's share of a search. The
 /// busy-time read is then timed alone.
 pub async fn search_reads(
@@ -51,11 +51,9 @@ pub async fn search_reads(
     for i in 0..count + 50 {
         let t0 = Instant::now();
         store::clinics::find(c, clinic).await.map_err(e)?;
-        tokio::try_join!(
-            store::rules::doctor_rules(c, clinic, doctor, from, to),
-            store::appointments::busy(c, doctor, lo, hi),
-        )
-        .map_err(e)?;
+        store::rules::doctor_rules_and_busy(c, clinic, doctor, (from, to), (lo, hi))
+            .await
+            .map_err(e)?;
         let all = t0.elapsed();
         let t1 = Instant::now();
         out.busy_rows = store::appointments::busy(c, doctor, lo, hi)

@@ -301,7 +301,7 @@ pub fn print(r: &Results, command: &str, when: &str) {
             Latency::of(x.search_empty.run.latencies.clone()),
         ));
         rows.push((
-            "the search's database reads only: clinic, then rules and busy time side by side (in this tool)".to_owned(),
+            "the search's database reads only: clinic, then rules and busy time in one query (in this tool)".to_owned(),
             Latency::of(x.search_reads.all.clone()),
         ));
         rows.push((

@@ -290,27 +290,41 @@ pub async fn busy<C: ConnectionTrait>(
     from: Timestamp,
     to: Timestamp,
 ) -> StoreResult<Vec<Busy>> {
-    const DAY_MS: i64 = 86_400_000;
-    let agg = crate::text_agg(c);
-    let row = one(
-        c,
-        &format!(
-            "SELECT {agg}(CAST(block_start AS TEXT) || ',' || CAST(block_end AS TEXT) || ',' || local_date, ';') \
-             AS spans FROM appointments WHERE doctor_id = $1 AND block_start >= $2 AND block_start < $3 \
-             AND block_end > $4 AND status IN {ACTIVE}"
-        ),
-        vec![
-            doctor.as_uuid().into(),
-            (ms(from) - DAY_MS).into(),
-            ms(to).into(),
-            ms(from).into(),
-        ],
-    )
-    .await?;
-    let spans: Option<String> = match &row {
+    let mut values = vec![doctor.as_uuid().into()];
+    values.extend(busy_window(from, to));
+    let row = one(c, &busy_select(c, "spans", 1, 2), values).await?;
+    parse_spans(match &row {
         Some(r) => get(r, "spans")?,
         None => None,
-    };
+    })
+}
+
+/// [`busy`]'s query, its spans as column `col`, the doctor as `$doctor` and the three values
+/// of [`busy_window`] as `$window` onwards: one row, also as a part of a larger read.
+pub(crate) fn busy_select<C: ConnectionTrait>(
+    c: &C,
+    col: &str,
+    doctor: usize,
+    window: usize,
+) -> String {
+    let agg = crate::text_agg(c);
+    let (lo, hi, end) = (window, window + 1, window + 2);
+    format!(
+        "SELECT {agg}(CAST(block_start AS TEXT) || ',' || CAST(block_end AS TEXT) || ',' || local_date, ';') \
+         AS {col} FROM appointments WHERE doctor_id = ${doctor} AND block_start >= ${lo} \
+         AND block_start < ${hi} AND block_end > ${end} AND status IN {ACTIVE}"
+    )
+}
+
+/// The values of [`busy_select`]'s window for busy time between `from` and `to`: no visit
+/// blocks more than a day, so the scan starts a day early.
+pub(crate) fn busy_window(from: Timestamp, to: Timestamp) -> [sea_orm::Value; 3] {
+    const DAY_MS: i64 = 86_400_000;
+    [(ms(from) - DAY_MS).into(), ms(to).into(), ms(from).into()]
+}
+
+/// The spans [`busy_select`] aggregated, sorted by start.
+pub(crate) fn parse_spans(spans: Option<String>) -> StoreResult<Vec<Busy>> {
     let mut out = spans
         .as_deref()
         .unwrap_or_default()

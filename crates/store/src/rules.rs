@@ -1,17 +1,20 @@
 //! What shapes one doctor's slots, read in one round trip: the doctor's status and name,
 //! the clinic's policy and active visit types, the doctor's weekly hours and the exceptions
-//! that touch a date range. A slot search and a booking each need all of them; as separate
+//! that touch a date range (and, for a booking or a slot search, the doctor's busy time). A slot search and a booking each need all of them; as separate
 //! queries they cost a round trip each.
 
 use crate::{
-    StoreError, StoreResult, all, get,
+    StoreError, StoreResult, all,
+    appointments::{self, Busy},
+    get,
     policy::Policy,
     schedules::{ExceptionRow, Hours, parse_date, parse_visit_type_list},
     visit_types::{VisitType, parse_mode},
 };
 use domain::{ClinicId, DoctorId, DoctorStatus, ExceptionId, VisitTypeId};
+use jiff::Timestamp;
 use jiff::civil::Date;
-use sea_orm::{ConnectionTrait, QueryResult};
+use sea_orm::{ConnectionTrait, QueryResult, Value};
 
 /// One doctor's slot rules.
 #[derive(Debug, Clone)]
@@ -97,25 +100,57 @@ pub async fn doctor_rules<C: ConnectionTrait>(
     from: Date,
     to: Date,
 ) -> StoreResult<DoctorRules> {
-    let rows = all(
-        c,
-        SQL,
-        vec![
-            clinic.as_uuid().into(),
-            doctor.as_uuid().into(),
-            true.into(),
-            from.to_string().into(),
-            to.to_string().into(),
-        ],
-    )
-    .await?;
+    let rows = all(c, SQL, values(clinic, doctor, from, to)).await?;
+    Ok(parse(clinic, doctor, &rows)?.0)
+}
+
+/// [`doctor_rules`] and the time the doctor's appointments block between `busy_from` and
+/// `busy_to` ([`appointments::busy`]), in one read: a booking and a slot search need both.
+pub async fn doctor_rules_and_busy<C: ConnectionTrait>(
+    c: &C,
+    clinic: ClinicId,
+    doctor: DoctorId,
+    (from, to): (Date, Date),
+    (busy_from, busy_to): (Timestamp, Timestamp),
+) -> StoreResult<(DoctorRules, Vec<Busy>)> {
+    let sql = format!(
+        "{SQL} UNION ALL SELECT 'b', NULL, NULL, spans, NULL, NULL, NULL, NULL, NULL, NULL, \
+         NULL, NULL, NULL FROM ({}) AS b",
+        appointments::busy_select(c, "spans", 2, 6)
+    );
+    let mut values = values(clinic, doctor, from, to);
+    values.extend(appointments::busy_window(busy_from, busy_to));
+    let rows = all(c, &sql, values).await?;
+    let (rules, spans) = parse(clinic, doctor, &rows)?;
+    Ok((rules, appointments::parse_spans(spans)?))
+}
+
+/// The values of [`SQL`]'s five parameters.
+fn values(clinic: ClinicId, doctor: DoctorId, from: Date, to: Date) -> Vec<Value> {
+    vec![
+        clinic.as_uuid().into(),
+        doctor.as_uuid().into(),
+        true.into(),
+        from.to_string().into(),
+        to.to_string().into(),
+    ]
+}
+
+/// The rules in `rows`, and the busy spans of a `'b'` row if there is one.
+fn parse(
+    clinic: ClinicId,
+    doctor: DoctorId,
+    rows: &[QueryResult],
+) -> StoreResult<(DoctorRules, Option<String>)> {
+    let mut spans = None;
     let (mut status, mut name) = (None, String::new());
     let mut policy = Policy::default();
     let mut visit_types = Vec::new();
     let mut hours = Vec::new();
     let mut exceptions = Vec::new();
-    for r in &rows {
+    for r in rows {
         match text(r, "k")?.as_str() {
+            "b" => spans = get(r, "t1")?,
             "d" => {
                 let raw = text(r, "t1")?;
                 let parsed: DoctorStatus = raw
@@ -174,7 +209,7 @@ pub async fn doctor_rules<C: ConnectionTrait>(
     visit_types.sort_by_key(|(rank, _)| *rank);
     hours.sort_by_key(|h| (h.weekday, h.start_min));
     exceptions.sort_by_key(|e| (e.date_from, e.id));
-    Ok(DoctorRules {
+    let rules = DoctorRules {
         doctor,
         status,
         name,
@@ -182,5 +217,6 @@ pub async fn doctor_rules<C: ConnectionTrait>(
         visit_types: visit_types.into_iter().map(|(_, v)| v).collect(),
         hours,
         exceptions,
-    })
+    };
+    Ok((rules, spans))
 }

@@ -201,7 +201,12 @@ pub async fn book(
     };
     let now = state.now();
     let date = input.start.to_zoned(zone_of(clinic)).date();
-    let (rules, busy) = read(pool, clinic, input.doctor, date, date).await?;
+    // The patient's record is read beside the doctor's rules; the rules' refusals come first.
+    let (read, plan) = tokio::join!(
+        read(pool, clinic, input.doctor, date, date),
+        plan_patient(pool, caller, &input.patient),
+    );
+    let (rules, busy) = read?;
     let vt = bookable(&rules, input.visit_type)?;
     let want = Want {
         clinic,
@@ -214,7 +219,7 @@ pub async fn book(
         Ok(p) => p,
         Err(r) => return Err(want.refused(state, r).await),
     };
-    let plan = plan_patient(pool, caller, &input.patient).await?;
+    let plan = plan?;
     let status = if !staff && rules.policy.require_approval {
         AppointmentStatus::Pending
     } else {

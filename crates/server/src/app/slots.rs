@@ -21,7 +21,7 @@ use jiff::{
 use std::collections::HashMap;
 use store::{
     Conn,
-    appointments::{self, Busy},
+    appointments::Busy,
     clinics::Clinic,
     doctors,
     rules::{self, DoctorRules},
@@ -141,7 +141,7 @@ pub fn busy_window(zone: &TimeZone, from: Date, to: Date) -> (Timestamp, Timesta
 }
 
 /// One doctor's rules for the local dates `from..=to` and the time their appointments
-/// block around them: two queries, run side by side when `c` is the pool.
+/// block around them, in one read.
 pub async fn read<C: Conn>(
     c: &C,
     clinic: &Clinic,
@@ -149,11 +149,8 @@ pub async fn read<C: Conn>(
     from: Date,
     to: Date,
 ) -> AppResult<(DoctorRules, Vec<Busy>)> {
-    let (lo, hi) = busy_window(&zone_of(clinic), from, to);
-    Ok(tokio::try_join!(
-        rules::doctor_rules(c, clinic.id, doctor, from, to),
-        appointments::busy(c, doctor, lo, hi),
-    )?)
+    let window = busy_window(&zone_of(clinic), from, to);
+    Ok(rules::doctor_rules_and_busy(c, clinic.id, doctor, (from, to), window).await?)
 }
 
 /// The doctor's weekly hours as the domain reads them.
@@ -361,7 +358,7 @@ pub async fn search_slots(
         }
         return Ok((from, to, out));
     };
-    // One doctor, the common case: two queries in all, side by side.
+    // One doctor, the common case: one query.
     let read = read(c, clinic, doctor, from, to).await?;
     Ok((
         from,
@@ -393,12 +390,11 @@ pub async fn search_clinic_slots(
         )
     };
     let c = state.store().conn();
-    let (clinic, rules, busy) = tokio::try_join!(
-        async { get_clinic(state, id).await },
-        async { Ok(rules::doctor_rules(c, id, doctor, from, to).await?) },
-        async { Ok(appointments::busy(c, doctor, utc(from, -2), utc(to, 3)).await?) },
-    )?;
+    let window = (utc(from, -2), utc(to, 3));
+    let (clinic, read) = tokio::try_join!(async { get_clinic(state, id).await }, async {
+        Ok(rules::doctor_rules_and_busy(c, id, doctor, (from, to), window).await?)
+    },)?;
     let zone = zone_of(&clinic);
-    let found = one_doctor(&zone, &(rules, busy), q, staff, state.now(), (from, to))?;
+    let found = one_doctor(&zone, &read, q, staff, state.now(), (from, to))?;
     Ok((clinic, from, to, found))
 }
