@@ -6,6 +6,7 @@ use domain::{
     clinic::{ClinicDetails, GeoPoint},
 };
 use sea_orm::{ConnectionTrait, QueryResult};
+use std::borrow::Cow;
 
 /// A clinic as stored.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -34,19 +35,27 @@ pub struct NewClinic {
     pub country: Option<String>,
 }
 
-fn details(r: &QueryResult) -> StoreResult<ClinicDetails> {
+/// Column `col` of a row whose clinic columns are named with `prefix`.
+fn named<'a>(prefix: &str, col: &'a str) -> Cow<'a, str> {
+    match prefix {
+        "" => Cow::Borrowed(col),
+        p => Cow::Owned(format!("{p}{col}")),
+    }
+}
+
+fn details(r: &QueryResult, p: &str) -> StoreResult<ClinicDetails> {
     let corrupt = |e: domain::DomainError| StoreError::Corrupt(format!("clinic {e}"));
     let location = match (
-        get::<Option<i64>>(r, "latitude_e6")?,
-        get::<Option<i64>>(r, "longitude_e6")?,
+        get::<Option<i64>>(r, &named(p, "latitude_e6"))?,
+        get::<Option<i64>>(r, &named(p, "longitude_e6"))?,
     ) {
         (Some(lat), Some(lon)) => Some(GeoPoint::from_micro_degrees(lat, lon).map_err(corrupt)?),
         _ => None,
     };
     ClinicDetails::with_location(
-        &get::<String>(r, "address")?,
-        &get::<String>(r, "phone")?,
-        &get::<String>(r, "opening_hours")?,
+        &get::<String>(r, &named(p, "address"))?,
+        &get::<String>(r, &named(p, "phone"))?,
+        &get::<String>(r, &named(p, "opening_hours"))?,
         location,
     )
     .map_err(|errors| {
@@ -56,17 +65,22 @@ fn details(r: &QueryResult) -> StoreResult<ClinicDetails> {
 }
 
 fn row(r: &QueryResult) -> StoreResult<Clinic> {
+    row_named(r, "")
+}
+
+/// The clinic in `r`, whose columns are named with `p` (see [`cols_with_roles`]).
+pub(crate) fn row_named(r: &QueryResult, p: &str) -> StoreResult<Clinic> {
     Ok(Clinic {
-        id: ClinicId::from_uuid(get(r, "id")?),
-        slug: get(r, "slug")?,
-        name: get(r, "name")?,
-        time_zone: get(r, "time_zone")?,
-        currency: Currency::parse(&get::<String>(r, "currency")?)
+        id: ClinicId::from_uuid(get(r, &named(p, "id"))?),
+        slug: get(r, &named(p, "slug"))?,
+        name: get(r, &named(p, "name"))?,
+        time_zone: get(r, &named(p, "time_zone"))?,
+        currency: Currency::parse(&get::<String>(r, &named(p, "currency"))?)
             .map_err(|e| StoreError::Corrupt(format!("clinic {e}")))?,
-        created_at: ts(get(r, "created_at")?)?,
-        details: details(r)?,
-        country: get(r, "country")?,
-        totp_roles: get::<String>(r, "totp_roles")?
+        created_at: ts(get(r, &named(p, "created_at"))?)?,
+        details: details(r, p)?,
+        country: get(r, &named(p, "country"))?,
+        totp_roles: get::<String>(r, &named(p, "totp_roles"))?
             .split(',')
             .filter_map(|r| r.parse().ok())
             .collect(),
@@ -178,26 +192,48 @@ pub async fn find_with_roles<C: ConnectionTrait>(
     id: ClinicId,
     user: UserId,
 ) -> StoreResult<Option<(Clinic, Vec<Role>)>> {
-    let agg = crate::text_agg(c);
-    let good = crate::memberships::IN_GOOD_STANDING;
-    let Some(r) = one(
+    let r = one(
         c,
         &format!(
-            "SELECT {COLS}, (SELECT {agg}(m.role, ',') FROM memberships m WHERE m.clinic_id = clinics.id \
-             AND m.user_id = $2 AND m.is_active = $3 AND {good}) AS roles FROM clinics WHERE id = $1"
+            "SELECT {} FROM clinics c WHERE c.id = $1",
+            cols_with_roles(c, "c", "$2", "$3")
         ),
         vec![id.as_uuid().into(), user.as_uuid().into(), true.into()],
     )
-    .await?
-    else {
-        return Ok(None);
-    };
-    let roles = get::<Option<String>>(&r, "roles")?
+    .await?;
+    r.as_ref().map(|r| with_roles(r, "c_")).transpose()
+}
+
+/// The columns of the clinic `alias` named `c_…`, and as `c_roles` the roles the user
+/// `user` holds there (`active` is a parameter holding true): for a read that takes a
+/// clinic beside other rows.
+pub(crate) fn cols_with_roles<C: ConnectionTrait>(
+    c: &C,
+    alias: &str,
+    user: &str,
+    active: &str,
+) -> String {
+    let agg = crate::text_agg(c);
+    let good = crate::memberships::IN_GOOD_STANDING;
+    let cols: Vec<String> = COLS
+        .split(", ")
+        .map(|col| format!("{alias}.{col} AS c_{col}"))
+        .collect();
+    format!(
+        "{}, (SELECT {agg}(m.role, ',') FROM memberships m WHERE m.clinic_id = {alias}.id \
+         AND m.user_id = {user} AND m.is_active = {active} AND {good}) AS c_roles",
+        cols.join(", ")
+    )
+}
+
+/// The clinic and roles [`cols_with_roles`] named with `p` (`c_`).
+pub(crate) fn with_roles(r: &QueryResult, p: &str) -> StoreResult<(Clinic, Vec<Role>)> {
+    let roles = get::<Option<String>>(r, &named(p, "roles"))?
         .iter()
         .flat_map(|list| list.split(','))
         .map(crate::memberships::parse_role)
         .collect::<StoreResult<_>>()?;
-    Ok(Some((row(&r)?, roles)))
+    Ok((row_named(r, p)?, roles))
 }
 
 /// One clinic by its slug.

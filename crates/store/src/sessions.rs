@@ -1,9 +1,10 @@
 //! Login sessions. A session is one refresh-token family: every refresh rotates both tokens,
 //! and presenting an already-rotated refresh token revokes the whole session.
 
+use crate::clinics::{self, Clinic};
 use crate::users::{self, User};
 use crate::{StoreResult, all_as, exec, get, ms, one, one_as, ts};
-use domain::{ClinicId, SessionId, UserId};
+use domain::{ClinicId, Role, SessionId, UserId};
 use sea_orm::{ConnectionTrait, QueryResult};
 
 /// A session as listed to its owner.
@@ -104,27 +105,58 @@ pub async fn identify<C: ConnectionTrait>(
     access_hash: &str,
     now: jiff::Timestamp,
 ) -> StoreResult<Option<(Session, User)>> {
+    let found = identify_at(c, access_hash, now, None).await?;
+    Ok(found.map(|(session, user, _)| (session, user)))
+}
+
+/// The clinic `clinic` and the roles the caller holds there (`None`: no such clinic), read
+/// with the session.
+pub type ClinicAt = Option<(Clinic, Vec<Role>)>;
+
+/// [`identify`], and with `clinic` that clinic and the caller's roles in it
+/// ([`clinics::find_with_roles`]) in the same read: what a signed-in request in a clinic
+/// starts from.
+pub async fn identify_at<C: ConnectionTrait>(
+    c: &C,
+    access_hash: &str,
+    now: jiff::Timestamp,
+    clinic: Option<ClinicId>,
+) -> StoreResult<Option<(Session, User, Option<ClinicAt>)>> {
+    let mut values: Vec<sea_orm::Value> = vec![access_hash.into(), ms(now).into(), true.into()];
+    let (cols, join) = match clinic {
+        Some(id) => {
+            values.push(id.as_uuid().into());
+            let cols = clinics::cols_with_roles(c, "c", "u.id", "$3");
+            (format!(", {cols}"), " LEFT JOIN clinics c ON c.id = $4")
+        }
+        None => (String::new(), ""),
+    };
     let r = one(
         c,
         &format!(
             "SELECT s.id AS session_id, s.created_at AS session_created_at, s.user_id, \
-             s.active_clinic_id, s.user_agent, s.ip, s.last_seen_at, s.expires_at, {} \
-             FROM sessions s JOIN users u ON u.id = s.user_id \
+             s.active_clinic_id, s.user_agent, s.ip, s.last_seen_at, s.expires_at, {}{cols} \
+             FROM sessions s JOIN users u ON u.id = s.user_id{join} \
              WHERE s.access_hash = $1 AND s.revoked_at IS NULL AND s.access_expires_at > $2 \
              AND s.expires_at > $2 AND u.is_active = $3",
             users::COLS_U
         ),
-        vec![access_hash.into(), ms(now).into(), true.into()],
+        values,
     )
     .await?;
-    r.as_ref()
-        .map(|r| {
-            Ok((
-                row_named(r, "session_id", "session_created_at")?,
-                users::row(r)?,
-            ))
-        })
-        .transpose()
+    let Some(r) = r else { return Ok(None) };
+    let at = match clinic {
+        None => None,
+        Some(_) => Some(match get::<Option<uuid::Uuid>>(&r, "c_id")? {
+            Some(_) => Some(clinics::with_roles(&r, "c_")?),
+            None => None,
+        }),
+    };
+    Ok(Some((
+        row_named(&r, "session_id", "session_created_at")?,
+        users::row(&r)?,
+        at,
+    )))
 }
 
 /// What presenting a refresh token led to.

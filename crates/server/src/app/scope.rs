@@ -99,7 +99,8 @@ impl Caller {
         Self::with_roles(state, me, clinic, roles).await
     }
 
-    async fn with_roles(
+    /// `me` in `clinic` holding `roles` there (as [`Caller::signed_in_at`] reads them).
+    pub(crate) async fn with_roles(
         state: &AppState,
         me: CurrentUser,
         clinic: Clinic,

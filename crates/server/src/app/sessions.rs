@@ -7,7 +7,7 @@ use crate::{
     state::AppState,
 };
 use axum::http::HeaderValue;
-use domain::{Email, SessionId};
+use domain::{ClinicId, Email, SessionId};
 use store::{audit, new_token, sessions, token_hash, users};
 
 /// A freshly issued token pair.
@@ -80,11 +80,24 @@ pub fn session_cookies(state: &AppState, t: &Tokens) -> [HeaderValue; 2] {
 
 /// The live identity behind an access token.
 pub async fn identify_access(state: &AppState, token: &str) -> AppResult<Option<Identity>> {
+    Ok(identify_access_at(state, token, None)
+        .await?
+        .map(|(ident, _)| ident))
+}
+
+/// [`identify_access`], and with `clinic` that clinic and the caller's roles there, read
+/// in the same query.
+pub async fn identify_access_at(
+    state: &AppState,
+    token: &str,
+    clinic: Option<ClinicId>,
+) -> AppResult<Option<(Identity, Option<sessions::ClinicAt>)>> {
     if token.len() > 128 {
         return Ok(None);
     }
-    let found = sessions::identify(state.store().conn(), &token_hash(token), state.now()).await?;
-    Ok(found.map(|(session, user)| Identity { user, session }))
+    let hash = token_hash(token);
+    let found = sessions::identify_at(state.store().conn(), &hash, state.now(), clinic).await?;
+    Ok(found.map(|(session, user, at)| (Identity { user, session }, at)))
 }
 
 /// Checks credentials: the account they prove. A session opens through

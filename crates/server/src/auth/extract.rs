@@ -1,6 +1,6 @@
 //! Extractors that say who may call a handler. A handler's signature is its access rule.
 
-use super::identity::{ClientMeta, Identity, Resolved};
+use super::identity::{ClientMeta, ClinicRead, Identity, Resolved};
 use crate::{
     app::{clinics::get_clinic, policy::Capability, scope::Caller},
     error::AppError,
@@ -169,7 +169,24 @@ impl FromRequestParts<AppState> for Caller {
     ) -> Result<Self, Self::Rejection> {
         let me = CurrentUser::from_request_parts(parts, state).await?;
         let id = clinic_in_path(parts, state).await?;
-        Caller::signed_in_at(state, me, id).await
+        caller_at(parts, state, me, id).await
+    }
+}
+
+/// The signed-in caller in the clinic `id`: from the clinic and roles the middleware read
+/// with the session when they are of the same clinic, else read now.
+async fn caller_at(
+    parts: &mut Parts,
+    state: &AppState,
+    me: CurrentUser,
+    id: ClinicId,
+) -> Result<Caller, AppError> {
+    match parts.extensions.remove::<ClinicRead>() {
+        Some(ClinicRead(read, at)) if read == id => {
+            let (clinic, roles) = at.ok_or(AppError::NotFound)?;
+            Caller::with_roles(state, me, clinic, roles).await
+        }
+        _ => Caller::signed_in_at(state, me, id).await,
     }
 }
 
@@ -212,7 +229,7 @@ impl<R: RoleSet> FromRequestParts<AppState> for ClinicScope<R> {
     ) -> Result<Self, Self::Rejection> {
         let me = CurrentUser::from_request_parts(parts, state).await?;
         let clinic = clinic_in_path(parts, state).await?;
-        let caller = Caller::signed_in_at(state, me, clinic).await?;
+        let caller = caller_at(parts, state, me, clinic).await?;
         caller.require(R::CAPABILITY)?;
         Ok(ClinicScope {
             caller,

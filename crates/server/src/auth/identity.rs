@@ -11,8 +11,12 @@ use axum::{
     middleware::Next,
     response::Response,
 };
+use domain::ClinicId;
 use std::sync::Arc;
-use store::{sessions::Session, users::User};
+use store::{
+    sessions::{ClinicAt, Session},
+    users::User,
+};
 
 /// The authenticated caller.
 #[derive(Debug)]
@@ -24,6 +28,23 @@ pub struct Identity {
 /// What the middleware found; read by the extractors.
 #[derive(Clone, Default)]
 pub struct Resolved(pub Option<Arc<Identity>>);
+
+/// The clinic a clinic-scoped path names, and the caller's roles there (`None`: no such
+/// clinic), read with the session so that the extractors need not read them again. They
+/// use it only when the route's `{clinic_id}` is the same clinic.
+#[derive(Clone)]
+pub struct ClinicRead(pub ClinicId, pub ClinicAt);
+
+/// The clinic of a clinic-scoped path (`/clinics/{id}/…`, `/api/v1/clinics/{id}/…`), to
+/// read beside the session.
+fn clinic_in(path: &str) -> Option<ClinicId> {
+    let rest = path.strip_prefix("/api/v1").unwrap_or(path);
+    rest.strip_prefix("/clinics/")?
+        .split('/')
+        .next()?
+        .parse()
+        .ok()
+}
 
 /// Who is calling, from where: for audit events and rate limits.
 #[derive(Debug, Clone)]
@@ -49,12 +70,19 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
     }
     let mut set_cookies: Vec<HeaderValue> = Vec::new();
     let ctx = RequestCtx::from_meta(req.extensions().get::<ClientMeta>());
-    let resolved = match resolve(&state, req.headers(), &ctx, &mut set_cookies).await {
+    let clinic = clinic_in(path);
+    let resolved = match resolve(&state, req.headers(), clinic, &ctx, &mut set_cookies).await {
         Ok(r) => r,
         Err(e) => return crate::pages::error_for_path(req.uri().path(), e),
     };
-    req.extensions_mut()
-        .insert(Resolved(resolved.map(Arc::new)));
+    let (ident, at) = match resolved {
+        Some((ident, at)) => (Some(Arc::new(ident)), at),
+        None => (None, None),
+    };
+    if let (Some(id), Some(at)) = (clinic, at) {
+        req.extensions_mut().insert(ClinicRead(id, at));
+    }
+    req.extensions_mut().insert(Resolved(ident));
     let mut res = next.run(req).await;
     for c in set_cookies {
         res.headers_mut().append(header::SET_COOKIE, c);
@@ -63,18 +91,20 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
 }
 
 /// The caller of `req`: a Bearer token, else the access cookie, else a refreshed browser
-/// session (whose new cookies go to `set_cookies`). Only a failing database is an error.
+/// session (whose new cookies go to `set_cookies`); with an access token, also `clinic`
+/// and the caller's roles there. Only a failing database is an error.
 async fn resolve(
     state: &AppState,
     headers: &HeaderMap,
+    clinic: Option<ClinicId>,
     ctx: &RequestCtx,
     set_cookies: &mut Vec<HeaderValue>,
-) -> AppResult<Option<Identity>> {
+) -> AppResult<Option<(Identity, Option<ClinicAt>)>> {
     if let Some(token) = bearer(headers) {
-        return sessions::identify_access(state, &token).await;
+        return sessions::identify_access_at(state, &token, clinic).await;
     }
     if let Some(a) = cookies::get(headers, cookies::ACCESS).filter(|a| !a.is_empty())
-        && let Some(found) = sessions::identify_access(state, &a).await?
+        && let Some(found) = sessions::identify_access_at(state, &a, clinic).await?
     {
         return Ok(Some(found));
     }
@@ -85,7 +115,7 @@ async fn resolve(
         match sessions::refresh_for_browser(state, ctx, &refresh).await? {
             Some((ident, tokens)) => {
                 set_cookies.extend(sessions::session_cookies(state, &tokens));
-                Some(ident)
+                Some((ident, None))
             }
             None => {
                 set_cookies.extend(cookies::clear(state.settings().tls));
@@ -93,4 +123,30 @@ async fn resolve(
             }
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clinic_in;
+
+    #[test]
+    fn the_clinic_read_with_the_session_is_the_one_a_clinic_path_names() {
+        let id = domain::ClinicId::new();
+        for path in [
+            format!("/api/v1/clinics/{id}/appointments"),
+            format!("/clinics/{id}/queue"),
+            format!("/clinics/{id}"),
+        ] {
+            assert_eq!(clinic_in(&path), Some(id), "{path}");
+        }
+        for path in [
+            format!("/api/v1/me/clinics/{id}"),
+            format!("/documents/{id}/x"),
+            "/clinics/sunrise/book".to_owned(),
+            "/api/v1/clinics/".to_owned(),
+            "/api/v1/clinics".to_owned(),
+        ] {
+            assert_eq!(clinic_in(&path), None, "{path}");
+        }
+    }
 }
