@@ -1,7 +1,7 @@
 //! The outbox: background work as rows, enqueued in the same transaction as the change that
 //! caused it, claimed by workers with a lease, retried with backoff.
 
-use crate::{StoreResult, exec, get, ms, one, ts};
+use crate::{Batch, StoreResult, exec, get, ms, one, ts};
 use domain::{ClinicId, JobId};
 use sea_orm::{ConnectionTrait, DbBackend};
 
@@ -30,7 +30,7 @@ pub async fn enqueue<C: ConnectionTrait>(
 }
 
 /// Enqueues a job under a dedupe key: a second job with the same key is
-/// `Conflict("jobs_dedupe_key_key")`, and `drop_queued` can take it back.
+/// `Conflict("jobs_dedupe_key_key")`, and `drop_queued_into` can take it back.
 pub async fn enqueue_keyed<C: ConnectionTrait>(
     c: &C,
     clinic: Option<ClinicId>,
@@ -116,18 +116,19 @@ pub(crate) fn insert_all(
     (sql, values)
 }
 
-/// Removes queued (not yet running) jobs with these dedupe keys; returns how many.
-pub async fn drop_queued<C: ConnectionTrait>(c: &C, keys: &[String]) -> StoreResult<u64> {
-    let mut n = 0;
-    for k in keys {
-        n += exec(
-            c,
-            "DELETE FROM jobs WHERE dedupe_key = $1 AND status = 'queued'",
-            vec![k.as_str().into()],
-        )
-        .await?;
+/// Adds to `b` the removal of queued (not yet running) jobs with these dedupe keys.
+pub fn drop_queued_into(b: &mut Batch, keys: &[String]) {
+    if keys.is_empty() {
+        return;
     }
-    Ok(n)
+    let list: Vec<String> = (1..=keys.len()).map(|n| format!("${n}")).collect();
+    b.exec(
+        format!(
+            "DELETE FROM jobs WHERE status = 'queued' AND dedupe_key IN ({})",
+            list.join(", ")
+        ),
+        keys.iter().map(|k| k.as_str().into()).collect(),
+    );
 }
 
 /// Queued jobs of `kind` with their run time and payload, for tests and the admin view.

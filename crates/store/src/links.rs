@@ -232,19 +232,12 @@ pub async fn find_link<C: ConnectionTrait>(
         .transpose()
 }
 
-/// Spends every open link token of `target`.
-pub async fn use_links<C: ConnectionTrait>(
-    c: &C,
-    target: uuid::Uuid,
-    now: jiff::Timestamp,
-) -> StoreResult<()> {
-    exec(
-        c,
+/// Adds to `b` the spending of every open link token of `target`.
+pub fn use_links_into(b: &mut Batch, target: uuid::Uuid, now: jiff::Timestamp) {
+    b.exec(
         "UPDATE link_tokens SET used_at = $1 WHERE target_id = $2 AND used_at IS NULL",
         vec![ms(now).into(), target.into()],
-    )
-    .await?;
-    Ok(())
+    );
 }
 
 /// Records an e-mail confirmation link for `user`, bound to the address it is sent to.

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::routes;
 use crate::{
-    error::{AppError, AppResult},
+    error::AppResult,
     jobs::{Job, reminder::Reminder},
     state::AppState,
 };
@@ -128,27 +128,18 @@ pub struct Outbox {
 impl Outbox {
     /// Writes the event, its jobs and the link token in the caller's transaction.
     pub async fn write<C: Conn>(&self, c: &C, now: Timestamp) -> AppResult<EventId> {
-        if let Some(old) = &self.previous {
-            withdraw(c, old, now).await?;
-        }
         let mut b = Batch::on(c);
-        self.add_new(&mut b, now)?;
+        self.add_to(&mut b, now)?;
         let rows = b.run(c).await?;
-        self.recording.fan_out(c, &rows, now).await
+        self.fan_out(c, &rows, now).await
     }
 
-    /// For a new booking (nothing earlier to withdraw): adds the event, its jobs and the
-    /// link token to `b`; once `b` has run, [`Outbox::fan_out`] takes its rows.
+    /// Adds to `b` what a reschedule takes back, the event, its jobs and the link token;
+    /// once `b` has run, [`Outbox::fan_out`] takes its rows.
     pub fn add_to(&self, b: &mut Batch, now: Timestamp) -> AppResult<()> {
-        if self.previous.is_some() {
-            return Err(AppError::Internal(
-                "a rescheduled booking's notices are written with Outbox::write".into(),
-            ));
+        if let Some(old) = &self.previous {
+            withdraw_into(b, old, now);
         }
-        self.add_new(b, now)
-    }
-
-    fn add_new(&self, b: &mut Batch, now: Timestamp) -> AppResult<()> {
         self.recording.add_to(b, now)?;
         if let Some(link) = &self.link {
             link.add_to(b, now);
@@ -162,11 +153,11 @@ impl Outbox {
     }
 }
 
-/// Takes back what still waits for `a`: its queued reminders and its cancel links.
-async fn withdraw<C: Conn>(c: &C, a: &Appointment, now: Timestamp) -> AppResult<()> {
-    jobs::drop_queued(c, &all_reminder_keys(a)).await?;
-    links::use_links(c, a.id.as_uuid(), now).await?;
-    Ok(())
+/// Adds to `b` the taking back of what still waits for `a`: its queued reminders and its
+/// cancel links.
+fn withdraw_into(b: &mut Batch, a: &Appointment, now: Timestamp) {
+    jobs::drop_queued_into(b, &all_reminder_keys(a));
+    links::use_links_into(b, a.id.as_uuid(), now);
 }
 
 fn reminders(a: &Appointment, now: Timestamp) -> AppResult<Vec<jobs::NewJob>> {
@@ -367,7 +358,8 @@ pub async fn cancelled<C: Conn>(
     actor: Option<UserId>,
     now: Timestamp,
 ) -> AppResult<EventId> {
-    withdraw(c, a, now).await?;
+    let mut b = Batch::on(c);
+    withdraw_into(&mut b, a, now);
     let mut rec = Recording::new(
         a.clinic_id,
         actor,
@@ -404,7 +396,9 @@ pub async fn cancelled<C: Conn>(
     }
     visit_charges::on_cancelled(c, &mut rec, a, by, now).await?;
     messages::then_text(state, &mut rec, clinic, a, "appointment.cancelled", now)?;
-    rec.write(c, now).await
+    rec.add_to(&mut b, now)?;
+    let rows = b.run(c).await?;
+    rec.fan_out(c, &rows, now).await
 }
 
 /// The reminder e-mail a reminder job (`caller`, acting in the appointment's clinic) should
