@@ -268,3 +268,98 @@ async fn forty_concurrent_invoices_get_consecutive_numbers_and_a_failed_one_take
         33
     );
 }
+
+each_db!(a_session_read_with_a_clinic_gives_that_clinic_and_the_callers_roles_in_good_standing);
+async fn a_session_read_with_a_clinic_gives_that_clinic_and_the_callers_roles_in_good_standing(
+    db: TestDb,
+) {
+    use domain::{ClinicId, Role};
+    use store::{clinics, memberships, sessions};
+    let c = db.store.conn();
+    let (a, b) = (db.clinic().await, db.clinic().await);
+    let email = Email::parse("rita@example.com").unwrap();
+    let user = users::insert(
+        c,
+        users::NewUser {
+            email: &email,
+            name: &PersonName::parse("Rita").unwrap(),
+            password_hash: None,
+            is_platform_admin: false,
+            is_patient: false,
+        },
+        t(1),
+    )
+    .await
+    .unwrap();
+    let tokens = sessions::TokenPair {
+        access_hash: "access",
+        access_expires_at: t(10_000),
+        refresh_hash: "refresh",
+    };
+    sessions::create(c, user.id, &tokens, t(20_000), "test", "127.0.0.1", t(2))
+        .await
+        .unwrap();
+    for role in [Role::Receptionist, Role::Admin] {
+        memberships::grant(c, a.id, user.id, role, t(3))
+            .await
+            .unwrap();
+    }
+    let gone = memberships::grant(c, b.id, user.id, Role::Receptionist, t(3))
+        .await
+        .unwrap();
+    assert!(memberships::deactivate(c, b.id, gone).await.unwrap());
+
+    let at = |clinic: Option<ClinicId>| sessions::identify_at(c, "access", t(5), clinic);
+    let roles = |found: &(clinics::Clinic, Vec<Role>)| {
+        let mut r: Vec<&str> = found.1.iter().map(|r| r.as_str()).collect();
+        r.sort_unstable();
+        r
+    };
+    // The clinic and roles read with the session are those `find_with_roles` reads.
+    for (clinic, expected) in [(&a, vec!["admin", "receptionist"]), (&b, vec![])] {
+        let (session, who, read) = at(Some(clinic.id)).await.unwrap().expect("a live session");
+        assert_eq!(
+            (session.user_id, who.id),
+            (user.id, user.id),
+            "{}",
+            db.backend
+        );
+        let read = read.expect("asked for").expect("the clinic exists");
+        let alone = clinics::find_with_roles(c, clinic.id, user.id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            format!("{:?}", read.0),
+            format!("{:?}", clinic),
+            "{}",
+            db.backend
+        );
+        assert_eq!(
+            format!("{:?}", alone.0),
+            format!("{:?}", clinic),
+            "{}",
+            db.backend
+        );
+        assert_eq!(
+            (roles(&read), roles(&alone)),
+            (expected.clone(), expected),
+            "{}",
+            db.backend
+        );
+    }
+    // No such clinic: the session still, and no clinic; no clinic asked: none read.
+    let (_, _, read) = at(Some(ClinicId::new())).await.unwrap().unwrap();
+    assert!(matches!(read, Some(None)), "{}", db.backend);
+    let (_, _, read) = at(None).await.unwrap().unwrap();
+    assert!(read.is_none(), "{}", db.backend);
+    // An unknown or expired token reads nothing, whichever clinic is asked for.
+    let wrong = sessions::identify_at(c, "other", t(5), Some(a.id))
+        .await
+        .unwrap();
+    assert!(wrong.is_none(), "{}", db.backend);
+    let late = sessions::identify_at(c, "access", t(10_001), Some(a.id))
+        .await
+        .unwrap();
+    assert!(late.is_none(), "{}", db.backend);
+}
