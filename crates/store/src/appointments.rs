@@ -7,7 +7,7 @@ use domain::{
     AppointmentId, AppointmentStatus, ClinicId, DoctorId, PatientId, Source, UserId, VisitTypeId,
 };
 use jiff::Timestamp;
-use sea_orm::{ConnectionTrait, QueryResult};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
 
 pub use crate::appointment_lists::{Filter, count_active, list, of_user};
 
@@ -351,13 +351,26 @@ fn parse_busy(s: &str) -> StoreResult<Busy> {
     })
 }
 
-/// The patient's active appointments whose visit time overlaps `start..end`.
+/// The patient's active appointments whose visit time overlaps `start..end`, for a write
+/// transaction about to book them. On PostgreSQL the patient's row is locked first, so
+/// that two bookings of one patient at once take turns and the later sees the earlier (no
+/// database rule refuses a patient's overlap: staff may book one); SQLite's writers are
+/// serial anyway.
 pub async fn patient_overlaps<C: ConnectionTrait>(
     c: &C,
     patient: PatientId,
     start: Timestamp,
     end: Timestamp,
 ) -> StoreResult<Vec<Appointment>> {
+    if c.get_database_backend() == DbBackend::Postgres {
+        // Not `FOR UPDATE`: foreign keys to the patient (their new rows) may still be checked.
+        one(
+            c,
+            "SELECT id FROM patients WHERE id = $1 FOR NO KEY UPDATE",
+            vec![patient.as_uuid().into()],
+        )
+        .await?;
+    }
     all_as(
         c,
         // By `appointments_patient_end_idx`: the patient's appointments ending after this

@@ -394,3 +394,63 @@ async fn a_taken_reference_code_is_refused_by_the_database_as_its_own_conflict(a
         .await
         .unwrap_or_else(|e| panic!("{}: the same row with its own code: {e:?}", app.backend));
 }
+
+each_backend!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    a_patient_booking_one_time_with_many_doctors_at_once_gets_one_appointment
+);
+async fn a_patient_booking_one_time_with_many_doctors_at_once_gets_one_appointment(app: TestApp) {
+    let w = world(&app, "twice").await;
+    let clinic = w.clinic.parse().unwrap();
+    let mut doctors = vec![w.doctor.clone()];
+    for i in 0..7 {
+        let email = format!("doc{i}@twice.test");
+        let id = crate::fixtures::doctor(&app, clinic, &email, &format!("Dr Number {i}")).await;
+        doctors.push(id.to_string());
+    }
+    // The patient's record exists already (their first booking, another day).
+    let first = book(&app, &w, &w.patient, "2026-11-24T03:30:00Z").await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let second = app.second_instance().await;
+    let apps: Vec<&TestApp> = if app.backend == "postgres" {
+        vec![&app, &second]
+    } else {
+        vec![&app]
+    };
+    for (round, start) in ["2026-11-23T03:30:00Z", "2026-11-23T08:30:00Z"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut tasks = Vec::new();
+        for (i, doctor) in doctors.iter().enumerate() {
+            let router = apps[i % apps.len()].router.clone();
+            let body = json!({"doctor_id": doctor, "visit_type_id": w.visit_type, "start": start});
+            let req = TestApp::req(
+                axum::http::Method::POST,
+                &w.at("/appointments"),
+                Some(&w.patient),
+                Some(&body),
+            );
+            tasks.push(tokio::spawn(send_to(router, req)));
+        }
+        let mut won = 0;
+        for t in tasks {
+            let r = t.await.unwrap();
+            assert!(
+                r.status == StatusCode::CREATED || r.status == StatusCode::CONFLICT,
+                "{}: every other request is refused as the patient's clash: {} {}",
+                app.backend,
+                r.status,
+                r.text
+            );
+            won += usize::from(r.status == StatusCode::CREATED);
+        }
+        assert_eq!(
+            won, 1,
+            "{}: round {round}: one appointment at {start}",
+            app.backend
+        );
+    }
+    let mine = app.get("/api/v1/me/appointments", Some(&w.patient)).await;
+    assert_eq!(mine.body.as_array().unwrap().len(), 3, "{}", app.backend);
+}
