@@ -2,7 +2,7 @@
 //! an e-mailed link) and the staff status moves.
 
 use super::{
-    booking::{Details, Inserted, Want, bookable, fresh_ref_code},
+    booking::{Details, Inserted, Want, bookable, fresh_ref_code, patient_clash},
     events,
     local_time::zone_of,
     notices,
@@ -236,6 +236,17 @@ pub async fn reschedule(
         return Err(AppError::Conflict(
             "Someone else changed this appointment; reload and try again.".into(),
         ));
+    }
+    // A patient moving a visit onto another of theirs is refused, as at booking; staff
+    // may (as they may book one with the override).
+    if !staff
+        && let Some(other) =
+            appointments::patient_overlaps(&tx, old.patient_id, placed.slot.start, placed.slot.end)
+                .await?
+                .first()
+    {
+        tx.rollback().await?;
+        return Err(patient_clash(clinic, None, other));
     }
     let details = Details {
         patient: old.patient_id,

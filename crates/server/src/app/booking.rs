@@ -32,7 +32,8 @@ use store::{
 mod patient;
 mod want;
 
-use patient::{PatientPlan, patient_clash, plan_patient, register};
+pub(in crate::app) use patient::patient_clash;
+use patient::{PatientPlan, plan_patient, register};
 pub(in crate::app) use want::{Details, Inserted, Want};
 
 /// The unique index on a clinic's reference codes.
@@ -308,7 +309,8 @@ pub async fn book(
         if let Some(other) = clashes.first()
             && !(staff && input.allow_patient_overlap)
         {
-            return Err(patient_clash(clinic, staff, &patient, other));
+            let name = staff.then_some(patient.details.name.as_str());
+            return Err(patient_clash(clinic, name, other));
         }
         // The rest is written in one round trip with the appointment (on SQLite, where each
         // is a hand-off to the writer's thread that the writers queued behind wait for).

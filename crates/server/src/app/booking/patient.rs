@@ -149,25 +149,23 @@ pub(in crate::app) async fn register<C: Conn>(
     }
 }
 
-/// The patient already has an active appointment at that time.
+/// The patient already has an active appointment at that time: told to staff by the
+/// patient's name (`Some`, who may book anyway), to the patient as "you".
 pub(in crate::app) fn patient_clash(
     clinic: &Clinic,
-    staff: bool,
-    patient: &patients::Patient,
+    staff: Option<&str>,
     other: &Appointment,
 ) -> AppError {
-    let who = if staff {
-        patient.details.name.as_str()
-    } else {
-        "You"
+    let (who, has) = match staff {
+        Some(name) => (name, "has"),
+        None => ("You", "have"),
     };
-    let has = if staff { "has" } else { "have" };
     AppError::Conflict(format!(
         "{who} already {has} an appointment at {} with {} ({}).{}",
         notices::local_time(&clinic.time_zone, other.start),
         other.doctor_name,
         other.ref_code,
-        if staff {
+        if staff.is_some() {
             " Book anyway to override."
         } else {
             ""
