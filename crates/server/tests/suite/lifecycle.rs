@@ -56,63 +56,6 @@ async fn rescheduling_books_the_new_slot_cancels_the_old_and_moves_the_reminders
     );
 }
 
-each_backend!(a_patient_cannot_move_a_visit_onto_another_of_theirs_but_staff_may);
-async fn a_patient_cannot_move_a_visit_onto_another_of_theirs_but_staff_may(app: TestApp) {
-    let w = world(&app, "onto").await;
-    let clinic = w.clinic.parse().unwrap();
-    let other_doctor =
-        crate::fixtures::doctor(&app, clinic, "doc2@onto.test", "Dr Vikram Shah").await;
-    let with_other = json!({"doctor_id": other_doctor.to_string(), "visit_type_id": w.visit_type,
-        "start": "2026-11-24T03:30:00Z"});
-    let r = app
-        .post(&w.at("/appointments"), Some(&w.patient), with_other)
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}: {}", app.backend, r.text);
-    let moving = book(&app, &w, &w.patient, "2026-11-24T04:30:00Z").await;
-    let id = moving.body["id"].as_str().unwrap();
-    let onto = json!({"start": "2026-11-24T03:30:00Z"});
-    let r = app
-        .post(
-            &w.at(&format!("/appointments/{id}/reschedule")),
-            Some(&w.patient),
-            onto.clone(),
-        )
-        .await;
-    assert_eq!(
-        r.status,
-        StatusCode::CONFLICT,
-        "{}: {}",
-        app.backend,
-        r.text
-    );
-    assert!(
-        r.body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("You already have an appointment at"),
-        "{}",
-        r.text
-    );
-    let still = app
-        .get(&w.at(&format!("/appointments/{id}")), Some(&w.patient))
-        .await;
-    assert_eq!(
-        still.body["status"], "booked",
-        "{}: nothing changed",
-        app.backend
-    );
-    assert_eq!(app.audit_count("appointment.reschedule").await, 0);
-    // The clinic moves it there (a reschedule by staff overrides, as a booking may).
-    let r = app
-        .post(
-            &w.at(&format!("/appointments/{id}/reschedule")),
-            Some(&w.admin),
-            onto,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}: {}", app.backend, r.text);
-}
-
 each_backend!(reminders_go_out_24_and_2_hours_before_exactly_once_even_with_two_workers);
 async fn reminders_go_out_24_and_2_hours_before_exactly_once_even_with_two_workers(app: TestApp) {
     let w = crate::fixtures::world(&app, "remind").await;

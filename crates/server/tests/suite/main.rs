@@ -68,6 +68,7 @@ mod operations;
 mod otp;
 mod outage;
 mod page_titles;
+mod patient_overlap;
 mod patients;
 mod phones;
 mod pinned;

@@ -1,0 +1,229 @@
+//! A patient holds one appointment at a time: a booking or a move onto another of their
+//! visits is refused (staff may override), also when one patient books several doctors at
+//! once, on SQLite and PostgreSQL (two instances).
+
+use crate::backends::each_backend;
+use crate::{
+    helpers::{TestApp, send_to},
+    world::{book, world},
+};
+use axum::http::StatusCode;
+use serde_json::json;
+
+each_backend!(a_patient_cannot_hold_two_overlapping_appointments_but_staff_may_override);
+async fn a_patient_cannot_hold_two_overlapping_appointments_but_staff_may_override(app: TestApp) {
+    let w = world(&app, "overlap").await;
+    // A second doctor with the same hours.
+    app.join(
+        &w.clinic,
+        &w.admin,
+        "doc2@overlap.test",
+        "doctor",
+        "Dr Vikram Shah",
+    )
+    .await;
+    let pending = app.get(&w.at("/doctors/pending"), Some(&w.admin)).await;
+    let doc2 = pending.body[0]["id"].as_str().unwrap().to_owned();
+    app.post(
+        &w.at(&format!("/doctors/{doc2}/approve")),
+        Some(&w.admin),
+        json!({}),
+    )
+    .await;
+    let r = app
+        .put(
+            &w.at(&format!("/doctors/{doc2}/hours")),
+            Some(&w.admin),
+            json!({"intervals": [{"weekday": 1, "start": "09:00", "end": "13:00"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        book(&app, &w, &w.patient, "2026-11-23T03:30:00Z")
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let with_doc2 =
+        json!({"doctor_id": doc2, "visit_type_id": w.visit_type, "start": "2026-11-23T03:30:00Z"});
+    let r = app
+        .post(&w.at("/appointments"), Some(&w.patient), with_doc2.clone())
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "{}: {}",
+        app.backend,
+        r.text
+    );
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already have an appointment")
+    );
+
+    let found = app.get(&w.at("/patients?q=ravi"), Some(&w.admin)).await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    let patient_id = found.body[0]["id"].as_str().unwrap().to_owned();
+    assert!(found.body[0]["mrn"].as_str().unwrap().starts_with('P'));
+    let mut staff = with_doc2.clone();
+    staff["patient_id"] = json!(patient_id);
+    let r = app
+        .post(&w.at("/appointments"), Some(&w.admin), staff.clone())
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "staff are warned first");
+    staff["allow_patient_overlap"] = json!(true);
+    let r = app
+        .post(&w.at("/appointments"), Some(&w.admin), staff)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["source"], "desk");
+    let events = events(&app, &w).await;
+    assert!(
+        events
+            .iter()
+            .any(|e| e.0 == "appointment.book" && e.1["patient_overlap_override"] == true)
+    );
+
+    // A new patient registered at the desk while booking.
+    let r = app
+        .post(&w.at("/appointments"), Some(&w.admin), json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type, "start": "2026-11-23T04:30:00Z", "source": "phone", "new_patient": {"name": "Lakshmi Devi", "phone": "+91 98450 12345"}}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["patient_name"], "Lakshmi Devi");
+    assert_eq!(r.body["source"], "phone");
+    let found = app.get(&w.at("/patients?q=12345"), Some(&w.admin)).await;
+    assert_eq!(
+        found.body.as_array().map(Vec::len),
+        Some(0),
+        "phone search matches from the start"
+    );
+    let found = app.get(&w.at("/patients?q=98450"), Some(&w.admin)).await;
+    assert_eq!(
+        found.body[0]["name"], "Lakshmi Devi",
+        "the local number finds an international one: {}",
+        found.text
+    );
+    let found = app
+        .get(&w.at("/patients?q=%2B9198450"), Some(&w.admin))
+        .await;
+    assert_eq!(found.body[0]["name"], "Lakshmi Devi", "{}", found.text);
+}
+
+each_backend!(a_patient_cannot_move_a_visit_onto_another_of_theirs_but_staff_may);
+async fn a_patient_cannot_move_a_visit_onto_another_of_theirs_but_staff_may(app: TestApp) {
+    let w = world(&app, "onto").await;
+    let clinic = w.clinic.parse().unwrap();
+    let other_doctor =
+        crate::fixtures::doctor(&app, clinic, "doc2@onto.test", "Dr Vikram Shah").await;
+    let with_other = json!({"doctor_id": other_doctor.to_string(), "visit_type_id": w.visit_type,
+        "start": "2026-11-24T03:30:00Z"});
+    let r = app
+        .post(&w.at("/appointments"), Some(&w.patient), with_other)
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}: {}", app.backend, r.text);
+    let moving = book(&app, &w, &w.patient, "2026-11-24T04:30:00Z").await;
+    let id = moving.body["id"].as_str().unwrap();
+    let onto = json!({"start": "2026-11-24T03:30:00Z"});
+    let r = app
+        .post(
+            &w.at(&format!("/appointments/{id}/reschedule")),
+            Some(&w.patient),
+            onto.clone(),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "{}: {}",
+        app.backend,
+        r.text
+    );
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("You already have an appointment at"),
+        "{}",
+        r.text
+    );
+    let still = app
+        .get(&w.at(&format!("/appointments/{id}")), Some(&w.patient))
+        .await;
+    assert_eq!(
+        still.body["status"], "booked",
+        "{}: nothing changed",
+        app.backend
+    );
+    assert_eq!(app.audit_count("appointment.reschedule").await, 0);
+    // The clinic moves it there (a reschedule by staff overrides, as a booking may).
+    let r = app
+        .post(
+            &w.at(&format!("/appointments/{id}/reschedule")),
+            Some(&w.admin),
+            onto,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}: {}", app.backend, r.text);
+}
+
+each_backend!(
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    a_patient_booking_one_time_with_many_doctors_at_once_gets_one_appointment
+);
+async fn a_patient_booking_one_time_with_many_doctors_at_once_gets_one_appointment(app: TestApp) {
+    let w = world(&app, "twice").await;
+    let clinic = w.clinic.parse().unwrap();
+    let mut doctors = vec![w.doctor.clone()];
+    for i in 0..7 {
+        let email = format!("doc{i}@twice.test");
+        let id = crate::fixtures::doctor(&app, clinic, &email, &format!("Dr Number {i}")).await;
+        doctors.push(id.to_string());
+    }
+    // The patient's record exists already (their first booking, another day).
+    let first = book(&app, &w, &w.patient, "2026-11-24T03:30:00Z").await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let second = app.second_instance().await;
+    let apps: Vec<&TestApp> = if app.backend == "postgres" {
+        vec![&app, &second]
+    } else {
+        vec![&app]
+    };
+    for (round, start) in ["2026-11-23T03:30:00Z", "2026-11-23T08:30:00Z"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut tasks = Vec::new();
+        for (i, doctor) in doctors.iter().enumerate() {
+            let router = apps[i % apps.len()].router.clone();
+            let body = json!({"doctor_id": doctor, "visit_type_id": w.visit_type, "start": start});
+            let req = TestApp::req(
+                axum::http::Method::POST,
+                &w.at("/appointments"),
+                Some(&w.patient),
+                Some(&body),
+            );
+            tasks.push(tokio::spawn(send_to(router, req)));
+        }
+        let mut won = 0;
+        for t in tasks {
+            let r = t.await.unwrap();
+            assert!(
+                r.status == StatusCode::CREATED || r.status == StatusCode::CONFLICT,
+                "{}: every other request is refused as the patient's clash: {} {}",
+                app.backend,
+                r.status,
+                r.text
+            );
+            won += usize::from(r.status == StatusCode::CREATED);
+        }
+        assert_eq!(
+            won, 1,
+            "{}: round {round}: one appointment at {start}",
+            app.backend
+        );
+    }
+    let mine = app.get("/api/v1/me/appointments", Some(&w.patient)).await;
+    assert_eq!(mine.body.as_array().unwrap().len(), 3, "{}", app.backend);
+}
