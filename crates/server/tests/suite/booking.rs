@@ -6,7 +6,7 @@
 use crate::backends::each_backend;
 use crate::{
     helpers::{TestApp, start_time},
-    world::{book, events, world, world_in},
+    world::{book, world, world_in},
 };
 use axum::http::StatusCode;
 use serde_json::json;

@@ -5,7 +5,7 @@
 use crate::backends::each_backend;
 use crate::{
     helpers::{TestApp, send_to},
-    world::{book, world},
+    world::{book, events, world},
 };
 use axum::http::StatusCode;
 use serde_json::json;
