@@ -391,9 +391,9 @@ pub async fn search_clinic_slots(
     };
     let c = state.store().conn();
     let window = (utc(from, -2), utc(to, 3));
-    let (clinic, read) = tokio::try_join!(async { get_clinic(state, id).await }, async {
-        Ok(rules::doctor_rules_and_busy(c, id, doctor, (from, to), window).await?)
-    },)?;
+    let rules_and_busy =
+        async { Ok(rules::doctor_rules_and_busy(c, id, doctor, (from, to), window).await?) };
+    let (clinic, read) = tokio::try_join!(get_clinic(state, id), rules_and_busy)?;
     let zone = zone_of(&clinic);
     let found = one_doctor(&zone, &read, q, staff, state.now(), (from, to))?;
     Ok((clinic, from, to, found))

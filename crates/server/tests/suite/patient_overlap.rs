@@ -4,11 +4,24 @@
 
 use crate::backends::each_backend;
 use crate::{
-    helpers::{TestApp, send_to},
+    helpers::{Resp, TestApp, send_to},
     world::{book, events, world},
 };
 use axum::http::StatusCode;
 use serde_json::json;
+
+/// `r` is the 409 of a patient's clash, its detail saying `says`.
+fn refused_as_clash(app: &TestApp, r: &Resp, says: &str) {
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "{}: {}",
+        app.backend,
+        r.text
+    );
+    let detail = r.body["detail"].as_str().unwrap();
+    assert!(detail.contains(says), "{}", r.text);
+}
 
 each_backend!(a_patient_cannot_hold_two_overlapping_appointments_but_staff_may_override);
 async fn a_patient_cannot_hold_two_overlapping_appointments_but_staff_may_override(app: TestApp) {
@@ -49,19 +62,7 @@ async fn a_patient_cannot_hold_two_overlapping_appointments_but_staff_may_overri
     let r = app
         .post(&w.at("/appointments"), Some(&w.patient), with_doc2.clone())
         .await;
-    assert_eq!(
-        r.status,
-        StatusCode::CONFLICT,
-        "{}: {}",
-        app.backend,
-        r.text
-    );
-    assert!(
-        r.body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("already have an appointment")
-    );
+    refused_as_clash(&app, &r, "already have an appointment");
 
     let found = app.get(&w.at("/patients?q=ravi"), Some(&w.admin)).await;
     assert_eq!(found.status, StatusCode::OK, "{}", found.text);
@@ -133,21 +134,7 @@ async fn a_patient_cannot_move_a_visit_onto_another_of_theirs_but_staff_may(app:
             onto.clone(),
         )
         .await;
-    assert_eq!(
-        r.status,
-        StatusCode::CONFLICT,
-        "{}: {}",
-        app.backend,
-        r.text
-    );
-    assert!(
-        r.body["detail"]
-            .as_str()
-            .unwrap()
-            .contains("You already have an appointment at"),
-        "{}",
-        r.text
-    );
+    refused_as_clash(&app, &r, "You already have an appointment at");
     let still = app
         .get(&w.at(&format!("/appointments/{id}")), Some(&w.patient))
         .await;
