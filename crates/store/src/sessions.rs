@@ -97,25 +97,14 @@ async fn insert_refresh<C: ConnectionTrait>(
     Ok(())
 }
 
-/// The live session an access token belongs to, with its active user, in one round trip:
-/// this runs on every authenticated request. Revoked or expired sessions and deactivated
-/// users read as `None`.
-pub async fn identify<C: ConnectionTrait>(
-    c: &C,
-    access_hash: &str,
-    now: jiff::Timestamp,
-) -> StoreResult<Option<(Session, User)>> {
-    let found = identify_at(c, access_hash, now, None).await?;
-    Ok(found.map(|(session, user, _)| (session, user)))
-}
-
 /// The clinic `clinic` and the roles the caller holds there (`None`: no such clinic), read
 /// with the session.
 pub type ClinicAt = Option<(Clinic, Vec<Role>)>;
 
-/// [`identify`], and with `clinic` that clinic and the caller's roles in it
-/// ([`clinics::find_with_roles`]) in the same read: what a signed-in request in a clinic
-/// starts from.
+/// The live session an access token belongs to, with its active user, in one round trip
+/// (this runs on every authenticated request); with `clinic`, also that clinic and the
+/// caller's roles in it ([`clinics::find_with_roles`]): what a signed-in request in a clinic
+/// starts from. Revoked or expired sessions and deactivated users read as `None`.
 pub async fn identify_at<C: ConnectionTrait>(
     c: &C,
     access_hash: &str,
