@@ -232,8 +232,8 @@ pub async fn seed(store: &Store, doctors: usize, appointments: u64) -> Result<Se
     )
     .await?;
 
-    // Patients without accounts, one per 20 appointments (at least 1000).
-    let patients = (appointments / 20).max(1000);
+    // Patients without accounts, one per 20 appointments (at least 1000, and one per doctor).
+    let patients = (appointments / 20).max(1000).max(doctors as u64);
     let patient_ids: Vec<Uuid> = (0..patients).map(|_| Uuid::now_v7()).collect();
     let mut rows = Vec::with_capacity(patient_ids.len() * 10);
     for (i, &id) in patient_ids.iter().enumerate() {
@@ -310,7 +310,10 @@ pub async fn seed(store: &Store, doctors: usize, appointments: u64) -> Result<Se
     {
         let slot = 2 * (pos as i64 % SEEDED_PER_DAY);
         let start = seeded.slot_start_ms(day, slot);
-        for &doctor in &seeded.doctors {
+        // Each doctor's patient at this time is another one (the database refuses a patient
+        // two visits at once), from a well-mixed offset.
+        let first_patient = splitmix64(pos as u64);
+        for (d, &doctor) in seeded.doctors.iter().enumerate() {
             if n >= appointments {
                 break 'fill;
             }
@@ -322,7 +325,7 @@ pub async fn seed(store: &Store, doctors: usize, appointments: u64) -> Result<Se
                 (true, _) => ("fulfilled", None),
                 (false, _) => ("booked", None),
             };
-            let patient = patient_ids[((mix >> 32) % patients) as usize];
+            let patient = patient_ids[(first_patient.wrapping_add(d as u64) % patients) as usize];
             batch.extend([
                 Uuid::now_v7().into(),
                 clinic_id.into(),

@@ -1,13 +1,14 @@
-//! Appointments. No two active appointments of one doctor overlap, buffers included: the
-//! database enforces it (PostgreSQL's exclusion constraint, SQLite's triggers; see
-//! `schema/mod.rs`), and writers check first for a useful answer.
+//! Appointments. No two active appointments of one doctor overlap, buffers included, and
+//! none of one patient's, unless staff overrode that for one: the database enforces both
+//! (PostgreSQL's exclusion constraints, SQLite's triggers; see `schema/booking.rs`), and
+//! writers check first for a useful answer.
 
 use crate::{Batch, StoreError, StoreResult, all_as, exec, get, ms, one, one_as, ts};
 use domain::{
     AppointmentId, AppointmentStatus, ClinicId, DoctorId, PatientId, Source, UserId, VisitTypeId,
 };
 use jiff::Timestamp;
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
+use sea_orm::{ConnectionTrait, QueryResult};
 
 pub use crate::appointment_lists::{Filter, count_active, list, of_user};
 
@@ -67,6 +68,9 @@ pub struct NewAppointment<'a> {
     pub ref_code: &'a str,
     pub rescheduled_from: Option<AppointmentId>,
     pub created_by: UserId,
+    /// Staff booked it over another visit of the patient: the database does not hold it
+    /// to the patient's no-overlap rule ([`crate::PATIENT_OVERLAP`]).
+    pub patient_overlap_ok: bool,
 }
 
 /// The names an appointment is shown with (see `Appointment`).
@@ -184,7 +188,8 @@ pub(crate) fn row(r: &QueryResult) -> StoreResult<Appointment> {
 }
 
 /// Inserts an appointment. An overlap with another active appointment of the doctor is
-/// `Conflict(NO_OVERLAP)`; a reference code already used in the clinic is
+/// `Conflict(NO_OVERLAP)`; one with another of the patient's, unless `patient_overlap_ok`,
+/// `Conflict(PATIENT_OVERLAP)`; a reference code already used in the clinic is
 /// `Conflict("appointments_ref_code_key")`.
 pub async fn insert<C: ConnectionTrait>(
     c: &C,
@@ -202,8 +207,8 @@ pub fn insert_into(b: &mut Batch, a: &NewAppointment<'_>, now: Timestamp) {
     b.exec(
         "INSERT INTO appointments (id, clinic_id, doctor_id, patient_id, visit_type_id, start_at, end_at, \
          block_start, block_end, local_date, status, source, reason, ref_code, rescheduled_from, \
-         rescheduled_to, cancel_reason, created_by, created_at, updated_at, version) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, NULL, $16, $17, $17, 1)",
+         rescheduled_to, cancel_reason, created_by, created_at, updated_at, version, patient_overlap_ok) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, NULL, NULL, $16, $17, $17, 1, $18)",
         vec![
             a.id.as_uuid().into(),
             a.clinic_id.as_uuid().into(),
@@ -222,6 +227,7 @@ pub fn insert_into(b: &mut Batch, a: &NewAppointment<'_>, now: Timestamp) {
             a.rescheduled_from.map(|r| r.as_uuid()).into(),
             a.created_by.as_uuid().into(),
             ms(now).into(),
+            a.patient_overlap_ok.into(),
         ],
     );
 }
@@ -351,26 +357,15 @@ fn parse_busy(s: &str) -> StoreResult<Busy> {
     })
 }
 
-/// The patient's active appointments whose visit time overlaps `start..end`, for a write
-/// transaction about to book them. On PostgreSQL the patient's row is locked first, so
-/// that two bookings of one patient at once take turns and the later sees the earlier (no
-/// database rule refuses a patient's overlap: staff may book one); SQLite's writers are
-/// serial anyway.
+/// The patient's active appointments whose visit time overlaps `start..end` (overridden
+/// ones too), to refuse a booking over them with their names. Read before a write, it may
+/// miss one booked meanwhile: the database's rule ([`crate::PATIENT_OVERLAP`]) refuses that.
 pub async fn patient_overlaps<C: ConnectionTrait>(
     c: &C,
     patient: PatientId,
     start: Timestamp,
     end: Timestamp,
 ) -> StoreResult<Vec<Appointment>> {
-    if c.get_database_backend() == DbBackend::Postgres {
-        // Not `FOR UPDATE`: foreign keys to the patient (their new rows) may still be checked.
-        one(
-            c,
-            "SELECT id FROM patients WHERE id = $1 FOR NO KEY UPDATE",
-            vec![patient.as_uuid().into()],
-        )
-        .await?;
-    }
     all_as(
         c,
         // By `appointments_patient_end_idx`: the patient's appointments ending after this

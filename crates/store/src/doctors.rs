@@ -43,6 +43,21 @@ pub struct Profile {
     pub specialties: Vec<SpecialtyId>,
 }
 
+impl Profile {
+    /// A profile with only a name, for the doctor to fill in.
+    pub fn named(name: &str) -> Self {
+        Profile {
+            name: name.to_owned(),
+            qualifications: String::new(),
+            languages: Vec::new(),
+            registration_number: String::new(),
+            fee_minor: 0,
+            bio: String::new(),
+            specialties: Vec::new(),
+        }
+    }
+}
+
 const COLS: &str = "id, clinic_id, user_id, status, name, qualifications, languages, \
     registration_number, fee_minor, bio, decision_reason, created_at, updated_at";
 

@@ -111,6 +111,9 @@ impl StoreError {
             }
             // sea-orm does not classify exclusion violations (SQLSTATE 23P01); find ours by name.
             _ if e.to_string().contains(NO_OVERLAP) => StoreError::Conflict(NO_OVERLAP.into()),
+            _ if e.to_string().contains(PATIENT_OVERLAP) => {
+                StoreError::Conflict(PATIENT_OVERLAP.into())
+            }
             // Check constraints that guard money against a concurrent writer read as conflicts.
             _ => match MONEY_CHECKS.iter().find(|c| e.to_string().contains(*c)) {
                 Some(c) => StoreError::Conflict((*c).to_owned()),
@@ -124,6 +127,11 @@ impl StoreError {
 /// constraint on PostgreSQL, triggers (and the unique index on the blocked start) on
 /// SQLite, all reported under this name.
 pub const NO_OVERLAP: &str = "appointments_no_overlap";
+
+/// The rule that keeps one patient's active appointments apart, unless staff overrode it
+/// for one (`patient_overlap_ok`): an exclusion constraint on PostgreSQL, triggers on
+/// SQLite, both under this name.
+pub const PATIENT_OVERLAP: &str = "appointments_patient_overlap";
 
 /// Check constraints that refuse a write a concurrent one made stale: a bill paid beyond
 /// what is due, a payment refunded beyond itself.

@@ -46,6 +46,7 @@ impl MigratorTrait for Migrator {
             Step::new("m0028_patient_end_index", |_| {
                 schema::PATIENT_END_INDEX.to_owned()
             }),
+            Step::new("m0029_patient_no_overlap", schema::patient_no_overlap),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

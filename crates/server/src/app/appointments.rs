@@ -2,7 +2,7 @@
 //! an e-mailed link) and the staff status moves.
 
 use super::{
-    booking::{Details, Inserted, Want, bookable, fresh_ref_code, patient_clash},
+    booking::{Details, Inserted, Want, bookable, fresh_ref_code, patient_busy, patient_clash},
     events,
     local_time::zone_of,
     notices,
@@ -238,13 +238,12 @@ pub async fn reschedule(
         ));
     }
     // A patient moving a visit onto another of theirs is refused, as at booking; staff
-    // may (as they may book one with the override).
-    if !staff
-        && let Some(other) =
-            appointments::patient_overlaps(&tx, old.patient_id, placed.slot.start, placed.slot.end)
-                .await?
-                .first()
-    {
+    // may (as they may book one with the override). One booked meanwhile is refused by the
+    // database (`Inserted::PatientBusy`).
+    let clashes =
+        appointments::patient_overlaps(&tx, old.patient_id, placed.slot.start, placed.slot.end)
+            .await?;
+    if !staff && let Some(other) = clashes.first() {
         tx.rollback().await?;
         return Err(patient_clash(clinic, None, other));
     }
@@ -255,6 +254,7 @@ pub async fn reschedule(
         reason: &old.reason,
         rescheduled_from: Some(old.id),
         created_by: caller.person()?.id(),
+        patient_overlap_ok: !clashes.is_empty(),
     };
     let new_id = AppointmentId::new();
     let ref_code = fresh_ref_code(&tx, clinic.id).await?;
@@ -265,6 +265,12 @@ pub async fn reschedule(
         Inserted::Taken => {
             tx.rollback().await?;
             return Err(want.refused(state, Refusal::Taken).await);
+        }
+        Inserted::PatientBusy => {
+            tx.rollback().await?;
+            let name = staff.then_some(old.patient_name.as_str());
+            let pool = state.store().conn();
+            return Err(patient_busy(pool, clinic, name, old.patient_id, &placed.slot).await);
         }
         Inserted::RefCodeTaken => {
             return Err(AppError::Conflict(

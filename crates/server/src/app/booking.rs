@@ -32,8 +32,8 @@ use store::{
 mod patient;
 mod want;
 
-pub(in crate::app) use patient::patient_clash;
-use patient::{PatientPlan, plan_patient, register};
+use patient::{PatientPlan, plan_with_visits, register};
+pub(in crate::app) use patient::{patient_busy, patient_clash};
 pub(in crate::app) use want::{Details, Inserted, Want};
 
 /// The unique index on a clinic's reference codes.
@@ -202,10 +202,11 @@ pub async fn book(
     };
     let now = state.now();
     let date = input.start.to_zoned(zone_of(clinic)).date();
-    // The patient's record is read beside the doctor's rules; the rules' refusals come first.
-    let (read, plan) = tokio::join!(
+    // The patient's record and their visits around the start are read beside the doctor's
+    // rules; the rules' refusals come first.
+    let (read, patient) = tokio::join!(
         read(pool, clinic, input.doctor, date, date),
-        plan_patient(pool, caller, &input.patient),
+        plan_with_visits(pool, caller, &input.patient, input.start),
     );
     let (rules, busy) = read?;
     let vt = bookable(&rules, input.visit_type)?;
@@ -220,7 +221,19 @@ pub async fn book(
         Ok(p) => p,
         Err(r) => return Err(want.refused(state, r).await),
     };
-    let plan = plan?;
+    let (plan, around) = patient?;
+    // A patient is not booked over another visit of theirs, unless staff override that. One
+    // booked since the read is refused by the database (`Inserted::PatientBusy`).
+    let clashes: Vec<_> = around
+        .into_iter()
+        .filter(|a| a.start < placed.slot.end)
+        .collect();
+    let overlap_ok = staff && input.allow_patient_overlap;
+    if let Some(other) = clashes.first()
+        && !overlap_ok
+    {
+        return Err(patient_clash(clinic, staff.then_some(plan.name()), other));
+    }
     let status = if !staff && rules.policy.require_approval {
         AppointmentStatus::Pending
     } else {
@@ -234,6 +247,7 @@ pub async fn book(
         reason: &reason,
         rescheduled_from: None,
         created_by: me,
+        patient_overlap_ok: overlap_ok,
     };
     let prepare = |patient: &patients::Patient, id: AppointmentId, ref_code: &str| {
         let appointment = want
@@ -303,15 +317,6 @@ pub async fn book(
                 (p, prepared)
             }
         };
-        let clashes =
-            appointments::patient_overlaps(&tx, patient.id, placed.slot.start, placed.slot.end)
-                .await?;
-        if let Some(other) = clashes.first()
-            && !(staff && input.allow_patient_overlap)
-        {
-            let name = staff.then_some(patient.details.name.as_str());
-            return Err(patient_clash(clinic, name, other));
-        }
         // The rest is written in one round trip with the appointment (on SQLite, where each
         // is a hand-off to the writer's thread that the writers queued behind wait for).
         let mut writes = Batch::on(&tx);
@@ -334,6 +339,11 @@ pub async fn book(
             Inserted::Taken => {
                 tx.rollback().await?;
                 return Err(want.refused(state, Refusal::Taken).await);
+            }
+            Inserted::PatientBusy => {
+                tx.rollback().await?;
+                let name = staff.then_some(patient.details.name.as_str());
+                return Err(patient_busy(pool, clinic, name, patient.id, &placed.slot).await);
             }
             Inserted::RefCodeTaken => continue,
         };

@@ -168,15 +168,7 @@ pub async fn profile_for_invited<C: Conn>(
     now: jiff::Timestamp,
 ) -> AppResult<()> {
     if doctors::of_user(c, clinic, user).await?.is_none() {
-        let profile = Profile {
-            name: name.to_owned(),
-            qualifications: String::new(),
-            languages: Vec::new(),
-            registration_number: String::new(),
-            fee_minor: 0,
-            bio: String::new(),
-            specialties: Vec::new(),
-        };
+        let profile = Profile::named(name);
         doctors::insert(c, clinic, user, &profile, now).await?;
     }
     Ok(())

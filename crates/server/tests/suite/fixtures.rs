@@ -108,15 +108,7 @@ pub async fn doctor(app: &TestApp, clinic: ClinicId, email: &str, name: &str) ->
     let c = app.state.store().conn();
     let now = app.state.now();
     let user = staff(app, clinic, email, name, Role::Doctor).await;
-    let profile = doctors::Profile {
-        name: name.to_owned(),
-        qualifications: String::new(),
-        languages: Vec::new(),
-        registration_number: String::new(),
-        fee_minor: 0,
-        bio: String::new(),
-        specialties: Vec::new(),
-    };
+    let profile = doctors::Profile::named(name);
     let id = doctors::insert(c, clinic, user, &profile, now)
         .await
         .unwrap();

@@ -203,6 +203,9 @@ async fn a_patient_booking_one_time_with_many_doctors_at_once_gets_one_appointme
                 r.status,
                 r.text
             );
+            if r.status == StatusCode::CONFLICT {
+                refused_as_clash(&app, &r, "You already have an appointment at");
+            }
             won += usize::from(r.status == StatusCode::CREATED);
         }
         assert_eq!(
@@ -213,4 +216,76 @@ async fn a_patient_booking_one_time_with_many_doctors_at_once_gets_one_appointme
     }
     let mine = app.get("/api/v1/me/appointments", Some(&w.patient)).await;
     assert_eq!(mine.body.as_array().unwrap().len(), 3, "{}", app.backend);
+}
+
+each_backend!(the_database_itself_refuses_a_patient_two_visits_at_once_unless_staff_overrode);
+async fn the_database_itself_refuses_a_patient_two_visits_at_once_unless_staff_overrode(
+    app: TestApp,
+) {
+    use sea_orm::ConnectionTrait;
+    let w = world(&app, "patientrule").await;
+    let clinic = w.clinic.parse().unwrap();
+    let other =
+        crate::fixtures::doctor(&app, clinic, "doc2@patientrule.test", "Dr Vikram Shah").await;
+    let first = book(&app, &w, &w.patient, "2026-11-23T03:30:00Z").await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let first_id: uuid::Uuid = first.body["id"].as_str().unwrap().parse().unwrap();
+    let c = app.state.store().conn();
+    let uuid = if app.backend == "postgres" {
+        "gen_random_uuid()"
+    } else {
+        "randomblob(16)"
+    };
+    // The booked visit copied to the other doctor, 10 minutes later: the patient's visits
+    // overlap, the doctors' do not.
+    let copy = |ref_code: &str, status: &str, ok: &str| {
+        format!(
+            "INSERT INTO appointments (id, clinic_id, doctor_id, patient_id, visit_type_id, start_at, \
+             end_at, block_start, block_end, local_date, status, source, reason, ref_code, created_at, \
+             updated_at, version, patient_overlap_ok) \
+             SELECT {uuid}, clinic_id, $1, patient_id, visit_type_id, start_at + 600000, \
+             end_at + 600000, block_start + 600000, block_end + 600000, local_date, '{status}', \
+             source, reason, '{ref_code}', created_at, updated_at, 1, {ok} FROM appointments \
+             WHERE id = $2"
+        )
+    };
+    let run = |sql: String| {
+        c.execute_raw(sea_orm::Statement::from_sql_and_values(
+            c.get_database_backend(),
+            sql,
+            [other.as_uuid().into(), first_id.into()],
+        ))
+    };
+    let refused = |done: Result<sea_orm::ExecResult, sea_orm::DbErr>, why: &str| {
+        let e = done.expect_err(why);
+        let named = e.to_string().contains("appointments_patient_overlap");
+        assert!(named, "{}: {why}: {e}", app.backend);
+    };
+    refused(
+        run(copy("ZZZ-AAA", "booked", "FALSE")).await,
+        "a second visit at once",
+    );
+    run(copy("ZZZ-BBB", "cancelled", "FALSE"))
+        .await
+        .expect("a cancelled one holds no time");
+    let back = "UPDATE appointments SET status = 'booked' WHERE ref_code = 'ZZZ-BBB'";
+    refused(c.execute_unprepared(back).await, "bringing it back");
+    run(copy("ZZZ-CCC", "booked", "TRUE"))
+        .await
+        .expect("staff's override is recorded on the row");
+    let mine = app.get("/api/v1/me/appointments", Some(&w.patient)).await;
+    let booked: Vec<_> = mine
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["status"] == "booked")
+        .map(|a| a["ref_code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        booked,
+        [first.body["ref_code"].as_str().unwrap(), "ZZZ-CCC"],
+        "{}",
+        app.backend
+    );
 }

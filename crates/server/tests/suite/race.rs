@@ -146,9 +146,10 @@ async fn the_database_itself_refuses_an_overlapping_active_appointment(app: Test
     };
     let sql = format!(
         "INSERT INTO appointments (id, clinic_id, doctor_id, patient_id, visit_type_id, start_at, end_at, block_start, block_end, \
-             local_date, status, source, reason, ref_code, created_at, updated_at, version) \
+             local_date, status, source, reason, ref_code, created_at, updated_at, version, patient_overlap_ok) \
              SELECT {uuid}, clinic_id, doctor_id, patient_id, visit_type_id, start_at + 600000, end_at + 600000, \
-             block_start + 600000, block_end + 600000, local_date, 'booked', source, reason, 'ZZZ-ZZZ', created_at, updated_at, 1 FROM appointments"
+             block_start + 600000, block_end + 600000, local_date, 'booked', source, reason, 'ZZZ-ZZZ', created_at, updated_at, 1, TRUE \
+             FROM appointments"
     );
     // Each statement must be refused by the database, naming the overlap rule.
     let refused = |stmt: String, why: &'static str| async move {
@@ -375,6 +376,7 @@ async fn a_taken_reference_code_is_refused_by_the_database_as_its_own_conflict(a
                 },
                 rescheduled_from: None,
                 created_by: a.created_by.unwrap(),
+                patient_overlap_ok: false,
             };
             let tx = app.state.store().write().await.unwrap();
             let done = store::appointments::insert(&tx, &row, start_time()).await;

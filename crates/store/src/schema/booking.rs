@@ -223,3 +223,49 @@ BEGIN {body} END;
 "#
     )
 }
+
+/// The statuses in which a patient is expected at a visit: two of these never overlap for
+/// one patient, unless staff booked one of them over the other (`patient_overlap_ok`).
+const PATIENT_ACTIVE: &str = "status IN ('pending', 'booked', 'arrived')";
+
+/// No patient has two active appointments at once, unless staff overrode the rule for one
+/// (which the row records). Appointments that already overlap are marked as overridden:
+/// they were made before the database held the rule (staff overrides, or older data).
+/// PostgreSQL holds the rule in an exclusion constraint, SQLite in triggers; both report
+/// it as `appointments_patient_overlap`.
+pub fn patient_no_overlap(backend: DbBackend) -> String {
+    let rule = match backend {
+        DbBackend::Postgres => format!(
+            "ALTER TABLE appointments ADD CONSTRAINT appointments_patient_overlap \
+             EXCLUDE USING gist (patient_id WITH =, int8range(start_at, end_at) WITH &&) \
+             WHERE ({PATIENT_ACTIVE} AND NOT patient_overlap_ok);"
+        ),
+        _ => {
+            // By `appointments_patient_end_idx`, as `appointments::patient_overlaps` reads.
+            let clash = format!(
+                "a.patient_id = NEW.patient_id AND a.id <> NEW.id AND a.{PATIENT_ACTIVE} \
+                 AND NOT a.patient_overlap_ok AND +a.start_at < NEW.end_at AND a.end_at > NEW.start_at"
+            );
+            let body = format!(
+                "SELECT RAISE(ABORT, 'appointments_patient_overlap') WHERE EXISTS (\
+                 SELECT 1 FROM appointments a WHERE {clash});"
+            );
+            format!(
+                "CREATE TRIGGER appointments_patient_overlap_insert BEFORE INSERT ON appointments \
+                 WHEN NEW.{PATIENT_ACTIVE} AND NOT NEW.patient_overlap_ok BEGIN {body} END;
+CREATE TRIGGER appointments_patient_overlap_update \
+                 BEFORE UPDATE OF patient_id, status, start_at, end_at, patient_overlap_ok ON appointments \
+                 WHEN NEW.{PATIENT_ACTIVE} AND NOT NEW.patient_overlap_ok BEGIN {body} END;"
+            )
+        }
+    };
+    format!(
+        "ALTER TABLE appointments ADD COLUMN patient_overlap_ok BOOLEAN NOT NULL DEFAULT FALSE;
+UPDATE appointments SET patient_overlap_ok = TRUE WHERE {PATIENT_ACTIVE} AND EXISTS (\
+ SELECT 1 FROM appointments b WHERE b.patient_id = appointments.patient_id \
+ AND b.id <> appointments.id AND b.{PATIENT_ACTIVE} \
+ AND b.start_at < appointments.end_at AND b.end_at > appointments.start_at);
+{rule}
+"
+    )
+}

@@ -6,10 +6,16 @@ use crate::{
     app::{Fields, checked, notices},
     error::{AppError, AppResult},
 };
-use domain::{Email, PersonName, Phone, UserId, patient::same_name};
+use domain::{Email, PatientId, PersonName, Phone, UserId, patient::same_name, schedule::Slot};
 use jiff::Timestamp;
 use serde_json::json;
-use store::{Conn, StoreError, appointments::Appointment, audit, clinics::Clinic, patients};
+use store::{
+    Conn, StoreError,
+    appointments::{self, Appointment},
+    audit,
+    clinics::Clinic,
+    patients,
+};
 
 /// The patient of a booking: one the clinic knows, the caller's own unlinked record to link
 /// to their account, or one to register with the booking.
@@ -22,8 +28,60 @@ pub(in crate::app) enum PatientPlan {
     },
 }
 
+impl PatientPlan {
+    /// The patient's name.
+    pub(in crate::app) fn name(&self) -> &str {
+        match self {
+            PatientPlan::Known(p) | PatientPlan::Link(p) => &p.details.name,
+            PatientPlan::Register { details, .. } => &details.name,
+        }
+    }
+}
+
+/// [`plan_patient`], and the patient's active visits a booking at `start` may overlap: those
+/// that end after it and begin less than a day later (a visit lasts at most 8 hours).
+pub(in crate::app) async fn plan_with_visits<C: Conn>(
+    c: &C,
+    caller: &Caller,
+    choice: &PatientChoice,
+    start: Timestamp,
+) -> AppResult<(PatientPlan, Vec<Appointment>)> {
+    let plan = plan_patient(c, caller, choice).await?;
+    let visits = match &plan {
+        PatientPlan::Known(p) | PatientPlan::Link(p) => {
+            let day_after = start
+                .checked_add(jiff::SignedDuration::from_hours(24))
+                .unwrap_or(Timestamp::MAX);
+            appointments::patient_overlaps(c, p.id, start, day_after).await?
+        }
+        PatientPlan::Register { .. } => Vec::new(),
+    };
+    Ok((plan, visits))
+}
+
+/// The answer when the database refused to book `patient` over another visit of theirs
+/// that was booked after the check: that visit, read again.
+pub(in crate::app) async fn patient_busy<C: Conn>(
+    c: &C,
+    clinic: &Clinic,
+    staff: Option<&str>,
+    patient: PatientId,
+    slot: &Slot,
+) -> AppError {
+    match appointments::patient_overlaps(c, patient, slot.start, slot.end).await {
+        Ok(visits) => match visits.first() {
+            Some(other) => patient_clash(clinic, staff, other),
+            None => AppError::Conflict(
+                "Another visit of this patient was booked at this time meanwhile; try again."
+                    .into(),
+            ),
+        },
+        Err(e) => e.into(),
+    }
+}
+
 /// Finds (or validates, for a new one) the booking's patient, before any write.
-pub(in crate::app) async fn plan_patient<C: Conn>(
+async fn plan_patient<C: Conn>(
     c: &C,
     caller: &Caller,
     choice: &PatientChoice,

@@ -16,7 +16,7 @@ use domain::{
 };
 use jiff::{Timestamp, civil::Date};
 use store::{
-    Batch, Conn, NO_OVERLAP, Rows, StoreError,
+    Batch, Conn, NO_OVERLAP, PATIENT_OVERLAP, Rows, StoreError,
     appointments::{self, Busy, NewAppointment},
     clinics::Clinic,
     rules::DoctorRules,
@@ -48,6 +48,8 @@ pub(in crate::app) struct Details<'a> {
     pub reason: &'a str,
     pub rescheduled_from: Option<AppointmentId>,
     pub created_by: UserId,
+    /// Staff book it over another visit of the patient.
+    pub patient_overlap_ok: bool,
 }
 
 /// How an insert went.
@@ -56,6 +58,8 @@ pub(in crate::app) enum Inserted {
     Done(Rows),
     /// The database's overlap constraint refused it: a concurrent booking won.
     Taken,
+    /// The patient's no-overlap rule refused it: a concurrent booking of theirs won.
+    PatientBusy,
     /// The reference code was taken meanwhile.
     RefCodeTaken,
 }
@@ -129,6 +133,7 @@ impl Want<'_> {
             ref_code,
             rescheduled_from: d.rescheduled_from,
             created_by: d.created_by,
+            patient_overlap_ok: d.patient_overlap_ok,
         }
     }
 
@@ -148,6 +153,7 @@ impl Want<'_> {
         match b.run(c).await {
             Ok(rows) => Ok(Inserted::Done(rows)),
             Err(StoreError::Conflict(c)) if c == NO_OVERLAP => Ok(Inserted::Taken),
+            Err(StoreError::Conflict(c)) if c == PATIENT_OVERLAP => Ok(Inserted::PatientBusy),
             Err(StoreError::Conflict(c)) if c == REF_CODE_KEY => Ok(Inserted::RefCodeTaken),
             Err(e) => Err(e.into()),
         }
