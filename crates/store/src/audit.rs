@@ -6,7 +6,7 @@
 
 use crate::{Batch, StoreError, StoreResult, all, all_as, get, ms, one, ts};
 use domain::{ClinicId, UserId};
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult};
+use sea_orm::{ConnectionTrait, QueryResult};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -120,9 +120,8 @@ fn digest(e: &Stored) -> String {
 }
 
 /// Appends an event inside the caller's transaction. Writers of one chain serialise on its
-/// head row, so the chain never forks. The head's number and hash are taken, then the event
-/// inserted, which moves the head's hash to its own (a trigger, `audit_events_head`): one
-/// statement on PostgreSQL, two on SQLite.
+/// head row, so the chain never forks. Two statements: the head's number and hash, then the
+/// event, whose insert moves the head's hash to its own (a trigger, `audit_events_head`).
 pub async fn append<C: ConnectionTrait>(
     c: &C,
     actor: &Actor,
@@ -135,10 +134,8 @@ pub async fn append<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Adds the event's append to `b`, to run in the same transaction. On PostgreSQL that is all:
-/// the batch's statement bumps the chain's head (its row locked until commit) and inserts
-/// the event, hashed by the database from what the bump answers. On SQLite, which cannot
-/// hash, the head is taken now (the first of [`append`]'s statements).
+/// Takes the chain's head now (the first of [`append`]'s statements) and adds the event's
+/// insert to `b`, to run in the same transaction.
 pub async fn append_into<C: ConnectionTrait>(
     c: &C,
     b: &mut Batch,
@@ -147,10 +144,30 @@ pub async fn append_into<C: ConnectionTrait>(
     now: jiff::Timestamp,
 ) -> StoreResult<()> {
     let request_id: String = actor.request_id.chars().take(100).collect();
+    let chain = chain_of(ev.clinic, &request_id);
+    // Take the next number and the head hash in one statement; the row stays locked until
+    // commit. Create the head row on first use; a concurrent creator makes that an update.
+    let head = match one(
+        c,
+        "UPDATE audit_chains SET seq = seq + 1 WHERE chain = $1 RETURNING seq, head_hash",
+        vec![chain.clone().into()],
+    )
+    .await?
+    {
+        Some(head) => head,
+        None => one(
+            c,
+            "INSERT INTO audit_chains (chain, seq, head_hash) VALUES ($1, 1, $2) ON CONFLICT (chain) \
+             DO UPDATE SET seq = audit_chains.seq + 1 RETURNING seq, head_hash",
+            vec![chain.clone().into(), GENESIS.into()],
+        )
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("audit chain head missing".into()))?,
+    };
     let mut e = Stored {
         id: Uuid::now_v7(),
-        chain: chain_of(ev.clinic, &request_id),
-        seq: 0,
+        chain,
+        seq: get(&head, "seq")?,
         at: now,
         actor_user_id: actor.user.map(|u| u.as_uuid()),
         clinic_id: ev.clinic.map(|c| c.as_uuid()),
@@ -160,74 +177,31 @@ pub async fn append_into<C: ConnectionTrait>(
         request_id,
         ip: actor.ip.chars().take(64).collect(),
         detail: ev.detail.to_string(),
-        prev_hash: String::new(),
+        prev_hash: get(&head, "head_hash")?,
         hash: String::new(),
     };
-    // Create the head row on first use; a concurrent creator makes that an update.
-    const BUMP: &str = "INSERT INTO audit_chains (chain, seq, head_hash) VALUES ($1, 1, $2) \
-        ON CONFLICT (chain) DO UPDATE SET seq = audit_chains.seq + 1 RETURNING seq, head_hash";
-    if c.get_database_backend() == DbBackend::Postgres {
-        b.exec(BUMP, vec![e.chain.clone().into(), GENESIS.into()]);
-        // The parts in `digest`'s order; `$1`… are the event's fields as `values` lists them.
-        b.exec_on_previous(
-            format!(
-                "INSERT INTO audit_events ({COLS}) SELECT $1, $2, h.seq, $3, $4, $5, $6, $7, $8, \
-                 $9, $10, $11, h.head_hash, audit_digest(h.head_hash, $1::text, $2, h.seq::text, \
-                 $3::text, COALESCE($4::text, ''), COALESCE($5::text, ''), $6, $7, $8, $9, $10, \
-                 $11) FROM {{previous}} h"
-            ),
-            values(e, false),
-        );
-        return Ok(());
-    }
-    // Take the next number and the head hash in one statement; the row stays locked until
-    // commit.
-    let head = match one(
-        c,
-        "UPDATE audit_chains SET seq = seq + 1 WHERE chain = $1 RETURNING seq, head_hash",
-        vec![e.chain.clone().into()],
-    )
-    .await?
-    {
-        Some(head) => head,
-        None => one(c, BUMP, vec![e.chain.clone().into(), GENESIS.into()])
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("audit chain head missing".into()))?,
-    };
-    e.seq = get(&head, "seq")?;
-    e.prev_hash = get(&head, "head_hash")?;
     e.hash = digest(&e);
     b.exec(
-        format!(
-            "INSERT INTO audit_events ({COLS}) \
-             VALUES ($1, $2, $12, $3, $4, $5, $6, $7, $8, $9, $10, $11, $13, $14)"
-        ),
-        values(e, true),
+        "INSERT INTO audit_events (id, chain, seq, at, actor_user_id, clinic_id, action, target_type, target_id, \
+         request_id, ip, detail, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        vec![
+            e.id.into(),
+            e.chain.into(),
+            e.seq.into(),
+            ms(e.at).into(),
+            e.actor_user_id.into(),
+            e.clinic_id.into(),
+            e.action.into(),
+            e.target_type.into(),
+            e.target_id.into(),
+            e.request_id.into(),
+            e.ip.into(),
+            e.detail.into(),
+            e.prev_hash.into(),
+            e.hash.into(),
+        ],
     );
     Ok(())
-}
-
-/// An event's fields as the inserts above number them: `$1` id, `$2` chain, `$3` at, `$4`
-/// actor, `$5` clinic, `$6` action, `$7` target type, `$8` target id, `$9` request id,
-/// `$10` ip, `$11` detail; with `chained`, `$12` seq, `$13` previous hash, `$14` hash.
-fn values(e: Stored, chained: bool) -> Vec<sea_orm::Value> {
-    let mut v: Vec<sea_orm::Value> = vec![
-        e.id.into(),
-        e.chain.into(),
-        ms(e.at).into(),
-        e.actor_user_id.into(),
-        e.clinic_id.into(),
-        e.action.into(),
-        e.target_type.into(),
-        e.target_id.into(),
-        e.request_id.into(),
-        e.ip.into(),
-        e.detail.into(),
-    ];
-    if chained {
-        v.extend([e.seq.into(), e.prev_hash.into(), e.hash.into()]);
-    }
-    v
 }
 
 const COLS: &str = "id, chain, seq, at, actor_user_id, clinic_id, action, target_type, target_id, request_id, ip, detail, prev_hash, hash";

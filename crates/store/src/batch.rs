@@ -47,18 +47,6 @@ impl Batch {
         });
     }
 
-    /// Adds a statement that reads what the one added just before answers (its `RETURNING`),
-    /// named `{previous}` in `sql`. PostgreSQL only: there the parts of the one statement
-    /// can name each other.
-    pub(crate) fn exec_on_previous(&mut self, sql: impl Into<String>, values: Vec<Value>) {
-        debug_assert!(self.backend == DbBackend::Postgres && !self.parts.is_empty());
-        self.parts.push(Part {
-            sql: sql.into(),
-            values,
-            rows: false,
-        });
-    }
-
     /// Adds the statement whose rows [`Batch::run`] answers. One per batch.
     pub(crate) fn rows(&mut self, sql: impl Into<String>, values: Vec<Value>) {
         debug_assert!(
@@ -114,10 +102,7 @@ impl Batch {
         let mut values = Vec::new();
         for (i, p) in std::mem::take(&mut self.parts).into_iter().enumerate() {
             let mut text = String::new();
-            let part = p
-                .sql
-                .replace("{previous}", &format!("b{}", i.saturating_sub(1)));
-            shifted(&part, values.len(), &mut text);
+            shifted(&p.sql, values.len(), &mut text);
             values.extend(p.values);
             if i == main {
                 last = text;

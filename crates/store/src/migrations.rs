@@ -47,7 +47,6 @@ impl MigratorTrait for Migrator {
                 schema::PATIENT_END_INDEX.to_owned()
             }),
             Step::new("m0029_patient_no_overlap", schema::patient_no_overlap),
-            Step::new("m0030_audit_digest", schema::audit_digest),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

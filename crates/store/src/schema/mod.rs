@@ -289,18 +289,3 @@ BEGIN UPDATE audit_chains SET head_hash = NEW.hash WHERE chain = NEW.chain; END;
         .to_owned(),
     }
 }
-
-/// An event's hash as the database computes it, the same as `audit::digest`: SHA-256 over
-/// each part's length (8 bytes, big-endian) and UTF-8 bytes. On PostgreSQL an event is then
-/// appended in one statement with its head's bump; SQLite has no SHA-256 of its own.
-pub fn audit_digest(backend: DbBackend) -> String {
-    match backend {
-        DbBackend::Postgres => r#"
-CREATE FUNCTION audit_digest(VARIADIC parts text[]) RETURNS text LANGUAGE sql IMMUTABLE
-AS $$ SELECT encode(sha256(string_agg(int8send(octet_length(p)::bigint) || convert_to(p, 'UTF8'),
-    ''::bytea ORDER BY i)), 'hex') FROM unnest(parts) WITH ORDINALITY AS u(p, i) $$;
-"#
-        .to_owned(),
-        _ => "SELECT 1;".to_owned(),
-    }
-}
