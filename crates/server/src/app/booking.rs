@@ -247,7 +247,8 @@ pub async fn book(
         reason: &reason,
         rescheduled_from: None,
         created_by: me,
-        patient_overlap_ok: overlap_ok,
+        // Recorded only when used: the database still holds the visit to the rule otherwise.
+        patient_overlap_ok: overlap_ok && !clashes.is_empty(),
     };
     let prepare = |patient: &patients::Patient, id: AppointmentId, ref_code: &str| {
         let appointment = want

@@ -89,9 +89,19 @@ async fn a_patient_cannot_hold_two_overlapping_appointments_but_staff_may_overri
 
     // A new patient registered at the desk while booking.
     let r = app
-        .post(&w.at("/appointments"), Some(&w.admin), json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type, "start": "2026-11-23T04:30:00Z", "source": "phone", "new_patient": {"name": "Lakshmi Devi", "phone": "+91 98450 12345"}}))
+        .post(&w.at("/appointments"), Some(&w.admin), json!({"doctor_id": w.doctor, "visit_type_id": w.visit_type, "start": "2026-11-23T04:30:00Z", "source": "phone", "new_patient": {"name": "Lakshmi Devi", "phone": "+91 98450 12345"}, "allow_patient_overlap": true}))
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // The override is recorded on the visit that used it, not on one that had no clash.
+    use sea_orm::ConnectionTrait;
+    let c = app.state.store().conn();
+    let sql = "SELECT COUNT(*) AS n FROM appointments WHERE patient_overlap_ok";
+    let row = c.query_one_raw(sea_orm::Statement::from_string(
+        c.get_database_backend(),
+        sql,
+    ));
+    let n: i64 = row.await.unwrap().unwrap().try_get("", "n").unwrap();
+    assert_eq!(n, 1, "{}", app.backend);
     assert_eq!(r.body["patient_name"], "Lakshmi Devi");
     assert_eq!(r.body["source"], "phone");
     let found = app.get(&w.at("/patients?q=12345"), Some(&w.admin)).await;
