@@ -243,6 +243,9 @@ pub async fn list_my_appointments(
 pub struct RescheduleRequest {
     /// RFC 3339 instant of the new slot's start.
     pub start: String,
+    /// Staff: move it although the patient has another appointment then (audited).
+    #[serde(default)]
+    pub allow_patient_overlap: bool,
 }
 
 /// Move an appointment to another slot of the same doctor: the new one is booked and the
@@ -265,6 +268,7 @@ pub async fn reschedule_appointment(
         &caller,
         appointment_id(&path),
         parse_start(&b.start)?,
+        b.allow_patient_overlap,
     )
     .await?;
     Ok((StatusCode::CREATED, Json(a.into())))

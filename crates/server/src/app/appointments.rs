@@ -178,6 +178,7 @@ pub async fn reschedule(
     caller: &Caller,
     id: AppointmentId,
     start: Timestamp,
+    allow_patient_overlap: bool,
 ) -> AppResult<Appointment> {
     let now = state.now();
     let clinic = caller.clinic();
@@ -237,15 +238,17 @@ pub async fn reschedule(
             "Someone else changed this appointment; reload and try again.".into(),
         ));
     }
-    // A patient moving a visit onto another of theirs is refused, as at booking; staff
-    // may (as they may book one with the override). One booked meanwhile is refused by the
-    // database (`Inserted::PatientBusy`).
+    // A visit is not moved onto another of the patient's, unless staff override that, as at
+    // booking. One booked meanwhile is refused by the database (`Inserted::PatientBusy`).
     let clashes =
         appointments::patient_overlaps(&tx, old.patient_id, placed.slot.start, placed.slot.end)
             .await?;
-    if !staff && let Some(other) = clashes.first() {
+    let name = staff.then_some(old.patient_name.as_str());
+    if let Some(other) = clashes.first()
+        && !(staff && allow_patient_overlap)
+    {
         tx.rollback().await?;
-        return Err(patient_clash(clinic, None, other));
+        return Err(patient_clash(clinic, name, "Move", other));
     }
     let details = Details {
         patient: old.patient_id,
@@ -268,9 +271,9 @@ pub async fn reschedule(
         }
         Inserted::PatientBusy => {
             tx.rollback().await?;
-            let name = staff.then_some(old.patient_name.as_str());
             let pool = state.store().conn();
-            return Err(patient_busy(pool, clinic, name, old.patient_id, &placed.slot).await);
+            let slot = &placed.slot;
+            return Err(patient_busy(pool, clinic, name, "Move", old.patient_id, slot).await);
         }
         Inserted::RefCodeTaken => {
             return Err(AppError::Conflict(
@@ -305,7 +308,7 @@ pub async fn reschedule(
             .in_clinic(clinic.id)
             .detail(json!({
                 "to": new_id, "from_start": old.start.to_string(), "to_start": new.start.to_string(),
-                "after_cutoff_override": late,
+                "after_cutoff_override": late, "patient_overlap_override": !clashes.is_empty(),
             })),
         now,
     )

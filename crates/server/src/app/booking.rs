@@ -232,7 +232,12 @@ pub async fn book(
     if let Some(other) = clashes.first()
         && !overlap_ok
     {
-        return Err(patient_clash(clinic, staff.then_some(plan.name()), other));
+        return Err(patient_clash(
+            clinic,
+            staff.then_some(plan.name()),
+            "Book",
+            other,
+        ));
     }
     let status = if !staff && rules.policy.require_approval {
         AppointmentStatus::Pending
@@ -344,7 +349,8 @@ pub async fn book(
             Inserted::PatientBusy => {
                 tx.rollback().await?;
                 let name = staff.then_some(patient.details.name.as_str());
-                return Err(patient_busy(pool, clinic, name, patient.id, &placed.slot).await);
+                let slot = &placed.slot;
+                return Err(patient_busy(pool, clinic, name, "Book", patient.id, slot).await);
             }
             Inserted::RefCodeTaken => continue,
         };

@@ -207,7 +207,7 @@ pub async fn book(
         return Err(AppError::NotFound.into());
     };
     let result = match form.reschedule.parse::<AppointmentId>() {
-        Ok(old) => appointments::reschedule(&state, &ctx, &caller, old, start)
+        Ok(old) => appointments::reschedule(&state, &ctx, &caller, old, start, false)
             .await
             .map(|a| (a, "moved")),
         Err(_) => {

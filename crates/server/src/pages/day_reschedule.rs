@@ -50,6 +50,8 @@ struct MovePage {
     alert: Option<String>,
     alternatives: Vec<SlotLink>,
     errors: Errors,
+    /// The patient has another appointment then: offer to move it anyway.
+    offer_override: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -65,6 +67,8 @@ pub struct PickQuery {
 #[serde(default)]
 pub struct MoveForm {
     start: String,
+    /// Move it although the patient has another appointment then.
+    allow_overlap: Option<String>,
 }
 
 /// The reschedule page of appointment `id`, with `more` in its query (a chosen `start`, a
@@ -120,6 +124,7 @@ async fn move_page(
         next_href: week_href(week.next),
         week_label: week.label,
         days,
+        offer_override: trouble.conflict,
         alert: trouble.alert,
         alternatives: trouble.alternatives,
         errors: trouble.errors,
@@ -153,7 +158,8 @@ pub async fn reschedule(
 ) -> Result<Response, PageError> {
     let caller = scope.into_caller();
     let start: Timestamp = form.start.parse().map_err(|_| AppError::NotFound)?;
-    let e = match appointments::reschedule(&state, &ctx, &caller, id, start).await {
+    let anyway = form.allow_overlap.is_some();
+    let e = match appointments::reschedule(&state, &ctx, &caller, id, start, anyway).await {
         Ok(new) => {
             let done = [
                 ("moved", new.ref_code.clone()),

@@ -4,7 +4,7 @@
 
 use crate::backends::each_backend;
 use crate::{
-    helpers::{Resp, TestApp, send_to},
+    helpers::{Resp, TestApp, page_post, send_to},
     world::{book, events, world},
 };
 use axum::http::StatusCode;
@@ -122,8 +122,8 @@ async fn a_patient_cannot_hold_two_overlapping_appointments_but_staff_may_overri
     assert_eq!(found.body[0]["name"], "Lakshmi Devi", "{}", found.text);
 }
 
-each_backend!(a_patient_cannot_move_a_visit_onto_another_of_theirs_but_staff_may);
-async fn a_patient_cannot_move_a_visit_onto_another_of_theirs_but_staff_may(app: TestApp) {
+each_backend!(a_visit_is_not_moved_onto_another_of_the_patients_unless_staff_override);
+async fn a_visit_is_not_moved_onto_another_of_the_patients_unless_staff_override(app: TestApp) {
     let w = world(&app, "onto").await;
     let clinic = w.clinic.parse().unwrap();
     let other_doctor =
@@ -135,18 +135,38 @@ async fn a_patient_cannot_move_a_visit_onto_another_of_theirs_but_staff_may(app:
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}: {}", app.backend, r.text);
     let moving = book(&app, &w, &w.patient, "2026-11-24T04:30:00Z").await;
-    let id = moving.body["id"].as_str().unwrap();
+    let id = moving.body["id"].as_str().unwrap().to_owned();
+    let move_path = w.at(&format!("/appointments/{id}/reschedule"));
     let onto = json!({"start": "2026-11-24T03:30:00Z"});
-    let r = app
-        .post(
-            &w.at(&format!("/appointments/{id}/reschedule")),
-            Some(&w.patient),
-            onto.clone(),
-        )
-        .await;
+    let r = app.post(&move_path, Some(&w.patient), onto.clone()).await;
     refused_as_clash(&app, &r, "You already have an appointment at");
+    // The patient's override is not theirs to use.
+    let mut anyway = onto.clone();
+    anyway["allow_patient_overlap"] = json!(true);
+    let r = app.post(&move_path, Some(&w.patient), anyway.clone()).await;
+    refused_as_clash(&app, &r, "You already have an appointment at");
+    // Staff are warned first, on the API and on the move page.
+    let r = app.post(&move_path, Some(&w.admin), onto).await;
+    refused_as_clash(&app, &r, "Ravi Kumar already has an appointment at");
+    assert!(r.text.contains("Move anyway to override."), "{}", r.text);
+    let page = format!("/clinics/{}/appointments/{id}/reschedule", w.clinic);
+    let form = "start=2026-11-24T03%3A30%3A00Z";
+    let r = page_post(&app, &page, &w.admin, form).await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "{}: {}",
+        app.backend,
+        r.text
+    );
+    assert!(
+        r.text.contains("Ravi Kumar already has an appointment at")
+            && r.text.contains(r#"name="allow_overlap""#),
+        "{}",
+        r.text
+    );
     let still = app
-        .get(&w.at(&format!("/appointments/{id}")), Some(&w.patient))
+        .get(&move_path.replace("/reschedule", ""), Some(&w.patient))
         .await;
     assert_eq!(
         still.body["status"], "booked",
@@ -154,15 +174,21 @@ async fn a_patient_cannot_move_a_visit_onto_another_of_theirs_but_staff_may(app:
         app.backend
     );
     assert_eq!(app.audit_count("appointment.reschedule").await, 0);
-    // The clinic moves it there (a reschedule by staff overrides, as a booking may).
-    let r = app
-        .post(
-            &w.at(&format!("/appointments/{id}/reschedule")),
-            Some(&w.admin),
-            onto,
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}: {}", app.backend, r.text);
+    // Ticking "Move anyway" moves it, and the override is audited.
+    let r = page_post(&app, &page, &w.admin, &format!("{form}&allow_overlap=on")).await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "{}: {}",
+        app.backend,
+        r.text
+    );
+    let events = events(&app, &w).await;
+    let (_, detail) = events
+        .iter()
+        .find(|e| e.0 == "appointment.reschedule")
+        .unwrap();
+    assert_eq!(detail["patient_overlap_override"], true, "{}", app.backend);
 }
 
 each_backend!(

@@ -65,12 +65,13 @@ pub(in crate::app) async fn patient_busy<C: Conn>(
     c: &C,
     clinic: &Clinic,
     staff: Option<&str>,
+    act: &str,
     patient: PatientId,
     slot: &Slot,
 ) -> AppError {
     match appointments::patient_overlaps(c, patient, slot.start, slot.end).await {
         Ok(visits) => match visits.first() {
-            Some(other) => patient_clash(clinic, staff, other),
+            Some(other) => patient_clash(clinic, staff, act, other),
             None => AppError::Conflict(
                 "Another visit of this patient was booked at this time meanwhile; try again."
                     .into(),
@@ -208,10 +209,11 @@ pub(in crate::app) async fn register<C: Conn>(
 }
 
 /// The patient already has an active appointment at that time: told to staff by the
-/// patient's name (`Some`, who may book anyway), to the patient as "you".
+/// patient's name (`Some`, who may `act` anyway: "Book", "Move"), to the patient as "you".
 pub(in crate::app) fn patient_clash(
     clinic: &Clinic,
     staff: Option<&str>,
+    act: &str,
     other: &Appointment,
 ) -> AppError {
     let (who, has) = match staff {
@@ -223,10 +225,9 @@ pub(in crate::app) fn patient_clash(
         notices::local_time(&clinic.time_zone, other.start),
         other.doctor_name,
         other.ref_code,
-        if staff.is_some() {
-            " Book anyway to override."
-        } else {
-            ""
+        match staff {
+            Some(_) => format!(" {act} anyway to override."),
+            None => String::new(),
         }
     ))
 }
