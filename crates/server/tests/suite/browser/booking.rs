@@ -221,3 +221,110 @@ async fn staff_run_the_week_from_their_pages_and_a_patient_moves_a_visit() {
     assert_fits(d).await;
     b.driver.quit().await.unwrap();
 }
+
+// Reception moves a patient's visit onto another of theirs (with the other doctor): the move
+// page names the other visit and offers "Move anyway"; ticked, the visit moves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reception_is_warned_before_moving_a_visit_onto_another_of_the_patients() {
+    use reqwest::Method;
+    let Some(b) = browser().await else { return };
+    let server = tokio::task::spawn_blocking(start_server).await.unwrap();
+    let d = &b.driver;
+    let api = super::clinic::Api::new(&server);
+    let (email, password) = server.login_of("patient");
+    let patient = api.login(&email, &password).await;
+    let (email, password) = server.login_of("receptionist");
+    let desk = api.login(&email, &password).await;
+    let me = api
+        .call(Method::GET, "/api/v1/me", Some(&desk), None, 200)
+        .await;
+    let clinic = me["memberships"][0]["clinic_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let c = format!("/api/v1/clinics/{clinic}");
+    // A week ahead, clear of the notice and the cutoff whatever the hour.
+    #[allow(clippy::disallowed_methods)]
+    let day = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::get("Asia/Kolkata").unwrap())
+        .date()
+        .checked_add(jiff::Span::new().days(7))
+        .unwrap();
+    let slots = api
+        .call(
+            Method::GET,
+            &format!("{c}/slots?from={day}&to={day}"),
+            Some(&patient),
+            None,
+            200,
+        )
+        .await;
+    let doctors = slots["doctors"].as_array().unwrap();
+    let starts = |i: usize| -> Vec<String> {
+        doctors[i]["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["start"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (first, second) = (starts(0), starts(1));
+    let both = second
+        .iter()
+        .find(|s| first.contains(s))
+        .expect("a time both doctors have free")
+        .clone();
+    let appointments = format!("{c}/appointments");
+    let book = |i: usize, start: String| {
+        let body = serde_json::json!({"doctor_id": doctors[i]["doctor_id"],
+            "visit_type_id": doctors[i]["visit_type"]["id"], "start": start});
+        api.call(Method::POST, &appointments, Some(&patient), Some(body), 201)
+    };
+    book(0, both.clone()).await;
+    let later = second.last().unwrap().clone();
+    assert_ne!(later, both);
+    let moving = book(1, later).await;
+    let id = moving["id"].as_str().unwrap().to_owned();
+
+    sign_in(d, &server, "receptionist").await;
+    let start = both.replace(':', "%3A");
+    d.goto(format!(
+        "{}/clinics/{clinic}/appointments/{id}/reschedule?start={start}",
+        server.url
+    ))
+    .await
+    .unwrap();
+    wait_text(d, "Move to this time").await;
+    click(d, "main form[method='post'] button[type='submit']").await;
+    wait_text(d, "already has an appointment at").await;
+    wait_text(d, "Move anyway to override.").await;
+    assert_fits(d).await;
+    click(d, "input[name='allow_overlap']").await;
+    click(d, "main form[method='post'] button[type='submit']").await;
+    wait_text(d, "; new reference ").await;
+    let old = api
+        .call(
+            Method::GET,
+            &format!("{c}/appointments/{id}"),
+            Some(&desk),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(old["status"], "cancelled");
+    let new = old["rescheduled_to"].as_str().unwrap();
+    let new = api
+        .call(
+            Method::GET,
+            &format!("{c}/appointments/{new}"),
+            Some(&desk),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(
+        (new["status"].as_str(), new["start"].as_str()),
+        (Some("booked"), Some(both.as_str()))
+    );
+    b.driver.quit().await.unwrap();
+}
