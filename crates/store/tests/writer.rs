@@ -118,13 +118,14 @@ async fn a_writer_that_fails_or_is_abandoned_in_a_group_takes_back_only_its_own_
     table(&db).await;
     let stored = behind_a_first(&db, "taken", 24, |store, n| async move {
         let tx = store.write().await.unwrap();
-        insert(&tx, 1000 + n, &format!("own {n}")).await.unwrap();
-        match n % 4 {
-            // Fails halfway: its first insert goes back with it, and what it reads
+        let refused = |e: StoreError| {
+            assert!(e.to_string().to_lowercase().contains("unique"), "{e}");
+        };
+        match n % 6 {
+            // Fails at its first statement (its savepoint goes with it): what it reads
             // next sees the work of the writers before it (here the first's row).
             0 => {
-                let e = insert(&tx, n, "taken").await.unwrap_err();
-                assert!(e.to_string().to_lowercase().contains("unique"), "{e}");
+                refused(insert(&tx, n, "taken").await.unwrap_err());
                 tx.rollback().await.unwrap();
                 assert!(
                     visible(&store, 0).await,
@@ -132,12 +133,26 @@ async fn a_writer_that_fails_or_is_abandoned_in_a_group_takes_back_only_its_own_
                 );
                 false
             }
-            // Abandoned without a commit (a dropped request).
+            // Fails halfway: its first insert goes back with it.
             1 => {
+                insert(&tx, 1000 + n, &format!("own {n}")).await.unwrap();
+                refused(insert(&tx, n, "taken").await.unwrap_err());
+                tx.rollback().await.unwrap();
+                assert!(visible(&store, 0).await);
+                false
+            }
+            // Abandoned (a dropped request), before its first statement and after it.
+            2 => {
+                drop(tx);
+                false
+            }
+            3 => {
+                insert(&tx, 1000 + n, &format!("own {n}")).await.unwrap();
                 drop(tx);
                 false
             }
             _ => {
+                insert(&tx, 1000 + n, &format!("own {n}")).await.unwrap();
                 insert(&tx, n, &format!("v{n}")).await.unwrap();
                 tx.commit().await.unwrap();
                 true
