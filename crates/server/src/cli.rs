@@ -96,6 +96,13 @@ async fn serve(db: DbArgs, args: ServeArgs) -> Result<(), String> {
             ),
         }
     }
+    if args.demo {
+        say(&format!(
+            "Patients find a doctor and book at {}{}",
+            state.settings().public_url,
+            crate::routes::clinic_page(demo::SLUG)
+        ));
+    }
     say(&format!(
         "DocSpot is running at {}/",
         state.settings().public_url

@@ -40,6 +40,9 @@ fn generated_password() -> String {
         .join("-")
 }
 
+/// The demo clinic's address part: patients book at `/c/sunrise`.
+pub const SLUG: &str = "sunrise";
+
 /// Seeds the demo clinic unless any clinic exists. Returns the logins it created.
 pub async fn seed(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
     if !super::clinics::install_is_empty(state).await? {
@@ -102,7 +105,7 @@ pub async fn seed(state: &AppState) -> AppResult<Option<Vec<DemoLogin>>> {
         &platform,
         &NewClinic {
             name: ClinicName::parse("Sunrise Family Clinic")?,
-            slug: ClinicSlug::parse("sunrise")?,
+            slug: ClinicSlug::parse(SLUG)?,
             time_zone: TimeZoneName::parse("Asia/Kolkata")?,
             currency: Currency::parse("INR")?,
             country: Some("IN".into()),

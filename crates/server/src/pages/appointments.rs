@@ -78,6 +78,8 @@ fn row(a: Appointment, now: jiff::Timestamp, cutoff: Option<i32>, phone: Option<
 struct MyPage {
     nav: Nav,
     upcoming: Vec<Row>,
+    /// Where to book, shown when nothing is upcoming.
+    book_at: Vec<super::home::BookAt>,
     past: Vec<Row>,
     notice: Option<String>,
     alert: Option<String>,
@@ -110,6 +112,10 @@ async fn my_page(
             .partition(|a| a.start > now && a.status.is_open());
     Ok(MyPage {
         nav: nav(state, me, "appointments").await?,
+        book_at: match upcoming.is_empty() {
+            true => super::home::book_at(state, me).await?,
+            false => Vec::new(),
+        },
         upcoming: {
             // Each clinic's cutoff and phone, read once.
             let mut clinics: Vec<(ClinicId, i32, Option<String>)> = Vec::new();

@@ -8,10 +8,10 @@ use super::{
 use crate::routes;
 use crate::{
     app::{
-        accounts,
+        accounts, patients,
         today::{Today, today},
     },
-    auth::RequestCtx,
+    auth::{RequestCtx, extract::CurrentUser},
     state::AppState,
 };
 use askama::Template;
@@ -77,7 +77,27 @@ struct HomePage {
     name: String,
     platform_admin: bool,
     patient: bool,
+    /// Where a patient can book again: their clinics' pages.
+    book_at: Vec<BookAt>,
     cards: Vec<Card>,
+}
+
+/// A clinic's public page, where a patient finds a doctor and books.
+pub(super) struct BookAt {
+    pub(super) clinic: String,
+    pub(super) href: String,
+}
+
+/// The pages of the clinics where `me` is a patient.
+pub(super) async fn book_at(state: &AppState, me: &CurrentUser) -> Result<Vec<BookAt>, PageError> {
+    Ok(patients::clinics_of(state, me)
+        .await?
+        .into_iter()
+        .map(|c| BookAt {
+            href: routes::clinic_page(&c.slug),
+            clinic: c.name,
+        })
+        .collect())
 }
 
 #[derive(Template)]
@@ -118,6 +138,10 @@ pub async fn show(
         name: me.user().name.clone(),
         platform_admin: me.user().is_platform_admin,
         patient: me.user().is_patient,
+        book_at: match me.user().is_patient {
+            true => book_at(&state, &me).await?,
+            false => Vec::new(),
+        },
         cards,
     };
     Ok(Outcome::OK.render(&page))

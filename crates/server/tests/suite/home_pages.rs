@@ -5,7 +5,7 @@ use crate::backends::each_backend;
 use crate::{
     consultations::kavya_in_queue,
     helpers::{TestApp, page_get},
-    world::{book, desk, second_doctor, world},
+    world::{book, cancel, desk, second_doctor, world},
 };
 use axum::http::StatusCode;
 use serde_json::json;
@@ -77,5 +77,54 @@ async fn the_start_page_counts_today_and_asks_doctors_without_hours_to_set_them(
             && !doctors.contains("cannot book Dr Asha Rao"),
         "{}: {doctors}",
         app.backend
+    );
+}
+
+each_backend!(a_signed_in_patient_is_shown_where_to_book);
+async fn a_signed_in_patient_is_shown_where_to_book(app: TestApp) {
+    let w = world(&app, "bookat").await;
+    let page = |path: &'static str| {
+        let app = &app;
+        let token = w.patient.clone();
+        async move { app.send(page_get(path, &token)).await.text }
+    };
+    let link = r#"<li><a href="/c/bookat">Clinic bookat</a></li>"#;
+    // No record at any clinic yet: told where the way in is.
+    let home = page("/").await;
+    assert!(
+        home.contains("Book an appointment")
+            && home.contains("Open the DocSpot link your clinic shares")
+            && !home.contains(link),
+        "{}: {home}",
+        app.backend
+    );
+    // A patient of the clinic: its page, from the start page and from an empty list.
+    let r = book(&app, &w, &w.patient, "2026-11-22T11:10:00Z").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let home = page("/").await;
+    assert!(home.contains(link), "{}: {home}", app.backend);
+    let mine = page("/appointments").await;
+    assert!(
+        !mine.contains("No upcoming appointments") && !mine.contains(link),
+        "{}: {mine}",
+        app.backend
+    );
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let r = cancel(&app, &w, &w.patient, &id, "feeling better").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let mine = page("/appointments").await;
+    assert!(
+        mine.contains("No upcoming appointments.") && mine.contains(link),
+        "{}: {mine}",
+        app.backend
+    );
+    // The link leads to the clinic's doctors.
+    let clinic = app.send(page_get("/c/bookat", &w.patient)).await;
+    assert!(
+        clinic.status == StatusCode::OK && clinic.text.contains("Dr Asha Rao"),
+        "{}: {} {}",
+        app.backend,
+        clinic.status,
+        clinic.text
     );
 }

@@ -186,3 +186,32 @@ async fn idle_stalled_and_bodiless_connections_are_closed_but_live_streams_stay(
     );
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_says_where_patients_book_and_that_page_lists_its_doctors() {
+    let data =
+        std::env::temp_dir().join(format!("docspot-where-{}", uuid::Uuid::now_v7().simple()));
+    let (_proc, url, printed) = tokio::task::spawn_blocking({
+        let data = data.display().to_string();
+        move || serve(&["--demo", "--data-dir", &data])
+    })
+    .await
+    .unwrap();
+    let page = printed
+        .iter()
+        .find_map(|l| l.strip_prefix("Patients find a doctor and book at "))
+        .unwrap_or_else(|| panic!("no booking address in {printed:?}"));
+    assert_eq!(page, format!("{url}/c/sunrise"));
+    let mut s = TcpStream::connect(host_port(&url)).await.unwrap();
+    s.write_all(b"GET /c/sunrise HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let (answer, _) = read_until_closed(&mut s, Duration::from_secs(8)).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 200")
+            && answer.contains("Dr. Ravi Iyer")
+            && answer.contains("Dr. Sara Thomas"),
+        "{answer}"
+    );
+    let _ = std::fs::remove_dir_all(&data);
+}
