@@ -8,6 +8,7 @@
 mod bulk;
 mod commits;
 mod cpu;
+mod datapath;
 mod experiments;
 mod explain;
 mod load;
@@ -65,6 +66,11 @@ struct Args {
     /// for eight kinds of query. The booking and slot-search flags do not apply.
     #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "100000")]
     patients: Option<u64>,
+    /// Run only the data-path benchmark, without the server: one SQLite read through the
+    /// store's data path (SeaORM over sqlx) against `rusqlite` on the task's own thread, from
+    /// `--clients` tasks for `--seconds` each, twice.
+    #[arg(long, conflicts_with_all = ["patients", "database_url", "pg_admin_url"])]
+    data_path: bool,
     /// Send an `Idempotency-Key` with every booking.
     #[arg(long)]
     idempotency: bool,
@@ -136,7 +142,7 @@ async fn run(args: Args) -> Result<(), String> {
             .map_err(|e| e.to_string())?
             .with_file_name("docspot"),
     };
-    if args.patients.is_none() && !binary.is_file() {
+    if args.patients.is_none() && !args.data_path && !binary.is_file() {
         return Err(format!(
             "no docspot binary at {}: build it with `cargo build --release -p docspot-server` or pass --docspot",
             binary.display()
@@ -168,6 +174,7 @@ async fn run(args: Args) -> Result<(), String> {
         (None, None) => format!("sqlite://{}/docspot.db?mode=rwc", work.display()),
     };
     let result = match args.patients {
+        _ if args.data_path => datapath::run(&work, args.clients, args.seconds).await,
         Some(n) => patients::run(&url, n, args.searches).await,
         None => measure(&args, &binary, &work, &url).await,
     };

@@ -52,7 +52,7 @@ pub struct Results {
 }
 
 #[allow(clippy::print_stdout)]
-fn say(line: &str) {
+pub fn say(line: &str) {
     println!("{line}");
 }
 
