@@ -258,6 +258,24 @@ pub async fn list<C: ConnectionTrait>(c: &C, limit: u64, offset: u64) -> StoreRe
     .await
 }
 
+/// The clinics that have a patient record of `user`, by name, at most `limit`.
+pub async fn of_patient<C: ConnectionTrait>(
+    c: &C,
+    user: domain::UserId,
+    limit: u64,
+) -> StoreResult<Vec<Clinic>> {
+    all_as(
+        c,
+        &format!(
+            "SELECT {COLS} FROM clinics WHERE id IN \
+             (SELECT clinic_id FROM patients WHERE user_id = $1) ORDER BY name, id LIMIT $2"
+        ),
+        vec![user.as_uuid().into(), (limit as i64).into()],
+        row,
+    )
+    .await
+}
+
 /// The clinics where `user` holds an active role, by name.
 pub async fn of_member<C: ConnectionTrait>(
     c: &C,

@@ -47,6 +47,9 @@ impl MigratorTrait for Migrator {
                 schema::PATIENT_END_INDEX.to_owned()
             }),
             Step::new("m0029_patient_no_overlap", schema::patient_no_overlap),
+            Step::new("m0030_patient_user_index", |_| {
+                schema::PATIENT_USER_INDEX.to_owned()
+            }),
         ]
         .into_iter()
         .map(|s| Box::new(s) as Box<dyn MigrationTrait>)

@@ -363,3 +363,38 @@ async fn a_session_read_with_a_clinic_gives_that_clinic_and_the_callers_roles_in
         .unwrap();
     assert!(late.is_none(), "{}", db.backend);
 }
+
+each_db!(a_persons_patient_records_are_found_by_their_account_through_an_index);
+async fn a_persons_patient_records_are_found_by_their_account_through_an_index(db: TestDb) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let tx = db.store.write().await.unwrap();
+    let backend = tx.get_database_backend();
+    let (explain, column) = match db.backend {
+        // An empty table is read whole by choice; asked not to, the planner shows whether
+        // an index serves the query at all.
+        "postgres" => {
+            tx.execute_unprepared("SET LOCAL enable_seqscan = off")
+                .await
+                .unwrap();
+            ("EXPLAIN", "QUERY PLAN")
+        }
+        _ => ("EXPLAIN QUERY PLAN", "detail"),
+    };
+    let plan: Vec<String> = tx
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            format!("{explain} SELECT id FROM patients WHERE user_id = $1"),
+            vec![uuid::Uuid::now_v7().into()],
+        ))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get::<String>("", column).unwrap())
+        .collect();
+    tx.rollback().await.unwrap();
+    assert!(
+        plan.iter().any(|l| l.contains("patients_user_idx")),
+        "{}: {plan:?}",
+        db.backend
+    );
+}

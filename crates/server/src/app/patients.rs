@@ -9,7 +9,7 @@ use crate::{
     state::AppState,
 };
 use domain::{
-    ClinicId, Email, PatientId, PersonName, Phone,
+    Email, PatientId, PersonName, Phone,
     patient::{BirthDate, Identity, SearchTerms, Sex, likely_duplicate, optional_text},
 };
 use serde_json::json;
@@ -165,27 +165,12 @@ pub async fn records_of(state: &AppState, me: &CurrentUser) -> AppResult<Vec<Pat
 }
 
 /// The clinics where the signed-in person is a patient, by name: where they can book again.
-/// At most [`BOOKING_CLINICS_MAX`].
 pub async fn clinics_of(state: &AppState, me: &CurrentUser) -> AppResult<Vec<clinics::Clinic>> {
-    let mut ids: Vec<ClinicId> = records_of(state, me)
-        .await?
-        .into_iter()
-        .map(|p| p.clinic_id)
-        .collect();
-    ids.sort();
-    ids.dedup();
-    let mut found = Vec::new();
-    for id in ids.into_iter().take(BOOKING_CLINICS_MAX) {
-        if let Some(c) = clinics::find(state.store().conn(), id).await? {
-            found.push(c);
-        }
-    }
-    found.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(found)
+    Ok(clinics::of_patient(state.store().conn(), me.id(), BOOKING_CLINICS_MAX).await?)
 }
 
 /// The most clinics [`clinics_of`] answers.
-pub const BOOKING_CLINICS_MAX: usize = 20;
+const BOOKING_CLINICS_MAX: u64 = 20;
 
 /// Registers a patient (staff). A likely duplicate is refused with the records it resembles
 /// unless the form's `allow_duplicate` says the staff member has checked; the override is audited.

@@ -271,6 +271,11 @@ BEGIN SELECT RAISE(ABORT, 'events is append-only'); END;
 pub const PATIENT_END_INDEX: &str =
     "CREATE INDEX appointments_patient_end_idx ON appointments (patient_id, end_at);";
 
+/// A person's patient records across clinics (their documents, the clinics they book at
+/// again), found by their account instead of a walk through every clinic's patients.
+pub const PATIENT_USER_INDEX: &str =
+    "CREATE INDEX patients_user_idx ON patients (user_id) WHERE user_id IS NOT NULL;";
+
 /// An event's insert moves its chain's head to its hash, so appending takes two statements
 /// (the head's number and hash, then the event) and the head always names the last event.
 pub fn audit_head(backend: DbBackend) -> String {
