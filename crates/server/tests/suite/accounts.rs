@@ -286,13 +286,7 @@ async fn changing_the_password_ends_all_other_sessions(app: TestApp) {
             json!({"current_password": PW, "new_password": new_pw}),
         )
         .await;
-    assert_eq!(
-        ok.status,
-        StatusCode::NO_CONTENT,
-        "{}: {}",
-        app.backend,
-        ok.text
-    );
+    app.expect(&ok, StatusCode::NO_CONTENT);
     assert_eq!(
         app.me_status(&here).await,
         StatusCode::OK,
@@ -367,13 +361,7 @@ async fn password_reset_links_work_once_expire_after_thirty_minutes_and_reveal_n
             json!({"token": token, "password": new_pw}),
         )
         .await;
-    assert_eq!(
-        r.status,
-        StatusCode::NO_CONTENT,
-        "{}: {}",
-        app.backend,
-        r.text
-    );
+    app.expect(&r, StatusCode::NO_CONTENT);
     assert_eq!(
         app.me_status(&old_session).await,
         StatusCode::UNAUTHORIZED,

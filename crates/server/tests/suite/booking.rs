@@ -120,13 +120,7 @@ async fn booking_a_taken_slot_returns_409_with_the_nearest_free_slots_and_change
     app.register("other@taken.test", "Other Patient").await;
     let other = app.login("other@taken.test").await.0;
     let r = book(&app, &w, &other, "2026-11-23T04:10:00Z").await;
-    assert_eq!(
-        r.status,
-        StatusCode::CONFLICT,
-        "{}: {}",
-        app.backend,
-        r.text
-    );
+    app.expect(&r, StatusCode::CONFLICT);
     assert_eq!(r.problem(), "slot-taken");
     let alts: Vec<&str> = r.body["alternatives"]
         .as_array()

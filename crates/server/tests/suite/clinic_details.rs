@@ -62,13 +62,7 @@ async fn bad_clinic_details_on_the_page_and_the_api_name_every_bad_field_and_sav
         "x".repeat(301)
     );
     let r = page_post(&app, &format!("{settings}/details"), &w.admin, &form).await;
-    assert_eq!(
-        r.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}: {}",
-        app.backend,
-        r.text
-    );
+    app.expect(&r, StatusCode::UNPROCESSABLE_ENTITY);
     for (field, message) in [
         ("address", "Address must be at most 300 characters."),
         (
@@ -169,13 +163,7 @@ async fn saved_clinic_details_show_on_the_public_page_with_a_tel_link_and_map_li
         "address=12+MG+Road%2C+Bengaluru+560001&phone=%2B91+80+4000+1234&opening_hours=Mon%E2%80%93Sat+09%3A00%E2%80%9318%3A00%2C+Sun+closed&latitude=12.9716&longitude=+77.5946",
     )
     .await;
-    assert_eq!(
-        r.status,
-        StatusCode::SEE_OTHER,
-        "{}: {}",
-        app.backend,
-        r.text
-    );
+    app.expect(&r, StatusCode::SEE_OTHER);
     assert_eq!(location(&r), format!("{settings}?done=1"));
     let page = app.send(page_get(&location(&r), &w.admin)).await;
     assert!(page.text.contains("Saved."), "{}", page.text);

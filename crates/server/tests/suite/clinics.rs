@@ -43,13 +43,7 @@ async fn only_platform_admins_create_clinics_and_bad_input_names_every_field(app
     );
 
     let ok = app.post("/api/v1/clinics", Some(&root), body.clone()).await;
-    assert_eq!(
-        ok.status,
-        StatusCode::CREATED,
-        "{}: {}",
-        app.backend,
-        ok.text
-    );
+    app.expect(&ok, StatusCode::CREATED);
     assert_eq!(ok.body["time_zone"], "Asia/Kolkata");
     let dup = app.post("/api/v1/clinics", Some(&root), body).await;
     assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -115,13 +109,7 @@ async fn a_user_with_roles_in_two_clinics_switches_between_them_and_cannot_switc
             .unwrap()
     };
     let r = app.send(switch(&b)).await;
-    assert_eq!(
-        r.status,
-        StatusCode::SEE_OTHER,
-        "{}: {}",
-        app.backend,
-        r.text
-    );
+    app.expect(&r, StatusCode::SEE_OTHER);
     let active = || async {
         let s = store::sessions::find(app.state.store().conn(), session)
             .await

@@ -408,6 +408,12 @@ impl TestApp {
         self.clock.advance(d);
     }
 
+    /// Asserts that `r` answered `status`; else names the database and prints the body.
+    #[track_caller]
+    pub fn expect(&self, r: &Resp, status: StatusCode) {
+        assert_eq!(r.status, status, "{}: {}", self.backend, r.text);
+    }
+
     /// Counts audit events with `action`.
     pub async fn audit_count(&self, action: &str) -> usize {
         let mut n = 0;

@@ -12,13 +12,7 @@ use serde_json::json;
 
 /// `r` is the 409 of a patient's clash, its detail saying `says`.
 fn refused_as_clash(app: &TestApp, r: &Resp, says: &str) {
-    assert_eq!(
-        r.status,
-        StatusCode::CONFLICT,
-        "{}: {}",
-        app.backend,
-        r.text
-    );
+    app.expect(r, StatusCode::CONFLICT);
     let detail = r.body["detail"].as_str().unwrap();
     assert!(detail.contains(says), "{}", r.text);
 }
@@ -152,13 +146,7 @@ async fn a_visit_is_not_moved_onto_another_of_the_patients_unless_staff_override
     let page = format!("/clinics/{}/appointments/{id}/reschedule", w.clinic);
     let form = "start=2026-11-24T03%3A30%3A00Z";
     let r = page_post(&app, &page, &w.admin, form).await;
-    assert_eq!(
-        r.status,
-        StatusCode::CONFLICT,
-        "{}: {}",
-        app.backend,
-        r.text
-    );
+    app.expect(&r, StatusCode::CONFLICT);
     assert!(
         r.text.contains("Ravi Kumar already has an appointment at")
             && r.text.contains(r#"name="allow_overlap""#),
@@ -176,13 +164,7 @@ async fn a_visit_is_not_moved_onto_another_of_the_patients_unless_staff_override
     assert_eq!(app.audit_count("appointment.reschedule").await, 0);
     // Ticking "Move anyway" moves it, and the override is audited.
     let r = page_post(&app, &page, &w.admin, &format!("{form}&allow_overlap=on")).await;
-    assert_eq!(
-        r.status,
-        StatusCode::SEE_OTHER,
-        "{}: {}",
-        app.backend,
-        r.text
-    );
+    app.expect(&r, StatusCode::SEE_OTHER);
     let events = events(&app, &w).await;
     let (_, detail) = events
         .iter()

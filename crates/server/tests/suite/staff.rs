@@ -11,13 +11,7 @@ async fn an_invited_receptionist_sets_a_password_once_and_joins_the_clinic(app: 
     let r = app
         .invite(&clinic, &admin, "desk@alpha.test", "receptionist")
         .await;
-    assert_eq!(
-        r.status,
-        StatusCode::ACCEPTED,
-        "{}: {}",
-        app.backend,
-        r.text
-    );
+    app.expect(&r, StatusCode::ACCEPTED);
     let token = app
         .link_token_sent_to("desk@alpha.test", "/invite?token=")
         .await;
@@ -133,13 +127,7 @@ async fn someone_with_an_account_accepts_with_their_own_password_and_holds_roles
             json!({"token": t2, "password": PW}),
         )
         .await;
-    assert_eq!(
-        ok.status,
-        StatusCode::NO_CONTENT,
-        "{}: {}",
-        app.backend,
-        ok.text
-    );
+    app.expect(&ok, StatusCode::NO_CONTENT);
     let (tok, _) = app.login("roam@doc.test").await;
     let me = app.get("/api/v1/me", Some(&tok)).await;
     assert_eq!(
@@ -175,13 +163,7 @@ async fn a_clinic_a_admin_gets_404_on_clinic_b_exactly_as_on_a_missing_clinic(ap
         .get(&format!("/api/v1/clinics/{missing}/staff"), Some(&admin_a))
         .await;
     for p in &probes {
-        assert_eq!(
-            p.status,
-            StatusCode::NOT_FOUND,
-            "{}: {}",
-            app.backend,
-            p.text
-        );
+        app.expect(p, StatusCode::NOT_FOUND);
         assert_eq!(
             p.body["detail"], absent.body["detail"],
             "{}: indistinguishable from a missing clinic",
@@ -241,13 +223,7 @@ async fn deactivating_staff_ends_their_access_but_never_removes_the_last_admin(a
             json!({}),
         )
         .await;
-    assert_eq!(
-        r.status,
-        StatusCode::NO_CONTENT,
-        "{}: {}",
-        app.backend,
-        r.text
-    );
+    app.expect(&r, StatusCode::NO_CONTENT);
     assert_eq!(
         app.get(&format!("/api/v1/clinics/{clinic}/staff"), Some(&second))
             .await

@@ -84,13 +84,7 @@ async fn reception_cancels_from_the_day_page_with_a_reason_and_the_patient_is_em
     assert_eq!(app.audit_count("appointment.cancel").await, 0);
 
     let r = page_post(&app, &cancel, &desk, "reason=patient+phoned%2C+travelling").await;
-    assert_eq!(
-        r.status,
-        StatusCode::SEE_OTHER,
-        "{}: {}",
-        app.backend,
-        r.text
-    );
+    app.expect(&r, StatusCode::SEE_OTHER);
     let back = location(&r);
     assert_eq!(
         back,
@@ -171,13 +165,7 @@ async fn after_the_cutoff_the_desk_still_cancels_and_the_override_is_recorded(ap
         form.text
     );
     let r = page_post(&app, &cancel, &desk, "reason=doctor+called+away").await;
-    assert_eq!(
-        r.status,
-        StatusCode::SEE_OTHER,
-        "{}: {}",
-        app.backend,
-        r.text
-    );
+    app.expect(&r, StatusCode::SEE_OTHER);
     let back = location(&r);
     assert!(
         back.starts_with(&format!("/clinics/{c}/patients/{patient}?cancelled=")),
@@ -247,13 +235,7 @@ async fn reception_moves_an_appointment_from_the_record_page_to_a_free_time(app:
     );
 
     let r = page_post(&app, &pick, &desk, &format!("start={MON_0940}")).await;
-    assert_eq!(
-        r.status,
-        StatusCode::SEE_OTHER,
-        "{}: {}",
-        app.backend,
-        r.text
-    );
+    app.expect(&r, StatusCode::SEE_OTHER);
     let back = location(&r);
     assert!(
         back.starts_with(&format!("/clinics/{c}/patients/{patient}?moved=")),
@@ -304,13 +286,7 @@ async fn moving_to_a_taken_time_is_refused_with_the_nearest_free_ones_and_change
     let pick = format!("/clinics/{c}/appointments/{id}/reschedule?date=2026-11-23");
 
     let r = page_post(&app, &pick, &desk, &format!("start={MON_0940}")).await;
-    assert_eq!(
-        r.status,
-        StatusCode::CONFLICT,
-        "{}: {}",
-        app.backend,
-        r.text
-    );
+    app.expect(&r, StatusCode::CONFLICT);
     assert!(
         r.text.contains("This time has just been taken")
             && r.text.contains(&format!(
